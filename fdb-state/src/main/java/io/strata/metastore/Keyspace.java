@@ -1,0 +1,45 @@
+package io.strata.metastore;
+
+import com.apple.foundationdb.subspace.Subspace;
+import com.apple.foundationdb.tuple.Tuple;
+
+/**
+ * The key tree of one cluster, built with FoundationDB's Tuple encoding so that every backend
+ * orders keys identically:
+ *
+ * <pre>
+ * ("strata", clusterName)
+ *   ├─ "cluster"                              → cluster id
+ *   ├─ "topics",    name                      → TopicRecord (JSON)
+ *   ├─ "groups",    group                     → GroupRecord (JSON)
+ *   ├─ "offsets",   group, topic, partition   → (offset, leaderEpoch, metadata, commitTimestamp)
+ *   ├─ "placement", topicId, partition        → (reserved for the controller)
+ *   ├─ "segments",  topicId, partition, base  → (reserved for tiering)
+ *   ├─ "nodes",     nodeId                    → (reserved for node leases)
+ *   └─ "producers"                            → producer id allocation
+ * </pre>
+ */
+public final class Keyspace {
+
+    /** The fixed first-level subspaces. */
+    public enum Area {
+        CLUSTER("cluster"), TOPICS("topics"), GROUPS("groups"), OFFSETS("offsets"),
+        PLACEMENT("placement"), SEGMENTS("segments"), NODES("nodes"), PRODUCERS("producers");
+
+        private final String label;
+
+        Area(String label) {
+            this.label = label;
+        }
+    }
+
+    private final Subspace root;
+
+    public Keyspace(String clusterName) {
+        this.root = new Subspace(Tuple.from("strata", clusterName));
+    }
+
+    public Subspace area(Area area) {
+        return root.get(area.label);
+    }
+}

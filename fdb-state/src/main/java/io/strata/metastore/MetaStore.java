@@ -1,0 +1,29 @@
+package io.strata.metastore;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * An ordered key-value store with serializable transactions, the contract every backend
+ * (SQLite, PostgreSQL, FoundationDB) fulfils with FoundationDB's semantics.
+ *
+ * <p>{@link #run} executes {@code work} in one serializable transaction and retries it on
+ * conflict, so {@code work} must be free of side effects outside the transaction: it may be
+ * executed more than once. A store that cannot be reached fails with
+ * {@link MetaStoreUnavailableException}; callers map that to a retriable Kafka error.
+ *
+ * <p>Thread-safe: any thread may call {@link #run}; {@link #runAsync} runs on the store's
+ * own executor so that a network thread never blocks on the store.
+ */
+public interface MetaStore extends AutoCloseable {
+
+    <T> T run(Function<Transaction, T> work);
+
+    <T> CompletableFuture<T> runAsync(Function<Transaction, T> work);
+
+    /** A short human-readable description, e.g. {@code sqlite:/data/meta.db}. */
+    String describe();
+
+    @Override
+    void close();
+}

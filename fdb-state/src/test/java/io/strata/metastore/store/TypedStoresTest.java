@@ -1,0 +1,82 @@
+package io.strata.metastore.store;
+
+import io.strata.metastore.Keyspace;
+import io.strata.metastore.MetaStore;
+import io.strata.metastore.sqlite.SqliteMetaStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TypedStoresTest {
+    @TempDir
+    Path dir;
+    MetaStore store;
+    Keyspace keyspace = new Keyspace("test");
+
+    @BeforeEach
+    void open() {
+        store = SqliteMetaStore.open(dir.resolve("meta.db"));
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    @Test
+    void topicIsCreatedOnceAndKeepsItsIdAcrossUpdates() {
+        TopicCatalog catalog = new TopicCatalog(store, keyspace);
+        TopicCatalog.CreateResult first = catalog.create("orders", 3, (short) 1, Map.of("retention.ms", "1000"));
+        TopicCatalog.CreateResult second = catalog.create("orders", 5, (short) 1, Map.of());
+        assertThat(first.created()).isTrue();
+        assertThat(second.created()).isFalse();
+        assertThat(second.topic()).isEqualTo(first.topic());
+
+        assertThat(catalog.update(first.topic().withPartitions(6))).isTrue();
+        TopicRecord stored = catalog.get("orders").orElseThrow();
+        assertThat(stored.partitions()).isEqualTo(6);
+        assertThat(stored.id()).isEqualTo(first.topic().id());
+        assertThat(stored.configs()).containsEntry("retention.ms", "1000");
+
+        assertThat(catalog.delete("orders")).isPresent();
+        assertThat(catalog.get("orders")).isEmpty();
+        assertThat(catalog.update(stored)).as("update of a deleted topic").isFalse();
+    }
+
+    @Test
+    void offsetsAndGroupsRoundTripAndDeleteTogether() throws Exception {
+        GroupStore groups = new GroupStore(store, keyspace);
+        PartitionKey p0 = new PartitionKey("t", 0);
+        PartitionKey p1 = new PartitionKey("t", 1);
+        groups.commitOffsets("g", Map.of(p0, new CommittedOffset(10, 3, "meta", 99), p1, new CommittedOffset(20, -1, null, 100))).get();
+        groups.commitOffsets("other", Map.of(p0, new CommittedOffset(1, -1, "", 1))).get();
+        groups.saveGroup(new GroupRecord("g", "consumer", "range", 4, "m1",
+                List.of(new GroupRecord.Member("m1", null, "c", "/h", 10000, 30000, new byte[] {1, 2})))).get();
+
+        Map<PartitionKey, CommittedOffset> read = groups.fetchOffsets("g").get();
+        assertThat(read).containsEntry(p0, new CommittedOffset(10, 3, "meta", 99))
+                .containsEntry(p1, new CommittedOffset(20, -1, null, 100)).hasSize(2);
+        GroupRecord g = groups.loadGroups().get(0);
+        assertThat(g.generation()).isEqualTo(4);
+        assertThat(g.members().get(0).assignment()).containsExactly(1, 2);
+        assertThat(groups.groupIds()).containsExactly("g", "other");
+
+        groups.deleteGroup("g").get();
+        assertThat(groups.fetchOffsets("g").get()).isEmpty();
+        assertThat(groups.fetchOffsets("other").get()).hasSize(1);
+        assertThat(groups.groupIds()).containsExactly("other");
+    }
+
+    @Test
+    void clusterIdIsStable() {
+        String id = ClusterIdentity.getOrCreate(store, keyspace);
+        assertThat(ClusterIdentity.getOrCreate(store, keyspace)).isEqualTo(id).hasSize(22);
+    }
+}

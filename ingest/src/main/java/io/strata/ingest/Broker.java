@@ -1,0 +1,118 @@
+package io.strata.ingest;
+
+import io.strata.ingest.admin.AdminHttpServer;
+import io.strata.ingest.api.BrokerIdentity;
+import io.strata.ingest.api.GroupApis;
+import io.strata.ingest.api.RequestDispatcher;
+import io.strata.ingest.config.BrokerConfig;
+import io.strata.ingest.group.GroupCoordinator;
+import io.strata.ingest.server.KafkaServer;
+import io.strata.ingest.topic.TopicConfigs;
+import io.strata.ingest.topic.TopicManager;
+import io.strata.metastore.Keyspace;
+import io.strata.metastore.MetaStore;
+import io.strata.metastore.MetaStores;
+import io.strata.metastore.store.ClusterIdentity;
+import io.strata.metastore.store.GroupStore;
+import io.strata.metastore.store.ProducerIdStore;
+import io.strata.metastore.store.TopicCatalog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One Strata node: opens the MetaStore, recovers the partition logs, then serves the Kafka
+ * protocol and the admin HTTP API. {@link #close()} stops accepting requests first, then flushes
+ * and closes the logs, so a clean stop leaves nothing to recover.
+ */
+public final class Broker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Broker.class);
+
+    private final BrokerConfig config;
+    private MetaStore metaStore;
+    private TopicManager topics;
+    private GroupCoordinator groups;
+    private KafkaServer server;
+    private AdminHttpServer admin;
+    private ScheduledExecutorService scheduler;
+    private InetSocketAddress kafkaAddress;
+
+    public Broker(BrokerConfig config) {
+        this.config = config;
+    }
+
+    public void start() throws Exception {
+        long t0 = System.nanoTime();
+        metaStore = MetaStores.open(config.metastoreUrl());
+        Keyspace keyspace = new Keyspace(config.getString("cluster.name"));
+        String clusterId = ClusterIdentity.getOrCreate(metaStore, keyspace);
+        scheduler = Executors.newScheduledThreadPool(2, r -> {
+            Thread t = new Thread(r, "broker-scheduler");
+            t.setDaemon(true);
+            return t;
+        });
+        topics = new TopicManager(new TopicCatalog(metaStore, keyspace), new TopicConfigs(config), config.dataDir(),
+                System::currentTimeMillis);
+        topics.start();
+        long retentionEvery = config.getLong("log.retention.check.interval.ms");
+        scheduler.scheduleWithFixedDelay(topics::applyRetention, retentionEvery, retentionEvery, TimeUnit.MILLISECONDS);
+
+        groups = new GroupCoordinator(new GroupStore(metaStore, keyspace), System::currentTimeMillis, scheduler,
+                config.getInt("group.initial.rebalance.delay.ms"), config.getInt("group.min.session.timeout.ms"),
+                config.getInt("group.max.session.timeout.ms"));
+        groups.start();
+
+        server = new KafkaServer(config.getInt("num.io.threads"));
+        int advertisedPort = config.getInt("advertised.port");
+        // The port is bound before the identity is known when port 0 asks for a free one.
+        int port = config.getInt("port");
+        kafkaAddress = server.bind(config.getString("host"), port, config.getInt("socket.request.max.bytes"));
+        BrokerIdentity self = new BrokerIdentity(config.getInt("node.id"), clusterId, config.getString("advertised.host"),
+                advertisedPort == 0 ? kafkaAddress.getPort() : advertisedPort);
+        server.serve(new RequestDispatcher(self, topics, new ProducerIdStore(metaStore, keyspace, 1000),
+                new GroupApis(groups, topics), scheduler, config.getBoolean("auto.create.topics.enable"),
+                config.getInt("num.partitions")));
+
+        admin = new AdminHttpServer();
+        InetSocketAddress adminAddress = admin.start(config.getString("host"), config.getInt("admin.port"));
+        log.info("Strata node {} of cluster {} ready in {} ms: Kafka listener {}:{} (advertised {}:{}), admin http port {}, metastore {}, data {}",
+                self.nodeId(), clusterId, (System.nanoTime() - t0) / 1_000_000, config.getString("host"), kafkaAddress.getPort(),
+                self.advertisedHost(), self.advertisedPort(), adminAddress.getPort(), metaStore.describe(), config.dataDir().toAbsolutePath());
+    }
+
+    public InetSocketAddress kafkaAddress() {
+        return kafkaAddress;
+    }
+
+    public int adminPort() {
+        return admin.port();
+    }
+
+    @Override
+    public void close() {
+        log.info("shutting down");
+        if (admin != null) {
+            admin.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+        if (groups != null) {
+            groups.close();
+        }
+        if (topics != null) {
+            topics.close();
+        }
+        if (metaStore != null) {
+            metaStore.close();
+        }
+        log.info("shut down cleanly");
+    }
+}

@@ -1,0 +1,285 @@
+package io.strata.ingest.api;
+
+import io.strata.ingest.group.GroupCoordinator;
+import io.strata.ingest.group.GroupState;
+import io.strata.ingest.group.JoinResult;
+import io.strata.ingest.server.Request;
+import io.strata.ingest.topic.TopicManager;
+import io.strata.metastore.store.CommittedOffset;
+import io.strata.metastore.store.PartitionKey;
+import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
+import org.apache.kafka.common.message.DeleteGroupsRequestData;
+import org.apache.kafka.common.message.DeleteGroupsResponseData;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.HeartbeatResponseData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.JoinGroupResponseData;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
+import org.apache.kafka.common.message.LeaveGroupResponseData;
+import org.apache.kafka.common.message.ListGroupsRequestData;
+import org.apache.kafka.common.message.ListGroupsResponseData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
+import org.apache.kafka.common.message.OffsetDeleteResponseData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/** Translates the group and offset APIs between the wire messages and the {@link GroupCoordinator}. */
+public final class GroupApis {
+    private final GroupCoordinator coordinator;
+    private final TopicManager topics;
+
+    public GroupApis(GroupCoordinator coordinator, TopicManager topics) {
+        this.coordinator = coordinator;
+        this.topics = topics;
+    }
+
+    CompletableFuture<ApiMessage> handle(Request r) {
+        short v = r.version();
+        return switch (r.apiKey()) {
+            case JOIN_GROUP -> join((JoinGroupRequestData) r.body(), v, r).thenApply(m -> m);
+            case SYNC_GROUP -> sync((SyncGroupRequestData) r.body()).thenApply(m -> m);
+            case HEARTBEAT -> done(heartbeat((HeartbeatRequestData) r.body()));
+            case LEAVE_GROUP -> done(leave((LeaveGroupRequestData) r.body(), v));
+            case OFFSET_COMMIT -> commit((OffsetCommitRequestData) r.body()).thenApply(m -> m);
+            case OFFSET_FETCH -> fetch((OffsetFetchRequestData) r.body(), v).thenApply(m -> m);
+            case OFFSET_DELETE -> deleteOffsets((OffsetDeleteRequestData) r.body()).thenApply(m -> m);
+            case LIST_GROUPS -> done(list((ListGroupsRequestData) r.body()));
+            case DESCRIBE_GROUPS -> done(describe((DescribeGroupsRequestData) r.body()));
+            case DELETE_GROUPS -> deleteGroups((DeleteGroupsRequestData) r.body()).thenApply(m -> m);
+            default -> throw new IllegalArgumentException(r.apiKey() + " is not a group API");
+        };
+    }
+
+    private static CompletableFuture<ApiMessage> done(ApiMessage m) {
+        return CompletableFuture.completedFuture(m);
+    }
+
+    private CompletableFuture<JoinGroupResponseData> join(JoinGroupRequestData req, short version, Request r) {
+        List<io.strata.ingest.group.Protocol> protocols = new ArrayList<>();
+        req.protocols().forEach(p -> protocols.add(new io.strata.ingest.group.Protocol(p.name(), p.metadata())));
+        String host = r.connectionId().contains("->") ? r.connectionId().substring(0, r.connectionId().indexOf("->")) : r.connectionId();
+        GroupCoordinator.JoinRequest jr = new GroupCoordinator.JoinRequest(req.groupId(), req.memberId(), req.groupInstanceId(),
+                r.clientId(), host, req.sessionTimeoutMs(), version >= 1 ? req.rebalanceTimeoutMs() : req.sessionTimeoutMs(),
+                req.protocolType(), protocols, version >= 4);
+        return coordinator.join(jr).thenApply(res -> {
+            JoinGroupResponseData out = new JoinGroupResponseData().setErrorCode(res.error().code())
+                    .setGenerationId(res.generation()).setProtocolType(res.protocolType()).setProtocolName(res.protocolName())
+                    .setLeader(res.leaderId() == null ? "" : res.leaderId()).setMemberId(res.memberId() == null ? "" : res.memberId());
+            for (JoinResult.JoinedMember m : res.members()) {
+                out.members().add(new JoinGroupResponseData.JoinGroupResponseMember().setMemberId(m.memberId())
+                        .setGroupInstanceId(m.groupInstanceId()).setMetadata(m.metadata()));
+            }
+            return out;
+        });
+    }
+
+    private CompletableFuture<SyncGroupResponseData> sync(SyncGroupRequestData req) {
+        Map<String, byte[]> assignments = new HashMap<>();
+        req.assignments().forEach(a -> assignments.put(a.memberId(), a.assignment()));
+        return coordinator.sync(req.groupId(), req.generationId(), req.memberId(), req.groupInstanceId(), assignments)
+                .thenApply(res -> new SyncGroupResponseData().setErrorCode(res.error().code())
+                        .setProtocolType(res.protocolType()).setProtocolName(res.protocolName()).setAssignment(res.assignment()));
+    }
+
+    private HeartbeatResponseData heartbeat(HeartbeatRequestData req) {
+        return new HeartbeatResponseData().setErrorCode(
+                coordinator.heartbeat(req.groupId(), req.generationId(), req.memberId(), req.groupInstanceId()).code());
+    }
+
+    private LeaveGroupResponseData leave(LeaveGroupRequestData req, short version) {
+        LeaveGroupResponseData out = new LeaveGroupResponseData();
+        if (version < 3) {
+            return out.setErrorCode(coordinator.leave(req.groupId(), req.memberId(), null).code());
+        }
+        for (LeaveGroupRequestData.MemberIdentity m : req.members()) {
+            Errors e = coordinator.leave(req.groupId(), m.memberId(), m.groupInstanceId());
+            out.members().add(new LeaveGroupResponseData.MemberResponse().setMemberId(m.memberId())
+                    .setGroupInstanceId(m.groupInstanceId()).setErrorCode(e.code()));
+        }
+        return out;
+    }
+
+    private CompletableFuture<OffsetCommitResponseData> commit(OffsetCommitRequestData req) {
+        OffsetCommitResponseData out = new OffsetCommitResponseData();
+        Errors groupError = coordinator.validateCommit(req.groupId(), req.generationIdOrMemberEpoch(), req.memberId(), req.groupInstanceId());
+        Map<PartitionKey, CommittedOffset> accepted = new HashMap<>();
+        long now = topics.now();
+        for (OffsetCommitRequestData.OffsetCommitRequestTopic t : req.topics()) {
+            OffsetCommitResponseData.OffsetCommitResponseTopic rt = new OffsetCommitResponseData.OffsetCommitResponseTopic().setName(t.name());
+            out.topics().add(rt);
+            boolean known = topics.topic(t.name()).isPresent();
+            for (OffsetCommitRequestData.OffsetCommitRequestPartition p : t.partitions()) {
+                Errors e = groupError;
+                if (e == Errors.NONE && (!known || p.partitionIndex() >= topics.topic(t.name()).get().partitions())) {
+                    e = Errors.UNKNOWN_TOPIC_OR_PARTITION;
+                }
+                if (e == Errors.NONE && p.committedMetadata() != null && p.committedMetadata().length() > 4096) {
+                    e = Errors.OFFSET_METADATA_TOO_LARGE;
+                }
+                if (e == Errors.NONE) {
+                    accepted.put(new PartitionKey(t.name(), p.partitionIndex()),
+                            new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(), p.committedMetadata(), now));
+                }
+                rt.partitions().add(new OffsetCommitResponseData.OffsetCommitResponsePartition()
+                        .setPartitionIndex(p.partitionIndex()).setErrorCode(e.code()));
+            }
+        }
+        if (accepted.isEmpty()) {
+            return CompletableFuture.completedFuture(out);
+        }
+        return coordinator.commitOffsets(req.groupId(), accepted).thenApply(v -> out);
+    }
+
+    private CompletableFuture<OffsetFetchResponseData> fetch(OffsetFetchRequestData req, short version) {
+        if (version < 8) {
+            return fetchGroup(req.groupId(), req.topics() == null ? null : toTopicsV8(req.topics())).thenApply(g -> {
+                OffsetFetchResponseData out = new OffsetFetchResponseData().setErrorCode(g.errorCode());
+                for (OffsetFetchResponseData.OffsetFetchResponseTopics t : g.topics()) {
+                    OffsetFetchResponseData.OffsetFetchResponseTopic ot = new OffsetFetchResponseData.OffsetFetchResponseTopic().setName(t.name());
+                    for (OffsetFetchResponseData.OffsetFetchResponsePartitions p : t.partitions()) {
+                        ot.partitions().add(new OffsetFetchResponseData.OffsetFetchResponsePartition()
+                                .setPartitionIndex(p.partitionIndex()).setCommittedOffset(p.committedOffset())
+                                .setCommittedLeaderEpoch(p.committedLeaderEpoch()).setMetadata(p.metadata()).setErrorCode(p.errorCode()));
+                    }
+                    out.topics().add(ot);
+                }
+                return out;
+            });
+        }
+        OffsetFetchResponseData out = new OffsetFetchResponseData();
+        List<CompletableFuture<OffsetFetchResponseData.OffsetFetchResponseGroup>> all = new ArrayList<>();
+        for (OffsetFetchRequestData.OffsetFetchRequestGroup g : req.groups()) {
+            all.add(fetchGroup(g.groupId(), g.topics()));
+        }
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            all.forEach(f -> out.groups().add(f.join()));
+            return out;
+        });
+    }
+
+    private static List<OffsetFetchRequestData.OffsetFetchRequestTopics> toTopicsV8(List<OffsetFetchRequestData.OffsetFetchRequestTopic> topics) {
+        List<OffsetFetchRequestData.OffsetFetchRequestTopics> out = new ArrayList<>();
+        topics.forEach(t -> out.add(new OffsetFetchRequestData.OffsetFetchRequestTopics().setName(t.name())
+                .setPartitionIndexes(t.partitionIndexes())));
+        return out;
+    }
+
+    private CompletableFuture<OffsetFetchResponseData.OffsetFetchResponseGroup> fetchGroup(
+            String groupId, List<OffsetFetchRequestData.OffsetFetchRequestTopics> requested) {
+        return coordinator.fetchOffsets(groupId).thenApply(committed -> {
+            OffsetFetchResponseData.OffsetFetchResponseGroup g = new OffsetFetchResponseData.OffsetFetchResponseGroup().setGroupId(groupId);
+            Map<String, List<OffsetFetchResponseData.OffsetFetchResponsePartitions>> byTopic = new java.util.TreeMap<>();
+            if (requested == null) {
+                committed.forEach((tp, o) -> byTopic.computeIfAbsent(tp.topic(), k -> new ArrayList<>()).add(partition(tp.partition(), o)));
+            } else {
+                for (OffsetFetchRequestData.OffsetFetchRequestTopics t : requested) {
+                    List<OffsetFetchResponseData.OffsetFetchResponsePartitions> ps = byTopic.computeIfAbsent(t.name(), k -> new ArrayList<>());
+                    for (int p : t.partitionIndexes()) {
+                        ps.add(partition(p, committed.get(new PartitionKey(t.name(), p))));
+                    }
+                }
+            }
+            byTopic.forEach((name, ps) -> g.topics().add(new OffsetFetchResponseData.OffsetFetchResponseTopics().setName(name).setPartitions(ps)));
+            return g;
+        });
+    }
+
+    private static OffsetFetchResponseData.OffsetFetchResponsePartitions partition(int index, CommittedOffset o) {
+        OffsetFetchResponseData.OffsetFetchResponsePartitions p = new OffsetFetchResponseData.OffsetFetchResponsePartitions().setPartitionIndex(index);
+        if (o == null) {
+            return p.setCommittedOffset(-1).setCommittedLeaderEpoch(-1).setMetadata("");
+        }
+        return p.setCommittedOffset(o.offset()).setCommittedLeaderEpoch(o.leaderEpoch()).setMetadata(o.metadata() == null ? "" : o.metadata());
+    }
+
+    private CompletableFuture<OffsetDeleteResponseData> deleteOffsets(OffsetDeleteRequestData req) {
+        OffsetDeleteResponseData out = new OffsetDeleteResponseData();
+        Set<String> subscribed = subscribedTopics(req.groupId());
+        List<PartitionKey> toDelete = new ArrayList<>();
+        for (OffsetDeleteRequestData.OffsetDeleteRequestTopic t : req.topics()) {
+            OffsetDeleteResponseData.OffsetDeleteResponseTopic rt = new OffsetDeleteResponseData.OffsetDeleteResponseTopic().setName(t.name());
+            out.topics().add(rt);
+            for (OffsetDeleteRequestData.OffsetDeleteRequestPartition p : t.partitions()) {
+                Errors e = subscribed.contains(t.name()) ? Errors.GROUP_SUBSCRIBED_TO_TOPIC : Errors.NONE;
+                if (e == Errors.NONE) {
+                    toDelete.add(new PartitionKey(t.name(), p.partitionIndex()));
+                }
+                rt.partitions().add(new OffsetDeleteResponseData.OffsetDeleteResponsePartition().setPartitionIndex(p.partitionIndex()).setErrorCode(e.code()));
+            }
+        }
+        if (coordinator.describe(req.groupId()).isEmpty()) {
+            return CompletableFuture.completedFuture(new OffsetDeleteResponseData().setErrorCode(Errors.GROUP_ID_NOT_FOUND.code()));
+        }
+        return coordinator.deleteOffsets(req.groupId(), toDelete).thenApply(v -> out);
+    }
+
+    private Set<String> subscribedTopics(String groupId) {
+        Set<String> out = new HashSet<>();
+        for (byte[] metadata : coordinator.memberMetadata(groupId)) {
+            try {
+                out.addAll(ConsumerProtocol.deserializeSubscription(ByteBuffer.wrap(metadata)).topics());
+            } catch (RuntimeException e) {
+                // Metadata of a member restored from the store is not kept; its topics are unknown here.
+            }
+        }
+        return out;
+    }
+
+    private ListGroupsResponseData list(ListGroupsRequestData req) {
+        ListGroupsResponseData out = new ListGroupsResponseData();
+        for (GroupCoordinator.GroupView g : coordinator.list()) {
+            if (!req.statesFilter().isEmpty() && req.statesFilter().stream().noneMatch(s -> s.equalsIgnoreCase(g.state().kafkaName()))) {
+                continue;
+            }
+            out.groups().add(new ListGroupsResponseData.ListedGroup().setGroupId(g.groupId())
+                    .setProtocolType(g.protocolType()).setGroupState(g.state().kafkaName()));
+        }
+        return out;
+    }
+
+    private DescribeGroupsResponseData describe(DescribeGroupsRequestData req) {
+        DescribeGroupsResponseData out = new DescribeGroupsResponseData();
+        for (String id : req.groups()) {
+            DescribeGroupsResponseData.DescribedGroup dg = new DescribeGroupsResponseData.DescribedGroup().setGroupId(id);
+            coordinator.describe(id).ifPresentOrElse(g -> {
+                dg.setGroupState(g.state().kafkaName()).setProtocolType(g.protocolType())
+                        .setProtocolData(g.protocolName() == null ? "" : g.protocolName());
+                for (GroupCoordinator.MemberView m : g.members()) {
+                    dg.members().add(new DescribeGroupsResponseData.DescribedGroupMember().setMemberId(m.memberId())
+                            .setGroupInstanceId(m.groupInstanceId()).setClientId(m.clientId()).setClientHost(m.clientHost())
+                            .setMemberMetadata(m.metadata()).setMemberAssignment(m.assignment()));
+                }
+            }, () -> dg.setGroupState(GroupState.DEAD.kafkaName()).setProtocolType("").setProtocolData(""));
+            out.groups().add(dg);
+        }
+        return out;
+    }
+
+    private CompletableFuture<DeleteGroupsResponseData> deleteGroups(DeleteGroupsRequestData req) {
+        DeleteGroupsResponseData out = new DeleteGroupsResponseData();
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (String id : req.groupsNames()) {
+            DeleteGroupsResponseData.DeletableGroupResult r = new DeleteGroupsResponseData.DeletableGroupResult().setGroupId(id);
+            out.results().add(r);
+            all.add(coordinator.delete(id).thenAccept(e -> r.setErrorCode(e.code())));
+        }
+        return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> out);
+    }
+}

@@ -1,0 +1,54 @@
+package io.strata.ingest.api;
+
+import io.strata.ingest.log.PartitionLog;
+import io.strata.ingest.topic.TopicManager;
+import io.strata.records.Batches;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.ListOffsetsRequest;
+
+import java.util.Optional;
+
+/** ListOffsets: earliest (log start), latest (high watermark) and the first offset at or after a timestamp. */
+final class ListOffsetsHandler {
+    private final TopicManager topics;
+
+    ListOffsetsHandler(TopicManager topics) {
+        this.topics = topics;
+    }
+
+    ListOffsetsResponseData handle(ListOffsetsRequestData req) {
+        ListOffsetsResponseData resp = new ListOffsetsResponseData();
+        for (ListOffsetsRequestData.ListOffsetsTopic t : req.topics()) {
+            ListOffsetsResponseData.ListOffsetsTopicResponse tr = new ListOffsetsResponseData.ListOffsetsTopicResponse().setName(t.name());
+            resp.topics().add(tr);
+            for (ListOffsetsRequestData.ListOffsetsPartition p : t.partitions()) {
+                ListOffsetsResponseData.ListOffsetsPartitionResponse pr = new ListOffsetsResponseData.ListOffsetsPartitionResponse()
+                        .setPartitionIndex(p.partitionIndex()).setTimestamp(-1).setOffset(-1).setLeaderEpoch(0);
+                tr.partitions().add(pr);
+                Optional<PartitionLog> pl = topics.partition(new TopicPartition(t.name(), p.partitionIndex()));
+                if (pl.isEmpty()) {
+                    pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                    continue;
+                }
+                PartitionLog log = pl.get();
+                long ts = p.timestamp();
+                if (ts == ListOffsetsRequest.EARLIEST_TIMESTAMP || ts == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
+                    pr.setOffset(log.logStartOffset());
+                } else if (ts == ListOffsetsRequest.LATEST_TIMESTAMP || ts == ListOffsetsRequest.LATEST_TIERED_TIMESTAMP) {
+                    pr.setOffset(log.highWatermark());
+                } else if (ts == ListOffsetsRequest.MAX_TIMESTAMP) {
+                    pr.setErrorCode(Errors.UNSUPPORTED_VERSION.code());
+                } else if (ts < 0) {
+                    pr.setErrorCode(Errors.INVALID_REQUEST.code());
+                } else {
+                    Optional<Batches.TimestampMatch> m = log.offsetForTimestamp(ts);
+                    m.ifPresent(match -> pr.setOffset(match.offset()).setTimestamp(match.timestamp()));
+                }
+            }
+        }
+        return resp;
+    }
+}

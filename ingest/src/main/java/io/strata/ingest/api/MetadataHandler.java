@@ -1,0 +1,105 @@
+package io.strata.ingest.api;
+
+import io.strata.ingest.topic.TopicException;
+import io.strata.ingest.topic.TopicManager;
+import io.strata.metastore.store.TopicRecord;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.protocol.Errors;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Metadata: this node as the only broker, leader of every partition; auto-creates topics when allowed. */
+final class MetadataHandler {
+    private final BrokerIdentity self;
+    private final TopicManager topics;
+    private final boolean autoCreate;
+    private final int defaultPartitions;
+
+    MetadataHandler(BrokerIdentity self, TopicManager topics, boolean autoCreate, int defaultPartitions) {
+        this.self = self;
+        this.topics = topics;
+        this.autoCreate = autoCreate;
+        this.defaultPartitions = defaultPartitions;
+    }
+
+    MetadataResponseData handle(MetadataRequestData req, short version) {
+        MetadataResponseData resp = new MetadataResponseData()
+                .setClusterId(self.clusterId())
+                .setControllerId(self.nodeId());
+        resp.brokers().add(new MetadataResponseData.MetadataResponseBroker()
+                .setNodeId(self.nodeId()).setHost(self.advertisedHost()).setPort(self.advertisedPort()));
+        boolean all = req.topics() == null || (version == 0 && req.topics().isEmpty());
+        if (all) {
+            for (TopicRecord t : topics.topics()) {
+                resp.topics().add(describe(t));
+            }
+            return resp;
+        }
+        boolean allowCreate = autoCreate && (version < 4 || req.allowAutoTopicCreation());
+        for (MetadataRequestData.MetadataRequestTopic rt : req.topics()) {
+            resp.topics().add(lookup(rt, allowCreate));
+        }
+        return resp;
+    }
+
+    private MetadataResponseData.MetadataResponseTopic lookup(MetadataRequestData.MetadataRequestTopic rt, boolean allowCreate) {
+        if (rt.name() == null) {
+            Optional<TopicRecord> byId = rt.topicId() == null ? Optional.empty()
+                    : topics.topicById(new java.util.UUID(rt.topicId().getMostSignificantBits(), rt.topicId().getLeastSignificantBits()));
+            return byId.map(this::describe).orElseGet(() -> new MetadataResponseData.MetadataResponseTopic()
+                    .setTopicId(rt.topicId()).setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()));
+        }
+        String name = rt.name();
+        Optional<TopicRecord> t = topics.topic(name);
+        if (t.isPresent()) {
+            return describe(t.get());
+        }
+        try {
+            TopicManager.validateName(name);
+        } catch (TopicException e) {
+            return error(name, Errors.INVALID_TOPIC_EXCEPTION);
+        }
+        if (!allowCreate) {
+            return error(name, Errors.UNKNOWN_TOPIC_OR_PARTITION);
+        }
+        try {
+            return describe(topics.create(name, defaultPartitions, (short) -1, java.util.Map.of()));
+        } catch (TopicException e) {
+            if (e.error() == Errors.TOPIC_ALREADY_EXISTS) {
+                return topics.topic(name).map(this::describe).orElseGet(() -> error(name, Errors.LEADER_NOT_AVAILABLE));
+            }
+            return error(name, e.error());
+        }
+    }
+
+    private static MetadataResponseData.MetadataResponseTopic error(String name, Errors error) {
+        return new MetadataResponseData.MetadataResponseTopic().setName(name).setErrorCode(error.code());
+    }
+
+    MetadataResponseData.MetadataResponseTopic describe(TopicRecord t) {
+        MetadataResponseData.MetadataResponseTopic out = new MetadataResponseData.MetadataResponseTopic()
+                .setName(t.name())
+                .setTopicId(toKafka(t.id()))
+                .setIsInternal(false);
+        List<MetadataResponseData.MetadataResponsePartition> parts = new ArrayList<>();
+        for (int p = 0; p < t.partitions(); p++) {
+            parts.add(new MetadataResponseData.MetadataResponsePartition()
+                    .setPartitionIndex(p)
+                    .setLeaderId(self.nodeId())
+                    .setLeaderEpoch(0)
+                    .setReplicaNodes(List.of(self.nodeId()))
+                    .setIsrNodes(List.of(self.nodeId()))
+                    .setOfflineReplicas(List.of()));
+        }
+        out.setPartitions(parts);
+        return out;
+    }
+
+    static Uuid toKafka(java.util.UUID id) {
+        return new Uuid(id.getMostSignificantBits(), id.getLeastSignificantBits());
+    }
+}

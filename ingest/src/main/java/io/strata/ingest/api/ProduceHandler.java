@@ -1,0 +1,71 @@
+package io.strata.ingest.api;
+
+import io.strata.ingest.log.AppendResult;
+import io.strata.ingest.log.PartitionLog;
+import io.strata.ingest.topic.TopicManager;
+import io.strata.records.Batches;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Produce: validate and append each partition's batches, then answer — acks=0 never, acks=1
+ * after the append, acks=all once the records are fsync'd (this node is the whole ISR).
+ */
+final class ProduceHandler {
+    private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
+    private final TopicManager topics;
+
+    ProduceHandler(TopicManager topics) {
+        this.topics = topics;
+    }
+
+    CompletableFuture<ProduceResponseData> handle(ProduceRequestData req) {
+        short acks = req.acks();
+        ProduceResponseData resp = new ProduceResponseData();
+        List<CompletableFuture<Void>> durability = new ArrayList<>();
+        for (ProduceRequestData.TopicProduceData td : req.topicData()) {
+            ProduceResponseData.TopicProduceResponse tr = new ProduceResponseData.TopicProduceResponse().setName(td.name());
+            resp.responses().add(tr);
+            for (ProduceRequestData.PartitionProduceData pd : td.partitionData()) {
+                ProduceResponseData.PartitionProduceResponse pr = new ProduceResponseData.PartitionProduceResponse()
+                        .setIndex(pd.index()).setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
+                tr.partitionResponses().add(pr);
+                if (acks != 0 && acks != 1 && acks != -1) {
+                    pr.setErrorCode(Errors.INVALID_REQUIRED_ACKS.code()).setErrorMessage("acks must be -1, 0 or 1, got " + acks);
+                    continue;
+                }
+                Optional<PartitionLog> pl = topics.partition(new TopicPartition(td.name(), pd.index()));
+                if (pl.isEmpty()) {
+                    pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())
+                            .setErrorMessage("This server does not host " + td.name() + "-" + pd.index());
+                    continue;
+                }
+                AppendResult r = pl.get().append(Batches.bytesOf(pd.records()), topics.now());
+                pr.setErrorCode(r.error().code()).setErrorMessage(r.message())
+                        .setBaseOffset(r.baseOffset()).setLogAppendTimeMs(r.logAppendTime()).setLogStartOffset(r.logStartOffset());
+                if (!r.ok()) {
+                    log.debug("produce to {}-{} refused: {} {}", td.name(), pd.index(), r.error(), r.message());
+                } else if (acks == -1) {
+                    durability.add(topics.groupCommit().awaitDurable(pl.get(), r.lastOffset())
+                            .exceptionally(t -> {
+                                pr.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()).setErrorMessage("fsync failed: " + t.getMessage());
+                                return null;
+                            }));
+                }
+            }
+        }
+        if (acks == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return CompletableFuture.allOf(durability.toArray(CompletableFuture[]::new)).thenApply(v -> resp);
+    }
+}

@@ -1,0 +1,127 @@
+package io.strata.ingest.api;
+
+import io.strata.ingest.server.Request;
+import io.strata.ingest.topic.TopicManager;
+import io.strata.metastore.MetaStoreUnavailableException;
+import io.strata.metastore.store.ProducerIdStore;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.message.CreatePartitionsRequestData;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
+import org.apache.kafka.common.message.DeleteRecordsRequestData;
+import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.message.DescribeClusterRequestData;
+import org.apache.kafka.common.message.DescribeConfigsRequestData;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * Routes each request to its handler: one switch over the API keys Strata serves. Handlers
+ * run on the I/O pool and may block briefly (disk, MetaStore); anything that waits longer
+ * (fsync, delayed fetch, rebalance) returns an incomplete future instead.
+ */
+public final class RequestDispatcher {
+    private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
+
+    private final MetadataHandler metadata;
+    private final TopicAdminHandler topicAdmin;
+    private final ProduceHandler produce;
+    private final FetchHandler fetch;
+    private final ListOffsetsHandler listOffsets;
+    private final ProducerIdHandler producerIds;
+    private final DeleteRecordsHandler deleteRecords;
+    private final ClusterHandler cluster;
+    private final GroupApis groups;
+
+    public RequestDispatcher(BrokerIdentity self, TopicManager topics, ProducerIdStore ids, GroupApis groups,
+                             ScheduledExecutorService timer, boolean autoCreate, int defaultPartitions) {
+        this.metadata = new MetadataHandler(self, topics, autoCreate, defaultPartitions);
+        this.topicAdmin = new TopicAdminHandler(topics, self, defaultPartitions);
+        this.produce = new ProduceHandler(topics);
+        this.fetch = new FetchHandler(topics, timer);
+        this.listOffsets = new ListOffsetsHandler(topics);
+        this.producerIds = new ProducerIdHandler(ids);
+        this.deleteRecords = new DeleteRecordsHandler(topics);
+        this.cluster = new ClusterHandler(self);
+        this.groups = groups;
+        topics.setAppendListener(fetch);
+    }
+
+    /** Handles one request; a null response means none is sent (acks=0 produce). */
+    public CompletableFuture<ApiMessage> handle(Request r) {
+        ApiMessage body = r.body();
+        short v = r.version();
+        return switch (r.apiKey()) {
+            case API_VERSIONS -> done(ApiVersionsTable.response(
+                    ApiVersionsTable.supports(r.apiKey(), v) ? Errors.NONE : Errors.UNSUPPORTED_VERSION));
+            case METADATA -> done(metadata.handle((MetadataRequestData) body, v));
+            case CREATE_TOPICS -> done(topicAdmin.createTopics((CreateTopicsRequestData) body));
+            case DELETE_TOPICS -> done(topicAdmin.deleteTopics((DeleteTopicsRequestData) body));
+            case CREATE_PARTITIONS -> done(topicAdmin.createPartitions((CreatePartitionsRequestData) body));
+            case DESCRIBE_CONFIGS -> done(topicAdmin.describeConfigs((DescribeConfigsRequestData) body));
+            case INCREMENTAL_ALTER_CONFIGS -> done(topicAdmin.incrementalAlterConfigs((IncrementalAlterConfigsRequestData) body));
+            case PRODUCE -> widen(produce.handle((ProduceRequestData) body));
+            case FETCH -> widen(fetch.handle((FetchRequestData) body));
+            case LIST_OFFSETS -> done(listOffsets.handle((ListOffsetsRequestData) body));
+            case INIT_PRODUCER_ID -> done(producerIds.handle((InitProducerIdRequestData) body));
+            case DELETE_RECORDS -> done(deleteRecords.handle((DeleteRecordsRequestData) body));
+            case DESCRIBE_CLUSTER -> done(cluster.describeCluster((DescribeClusterRequestData) body));
+            case FIND_COORDINATOR -> done(cluster.findCoordinator((FindCoordinatorRequestData) body, v));
+            case JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH, OFFSET_DELETE,
+                 LIST_GROUPS, DESCRIBE_GROUPS, DELETE_GROUPS -> groups.handle(r);
+            default -> CompletableFuture.failedFuture(new UnsupportedVersionException(r.apiKey() + " is not supported"));
+        };
+    }
+
+    /**
+     * The response of the request's own shape for a failure, built by kafka-clients' request
+     * classes: every partition or resource of the request carries the error code.
+     */
+    public ApiMessage errorResponse(Request r, Throwable failure) {
+        Throwable cause = unwrap(failure);
+        ApiException api;
+        if (cause instanceof ApiException e) {
+            api = e;
+        } else if (cause instanceof MetaStoreUnavailableException) {
+            log.warn("{} from {} failed: metastore unavailable: {}", r.apiKey(), r.clientId(), cause.getMessage());
+            api = new org.apache.kafka.common.errors.TimeoutException("metastore unavailable: " + cause.getMessage());
+        } else {
+            log.error("{} v{} from {} ({}) failed", r.apiKey(), r.version(), r.clientId(), r.connectionId(), cause);
+            api = Errors.UNKNOWN_SERVER_ERROR.exception(cause.toString());
+        }
+        AbstractRequest req = AbstractRequest.parseRequest(r.apiKey(), r.version(), new ByteBufferAccessor(r.raw().duplicate())).request;
+        return req.getErrorResponse(0, api).data();
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static CompletableFuture<ApiMessage> done(ApiMessage m) {
+        return CompletableFuture.completedFuture(m);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static CompletableFuture<ApiMessage> widen(CompletableFuture<? extends ApiMessage> f) {
+        return (CompletableFuture<ApiMessage>) f;
+    }
+}

@@ -1,0 +1,44 @@
+package io.strata.ingest.cli;
+
+import io.strata.ingest.Broker;
+import io.strata.ingest.config.BrokerConfig;
+import io.strata.ingest.config.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+import java.util.concurrent.CountDownLatch;
+
+/** Runs a broker until SIGTERM or SIGINT, then shuts it down cleanly and exits 0. */
+final class NodeRunner {
+    private static final Logger log = LoggerFactory.getLogger(NodeRunner.class);
+
+    private NodeRunner() {
+    }
+
+    static int run(BrokerConfig config) {
+        Broker broker = new Broker(config);
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        try {
+            broker.start();
+        } catch (ConfigException e) {
+            System.err.println("strata: " + e.getMessage());
+            broker.close();
+            return 2;
+        } catch (Exception e) {
+            log.error("start-up failed", e);
+            System.err.println("strata: start-up failed: " + e.getMessage());
+            broker.close();
+            return 1;
+        }
+        try {
+            stop.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        broker.close();
+        return 0;
+    }
+}

@@ -1,0 +1,175 @@
+package io.strata.ingest.config;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The resolved settings of one broker. Sources, later ones winning: defaults, the YAML file,
+ * environment variables ({@link Setting#envName()}), command-line flags. Unknown keys and bad
+ * values are rejected with the key named.
+ */
+public final class BrokerConfig {
+    public static final List<Setting> SETTINGS = List.of(
+            Setting.ofInt("node.id", 0, 0, Integer.MAX_VALUE, "This node's id in the cluster."),
+            Setting.ofString("cluster.name", "strata", "Name of the cluster; all its state lives under it in the MetaStore."),
+            Setting.ofString("data.dir", "./data", "Directory for partition logs and the embedded SQLite MetaStore."),
+            Setting.ofString("metastore", "", "MetaStore URL (sqlite:/path/file.db). Empty: sqlite under data.dir."),
+            Setting.ofString("host", "0.0.0.0", "Address the Kafka listener binds to."),
+            Setting.ofInt("port", 9092, 0, 65535, "Kafka listener port (0 picks a free port)."),
+            Setting.ofString("advertised.host", "localhost", "Host name clients are told to connect to."),
+            Setting.ofInt("advertised.port", 0, 0, 65535, "Port clients are told to connect to (0: the listener port)."),
+            Setting.ofInt("admin.port", 9644, 0, 65535, "Admin HTTP port (/health); 0 picks a free port."),
+            Setting.ofBoolean("auto.create.topics.enable", true, "Create a topic when a client first asks for it."),
+            Setting.ofInt("num.partitions", 1, 1, 100_000, "Partition count of auto-created topics."),
+            Setting.ofInt("default.replication.factor", 1, 1, 1, "Replication factor of new topics (1 until replication exists)."),
+            Setting.ofInt("log.segment.bytes", 1 << 30, 1024, Integer.MAX_VALUE, "Default segment.bytes of topics."),
+            Setting.ofLong("log.roll.ms", 7L * 24 * 3600 * 1000, 1, Long.MAX_VALUE, "Default segment.ms of topics."),
+            Setting.ofLong("log.retention.ms", 7L * 24 * 3600 * 1000, -1, Long.MAX_VALUE, "Default retention.ms of topics (-1: forever)."),
+            Setting.ofLong("log.retention.bytes", -1, -1, Long.MAX_VALUE, "Default retention.bytes of topics (-1: unlimited)."),
+            Setting.ofLong("log.retention.check.interval.ms", 300_000, 100, Long.MAX_VALUE, "How often retention runs."),
+            Setting.ofInt("message.max.bytes", 1024 * 1024 + 12, 0, Integer.MAX_VALUE, "Default max.message.bytes of topics."),
+            Setting.ofInt("log.index.interval.bytes", 4096, 0, Integer.MAX_VALUE, "Bytes between offset index entries."),
+            Setting.ofChoice("log.message.timestamp.type", "CreateTime", List.of("CreateTime", "LogAppendTime"), "Default message.timestamp.type of topics."),
+            Setting.ofInt("socket.request.max.bytes", 100 * 1024 * 1024, 1024, Integer.MAX_VALUE, "Largest request frame accepted; a larger one closes the connection."),
+            Setting.ofInt("num.io.threads", 8, 1, 1024, "Threads that handle requests."),
+            Setting.ofInt("group.initial.rebalance.delay.ms", 3000, 0, Integer.MAX_VALUE, "How long an empty group waits for more members before its first rebalance."),
+            Setting.ofInt("group.min.session.timeout.ms", 6000, 1, Integer.MAX_VALUE, "Smallest session.timeout.ms a consumer may ask for."),
+            Setting.ofInt("group.max.session.timeout.ms", 1_800_000, 1, Integer.MAX_VALUE, "Largest session.timeout.ms a consumer may ask for."));
+
+    private static final Map<String, Setting> BY_KEY = new LinkedHashMap<>();
+
+    static {
+        SETTINGS.forEach(s -> BY_KEY.put(s.key(), s));
+    }
+
+    private final Map<String, Object> values;
+
+    private BrokerConfig(Map<String, Object> values) {
+        this.values = values;
+    }
+
+    /**
+     * Resolves the settings: {@code file} may be null; {@code env} is the process environment;
+     * {@code overrides} are command-line values keyed by setting key.
+     */
+    public static BrokerConfig resolve(Path file, Map<String, String> env, Map<String, String> overrides) {
+        Map<String, Object> values = new TreeMap<>();
+        SETTINGS.forEach(s -> values.put(s.key(), s.defaultValue()));
+        if (file != null) {
+            readYaml(file).forEach((k, v) -> values.put(k, setting(k, "in " + file).parse(v)));
+        }
+        for (Setting s : SETTINGS) {
+            String v = env.get(s.envName());
+            if (v != null) {
+                values.put(s.key(), s.parse(v));
+            }
+        }
+        overrides.forEach((k, v) -> values.put(k, setting(k, "on the command line").parse(v)));
+        return new BrokerConfig(values);
+    }
+
+    private static Map<String, Object> readYaml(Path file) {
+        try {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> raw = new ObjectMapper(new YAMLFactory()).readValue(file.toFile(), Map.class);
+            Map<String, Object> flat = new LinkedHashMap<>();
+            if (raw != null) {
+                flatten("", raw, flat);
+            }
+            return flat;
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Accepts both {@code log: {segment.bytes: 1}} and {@code log.segment.bytes: 1}. */
+    @SuppressWarnings("unchecked")
+    private static void flatten(String prefix, Map<String, Object> in, Map<String, Object> out) {
+        in.forEach((k, v) -> {
+            String key = prefix.isEmpty() ? k : prefix + "." + k;
+            if (v instanceof Map<?, ?> m) {
+                flatten(key, (Map<String, Object>) m, out);
+            } else {
+                out.put(key, v);
+            }
+        });
+    }
+
+    private static Setting setting(String key, String where) {
+        Setting s = BY_KEY.get(key);
+        if (s == null) {
+            String hint = closest(key).map(c -> "; did you mean '" + c + "'?").orElse("");
+            throw new ConfigException("unknown setting '" + key + "' " + where + hint);
+        }
+        return s;
+    }
+
+    private static Optional<String> closest(String key) {
+        return BY_KEY.keySet().stream().min(Comparator.comparingInt(k -> distance(k, key)))
+                .filter(k -> distance(k, key) <= Math.max(2, key.length() / 4));
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    public int getInt(String key) {
+        return (Integer) get(key);
+    }
+
+    public long getLong(String key) {
+        return (Long) get(key);
+    }
+
+    public boolean getBoolean(String key) {
+        return (Boolean) get(key);
+    }
+
+    public String getString(String key) {
+        return (String) get(key);
+    }
+
+    private Object get(String key) {
+        if (!values.containsKey(key)) {
+            throw new IllegalArgumentException("no setting " + key);
+        }
+        return values.get(key);
+    }
+
+    public Path dataDir() {
+        return Path.of(getString("data.dir"));
+    }
+
+    public String metastoreUrl() {
+        String url = getString("metastore");
+        return url.isEmpty() ? "sqlite:" + dataDir().resolve("metastore.db") : url;
+    }
+
+    public Map<String, Object> asMap() {
+        return Map.copyOf(values);
+    }
+}

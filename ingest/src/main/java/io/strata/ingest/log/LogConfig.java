@@ -1,0 +1,16 @@
+package io.strata.ingest.log;
+
+/**
+ * The settings a partition log obeys, resolved from broker defaults and topic overrides
+ * (Kafka's topic config names: segment.bytes, segment.ms, retention.ms, retention.bytes,
+ * max.message.bytes, index.interval.bytes, message.timestamp.type). A retention of -1 means
+ * unlimited, as in Kafka.
+ */
+public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes,
+                        int maxMessageBytes, int indexIntervalBytes, boolean logAppendTime) {
+
+    public static LogConfig defaults() {
+        return new LogConfig(1024 * 1024 * 1024, 7L * 24 * 3600 * 1000, 7L * 24 * 3600 * 1000, -1,
+                1024 * 1024 + 12, 4096, false);
+    }
+}

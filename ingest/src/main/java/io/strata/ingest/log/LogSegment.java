@@ -1,0 +1,375 @@
+package io.strata.ingest.log;
+
+import io.strata.records.BatchHeader;
+import io.strata.records.Batches;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * One segment of a partition log: {@code <base offset, 20 digits>.log} holds record batches
+ * exactly as Kafka writes them, with their assigned offsets. Two sparse indexes are kept in
+ * memory: offsets (relative offset → file position, one entry per {@code index.interval.bytes})
+ * and time (max timestamp so far → relative offset). They are rebuilt at open by a scan of the
+ * 61-byte batch headers, the same scan that rebuilds producer state, so there is no index file
+ * that could disagree with the data after a crash.
+ *
+ * <p>Threading: {@link #append} and {@link #truncateTo} are called under the owning log's lock;
+ * reads may run on any thread concurrently with an append, and never see past {@link #size()}.
+ */
+public final class LogSegment {
+    private final Path dir;
+    private final long baseOffset;
+    private final FileChannel channel;
+    private final int indexIntervalBytes;
+    private final long createdMs;
+    private volatile int size;
+    private volatile long lastOffset;
+    private volatile long maxTimestamp = -1;
+    private int bytesSinceIndexEntry;
+    // index entries, guarded by this
+    private int[] idxRel = new int[16];
+    private int[] idxPos = new int[16];
+    private int idxCount;
+    private long[] timeTs = new long[16];
+    private int[] timeRel = new int[16];
+    private int timeCount;
+
+    private LogSegment(Path dir, long baseOffset, FileChannel channel, int indexIntervalBytes, long createdMs) {
+        this.dir = dir;
+        this.baseOffset = baseOffset;
+        this.channel = channel;
+        this.indexIntervalBytes = indexIntervalBytes;
+        this.createdMs = createdMs;
+        this.lastOffset = baseOffset - 1;
+    }
+
+    public static String fileName(long baseOffset, String suffix) {
+        return String.format("%020d%s", baseOffset, suffix);
+    }
+
+    public static LogSegment create(Path dir, long baseOffset, int indexIntervalBytes, long nowMs) {
+        Path file = dir.resolve(fileName(baseOffset, ".log"));
+        try {
+            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            return new LogSegment(dir, baseOffset, ch, indexIntervalBytes, nowMs);
+        } catch (IOException e) {
+            throw new LogIOException("cannot create segment " + file, e);
+        }
+    }
+
+    /**
+     * Opens an existing segment. With {@code validate}, every batch's CRC is checked and the
+     * file is truncated at the first batch that is torn or corrupt (the recovery of an unclean
+     * shutdown); the number of bytes cut is returned through {@link #truncatedBytes}.
+     * Each intact batch's header is passed to {@code onBatch} (producer-state rebuild).
+     */
+    public static LogSegment open(Path dir, long baseOffset, int indexIntervalBytes, boolean validate,
+                                  Consumer<BatchHeader> onBatch) {
+        Path file = dir.resolve(fileName(baseOffset, ".log"));
+        try {
+            FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            long created = Files.getLastModifiedTime(file).toMillis();
+            LogSegment seg = new LogSegment(dir, baseOffset, ch, indexIntervalBytes, created);
+            seg.scan(validate, onBatch);
+            return seg;
+        } catch (IOException e) {
+            throw new LogIOException("cannot open segment " + file, e);
+        }
+    }
+
+    private long truncated;
+
+    public long truncatedBytes() {
+        return truncated;
+    }
+
+    private void scan(boolean validate, Consumer<BatchHeader> onBatch) throws IOException {
+        long fileSize = channel.size();
+        long pos = 0;
+        ByteBuffer head = ByteBuffer.allocate(BatchHeader.SIZE);
+        while (pos < fileSize) {
+            if (fileSize - pos < BatchHeader.SIZE) {
+                break;
+            }
+            head.clear();
+            readFully(head, pos);
+            head.flip();
+            BatchHeader h = BatchHeader.parse(head);
+            long total = h.totalSize();
+            if (h.magic() != Batches.CURRENT_MAGIC || h.batchLength() < BatchHeader.SIZE - BatchHeader.LOG_OVERHEAD
+                    || pos + total > fileSize || (h.lastOffset() <= lastOffset && lastOffset >= baseOffset)
+                    || h.baseOffset() < baseOffset) {
+                break;
+            }
+            if (validate) {
+                ByteBuffer whole = ByteBuffer.allocate((int) total);
+                readFully(whole, pos);
+                whole.flip();
+                if (!Batches.of(whole).get(0).isValid()) {
+                    break;
+                }
+            }
+            indexBatch(h.baseOffset(), h.lastOffset(), h.maxTimestamp(), (int) pos, (int) total);
+            onBatch.accept(h);
+            pos += total;
+        }
+        if (pos < fileSize) {
+            truncated = fileSize - pos;
+            channel.truncate(pos);
+            channel.force(true);
+        }
+        size = (int) pos;
+    }
+
+    /** Appends whole batches whose offsets were already assigned. */
+    public void append(long firstOffset, long lastOffset, long batchMaxTimestamp, ByteBuffer records) {
+        int position = size;
+        ByteBuffer src = records.duplicate();
+        int length = src.remaining();
+        try {
+            long p = position;
+            while (src.hasRemaining()) {
+                p += channel.write(src, p);
+            }
+        } catch (IOException e) {
+            throw new LogIOException("cannot append to " + dir.resolve(fileName(baseOffset, ".log")), e);
+        }
+        indexBatch(firstOffset, lastOffset, batchMaxTimestamp, position, length);
+        size = position + length;
+    }
+
+    private synchronized void indexBatch(long first, long last, long ts, int position, int length) {
+        if (idxCount == 0 || bytesSinceIndexEntry >= indexIntervalBytes) {
+            if (idxCount == idxRel.length) {
+                idxRel = Arrays.copyOf(idxRel, idxCount * 2);
+                idxPos = Arrays.copyOf(idxPos, idxCount * 2);
+            }
+            idxRel[idxCount] = (int) (first - baseOffset);
+            idxPos[idxCount] = position;
+            idxCount++;
+            bytesSinceIndexEntry = 0;
+        }
+        bytesSinceIndexEntry += length;
+        if (ts > maxTimestamp) {
+            maxTimestamp = ts;
+            if (timeCount == timeTs.length) {
+                timeTs = Arrays.copyOf(timeTs, timeCount * 2);
+                timeRel = Arrays.copyOf(timeRel, timeCount * 2);
+            }
+            timeTs[timeCount] = ts;
+            timeRel[timeCount] = (int) (first - baseOffset);
+            timeCount++;
+        }
+        lastOffset = last;
+    }
+
+    /** The file position of the last index entry at or before {@code offset}. */
+    private synchronized int indexFloor(long offset) {
+        int rel = (int) (offset - baseOffset);
+        int lo = 0;
+        int hi = idxCount - 1;
+        int found = 0;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (idxRel[mid] <= rel) {
+                found = idxPos[mid];
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return found;
+    }
+
+    /** The offset of the first batch whose max timestamp so far reaches {@code timestamp}, or -1. */
+    private synchronized long timeIndexCeiling(long timestamp) {
+        for (int i = 0; i < timeCount; i++) {
+            if (timeTs[i] >= timestamp) {
+                return i == 0 ? baseOffset : baseOffset + timeRel[i - 1];
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Whole batches starting with the one that contains {@code offset}, stopping before
+     * {@code maxOffsetExclusive}, filling at most {@code maxBytes} unless the first batch alone is
+     * larger (then it is returned whole, as Kafka does so a consumer is never stuck).
+     */
+    public ByteBuffer read(long offset, int maxBytes, long maxOffsetExclusive) {
+        int end = size;
+        int pos = positionOf(offset, end);
+        if (pos < 0) {
+            return ByteBuffer.allocate(0);
+        }
+        int want = Math.min(end - pos, Math.max(maxBytes, BatchHeader.SIZE));
+        ByteBuffer buf = ByteBuffer.allocate(want);
+        readFully(buf, pos);
+        buf.flip();
+        int cut = 0;
+        while (buf.limit() - cut >= BatchHeader.SIZE) {
+            buf.position(cut);
+            BatchHeader h = BatchHeader.parse(buf);
+            if (h.baseOffset() >= maxOffsetExclusive) {
+                break;
+            }
+            if (cut + h.totalSize() > buf.limit()) {
+                if (cut == 0) {
+                    // The first batch is larger than maxBytes: return it whole.
+                    ByteBuffer whole = ByteBuffer.allocate(h.totalSize());
+                    readFully(whole, pos);
+                    whole.flip();
+                    return whole;
+                }
+                break;
+            }
+            cut += h.totalSize();
+        }
+        buf.position(0).limit(cut);
+        return buf.slice();
+    }
+
+    /** The position of the batch containing {@code offset}, or -1 when this segment has none. */
+    private int positionOf(long offset, int end) {
+        int pos = indexFloor(offset);
+        ByteBuffer head = ByteBuffer.allocate(BatchHeader.SIZE);
+        while (pos + BatchHeader.SIZE <= end) {
+            head.clear();
+            readFully(head, pos);
+            head.flip();
+            BatchHeader h = BatchHeader.parse(head);
+            if (h.lastOffset() >= offset) {
+                return pos;
+            }
+            pos += h.totalSize();
+        }
+        return -1;
+    }
+
+    /** The first record at or after {@code timestamp} in this segment, if any. */
+    public java.util.Optional<Batches.TimestampMatch> findByTimestamp(long timestamp, long maxOffsetExclusive) {
+        if (maxTimestamp < timestamp) {
+            return java.util.Optional.empty();
+        }
+        long from = timeIndexCeiling(timestamp);
+        long offset = from < 0 ? baseOffset : from;
+        while (offset < maxOffsetExclusive) {
+            ByteBuffer chunk = read(offset, 64 * 1024, maxOffsetExclusive);
+            if (!chunk.hasRemaining()) {
+                return java.util.Optional.empty();
+            }
+            List<Batches.Batch> batches = Batches.of(chunk);
+            int p = 0;
+            for (Batches.Batch b : batches) {
+                if (b.maxTimestamp() >= timestamp && !b.isControl()) {
+                    ByteBuffer one = chunk.duplicate();
+                    one.position(p).limit(p + b.sizeInBytes());
+                    var match = Batches.firstAtOrAfter(one.slice(), timestamp);
+                    if (match.isPresent()) {
+                        return match;
+                    }
+                }
+                p += b.sizeInBytes();
+                offset = b.lastOffset() + 1;
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** Cuts the segment so that {@code offset} and everything after it are gone. */
+    public void truncateTo(long offset) {
+        int pos = positionOf(offset, size);
+        if (pos < 0) {
+            return;
+        }
+        try {
+            channel.truncate(pos);
+            channel.force(true);
+        } catch (IOException e) {
+            throw new LogIOException("cannot truncate " + dir.resolve(fileName(baseOffset, ".log")), e);
+        }
+        synchronized (this) {
+            idxCount = 0;
+            timeCount = 0;
+            maxTimestamp = -1;
+            lastOffset = baseOffset - 1;
+            bytesSinceIndexEntry = 0;
+        }
+        size = 0;
+        try {
+            scan(false, h -> { });
+        } catch (IOException e) {
+            throw new LogIOException("cannot rescan " + dir, e);
+        }
+    }
+
+    public void flush() {
+        try {
+            channel.force(false);
+        } catch (IOException e) {
+            throw new LogIOException("cannot fsync " + dir.resolve(fileName(baseOffset, ".log")), e);
+        }
+    }
+
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            throw new LogIOException("cannot close segment " + fileName(baseOffset, ".log"), e);
+        }
+    }
+
+    public void delete() {
+        close();
+        try {
+            Files.deleteIfExists(dir.resolve(fileName(baseOffset, ".log")));
+        } catch (IOException e) {
+            throw new LogIOException("cannot delete segment " + fileName(baseOffset, ".log"), e);
+        }
+    }
+
+    private void readFully(ByteBuffer buf, long position) {
+        try {
+            long p = position;
+            while (buf.hasRemaining()) {
+                int n = channel.read(buf, p);
+                if (n < 0) {
+                    throw new CorruptSegmentException("unexpected end of " + fileName(baseOffset, ".log") + " at " + p);
+                }
+                p += n;
+            }
+        } catch (IOException e) {
+            throw new LogIOException("cannot read " + dir.resolve(fileName(baseOffset, ".log")), e);
+        }
+    }
+
+    public long baseOffset() {
+        return baseOffset;
+    }
+
+    /** The offset after this segment's last batch. */
+    public long nextOffset() {
+        return lastOffset + 1;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public long maxTimestamp() {
+        return maxTimestamp;
+    }
+
+    public long createdMs() {
+        return createdMs;
+    }
+}

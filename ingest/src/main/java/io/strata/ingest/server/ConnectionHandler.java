@@ -1,0 +1,141 @@
+package io.strata.ingest.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.strata.ingest.api.RequestDispatcher;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * One client connection. Requests are handled one at a time in arrival order (as Kafka does,
+ * so an idempotent producer's pipelined batches are appended in sequence), but a request whose
+ * answer waits — an acks=all produce waiting for fsync, a fetch waiting for data — does not hold
+ * up the next one. Responses are written strictly in request order.
+ *
+ * <p>All fields are touched only on the channel's event loop; handlers run on the I/O pool.
+ */
+final class ConnectionHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
+
+    private final RequestDispatcher dispatcher;
+    private final Executor ioPool;
+    private final ConnectionCounter connections;
+    private final Deque<Request> inbox = new ArrayDeque<>();
+    private final Deque<InFlight> outbox = new ArrayDeque<>();
+    private boolean handling;
+    private String connectionId = "?";
+
+    ConnectionHandler(RequestDispatcher dispatcher, Executor ioPool, ConnectionCounter connections) {
+        this.dispatcher = dispatcher;
+        this.ioPool = ioPool;
+        this.connections = connections;
+    }
+
+    private static final class InFlight {
+        final Request request;
+        boolean done;
+        ApiMessage response;
+
+        InFlight(Request request) {
+            this.request = request;
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        connectionId = ctx.channel().remoteAddress() + "->" + ctx.channel().localAddress();
+        connections.opened();
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        connections.closed();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        ByteBuffer copy;
+        try {
+            copy = ByteBuffer.allocate(frame.readableBytes());
+            frame.readBytes(copy);
+            copy.flip();
+        } finally {
+            frame.release();
+        }
+        Request request;
+        try {
+            request = RequestCodec.decode(copy, connectionId);
+        } catch (InvalidFrameException e) {
+            log.warn("closing connection {}: {}", connectionId, e.getMessage());
+            ctx.close();
+            return;
+        }
+        inbox.add(request);
+        handleNext(ctx);
+    }
+
+    private void handleNext(ChannelHandlerContext ctx) {
+        if (handling || inbox.isEmpty() || !ctx.channel().isActive()) {
+            return;
+        }
+        handling = true;
+        Request request = inbox.poll();
+        InFlight inFlight = new InFlight(request);
+        outbox.add(inFlight);
+        ioPool.execute(() -> {
+            CompletableFuture<ApiMessage> answer;
+            try {
+                answer = dispatcher.handle(request);
+            } catch (Throwable t) {
+                answer = CompletableFuture.failedFuture(t);
+            }
+            ctx.executor().execute(() -> {
+                handling = false;
+                handleNext(ctx);
+            });
+            answer.whenComplete((response, error) -> ctx.executor().execute(() -> {
+                inFlight.done = true;
+                inFlight.response = error == null ? response : dispatcher.errorResponse(request, error);
+                writeReady(ctx);
+            }));
+        });
+    }
+
+    private void writeReady(ChannelHandlerContext ctx) {
+        boolean wrote = false;
+        while (!outbox.isEmpty() && outbox.peek().done) {
+            InFlight f = outbox.poll();
+            if (f.response != null) {
+                ctx.write(RequestCodec.encode(ctx.alloc(), f.request, f.response));
+                wrote = true;
+            }
+        }
+        if (wrote) {
+            ctx.flush();
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof DecoderException && cause.getCause() instanceof InvalidFrameException e) {
+            log.warn("closing connection {}: {}", connectionId, e.getMessage());
+        } else if (cause instanceof java.io.IOException) {
+            log.debug("connection {} failed: {}", connectionId, cause.getMessage());
+        } else {
+            log.warn("closing connection {} after an unexpected error", connectionId, cause);
+        }
+        ctx.close();
+    }
+}

@@ -1,0 +1,80 @@
+package io.strata.ingest.topic;
+
+import io.strata.ingest.config.BrokerConfig;
+import io.strata.ingest.config.ConfigException;
+import io.strata.ingest.config.Setting;
+import io.strata.ingest.log.LogConfig;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The topic-level configs Strata honours, by Kafka's names, with their broker-level defaults.
+ * A topic stores only its overrides; {@link #effective} fills in the rest.
+ */
+public final class TopicConfigs {
+    /** Topic config key → the broker setting that supplies its default. */
+    private static final Map<String, String> BROKER_DEFAULT = Map.of(
+            "segment.bytes", "log.segment.bytes",
+            "segment.ms", "log.roll.ms",
+            "retention.ms", "log.retention.ms",
+            "retention.bytes", "log.retention.bytes",
+            "max.message.bytes", "message.max.bytes",
+            "index.interval.bytes", "log.index.interval.bytes",
+            "message.timestamp.type", "log.message.timestamp.type");
+
+    private static final List<Setting> TOPIC_SETTINGS = List.of(
+            Setting.ofChoice("cleanup.policy", "delete", List.of("delete"), "Only delete is supported; compaction comes later."),
+            Setting.ofInt("segment.bytes", 0, 1024, Integer.MAX_VALUE, "Roll a segment at this size."),
+            Setting.ofLong("segment.ms", 0, 1, Long.MAX_VALUE, "Roll a segment at this age."),
+            Setting.ofLong("retention.ms", 0, -1, Long.MAX_VALUE, "Delete segments older than this (-1: forever)."),
+            Setting.ofLong("retention.bytes", 0, -1, Long.MAX_VALUE, "Delete oldest segments beyond this size (-1: unlimited)."),
+            Setting.ofInt("max.message.bytes", 0, 0, Integer.MAX_VALUE, "Largest record batch accepted."),
+            Setting.ofInt("index.interval.bytes", 0, 0, Integer.MAX_VALUE, "Bytes between offset index entries."),
+            Setting.ofChoice("message.timestamp.type", "CreateTime", List.of("CreateTime", "LogAppendTime"), "Which timestamp records keep."),
+            Setting.ofInt("min.insync.replicas", 1, 1, Integer.MAX_VALUE, "Replicas that must have a record before acks=all succeeds."));
+
+    private final BrokerConfig broker;
+
+    public TopicConfigs(BrokerConfig broker) {
+        this.broker = broker;
+    }
+
+    public static boolean isKnown(String key) {
+        return TOPIC_SETTINGS.stream().anyMatch(s -> s.key().equals(key));
+    }
+
+    /** Checks one override; throws {@link ConfigException} naming the key. Returns the canonical value. */
+    public static String validate(String key, String value) {
+        Setting s = TOPIC_SETTINGS.stream().filter(t -> t.key().equals(key)).findFirst()
+                .orElseThrow(() -> new ConfigException("Unknown topic config name: " + key));
+        if (value == null) {
+            throw new ConfigException("Null value not supported for topic config " + key);
+        }
+        return String.valueOf(s.parse(value));
+    }
+
+    /** Every supported config with its effective value; {@code overrides} win. */
+    public Map<String, String> effective(Map<String, String> overrides) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Setting s : TOPIC_SETTINGS) {
+            String brokerKey = BROKER_DEFAULT.get(s.key());
+            String def = brokerKey != null ? String.valueOf(broker.asMap().get(brokerKey)) : String.valueOf(s.defaultValue());
+            out.put(s.key(), overrides.getOrDefault(s.key(), def));
+        }
+        return out;
+    }
+
+    public LogConfig logConfig(Map<String, String> overrides) {
+        Map<String, String> e = effective(overrides);
+        return new LogConfig(Integer.parseInt(e.get("segment.bytes")), Long.parseLong(e.get("segment.ms")),
+                Long.parseLong(e.get("retention.ms")), Long.parseLong(e.get("retention.bytes")),
+                Integer.parseInt(e.get("max.message.bytes")), Integer.parseInt(e.get("index.interval.bytes")),
+                "LogAppendTime".equals(e.get("message.timestamp.type")));
+    }
+
+    public static String docOf(String key) {
+        return TOPIC_SETTINGS.stream().filter(s -> s.key().equals(key)).map(Setting::doc).findFirst().orElse("");
+    }
+}

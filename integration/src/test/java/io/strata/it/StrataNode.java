@@ -1,0 +1,159 @@
+package io.strata.it;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Strata node run as a real process from the distribution jar ({@code ingest/target/strata.jar}),
+ * the way a user runs it, so tests can SIGKILL it, restart it on the same data directory, and
+ * use whichever kafka-clients version is on the test classpath without clashing with the broker's.
+ */
+public final class StrataNode implements AutoCloseable {
+    private final Path dataDir;
+    private final Path logFile;
+    private final List<String> extraArgs;
+    private final int port;
+    private final int adminPort;
+    private Process process;
+
+    private StrataNode(Path dataDir, Path logFile, List<String> extraArgs) throws IOException {
+        this.dataDir = dataDir;
+        this.logFile = logFile;
+        this.extraArgs = extraArgs;
+        this.port = freePort();
+        this.adminPort = freePort();
+    }
+
+    /** Starts a node on {@code dataDir}; {@code settings} are {@code key=value} broker settings. */
+    public static StrataNode start(Path dataDir, String... settings) throws Exception {
+        Path logs = Path.of("target", "strata-logs");
+        Files.createDirectories(logs);
+        Path logFile = logs.resolve(dataDir.getFileName() + "-" + System.nanoTime() + ".log");
+        List<String> args = new ArrayList<>();
+        for (String s : settings) {
+            args.add("--set");
+            args.add(s);
+        }
+        StrataNode node = new StrataNode(dataDir, logFile, args);
+        node.launch();
+        return node;
+    }
+
+    static Path jar() {
+        String jar = System.getProperty("strata.jar", "../ingest/target/strata.jar");
+        Path p = Path.of(jar);
+        if (!Files.exists(p)) {
+            throw new IllegalStateException("broker distribution " + p.toAbsolutePath() + " is missing: build with 'mvn verify' from the root");
+        }
+        return p;
+    }
+
+    public void launch() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx512m", "-jar", jar().toString(), "dev",
+                "--data-dir", dataDir.toString(), "--port", Integer.toString(port), "--admin-port", Integer.toString(adminPort),
+                "--set", "group.initial.rebalance.delay.ms=0"));
+        cmd.addAll(extraArgs);
+        process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("strata exited with " + process.exitValue() + " during start-up:\n" + log());
+            }
+            if (log().contains(" ready in ") && accepts(port)) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException("strata did not become ready in 60 s:\n" + log());
+    }
+
+    private static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static boolean accepts(int port) {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public String bootstrap() {
+        return "localhost:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public int adminPort() {
+        return adminPort;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public String log() {
+        try {
+            return Files.exists(logFile) ? Files.readString(logFile, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            return "(log unreadable: " + e + ")";
+        }
+    }
+
+    /** SIGKILL: no shutdown hook, no flush. */
+    public void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM and wait; returns the exit code. */
+    public int stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+            throw new IllegalStateException("strata did not stop within 30 s of SIGTERM");
+        }
+        return process.exitValue();
+    }
+
+    public void restart() throws Exception {
+        stop();
+        launch();
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        }
+    }
+
+    static Duration timeout() {
+        return Duration.ofSeconds(30);
+    }
+}

@@ -1,0 +1,163 @@
+package io.strata.records;
+
+import org.apache.kafka.common.record.internal.BaseRecords;
+import org.apache.kafka.common.record.internal.DefaultRecordBatch;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.TimestampType;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The one place Strata touches Kafka's record classes, which live in an internal package of
+ * kafka-clients that moves between releases: an upgrade changes this file only.
+ */
+public final class Batches {
+    public static final byte CURRENT_MAGIC = RecordBatch.MAGIC_VALUE_V2;
+    public static final long NO_PRODUCER_ID = RecordBatch.NO_PRODUCER_ID;
+    public static final int NO_SEQUENCE = RecordBatch.NO_SEQUENCE;
+
+    private Batches() {
+    }
+
+    /** Record bytes as the generated message classes carry them (Produce and Fetch bodies). */
+    public static BaseRecords toRecords(ByteBuffer bytes) {
+        return MemoryRecords.readableRecords(bytes);
+    }
+
+    /** The bytes of records taken from a request; only in-memory records arrive over the wire. */
+    public static ByteBuffer bytesOf(BaseRecords records) {
+        if (records == null) {
+            return ByteBuffer.allocate(0);
+        }
+        if (records instanceof MemoryRecords m) {
+            return m.buffer();
+        }
+        throw new IllegalArgumentException("unexpected records type " + records.getClass().getName());
+    }
+
+    /** Wraps record bytes (one or more whole batches); the buffer is shared, not copied. */
+    public static List<Batch> of(ByteBuffer records) {
+        List<Batch> out = new ArrayList<>();
+        for (MutableRecordBatch b : MemoryRecords.readableRecords(records.duplicate()).batches()) {
+            out.add(new Batch(b));
+        }
+        return out;
+    }
+
+    /**
+     * The offset of the first record in {@code batchBytes} (one batch) whose timestamp is at
+     * least {@code timestamp}, with that record's timestamp; empty when there is none.
+     */
+    public static Optional<TimestampMatch> firstAtOrAfter(ByteBuffer batchBytes, long timestamp) {
+        for (MutableRecordBatch b : MemoryRecords.readableRecords(batchBytes.duplicate()).batches()) {
+            if (b.isControlBatch() || b.maxTimestamp() < timestamp) {
+                continue;
+            }
+            for (Record r : b) {
+                if (r.timestamp() >= timestamp) {
+                    return Optional.of(new TimestampMatch(r.offset(), r.timestamp()));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A record found by timestamp: its offset and its own timestamp. */
+    public record TimestampMatch(long offset, long timestamp) {
+    }
+
+    /** A view of one batch; setters rewrite the header in place (the CRC does not cover them). */
+    public static final class Batch {
+        private final MutableRecordBatch batch;
+
+        Batch(MutableRecordBatch batch) {
+            this.batch = batch;
+        }
+
+        public byte magic() {
+            return batch.magic();
+        }
+
+        /** Checks the CRC and the header's internal consistency. */
+        public boolean isValid() {
+            return batch.isValid();
+        }
+
+        public int sizeInBytes() {
+            return batch.sizeInBytes();
+        }
+
+        public int recordCount() {
+            Integer n = batch.countOrNull();
+            return n == null ? -1 : n;
+        }
+
+        public int lastOffsetDelta() {
+            return (int) (batch.lastOffset() - batch.baseOffset());
+        }
+
+        public long baseOffset() {
+            return batch.baseOffset();
+        }
+
+        public long lastOffset() {
+            return batch.lastOffset();
+        }
+
+        public long maxTimestamp() {
+            return batch.maxTimestamp();
+        }
+
+        public boolean isLogAppendTime() {
+            return batch.timestampType() == TimestampType.LOG_APPEND_TIME;
+        }
+
+        public long producerId() {
+            return batch.producerId();
+        }
+
+        public short producerEpoch() {
+            return batch.producerEpoch();
+        }
+
+        public int baseSequence() {
+            return batch.baseSequence();
+        }
+
+        public int lastSequence() {
+            return batch.lastSequence();
+        }
+
+        public boolean isTransactional() {
+            return batch.isTransactional();
+        }
+
+        public boolean isControl() {
+            return batch.isControlBatch();
+        }
+
+        public boolean hasProducerId() {
+            return batch.hasProducerId();
+        }
+
+        public void assignOffsets(long baseOffset, int leaderEpoch) {
+            batch.setLastOffset(baseOffset + lastOffsetDelta());
+            batch.setPartitionLeaderEpoch(leaderEpoch);
+        }
+
+        public void setLogAppendTime(long timestamp) {
+            batch.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, timestamp);
+        }
+
+        /** Records are compressed and carry their own deltas; only v2 headers are rewritten here. */
+        public boolean isDefaultBatch() {
+            return batch instanceof DefaultRecordBatch;
+        }
+    }
+}
