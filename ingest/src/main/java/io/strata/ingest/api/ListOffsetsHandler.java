@@ -19,14 +19,14 @@ final class ListOffsetsHandler {
         this.topics = topics;
     }
 
-    ListOffsetsResponseData handle(ListOffsetsRequestData req) {
+    ListOffsetsResponseData handle(ListOffsetsRequestData req, short version) {
         ListOffsetsResponseData resp = new ListOffsetsResponseData();
         for (ListOffsetsRequestData.ListOffsetsTopic t : req.topics()) {
             ListOffsetsResponseData.ListOffsetsTopicResponse tr = new ListOffsetsResponseData.ListOffsetsTopicResponse().setName(t.name());
             resp.topics().add(tr);
             for (ListOffsetsRequestData.ListOffsetsPartition p : t.partitions()) {
                 ListOffsetsResponseData.ListOffsetsPartitionResponse pr = new ListOffsetsResponseData.ListOffsetsPartitionResponse()
-                        .setPartitionIndex(p.partitionIndex()).setTimestamp(-1).setOffset(-1).setLeaderEpoch(0);
+                        .setPartitionIndex(p.partitionIndex()).setTimestamp(-1).setOffset(-1).setLeaderEpoch(version >= 4 ? 0 : -1);
                 tr.partitions().add(pr);
                 Optional<PartitionLog> pl = topics.partition(new TopicPartition(t.name(), p.partitionIndex()));
                 if (pl.isEmpty()) {

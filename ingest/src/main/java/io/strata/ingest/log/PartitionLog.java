@@ -95,7 +95,7 @@ public final class PartitionLog {
         flushedOffset = logEndOffset;
         long stored = readStartOffset();
         logStartOffset = Math.max(stored, segments.firstKey());
-        if (!clean) {
+        if (!clean && !bases.isEmpty()) {
             log.info("{}: opened after an unclean shutdown, log end offset {}", name, logEndOffset);
         }
     }

@@ -118,8 +118,16 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         while (!outbox.isEmpty() && outbox.peek().done) {
             InFlight f = outbox.poll();
             if (f.response != null) {
-                ctx.write(RequestCodec.encode(ctx.alloc(), f.request, f.response));
-                wrote = true;
+                try {
+                    ctx.write(RequestCodec.encode(ctx.alloc(), f.request, f.response));
+                    wrote = true;
+                } catch (RuntimeException e) {
+                    // A response we cannot encode for the client's version is our bug; closing beats a hang.
+                    log.error("closing connection {}: cannot encode {} v{} response", connectionId,
+                            f.request.apiKey(), f.request.version(), e);
+                    ctx.close();
+                    return;
+                }
             }
         }
         if (wrote) {

@@ -1,0 +1,54 @@
+package io.strata.ingest.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class BrokerConfigTest {
+    @TempDir
+    Path dir;
+
+    private Path yaml(String text) throws Exception {
+        Path f = dir.resolve("strata.yaml");
+        Files.writeString(f, text);
+        return f;
+    }
+
+    @Test
+    void fileThenEnvironmentThenFlagsEachWin() throws Exception {
+        Path f = yaml("port: 9100\nnum.partitions: 3\nlog:\n  retention.ms: 1000\n");
+        BrokerConfig c = BrokerConfig.resolve(f, Map.of("STRATA_NUM_PARTITIONS", "4"), Map.of("port", "9200"));
+        assertThat(c.getInt("port")).isEqualTo(9200);
+        assertThat(c.getInt("num.partitions")).isEqualTo(4);
+        assertThat(c.getLong("log.retention.ms")).isEqualTo(1000);
+        assertThat(c.getInt("admin.port")).isEqualTo(9644);
+        assertThat(c.metastoreUrl()).isEqualTo("sqlite:" + Path.of("./data").resolve("metastore.db"));
+    }
+
+    @Test
+    void aMisspelledKeyIsNamedWithASuggestion() throws Exception {
+        Path f = yaml("num.partition: 3\n");
+        assertThatThrownBy(() -> BrokerConfig.resolve(f, Map.of(), Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("unknown setting 'num.partition'")
+                .hasMessageContaining("did you mean 'num.partitions'");
+    }
+
+    @Test
+    void anInvalidValueIsNamedWithWhatIsAllowed() throws Exception {
+        assertThatThrownBy(() -> BrokerConfig.resolve(yaml("port: 70000\n"), Map.of(), Map.of()))
+                .hasMessageContaining("port").hasMessageContaining("between 0 and 65535");
+        assertThatThrownBy(() -> BrokerConfig.resolve(null, Map.of(), Map.of("auto.create.topics.enable", "yes")))
+                .hasMessageContaining("auto.create.topics.enable").hasMessageContaining("true or false");
+        assertThatThrownBy(() -> BrokerConfig.resolve(null, Map.of("STRATA_LOG_SEGMENT_BYTES", "big"), Map.of()))
+                .hasMessageContaining("log.segment.bytes");
+        assertThatThrownBy(() -> BrokerConfig.resolve(null, Map.of(), Map.of("log.message.timestamp.type", "Wallclock")))
+                .hasMessageContaining("[CreateTime, LogAppendTime]");
+    }
+}

@@ -1,0 +1,215 @@
+package io.strata.ingest.log;
+
+import io.strata.records.Batches;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class PartitionLogTest {
+    @TempDir
+    Path dir;
+    long now = 1_000_000;
+
+    private static LogConfig config(int segmentBytes) {
+        LogConfig d = LogConfig.defaults();
+        return new LogConfig(segmentBytes, d.segmentMs(), d.retentionMs(), d.retentionBytes(), 1_000_000, 256, false);
+    }
+
+    private static ByteBuffer batch(long timestamp, String... values) {
+        SimpleRecord[] records = new SimpleRecord[values.length];
+        for (int i = 0; i < values.length; i++) {
+            records[i] = new SimpleRecord(timestamp + i, ("k" + i).getBytes(), values[i].getBytes());
+        }
+        return MemoryRecords.withRecords(Compression.NONE, records).buffer();
+    }
+
+    private static ByteBuffer idempotentBatch(long pid, short epoch, int seq, String value) {
+        return MemoryRecords.withIdempotentRecords(Compression.NONE, pid, epoch, seq, new SimpleRecord(value.getBytes())).buffer();
+    }
+
+    private static List<String> values(PartitionLog log, long from) {
+        List<String> out = new ArrayList<>();
+        long offset = from;
+        while (offset < log.highWatermark()) {
+            ByteBuffer bytes = log.read(offset, 1 << 20).records();
+            for (RecordBatch b : MemoryRecords.readableRecords(bytes).batches()) {
+                for (Record r : b) {
+                    if (r.offset() >= offset) {
+                        byte[] v = new byte[r.valueSize()];
+                        r.value().get(v);
+                        out.add(r.offset() + ":" + new String(v));
+                    }
+                }
+                offset = b.lastOffset() + 1;
+            }
+        }
+        return out;
+    }
+
+    private Path partitionDir() {
+        return dir.resolve("t-0");
+    }
+
+    private PartitionLog open(int segmentBytes) {
+        return PartitionLog.open(partitionDir(), "t-0", config(segmentBytes), now);
+    }
+
+    private Path lastSegmentFile() throws Exception {
+        try (var files = Files.list(partitionDir())) {
+            return files.filter(p -> p.toString().endsWith(".log")).sorted().reduce((a, b) -> b).orElseThrow();
+        }
+    }
+
+    @Test
+    void assignsContiguousOffsetsAndReadsAcrossSegments() {
+        PartitionLog log = open(300);
+        for (int i = 0; i < 10; i++) {
+            AppendResult r = log.append(batch(now, "a" + i, "b" + i), now);
+            assertThat(r.error()).isEqualTo(Errors.NONE);
+            assertThat(r.baseOffset()).isEqualTo(2L * i);
+        }
+        assertThat(log.segmentCount()).as("rolled by segment.bytes").isGreaterThan(1);
+        assertThat(values(log, 0)).hasSize(20).startsWith("0:a0", "1:b0").endsWith("19:b9");
+        assertThat(values(log, 7)).first().isEqualTo("7:b3");
+        assertThatThrownBy(() -> log.read(21, 100)).isInstanceOf(OffsetOutOfRangeException.class);
+        log.close();
+    }
+
+    @Test
+    void aTornTailIsTruncatedToTheLastWholeBatchOnOpen() throws Exception {
+        PartitionLog log = open(1 << 20);
+        for (int i = 0; i < 5; i++) {
+            log.append(batch(now, "v" + i), now);
+        }
+        // Crash: no close(), then the last write is torn half-way.
+        Path file = lastSegmentFile();
+        long size = Files.size(file);
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.setLength(size - 20);
+        }
+        PartitionLog reopened = open(1 << 20);
+        assertThat(reopened.logEndOffset()).isEqualTo(4);
+        assertThat(values(reopened, 0)).containsExactly("0:v0", "1:v1", "2:v2", "3:v3");
+        assertThat(reopened.append(batch(now, "after"), now).baseOffset()).as("appends continue after the cut").isEqualTo(4);
+        reopened.close();
+    }
+
+    @Test
+    void aCorruptedTailBatchFailsItsCrcAndIsTruncatedOnOpen() throws Exception {
+        PartitionLog log = open(1 << 20);
+        for (int i = 0; i < 3; i++) {
+            log.append(batch(now, "value-" + i), now);
+        }
+        Path file = lastSegmentFile();
+        long size = Files.size(file);
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek(size - 3);
+            int b = raf.read();
+            raf.seek(size - 3);
+            raf.write(b ^ 0xFF);
+            raf.seek(size);
+            raf.write(new byte[100]);
+        }
+        PartitionLog reopened = open(1 << 20);
+        assertThat(reopened.logEndOffset()).isEqualTo(2);
+        assertThat(values(reopened, 0)).containsExactly("0:value-0", "1:value-1");
+        reopened.close();
+    }
+
+    @Test
+    void aCleanCloseReopensWithEverythingAndNoRecovery() {
+        PartitionLog log = open(200);
+        for (int i = 0; i < 6; i++) {
+            log.append(batch(now, "c" + i), now);
+        }
+        log.close();
+        PartitionLog reopened = open(200);
+        assertThat(reopened.logEndOffset()).isEqualTo(6);
+        assertThat(values(reopened, 0)).hasSize(6);
+        reopened.close();
+    }
+
+    @Test
+    void rejectsCorruptOversizedAndOldFormatBatches() {
+        PartitionLog log = open(1 << 20);
+        ByteBuffer corrupt = batch(now, "x");
+        corrupt.put(corrupt.limit() - 1, (byte) (corrupt.get(corrupt.limit() - 1) ^ 1));
+        assertThat(log.append(corrupt, now).error()).isEqualTo(Errors.CORRUPT_MESSAGE);
+        LogConfig small = new LogConfig(1 << 20, 1000, -1, -1, 50, 256, false);
+        log.updateConfig(small);
+        assertThat(log.append(batch(now, "a value that makes the batch larger than fifty bytes"), now).error())
+                .isEqualTo(Errors.MESSAGE_TOO_LARGE);
+        ByteBuffer garbage = ByteBuffer.wrap(new byte[30]);
+        assertThat(log.append(garbage, now).error()).isEqualTo(Errors.CORRUPT_MESSAGE);
+        assertThat(log.logEndOffset()).isZero();
+        log.close();
+    }
+
+    @Test
+    void idempotentDuplicatesAreRecognisedEvenAfterARestart() {
+        PartitionLog log = open(1 << 20);
+        assertThat(log.append(idempotentBatch(7, (short) 0, 0, "a"), now).baseOffset()).isZero();
+        assertThat(log.append(idempotentBatch(7, (short) 0, 1, "b"), now).baseOffset()).isEqualTo(1);
+        log.close();
+        PartitionLog reopened = open(1 << 20);
+        AppendResult dup = reopened.append(idempotentBatch(7, (short) 0, 1, "b"), now);
+        assertThat(dup.error()).isEqualTo(Errors.NONE);
+        assertThat(dup.baseOffset()).isEqualTo(1);
+        assertThat(reopened.append(idempotentBatch(7, (short) 0, 5, "gap"), now).error()).isEqualTo(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER);
+        assertThat(reopened.logEndOffset()).isEqualTo(2);
+        reopened.close();
+    }
+
+    @Test
+    void retentionAndDeleteRecordsMoveTheLogStart() {
+        PartitionLog log = open(150);
+        for (int i = 0; i < 10; i++) {
+            log.append(batch(now - 10_000 + i, "r" + i), now);
+        }
+        int segments = log.segmentCount();
+        assertThat(segments).isGreaterThan(3);
+        assertThat(log.deleteRecordsBefore(3)).isEqualTo(3);
+        assertThat(values(log, 3)).first().isEqualTo("3:r3");
+        assertThatThrownBy(() -> log.read(2, 100)).isInstanceOf(OffsetOutOfRangeException.class);
+        assertThatThrownBy(() -> log.deleteRecordsBefore(11)).isInstanceOf(OffsetOutOfRangeException.class);
+
+        log.updateConfig(new LogConfig(150, Long.MAX_VALUE, 5_000, -1, 1_000_000, 256, false));
+        assertThat(log.applyRetention(now)).isGreaterThan(0);
+        assertThat(log.segmentCount()).as("the active segment stays").isEqualTo(1);
+        assertThat(log.logStartOffset()).as("expired segments are gone").isGreaterThan(3);
+        assertThat(values(log, log.logStartOffset())).last().isEqualTo("9:r9");
+        log.close();
+        PartitionLog reopened = open(150);
+        assertThat(reopened.logStartOffset()).as("log start offset is durable").isEqualTo(log.logStartOffset());
+        reopened.close();
+    }
+
+    @Test
+    void findsTheFirstRecordAtOrAfterATimestamp() {
+        PartitionLog log = open(200);
+        for (int i = 0; i < 10; i++) {
+            log.append(batch(1000L * i, "t" + i, "u" + i), now);
+        }
+        Batches.TimestampMatch m = log.offsetForTimestamp(5000).orElseThrow();
+        assertThat(m.offset()).isEqualTo(10);
+        assertThat(m.timestamp()).isEqualTo(5000);
+        assertThat(log.offsetForTimestamp(5001).orElseThrow().offset()).isEqualTo(11);
+        assertThat(log.offsetForTimestamp(100_000)).isEmpty();
+        log.close();
+    }
+}

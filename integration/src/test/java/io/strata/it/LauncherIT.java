@@ -1,0 +1,56 @@
+package io.strata.it;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The command line: bad configuration stops start-up naming the key; SIGTERM stops a node cleanly. */
+class LauncherIT {
+    @TempDir
+    Path dir;
+
+    private record Result(int code, String output) {
+    }
+
+    private Result run(String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", StrataNode.jar().toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aMisspelledKeyStopsStartUpNamingIt() throws Exception {
+        Path cfg = dir.resolve("strata.yaml");
+        Files.writeString(cfg, "data.dir: " + dir.resolve("d") + "\nauto.create.topic.enable: false\n");
+        Result r = run("broker", "--config", cfg.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.output()).contains("unknown setting 'auto.create.topic.enable'").contains("auto.create.topics.enable");
+    }
+
+    @Test
+    void anInvalidValueStopsStartUpNamingIt() throws Exception {
+        Path cfg = dir.resolve("strata.yaml");
+        Files.writeString(cfg, "data.dir: " + dir.resolve("d") + "\nnum.partitions: -3\n");
+        Result r = run("broker", "--config", cfg.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.output()).contains("invalid value -3 for num.partitions");
+    }
+
+    @Test
+    void sigtermShutsDownCleanlyWithExitZero() throws Exception {
+        try (StrataNode node = StrataNode.start(dir.resolve("node"))) {
+            assertThat(node.stop()).isZero();
+            assertThat(node.log()).contains("shut down cleanly");
+        }
+    }
+}
