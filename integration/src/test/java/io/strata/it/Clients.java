@@ -13,17 +13,17 @@ import java.util.Map;
 import java.util.Properties;
 
 /** kafka-clients instances pointed at a node, with settings a test may override. */
-final class Clients {
+public final class Clients {
     private Clients() {
     }
 
-    static Admin admin(StrataNode node) {
+    public static Admin admin(StrataNode node) {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrap());
         return Admin.create(p);
     }
 
-    static KafkaProducer<byte[], byte[]> producer(StrataNode node, Map<String, Object> overrides) {
+    public static KafkaProducer<byte[], byte[]> producer(StrataNode node, Map<String, Object> overrides) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrap());
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -32,7 +32,7 @@ final class Clients {
         return new KafkaProducer<>(p);
     }
 
-    static KafkaConsumer<byte[], byte[]> consumer(StrataNode node, Map<String, Object> overrides) {
+    public static KafkaConsumer<byte[], byte[]> consumer(StrataNode node, Map<String, Object> overrides) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrap());
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
@@ -43,7 +43,7 @@ final class Clients {
     }
 
     /** The kafka-clients version actually loaded: the compatibility run swaps in 3.x. */
-    static String version() {
+    public static String version() {
         try (var in = KafkaProducer.class.getResourceAsStream("/kafka/kafka-version.properties")) {
             Properties p = new Properties();
             p.load(in);

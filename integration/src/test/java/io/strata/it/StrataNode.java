@@ -47,7 +47,7 @@ public final class StrataNode implements AutoCloseable {
         return node;
     }
 
-    static Path jar() {
+    public static Path jar() {
         String jar = System.getProperty("strata.jar", "../ingest/target/strata.jar");
         Path p = Path.of(jar);
         if (!Files.exists(p)) {
@@ -146,14 +146,14 @@ public final class StrataNode implements AutoCloseable {
         }
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             s.setReuseAddress(true);
             return s.getLocalPort();
         }
     }
 
-    static Duration timeout() {
+    public static Duration timeout() {
         return Duration.ofSeconds(30);
     }
 }

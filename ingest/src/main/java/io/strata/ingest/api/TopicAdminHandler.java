@@ -131,7 +131,7 @@ final class TopicAdminHandler {
                 } else {
                     Map<String, String> overrides = t.get().configs();
                     topics.configs().effective(overrides).forEach((k, v) -> {
-                        if (res.configurationKeys() == null || res.configurationKeys().contains(k)) {
+                        if (res.configurationKeys() == null || res.configurationKeys().isEmpty() || res.configurationKeys().contains(k)) {
                             r.configs().add(new DescribeConfigsResponseData.DescribeConfigsResourceResult()
                                     .setName(k).setValue(v).setReadOnly(false).setIsSensitive(false)
                                     .setConfigSource(source(overrides, k).id())

@@ -1,4 +1,7 @@
-package io.strata.it;
+package io.strata.it.clients;
+
+import io.strata.it.Clients;
+import io.strata.it.StrataNode;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -14,7 +17,6 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +29,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Topic administration through kafka-clients' Admin. */
-@Tag("clients")
 class TopicAdminIT {
     @TempDir
     static Path dir;

@@ -1,4 +1,7 @@
-package io.strata.it;
+package io.strata.it.clients;
+
+import io.strata.it.Clients;
+import io.strata.it.StrataNode;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -8,7 +11,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,7 +27,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** SIGKILL during an acks=all produce loses no acknowledged record and duplicates none. */
-@Tag("clients")
 class CrashIT {
     @TempDir
     Path dir;

@@ -1,4 +1,7 @@
-package io.strata.it;
+package io.strata.it.clients;
+
+import io.strata.it.Clients;
+import io.strata.it.StrataNode;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
@@ -14,7 +17,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,7 +38,6 @@ import java.util.function.BooleanSupplier;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Consumer groups with every kafka-clients assignor; committed offsets across a broker restart. */
-@Tag("clients")
 class ConsumerGroupIT {
     @TempDir
     static Path dir;

@@ -1,4 +1,7 @@
-package io.strata.it;
+package io.strata.it.clients;
+
+import io.strata.it.Clients;
+import io.strata.it.StrataNode;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -15,7 +18,6 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,7 +38,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Produce and consume with kafka-clients: every codec, byte-for-byte; size limits; lookups by time. */
-@Tag("clients")
 class ProduceConsumeIT {
     @TempDir
     static Path dir;
