@@ -28,6 +28,17 @@ public abstract class MetaStoreContract {
     /** A store with no keys under the "contract-test" tuple prefix. */
     protected abstract MetaStore openStore() throws Exception;
 
+    /** The URL other processes use to reach the same store. */
+    protected abstract String url();
+
+    /** Makes the store unreachable (stops its server); false when the backend has no server to stop. */
+    protected boolean stopServer() throws Exception {
+        return false;
+    }
+
+    protected void startServer() throws Exception {
+    }
+
     @BeforeEach
     void open() throws Exception {
         store = openStore();
@@ -163,6 +174,50 @@ public abstract class MetaStoreContract {
         }).get();
         assertThat(out).isEqualTo("ok");
         assertThat(read(k("async"))).isEqualTo(v("done"));
+    }
+
+    @Test
+    void concurrentWritersInSeveralProcessesLoseNoUpdate() throws Exception {
+        store.run(tx -> {
+            tx.clear(CounterWorker.KEY);
+            return null;
+        });
+        String javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<Process> workers = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            workers.add(new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
+                    CounterWorker.class.getName(), url(), "40").redirectErrorStream(true).start());
+        }
+        for (int i = 0; i < 40; i++) {
+            CounterWorker.increment(store);
+        }
+        for (Process p : workers) {
+            assertThat(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(new String(p.getInputStream().readAllBytes())).isZero();
+        }
+        long total = store.run(tx -> Tuple.fromBytes(tx.get(CounterWorker.KEY)).getLong(0));
+        assertThat(total).isEqualTo(120);
+    }
+
+    @Test
+    void anUnreachableStoreFailsClearlyAndRecoversIntact() throws Exception {
+        store.run(tx -> {
+            tx.set(k("before-outage"), v("kept"));
+            return null;
+        });
+        org.junit.jupiter.api.Assumptions.assumeTrue(stopServer(), "this backend is embedded: it cannot become unreachable");
+        try {
+            long t0 = System.nanoTime();
+            assertThatThrownBy(() -> store.run(tx -> {
+                tx.set(k("during-outage"), v("lost"));
+                return null;
+            })).isInstanceOf(MetaStoreUnavailableException.class).hasMessageContaining("unreachable");
+            assertThat((System.nanoTime() - t0) / 1_000_000).as("fails within seconds, not hangs").isLessThan(30_000);
+        } finally {
+            startServer();
+        }
+        assertThat(read(k("before-outage"))).isEqualTo(v("kept"));
+        assertThat(read(k("during-outage"))).isNull();
     }
 
     protected byte[] read(byte[] key) {

@@ -19,6 +19,11 @@ class SqliteMetaStoreTest extends MetaStoreContract {
         return SqliteMetaStore.open(dir.resolve("meta.db"));
     }
 
+    @Override
+    protected String url() {
+        return "sqlite:" + dir.resolve("meta.db");
+    }
+
     @Test
     void committedDataSurvivesReopening() {
         store.run(tx -> {

@@ -1,0 +1,193 @@
+package io.strata.metastore.fdb;
+
+import com.apple.foundationdb.Database;
+import com.apple.foundationdb.FDB;
+import com.apple.foundationdb.FDBException;
+import com.apple.foundationdb.Range;
+import com.apple.foundationdb.directory.DirectoryLayer;
+import com.apple.foundationdb.directory.DirectorySubspace;
+import com.apple.foundationdb.tuple.ByteArrayUtil;
+import com.apple.foundationdb.tuple.Tuple;
+import io.strata.metastore.KeyValue;
+import io.strata.metastore.MetaStore;
+import io.strata.metastore.MetaStoreException;
+import io.strata.metastore.MetaStoreUnavailableException;
+import io.strata.metastore.Transaction;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
+
+/**
+ * The production MetaStore on FoundationDB (fdb-java, API version {@value #API_VERSION}).
+ * Everything lives under the Directory-layer directory {@code ("strata")}: user keys under
+ * prefix {@code 0x01}, value chunks under {@code 0x02}. FoundationDB limits a value to 100 kB,
+ * so a larger value is split into chunks of {@value #CHUNK} bytes and the key holds only a
+ * marker and the chunk count; range reads see one entry per user key, as on the other backends.
+ *
+ * <p>Transactions go through fdb-java's own retry loop ({@link Database#run}) with a timeout
+ * and a retry limit, so an unreachable cluster surfaces as {@link MetaStoreUnavailableException}
+ * instead of blocking forever. Each transaction must fit FoundationDB's five seconds.
+ */
+public final class FdbMetaStore implements MetaStore {
+    public static final int API_VERSION = 730;
+    static final int CHUNK = 90_000;
+    private static final byte INLINE = 0;
+    private static final byte CHUNKED = 1;
+
+    private final Database db;
+    private final byte[] values;
+    private final byte[] chunks;
+    private final String display;
+
+    private FdbMetaStore(Database db, DirectorySubspace dir, String display) {
+        this.db = db;
+        this.values = ByteArrayUtil.join(dir.getKey(), new byte[] {1});
+        this.chunks = ByteArrayUtil.join(dir.getKey(), new byte[] {2});
+        this.display = display;
+    }
+
+    /** Opens {@code fdb:} (the default cluster file) or {@code fdb:/path/to/fdb.cluster}. */
+    public static FdbMetaStore open(String url) {
+        String clusterFile = url.length() > "fdb:".length() ? url.substring("fdb:".length()) : null;
+        FDB fdb;
+        try {
+            fdb = FDB.selectAPIVersion(API_VERSION);
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            throw new MetaStoreUnavailableException("the FoundationDB client library (libfdb_c) is not installed: "
+                    + e.getMessage(), new RuntimeException(e));
+        }
+        Database db = clusterFile == null ? fdb.open() : fdb.open(clusterFile);
+        db.options().setTransactionTimeout(5000);
+        db.options().setTransactionRetryLimit(100);
+        try {
+            DirectorySubspace dir = DirectoryLayer.getDefault().createOrOpen(db, List.of("strata")).join();
+            return new FdbMetaStore(db, dir, "fdb:" + (clusterFile == null ? "(default cluster file)" : clusterFile));
+        } catch (CompletionException | FDBException e) {
+            db.close();
+            throw translate("fdb:" + clusterFile, e);
+        }
+    }
+
+    @Override
+    public <T> T run(Function<Transaction, T> work) {
+        try {
+            return db.run(tr -> work.apply(new FdbTransaction(tr)));
+        } catch (CompletionException | FDBException e) {
+            throw translate(display, e);
+        }
+    }
+
+    @Override
+    public <T> CompletableFuture<T> runAsync(Function<Transaction, T> work) {
+        return CompletableFuture.supplyAsync(() -> run(work), db.getExecutor());
+    }
+
+    private static RuntimeException translate(String display, Throwable t) {
+        Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (cause instanceof FDBException fe) {
+            // 1031 transaction_timed_out, 1020 not_committed (retry limit), 1021 commit_unknown_result
+            if (fe.getCode() == 1031 || fe.getCode() == 1020 || fe.getCode() == 1021 || fe.isRetryable()) {
+                return new MetaStoreUnavailableException(display + ": " + fe.getMessage() + " (code " + fe.getCode() + ")", fe);
+            }
+            return new MetaStoreException(display + ": " + fe.getMessage() + " (code " + fe.getCode() + ")", fe);
+        }
+        return cause instanceof RuntimeException re ? re : new MetaStoreException(display + ": " + cause, cause);
+    }
+
+    @Override
+    public String describe() {
+        return display;
+    }
+
+    @Override
+    public void close() {
+        db.close();
+    }
+
+    private final class FdbTransaction implements Transaction {
+        private final com.apple.foundationdb.Transaction tr;
+
+        FdbTransaction(com.apple.foundationdb.Transaction tr) {
+            this.tr = tr;
+        }
+
+        private byte[] valueKey(byte[] key) {
+            return ByteArrayUtil.join(values, key);
+        }
+
+        private Range chunkRange(byte[] key) {
+            return Range.startsWith(ByteArrayUtil.join(chunks, Tuple.from(key).pack()));
+        }
+
+        @Override
+        public byte[] get(byte[] key) {
+            return decode(key, tr.get(valueKey(key)).join());
+        }
+
+        private byte[] decode(byte[] key, byte[] stored) {
+            if (stored == null) {
+                return null;
+            }
+            if (stored[0] == INLINE) {
+                byte[] out = new byte[stored.length - 1];
+                System.arraycopy(stored, 1, out, 0, out.length);
+                return out;
+            }
+            int total = ByteBuffer.wrap(stored, 1, 4).getInt();
+            ByteBuffer out = ByteBuffer.allocate(total);
+            for (com.apple.foundationdb.KeyValue kv : tr.getRange(chunkRange(key)).asList().join()) {
+                out.put(kv.getValue());
+            }
+            if (out.hasRemaining()) {
+                throw new MetaStoreException(display + ": value of " + ByteArrayUtil.printable(key) + " is missing chunks");
+            }
+            return out.array();
+        }
+
+        @Override
+        public void set(byte[] key, byte[] value) {
+            tr.clear(chunkRange(key));
+            if (value.length < CHUNK) {
+                tr.set(valueKey(key), ByteArrayUtil.join(new byte[] {INLINE}, value));
+                return;
+            }
+            tr.set(valueKey(key), ByteBuffer.allocate(5).put(CHUNKED).putInt(value.length).array());
+            byte[] prefix = ByteArrayUtil.join(chunks, Tuple.from(key).pack());
+            for (int i = 0, n = 0; i < value.length; i += CHUNK, n++) {
+                byte[] part = new byte[Math.min(CHUNK, value.length - i)];
+                System.arraycopy(value, i, part, 0, part.length);
+                tr.set(ByteArrayUtil.join(prefix, Tuple.from(n).pack()), part);
+            }
+        }
+
+        @Override
+        public void clear(byte[] key) {
+            tr.clear(valueKey(key));
+            tr.clear(chunkRange(key));
+        }
+
+        @Override
+        public void clearRange(byte[] begin, byte[] end) {
+            for (KeyValue kv : getRange(begin, end, 0, false)) {
+                tr.clear(chunkRange(kv.key()));
+            }
+            tr.clear(valueKey(begin), valueKey(end));
+        }
+
+        @Override
+        public List<KeyValue> getRange(byte[] begin, byte[] end, int limit, boolean reverse) {
+            List<KeyValue> out = new ArrayList<>();
+            for (com.apple.foundationdb.KeyValue kv : tr.getRange(valueKey(begin), valueKey(end),
+                    limit > 0 ? limit : com.apple.foundationdb.ReadTransaction.ROW_LIMIT_UNLIMITED, reverse).asList().join()) {
+                byte[] userKey = new byte[kv.getKey().length - values.length];
+                System.arraycopy(kv.getKey(), values.length, userKey, 0, userKey.length);
+                out.add(new KeyValue(userKey, decode(userKey, kv.getValue())));
+            }
+            return out;
+        }
+    }
+}

@@ -1,0 +1,256 @@
+package io.strata.metastore.postgres;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.strata.metastore.ConflictException;
+import io.strata.metastore.KeyValue;
+import io.strata.metastore.MetaStore;
+import io.strata.metastore.MetaStoreException;
+import io.strata.metastore.MetaStoreUnavailableException;
+import io.strata.metastore.Transaction;
+import io.strata.metastore.TransactionRunner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * The shared MetaStore that runs anywhere: one ordered table {@code strata_kv(k bytea, v bytea)}
+ * (bytea compares byte by byte, FoundationDB's order) in SERIALIZABLE transactions through a
+ * HikariCP pool. Serialization failures (40001) and deadlocks (40P01) are retried with backoff;
+ * a server that cannot be reached fails fast with {@link MetaStoreUnavailableException}.
+ * The schema is created, or migrated, at start-up; {@code strata_schema} records its version.
+ */
+public final class PostgresMetaStore implements MetaStore {
+    private static final Logger log = LoggerFactory.getLogger(PostgresMetaStore.class);
+    static final int SCHEMA_VERSION = 1;
+
+    private final HikariDataSource pool;
+    private final String display;
+    private final TransactionRunner runner = new TransactionRunner(100, 500);
+    private final ExecutorService executor;
+
+    private PostgresMetaStore(HikariDataSource pool, String display) {
+        this.pool = pool;
+        this.display = display;
+        AtomicInteger n = new AtomicInteger();
+        this.executor = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "metastore-postgres-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public static PostgresMetaStore open(String url) {
+        PostgresUrl u = PostgresUrl.parse(url, System.getenv());
+        HikariConfig cfg = new HikariConfig();
+        cfg.setJdbcUrl(u.jdbcUrl());
+        cfg.setUsername(u.user());
+        if (u.password() != null) {
+            cfg.setPassword(u.password());
+        }
+        cfg.setMaximumPoolSize(8);
+        cfg.setMinimumIdle(1);
+        cfg.setConnectionTimeout(3000);
+        cfg.setValidationTimeout(2000);
+        // Start even when the server is down (an outage at boot is the same as one later).
+        cfg.setInitializationFailTimeout(-1);
+        cfg.setAutoCommit(false);
+        cfg.setTransactionIsolation("TRANSACTION_SERIALIZABLE");
+        cfg.setPoolName("strata-metastore");
+        cfg.addDataSourceProperty("connectTimeout", "3");
+        cfg.addDataSourceProperty("socketTimeout", "30");
+        cfg.addDataSourceProperty("tcpKeepAlive", "true");
+        HikariDataSource pool = new HikariDataSource(cfg);
+        PostgresMetaStore store = new PostgresMetaStore(pool, u.display());
+        try {
+            store.migrate();
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        return store;
+    }
+
+    private void migrate() {
+        runner.run(display, () -> withConnection(c -> {
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE IF NOT EXISTS strata_schema (version integer NOT NULL)");
+                s.execute("CREATE TABLE IF NOT EXISTS strata_kv (k bytea PRIMARY KEY, v bytea NOT NULL)");
+                try (ResultSet rs = s.executeQuery("SELECT max(version) FROM strata_schema")) {
+                    rs.next();
+                    int current = rs.getInt(1);
+                    if (current > SCHEMA_VERSION) {
+                        throw new MetaStoreException(display + " has schema version " + current
+                                + ", newer than this Strata understands (" + SCHEMA_VERSION + ")");
+                    }
+                    if (current < SCHEMA_VERSION) {
+                        s.execute("INSERT INTO strata_schema (version) VALUES (" + SCHEMA_VERSION + ")");
+                        log.info("{}: schema at version {}", display, SCHEMA_VERSION);
+                    }
+                }
+            }
+            return null;
+        }));
+    }
+
+    @Override
+    public <T> T run(Function<Transaction, T> work) {
+        return runner.run(display, () -> withConnection(c -> work.apply(new PgTransaction(c))));
+    }
+
+    @Override
+    public <T> CompletableFuture<T> runAsync(Function<Transaction, T> work) {
+        return CompletableFuture.supplyAsync(() -> run(work), executor);
+    }
+
+    private interface SqlWork<T> {
+        T apply(Connection c) throws SQLException;
+    }
+
+    private <T> T withConnection(SqlWork<T> work) {
+        Connection c;
+        try {
+            c = pool.getConnection();
+        } catch (SQLException e) {
+            throw new MetaStoreUnavailableException(display + " is unreachable: " + e.getMessage(), e);
+        }
+        try (c) {
+            boolean committed = false;
+            try {
+                T result = work.apply(c);
+                c.commit();
+                committed = true;
+                return result;
+            } finally {
+                if (!committed) {
+                    rollbackQuietly(c);
+                }
+            }
+        } catch (SqlFailure e) {
+            throw translate(e.getCause());
+        } catch (SQLException e) {
+            throw translate(e);
+        }
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException ignored) {
+            // The connection is broken; the pool discards it.
+        }
+    }
+
+    private RuntimeException translate(SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        if (state.equals("40001") || state.equals("40P01")) {
+            return new ConflictException("serialization conflict", e);
+        }
+        if (state.startsWith("08") || state.startsWith("57P") || e instanceof SQLTransientConnectionException) {
+            return new MetaStoreUnavailableException(display + " is unreachable: " + e.getMessage(), e);
+        }
+        return new MetaStoreException(display + ": " + e.getMessage(), e);
+    }
+
+    @Override
+    public String describe() {
+        return display;
+    }
+
+    @Override
+    public void close() {
+        executor.shutdown();
+        pool.close();
+    }
+
+    /** Carries an SQLException through the Transaction interface. */
+    private static final class SqlFailure extends RuntimeException {
+        SqlFailure(SQLException cause) {
+            super(cause);
+        }
+
+        @Override
+        public synchronized SQLException getCause() {
+            return (SQLException) super.getCause();
+        }
+    }
+
+    private static final class PgTransaction implements Transaction {
+        private final Connection c;
+
+        PgTransaction(Connection c) {
+            this.c = c;
+        }
+
+        @Override
+        public byte[] get(byte[] key) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT v FROM strata_kv WHERE k = ?")) {
+                ps.setBytes(1, key);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getBytes(1) : null;
+                }
+            } catch (SQLException e) {
+                throw new SqlFailure(e);
+            }
+        }
+
+        @Override
+        public void set(byte[] key, byte[] value) {
+            update("INSERT INTO strata_kv (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", key, value);
+        }
+
+        @Override
+        public void clear(byte[] key) {
+            update("DELETE FROM strata_kv WHERE k = ?", key);
+        }
+
+        @Override
+        public void clearRange(byte[] begin, byte[] end) {
+            update("DELETE FROM strata_kv WHERE k >= ? AND k < ?", begin, end);
+        }
+
+        @Override
+        public List<KeyValue> getRange(byte[] begin, byte[] end, int limit, boolean reverse) {
+            String sql = "SELECT k, v FROM strata_kv WHERE k >= ? AND k < ? ORDER BY k " + (reverse ? "DESC" : "ASC")
+                    + (limit > 0 ? " LIMIT " + limit : "");
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setBytes(1, begin);
+                ps.setBytes(2, end);
+                List<KeyValue> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new KeyValue(rs.getBytes(1), rs.getBytes(2)));
+                    }
+                }
+                return out;
+            } catch (SQLException e) {
+                throw new SqlFailure(e);
+            }
+        }
+
+        private void update(String sql, byte[]... params) {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (int i = 0; i < params.length; i++) {
+                    ps.setBytes(i + 1, params[i]);
+                }
+                ps.executeUpdate();
+            } catch (SQLException e) {
+                throw new SqlFailure(e);
+            }
+        }
+    }
+}
