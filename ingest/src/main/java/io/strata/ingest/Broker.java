@@ -58,6 +58,7 @@ public final class Broker implements AutoCloseable {
         topics = new TopicManager(new TopicCatalog(metaStore, keyspace), new TopicConfigs(config), config.dataDir(),
                 System::currentTimeMillis);
         topics.start();
+        scheduler.scheduleWithFixedDelay(this::refreshTopics, 2, 2, TimeUnit.SECONDS);
         long retentionEvery = config.getLong("log.retention.check.interval.ms");
         scheduler.scheduleWithFixedDelay(topics::applyRetention, retentionEvery, retentionEvery, TimeUnit.MILLISECONDS);
 
@@ -82,6 +83,26 @@ public final class Broker implements AutoCloseable {
         log.info("Strata node {} of cluster {} ready in {} ms: Kafka listener {}:{} (advertised {}:{}), admin http port {}, metastore {}, data {}",
                 self.nodeId(), clusterId, (System.nanoTime() - t0) / 1_000_000, config.getString("host"), kafkaAddress.getPort(),
                 self.advertisedHost(), self.advertisedPort(), adminAddress.getPort(), metaStore.describe(), config.dataDir().toAbsolutePath());
+    }
+
+    private volatile boolean metaStoreDown;
+
+    /** Picks up topics changed through other nodes; logs an outage once, and its end. */
+    private void refreshTopics() {
+        try {
+            topics.refresh();
+            if (metaStoreDown) {
+                metaStoreDown = false;
+                log.info("metastore {} is reachable again", metaStore.describe());
+            }
+        } catch (io.strata.metastore.MetaStoreUnavailableException e) {
+            if (!metaStoreDown) {
+                metaStoreDown = true;
+                log.warn("metastore unavailable: {}; produce and fetch on existing partitions continue", e.getMessage());
+            }
+        } catch (RuntimeException e) {
+            log.error("topic refresh failed", e);
+        }
     }
 
     public InetSocketAddress kafkaAddress() {

@@ -32,8 +32,23 @@ public final class StrataNode implements AutoCloseable {
         this.adminPort = freePort();
     }
 
-    /** Starts a node on {@code dataDir}; {@code settings} are {@code key=value} broker settings. */
+    /**
+     * Starts a node on {@code dataDir}; {@code settings} are {@code key=value} broker settings.
+     * With {@code -Dstrata.it.metastore=postgresql} the node keeps its state in a fresh database
+     * of a PostgreSQL server the harness runs, unless a setting names a metastore itself.
+     */
     public static StrataNode start(Path dataDir, String... settings) throws Exception {
+        if ("postgresql".equals(System.getProperty("strata.it.metastore"))
+                && java.util.Arrays.stream(settings).noneMatch(s -> s.startsWith("metastore="))) {
+            String url = io.strata.metastore.postgres.PostgresServer.shared().newDatabase("node");
+            String[] withStore = java.util.Arrays.copyOf(settings, settings.length + 1);
+            withStore[settings.length] = "metastore=" + url;
+            return startWith(dataDir, withStore);
+        }
+        return startWith(dataDir, settings);
+    }
+
+    private static StrataNode startWith(Path dataDir, String... settings) throws Exception {
         Path logs = Path.of("target", "strata-logs");
         Files.createDirectories(logs);
         Path logFile = logs.resolve(dataDir.getFileName() + "-" + System.nanoTime() + ".log");

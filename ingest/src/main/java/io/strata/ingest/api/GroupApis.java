@@ -124,10 +124,10 @@ public final class GroupApis {
         for (OffsetCommitRequestData.OffsetCommitRequestTopic t : req.topics()) {
             OffsetCommitResponseData.OffsetCommitResponseTopic rt = new OffsetCommitResponseData.OffsetCommitResponseTopic().setName(t.name());
             out.topics().add(rt);
-            boolean known = topics.topic(t.name()).isPresent();
+            int partitions = groupError == Errors.NONE ? topics.lookup(t.name()).map(x -> x.partitions()).orElse(0) : 0;
             for (OffsetCommitRequestData.OffsetCommitRequestPartition p : t.partitions()) {
                 Errors e = groupError;
-                if (e == Errors.NONE && (!known || p.partitionIndex() >= topics.topic(t.name()).get().partitions())) {
+                if (e == Errors.NONE && p.partitionIndex() >= partitions) {
                     e = Errors.UNKNOWN_TOPIC_OR_PARTITION;
                 }
                 if (e == Errors.NONE && p.committedMetadata() != null && p.committedMetadata().length() > 4096) {

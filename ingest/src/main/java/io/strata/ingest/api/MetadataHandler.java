@@ -3,6 +3,7 @@ package io.strata.ingest.api;
 import io.strata.ingest.topic.TopicException;
 import io.strata.ingest.topic.TopicManager;
 import io.strata.metastore.store.TopicRecord;
+import io.strata.metastore.MetaStoreUnavailableException;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
@@ -14,6 +15,7 @@ import java.util.Optional;
 
 /** Metadata: this node as the only broker, leader of every partition; auto-creates topics when allowed. */
 final class MetadataHandler {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MetadataHandler.class);
     private final BrokerIdentity self;
     private final TopicManager topics;
     private final boolean autoCreate;
@@ -34,6 +36,11 @@ final class MetadataHandler {
                 .setNodeId(self.nodeId()).setHost(self.advertisedHost()).setPort(self.advertisedPort()));
         boolean all = req.topics() == null || (version == 0 && req.topics().isEmpty());
         if (all) {
+            try {
+                topics.refresh();
+            } catch (MetaStoreUnavailableException e) {
+                log.warn("listing topics from this node's cache: {}", e.getMessage());
+            }
             for (TopicRecord t : topics.topics()) {
                 resp.topics().add(describe(t));
             }
@@ -54,7 +61,13 @@ final class MetadataHandler {
                     .setTopicId(rt.topicId()).setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()));
         }
         String name = rt.name();
-        Optional<TopicRecord> t = topics.topic(name);
+        Optional<TopicRecord> t;
+        try {
+            t = topics.lookup(name);
+        } catch (MetaStoreUnavailableException e) {
+            log.warn("metadata for unknown topic {}: {}", name, e.getMessage());
+            return error(name, Errors.LEADER_NOT_AVAILABLE);
+        }
         if (t.isPresent()) {
             return describe(t.get());
         }
@@ -68,6 +81,9 @@ final class MetadataHandler {
         }
         try {
             return describe(topics.create(name, defaultPartitions, (short) -1, java.util.Map.of()));
+        } catch (MetaStoreUnavailableException e) {
+            log.warn("cannot auto-create topic {}: {}", name, e.getMessage());
+            return error(name, Errors.LEADER_NOT_AVAILABLE);
         } catch (TopicException e) {
             if (e.error() == Errors.TOPIC_ALREADY_EXISTS) {
                 return topics.topic(name).map(this::describe).orElseGet(() -> error(name, Errors.LEADER_NOT_AVAILABLE));

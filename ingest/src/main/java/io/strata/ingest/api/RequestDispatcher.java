@@ -100,7 +100,10 @@ public final class RequestDispatcher {
             api = e;
         } else if (cause instanceof MetaStoreUnavailableException) {
             log.warn("{} from {} failed: metastore unavailable: {}", r.apiKey(), r.clientId(), cause.getMessage());
-            api = new org.apache.kafka.common.errors.TimeoutException("metastore unavailable: " + cause.getMessage());
+            // Both are retriable: group clients rediscover the coordinator, others retry the request.
+            api = GROUP_APIS.contains(r.apiKey())
+                    ? new org.apache.kafka.common.errors.CoordinatorNotAvailableException("metastore unavailable: " + cause.getMessage())
+                    : new org.apache.kafka.common.errors.TimeoutException("metastore unavailable: " + cause.getMessage());
         } else {
             log.error("{} v{} from {} ({}) failed", r.apiKey(), r.version(), r.clientId(), r.connectionId(), cause);
             api = Errors.UNKNOWN_SERVER_ERROR.exception(cause.toString());
@@ -108,6 +111,13 @@ public final class RequestDispatcher {
         AbstractRequest req = AbstractRequest.parseRequest(r.apiKey(), r.version(), new ByteBufferAccessor(r.raw().duplicate())).request;
         return req.getErrorResponse(0, api).data();
     }
+
+    private static final java.util.Set<org.apache.kafka.common.protocol.ApiKeys> GROUP_APIS = java.util.EnumSet.of(
+            org.apache.kafka.common.protocol.ApiKeys.JOIN_GROUP, org.apache.kafka.common.protocol.ApiKeys.SYNC_GROUP,
+            org.apache.kafka.common.protocol.ApiKeys.HEARTBEAT, org.apache.kafka.common.protocol.ApiKeys.LEAVE_GROUP,
+            org.apache.kafka.common.protocol.ApiKeys.OFFSET_COMMIT, org.apache.kafka.common.protocol.ApiKeys.OFFSET_FETCH,
+            org.apache.kafka.common.protocol.ApiKeys.OFFSET_DELETE, org.apache.kafka.common.protocol.ApiKeys.LIST_GROUPS,
+            org.apache.kafka.common.protocol.ApiKeys.DESCRIBE_GROUPS, org.apache.kafka.common.protocol.ApiKeys.DELETE_GROUPS);
 
     private static Throwable unwrap(Throwable t) {
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {

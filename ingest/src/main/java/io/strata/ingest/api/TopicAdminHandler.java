@@ -55,7 +55,7 @@ final class TopicAdminHandler {
                 ct.configs().forEach(c -> overrides.put(c.name(), c.value()));
                 TopicRecord t;
                 if (req.validateOnly()) {
-                    if (topics.topic(ct.name()).isPresent()) {
+                    if (topics.lookup(ct.name()).isPresent()) {
                         throw new TopicException(Errors.TOPIC_ALREADY_EXISTS, "Topic '" + ct.name() + "' already exists.");
                     }
                     t = new TopicRecord(ct.name(), UUID.randomUUID(), partitions, (short) 1,
@@ -125,7 +125,7 @@ final class TopicAdminHandler {
             DescribeConfigsResponseData.DescribeConfigsResult r = new DescribeConfigsResponseData.DescribeConfigsResult()
                     .setResourceType(res.resourceType()).setResourceName(res.resourceName());
             if (res.resourceType() == ConfigResource.Type.TOPIC.id()) {
-                Optional<TopicRecord> t = topics.topic(res.resourceName());
+                Optional<TopicRecord> t = topics.lookup(res.resourceName());
                 if (t.isEmpty()) {
                     r.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()).setErrorMessage("Topic '" + res.resourceName() + "' does not exist.");
                 } else {
@@ -161,7 +161,7 @@ final class TopicAdminHandler {
                 if (res.resourceType() != ConfigResource.Type.TOPIC.id()) {
                     throw new TopicException(Errors.INVALID_REQUEST, "Only topic configs can be altered; broker settings are static");
                 }
-                TopicRecord t = topics.topic(res.resourceName()).orElseThrow(() ->
+                TopicRecord t = topics.lookup(res.resourceName()).orElseThrow(() ->
                         new TopicException(Errors.UNKNOWN_TOPIC_OR_PARTITION, "Topic '" + res.resourceName() + "' does not exist."));
                 Map<String, String> updated = new HashMap<>(t.configs());
                 for (IncrementalAlterConfigsRequestData.AlterableConfig c : res.configs()) {

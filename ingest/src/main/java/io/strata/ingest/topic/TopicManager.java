@@ -119,8 +119,71 @@ public final class TopicManager implements AutoCloseable {
         this.appendListener = listener;
     }
 
+    /** A topic known to this node; the cache is kept by {@link #refresh()}. Never touches the MetaStore. */
     public Optional<TopicRecord> topic(String name) {
         return Optional.ofNullable(topics.get(name));
+    }
+
+    /**
+     * A topic by name, asking the MetaStore when this node has not seen it yet (another node
+     * may have created it); adopts it, opening its logs.
+     *
+     * @throws io.strata.metastore.MetaStoreUnavailableException when the store cannot be reached
+     */
+    public Optional<TopicRecord> lookup(String name) {
+        TopicRecord known = topics.get(name);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        Optional<TopicRecord> stored = catalog.get(name);
+        stored.ifPresent(this::adopt);
+        return stored;
+    }
+
+    private synchronized void adopt(TopicRecord t) {
+        TopicRecord current = topics.get(t.name());
+        if (current != null && !current.id().equals(t.id())) {
+            dropLocal(current);
+        }
+        topics.put(t.name(), t);
+        for (int p = 0; p < t.partitions(); p++) {
+            PartitionLog pl = openLog(t, p);
+            pl.updateConfig(configs.logConfig(t.configs()));
+        }
+    }
+
+    private void dropLocal(TopicRecord t) {
+        topics.remove(t.name());
+        for (int p = 0; p < t.partitions(); p++) {
+            PartitionLog pl = logs.remove(new TopicPartition(t.name(), p));
+            if (pl != null) {
+                pl.delete();
+            }
+        }
+    }
+
+    /**
+     * Brings this node's view in line with the catalog: topics created, extended, reconfigured
+     * or deleted through other nodes. Called periodically; a MetaStore outage leaves the view as
+     * it was.
+     */
+    public synchronized void refresh() {
+        Map<String, TopicRecord> stored = new HashMap<>();
+        for (TopicRecord t : catalog.list()) {
+            stored.put(t.name(), t);
+        }
+        for (TopicRecord t : List.copyOf(topics.values())) {
+            TopicRecord s = stored.get(t.name());
+            if (s == null || !s.id().equals(t.id())) {
+                log.info("topic {} was deleted through another node", t.name());
+                dropLocal(t);
+            }
+        }
+        for (TopicRecord s : stored.values()) {
+            if (!s.equals(topics.get(s.name()))) {
+                adopt(s);
+            }
+        }
     }
 
     public Optional<TopicRecord> topicById(java.util.UUID id) {
@@ -173,7 +236,7 @@ public final class TopicManager implements AutoCloseable {
         }
         TopicCatalog.CreateResult r = catalog.create(name, partitions, (short) 1, canonical);
         if (!r.created()) {
-            topics.put(name, r.topic());
+            adopt(r.topic());
             throw new TopicException(Errors.TOPIC_ALREADY_EXISTS, "Topic '" + name + "' already exists.");
         }
         topics.put(name, r.topic());
@@ -187,18 +250,12 @@ public final class TopicManager implements AutoCloseable {
     public synchronized void delete(String name) {
         TopicRecord t = catalog.delete(name).orElseThrow(() ->
                 new TopicException(Errors.UNKNOWN_TOPIC_OR_PARTITION, "Topic '" + name + "' does not exist."));
-        topics.remove(name);
-        for (int p = 0; p < t.partitions(); p++) {
-            PartitionLog pl = logs.remove(new TopicPartition(name, p));
-            if (pl != null) {
-                pl.delete();
-            }
-        }
+        dropLocal(topics.getOrDefault(name, t));
         log.info("deleted topic {}", name);
     }
 
     public synchronized void createPartitions(String name, int newTotal, boolean validateOnly) {
-        TopicRecord t = topics.get(name);
+        TopicRecord t = lookup(name).orElse(null);
         if (t == null) {
             throw new TopicException(Errors.UNKNOWN_TOPIC_OR_PARTITION, "Topic '" + name + "' does not exist.");
         }
@@ -221,7 +278,7 @@ public final class TopicManager implements AutoCloseable {
 
     /** Replaces a topic's config overrides (already validated) and applies them to its logs. */
     public synchronized void setConfigs(String name, Map<String, String> overrides) {
-        TopicRecord t = topics.get(name);
+        TopicRecord t = lookup(name).orElse(null);
         if (t == null) {
             throw new TopicException(Errors.UNKNOWN_TOPIC_OR_PARTITION, "Topic '" + name + "' does not exist.");
         }

@@ -62,6 +62,12 @@ class ProduceConsumeIT {
         assertThat(Clients.version()).startsWith(expected + ".");
     }
 
+    @Test
+    void theNodeRunsOnTheMetaStoreUnderTest() {
+        String expected = "postgresql".equals(System.getProperty("strata.it.metastore")) ? "metastore postgresql://" : "metastore sqlite:";
+        assertThat(node.log()).contains(expected);
+    }
+
     record Sent(byte[] key, byte[] value, List<Header> headers, long timestamp) {
     }
 

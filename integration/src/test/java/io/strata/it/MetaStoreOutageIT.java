@@ -1,0 +1,75 @@
+package io.strata.it;
+
+import io.strata.metastore.postgres.PostgresServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.CreateTopicsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** With the MetaStore down, produce and fetch go on, store-bound requests fail retriably, and all recovers. */
+class MetaStoreOutageIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void produceAndFetchSurviveAMetaStoreOutage() throws Exception {
+        try (PostgresServer pg = PostgresServer.start()) {
+            String url = pg.newDatabase("outage");
+            try (StrataNode node = StrataNode.start(dir.resolve("node"), "metastore=" + url);
+                 Admin admin = Clients.admin(node);
+                 KafkaProducer<byte[], byte[]> producer = Clients.producer(node, Map.of())) {
+                admin.createTopics(List.of(new NewTopic("steady", 1, (short) 1))).all().get();
+                producer.send(new ProducerRecord<>("steady", "before".getBytes())).get();
+
+                pg.stopProcess();
+                assertThat(producer.send(new ProducerRecord<>("steady", "during".getBytes())).get().offset()).isEqualTo(1);
+                TopicPartition tp = new TopicPartition("steady", 0);
+                try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(node, Map.of())) {
+                    consumer.assign(List.of(tp));
+                    consumer.seekToBeginning(List.of(tp));
+                    List<String> got = new ArrayList<>();
+                    long deadline = System.currentTimeMillis() + 20_000;
+                    while (got.size() < 2 && System.currentTimeMillis() < deadline) {
+                        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                            got.add(new String(r.value()));
+                        }
+                    }
+                    assertThat(got).containsExactly("before", "during");
+                }
+                Properties quick = new Properties();
+                quick.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.bootstrap());
+                quick.put(AdminClientConfig.RETRIES_CONFIG, 0);
+                try (Admin impatient = Admin.create(quick)) {
+                    assertThatThrownBy(() -> impatient.createTopics(List.of(new NewTopic("blocked", 1, (short) 1)),
+                            new CreateTopicsOptions().timeoutMs(15_000)).all().get())
+                            .isInstanceOf(ExecutionException.class).cause().isInstanceOf(RetriableException.class);
+                }
+                assertThat(node.log()).contains("metastore unavailable");
+
+                pg.startProcess();
+                admin.createTopics(List.of(new NewTopic("after", 1, (short) 1))).all().get();
+                assertThat(admin.listTopics().names().get()).contains("steady", "after");
+                assertThat(producer.send(new ProducerRecord<>("after", "x".getBytes())).get().offset()).isZero();
+            }
+        }
+    }
+}
