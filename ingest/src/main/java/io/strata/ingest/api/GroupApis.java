@@ -79,8 +79,10 @@ public final class GroupApis {
                 r.clientId(), host, req.sessionTimeoutMs(), version >= 1 ? req.rebalanceTimeoutMs() : req.sessionTimeoutMs(),
                 req.protocolType(), protocols, version >= 4);
         return coordinator.join(jr).thenApply(res -> {
+            String protocolName = res.protocolName() == null && version < 7 ? "" : res.protocolName();
             JoinGroupResponseData out = new JoinGroupResponseData().setErrorCode(res.error().code())
-                    .setGenerationId(res.generation()).setProtocolType(res.protocolType()).setProtocolName(res.protocolName())
+                    .setGenerationId(res.generation()).setProtocolType(res.protocolType()).setProtocolName(protocolName)
+                    .setSkipAssignment(version >= 9 && res.skipAssignment())
                     .setLeader(res.leaderId() == null ? "" : res.leaderId()).setMemberId(res.memberId() == null ? "" : res.memberId());
             for (JoinResult.JoinedMember m : res.members()) {
                 out.members().add(new JoinGroupResponseData.JoinGroupResponseMember().setMemberId(m.memberId())

@@ -145,7 +145,9 @@ public final class GroupCoordinator implements AutoCloseable {
         // A restarted static member takes over its old identity under a new member id, keeping its assignment.
         Member m = new Member(newMemberId, req.groupInstanceId());
         m.assignment = old.assignment;
-        boolean changed = !old.sameProtocols(req.protocols());
+        // As Kafka does, only a change of the group's selected protocol forces a rebalance here:
+        // the subscription bytes of a restarted consumer differ anyway (owned partitions).
+        boolean changed = g.protocolName == null || req.protocols().stream().noneMatch(p -> p.name().equals(g.protocolName));
         g.members.remove(old.memberId);
         g.members.put(newMemberId, m);
         g.staticMembers.put(req.groupInstanceId(), newMemberId);
@@ -164,8 +166,9 @@ public final class GroupCoordinator implements AutoCloseable {
         if (g.state == GroupState.STABLE && !changed) {
             persist(g);
             List<JoinResult.JoinedMember> all = newMemberId.equals(g.leaderId) ? joinedMembers(g) : List.of();
+            // The leader gets the member list but is told not to reassign: the current assignment stands.
             return CompletableFuture.completedFuture(new JoinResult(Errors.NONE, g.generation, g.protocolType,
-                    g.protocolName, g.leaderId, newMemberId, all));
+                    g.protocolName, g.leaderId, newMemberId, all, true));
         }
         CompletableFuture<JoinResult> f = new CompletableFuture<>();
         m.pendingJoin = f;

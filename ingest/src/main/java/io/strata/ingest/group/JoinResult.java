@@ -6,7 +6,12 @@ import java.util.List;
 
 /** The answer to one JoinGroup: the leader alone receives every member's metadata. */
 public record JoinResult(Errors error, int generation, String protocolType, String protocolName, String leaderId,
-                         String memberId, List<JoinedMember> members) {
+                         String memberId, List<JoinedMember> members, boolean skipAssignment) {
+
+    public JoinResult(Errors error, int generation, String protocolType, String protocolName, String leaderId,
+                      String memberId, List<JoinedMember> members) {
+        this(error, generation, protocolType, protocolName, leaderId, memberId, members, false);
+    }
 
     public record JoinedMember(String memberId, String groupInstanceId, byte[] metadata) {
     }
