@@ -6,7 +6,14 @@ import io.strata.ingest.api.GroupApis;
 import io.strata.ingest.api.RequestDispatcher;
 import io.strata.ingest.config.BrokerConfig;
 import io.strata.ingest.group.GroupCoordinator;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.strata.ingest.server.KafkaServer;
+import io.strata.ingest.tier.TieringService;
+import io.strata.metastore.store.SegmentManifestStore;
+import io.strata.tiering.store.ObjectStore;
+import io.strata.tiering.store.ObjectStores;
+import io.strata.tiering.store.S3ObjectStore;
 import io.strata.ingest.topic.TopicConfigs;
 import io.strata.ingest.topic.TopicManager;
 import io.strata.metastore.Keyspace;
@@ -40,6 +47,8 @@ public final class Broker implements AutoCloseable {
     private AdminHttpServer admin;
     private ScheduledExecutorService scheduler;
     private InetSocketAddress kafkaAddress;
+    private TieringService tiering;
+    private final MeterRegistry metrics = new SimpleMeterRegistry();
 
     public Broker(BrokerConfig config) {
         this.config = config;
@@ -57,10 +66,34 @@ public final class Broker implements AutoCloseable {
         });
         topics = new TopicManager(new TopicCatalog(metaStore, keyspace), new TopicConfigs(config), config.dataDir(),
                 System::currentTimeMillis);
+        if (config.objectStoreUrl().isPresent()) {
+            ObjectStore objects = ObjectStores.open(config.objectStoreUrl().get());
+            if (objects instanceof S3ObjectStore s3) {
+                s3.ensureBucket().exceptionally(t -> {
+                    log.warn("cannot check or create bucket of {}: {}", s3.describe(), t.getMessage());
+                    return null;
+                });
+            }
+            tiering = new TieringService(objects, new SegmentManifestStore(metaStore, keyspace), topics, clusterId,
+                    System::currentTimeMillis, config.getInt("tiering.upload.concurrency"), config.getLong("tiering.max.untiered.bytes"),
+                    config.getLong("tiering.orphan.grace.ms"), config.getLong("tiering.cache.bytes"), metrics);
+            topics.setTiering(tiering::remoteRange, tiering::topicDeleted);
+        }
         topics.start();
+        if (tiering != null) {
+            long every = config.getLong("tiering.check.interval.ms");
+            scheduler.scheduleWithFixedDelay(guard("tiering", tiering::tick), every, every, TimeUnit.MILLISECONDS);
+            long grace = Math.max(1000, Math.min(config.getLong("tiering.orphan.grace.ms"), 600_000));
+            scheduler.scheduleWithFixedDelay(guard("orphan sweep", tiering::sweepOrphans), grace, grace, TimeUnit.MILLISECONDS);
+        }
         scheduler.scheduleWithFixedDelay(this::refreshTopics, 2, 2, TimeUnit.SECONDS);
         long retentionEvery = config.getLong("log.retention.check.interval.ms");
-        scheduler.scheduleWithFixedDelay(topics::applyRetention, retentionEvery, retentionEvery, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(guard("retention", () -> {
+            topics.applyRetention();
+            if (tiering != null) {
+                tiering.applyRetention();
+            }
+        }), retentionEvery, retentionEvery, TimeUnit.MILLISECONDS);
 
         groups = new GroupCoordinator(new GroupStore(metaStore, keyspace), System::currentTimeMillis, scheduler,
                 config.getInt("group.initial.rebalance.delay.ms"), config.getInt("group.min.session.timeout.ms"),
@@ -76,16 +109,28 @@ public final class Broker implements AutoCloseable {
                 advertisedPort == 0 ? kafkaAddress.getPort() : advertisedPort);
         server.serve(new RequestDispatcher(self, topics, new ProducerIdStore(metaStore, keyspace, 1000),
                 new GroupApis(groups, topics), scheduler, config.getBoolean("auto.create.topics.enable"),
-                config.getInt("num.partitions")));
+                config.getInt("num.partitions"), tiering));
 
         admin = new AdminHttpServer();
         InetSocketAddress adminAddress = admin.start(config.getString("host"), config.getInt("admin.port"));
-        log.info("Strata node {} of cluster {} ready in {} ms: Kafka listener {}:{} (advertised {}:{}), admin http port {}, metastore {}, data {}",
+        log.info("Strata node {} of cluster {} ready in {} ms: Kafka listener {}:{} (advertised {}:{}), admin http port {}, metastore {}, object store {}, data {}",
                 self.nodeId(), clusterId, (System.nanoTime() - t0) / 1_000_000, config.getString("host"), kafkaAddress.getPort(),
-                self.advertisedHost(), self.advertisedPort(), adminAddress.getPort(), metaStore.describe(), config.dataDir().toAbsolutePath());
+                self.advertisedHost(), self.advertisedPort(), adminAddress.getPort(), metaStore.describe(),
+                tiering == null ? "none" : tiering.store().describe(), config.dataDir().toAbsolutePath());
     }
 
     private volatile boolean metaStoreDown;
+
+    /** A periodic task that logs its failures instead of silently ending its schedule. */
+    private static Runnable guard(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.error("{} failed", what, e);
+            }
+        };
+    }
 
     /** Picks up topics changed through other nodes; logs an outage once, and its end. */
     private void refreshTopics() {
@@ -130,6 +175,9 @@ public final class Broker implements AutoCloseable {
         }
         if (topics != null) {
             topics.close();
+        }
+        if (tiering != null) {
+            tiering.close();
         }
         if (metaStore != null) {
             metaStore.close();

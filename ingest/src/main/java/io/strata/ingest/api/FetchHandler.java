@@ -1,6 +1,10 @@
 package io.strata.ingest.api;
 
 import io.strata.ingest.log.FetchResult;
+import io.strata.ingest.log.NotLocalException;
+import io.strata.ingest.tier.TieringService;
+import io.strata.tiering.segment.CorruptSegmentObjectException;
+import io.strata.tiering.store.ObjectStoreException;
 import io.strata.ingest.log.OffsetOutOfRangeException;
 import io.strata.ingest.log.PartitionLog;
 import io.strata.ingest.topic.TopicManager;
@@ -29,13 +33,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * session id 0, which tells clients to send full fetch requests.
  */
 final class FetchHandler implements TopicManager.AppendListener {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FetchHandler.class);
     private final TopicManager topics;
     private final ScheduledExecutorService timer;
     private final Map<TopicPartition, Set<WaitingFetch>> waiting = new ConcurrentHashMap<>();
 
-    FetchHandler(TopicManager topics, ScheduledExecutorService timer) {
+    private final TieringService tiering;
+
+    FetchHandler(TopicManager topics, ScheduledExecutorService timer, TieringService tiering) {
         this.topics = topics;
         this.timer = timer;
+        this.tiering = tiering;
     }
 
     CompletableFuture<FetchResponseData> handle(FetchRequestData req) {
@@ -139,6 +147,23 @@ final class FetchHandler implements TopicManager.AppendListener {
                     total += r.records().remaining();
                     pd.setHighWatermark(r.highWatermark()).setLastStableOffset(r.highWatermark())
                             .setLogStartOffset(r.logStartOffset()).setRecords(Batches.toRecords(r.records()));
+                } catch (NotLocalException e) {
+                    int limit = Math.max(1, Math.min(p.partitionMaxBytes(), budget - total));
+                    try {
+                        ByteBuffer remote = tiering == null ? ByteBuffer.allocate(0)
+                                : tiering.read(new TopicPartition(t.topic(), p.partition()), p.fetchOffset(), limit);
+                        total += remote.remaining();
+                        pd.setHighWatermark(log.highWatermark()).setLastStableOffset(log.highWatermark())
+                                .setLogStartOffset(log.logStartOffset()).setRecords(Batches.toRecords(remote));
+                    } catch (CorruptSegmentObjectException ce) {
+                        LOG.error("fetch of {}-{} at {}: {}", t.topic(), p.partition(), p.fetchOffset(), ce.getMessage());
+                        pd.setErrorCode(Errors.CORRUPT_MESSAGE.code()).setRecords(Batches.toRecords(ByteBuffer.allocate(0)));
+                        error = true;
+                    } catch (ObjectStoreException oe) {
+                        LOG.warn("fetch of {}-{} at {} from object storage failed: {}", t.topic(), p.partition(), p.fetchOffset(), oe.getMessage());
+                        pd.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()).setRecords(Batches.toRecords(ByteBuffer.allocate(0)));
+                        error = true;
+                    }
                 } catch (OffsetOutOfRangeException e) {
                     pd.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code()).setHighWatermark(log.highWatermark())
                             .setLastStableOffset(log.highWatermark()).setLogStartOffset(log.logStartOffset())

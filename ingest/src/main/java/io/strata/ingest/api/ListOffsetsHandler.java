@@ -15,8 +15,11 @@ import java.util.Optional;
 final class ListOffsetsHandler {
     private final TopicManager topics;
 
-    ListOffsetsHandler(TopicManager topics) {
+    private final io.strata.ingest.tier.TieringService tiering;
+
+    ListOffsetsHandler(TopicManager topics, io.strata.ingest.tier.TieringService tiering) {
         this.topics = topics;
+        this.tiering = tiering;
     }
 
     ListOffsetsResponseData handle(ListOffsetsRequestData req, short version) {
@@ -44,7 +47,13 @@ final class ListOffsetsHandler {
                 } else if (ts < 0) {
                     pr.setErrorCode(Errors.INVALID_REQUEST.code());
                 } else {
-                    Optional<Batches.TimestampMatch> m = log.offsetForTimestamp(ts);
+                    Optional<Batches.TimestampMatch> m = Optional.empty();
+                    if (tiering != null && log.config().remoteStorage() && log.logStartOffset() < log.localStartOffset()) {
+                        m = tiering.offsetForTimestamp(new TopicPartition(t.name(), p.partitionIndex()), ts, log.logStartOffset());
+                    }
+                    if (m.isEmpty()) {
+                        m = log.offsetForTimestamp(ts);
+                    }
                     m.ifPresent(match -> pr.setOffset(match.offset()).setTimestamp(match.timestamp()));
                 }
             }

@@ -23,9 +23,11 @@ import java.util.concurrent.CompletableFuture;
 final class ProduceHandler {
     private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
     private final TopicManager topics;
+    private final io.strata.ingest.tier.TieringService tiering;
 
-    ProduceHandler(TopicManager topics) {
+    ProduceHandler(TopicManager topics, io.strata.ingest.tier.TieringService tiering) {
         this.topics = topics;
+        this.tiering = tiering;
     }
 
     CompletableFuture<ProduceResponseData> handle(ProduceRequestData req) {
@@ -47,6 +49,12 @@ final class ProduceHandler {
                 if (pl.isEmpty()) {
                     pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())
                             .setErrorMessage("This server does not host " + td.name() + "-" + pd.index());
+                    continue;
+                }
+                if (tiering != null && pl.get().config().remoteStorage() && tiering.overBudget()) {
+                    // The object store has been unreachable long enough that local disk holds the budget: refuse, retriably.
+                    pr.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()).setErrorMessage("local data not yet in object storage exceeds "
+                            + "tiering.max.untiered.bytes (" + tiering.maxUntieredBytes() + "); the object store is unreachable or behind");
                     continue;
                 }
                 AppendResult r = pl.get().append(Batches.bytesOf(pd.records()), topics.now());

@@ -50,12 +50,13 @@ public final class RequestDispatcher {
     private final GroupApis groups;
 
     public RequestDispatcher(BrokerIdentity self, TopicManager topics, ProducerIdStore ids, GroupApis groups,
-                             ScheduledExecutorService timer, boolean autoCreate, int defaultPartitions) {
+                             ScheduledExecutorService timer, boolean autoCreate, int defaultPartitions,
+                             io.strata.ingest.tier.TieringService tiering) {
         this.metadata = new MetadataHandler(self, topics, autoCreate, defaultPartitions);
         this.topicAdmin = new TopicAdminHandler(topics, self, defaultPartitions);
-        this.produce = new ProduceHandler(topics);
-        this.fetch = new FetchHandler(topics, timer);
-        this.listOffsets = new ListOffsetsHandler(topics);
+        this.produce = new ProduceHandler(topics, tiering);
+        this.fetch = new FetchHandler(topics, timer, tiering);
+        this.listOffsets = new ListOffsetsHandler(topics, tiering);
         this.producerIds = new ProducerIdHandler(ids);
         this.deleteRecords = new DeleteRecordsHandler(topics);
         this.cluster = new ClusterHandler(self);

@@ -11,7 +11,7 @@ import java.util.concurrent.Callable;
 
 /** {@code strata dev}: a single node with embedded defaults (SQLite MetaStore, logs under ./data). */
 @Command(name = "dev", mixinStandardHelpOptions = true,
-        description = "Start a single node with embedded defaults: SQLite MetaStore and logs under ./data, Kafka on 9092, admin HTTP on 9644.")
+        description = "Start a single node with embedded defaults: SQLite MetaStore, logs and tiered segments under ./data, Kafka on 9092, admin HTTP on 9644.")
 final class DevCommand implements Callable<Integer> {
     @Mixin
     NodeOptions options = new NodeOptions();
@@ -22,7 +22,14 @@ final class DevCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try {
-            return NodeRunner.run(BrokerConfig.resolve(config, System.getenv(), options.overrides()));
+            BrokerConfig resolved = BrokerConfig.resolve(config, System.getenv(), options.overrides());
+            if (resolved.getString("object.store").isEmpty()) {
+                // dev tiers to a directory under its data dir unless told otherwise (object.store=none turns tiering off).
+                var withStore = new java.util.LinkedHashMap<>(options.overrides());
+                withStore.put("object.store", "file:" + resolved.dataDir().toAbsolutePath().resolve("objects"));
+                resolved = BrokerConfig.resolve(config, System.getenv(), withStore);
+            }
+            return NodeRunner.run(resolved);
         } catch (ConfigException e) {
             System.err.println("strata: " + e.getMessage());
             return 2;

@@ -43,7 +43,15 @@ public final class BrokerConfig {
             Setting.ofInt("num.io.threads", 8, 1, 1024, "Threads that handle requests."),
             Setting.ofInt("group.initial.rebalance.delay.ms", 3000, 0, Integer.MAX_VALUE, "How long an empty group waits for more members before its first rebalance."),
             Setting.ofInt("group.min.session.timeout.ms", 6000, 1, Integer.MAX_VALUE, "Smallest session.timeout.ms a consumer may ask for."),
-            Setting.ofInt("group.max.session.timeout.ms", 1_800_000, 1, Integer.MAX_VALUE, "Largest session.timeout.ms a consumer may ask for."));
+            Setting.ofInt("group.max.session.timeout.ms", 1_800_000, 1, Integer.MAX_VALUE, "Largest session.timeout.ms a consumer may ask for."),
+            Setting.ofString("object.store", "", "Object store for sealed segments: s3://bucket/prefix?endpoint=…&region=… or file:/path; none (or empty, except for dev) turns tiering off."),
+            Setting.ofLong("log.local.retention.ms", -2, -2, Long.MAX_VALUE, "Default local.retention.ms of topics (-2: retention.ms)."),
+            Setting.ofLong("log.local.retention.bytes", -2, -2, Long.MAX_VALUE, "Default local.retention.bytes of topics (-2: retention.bytes)."),
+            Setting.ofInt("tiering.upload.concurrency", 4, 1, 256, "Segments uploaded at once."),
+            Setting.ofLong("tiering.max.untiered.bytes", 10L << 30, 1, Long.MAX_VALUE, "Local bytes not yet in object storage beyond which produce is refused (retriably) until uploads catch up."),
+            Setting.ofLong("tiering.orphan.grace.ms", 3_600_000, 0, Long.MAX_VALUE, "Age after which an object no manifest entry names is deleted."),
+            Setting.ofLong("tiering.check.interval.ms", 500, 10, Long.MAX_VALUE, "How often sealed segments are looked for."),
+            Setting.ofLong("tiering.cache.bytes", 256L << 20, 1 << 20, Long.MAX_VALUE, "Memory for cached object-store reads."));
 
     private static final Map<String, Setting> BY_KEY = new LinkedHashMap<>();
 
@@ -167,6 +175,12 @@ public final class BrokerConfig {
     public String metastoreUrl() {
         String url = getString("metastore");
         return url.isEmpty() ? "sqlite:" + dataDir().resolve("metastore.db") : url;
+    }
+
+    /** The object store URL, unless tiering is off ({@code object.store} empty or {@code none}). */
+    public Optional<String> objectStoreUrl() {
+        String url = getString("object.store");
+        return url.isEmpty() || url.equals("none") ? Optional.empty() : Optional.of(url);
     }
 
     public Map<String, Object> asMap() {

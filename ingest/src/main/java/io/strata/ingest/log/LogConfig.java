@@ -3,11 +3,19 @@ package io.strata.ingest.log;
 /**
  * The settings a partition log obeys, resolved from broker defaults and topic overrides
  * (Kafka's topic config names: segment.bytes, segment.ms, retention.ms, retention.bytes,
- * max.message.bytes, index.interval.bytes, message.timestamp.type). A retention of -1 means
- * unlimited, as in Kafka.
+ * max.message.bytes, index.interval.bytes, message.timestamp.type, and KIP-405's
+ * remote.storage.enable, local.retention.ms, local.retention.bytes). A retention of -1 means
+ * unlimited and a local retention of -2 "same as retention", as in Kafka.
  */
 public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes,
-                        int maxMessageBytes, int indexIntervalBytes, boolean logAppendTime) {
+                        int maxMessageBytes, int indexIntervalBytes, boolean logAppendTime,
+                        boolean remoteStorage, long localRetentionMs, long localRetentionBytes) {
+
+    /** Without tiering (remote.storage.enable=false). */
+    public LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes,
+                     int maxMessageBytes, int indexIntervalBytes, boolean logAppendTime) {
+        this(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, indexIntervalBytes, logAppendTime, false, -2, -2);
+    }
 
     public static LogConfig defaults() {
         return new LogConfig(1024 * 1024 * 1024, 7L * 24 * 3600 * 1000, 7L * 24 * 3600 * 1000, -1,

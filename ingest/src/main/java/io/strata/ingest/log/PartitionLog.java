@@ -47,6 +47,8 @@ public final class PartitionLog {
     private volatile long logStartOffset;
     private volatile long flushedOffset;
     private volatile Runnable appendListener = () -> { };
+    /** Offsets below this are in object storage (the next offset after the last tiered segment). */
+    private volatile long tieredOffset;
 
     private PartitionLog(Path dir, String name, LogConfig config) {
         this.dir = dir;
@@ -56,18 +58,27 @@ public final class PartitionLog {
 
     /** Opens (recovering if needed) or creates the log in {@code dir}. */
     public static PartitionLog open(Path dir, String name, LogConfig config, long nowMs) {
+        return open(dir, name, config, nowMs, RemoteRange.NONE);
+    }
+
+    /**
+     * Opens the log knowing what object storage already holds: a log whose local disk is empty
+     * (or behind the tiered history) continues after the last tiered offset, and its log start
+     * offset is the first offset still held anywhere.
+     */
+    public static PartitionLog open(Path dir, String name, LogConfig config, long nowMs, RemoteRange remote) {
         PartitionLog pl = new PartitionLog(dir, name, config);
         try {
             Files.createDirectories(dir);
             boolean clean = Files.deleteIfExists(dir.resolve(CLEAN_MARKER));
-            pl.load(clean, nowMs);
+            pl.load(clean, nowMs, remote);
         } catch (IOException e) {
             throw new LogIOException("cannot open log " + dir, e);
         }
         return pl;
     }
 
-    private void load(boolean clean, long nowMs) throws IOException {
+    private void load(boolean clean, long nowMs, RemoteRange remote) throws IOException {
         List<Long> bases = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             files.map(p -> p.getFileName().toString()).filter(f -> f.endsWith(".log"))
@@ -85,16 +96,30 @@ public final class PartitionLog {
             }
             segments.put(bases.get(i), seg);
         }
-        if (segments.isEmpty()) {
+        long localEnd = segments.isEmpty() ? 0 : Math.max(segments.lastEntry().getValue().nextOffset(), segments.lastKey());
+        if (remote.exists() && localEnd < remote.end()) {
+            // The local disk was lost or is behind object storage: history lives there; continue after it.
+            if (!segments.isEmpty()) {
+                log.warn("{}: local log ends at {} but object storage holds up to {}; discarding the stale local copy",
+                        name, localEnd, remote.end());
+            }
+            for (LogSegment seg : segments.values()) {
+                seg.delete();
+            }
+            segments.clear();
+            segments.put(remote.end(), LogSegment.create(dir, remote.end(), config.indexIntervalBytes(), nowMs));
+            tieredOffset = remote.end();
+        } else if (segments.isEmpty()) {
             segments.put(0L, LogSegment.create(dir, 0, config.indexIntervalBytes(), nowMs));
         }
-        logEndOffset = segments.lastEntry().getValue().nextOffset();
-        if (logEndOffset < segments.lastKey()) {
-            logEndOffset = segments.lastKey();
+        if (remote.exists()) {
+            tieredOffset = Math.max(tieredOffset, remote.end());
         }
+        logEndOffset = Math.max(segments.lastEntry().getValue().nextOffset(), segments.lastKey());
         flushedOffset = logEndOffset;
         long stored = readStartOffset();
-        logStartOffset = Math.max(stored, segments.firstKey());
+        long earliest = remote.exists() ? Math.min(remote.start(), segments.firstKey()) : segments.firstKey();
+        logStartOffset = Math.max(stored, earliest);
         if (!clean && !bases.isEmpty()) {
             log.info("{}: opened after an unclean shutdown, log end offset {}", name, logEndOffset);
         }
@@ -228,6 +253,9 @@ public final class PartitionLog {
         if (offset < start || offset > hw) {
             throw new OffsetOutOfRangeException(name + ": offset " + offset + " is outside [" + start + ", " + hw + "]");
         }
+        if (offset < localStartOffset()) {
+            throw new NotLocalException(name + ": offset " + offset + " is only in object storage");
+        }
         ByteBuffer out = ByteBuffer.allocate(0);
         if (offset < hw) {
             Map.Entry<Long, LogSegment> e = segments.floorEntry(offset);
@@ -246,15 +274,16 @@ public final class PartitionLog {
     /** The first record with a timestamp at or after {@code timestamp}, as ListOffsets wants it. */
     public Optional<Batches.TimestampMatch> offsetForTimestamp(long timestamp) {
         long hw = highWatermark();
+        long from = localStartOffset();
         for (LogSegment seg : segments.values()) {
-            if (seg.nextOffset() <= logStartOffset) {
+            if (seg.nextOffset() <= from) {
                 continue;
             }
             Optional<Batches.TimestampMatch> m = seg.findByTimestamp(timestamp, hw);
             if (m.isPresent()) {
                 Batches.TimestampMatch match = m.get();
-                if (match.offset() < logStartOffset) {
-                    return Optional.of(new Batches.TimestampMatch(logStartOffset, match.timestamp()));
+                if (match.offset() < from) {
+                    return Optional.of(new Batches.TimestampMatch(from, match.timestamp()));
                 }
                 return m;
             }
@@ -282,8 +311,15 @@ public final class PartitionLog {
         }
     }
 
-    /** Applies retention.ms and retention.bytes to closed segments; returns how many were deleted. */
+    /**
+     * Applies retention.ms and retention.bytes to closed local segments; returns how many were
+     * deleted. With remote storage on, retention is applied across tiers by the tiering service
+     * instead, and local segments go only once tiered ({@link #deleteTieredLocalSegments}).
+     */
     public int applyRetention(long nowMs) {
+        if (config.remoteStorage()) {
+            return 0;
+        }
         lock.lock();
         try {
             int deleted = 0;
@@ -314,6 +350,103 @@ public final class PartitionLog {
                 log.info("{}: retention deleted {} segment(s), log start offset now {}", name, deleted, logStartOffset);
             }
             return deleted;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Local segments that will receive no more appends, oldest first. */
+    public List<SealedSegment> sealedSegments() {
+        List<SealedSegment> out = new ArrayList<>();
+        Map.Entry<Long, LogSegment> active = segments.lastEntry();
+        for (LogSegment s : segments.values()) {
+            if (active != null && s == active.getValue()) {
+                break;
+            }
+            out.add(new SealedSegment(s.baseOffset(), s.nextOffset(), dir.resolve(LogSegment.fileName(s.baseOffset(), ".log")),
+                    s.size(), s.maxTimestamp()));
+        }
+        return out;
+    }
+
+    /** Records that every offset below {@code nextOffset} is durably in object storage. */
+    public void markTiered(long nextOffset) {
+        tieredOffset = Math.max(tieredOffset, nextOffset);
+    }
+
+    public long tieredOffset() {
+        return tieredOffset;
+    }
+
+    /** Bytes and segments appended locally that object storage does not hold yet (tiering lag). */
+    public long untieredBytes() {
+        long total = 0;
+        for (LogSegment s : segments.values()) {
+            if (s.nextOffset() > tieredOffset) {
+                total += s.size();
+            }
+        }
+        return total;
+    }
+
+    public int untieredSegments() {
+        int n = 0;
+        for (LogSegment s : segments.values()) {
+            if (s.nextOffset() > tieredOffset && s.size() > 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The first offset held on local disk. */
+    public long localStartOffset() {
+        Map.Entry<Long, LogSegment> first = segments.firstEntry();
+        return first == null ? logEndOffset : Math.max(first.getKey(), logStartOffset);
+    }
+
+    /**
+     * Deletes closed local segments that are already tiered and past local retention
+     * (local.retention.ms by age, local.retention.bytes by the local size). Returns how many.
+     */
+    public int deleteTieredLocalSegments(long nowMs) {
+        lock.lock();
+        try {
+            LogConfig c = config;
+            long retentionMs = c.localRetentionMs() == -2 ? c.retentionMs() : c.localRetentionMs();
+            long retentionBytes = c.localRetentionBytes() == -2 ? c.retentionBytes() : c.localRetentionBytes();
+            long localBytes = sizeInBytes();
+            int deleted = 0;
+            while (segments.size() > 1) {
+                LogSegment oldest = segments.firstEntry().getValue();
+                if (oldest.nextOffset() > tieredOffset) {
+                    break;
+                }
+                boolean expired = retentionMs >= 0 && oldest.maxTimestamp() >= 0 && nowMs - oldest.maxTimestamp() > retentionMs;
+                boolean oversized = retentionBytes >= 0 && localBytes > retentionBytes;
+                if (!expired && !oversized) {
+                    break;
+                }
+                segments.pollFirstEntry();
+                localBytes -= oldest.size();
+                oldest.delete();
+                deleted++;
+            }
+            return deleted;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Moves the log start offset forward (retention across tiers); local segments below it go. */
+    public void advanceLogStart(long offset) {
+        lock.lock();
+        try {
+            if (offset > logStartOffset) {
+                logStartOffset = Math.min(offset, logEndOffset);
+                writeStartOffset(logStartOffset);
+                deleteSegmentsBelowStart();
+            }
         } finally {
             lock.unlock();
         }

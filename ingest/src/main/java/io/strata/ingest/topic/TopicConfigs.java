@@ -22,7 +22,9 @@ public final class TopicConfigs {
             "retention.bytes", "log.retention.bytes",
             "max.message.bytes", "message.max.bytes",
             "index.interval.bytes", "log.index.interval.bytes",
-            "message.timestamp.type", "log.message.timestamp.type");
+            "message.timestamp.type", "log.message.timestamp.type",
+            "local.retention.ms", "log.local.retention.ms",
+            "local.retention.bytes", "log.local.retention.bytes");
 
     private static final List<Setting> TOPIC_SETTINGS = List.of(
             Setting.ofChoice("cleanup.policy", "delete", List.of("delete"), "Only delete is supported; compaction comes later."),
@@ -33,7 +35,10 @@ public final class TopicConfigs {
             Setting.ofInt("max.message.bytes", 0, 0, Integer.MAX_VALUE, "Largest record batch accepted."),
             Setting.ofInt("index.interval.bytes", 0, 0, Integer.MAX_VALUE, "Bytes between offset index entries."),
             Setting.ofChoice("message.timestamp.type", "CreateTime", List.of("CreateTime", "LogAppendTime"), "Which timestamp records keep."),
-            Setting.ofInt("min.insync.replicas", 1, 1, Integer.MAX_VALUE, "Replicas that must have a record before acks=all succeeds."));
+            Setting.ofInt("min.insync.replicas", 1, 1, Integer.MAX_VALUE, "Replicas that must have a record before acks=all succeeds."),
+            Setting.ofBoolean("remote.storage.enable", false, "Tier sealed segments to object storage (default: on when an object store is configured)."),
+            Setting.ofLong("local.retention.ms", 0, -2, Long.MAX_VALUE, "Keep tiered segments on local disk this long (-2: retention.ms)."),
+            Setting.ofLong("local.retention.bytes", 0, -2, Long.MAX_VALUE, "Keep at most this many bytes on local disk once tiered (-2: retention.bytes)."));
 
     private final BrokerConfig broker;
 
@@ -61,6 +66,9 @@ public final class TopicConfigs {
         for (Setting s : TOPIC_SETTINGS) {
             String brokerKey = BROKER_DEFAULT.get(s.key());
             String def = brokerKey != null ? String.valueOf(broker.asMap().get(brokerKey)) : String.valueOf(s.defaultValue());
+            if (s.key().equals("remote.storage.enable")) {
+                def = Boolean.toString(broker.objectStoreUrl().isPresent());
+            }
             out.put(s.key(), overrides.getOrDefault(s.key(), def));
         }
         return out;
@@ -71,7 +79,9 @@ public final class TopicConfigs {
         return new LogConfig(Integer.parseInt(e.get("segment.bytes")), Long.parseLong(e.get("segment.ms")),
                 Long.parseLong(e.get("retention.ms")), Long.parseLong(e.get("retention.bytes")),
                 Integer.parseInt(e.get("max.message.bytes")), Integer.parseInt(e.get("index.interval.bytes")),
-                "LogAppendTime".equals(e.get("message.timestamp.type")));
+                "LogAppendTime".equals(e.get("message.timestamp.type")),
+                Boolean.parseBoolean(e.get("remote.storage.enable")) && broker.objectStoreUrl().isPresent(),
+                Long.parseLong(e.get("local.retention.ms")), Long.parseLong(e.get("local.retention.bytes")));
     }
 
     public static String docOf(String key) {

@@ -43,6 +43,19 @@ public final class TopicManager implements AutoCloseable {
     private final Map<String, TopicRecord> topics = new ConcurrentHashMap<>();
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
     private volatile AppendListener appendListener = tp -> { };
+    private volatile RemoteRanges remoteRanges = (topicId, partition) -> io.strata.ingest.log.RemoteRange.NONE;
+    private volatile java.util.function.Consumer<TopicRecord> onDelete = t -> { };
+
+    /** What object storage holds of a partition, consulted when its log opens. */
+    public interface RemoteRanges {
+        io.strata.ingest.log.RemoteRange of(java.util.UUID topicId, int partition);
+    }
+
+    /** Tiering hooks: remote ranges for opening logs, and cleanup when a topic is deleted. */
+    public void setTiering(RemoteRanges ranges, java.util.function.Consumer<TopicRecord> deleted) {
+        this.remoteRanges = ranges;
+        this.onDelete = deleted;
+    }
 
     /** Told after every append, so that waiting fetches can wake up. */
     public interface AppendListener {
@@ -109,7 +122,8 @@ public final class TopicManager implements AutoCloseable {
             } catch (IOException e) {
                 throw new LogIOException("cannot prepare " + dir, e);
             }
-            PartitionLog pl = PartitionLog.open(dir, tp.toString(), configs.logConfig(t.configs()), clock.getAsLong());
+            PartitionLog pl = PartitionLog.open(dir, tp.toString(), configs.logConfig(t.configs()), clock.getAsLong(),
+                    remoteRanges.of(t.id(), partition));
             pl.setAppendListener(() -> appendListener.appended(tp));
             return pl;
         });
@@ -154,6 +168,11 @@ public final class TopicManager implements AutoCloseable {
 
     private void dropLocal(TopicRecord t) {
         topics.remove(t.name());
+        try {
+            onDelete.accept(t);
+        } catch (RuntimeException e) {
+            log.warn("cleaning up tiered data of deleted topic {}: {}", t.name(), e.getMessage());
+        }
         for (int p = 0; p < t.partitions(); p++) {
             PartitionLog pl = logs.remove(new TopicPartition(t.name(), p));
             if (pl != null) {
@@ -188,6 +207,11 @@ public final class TopicManager implements AutoCloseable {
 
     public Optional<TopicRecord> topicById(java.util.UUID id) {
         return topics.values().stream().filter(t -> t.id().equals(id)).findFirst();
+    }
+
+    /** Every open partition log with its topic. */
+    public Map<TopicPartition, PartitionLog> logs() {
+        return Map.copyOf(logs);
     }
 
     public Collection<TopicRecord> topics() {

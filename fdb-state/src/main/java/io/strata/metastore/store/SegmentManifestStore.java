@@ -1,0 +1,119 @@
+package io.strata.metastore.store;
+
+import com.apple.foundationdb.subspace.Subspace;
+import com.apple.foundationdb.tuple.Tuple;
+import io.strata.metastore.KeyRange;
+import io.strata.metastore.KeyValue;
+import io.strata.metastore.Keyspace;
+import io.strata.metastore.MetaStore;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The segment manifest: {@code segments/<topic-id>/<partition>/<base-offset>} → the object that
+ * holds those offsets. An entry is committed only once its object is fully uploaded, so the
+ * manifest never names a missing object; an object without an entry is an orphan to sweep.
+ */
+public final class SegmentManifestStore {
+    private final MetaStore store;
+    private final Subspace segments;
+
+    public SegmentManifestStore(MetaStore store, Keyspace keyspace) {
+        this.store = store;
+        this.segments = keyspace.area(Keyspace.Area.SEGMENTS);
+    }
+
+    private Subspace partition(UUID topicId, int partition) {
+        return segments.get(topicId.toString()).get(partition);
+    }
+
+    /**
+     * Commits an entry, idempotently. If the partition's manifest already covers this base offset
+     * (a retried commit, or a commit that landed before a crash) the stored entry is returned
+     * unchanged and the caller's object is then an orphan. An entry must continue the manifest
+     * without a gap: its base offset must be the previous entry's last offset + 1 (or it is the first).
+     */
+    public SegmentEntry commit(UUID topicId, int partition, SegmentEntry entry) {
+        Subspace p = partition(topicId, partition);
+        return store.run(tx -> {
+            byte[] existing = tx.get(p.pack(Tuple.from(entry.baseOffset())));
+            if (existing != null) {
+                return decode(entry.baseOffset(), existing);
+            }
+            KeyRange r = KeyRange.of(p);
+            List<KeyValue> last = tx.getRange(r.begin(), r.end(), 1, true);
+            if (!last.isEmpty()) {
+                SegmentEntry prev = decode(p.unpack(last.get(0).key()).getLong(0), last.get(0).value());
+                if (prev.lastOffset() >= entry.baseOffset()) {
+                    return prev;
+                }
+                if (prev.lastOffset() + 1 != entry.baseOffset()) {
+                    throw new IllegalStateException("manifest of " + topicId + "-" + partition + " ends at " + prev.lastOffset()
+                            + "; a segment starting at " + entry.baseOffset() + " would leave a gap");
+                }
+            }
+            tx.set(p.pack(Tuple.from(entry.baseOffset())), encode(entry));
+            return entry;
+        });
+    }
+
+    public List<SegmentEntry> list(UUID topicId, int partition) {
+        Subspace p = partition(topicId, partition);
+        return store.run(tx -> {
+            List<SegmentEntry> out = new ArrayList<>();
+            for (KeyValue kv : tx.getRange(KeyRange.of(p))) {
+                out.add(decode(p.unpack(kv.key()).getLong(0), kv.value()));
+            }
+            return out;
+        });
+    }
+
+    /** Removes entries (retention); their objects are deleted after, by the caller. */
+    public void delete(UUID topicId, int partition, List<SegmentEntry> entries) {
+        Subspace p = partition(topicId, partition);
+        store.run(tx -> {
+            entries.forEach(e -> tx.clear(p.pack(Tuple.from(e.baseOffset()))));
+            return null;
+        });
+    }
+
+    /** Removes every entry of a topic (topic deletion); returns the object keys to delete. */
+    public List<String> deleteTopic(UUID topicId) {
+        Subspace t = segments.get(topicId.toString());
+        return store.run(tx -> {
+            List<String> keys = new ArrayList<>();
+            KeyRange r = KeyRange.of(t);
+            for (KeyValue kv : tx.getRange(r)) {
+                keys.add(Tuple.fromBytes(kv.value()).getString(1));
+            }
+            tx.clearRange(r.begin(), r.end());
+            return keys;
+        });
+    }
+
+    /** Every object key the manifest names, for the orphan sweep. */
+    public Set<String> allObjectKeys() {
+        return store.run(tx -> {
+            Set<String> keys = new HashSet<>();
+            for (KeyValue kv : tx.getRange(KeyRange.of(segments))) {
+                keys.add(Tuple.fromBytes(kv.value()).getString(1));
+            }
+            return keys;
+        });
+    }
+
+    private static byte[] encode(SegmentEntry e) {
+        return Tuple.from(e.lastOffset(), e.objectKey(), e.sizeBytes(), e.minTimestamp(), e.maxTimestamp(),
+                e.leaderEpoch(), e.committedAtMs()).pack();
+    }
+
+    private static SegmentEntry decode(long base, byte[] v) {
+        Tuple t = Tuple.fromBytes(v);
+        return new SegmentEntry(base, t.getLong(0), t.getString(1), t.getLong(2), t.getLong(3), t.getLong(4),
+                (int) t.getLong(5), t.getLong(6));
+    }
+}

@@ -1,0 +1,350 @@
+package io.strata.ingest.tier;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.strata.ingest.log.LogConfig;
+import io.strata.ingest.log.PartitionLog;
+import io.strata.ingest.log.RemoteRange;
+import io.strata.ingest.log.SealedSegment;
+import io.strata.ingest.topic.TopicManager;
+import io.strata.metastore.store.SegmentEntry;
+import io.strata.metastore.store.SegmentManifestStore;
+import io.strata.metastore.store.TopicRecord;
+import io.strata.records.Batches;
+import io.strata.tiering.segment.RemoteSegmentReader;
+import io.strata.tiering.segment.SegmentFooter;
+import io.strata.tiering.segment.SegmentObjectWriter;
+import io.strata.tiering.store.ObjectInfo;
+import io.strata.tiering.store.ObjectStore;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * Moves sealed segments to object storage and reads them back. Per partition, segments are
+ * uploaded in offset order: build the object (batches + indexes + footer), PUT it under a key
+ * unique to the attempt, then commit its manifest entry in one MetaStore transaction. A crash
+ * or failure between PUT and commit leaves an object no entry names; the orphan sweep removes it
+ * after a grace period, and the next attempt uploads under a new key — never a duplicate, never a
+ * gap. Local copies go once tiered and past local retention. Retention across tiers removes
+ * manifest entries first, objects after.
+ */
+public final class TieringService {
+    private static final Logger log = LoggerFactory.getLogger(TieringService.class);
+    /** Fault injection for tests: halt the process after a PUT, before its manifest commit. */
+    static final String HALT_AFTER_PUT_ENV = "STRATA_FAULT_HALT_AFTER_PUT";
+
+    private final ObjectStore store;
+    private final SegmentManifestStore manifest;
+    private final TopicManager topics;
+    private final String clusterId;
+    private final LongSupplier clock;
+    private final long maxUntieredBytes;
+    private final long orphanGraceMs;
+    private final Semaphore uploads;
+    private final RemoteSegmentReader reader;
+    private final Map<TopicPartition, ConcurrentSkipListMap<Long, SegmentEntry>> entries = new ConcurrentHashMap<>();
+    private final Set<TopicPartition> uploading = ConcurrentHashMap.newKeySet();
+    private final Counter uploadedBytes;
+    private final Timer uploadLatency;
+    private volatile boolean storeDown;
+    private final java.util.concurrent.ExecutorService uploaders;
+
+    public TieringService(ObjectStore store, SegmentManifestStore manifest, TopicManager topics, String clusterId,
+                          LongSupplier clock, int concurrency, long maxUntieredBytes, long orphanGraceMs, long cacheBytes,
+                          MeterRegistry metrics) {
+        this.store = store;
+        this.manifest = manifest;
+        this.topics = topics;
+        this.clusterId = clusterId;
+        this.clock = clock;
+        this.maxUntieredBytes = maxUntieredBytes;
+        this.orphanGraceMs = orphanGraceMs;
+        this.uploads = new Semaphore(concurrency);
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        this.uploaders = java.util.concurrent.Executors.newFixedThreadPool(concurrency, r -> {
+            Thread th = new Thread(r, "tier-upload-" + n.incrementAndGet());
+            th.setDaemon(true);
+            return th;
+        });
+        this.reader = new RemoteSegmentReader(store, cacheBytes, metrics);
+        this.uploadedBytes = metrics.counter("strata.tiering.upload.bytes");
+        this.uploadLatency = metrics.timer("strata.tiering.upload.latency");
+        metrics.gauge("strata.tiering.untiered.bytes", this, TieringService::untieredBytes);
+        metrics.gauge("strata.tiering.untiered.segments", this, TieringService::untieredSegments);
+    }
+
+    // ---- what object storage holds ----
+
+    private ConcurrentSkipListMap<Long, SegmentEntry> entriesOf(TopicPartition tp, UUID topicId) {
+        return entries.computeIfAbsent(tp, k -> {
+            ConcurrentSkipListMap<Long, SegmentEntry> m = new ConcurrentSkipListMap<>();
+            for (SegmentEntry e : manifest.list(topicId, tp.partition())) {
+                m.put(e.baseOffset(), e);
+            }
+            return m;
+        });
+    }
+
+    /** Used when a log opens: the offsets object storage holds for the partition. */
+    public RemoteRange remoteRange(UUID topicId, int partition) {
+        List<SegmentEntry> list = manifest.list(topicId, partition);
+        if (list.isEmpty()) {
+            return RemoteRange.NONE;
+        }
+        return new RemoteRange(list.get(0).baseOffset(), list.get(list.size() - 1).lastOffset() + 1);
+    }
+
+    /** A topic is gone: its manifest entries, then its objects. */
+    public void topicDeleted(TopicRecord t) {
+        List<String> keys = manifest.deleteTopic(t.id());
+        for (int p = 0; p < t.partitions(); p++) {
+            entries.remove(new TopicPartition(t.name(), p));
+        }
+        for (String key : keys) {
+            store.delete(key).whenComplete((v, e) -> reader.evict(key));
+        }
+    }
+
+    // ---- reads ----
+
+    /** Batches from object storage starting with the one holding {@code offset}. */
+    public ByteBuffer read(TopicPartition tp, long offset, int maxBytes) {
+        TopicRecord t = topics.topic(tp.topic()).orElseThrow();
+        Map.Entry<Long, SegmentEntry> e = entriesOf(tp, t.id()).floorEntry(offset);
+        if (e == null || e.getValue().lastOffset() < offset) {
+            return ByteBuffer.allocate(0);
+        }
+        SegmentEntry s = e.getValue();
+        return reader.read(s.objectKey(), s.sizeBytes(), offset, maxBytes);
+    }
+
+    /** The first tiered record at or after {@code timestamp} at or above {@code fromOffset}. */
+    public Optional<Batches.TimestampMatch> offsetForTimestamp(TopicPartition tp, long timestamp, long fromOffset) {
+        TopicRecord t = topics.topic(tp.topic()).orElseThrow();
+        for (SegmentEntry s : entriesOf(tp, t.id()).values()) {
+            if (s.lastOffset() < fromOffset || s.maxTimestamp() < timestamp) {
+                continue;
+            }
+            Optional<Batches.TimestampMatch> m = reader.findByTimestamp(s.objectKey(), s.sizeBytes(), timestamp);
+            if (m.isPresent() && m.get().offset() >= fromOffset) {
+                return m;
+            }
+        }
+        return Optional.empty();
+    }
+
+    // ---- uploads ----
+
+    /** Finds sealed, untiered segments and starts their uploads (one at a time per partition). */
+    public void tick() {
+        for (Map.Entry<TopicPartition, PartitionLog> e : topics.logs().entrySet()) {
+            PartitionLog pl = e.getValue();
+            if (!pl.config().remoteStorage() || uploading.contains(e.getKey())) {
+                continue;
+            }
+            Optional<SealedSegment> next = pl.sealedSegments().stream()
+                    .filter(s -> s.nextOffset() > pl.tieredOffset() && s.sizeBytes() > 0).findFirst();
+            if (next.isEmpty() || !uploads.tryAcquire()) {
+                continue;
+            }
+            Optional<TopicRecord> t = topics.topic(e.getKey().topic());
+            if (t.isEmpty()) {
+                uploads.release();
+                continue;
+            }
+            uploading.add(e.getKey());
+            uploaders.execute(() -> {
+                try {
+                    upload(e.getKey(), t.get().id(), pl, next.get());
+                } finally {
+                    uploading.remove(e.getKey());
+                    uploads.release();
+                }
+            });
+        }
+    }
+
+    private void upload(TopicPartition tp, UUID topicId, PartitionLog pl, SealedSegment seg) {
+        String key = String.format("%s/%s/%d/%020d-%d-%s.seg", clusterId, topicId, tp.partition(), seg.baseOffset(), 0, UUID.randomUUID());
+        Path staged = seg.file().resolveSibling(seg.file().getFileName() + ".upload");
+        long t0 = System.nanoTime();
+        try {
+            SegmentFooter footer = SegmentObjectWriter.write(seg.file(), 0, staged);
+            long size = Files.size(staged);
+            store.put(key, staged).get(5, TimeUnit.MINUTES);
+            if (System.getenv(HALT_AFTER_PUT_ENV) != null) {
+                log.warn("fault injection: halting after uploading {} and before committing it", key);
+                Runtime.getRuntime().halt(137);
+            }
+            SegmentEntry mine = new SegmentEntry(footer.baseOffset(), footer.lastOffset(), key, size, footer.minTimestamp(),
+                    footer.maxTimestamp(), footer.leaderEpoch(), clock.getAsLong());
+            SegmentEntry committed = manifest.commit(topicId, tp.partition(), mine);
+            if (!committed.objectKey().equals(key)) {
+                // An earlier attempt already committed these offsets: ours is a duplicate.
+                store.delete(key);
+            }
+            entriesOf(tp, topicId).put(committed.baseOffset(), committed);
+            pl.markTiered(committed.lastOffset() + 1);
+            uploadedBytes.increment(size);
+            uploadLatency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+            if (storeDown) {
+                storeDown = false;
+                log.info("object store {} is reachable again; tiering resumes", store.describe());
+            }
+            log.debug("tiered {} offsets [{}, {}] as {}", tp, footer.baseOffset(), footer.lastOffset(), key);
+        } catch (Exception e) {
+            if (!storeDown) {
+                storeDown = true;
+                log.warn("tiering {} segment {} failed, will retry: {}", tp, seg.baseOffset(), rootMessage(e));
+            }
+            sleepQuietly(500);
+        } finally {
+            try {
+                Files.deleteIfExists(staged);
+            } catch (IOException ignored) {
+                // A stray staging file is overwritten by the next attempt.
+            }
+        }
+    }
+
+    private static String rootMessage(Throwable t) {
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---- retention and cleanup ----
+
+    /** Retention across tiers, then local cleanup of tiered segments. */
+    public void applyRetention() {
+        long now = clock.getAsLong();
+        for (Map.Entry<TopicPartition, PartitionLog> e : topics.logs().entrySet()) {
+            PartitionLog pl = e.getValue();
+            LogConfig c = pl.config();
+            if (!c.remoteStorage()) {
+                continue;
+            }
+            try {
+                Optional<TopicRecord> t = topics.topic(e.getKey().topic());
+                if (t.isEmpty()) {
+                    continue;
+                }
+                ConcurrentSkipListMap<Long, SegmentEntry> remote = entriesOf(e.getKey(), t.get().id());
+                long total = pl.untieredBytes();
+                for (SegmentEntry s : remote.values()) {
+                    total += s.sizeBytes();
+                }
+                List<SegmentEntry> expired = new ArrayList<>();
+                for (SegmentEntry s : remote.values()) {
+                    boolean byTime = c.retentionMs() >= 0 && now - s.maxTimestamp() > c.retentionMs();
+                    boolean bySize = c.retentionBytes() >= 0 && total - s.sizeBytes() >= c.retentionBytes();
+                    boolean belowStart = s.lastOffset() < pl.logStartOffset();
+                    if (!byTime && !bySize && !belowStart) {
+                        break;
+                    }
+                    expired.add(s);
+                    total -= s.sizeBytes();
+                }
+                if (!expired.isEmpty()) {
+                    manifest.delete(t.get().id(), e.getKey().partition(), expired);
+                    for (SegmentEntry s : expired) {
+                        remote.remove(s.baseOffset());
+                    }
+                    pl.advanceLogStart(expired.get(expired.size() - 1).lastOffset() + 1);
+                    for (SegmentEntry s : expired) {
+                        store.delete(s.objectKey()).whenComplete((v, x) -> reader.evict(s.objectKey()));
+                    }
+                    log.info("{}: retention removed {} tiered segment(s); log start offset now {}", e.getKey(), expired.size(), pl.logStartOffset());
+                }
+                pl.deleteTieredLocalSegments(now);
+            } catch (RuntimeException ex) {
+                log.warn("tiered retention of {} failed: {}", e.getKey(), rootMessage(ex));
+            }
+        }
+    }
+
+    /** Deletes objects under this cluster that no manifest entry names and that are older than the grace period. */
+    public int sweepOrphans() {
+        try {
+            Set<String> named = manifest.allObjectKeys();
+            long now = clock.getAsLong();
+            int deleted = 0;
+            for (ObjectInfo o : store.list(clusterId + "/").get(5, TimeUnit.MINUTES)) {
+                if (!named.contains(o.key()) && now - o.lastModifiedMs() > orphanGraceMs) {
+                    store.delete(o.key()).get(1, TimeUnit.MINUTES);
+                    log.info("deleted orphan object {} ({} bytes): no manifest entry names it", o.key(), o.size());
+                    deleted++;
+                }
+            }
+            return deleted;
+        } catch (Exception e) {
+            log.warn("orphan sweep failed: {}", rootMessage(e));
+            return 0;
+        }
+    }
+
+    /** True when local data not yet in object storage exceeds the budget: produce must wait. */
+    public boolean overBudget() {
+        return untieredBytes() > maxUntieredBytes;
+    }
+
+    public long maxUntieredBytes() {
+        return maxUntieredBytes;
+    }
+
+    public long untieredBytes() {
+        long total = 0;
+        for (PartitionLog pl : topics.logs().values()) {
+            if (pl.config().remoteStorage()) {
+                total += pl.untieredBytes();
+            }
+        }
+        return total;
+    }
+
+    public int untieredSegments() {
+        int total = 0;
+        for (PartitionLog pl : topics.logs().values()) {
+            if (pl.config().remoteStorage()) {
+                total += pl.untieredSegments();
+            }
+        }
+        return total;
+    }
+
+    public ObjectStore store() {
+        return store;
+    }
+
+    public void close() {
+        uploaders.shutdownNow();
+        store.close();
+    }
+}

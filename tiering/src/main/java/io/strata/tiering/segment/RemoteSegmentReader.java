@@ -1,0 +1,212 @@
+package io.strata.tiering.segment;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.strata.records.BatchHeader;
+import io.strata.records.Batches;
+import io.strata.tiering.store.ObjectStore;
+import io.strata.tiering.store.ObjectStoreException;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Reads record batches out of sealed-segment objects with ranged GETs: the footer and indexes
+ * once per object (kept), then data in 1 MiB chunks through a bounded {@link ChunkCache}, with
+ * the next chunk fetched ahead. Every batch handed out has passed its CRC check; a bad one is
+ * reported with the object and offset, never served. Thread-safe; calls block the caller.
+ */
+public final class RemoteSegmentReader {
+    static final int CHUNK = 1024 * 1024;
+
+    private final ObjectStore store;
+    private final ChunkCache cache;
+    private final Map<String, SegmentIndex> indexes = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<byte[]>> inFlight = new ConcurrentHashMap<>();
+    private final Counter hits;
+    private final Counter misses;
+    private final Counter downloaded;
+    private final Timer latency;
+
+    public RemoteSegmentReader(ObjectStore store, long cacheBytes, MeterRegistry metrics) {
+        this.store = store;
+        this.cache = new ChunkCache(cacheBytes);
+        this.hits = metrics.counter("strata.tiering.cache.hits");
+        this.misses = metrics.counter("strata.tiering.cache.misses");
+        this.downloaded = metrics.counter("strata.tiering.download.bytes");
+        this.latency = metrics.timer("strata.tiering.download.latency");
+    }
+
+    public SegmentIndex index(String key, long objectSize) {
+        return indexes.computeIfAbsent(key, k -> {
+            SegmentFooter f = SegmentFooter.decode(await(k, store.getRange(k, objectSize - SegmentFooter.SIZE, SegmentFooter.SIZE)), k);
+            if (f.objectSize() != objectSize) {
+                throw new CorruptSegmentObjectException(k, "footer describes " + f.objectSize() + " bytes, object has " + objectSize);
+            }
+            byte[] idx = await(k, store.getRange(k, f.offsetIndexPosition(), f.offsetIndexLength() + f.timeIndexLength()));
+            byte[] off = new byte[f.offsetIndexLength()];
+            byte[] time = new byte[f.timeIndexLength()];
+            System.arraycopy(idx, 0, off, 0, off.length);
+            System.arraycopy(idx, off.length, time, 0, time.length);
+            return new SegmentIndex(f, off, time);
+        });
+    }
+
+    /**
+     * Whole, CRC-checked batches from the one containing {@code offset}, up to {@code maxBytes}
+     * (at least one batch).
+     */
+    public ByteBuffer read(String key, long objectSize, long offset, int maxBytes) {
+        SegmentIndex idx = index(key, objectSize);
+        long dataEnd = idx.footer().dataLength();
+        long pos = idx.positionFloor(offset);
+        // Skip batches before the one holding the offset.
+        while (true) {
+            if (pos + BatchHeader.SIZE > dataEnd) {
+                return ByteBuffer.allocate(0);
+            }
+            BatchHeader h = BatchHeader.parse(ByteBuffer.wrap(bytes(key, pos, BatchHeader.SIZE, dataEnd)));
+            if (h.lastOffset() >= offset) {
+                break;
+            }
+            pos += h.totalSize();
+        }
+        int want = (int) Math.min(Math.max(maxBytes, BatchHeader.SIZE), dataEnd - pos);
+        ByteBuffer buf = ByteBuffer.wrap(bytes(key, pos, want, dataEnd));
+        int cut = 0;
+        while (buf.limit() - cut >= BatchHeader.SIZE) {
+            buf.position(cut);
+            BatchHeader h = BatchHeader.parse(buf);
+            if (cut + h.totalSize() > buf.limit()) {
+                if (cut == 0) {
+                    buf = ByteBuffer.wrap(bytes(key, pos, h.totalSize(), dataEnd));
+                    cut = h.totalSize();
+                }
+                break;
+            }
+            cut += h.totalSize();
+        }
+        buf.position(0).limit(cut);
+        ByteBuffer out = buf.slice();
+        long at = offset;
+        for (Batches.Batch b : Batches.of(out)) {
+            if (!b.isValid()) {
+                throw new CorruptSegmentObjectException(key, "batch at offset " + b.baseOffset() + " fails its CRC check");
+            }
+            at = b.lastOffset();
+        }
+        return out;
+    }
+
+    /** The first record at or after {@code timestamp} in this object, if any. */
+    public Optional<Batches.TimestampMatch> findByTimestamp(String key, long objectSize, long timestamp) {
+        SegmentIndex idx = index(key, objectSize);
+        if (idx.footer().maxTimestamp() < timestamp) {
+            return Optional.empty();
+        }
+        long from = idx.scanStartForTimestamp(timestamp);
+        long offset = from < 0 ? idx.footer().baseOffset() : from;
+        while (offset <= idx.footer().lastOffset()) {
+            ByteBuffer chunk = read(key, objectSize, offset, 256 * 1024);
+            if (!chunk.hasRemaining()) {
+                return Optional.empty();
+            }
+            int p = 0;
+            List<Batches.Batch> batches = Batches.of(chunk);
+            for (Batches.Batch b : batches) {
+                if (b.maxTimestamp() >= timestamp && !b.isControl()) {
+                    ByteBuffer one = chunk.duplicate();
+                    one.position(p).limit(p + b.sizeInBytes());
+                    Optional<Batches.TimestampMatch> m = Batches.firstAtOrAfter(one.slice(), timestamp);
+                    if (m.isPresent()) {
+                        return m;
+                    }
+                }
+                p += b.sizeInBytes();
+                offset = b.lastOffset() + 1;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Bytes {@code [pos, pos+len)} of the object's data region, assembled from cached chunks. */
+    private byte[] bytes(String key, long pos, int len, long dataEnd) {
+        byte[] out = new byte[len];
+        int filled = 0;
+        while (filled < len) {
+            long p = pos + filled;
+            long chunkIdx = p / CHUNK;
+            byte[] chunk = chunk(key, chunkIdx, dataEnd);
+            int within = (int) (p - chunkIdx * CHUNK);
+            int n = Math.min(len - filled, chunk.length - within);
+            if (n <= 0) {
+                throw new CorruptSegmentObjectException(key, "data ends before position " + p);
+            }
+            System.arraycopy(chunk, within, out, filled, n);
+            filled += n;
+        }
+        return out;
+    }
+
+    private byte[] chunk(String key, long idx, long dataEnd) {
+        String ck = key + "#" + idx;
+        byte[] c = cache.get(ck);
+        if (c != null) {
+            hits.increment();
+        } else {
+            misses.increment();
+            c = await(key, fetch(key, idx, dataEnd));
+        }
+        long next = idx + 1;
+        if (next * CHUNK < dataEnd && !cache.contains(key + "#" + next)) {
+            fetch(key, next, dataEnd);
+        }
+        return c;
+    }
+
+    private CompletableFuture<byte[]> fetch(String key, long idx, long dataEnd) {
+        String ck = key + "#" + idx;
+        return inFlight.computeIfAbsent(ck, k -> {
+            long start = idx * CHUNK;
+            int len = (int) Math.min(CHUNK, dataEnd - start);
+            long t0 = System.nanoTime();
+            return store.getRange(key, start, len).whenComplete((b, t) -> {
+                inFlight.remove(ck);
+                if (t == null) {
+                    latency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+                    downloaded.increment(b.length);
+                    cache.put(ck, b);
+                }
+            });
+        });
+    }
+
+    private static byte[] await(String key, CompletableFuture<byte[]> f) {
+        try {
+            return f.get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new ObjectStoreException("reading " + key + ": " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new ObjectStoreException("reading " + key + " timed out", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ObjectStoreException("interrupted reading " + key, e);
+        }
+    }
+
+    /** Forgets a deleted object's index. */
+    public void evict(String key) {
+        indexes.remove(key);
+    }
+}

@@ -1,0 +1,99 @@
+package io.strata.tiering.segment;
+
+import io.strata.records.BatchHeader;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Turns a sealed local segment (record batches, as the log wrote them) into the object that
+ * goes to the store: the batches, then indexes built by scanning their headers, then the footer.
+ */
+public final class SegmentObjectWriter {
+    /** One offset-index entry per this many bytes of batches. */
+    static final int INDEX_INTERVAL = 64 * 1024;
+
+    private SegmentObjectWriter() {
+    }
+
+    /** Writes the object for {@code segmentFile} to {@code out}; returns its footer. */
+    public static SegmentFooter write(Path segmentFile, int leaderEpoch, Path out) {
+        try {
+            Files.copy(segmentFile, out, StandardCopyOption.REPLACE_EXISTING);
+            try (FileChannel ch = FileChannel.open(out, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                long size = ch.size();
+                ByteBuffer offsetIndex = ByteBuffer.allocate(Math.max(64, (int) (size / INDEX_INTERVAL + 2) * 8));
+                ByteBuffer timeIndex = ByteBuffer.allocate(Math.max(64, (int) (size / INDEX_INTERVAL + 2) * 12));
+                ByteBuffer head = ByteBuffer.allocate(BatchHeader.SIZE);
+                long pos = 0;
+                long base = -1;
+                long last = -1;
+                long minTs = Long.MAX_VALUE;
+                long maxTs = -1;
+                long sinceEntry = Long.MAX_VALUE;
+                while (pos + BatchHeader.SIZE <= size) {
+                    head.clear();
+                    ch.read(head, pos);
+                    head.flip();
+                    BatchHeader h = BatchHeader.parse(head);
+                    if (base < 0) {
+                        base = h.baseOffset();
+                    }
+                    if (sinceEntry >= INDEX_INTERVAL) {
+                        offsetIndex = ensure(offsetIndex, 8);
+                        offsetIndex.putInt((int) (h.baseOffset() - base)).putInt((int) pos);
+                        sinceEntry = 0;
+                    }
+                    if (h.maxTimestamp() > maxTs) {
+                        maxTs = h.maxTimestamp();
+                        timeIndex = ensure(timeIndex, 12);
+                        timeIndex.putLong(maxTs).putInt((int) (h.baseOffset() - base));
+                    }
+                    minTs = Math.min(minTs, h.maxTimestamp());
+                    last = h.lastOffset();
+                    sinceEntry += h.totalSize();
+                    pos += h.totalSize();
+                }
+                if (pos != size || base < 0) {
+                    throw new IllegalStateException("segment " + segmentFile + " does not hold whole batches (" + pos + " of " + size + " bytes)");
+                }
+                offsetIndex.flip();
+                timeIndex.flip();
+                SegmentFooter footer = new SegmentFooter(base, last, minTs, maxTs, size, offsetIndex.remaining(),
+                        timeIndex.remaining(), leaderEpoch);
+                long p = size;
+                p += writeAt(ch, offsetIndex, p);
+                p += writeAt(ch, timeIndex, p);
+                writeAt(ch, ByteBuffer.wrap(footer.encode()), p);
+                ch.force(true);
+                return footer;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot build segment object from " + segmentFile, e);
+        }
+    }
+
+    private static ByteBuffer ensure(ByteBuffer b, int more) {
+        if (b.remaining() >= more) {
+            return b;
+        }
+        ByteBuffer bigger = ByteBuffer.allocate(b.capacity() * 2 + more);
+        b.flip();
+        bigger.put(b);
+        return bigger;
+    }
+
+    private static int writeAt(FileChannel ch, ByteBuffer b, long pos) throws IOException {
+        int n = 0;
+        while (b.hasRemaining()) {
+            n += ch.write(b, pos + n);
+        }
+        return n;
+    }
+}

@@ -1,0 +1,210 @@
+package io.strata.tiering.store;
+
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
+
+/**
+ * S3 (or any S3-compatible server) through aws-sdk-java-v2's async client: multipart upload
+ * above 16 MiB in 8 MiB parts, ranged GETs, path-style access when an endpoint is given. Credentials come from
+ * the AWS default chain ({@code AWS_ACCESS_KEY_ID}/{@code AWS_SECRET_ACCESS_KEY}, profiles,
+ * instance roles). Checksums are computed only when S3 requires them, which every S3-compatible
+ * server accepts.
+ */
+public final class S3ObjectStore implements ObjectStore {
+    static final long MULTIPART_THRESHOLD = 16L * 1024 * 1024;
+    static final long PART_SIZE = 8L * 1024 * 1024;
+
+    private final S3AsyncClient s3;
+    private final S3Location location;
+
+    public S3ObjectStore(S3Location location) {
+        this.location = location;
+        S3AsyncClientBuilder b = S3AsyncClient.builder()
+                .region(Region.of(location.region()))
+                .credentialsProvider(DefaultCredentialsProvider.builder().build())
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .overrideConfiguration(o -> o.apiCallTimeout(Duration.ofSeconds(60)).apiCallAttemptTimeout(Duration.ofSeconds(20)));
+        if (location.endpoint() != null) {
+            b.endpointOverride(URI.create(location.endpoint())).forcePathStyle(true);
+        }
+        this.s3 = b.build();
+    }
+
+    private String full(String key) {
+        return location.prefix().isEmpty() ? key : location.prefix() + "/" + key;
+    }
+
+    private String strip(String fullKey) {
+        return location.prefix().isEmpty() ? fullKey : fullKey.substring(location.prefix().length() + 1);
+    }
+
+    private <T> CompletableFuture<T> wrap(String key, CompletableFuture<T> f) {
+        return f.handle((v, t) -> {
+            if (t == null) {
+                return v;
+            }
+            Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+            if (cause instanceof S3Exception s3e && s3e.statusCode() == 404) {
+                throw new ObjectNotFoundException(key, cause);
+            }
+            throw new ObjectStoreException(describe() + ": " + key + ": " + cause.getMessage(), cause);
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> put(String key, Path file) {
+        long size;
+        try {
+            size = java.nio.file.Files.size(file);
+        } catch (java.io.IOException e) {
+            return CompletableFuture.failedFuture(new ObjectStoreException("cannot read " + file, e));
+        }
+        if (size <= MULTIPART_THRESHOLD) {
+            return wrap(key, s3.putObject(r -> r.bucket(location.bucket()).key(full(key)), AsyncRequestBody.fromFile(file))
+                    .thenApply(r -> null));
+        }
+        return wrap(key, multipart(full(key), file, size));
+    }
+
+    /**
+     * A multipart upload driven by hand, parts in sequence, so no optional headers are sent that
+     * S3-compatible servers may not implement; aborted on failure so no parts linger.
+     */
+    private CompletableFuture<Void> multipart(String fullKey, Path file, long size) {
+        return s3.createMultipartUpload(r -> r.bucket(location.bucket()).key(fullKey)).thenCompose(created -> {
+            String uploadId = created.uploadId();
+            List<software.amazon.awssdk.services.s3.model.CompletedPart> parts = new ArrayList<>();
+            CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+            int partNumber = 1;
+            for (long offset = 0; offset < size; offset += PART_SIZE, partNumber++) {
+                long start = offset;
+                long length = Math.min(PART_SIZE, size - offset);
+                int n = partNumber;
+                chain = chain.thenCompose(v -> s3.uploadPart(r -> r.bucket(location.bucket()).key(fullKey).uploadId(uploadId)
+                                .partNumber(n).contentLength(length),
+                        AsyncRequestBody.fromFile(software.amazon.awssdk.core.FileRequestBodyConfiguration.builder()
+                                .path(file).position(start).numBytesToRead(length).build()))
+                        .thenAccept(resp -> parts.add(software.amazon.awssdk.services.s3.model.CompletedPart.builder()
+                                .partNumber(n).eTag(resp.eTag()).build())));
+            }
+            return chain.thenCompose(v -> s3.completeMultipartUpload(r -> r.bucket(location.bucket()).key(fullKey).uploadId(uploadId)
+                            .multipartUpload(m -> m.parts(parts))))
+                    .thenApply(r -> (Void) null)
+                    .whenComplete((v, t) -> {
+                        if (t != null) {
+                            s3.abortMultipartUpload(r -> r.bucket(location.bucket()).key(fullKey).uploadId(uploadId));
+                        }
+                    });
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> put(String key, byte[] data) {
+        return wrap(key, s3.putObject(r -> r.bucket(location.bucket()).key(full(key)), AsyncRequestBody.fromBytes(data))
+                .thenApply(r -> null));
+    }
+
+    @Override
+    public CompletableFuture<byte[]> get(String key) {
+        return wrap(key, s3.getObject(r -> r.bucket(location.bucket()).key(full(key)), AsyncResponseTransformer.toBytes())
+                .thenApply(ResponseBytes::asByteArray));
+    }
+
+    @Override
+    public CompletableFuture<byte[]> getRange(String key, long offset, int length) {
+        if (length <= 0) {
+            return CompletableFuture.completedFuture(new byte[0]);
+        }
+        String range = "bytes=" + offset + "-" + (offset + length - 1);
+        CompletableFuture<ResponseBytes<GetObjectResponse>> f = s3.getObject(
+                r -> r.bucket(location.bucket()).key(full(key)).range(range), AsyncResponseTransformer.toBytes());
+        return wrap(key, f.thenApply(ResponseBytes::asByteArray)).exceptionallyCompose(t -> {
+            Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+            // 416: the range starts at or past the end, which reads as "no more bytes".
+            if (cause instanceof ObjectStoreException && cause.getCause() instanceof S3Exception e && e.statusCode() == 416) {
+                return CompletableFuture.completedFuture(new byte[0]);
+            }
+            return CompletableFuture.failedFuture(cause);
+        });
+    }
+
+    @Override
+    public CompletableFuture<Optional<ObjectInfo>> head(String key) {
+        CompletableFuture<Optional<ObjectInfo>> f = s3.headObject(r -> r.bucket(location.bucket()).key(full(key)))
+                .thenApply(h -> Optional.of(new ObjectInfo(key, h.contentLength(), h.lastModified().toEpochMilli())));
+        return f.exceptionallyCompose(t -> {
+            Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+            if (cause instanceof S3Exception e && e.statusCode() == 404) {
+                return CompletableFuture.completedFuture(Optional.empty());
+            }
+            return CompletableFuture.failedFuture(new ObjectStoreException(describe() + ": " + key + ": " + cause.getMessage(), cause));
+        });
+    }
+
+    @Override
+    public CompletableFuture<List<ObjectInfo>> list(String prefix) {
+        List<ObjectInfo> out = new ArrayList<>();
+        return wrap(prefix, page(ListObjectsV2Request.builder().bucket(location.bucket()).prefix(full(prefix)).build(), out));
+    }
+
+    private CompletableFuture<List<ObjectInfo>> page(ListObjectsV2Request req, List<ObjectInfo> out) {
+        return s3.listObjectsV2(req).thenCompose((ListObjectsV2Response resp) -> {
+            for (S3Object o : resp.contents()) {
+                if (o.key().endsWith("/")) {
+                    continue; // a "directory" marker some S3-compatible servers list; Strata never writes one
+                }
+                out.add(new ObjectInfo(strip(o.key()), o.size(), o.lastModified().toEpochMilli()));
+            }
+            if (Boolean.TRUE.equals(resp.isTruncated())) {
+                return page(req.toBuilder().continuationToken(resp.nextContinuationToken()).build(), out);
+            }
+            return CompletableFuture.completedFuture(out);
+        });
+    }
+
+    @Override
+    public CompletableFuture<Void> delete(String key) {
+        return wrap(key, s3.deleteObject(r -> r.bucket(location.bucket()).key(full(key))).thenApply(r -> null));
+    }
+
+    /** Creates the bucket if it does not exist (for development servers; real deployments create it with Terraform). */
+    public CompletableFuture<Void> ensureBucket() {
+        return s3.headBucket(r -> r.bucket(location.bucket())).thenApply(r -> (Void) null)
+                .exceptionallyCompose(t -> s3.createBucket(r -> r.bucket(location.bucket())).thenApply(r -> (Void) null))
+                .thenApply(Function.identity());
+    }
+
+    @Override
+    public String describe() {
+        return "s3://" + location.bucket() + (location.prefix().isEmpty() ? "" : "/" + location.prefix())
+                + (location.endpoint() == null ? "" : " at " + location.endpoint());
+    }
+
+    @Override
+    public void close() {
+        s3.close();
+    }
+}
