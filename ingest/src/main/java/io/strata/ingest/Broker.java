@@ -7,7 +7,8 @@ import io.strata.ingest.api.RequestDispatcher;
 import io.strata.ingest.config.BrokerConfig;
 import io.strata.ingest.group.GroupCoordinator;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.strata.ingest.server.KafkaServer;
 import io.strata.ingest.tier.TieringService;
 import io.strata.metastore.store.SegmentManifestStore;
@@ -48,7 +49,7 @@ public final class Broker implements AutoCloseable {
     private ScheduledExecutorService scheduler;
     private InetSocketAddress kafkaAddress;
     private TieringService tiering;
-    private final MeterRegistry metrics = new SimpleMeterRegistry();
+    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
     public Broker(BrokerConfig config) {
         this.config = config;
@@ -111,7 +112,12 @@ public final class Broker implements AutoCloseable {
                 new GroupApis(groups, topics), scheduler, config.getBoolean("auto.create.topics.enable"),
                 config.getInt("num.partitions"), tiering));
 
-        admin = new AdminHttpServer();
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(metrics);
+        new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(metrics);
+        admin = new AdminHttpServer(metrics::scrape);
         InetSocketAddress adminAddress = admin.start(config.getString("host"), config.getInt("admin.port"));
         log.info("Strata node {} of cluster {} ready in {} ms: Kafka listener {}:{} (advertised {}:{}), admin http port {}, metastore {}, object store {}, data {}",
                 self.nodeId(), clusterId, (System.nanoTime() - t0) / 1_000_000, config.getString("host"), kafkaAddress.getPort(),

@@ -23,6 +23,7 @@ public final class StrataNode implements AutoCloseable {
     private final int port;
     private final int adminPort;
     private Process process;
+    private final java.util.Map<String, String> env = new java.util.HashMap<>();
 
     private StrataNode(Path dataDir, Path logFile, List<String> extraArgs) throws IOException {
         this.dataDir = dataDir;
@@ -76,8 +77,10 @@ public final class StrataNode implements AutoCloseable {
                 "--data-dir", dataDir.toString(), "--port", Integer.toString(port), "--admin-port", Integer.toString(adminPort),
                 "--set", "group.initial.rebalance.delay.ms=0"));
         cmd.addAll(extraArgs);
-        process = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+        pb.environment().putAll(env);
+        process = pb.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -101,6 +104,44 @@ public final class StrataNode implements AutoCloseable {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** Environment variables for the next {@link #launch()} (e.g. credentials, fault injection). */
+    public java.util.Map<String, String> env() {
+        return env;
+    }
+
+    /** Starts a node whose process gets {@code environment} on top of this JVM's. */
+    public static StrataNode startWithEnv(Path dataDir, java.util.Map<String, String> environment, String... settings) throws Exception {
+        Path logs = Path.of("target", "strata-logs");
+        Files.createDirectories(logs);
+        List<String> args = new ArrayList<>();
+        for (String s : settings) {
+            args.add("--set");
+            args.add(s);
+        }
+        StrataNode node = new StrataNode(dataDir, logs.resolve(dataDir.getFileName() + "-" + System.nanoTime() + ".log"), args);
+        node.env.putAll(environment);
+        node.launch();
+        return node;
+    }
+
+    /** The Prometheus text of the node's /metrics endpoint. */
+    public String metrics() throws IOException {
+        var url = java.net.URI.create("http://127.0.0.1:" + adminPort + "/metrics").toURL();
+        try (var in = url.openStream()) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** One sample's value from /metrics (the first series of that name), or NaN when absent. */
+    public double metric(String name) throws IOException {
+        for (String line : metrics().split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return Double.NaN;
     }
 
     public String bootstrap() {

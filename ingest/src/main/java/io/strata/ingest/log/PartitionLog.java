@@ -230,6 +230,24 @@ public final class PartitionLog {
         segments.put(logEndOffset, LogSegment.create(dir, logEndOffset, config.indexIntervalBytes(), nowMs));
     }
 
+    /**
+     * Rolls a non-empty active segment older than segment.ms even without a new append, so an
+     * idle partition's tail still reaches object storage. Returns whether it rolled.
+     */
+    public boolean rollIfIdle(long nowMs) {
+        lock.lock();
+        try {
+            LogSegment active = segments.lastEntry().getValue();
+            if (active.size() > 0 && nowMs - active.createdMs() >= config.segmentMs()) {
+                roll(nowMs);
+                return true;
+            }
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Makes everything appended so far durable; returns the offset up to which the log is now on disk. */
     public long flush() {
         long end = logEndOffset;

@@ -160,6 +160,7 @@ public final class TieringService {
             if (!pl.config().remoteStorage() || uploading.contains(e.getKey())) {
                 continue;
             }
+            pl.rollIfIdle(clock.getAsLong());
             Optional<SealedSegment> next = pl.sealedSegments().stream()
                     .filter(s -> s.nextOffset() > pl.tieredOffset() && s.sizeBytes() > 0).findFirst();
             if (next.isEmpty() || !uploads.tryAcquire()) {

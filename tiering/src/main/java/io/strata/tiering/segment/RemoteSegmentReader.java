@@ -96,12 +96,10 @@ public final class RemoteSegmentReader {
         }
         buf.position(0).limit(cut);
         ByteBuffer out = buf.slice();
-        long at = offset;
         for (Batches.Batch b : Batches.of(out)) {
             if (!b.isValid()) {
                 throw new CorruptSegmentObjectException(key, "batch at offset " + b.baseOffset() + " fails its CRC check");
             }
-            at = b.lastOffset();
         }
         return out;
     }
@@ -174,19 +172,28 @@ public final class RemoteSegmentReader {
 
     private CompletableFuture<byte[]> fetch(String key, long idx, long dataEnd) {
         String ck = key + "#" + idx;
-        return inFlight.computeIfAbsent(ck, k -> {
-            long start = idx * CHUNK;
-            int len = (int) Math.min(CHUNK, dataEnd - start);
-            long t0 = System.nanoTime();
-            return store.getRange(key, start, len).whenComplete((b, t) -> {
-                inFlight.remove(ck);
-                if (t == null) {
-                    latency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-                    downloaded.increment(b.length);
-                    cache.put(ck, b);
-                }
-            });
+        CompletableFuture<byte[]> mine = new CompletableFuture<>();
+        CompletableFuture<byte[]> running = inFlight.putIfAbsent(ck, mine);
+        if (running != null) {
+            return running;
+        }
+        long start = idx * CHUNK;
+        int len = (int) Math.min(CHUNK, dataEnd - start);
+        long t0 = System.nanoTime();
+        store.getRange(key, start, len).whenComplete((b, t) -> {
+            if (t == null) {
+                latency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+                downloaded.increment(b.length);
+                cache.put(ck, b);
+            }
+            inFlight.remove(ck, mine);
+            if (t == null) {
+                mine.complete(b);
+            } else {
+                mine.completeExceptionally(t);
+            }
         });
+        return mine;
     }
 
     private static byte[] await(String key, CompletableFuture<byte[]> f) {

@@ -1,0 +1,146 @@
+package io.strata.tiering.segment;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.strata.records.Batches;
+import io.strata.tiering.store.LocalObjectStore;
+import io.strata.tiering.store.ObjectStore;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** A local segment turned into an object, then read back by offset and by time with ranged reads. */
+class SegmentObjectTest {
+    @TempDir
+    Path dir;
+    ObjectStore store;
+
+    @BeforeEach
+    void open() {
+        store = new LocalObjectStore(dir.resolve("objects"));
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    /** 2,000 batches of 3 records each, offsets from 1000, timestamps 10 ms apart per batch. */
+    private Path segment() throws Exception {
+        Path f = dir.resolve("00000000000000001000.log");
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            long offset = 1000;
+            for (int b = 0; b < 2000; b++) {
+                long ts = 1_000_000 + b * 10L;
+                MemoryRecords r = MemoryRecords.withRecords(Compression.NONE,
+                        new SimpleRecord(ts, ("k" + b).getBytes(), ("value-" + offset).getBytes()),
+                        new SimpleRecord(ts + 1, ("k" + b).getBytes(), ("value-" + (offset + 1)).getBytes()),
+                        new SimpleRecord(ts + 2, ("k" + b).getBytes(), ("value-" + (offset + 2)).getBytes()));
+                for (MutableRecordBatch batch : r.batches()) {
+                    batch.setLastOffset(offset + 2);
+                }
+                ByteBuffer buf = r.buffer();
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                offset += 3;
+            }
+        }
+        return f;
+    }
+
+    private String upload(Path segment) throws Exception {
+        Path obj = dir.resolve("object");
+        SegmentFooter footer = SegmentObjectWriter.write(segment, 7, obj);
+        assertThat(footer.baseOffset()).isEqualTo(1000);
+        assertThat(footer.lastOffset()).isEqualTo(1000 + 6000 - 1);
+        assertThat(footer.leaderEpoch()).isEqualTo(7);
+        assertThat(footer.objectSize()).isEqualTo(Files.size(obj));
+        store.put("t/0/seg", obj).get();
+        return "t/0/seg";
+    }
+
+    @Test
+    void readsWholeBatchesFromAnyOffset() throws Exception {
+        String key = upload(segment());
+        long size = store.head(key).get().orElseThrow().size();
+        RemoteSegmentReader reader = new RemoteSegmentReader(store, 4 << 20, new SimpleMeterRegistry());
+        for (long offset : new long[] {1000, 1001, 2500, 6998, 6999}) {
+            ByteBuffer got = reader.read(key, size, offset, 1000);
+            List<Batches.Batch> batches = Batches.of(got);
+            assertThat(batches).isNotEmpty();
+            assertThat(batches.get(0).baseOffset()).isLessThanOrEqualTo(offset);
+            assertThat(batches.get(0).lastOffset()).isGreaterThanOrEqualTo(offset);
+        }
+        List<Long> all = new ArrayList<>();
+        long next = 1000;
+        while (next < 7000) {
+            ByteBuffer got = reader.read(key, size, next, 300_000);
+            for (Batches.Batch b : Batches.of(got)) {
+                all.add(b.baseOffset());
+                next = b.lastOffset() + 1;
+            }
+        }
+        assertThat(all).hasSize(2000).isSorted();
+    }
+
+    @Test
+    void findsRecordsByTimestamp() throws Exception {
+        String key = upload(segment());
+        long size = store.head(key).get().orElseThrow().size();
+        RemoteSegmentReader reader = new RemoteSegmentReader(store, 4 << 20, new SimpleMeterRegistry());
+        Batches.TimestampMatch m = reader.findByTimestamp(key, size, 1_000_000 + 500 * 10 + 1).orElseThrow();
+        assertThat(m.offset()).isEqualTo(1000 + 500 * 3 + 1);
+        assertThat(m.timestamp()).isEqualTo(1_000_000 + 500 * 10 + 1);
+        assertThat(reader.findByTimestamp(key, size, 9_999_999)).isEmpty();
+    }
+
+    @Test
+    void aCorruptedByteIsReportedWithTheObjectAndOffsetNeverServed() throws Exception {
+        Path seg = segment();
+        Path obj = dir.resolve("object");
+        SegmentObjectWriter.write(seg, 0, obj);
+        try (RandomAccessFile f = new RandomAccessFile(obj.toFile(), "rw")) {
+            f.seek(100);
+            int b = f.read();
+            f.seek(100);
+            f.write(b ^ 0x55);
+        }
+        store.put("t/0/bad", obj).get();
+        RemoteSegmentReader reader = new RemoteSegmentReader(store, 4 << 20, new SimpleMeterRegistry());
+        assertThatThrownBy(() -> reader.read("t/0/bad", Files.size(obj), 1000, 1000))
+                .isInstanceOf(CorruptSegmentObjectException.class)
+                .hasMessageContaining("t/0/bad").hasMessageContaining("offset 1000");
+    }
+
+    @Test
+    void aDamagedFooterIsRejected() throws Exception {
+        Path obj = dir.resolve("object");
+        SegmentObjectWriter.write(segment(), 0, obj);
+        long size = Files.size(obj);
+        try (RandomAccessFile f = new RandomAccessFile(obj.toFile(), "rw")) {
+            f.seek(size - 20);
+            f.write(0xFF);
+        }
+        store.put("t/0/footer", obj).get();
+        RemoteSegmentReader reader = new RemoteSegmentReader(store, 4 << 20, new SimpleMeterRegistry());
+        assertThatThrownBy(() -> reader.read("t/0/footer", size, 1000, 1000))
+                .isInstanceOf(CorruptSegmentObjectException.class).hasMessageContaining("footer CRC mismatch");
+    }
+}
