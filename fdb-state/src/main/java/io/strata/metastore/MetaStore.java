@@ -21,6 +21,11 @@ public interface MetaStore extends AutoCloseable {
 
     <T> CompletableFuture<T> runAsync(Function<Transaction, T> work);
 
+    /** How many transaction attempts were retried after a conflict since the store opened. */
+    default long conflicts() {
+        return 0;
+    }
+
     /** A short human-readable description, e.g. {@code sqlite:/data/meta.db}. */
     String describe();
 

@@ -14,6 +14,7 @@ import java.util.function.Supplier;
 public final class TransactionRunner {
     private static final Logger log = LoggerFactory.getLogger(TransactionRunner.class);
 
+    private final java.util.concurrent.atomic.AtomicLong conflicts = new java.util.concurrent.atomic.AtomicLong();
     private final int maxAttempts;
     private final long maxBackoffMillis;
 
@@ -29,6 +30,7 @@ public final class TransactionRunner {
                 return attempt.get();
             } catch (ConflictException e) {
                 last = e;
+                conflicts.incrementAndGet();
                 long backoff = Math.min(maxBackoffMillis, 2L << Math.min(i, 10));
                 log.debug("{}: transaction attempt {} conflicted, retrying in <= {} ms", storeName, i, backoff);
                 sleep(ThreadLocalRandom.current().nextLong(backoff + 1));
@@ -36,6 +38,10 @@ public final class TransactionRunner {
         }
         throw new MetaStoreUnavailableException(storeName + ": transaction still conflicting after "
                 + maxAttempts + " attempts", last);
+    }
+
+    public long conflicts() {
+        return conflicts.get();
     }
 
     private static void sleep(long millis) {

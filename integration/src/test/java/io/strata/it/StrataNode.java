@@ -73,7 +73,10 @@ public final class StrataNode implements AutoCloseable {
     }
 
     public void launch() throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx512m", "-jar", jar().toString(), "dev",
+        List<String> cmd = new ArrayList<>(List.of(javaBin()));
+        // Benchmarks pin the heap and may add a profiler: -Dstrata.it.jvmArgs="-Xms1g -Xmx1g …".
+        cmd.addAll(List.of(System.getProperty("strata.it.jvmArgs", "-Xmx512m").trim().split("\\s+")));
+        cmd.addAll(List.of("-jar", jar().toString(), "dev",
                 "--data-dir", dataDir.toString(), "--port", Integer.toString(port), "--admin-port", Integer.toString(adminPort),
                 "--set", "group.initial.rebalance.delay.ms=0"));
         cmd.addAll(extraArgs);
@@ -188,6 +191,10 @@ public final class StrataNode implements AutoCloseable {
     public void restart() throws Exception {
         stop();
         launch();
+    }
+
+    public long pid() {
+        return process.pid();
     }
 
     public boolean isAlive() {

@@ -167,6 +167,11 @@ public final class PostgresMetaStore implements MetaStore {
     }
 
     @Override
+    public long conflicts() {
+        return runner.conflicts();
+    }
+
+    @Override
     public String describe() {
         return display;
     }

@@ -139,6 +139,11 @@ public final class SqliteMetaStore implements MetaStore {
     }
 
     @Override
+    public long conflicts() {
+        return runner.conflicts();
+    }
+
+    @Override
     public String describe() {
         return "sqlite:" + file;
     }

@@ -1,0 +1,42 @@
+package io.strata.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code ./strata bench [tiering] [metastore] [kafka]}: runs the named benchmarks (all when none
+ * is named), prints each result table and writes them to {@code bench-results/}.
+ */
+public final class Bench {
+    private Bench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        List<String> names = args.length == 0 ? List.of("kafka", "tiering", "metastore") : List.of(args);
+        Path out = Path.of(System.getProperty("strata.bench.out", "bench-results"));
+        Files.createDirectories(out);
+        List<String> sections = new ArrayList<>();
+        for (String name : names) {
+            String md = switch (name) {
+                case "tiering" -> TieringBench.run();
+                case "metastore" -> MetaStoreBench.run();
+                case "kafka" -> KafkaComparisonBench.run(out);
+                default -> throw new IllegalArgumentException("unknown benchmark '" + name + "': expected tiering, metastore or kafka");
+            };
+            System.out.println(md);
+            Files.writeString(out.resolve(name + ".md"), md, StandardCharsets.UTF_8);
+            sections.add(md);
+        }
+        Files.writeString(out.resolve("latest.md"), "# Strata benchmark results\n\nRun " + Instant.now() + " on "
+                + Runtime.getRuntime().availableProcessors() + " cores.\n\n" + String.join("\n", sections), StandardCharsets.UTF_8);
+        System.exit(0);
+    }
+
+    static String mbps(double bytes, double seconds) {
+        return String.format("%.1f MB/s", bytes / seconds / 1e6);
+    }
+}
