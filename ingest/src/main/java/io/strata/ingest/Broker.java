@@ -49,6 +49,7 @@ public final class Broker implements AutoCloseable {
     private ScheduledExecutorService scheduler;
     private InetSocketAddress kafkaAddress;
     private TieringService tiering;
+    private io.strata.ingest.metrics.ScrapeTimeMetrics scrapeTime;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
     public Broker(BrokerConfig config) {
@@ -57,7 +58,7 @@ public final class Broker implements AutoCloseable {
 
     public void start() throws Exception {
         long t0 = System.nanoTime();
-        metaStore = MetaStores.open(config.metastoreUrl());
+        metaStore = new io.strata.ingest.metrics.MeteredMetaStore(MetaStores.open(config.metastoreUrl()), metrics);
         Keyspace keyspace = new Keyspace(config.getString("cluster.name"));
         String clusterId = ClusterIdentity.getOrCreate(metaStore, keyspace);
         scheduler = Executors.newScheduledThreadPool(2, r -> {
@@ -110,15 +111,33 @@ public final class Broker implements AutoCloseable {
                 advertisedPort == 0 ? kafkaAddress.getPort() : advertisedPort);
         server.serve(new RequestDispatcher(self, topics, new ProducerIdStore(metaStore, keyspace, 1000),
                 new GroupApis(groups, topics), scheduler, config.getBoolean("auto.create.topics.enable"),
-                config.getInt("num.partitions"), tiering));
+                config.getInt("num.partitions"), tiering, metrics));
+        io.micrometer.core.instrument.Gauge.builder("strata.connections.active", server.connections(),
+                c -> c.open()).description("Open Kafka client connections").register(metrics);
+        scrapeTime = new io.strata.ingest.metrics.ScrapeTimeMetrics(metrics, topics, groups);
 
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(metrics);
         new io.micrometer.core.instrument.binder.jvm.JvmGcMetrics().bindTo(metrics);
         new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(metrics);
         new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(metrics);
         new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(metrics);
-        admin = new AdminHttpServer(metrics::scrape);
+        admin = new AdminHttpServer();
         InetSocketAddress adminAddress = admin.start(config.getString("host"), config.getInt("admin.port"));
+        java.util.Map<String, Object> info = new java.util.LinkedHashMap<>();
+        info.put("clusterId", clusterId);
+        info.put("nodeId", self.nodeId());
+        info.put("version", "0.1.0");
+        info.put("kafkaListener", self.advertisedHost() + ":" + self.advertisedPort());
+        info.put("adminPort", adminAddress.getPort());
+        info.put("metastore", metaStore.describe());
+        info.put("objectStore", config.objectStoreUrl().orElse(null));
+        info.put("dataDir", config.dataDir().toAbsolutePath().toString());
+        info.put("nodes", java.util.List.of(java.util.Map.of("nodeId", self.nodeId(), "host", self.advertisedHost(), "port", self.advertisedPort())));
+        admin.serve(new io.strata.ingest.admin.AdminApi(info, topics, groups, metaStore, tiering,
+                tiering == null ? null : new SegmentManifestStore(metaStore, keyspace), () -> {
+                    scrapeTime.refresh();
+                    return metrics.scrape();
+                }, () -> true));
         log.info("Strata node {} of cluster {} ready in {} ms: Kafka listener {}:{} (advertised {}:{}), admin http port {}, metastore {}, object store {}, data {}",
                 self.nodeId(), clusterId, (System.nanoTime() - t0) / 1_000_000, config.getString("host"), kafkaAddress.getPort(),
                 self.advertisedHost(), self.advertisedPort(), adminAddress.getPort(), metaStore.describe(),

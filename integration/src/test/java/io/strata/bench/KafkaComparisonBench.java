@@ -68,6 +68,11 @@ final class KafkaComparisonBench {
     }
 
     private static void measure(String bootstrap, Map<String, List<Double>> r) throws Exception {
+        // Warm-up (untimed): JIT on both sides, and every partition's leader known before timing starts.
+        Workloads.createTopic(bootstrap, "warmup", 6);
+        Workloads.produce(bootstrap, "warmup", RECORDS / 4);
+        Workloads.createTopic(bootstrap, "wide", 1000);
+        Workloads.produce(bootstrap, "wide", 5000);
         Workloads.createTopic(bootstrap, "bench", 6);
         Workloads.ProduceResult p = Workloads.produce(bootstrap, "bench", RECORDS);
         r.get("produce records/s").add(p.recordsPerSec());
@@ -80,7 +85,6 @@ final class KafkaComparisonBench {
         double[] e2e = Workloads.endToEnd(bootstrap, "latency");
         r.get("end-to-end p50 ms").add(e2e[0]);
         r.get("end-to-end p99 ms").add(e2e[1]);
-        Workloads.createTopic(bootstrap, "wide", 1000);
         Workloads.ProduceResult wide = Workloads.produce(bootstrap, "wide", RECORDS / 2);
         r.get("1000 partitions MB/s").add(wide.mbPerSec());
         r.get("1000 partitions p99 ms").add(wide.p99Ms());

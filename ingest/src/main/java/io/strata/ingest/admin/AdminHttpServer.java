@@ -24,67 +24,60 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The admin HTTP listener: {@code GET /health} answers 200 while the process serves;
- * {@code GET /metrics} is the Prometheus scrape endpoint.
+ * The admin HTTP listener. Requests are answered by {@link AdminApi} on a small worker pool, since
+ * some answers read the MetaStore; the event loop only parses and writes.
  */
 public final class AdminHttpServer implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    private final java.util.function.Supplier<String> metrics;
+    private final ExecutorService workers = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "admin-http");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile AdminApi api;
     private Channel channel;
-
-    public AdminHttpServer(java.util.function.Supplier<String> metrics) {
-        this.metrics = metrics;
-    }
 
     public InetSocketAddress start(String host, int port) throws InterruptedException {
         channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024), new Handler(metrics));
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024), new Handler());
                     }
                 }).bind(host, port).sync().channel();
         return (InetSocketAddress) channel.localAddress();
+    }
+
+    /** Until set, only /health answers (the node is still starting). */
+    public void serve(AdminApi adminApi) {
+        this.api = adminApi;
     }
 
     public int port() {
         return ((InetSocketAddress) channel.localAddress()).getPort();
     }
 
-    private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
-        private final java.util.function.Supplier<String> metrics;
-
-        Handler(java.util.function.Supplier<String> metrics) {
-            this.metrics = metrics;
-        }
-
+    private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            String method = req.method().name();
             String path = new QueryStringDecoder(req.uri()).path();
-            FullHttpResponse resp = switch (path) {
-                case "/health" -> json(HttpResponseStatus.OK, "{\"status\":\"ok\"}");
-                case "/metrics" -> text(metrics.get());
-                default -> json(HttpResponseStatus.NOT_FOUND, "{\"error\":\"no such endpoint: " + path.replace("\"", "") + "\"}");
-            };
-            ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
-        }
-
-        private static FullHttpResponse text(String body) {
-            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                    Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
-            r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
-            return r;
-        }
-
-        private static FullHttpResponse json(HttpResponseStatus status, String body) {
-            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                    Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
-            r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json").setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
-            return r;
+            workers.execute(() -> {
+                AdminApi a = api;
+                AdminApi.Answer answer = a != null ? a.handle(method, path)
+                        : path.equals("/health") ? new AdminApi.Answer(200, "application/json", "{\"status\":\"ok\"}")
+                        : new AdminApi.Answer(503, "application/json", "{\"error\":\"starting\"}");
+                FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(answer.status()),
+                        Unpooled.copiedBuffer(answer.body(), StandardCharsets.UTF_8));
+                r.headers().set(HttpHeaderNames.CONTENT_TYPE, answer.contentType())
+                        .setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+                ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+            });
         }
 
         @Override
@@ -98,6 +91,7 @@ public final class AdminHttpServer implements AutoCloseable {
         if (channel != null) {
             channel.close().awaitUninterruptibly();
         }
+        workers.shutdown();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
     }
 }

@@ -40,16 +40,33 @@ final class FetchHandler implements TopicManager.AppendListener {
 
     private final TieringService tiering;
 
-    FetchHandler(TopicManager topics, ScheduledExecutorService timer, TieringService tiering) {
+    private final io.micrometer.core.instrument.MeterRegistry metrics;
+
+    FetchHandler(TopicManager topics, ScheduledExecutorService timer, TieringService tiering, io.micrometer.core.instrument.MeterRegistry metrics) {
         this.topics = topics;
         this.timer = timer;
         this.tiering = tiering;
+        this.metrics = metrics;
+    }
+
+    /** Counts the bytes a response hands out, per topic, once it is final. */
+    private FetchResponseData counted(FetchResponseData resp) {
+        for (FetchResponseData.FetchableTopicResponse t : resp.responses()) {
+            long bytes = 0;
+            for (FetchResponseData.PartitionData p : t.partitions()) {
+                bytes += p.records() == null ? 0 : p.records().sizeInBytes();
+            }
+            if (bytes > 0) {
+                metrics.counter("strata.topic.bytes.out", "topic", t.topic()).increment(bytes);
+            }
+        }
+        return resp;
     }
 
     CompletableFuture<FetchResponseData> handle(FetchRequestData req) {
         Read first = read(req);
         if (first.bytes >= req.minBytes() || req.maxWaitMs() <= 0 || first.hasError) {
-            return CompletableFuture.completedFuture(first.response);
+            return CompletableFuture.completedFuture(counted(first.response));
         }
         WaitingFetch w = new WaitingFetch(req);
         for (FetchRequestData.FetchTopic t : req.topics()) {
@@ -108,7 +125,7 @@ final class FetchHandler implements TopicManager.AppendListener {
                         }
                     }
                 }
-                result.complete(response);
+                result.complete(counted(response));
             }
         }
     }

@@ -25,9 +25,12 @@ final class ProduceHandler {
     private final TopicManager topics;
     private final io.strata.ingest.tier.TieringService tiering;
 
-    ProduceHandler(TopicManager topics, io.strata.ingest.tier.TieringService tiering) {
+    private final io.micrometer.core.instrument.MeterRegistry metrics;
+
+    ProduceHandler(TopicManager topics, io.strata.ingest.tier.TieringService tiering, io.micrometer.core.instrument.MeterRegistry metrics) {
         this.topics = topics;
         this.tiering = tiering;
+        this.metrics = metrics;
     }
 
     CompletableFuture<ProduceResponseData> handle(ProduceRequestData req) {
@@ -57,7 +60,15 @@ final class ProduceHandler {
                             + "tiering.max.untiered.bytes (" + tiering.maxUntieredBytes() + "); the object store is unreachable or behind");
                     continue;
                 }
-                AppendResult r = pl.get().append(Batches.bytesOf(pd.records()), topics.now());
+                java.nio.ByteBuffer bytes = Batches.bytesOf(pd.records());
+                int size = bytes.remaining();
+                AppendResult r = pl.get().append(bytes, topics.now());
+                if (r.ok()) {
+                    metrics.counter("strata.topic.bytes.in", "topic", td.name()).increment(size);
+                    metrics.counter("strata.topic.records.in", "topic", td.name()).increment(r.lastOffset() - r.baseOffset() + 1);
+                } else {
+                    metrics.counter("strata.produce.errors", "error", r.error().name()).increment();
+                }
                 pr.setErrorCode(r.error().code()).setErrorMessage(r.message())
                         .setBaseOffset(r.baseOffset()).setLogAppendTimeMs(r.logAppendTime()).setLogStartOffset(r.logStartOffset());
                 if (!r.ok()) {

@@ -51,11 +51,12 @@ public final class RequestDispatcher {
 
     public RequestDispatcher(BrokerIdentity self, TopicManager topics, ProducerIdStore ids, GroupApis groups,
                              ScheduledExecutorService timer, boolean autoCreate, int defaultPartitions,
-                             io.strata.ingest.tier.TieringService tiering) {
+                             io.strata.ingest.tier.TieringService tiering, io.micrometer.core.instrument.MeterRegistry metrics) {
+        this.metrics = metrics;
         this.metadata = new MetadataHandler(self, topics, autoCreate, defaultPartitions);
         this.topicAdmin = new TopicAdminHandler(topics, self, defaultPartitions);
-        this.produce = new ProduceHandler(topics, tiering);
-        this.fetch = new FetchHandler(topics, timer, tiering);
+        this.produce = new ProduceHandler(topics, tiering, metrics);
+        this.fetch = new FetchHandler(topics, timer, tiering, metrics);
         this.listOffsets = new ListOffsetsHandler(topics, tiering);
         this.producerIds = new ProducerIdHandler(ids);
         this.deleteRecords = new DeleteRecordsHandler(topics);
@@ -64,8 +65,31 @@ public final class RequestDispatcher {
         topics.setAppendListener(fetch);
     }
 
-    /** Handles one request; a null response means none is sent (acks=0 produce). */
+    private final io.micrometer.core.instrument.MeterRegistry metrics;
+    private final java.util.Map<org.apache.kafka.common.protocol.ApiKeys, io.micrometer.core.instrument.Timer> timers =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Handles one request, timing it per API; a null response means none is sent (acks=0 produce). */
     public CompletableFuture<ApiMessage> handle(Request r) {
+        long t0 = System.nanoTime();
+        io.micrometer.core.instrument.Timer timer = timers.computeIfAbsent(r.apiKey(), k -> io.micrometer.core.instrument.Timer
+                .builder("strata.requests").tag("api", k.name).publishPercentiles(0.5, 0.99)
+                .description("Kafka requests handled, by API, from arrival at a handler to the response").register(metrics));
+        CompletableFuture<ApiMessage> f;
+        try {
+            f = route(r);
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        return f.whenComplete((m, e) -> {
+            timer.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
+            if (e != null) {
+                metrics.counter("strata.request.errors", "api", r.apiKey().name).increment();
+            }
+        });
+    }
+
+    private CompletableFuture<ApiMessage> route(Request r) {
         ApiMessage body = r.body();
         short v = r.version();
         return switch (r.apiKey()) {

@@ -26,7 +26,7 @@ final class BrokerCommand implements Callable<Integer> {
             return 2;
         }
         try {
-            return NodeRunner.run(BrokerConfig.resolve(config, System.getenv(), options.overrides()));
+            return NodeRunner.run(BrokerConfig.resolve(config, System.getenv(), options.overrides()), options.logFormat);
         } catch (ConfigException e) {
             System.err.println("strata: " + e.getMessage());
             return 2;

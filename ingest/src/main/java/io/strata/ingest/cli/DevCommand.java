@@ -29,7 +29,7 @@ final class DevCommand implements Callable<Integer> {
                 withStore.put("object.store", "file:" + resolved.dataDir().toAbsolutePath().resolve("objects"));
                 resolved = BrokerConfig.resolve(config, System.getenv(), withStore);
             }
-            return NodeRunner.run(resolved);
+            return NodeRunner.run(resolved, options.logFormat);
         } catch (ConfigException e) {
             System.err.println("strata: " + e.getMessage());
             return 2;

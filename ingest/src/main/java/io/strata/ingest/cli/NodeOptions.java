@@ -25,6 +25,9 @@ final class NodeOptions {
     @Option(names = "--node-id", description = "This node's id (node.id).")
     Integer nodeId;
 
+    @Option(names = "--log-format", defaultValue = "text", description = "Log as text (default) or json (one object per line).")
+    String logFormat;
+
     @Option(names = {"-s", "--set"}, description = "Any setting as key=value, e.g. --set num.partitions=6. Repeatable.")
     Map<String, String> settings = new LinkedHashMap<>();
 

@@ -16,7 +16,8 @@ final class NodeRunner {
     private NodeRunner() {
     }
 
-    static int run(BrokerConfig config) {
+    static int run(BrokerConfig config, String logFormat) {
+        LogFormat.apply(logFormat);
         Broker broker = new Broker(config);
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());

@@ -28,22 +28,26 @@ public final class TopicConfigs {
 
     private static final List<Setting> TOPIC_SETTINGS = List.of(
             Setting.ofChoice("cleanup.policy", "delete", List.of("delete"), "Only delete is supported; compaction comes later."),
-            Setting.ofInt("segment.bytes", 0, 1024, Integer.MAX_VALUE, "Roll a segment at this size."),
-            Setting.ofLong("segment.ms", 0, 1, Long.MAX_VALUE, "Roll a segment at this age."),
-            Setting.ofLong("retention.ms", 0, -1, Long.MAX_VALUE, "Delete segments older than this (-1: forever)."),
-            Setting.ofLong("retention.bytes", 0, -1, Long.MAX_VALUE, "Delete oldest segments beyond this size (-1: unlimited)."),
-            Setting.ofInt("max.message.bytes", 0, 0, Integer.MAX_VALUE, "Largest record batch accepted."),
-            Setting.ofInt("index.interval.bytes", 0, 0, Integer.MAX_VALUE, "Bytes between offset index entries."),
-            Setting.ofChoice("message.timestamp.type", "CreateTime", List.of("CreateTime", "LogAppendTime"), "Which timestamp records keep."),
+            Setting.ofInt("segment.bytes", 1 << 30, 1024, Integer.MAX_VALUE, "Roll a segment at this size (broker default: log.segment.bytes)."),
+            Setting.ofLong("segment.ms", 604_800_000L, 1, Long.MAX_VALUE, "Roll a segment at this age (broker default: log.roll.ms)."),
+            Setting.ofLong("retention.ms", 604_800_000L, -1, Long.MAX_VALUE, "Delete data older than this, across tiers; -1 keeps it forever (broker default: log.retention.ms)."),
+            Setting.ofLong("retention.bytes", -1, -1, Long.MAX_VALUE, "Delete the oldest data beyond this size, across tiers; -1 is unlimited (broker default: log.retention.bytes)."),
+            Setting.ofInt("max.message.bytes", 1024 * 1024 + 12, 0, Integer.MAX_VALUE, "Largest record batch accepted (broker default: message.max.bytes)."),
+            Setting.ofInt("index.interval.bytes", 4096, 0, Integer.MAX_VALUE, "Bytes between offset index entries (broker default: log.index.interval.bytes)."),
+            Setting.ofChoice("message.timestamp.type", "CreateTime", List.of("CreateTime", "LogAppendTime"), "Which timestamp records keep (broker default: log.message.timestamp.type)."),
             Setting.ofInt("min.insync.replicas", 1, 1, Integer.MAX_VALUE, "Replicas that must have a record before acks=all succeeds."),
             Setting.ofBoolean("remote.storage.enable", false, "Tier sealed segments to object storage (default: on when an object store is configured)."),
-            Setting.ofLong("local.retention.ms", 0, -2, Long.MAX_VALUE, "Keep tiered segments on local disk this long (-2: retention.ms)."),
-            Setting.ofLong("local.retention.bytes", 0, -2, Long.MAX_VALUE, "Keep at most this many bytes on local disk once tiered (-2: retention.bytes)."));
+            Setting.ofLong("local.retention.ms", -2, -2, Long.MAX_VALUE, "Keep tiered segments on local disk this long; -2 means retention.ms (broker default: log.local.retention.ms)."),
+            Setting.ofLong("local.retention.bytes", -2, -2, Long.MAX_VALUE, "Keep at most this many bytes on local disk once tiered; -2 means retention.bytes (broker default: log.local.retention.bytes)."));
 
     private final BrokerConfig broker;
 
     public TopicConfigs(BrokerConfig broker) {
         this.broker = broker;
+    }
+
+    public static List<Setting> settings() {
+        return TOPIC_SETTINGS;
     }
 
     public static boolean isKnown(String key) {

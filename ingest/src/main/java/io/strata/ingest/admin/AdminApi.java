@@ -1,0 +1,274 @@
+package io.strata.ingest.admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.strata.ingest.group.GroupCoordinator;
+import io.strata.ingest.log.PartitionLog;
+import io.strata.ingest.tier.TieringService;
+import io.strata.ingest.topic.TopicManager;
+import io.strata.metastore.MetaStore;
+import io.strata.metastore.store.CommittedOffset;
+import io.strata.metastore.store.PartitionKey;
+import io.strata.metastore.store.SegmentEntry;
+import io.strata.metastore.store.SegmentManifestStore;
+import io.strata.metastore.store.TopicRecord;
+import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
+import org.apache.kafka.common.TopicPartition;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The admin HTTP API's JSON answers. Every answer is a status and a body; bad requests get a 4xx
+ * with a one-line message, never a stack trace.
+ */
+public final class AdminApi {
+    /** An HTTP answer. */
+    public record Answer(int status, String contentType, String body) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Map<String, Object> clusterInfo;
+    private final TopicManager topics;
+    private final GroupCoordinator groups;
+    private final MetaStore metaStore;
+    private final TieringService tiering;
+    private final SegmentManifestStore manifest;
+    private final Supplier<String> metrics;
+    private final Supplier<Boolean> started;
+
+    public AdminApi(Map<String, Object> clusterInfo, TopicManager topics, GroupCoordinator groups, MetaStore metaStore,
+                    TieringService tiering, SegmentManifestStore manifest, Supplier<String> metrics, Supplier<Boolean> started) {
+        this.clusterInfo = clusterInfo;
+        this.topics = topics;
+        this.groups = groups;
+        this.metaStore = metaStore;
+        this.tiering = tiering;
+        this.manifest = manifest;
+        this.metrics = metrics;
+        this.started = started;
+    }
+
+    public Answer handle(String method, String path) {
+        try {
+            if (!method.equals("GET")) {
+                return error(405, "only GET is supported here; use the Kafka protocol or ./strata to change things");
+            }
+            String[] p = path.replaceAll("/+$", "").split("/");
+            if (path.equals("/health")) {
+                return json(200, Map.of("status", "ok"));
+            }
+            if (path.equals("/ready")) {
+                return ready();
+            }
+            if (path.equals("/metrics")) {
+                return new Answer(200, "text/plain; version=0.0.4; charset=utf-8", metrics.get());
+            }
+            if (p.length >= 3 && p[1].equals("api")) {
+                switch (p[2]) {
+                    case "cluster" -> {
+                        return p.length == 3 ? json(200, clusterInfo) : notFound(path);
+                    }
+                    case "topics" -> {
+                        if (p.length == 3) {
+                            List<Object> all = new ArrayList<>();
+                            topics.topics().stream().sorted(java.util.Comparator.comparing(TopicRecord::name)).forEach(t -> all.add(topic(t)));
+                            return json(200, all);
+                        }
+                        Optional<TopicRecord> t = topics.topic(p[3]);
+                        if (t.isEmpty()) {
+                            return error(404, "no topic named '" + p[3] + "'");
+                        }
+                        if (p.length == 4) {
+                            return json(200, topic(t.get()));
+                        }
+                        if (p.length == 7 && p[4].equals("partitions") && p[6].equals("segments")) {
+                            return segments(t.get(), p[5]);
+                        }
+                        return notFound(path);
+                    }
+                    case "groups" -> {
+                        if (p.length == 3) {
+                            List<Object> all = new ArrayList<>();
+                            for (GroupCoordinator.GroupView g : groups.list()) {
+                                all.add(Map.of("groupId", g.groupId(), "state", g.state().kafkaName(),
+                                        "protocolType", g.protocolType(), "members", g.members().size()));
+                            }
+                            return json(200, all);
+                        }
+                        return p.length == 4 ? group(p[3]) : notFound(path);
+                    }
+                    default -> {
+                        return notFound(path);
+                    }
+                }
+            }
+            return notFound(path);
+        } catch (RuntimeException e) {
+            return error(503, e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
+    private Answer ready() {
+        Map<String, Object> checks = new LinkedHashMap<>();
+        boolean ok = started.get();
+        checks.put("logsRecovered", ok);
+        try {
+            metaStore.run(tx -> tx.get(new byte[] {0}));
+            checks.put("metastore", "reachable");
+        } catch (RuntimeException e) {
+            ok = false;
+            checks.put("metastore", "unreachable: " + e.getMessage());
+        }
+        if (tiering != null) {
+            try {
+                tiering.store().head("strata-readiness-probe").get(5, TimeUnit.SECONDS);
+                checks.put("objectStore", "reachable");
+            } catch (Exception e) {
+                ok = false;
+                checks.put("objectStore", "unreachable: " + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage()));
+            }
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("ready", ok);
+        body.put("checks", checks);
+        return json(ok ? 200 : 503, body);
+    }
+
+    private Map<String, Object> topic(TopicRecord t) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("name", t.name());
+        out.put("id", t.id().toString());
+        out.put("configs", topics.configs().effective(t.configs()));
+        out.put("overrides", t.configs());
+        List<Object> parts = new ArrayList<>();
+        for (int i = 0; i < t.partitions(); i++) {
+            Optional<PartitionLog> pl = topics.partition(new TopicPartition(t.name(), i));
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("partition", i);
+            p.put("leader", clusterInfo.get("nodeId"));
+            pl.ifPresent(l -> {
+                p.put("logStartOffset", l.logStartOffset());
+                p.put("localLogStartOffset", l.localStartOffset());
+                p.put("highWatermark", l.highWatermark());
+                p.put("logEndOffset", l.logEndOffset());
+                p.put("localSizeBytes", l.sizeInBytes());
+                p.put("localSegments", l.segmentCount());
+                p.put("remoteStorage", l.config().remoteStorage());
+                p.put("tieredUpToOffset", l.tieredOffset());
+                p.put("untieredBytes", l.untieredBytes());
+            });
+            parts.add(p);
+        }
+        out.put("partitions", parts);
+        return out;
+    }
+
+    private Answer segments(TopicRecord t, String partitionText) {
+        int partition;
+        try {
+            partition = Integer.parseInt(partitionText);
+        } catch (NumberFormatException e) {
+            return error(400, "partition must be a number, got '" + partitionText + "'");
+        }
+        if (partition < 0 || partition >= t.partitions()) {
+            return error(404, "topic '" + t.name() + "' has partitions 0.." + (t.partitions() - 1));
+        }
+        List<Object> segs = new ArrayList<>();
+        for (SegmentEntry e : manifest == null ? List.<SegmentEntry>of() : manifest.list(t.id(), partition)) {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("baseOffset", e.baseOffset());
+            s.put("lastOffset", e.lastOffset());
+            s.put("objectKey", e.objectKey());
+            s.put("sizeBytes", e.sizeBytes());
+            s.put("minTimestamp", e.minTimestamp());
+            s.put("maxTimestamp", e.maxTimestamp());
+            s.put("leaderEpoch", e.leaderEpoch());
+            segs.add(s);
+        }
+        PartitionLog pl = topics.partition(new TopicPartition(t.name(), partition)).orElseThrow();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("topic", t.name());
+        out.put("topicId", t.id().toString());
+        out.put("partition", partition);
+        out.put("objectStore", clusterInfo.get("objectStore"));
+        out.put("logStartOffset", pl.logStartOffset());
+        out.put("highWatermark", pl.highWatermark());
+        out.put("segments", segs);
+        return json(200, out);
+    }
+
+    private Answer group(String id) {
+        Optional<GroupCoordinator.GroupView> view = groups.describe(id);
+        if (view.isEmpty()) {
+            return error(404, "no group named '" + id + "'");
+        }
+        GroupCoordinator.GroupView g = view.get();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("groupId", g.groupId());
+        out.put("state", g.state().kafkaName());
+        out.put("protocolType", g.protocolType());
+        out.put("protocol", g.protocolName());
+        List<Object> members = new ArrayList<>();
+        for (GroupCoordinator.MemberView m : g.members()) {
+            Map<String, Object> mm = new LinkedHashMap<>();
+            mm.put("memberId", m.memberId());
+            mm.put("groupInstanceId", m.groupInstanceId());
+            mm.put("clientId", m.clientId());
+            mm.put("clientHost", m.clientHost());
+            List<String> assigned = new ArrayList<>();
+            if ("consumer".equals(g.protocolType()) && m.assignment().length > 0) {
+                try {
+                    ConsumerProtocol.deserializeAssignment(ByteBuffer.wrap(m.assignment())).partitions()
+                            .forEach(tp -> assigned.add(tp.topic() + "-" + tp.partition()));
+                } catch (RuntimeException e) {
+                    assigned.add("(undecodable assignment)");
+                }
+            }
+            mm.put("assignment", assigned);
+            members.add(mm);
+        }
+        out.put("members", members);
+        List<Object> offsets = new ArrayList<>();
+        Map<PartitionKey, CommittedOffset> committed = groups.fetchOffsets(id).join();
+        long totalLag = 0;
+        for (Map.Entry<PartitionKey, CommittedOffset> e : committed.entrySet()) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("topic", e.getKey().topic());
+            o.put("partition", e.getKey().partition());
+            o.put("committedOffset", e.getValue().offset());
+            Optional<PartitionLog> pl = topics.partition(new TopicPartition(e.getKey().topic(), e.getKey().partition()));
+            long lag = pl.map(l -> Math.max(0, l.highWatermark() - e.getValue().offset())).orElse(0L);
+            o.put("highWatermark", pl.map(PartitionLog::highWatermark).orElse(-1L));
+            o.put("lag", lag);
+            totalLag += lag;
+            offsets.add(o);
+        }
+        out.put("offsets", offsets);
+        out.put("totalLag", totalLag);
+        return json(200, out);
+    }
+
+    private static Answer notFound(String path) {
+        return error(404, "no such endpoint: " + path);
+    }
+
+    private static Answer error(int status, String message) {
+        return json(status, Map.of("error", message));
+    }
+
+    private static Answer json(int status, Object body) {
+        try {
+            return new Answer(status, "application/json", JSON.writeValueAsString(body));
+        } catch (Exception e) {
+            return new Answer(500, "application/json", "{\"error\":\"cannot encode the answer\"}");
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package io.strata.ingest.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+
+/** Options every admin command shares, and its output helpers: aligned tables, or JSON with --json. */
+final class AdminOptions {
+    @Option(names = {"-b", "--bootstrap-server"}, defaultValue = "localhost:9092", description = "A Strata node (default: ${DEFAULT-VALUE}).")
+    String bootstrap;
+
+    @Option(names = "--json", description = "Print JSON for scripts instead of a table.")
+    boolean json;
+
+    Admin admin() {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        return Admin.create(p);
+    }
+
+    void print(Object jsonValue, List<String> header, List<List<Object>> rows) {
+        if (json) {
+            try {
+                System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(jsonValue));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return;
+        }
+        int[] width = new int[header.size()];
+        List<List<String>> cells = new ArrayList<>();
+        cells.add(header);
+        for (List<Object> r : rows) {
+            cells.add(r.stream().map(o -> o == null ? "-" : o.toString()).toList());
+        }
+        for (List<String> r : cells) {
+            for (int i = 0; i < r.size(); i++) {
+                width[i] = Math.max(width[i], r.get(i).length());
+            }
+        }
+        for (List<String> r : cells) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < r.size(); i++) {
+                line.append(String.format("%-" + (width[i] + 2) + "s", r.get(i)));
+            }
+            System.out.println(line.toString().stripTrailing());
+        }
+    }
+
+    /** Runs an admin action; failures print one line and give exit code 1. */
+    static int run(AdminAction action) {
+        try {
+            return action.run();
+        } catch (ExecutionException e) {
+            System.err.println("strata: " + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage()));
+            return 1;
+        } catch (Exception e) {
+            System.err.println("strata: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    interface AdminAction {
+        int run() throws Exception;
+    }
+}
