@@ -29,7 +29,7 @@ final class KafkaComparisonBench {
     static final List<String> BROKERS = List.of("Kafka", "Kafka fsync", "Strata");
     static final List<String> METRICS = List.of("produce records/s", "produce MB/s", "produce p50 ms", "produce p99 ms",
             "produce p99.9 ms", "consume MB/s", "end-to-end p50 ms", "end-to-end p99 ms", "1000 partitions MB/s",
-            "1000 partitions p99 ms", "peak RSS MB");
+            "1000 partitions p99 ms", "peak RSS MB", "failed records");
 
     private KafkaComparisonBench() {
     }
@@ -88,6 +88,7 @@ final class KafkaComparisonBench {
         Workloads.ProduceResult wide = Workloads.produce(bootstrap, "wide", RECORDS / 2);
         r.get("1000 partitions MB/s").add(wide.mbPerSec());
         r.get("1000 partitions p99 ms").add(wide.p99Ms());
+        r.get("failed records").add((double) (p.failed() + wide.failed()));
     }
 
     private static double peakRssMb(long pid) {
@@ -109,7 +110,7 @@ final class KafkaComparisonBench {
     }
 
     private static boolean lowerIsBetter(String metric) {
-        return metric.contains(" ms") || metric.contains("RSS");
+        return metric.contains(" ms") || metric.contains("RSS") || metric.contains("failed");
     }
 
     private static String report(Map<String, Map<String, List<Double>>> results, Path out) throws Exception {

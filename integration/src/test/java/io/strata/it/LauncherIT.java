@@ -47,6 +47,31 @@ class LauncherIT {
     }
 
     @Test
+    void jsonLogFormatPrintsOneObjectPerEvent() throws Exception {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                StrataNode.jar().toString(), "dev", "--log-format", "json", "--data-dir", dir.resolve("json").toString(),
+                "--port", Integer.toString(StrataNode.freePort()), "--admin-port", Integer.toString(StrataNode.freePort()))
+                .redirectErrorStream(true).start();
+        try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            String ready = null;
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (ready == null && System.currentTimeMillis() < deadline && (line = reader.readLine()) != null) {
+                if (line.contains("ready in")) {
+                    ready = line;
+                }
+            }
+            assertThat(ready).isNotNull();
+            var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ready);
+            assertThat(json.get("level").asText()).isEqualTo("INFO");
+            assertThat(json.get("message").asText()).contains("ready in");
+        } finally {
+            p.destroy();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void sigtermShutsDownCleanlyWithExitZero() throws Exception {
         try (StrataNode node = StrataNode.start(dir.resolve("node"))) {
             assertThat(node.stop()).isZero();

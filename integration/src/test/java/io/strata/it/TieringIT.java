@@ -55,6 +55,12 @@ class TieringIT {
     }
 
     static StrataNode node(String name, String bucket, Map<String, String> extraEnv, String... extra) throws Exception {
+        return nodeOn(s3, dir, name, bucket, extraEnv, extra);
+    }
+
+    /** A node tiering to {@code server}'s bucket, with small segments and quick tiering for tests. */
+    static StrataNode nodeOn(S3ProxyServer server, Path dir, String name, String bucket, Map<String, String> extraEnv, String... extra) throws Exception {
+        S3ProxyServer s3 = server;
         List<String> settings = new ArrayList<>(List.of(
                 "object.store=" + s3.url(bucket, "strata"),
                 "metastore=sqlite:" + dir.resolve(name + "-meta.db"),

@@ -11,6 +11,7 @@ import org.apache.kafka.common.record.TimestampType;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -70,6 +71,43 @@ public final class Batches {
 
     /** A record found by timestamp: its offset and its own timestamp. */
     public record TimestampMatch(long offset, long timestamp) {
+    }
+
+    /** One record as a reader hands it out: offset, timestamp, key, value (null when absent) and headers. */
+    public record RecordView(long offset, long timestamp, byte[] key, byte[] value, List<Map.Entry<String, byte[]>> headers) {
+    }
+
+    /**
+     * Every data record in {@code batches} (whole batches, possibly compressed) with an offset in
+     * {@code [fromOffset, toOffset)}, in order; control batches are skipped.
+     */
+    public static List<RecordView> records(ByteBuffer batches, long fromOffset, long toOffset) {
+        List<RecordView> out = new ArrayList<>();
+        for (MutableRecordBatch b : MemoryRecords.readableRecords(batches.duplicate()).batches()) {
+            if (b.isControlBatch() || b.lastOffset() < fromOffset || b.baseOffset() >= toOffset) {
+                continue;
+            }
+            for (Record r : b) {
+                if (r.offset() < fromOffset || r.offset() >= toOffset) {
+                    continue;
+                }
+                List<Map.Entry<String, byte[]>> headers = new ArrayList<>();
+                for (org.apache.kafka.common.header.Header h : r.headers()) {
+                    headers.add(Map.entry(h.key(), h.value() == null ? new byte[0] : h.value()));
+                }
+                out.add(new RecordView(r.offset(), r.timestamp(), bytes(r.key()), bytes(r.value()), headers));
+            }
+        }
+        return out;
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        if (b == null) {
+            return null;
+        }
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
     }
 
     /** A view of one batch; setters rewrite the header in place (the CRC does not cover them). */

@@ -91,6 +91,11 @@ public final class S3ProxyServer implements AutoCloseable {
         return "s3://" + bucket + "/" + prefix + "?endpoint=" + endpoint() + "&region=us-east-1";
     }
 
+    /** Where the server keeps a bucket's objects on disk (for tests that damage one on purpose). */
+    public Path blobDir(String bucket) {
+        return dir.resolve("blobs").resolve(bucket);
+    }
+
     /** How many stored objects (files) the bucket holds, straight from the server's disk. */
     public long objectCount(String bucket) throws IOException {
         Path b = dir.resolve("blobs").resolve(bucket);

@@ -1,0 +1,291 @@
+package io.strata.sdk.queue;
+
+import io.strata.sdk.StrataClient;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A point-to-point queue over a topic: each message goes to one worker thread; a worker
+ * acknowledges it by returning from the handler. A message whose handler throws, or does not
+ * return within the ack timeout, is delivered again (to any worker). Per partition, the committed
+ * offset advances only over a contiguous run of acknowledged messages.
+ *
+ * <p>Several queue instances with the same group id share the topic's partitions (a Kafka consumer
+ * group); when an instance dies, its partitions move to the others, which resume from the last
+ * committed offset.
+ *
+ * <p><b>Guarantee: at-least-once.</b> Every message is handled at least once. It can be handled
+ * twice when a handler exceeded the ack timeout (it was redelivered while still running), when a
+ * handler failed after doing part of its work, or when an instance died after handling messages
+ * whose offsets were not yet committed — those are handled again by the instance that takes over.
+ * Handlers should therefore be idempotent.
+ */
+public final class WorkQueue implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(WorkQueue.class);
+
+    /** Processes one message; returning acknowledges it, throwing asks for redelivery. */
+    public interface Handler {
+        void handle(ConsumerRecord<byte[], byte[]> message) throws Exception;
+    }
+
+    public static Builder builder(StrataClient client, String topic, String groupId) {
+        return new Builder(client, topic, groupId);
+    }
+
+    /** Queue settings. */
+    public static final class Builder {
+        private final StrataClient client;
+        private final String topic;
+        private final String groupId;
+        private int workers = 4;
+        private Duration ackTimeout = Duration.ofSeconds(30);
+        private int maxInFlight = 1000;
+
+        Builder(StrataClient client, String topic, String groupId) {
+            this.client = client;
+            this.topic = topic;
+            this.groupId = groupId;
+        }
+
+        public Builder workers(int n) {
+            this.workers = n;
+            return this;
+        }
+
+        public Builder ackTimeout(Duration timeout) {
+            this.ackTimeout = timeout;
+            return this;
+        }
+
+        public Builder maxInFlight(int n) {
+            this.maxInFlight = n;
+            return this;
+        }
+
+        /** Starts consuming; messages go to {@code handler} on the worker threads. */
+        public WorkQueue start(Handler handler) {
+            WorkQueue q = new WorkQueue(this, handler);
+            q.poller.start();
+            return q;
+        }
+    }
+
+    private static final class Pending {
+        final ConsumerRecord<byte[], byte[]> record;
+        boolean acked;
+        long deliveredAtNanos;
+        int attempt;
+
+        Pending(ConsumerRecord<byte[], byte[]> record) {
+            this.record = record;
+        }
+    }
+
+    private record Ack(TopicPartition tp, long offset, int attempt, boolean ok) {
+    }
+
+    private final Builder cfg;
+    private final Handler handler;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final ExecutorService workers;
+    private final Thread poller;
+    private final Map<TopicPartition, TreeMap<Long, Pending>> pending = new HashMap<>();
+    private final ConcurrentLinkedQueue<Ack> acks = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean running = true;
+    private volatile boolean commitOnExit = true;
+    private long redeliveries;
+
+    private WorkQueue(Builder cfg, Handler handler) {
+        this.cfg = cfg;
+        this.handler = handler;
+        this.consumer = cfg.client.consumer(cfg.groupId, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                Map.of("max.poll.records", Math.max(1, cfg.maxInFlight / 2)));
+        AtomicInteger n = new AtomicInteger();
+        this.workers = Executors.newFixedThreadPool(cfg.workers, r -> {
+            Thread t = new Thread(r, "queue-" + cfg.topic + "-worker-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.poller = new Thread(this::loop, "queue-" + cfg.topic + "-poller");
+        this.poller.setDaemon(true);
+    }
+
+    private void loop() {
+        consumer.subscribe(List.of(cfg.topic), new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                drainAcks();
+                commit(true);
+                partitions.forEach(pending::remove);
+            }
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            }
+
+            @Override
+            public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                partitions.forEach(pending::remove);
+            }
+        });
+        try {
+            while (running) {
+                boolean full = inFlight.get() >= cfg.maxInFlight;
+                if (full) {
+                    consumer.pause(consumer.assignment());
+                } else {
+                    consumer.resume(consumer.paused());
+                }
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                    Pending p = new Pending(r);
+                    pending.computeIfAbsent(tp, k -> new TreeMap<>()).put(r.offset(), p);
+                    dispatch(tp, p);
+                }
+                drainAcks();
+                redeliverExpired();
+                commit(false);
+            }
+            if (commitOnExit) {
+                workers.shutdown();
+                workers.awaitTermination(cfg.ackTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                drainAcks();
+                commit(true);
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            consumer.close(commitOnExit ? Duration.ofSeconds(5) : Duration.ZERO);
+        }
+    }
+
+    private void dispatch(TopicPartition tp, Pending p) {
+        p.attempt++;
+        p.deliveredAtNanos = System.nanoTime();
+        int attempt = p.attempt;
+        inFlight.incrementAndGet();
+        workers.execute(() -> {
+            boolean ok = false;
+            try {
+                handler.handle(p.record);
+                ok = true;
+            } catch (Exception e) {
+                log.warn("handler failed on {}@{} (attempt {}), will redeliver: {}", tp, p.record.offset(), attempt, e.toString());
+            } finally {
+                inFlight.decrementAndGet();
+                acks.add(new Ack(tp, p.record.offset(), attempt, ok));
+            }
+        });
+    }
+
+    private void drainAcks() {
+        Ack a;
+        while ((a = acks.poll()) != null) {
+            TreeMap<Long, Pending> ps = pending.get(a.tp());
+            Pending p = ps == null ? null : ps.get(a.offset());
+            if (p == null || p.acked) {
+                continue;
+            }
+            if (a.ok()) {
+                p.acked = true;
+            } else if (a.attempt() == p.attempt && running) {
+                redeliveries++;
+                dispatch(a.tp(), p);
+            }
+        }
+    }
+
+    private void redeliverExpired() {
+        long timeout = cfg.ackTimeout.toNanos();
+        long now = System.nanoTime();
+        for (Map.Entry<TopicPartition, TreeMap<Long, Pending>> e : pending.entrySet()) {
+            for (Pending p : e.getValue().values()) {
+                if (!p.acked && now - p.deliveredAtNanos > timeout) {
+                    log.warn("{}@{} not acknowledged within {}: redelivering", e.getKey(), p.record.offset(), cfg.ackTimeout);
+                    redeliveries++;
+                    dispatch(e.getKey(), p);
+                }
+            }
+        }
+    }
+
+    /** Commits, per partition, the offset after the contiguous run of acknowledged messages. */
+    private void commit(boolean sync) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (Map.Entry<TopicPartition, TreeMap<Long, Pending>> e : pending.entrySet()) {
+            TreeMap<Long, Pending> ps = e.getValue();
+            Long next = null;
+            while (!ps.isEmpty() && ps.firstEntry().getValue().acked) {
+                next = ps.pollFirstEntry().getKey() + 1;
+            }
+            if (next != null) {
+                offsets.put(e.getKey(), new OffsetAndMetadata(next));
+            }
+        }
+        if (offsets.isEmpty()) {
+            return;
+        }
+        if (sync) {
+            consumer.commitSync(offsets);
+        } else {
+            consumer.commitAsync(offsets, (o, ex) -> {
+                if (ex != null) {
+                    log.debug("commit failed (will be retried by the next commit): {}", ex.toString());
+                }
+            });
+        }
+    }
+
+    /** How many deliveries were repeats (failures and ack timeouts) on this instance. */
+    public long redeliveries() {
+        return redeliveries;
+    }
+
+    /** Stops taking messages, lets in-flight handlers finish (up to the ack timeout), commits, and leaves. */
+    @Override
+    public void close() {
+        running = false;
+        try {
+            poller.join(cfg.ackTimeout.toMillis() + 10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Stops at once without committing what was handled since the last commit, as a crashed
+     * process would; its partitions move to the other instances, which redeliver from the last commit.
+     */
+    public void abort() {
+        commitOnExit = false;
+        running = false;
+        workers.shutdownNow();
+        try {
+            poller.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

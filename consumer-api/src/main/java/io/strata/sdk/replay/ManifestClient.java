@@ -1,0 +1,67 @@
+package io.strata.sdk.replay;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads a partition's segment manifest from a broker's admin API ({@code /api/topics/{t}/partitions/{p}/segments}). */
+final class ManifestClient {
+    record Segment(long baseOffset, long lastOffset, String objectKey, long sizeBytes, long minTimestamp, long maxTimestamp) {
+    }
+
+    record Manifest(String objectStore, long logStartOffset, long highWatermark, List<Segment> segments) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final String adminUrl;
+
+    ManifestClient(String adminUrl) {
+        this.adminUrl = adminUrl.replaceAll("/+$", "");
+    }
+
+    int partitions(String topic) {
+        return get("/api/topics/" + enc(topic)).get("partitions").size();
+    }
+
+    Manifest manifest(String topic, int partition) {
+        JsonNode n = get("/api/topics/" + enc(topic) + "/partitions/" + partition + "/segments");
+        List<Segment> segs = new ArrayList<>();
+        for (JsonNode s : n.get("segments")) {
+            segs.add(new Segment(s.get("baseOffset").asLong(), s.get("lastOffset").asLong(), s.get("objectKey").asText(),
+                    s.get("sizeBytes").asLong(), s.get("minTimestamp").asLong(), s.get("maxTimestamp").asLong()));
+        }
+        return new Manifest(n.get("objectStore").isNull() ? null : n.get("objectStore").asText(),
+                n.get("logStartOffset").asLong(), n.get("highWatermark").asLong(), segs);
+    }
+
+    private JsonNode get(String path) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(adminUrl + path)).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new ReplayException("admin API " + adminUrl + path + " answered " + r.statusCode() + ": " + r.body(), null);
+            }
+            return JSON.readTree(r.body());
+        } catch (IOException e) {
+            throw new ReplayException("cannot reach the admin API at " + adminUrl + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ReplayException("interrupted", e);
+        }
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}

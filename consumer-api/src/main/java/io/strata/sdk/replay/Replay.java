@@ -1,0 +1,327 @@
+package io.strata.sdk.replay;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.strata.records.Batches;
+import io.strata.tiering.segment.CorruptSegmentObjectException;
+import io.strata.tiering.segment.RemoteSegmentReader;
+import io.strata.tiering.store.ObjectStore;
+import io.strata.tiering.store.ObjectStores;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Replays a topic's history straight from object storage, leaving the brokers alone:
+ * <pre>{@code
+ * Replay.of("orders").from(Instant.parse("2026-06-01T00:00:00Z")).toNow().parallelism(8)
+ *       .adminUrl("http://broker:9644").bootstrap("broker:9092").checkpoint(Path.of("orders.ckpt"))
+ *       .run(record -> …);
+ * }</pre>
+ * Sealed segments are found in the segment manifest (the broker's admin API) and read from the
+ * bucket with ranged GETs, partitions in parallel; the part of the range not yet tiered is read
+ * through the Kafka protocol at the end. Records reach the handler in offset order within each
+ * partition (partitions concurrently: the handler must be thread-safe). Time bounds resolve to
+ * offsets exactly as kafka-clients' {@code offsetsForTimes} does: {@code from} inclusive,
+ * {@code to} exclusive. A checkpoint file records the next offset per partition: a replay
+ * stopped with {@link #stop()} resumes with no duplicate and no gap (after a crash, records since
+ * the last checkpoint write are delivered again). A batch that fails its CRC stops the replay
+ * with a {@link ReplayException} naming the object and offset; it is never delivered.
+ */
+public final class Replay {
+    /** Receives replayed records. */
+    public interface RecordHandler {
+        void handle(ReplayRecord record) throws Exception;
+    }
+
+    /** What a run did. */
+    public record Result(long records, long bytes, Map<Integer, Long> nextOffsets, boolean complete) {
+    }
+
+    private final String topic;
+    private Long fromOffset;
+    private Instant fromTime;
+    private Long toOffset;
+    private Instant toTime;
+    private int parallelism = 4;
+    private String adminUrl = "http://localhost:9644";
+    private String bootstrap = "localhost:9092";
+    private String objectStoreUrl;
+    private Set<Integer> partitions;
+    private Path checkpointFile;
+    private volatile boolean stopped;
+    private final AtomicLong records = new AtomicLong();
+    private final AtomicLong bytes = new AtomicLong();
+    private final Map<Integer, Long> next = new ConcurrentHashMap<>();
+    private final Map<Integer, Long> end = new ConcurrentHashMap<>();
+
+    private Replay(String topic) {
+        this.topic = topic;
+    }
+
+    public static Replay of(String topic) {
+        return new Replay(topic);
+    }
+
+    public Replay from(long offset) {
+        this.fromOffset = offset;
+        return this;
+    }
+
+    public Replay from(Instant time) {
+        this.fromTime = time;
+        return this;
+    }
+
+    public Replay to(long offsetExclusive) {
+        this.toOffset = offsetExclusive;
+        return this;
+    }
+
+    public Replay to(Instant time) {
+        this.toTime = time;
+        return this;
+    }
+
+    /** Up to the high watermark at the start of the run (the default). */
+    public Replay toNow() {
+        this.toOffset = null;
+        this.toTime = null;
+        return this;
+    }
+
+    public Replay parallelism(int n) {
+        this.parallelism = n;
+        return this;
+    }
+
+    public Replay partitions(Set<Integer> only) {
+        this.partitions = new TreeSet<>(only);
+        return this;
+    }
+
+    public Replay adminUrl(String url) {
+        this.adminUrl = url;
+        return this;
+    }
+
+    public Replay bootstrap(String servers) {
+        this.bootstrap = servers;
+        return this;
+    }
+
+    /** The bucket URL, when it differs from what the broker reports (e.g. other credentials or endpoint). */
+    public Replay objectStore(String url) {
+        this.objectStoreUrl = url;
+        return this;
+    }
+
+    public Replay checkpoint(Path file) {
+        this.checkpointFile = file;
+        return this;
+    }
+
+    /** Asks a running replay to stop after the record in hand; the checkpoint then holds the exact position. */
+    public void stop() {
+        stopped = true;
+    }
+
+    /** Records delivered so far (for progress reporting). */
+    public long recordsDelivered() {
+        return records.get();
+    }
+
+    public long bytesDelivered() {
+        return bytes.get();
+    }
+
+    /** Offsets the run covers, per partition, once known. */
+    public Map<Integer, long[]> ranges() {
+        Map<Integer, long[]> out = new HashMap<>();
+        end.forEach((p, e) -> out.put(p, new long[] {next.getOrDefault(p, e), e}));
+        return out;
+    }
+
+    public Result run(RecordHandler handler) {
+        ManifestClient manifests = new ManifestClient(adminUrl);
+        int count = manifests.partitions(topic);
+        List<Integer> parts = new ArrayList<>();
+        for (int p = 0; p < count; p++) {
+            if (partitions == null || partitions.contains(p)) {
+                parts.add(p);
+            }
+        }
+        Checkpoint ckpt = checkpointFile == null ? null : new Checkpoint(checkpointFile);
+        Checkpoint.State resumed = ckpt == null ? null : ckpt.read();
+        if (resumed != null && resumed.topic().equals(topic)) {
+            next.putAll(resumed.next());
+            end.putAll(resumed.end());
+        } else {
+            resolveRange(parts);
+        }
+        Map<Integer, ManifestClient.Manifest> byPartition = new HashMap<>();
+        for (int p : parts) {
+            byPartition.put(p, manifests.manifest(topic, p));
+        }
+        String storeUrl = objectStoreUrl != null ? objectStoreUrl
+                : byPartition.values().stream().map(ManifestClient.Manifest::objectStore).filter(s -> s != null).findFirst().orElse(null);
+        ObjectStore store = storeUrl == null ? null : ObjectStores.open(storeUrl);
+        RemoteSegmentReader reader = store == null ? null : new RemoteSegmentReader(store, 256L << 20, new SimpleMeterRegistry());
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallelism));
+        try {
+            List<Future<?>> tasks = new ArrayList<>();
+            for (int p : parts) {
+                tasks.add(pool.submit(() -> {
+                    replayPartition(p, byPartition.get(p), reader, handler);
+                    return null;
+                }));
+            }
+            for (Future<?> f : tasks) {
+                f.get();
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            stopped = true;
+            Throwable c = e.getCause();
+            if (c instanceof ReplayException re) {
+                throw re;
+            }
+            throw new ReplayException("replay of " + topic + " failed: " + c, c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ReplayException("interrupted", e);
+        } finally {
+            pool.shutdownNow();
+            if (ckpt != null) {
+                ckpt.write(topic, next, end);
+            }
+            if (store != null) {
+                store.close();
+            }
+        }
+        boolean complete = parts.stream().allMatch(p -> next.get(p) >= end.get(p));
+        return new Result(records.get(), bytes.get(), Map.copyOf(next), complete);
+    }
+
+    private void resolveRange(List<Integer> parts) {
+        try (KafkaConsumer<byte[], byte[]> c = consumer()) {
+            List<TopicPartition> tps = parts.stream().map(p -> new TopicPartition(topic, p)).toList();
+            Map<TopicPartition, Long> begin = c.beginningOffsets(tps);
+            Map<TopicPartition, Long> ends = c.endOffsets(tps);
+            Map<TopicPartition, OffsetAndTimestamp> fromT = fromTime == null ? Map.of() : c.offsetsForTimes(times(tps, fromTime));
+            Map<TopicPartition, OffsetAndTimestamp> toT = toTime == null ? Map.of() : c.offsetsForTimes(times(tps, toTime));
+            for (TopicPartition tp : tps) {
+                long f = fromOffset != null ? Math.max(fromOffset, begin.get(tp))
+                        : fromTime != null ? (fromT.get(tp) == null ? ends.get(tp) : fromT.get(tp).offset()) : begin.get(tp);
+                long t = toOffset != null ? Math.min(toOffset, ends.get(tp))
+                        : toTime != null ? (toT.get(tp) == null ? ends.get(tp) : toT.get(tp).offset()) : ends.get(tp);
+                next.put(tp.partition(), f);
+                end.put(tp.partition(), Math.max(f, t));
+            }
+        }
+    }
+
+    private static Map<TopicPartition, Long> times(List<TopicPartition> tps, Instant t) {
+        Map<TopicPartition, Long> m = new HashMap<>();
+        tps.forEach(tp -> m.put(tp, t.toEpochMilli()));
+        return m;
+    }
+
+    private KafkaConsumer<byte[], byte[]> consumer() {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 << 20);
+        return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private void replayPartition(int p, ManifestClient.Manifest manifest, RemoteSegmentReader reader, RecordHandler handler) throws Exception {
+        long to = end.get(p);
+        for (ManifestClient.Segment s : manifest.segments()) {
+            long from = next.get(p);
+            if (stopped || from >= to) {
+                return;
+            }
+            if (s.lastOffset() < from || s.baseOffset() >= to || reader == null) {
+                continue;
+            }
+            while (!stopped && next.get(p) <= s.lastOffset() && next.get(p) < to) {
+                long at = next.get(p);
+                ByteBuffer chunk;
+                try {
+                    chunk = reader.read(s.objectKey(), s.sizeBytes(), at, 4 << 20);
+                } catch (CorruptSegmentObjectException e) {
+                    throw new ReplayException(e.getMessage(), e);
+                }
+                if (!chunk.hasRemaining()) {
+                    break;
+                }
+                long lastInChunk = at;
+                for (Batches.Batch b : Batches.of(chunk)) {
+                    lastInChunk = b.lastOffset();
+                }
+                for (Batches.RecordView r : Batches.records(chunk, at, to)) {
+                    if (stopped) {
+                        return;
+                    }
+                    deliver(p, r.offset(), r.timestamp(), r.key(), r.value(), r.headers(), handler);
+                }
+                if (!stopped) {
+                    next.put(p, Math.max(next.get(p), Math.min(lastInChunk + 1, to)));
+                }
+            }
+        }
+        if (!stopped && next.get(p) < to) {
+            tail(p, to, handler);
+        }
+    }
+
+    /** The part of the range not in object storage yet, through the Kafka protocol. */
+    private void tail(int p, long to, RecordHandler handler) throws Exception {
+        TopicPartition tp = new TopicPartition(topic, p);
+        try (KafkaConsumer<byte[], byte[]> c = consumer()) {
+            c.assign(List.of(tp));
+            c.seek(tp, next.get(p));
+            long deadline = System.currentTimeMillis() + 120_000;
+            while (!stopped && next.get(p) < to && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    if (stopped || r.offset() >= to) {
+                        break;
+                    }
+                    List<Map.Entry<String, byte[]>> headers = new ArrayList<>();
+                    r.headers().forEach(h -> headers.add(Map.entry(h.key(), h.value() == null ? new byte[0] : h.value())));
+                    deliver(p, r.offset(), r.timestamp(), r.key(), r.value(), headers, handler);
+                }
+                if (!stopped && c.position(tp) >= to) {
+                    next.put(p, to);
+                }
+            }
+        }
+    }
+
+    private void deliver(int p, long offset, long ts, byte[] key, byte[] value, List<Map.Entry<String, byte[]>> headers,
+                         RecordHandler handler) throws Exception {
+        handler.handle(new ReplayRecord(topic, p, offset, ts, key, value, headers));
+        next.put(p, offset + 1);
+        records.incrementAndGet();
+        bytes.addAndGet((key == null ? 0 : key.length) + (value == null ? 0 : value.length));
+    }
+}

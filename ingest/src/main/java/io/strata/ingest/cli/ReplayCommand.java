@@ -1,0 +1,185 @@
+package io.strata.ingest.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strata.sdk.replay.Replay;
+import io.strata.sdk.replay.ReplayException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+
+/** {@code strata replay}: a topic's history straight from object storage, as JSON lines. */
+@Command(name = "replay", mixinStandardHelpOptions = true,
+        description = "Replay a topic's history from object storage (the un-tiered tail through the broker) as JSON lines.")
+final class ReplayCommand implements Callable<Integer> {
+    @Option(names = "--topic", required = true, description = "Topic to replay.")
+    String topic;
+    @Option(names = "--from", defaultValue = "earliest", description = "Start: earliest, an offset, or an ISO-8601 time (default: ${DEFAULT-VALUE}).")
+    String from;
+    @Option(names = "--to", defaultValue = "now", description = "End (exclusive): now, an offset, or an ISO-8601 time (default: ${DEFAULT-VALUE}).")
+    String to;
+    @Option(names = "--partitions", split = ",", description = "Only these partitions, e.g. 0,2,5.")
+    Set<Integer> partitions;
+    @Option(names = "--out", description = "Write JSON lines here instead of standard output.")
+    Path out;
+    @Option(names = "--admin-url", defaultValue = "http://localhost:9644", description = "A broker's admin API (default: ${DEFAULT-VALUE}).")
+    String adminUrl;
+    @Option(names = {"-b", "--bootstrap-server"}, defaultValue = "localhost:9092", description = "A broker, for time lookups and the tail (default: ${DEFAULT-VALUE}).")
+    String bootstrap;
+    @Option(names = "--object-store", description = "Bucket URL, if not the one the broker reports.")
+    String objectStore;
+    @Option(names = "--checkpoint", description = "Progress file: resume a stopped replay from it.")
+    Path checkpoint;
+    @Option(names = "--parallelism", defaultValue = "4", description = "Partitions read at once (default: ${DEFAULT-VALUE}).")
+    int parallelism;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Override
+    public Integer call() {
+        Replay replay = Replay.of(topic).parallelism(parallelism).adminUrl(adminUrl).bootstrap(bootstrap);
+        try {
+            bound(replay, from, true);
+            bound(replay, to, false);
+        } catch (IllegalArgumentException e) {
+            System.err.println("strata: " + e.getMessage());
+            return 2;
+        }
+        if (partitions != null) {
+            replay.partitions(new TreeSet<>(partitions));
+        }
+        if (objectStore != null) {
+            replay.objectStore(objectStore);
+        }
+        if (checkpoint != null) {
+            replay.checkpoint(checkpoint);
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(replay::stop));
+        Progress progress = System.console() != null ? new Progress(replay) : null;
+        try (Writer w = out == null ? new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8))
+                : Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
+            if (progress != null) {
+                progress.start();
+            }
+            Replay.Result r = replay.run(rec -> {
+                Map<String, Object> line = new LinkedHashMap<>();
+                line.put("partition", rec.partition());
+                line.put("offset", rec.offset());
+                line.put("timestamp", rec.timestamp());
+                text(line, "key", rec.key());
+                text(line, "value", rec.value());
+                String s = JSON.writeValueAsString(line);
+                synchronized (w) {
+                    w.write(s);
+                    w.write('\n');
+                }
+            });
+            if (progress != null) {
+                progress.finish();
+            }
+            System.err.printf("strata: replayed %d records (%.1f MB)%s%n", r.records(), r.bytes() / 1e6,
+                    r.complete() ? "" : "; stopped early, resume with the same --checkpoint");
+            return 0;
+        } catch (ReplayException e) {
+            System.err.println("strata: " + e.getMessage());
+            return 1;
+        } catch (IOException e) {
+            System.err.println("strata: cannot write output: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static void bound(Replay replay, String value, boolean isFrom) {
+        if ((isFrom && value.equals("earliest")) || (!isFrom && value.equals("now"))) {
+            return;
+        }
+        if (value.matches("\\d+")) {
+            if (isFrom) {
+                replay.from(Long.parseLong(value));
+            } else {
+                replay.to(Long.parseLong(value));
+            }
+            return;
+        }
+        try {
+            Instant t = Instant.parse(value);
+            if (isFrom) {
+                replay.from(t);
+            } else {
+                replay.to(t);
+            }
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException((isFrom ? "--from" : "--to") + " must be " + (isFrom ? "earliest" : "now")
+                    + ", an offset or an ISO-8601 time like 2026-11-24T10:00:00Z; got '" + value + "'");
+        }
+    }
+
+    /** Text when the bytes are UTF-8, else base64 under {@code <name>Base64}. */
+    private static void text(Map<String, Object> line, String name, byte[] bytes) {
+        if (bytes == null) {
+            line.put(name, null);
+            return;
+        }
+        try {
+            line.put(name, StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString());
+        } catch (CharacterCodingException e) {
+            line.put(name + "Base64", Base64.getEncoder().encodeToString(bytes));
+        }
+    }
+
+    /** A one-line progress bar on the terminal: records, MB/s, ETA. */
+    private static final class Progress extends Thread {
+        private final Replay replay;
+        private final long t0 = System.nanoTime();
+        private volatile boolean done;
+
+        Progress(Replay replay) {
+            this.replay = replay;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            while (!done) {
+                draw();
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        private void draw() {
+            double secs = Math.max(0.001, (System.nanoTime() - t0) / 1e9);
+            long n = replay.recordsDelivered();
+            long remaining = replay.ranges().values().stream().mapToLong(r -> Math.max(0, r[1] - r[0])).sum();
+            double rate = n / secs;
+            String eta = rate > 0 ? String.format("%ds", (long) (remaining / rate)) : "?";
+            System.err.printf("\r%,d records  %.1f MB/s  ETA %s   ", n, replay.bytesDelivered() / secs / 1e6, eta);
+        }
+
+        void finish() {
+            done = true;
+            draw();
+            System.err.println();
+        }
+    }
+}

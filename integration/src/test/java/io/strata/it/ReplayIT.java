@@ -1,0 +1,235 @@
+package io.strata.it;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strata.sdk.replay.Replay;
+import io.strata.sdk.replay.ReplayException;
+import io.strata.tiering.store.S3ProxyServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The SDK's replay straight from object storage, against what a kafka-clients consumer reads through the broker. */
+class ReplayIT {
+    @TempDir
+    static Path dir;
+    static S3ProxyServer s3;
+    static StrataNode node;
+    static final int PARTITIONS = 6;
+    static final long RECORDS = 300_000;
+    static long t0;
+
+    @BeforeAll
+    static void start() throws Exception {
+        // The replay job's own read credentials for the bucket.
+        System.setProperty("aws.accessKeyId", S3ProxyServer.ACCESS_KEY);
+        System.setProperty("aws.secretAccessKey", S3ProxyServer.SECRET_KEY);
+        System.setProperty("aws.region", "us-east-1");
+        s3 = S3ProxyServer.start();
+        node = TieringIT.nodeOn(s3, dir, "replay", "replay", Map.of(), "log.segment.bytes=4194304", "log.local.retention.bytes=0");
+        t0 = System.currentTimeMillis() - 3_600_000;
+        try (Admin admin = Clients.admin(node)) {
+            admin.createTopics(List.of(new NewTopic("replayed", PARTITIONS, (short) 1))).all().get();
+        }
+        TieringIT.produce(node, "replayed", PARTITIONS, 0, RECORDS, t0, 1000);
+        TieringIT.await("history tiered", 180_000, () -> TieringIT.untiered(node) < PARTITIONS * 4_500_000.0);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        node.close();
+        s3.close();
+    }
+
+    static Replay replay() {
+        return Replay.of("replayed").adminUrl("http://127.0.0.1:" + node.adminPort()).bootstrap(node.bootstrap()).parallelism(3);
+    }
+
+    static void digest(Map<Integer, MessageDigest> d, int p, long offset, byte[] key, byte[] value) {
+        MessageDigest md = d.computeIfAbsent(p, k -> sha());
+        md.update(ByteBuffer.allocate(8).putLong(offset).array());
+        md.update(key);
+        md.update(value);
+    }
+
+    static MessageDigest sha() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Map<Integer, String> hex(Map<Integer, MessageDigest> d) {
+        Map<Integer, String> out = new HashMap<>();
+        d.forEach((p, md) -> out.put(p, HexFormat.of().formatHex(md.digest())));
+        return out;
+    }
+
+    @Test
+    void aFullReplayYieldsExactlyWhatAConsumerReadsInPartitionOrder() throws Exception {
+        double outBefore = node.metric("strata_topic_bytes_out_total{topic=\"replayed\"}");
+        Map<Integer, MessageDigest> replayed = new ConcurrentHashMap<>();
+        Map<Integer, Long> lastOffset = new ConcurrentHashMap<>();
+        Replay.Result r = replay().run(rec -> {
+            long prev = lastOffset.getOrDefault(rec.partition(), -1L);
+            assertThat(rec.offset()).as("partition %d in order, no gap", rec.partition()).isEqualTo(prev + 1);
+            lastOffset.put(rec.partition(), rec.offset());
+            digest(replayed, rec.partition(), rec.offset(), rec.key(), rec.value());
+        });
+        assertThat(r.records()).isEqualTo(RECORDS);
+        assertThat(r.complete()).isTrue();
+        double outAfter = node.metric("strata_topic_bytes_out_total{topic=\"replayed\"}");
+        double viaBroker = (Double.isNaN(outAfter) ? 0 : outAfter) - (Double.isNaN(outBefore) ? 0 : outBefore);
+        assertThat(viaBroker).as("bytes that went through the broker (the un-tiered tail only)").isLessThan(RECORDS * 1000 * 0.2);
+
+        Map<Integer, MessageDigest> consumed = new HashMap<>();
+        long n = 0;
+        try (KafkaConsumer<byte[], byte[]> c = Clients.consumer(node, Map.of("max.partition.fetch.bytes", 4 << 20))) {
+            List<TopicPartition> tps = new ArrayList<>();
+            for (int p = 0; p < PARTITIONS; p++) {
+                tps.add(new TopicPartition("replayed", p));
+            }
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            long deadline = System.currentTimeMillis() + 180_000;
+            while (n < RECORDS && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> rec : c.poll(Duration.ofMillis(500))) {
+                    digest(consumed, rec.partition(), rec.offset(), rec.key(), rec.value());
+                    n++;
+                }
+            }
+        }
+        assertThat(n).isEqualTo(RECORDS);
+        assertThat(hex(replayed)).isEqualTo(hex(consumed));
+    }
+
+    @Test
+    void aTimeRangeReplayStartsAndEndsWhereOffsetsForTimesSays() throws Exception {
+        Instant from = Instant.ofEpochMilli(t0 + 60_000);
+        Instant to = Instant.ofEpochMilli(t0 + 150_000);
+        Map<Integer, Long> first = new ConcurrentHashMap<>();
+        Map<Integer, Long> last = new ConcurrentHashMap<>();
+        replay().from(from).to(to).run(rec -> {
+            first.putIfAbsent(rec.partition(), rec.offset());
+            last.put(rec.partition(), rec.offset());
+        });
+        try (KafkaConsumer<byte[], byte[]> c = Clients.consumer(node, Map.of())) {
+            for (int p = 0; p < PARTITIONS; p++) {
+                TopicPartition tp = new TopicPartition("replayed", p);
+                OffsetAndTimestamp a = c.offsetsForTimes(Map.of(tp, from.toEpochMilli())).get(tp);
+                OffsetAndTimestamp b = c.offsetsForTimes(Map.of(tp, to.toEpochMilli())).get(tp);
+                assertThat(first.get(p)).as("start of partition %d", p).isEqualTo(a.offset());
+                assertThat(last.get(p) + 1).as("end (exclusive) of partition %d", p).isEqualTo(b.offset());
+            }
+        }
+    }
+
+    @Test
+    void aStoppedReplayResumesFromItsCheckpointWithNoDuplicateAndNoGap() throws Exception {
+        Path ckpt = dir.resolve("replay.ckpt");
+        Map<Integer, Set<Long>> seen = new ConcurrentHashMap<>();
+        AtomicLong duplicates = new AtomicLong();
+        Replay first = replay().to(60_000).checkpoint(ckpt);
+        AtomicLong count = new AtomicLong();
+        Replay.Result half = first.run(rec -> {
+            if (!seen.computeIfAbsent(rec.partition(), k -> ConcurrentHashMap.newKeySet()).add(rec.offset())) {
+                duplicates.incrementAndGet();
+            }
+            if (count.incrementAndGet() == 100_000) {
+                first.stop();
+            }
+        });
+        assertThat(half.complete()).isFalse();
+        assertThat(Files.exists(ckpt)).isTrue();
+        Replay.Result rest = replay().checkpoint(ckpt).run(rec -> {
+            if (!seen.computeIfAbsent(rec.partition(), k -> ConcurrentHashMap.newKeySet()).add(rec.offset())) {
+                duplicates.incrementAndGet();
+            }
+        });
+        assertThat(rest.complete()).isTrue();
+        assertThat(duplicates.get()).isZero();
+        for (int p = 0; p < PARTITIONS; p++) {
+            Set<Long> offsets = seen.get(p);
+            assertThat(offsets).as("partition %d has no gap", p).hasSize(50_000);
+            assertThat(offsets.stream().mapToLong(Long::longValue).max().orElseThrow()).isEqualTo(49_999);
+        }
+    }
+
+    @Test
+    void theReplayCliWritesJsonLines() throws Exception {
+        Path out = dir.resolve("p5.jsonl");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", StrataNode.jar().toString(),
+                "replay", "--topic", "replayed", "--partitions", "5", "--to", "1000", "--out", out.toString(),
+                "--admin-url", "http://127.0.0.1:" + node.adminPort(), "--bootstrap-server", node.bootstrap())
+                .redirectErrorStream(true);
+        pb.environment().putAll(TieringIT.credentials());
+        Process p = pb.start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(log).isZero();
+        List<String> lines = Files.readAllLines(out);
+        assertThat(lines).hasSize(1000);
+        var first = new ObjectMapper().readTree(lines.get(0));
+        assertThat(first.get("partition").asInt()).isEqualTo(5);
+        assertThat(first.get("offset").asLong()).isZero();
+        assertThat(first.has("valueBase64")).isTrue();
+        assertThat(log).contains("replayed 1000 records");
+    }
+
+    @Test
+    void aCorruptedObjectIsReportedNamingTheObjectAndOffsetAndNotDelivered() throws Exception {
+        try (Admin admin = Clients.admin(node)) {
+            admin.createTopics(List.of(new NewTopic("fragile-history", 1, (short) 1))).all().get();
+        }
+        TieringIT.produce(node, "fragile-history", 1, 0, 20_000, t0, 1000);
+        TieringIT.await("tiered", 120_000, () -> TieringIT.untiered(node) < PARTITIONS * 4_500_000.0 + 4_500_000);
+        Path victim;
+        try (Stream<Path> files = Files.walk(s3.blobDir("replay"))) {
+            String topicId = new ObjectMapper().readTree(java.net.URI.create("http://127.0.0.1:" + node.adminPort()
+                    + "/api/topics/fragile-history").toURL()).get("id").asText();
+            victim = files.filter(f -> f.toString().contains(topicId) && f.toString().endsWith(".seg")).sorted().findFirst().orElseThrow();
+        }
+        try (RandomAccessFile f = new RandomAccessFile(victim.toFile(), "rw")) {
+            f.seek(200);
+            int b = f.read();
+            f.seek(200);
+            f.write(b ^ 0x5A);
+        }
+        AtomicLong delivered = new AtomicLong();
+        assertThatThrownBy(() -> Replay.of("fragile-history").adminUrl("http://127.0.0.1:" + node.adminPort())
+                .bootstrap(node.bootstrap()).run(rec -> delivered.incrementAndGet()))
+                .isInstanceOf(ReplayException.class)
+                .hasMessageContaining(victim.getFileName().toString())
+                .hasMessageContaining("offset 0");
+        assertThat(delivered.get()).as("nothing from the corrupt batch").isZero();
+    }
+}
