@@ -67,6 +67,7 @@ final class TieringBench {
 
             double upload;
             double remoteRead;
+            double replay;
             try (StrataNode node = StrataNode.startWithEnv(tmp.resolve("node"), Map.of("AWS_ACCESS_KEY_ID", S3ProxyServer.ACCESS_KEY,
                             "AWS_SECRET_ACCESS_KEY", S3ProxyServer.SECRET_KEY, "AWS_REGION", "us-east-1"),
                     "object.store=" + s3.url("bench", "strata"), "metastore=sqlite:" + tmp.resolve("meta.db"),
@@ -115,11 +116,17 @@ final class TieringBench {
                     }
                     remoteRead = bytes / ((System.nanoTime() - t1) / 1e9);
                 }
+                long t2 = System.nanoTime();
+                io.strata.sdk.replay.Replay.Result rr = io.strata.sdk.replay.Replay.of("bench").parallelism(3)
+                        .adminUrl("http://127.0.0.1:" + node.adminPort()).bootstrap(node.bootstrap()).run(rec -> { });
+                replay = rr.bytes() / ((System.nanoTime() - t2) / 1e9);
             }
             return "## Tiering (s3proxy on this machine, " + OBJECT / (1 << 20) + " MiB segments, 200 MB)\n\n"
                     + "| measure | Strata | raw S3 server | Strata / raw |\n|---|---|---|---|\n"
                     + String.format("| segment upload (catch-up after an outage) vs PUT (4 in flight) | %.1f MB/s | %.1f MB/s | %.2f |%n", upload / 1e6, rawPut / 1e6, upload / rawPut)
-                    + String.format("| remote read (kafka-clients consumer from offset 0) vs sequential 1 MiB ranged GETs | %.1f MB/s | %.1f MB/s | %.2f |%n", remoteRead / 1e6, rawGet / 1e6, remoteRead / rawGet);
+                    + String.format("| remote read (kafka-clients consumer from offset 0) vs sequential 1 MiB ranged GETs | %.1f MB/s | %.1f MB/s | %.2f |%n", remoteRead / 1e6, rawGet / 1e6, remoteRead / rawGet)
+                    + String.format("| SDK replay straight from the bucket (3 partitions in parallel) vs sequential 1 MiB ranged GETs | %.1f MB/s | %.1f MB/s | %.2f |%n", replay / 1e6, rawGet / 1e6, replay / rawGet)
+                    + String.format("%nSDK replay vs a kafka-clients consumer reading the same history through the broker: %.2f%n", replay / remoteRead);
         }
     }
 }

@@ -44,12 +44,12 @@ public final class Clients {
 
     /** The kafka-clients version actually loaded: the compatibility run swaps in 3.x. */
     public static String version() {
-        try (var in = KafkaProducer.class.getResourceAsStream("/kafka/kafka-version.properties")) {
-            Properties p = new Properties();
-            p.load(in);
-            return p.getProperty("version");
-        } catch (java.io.IOException | NullPointerException e) {
-            throw new IllegalStateException("kafka-clients carries no version file", e);
+        // The jar KafkaProducer was loaded from names the version: kafka-clients-<version>.jar.
+        String location = KafkaProducer.class.getProtectionDomain().getCodeSource().getLocation().toString();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("kafka-clients-([0-9][^/]*?)\\.jar").matcher(location);
+        if (!m.find()) {
+            throw new IllegalStateException("cannot tell the kafka-clients version from " + location);
         }
+        return m.group(1);
     }
 }
