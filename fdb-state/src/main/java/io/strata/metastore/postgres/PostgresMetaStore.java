@@ -1,5 +1,8 @@
 package io.strata.metastore.postgres;
 
+import io.strata.metastore.jdbc.JdbcTransaction;
+import io.strata.metastore.jdbc.SqlFailure;
+
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.strata.metastore.ConflictException;
@@ -109,7 +112,7 @@ public final class PostgresMetaStore implements MetaStore {
 
     @Override
     public <T> T run(Function<Transaction, T> work) {
-        return runner.run(display, () -> withConnection(c -> work.apply(new PgTransaction(c))));
+        return runner.run(display, () -> withConnection(c -> work.apply(new JdbcTransaction(c, "strata_kv"))));
     }
 
     @Override
@@ -180,82 +183,5 @@ public final class PostgresMetaStore implements MetaStore {
     public void close() {
         executor.shutdown();
         pool.close();
-    }
-
-    /** Carries an SQLException through the Transaction interface. */
-    private static final class SqlFailure extends RuntimeException {
-        SqlFailure(SQLException cause) {
-            super(cause);
-        }
-
-        @Override
-        public synchronized SQLException getCause() {
-            return (SQLException) super.getCause();
-        }
-    }
-
-    private static final class PgTransaction implements Transaction {
-        private final Connection c;
-
-        PgTransaction(Connection c) {
-            this.c = c;
-        }
-
-        @Override
-        public byte[] get(byte[] key) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT v FROM strata_kv WHERE k = ?")) {
-                ps.setBytes(1, key);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? rs.getBytes(1) : null;
-                }
-            } catch (SQLException e) {
-                throw new SqlFailure(e);
-            }
-        }
-
-        @Override
-        public void set(byte[] key, byte[] value) {
-            update("INSERT INTO strata_kv (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v", key, value);
-        }
-
-        @Override
-        public void clear(byte[] key) {
-            update("DELETE FROM strata_kv WHERE k = ?", key);
-        }
-
-        @Override
-        public void clearRange(byte[] begin, byte[] end) {
-            update("DELETE FROM strata_kv WHERE k >= ? AND k < ?", begin, end);
-        }
-
-        @Override
-        public List<KeyValue> getRange(byte[] begin, byte[] end, int limit, boolean reverse) {
-            String sql = "SELECT k, v FROM strata_kv WHERE k >= ? AND k < ? ORDER BY k " + (reverse ? "DESC" : "ASC")
-                    + (limit > 0 ? " LIMIT " + limit : "");
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                ps.setBytes(1, begin);
-                ps.setBytes(2, end);
-                List<KeyValue> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new KeyValue(rs.getBytes(1), rs.getBytes(2)));
-                    }
-                }
-                return out;
-            } catch (SQLException e) {
-                throw new SqlFailure(e);
-            }
-        }
-
-        private void update(String sql, byte[]... params) {
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                for (int i = 0; i < params.length; i++) {
-                    ps.setBytes(i + 1, params[i]);
-                }
-                ps.executeUpdate();
-            } catch (SQLException e) {
-                throw new SqlFailure(e);
-            }
-        }
     }
 }

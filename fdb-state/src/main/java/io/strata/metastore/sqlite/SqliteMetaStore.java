@@ -1,5 +1,8 @@
 package io.strata.metastore.sqlite;
 
+import io.strata.metastore.jdbc.JdbcTransaction;
+import io.strata.metastore.jdbc.SqlFailure;
+
 import io.strata.metastore.ConflictException;
 import io.strata.metastore.KeyValue;
 import io.strata.metastore.MetaStore;
@@ -91,7 +94,7 @@ public final class SqliteMetaStore implements MetaStore {
             exec("BEGIN IMMEDIATE");
             boolean committed = false;
             try {
-                T result = work.apply(new SqliteTransaction());
+                T result = work.apply(new JdbcTransaction(connection, "kv"));
                 exec("COMMIT");
                 committed = true;
                 return result;
@@ -158,77 +161,6 @@ public final class SqliteMetaStore implements MetaStore {
             throw new MetaStoreException("closing " + describe(), e);
         } finally {
             lock.unlock();
-        }
-    }
-
-    /** Carries an SQLException out of the Transaction interface, whose methods do not declare it. */
-    private static final class SqlFailure extends RuntimeException {
-        SqlFailure(SQLException cause) {
-            super(cause);
-        }
-
-        @Override
-        public synchronized SQLException getCause() {
-            return (SQLException) super.getCause();
-        }
-    }
-
-    private final class SqliteTransaction implements Transaction {
-        @Override
-        public byte[] get(byte[] key) {
-            try (PreparedStatement ps = connection.prepareStatement("SELECT v FROM kv WHERE k = ?")) {
-                ps.setBytes(1, key);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? rs.getBytes(1) : null;
-                }
-            } catch (SQLException e) {
-                throw new SqlFailure(e);
-            }
-        }
-
-        @Override
-        public void set(byte[] key, byte[] value) {
-            update("INSERT INTO kv (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v", key, value);
-        }
-
-        @Override
-        public void clear(byte[] key) {
-            update("DELETE FROM kv WHERE k = ?", key);
-        }
-
-        @Override
-        public void clearRange(byte[] begin, byte[] end) {
-            update("DELETE FROM kv WHERE k >= ? AND k < ?", begin, end);
-        }
-
-        @Override
-        public List<KeyValue> getRange(byte[] begin, byte[] end, int limit, boolean reverse) {
-            String sql = "SELECT k, v FROM kv WHERE k >= ? AND k < ? ORDER BY k " + (reverse ? "DESC" : "ASC")
-                    + (limit > 0 ? " LIMIT " + limit : "");
-            try (PreparedStatement ps = connection.prepareStatement(sql)) {
-                ps.setBytes(1, begin);
-                ps.setBytes(2, end);
-                List<KeyValue> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new KeyValue(rs.getBytes(1), rs.getBytes(2)));
-                    }
-                }
-                return out;
-            } catch (SQLException e) {
-                throw new SqlFailure(e);
-            }
-        }
-
-        private void update(String sql, byte[]... params) {
-            try (PreparedStatement ps = connection.prepareStatement(sql)) {
-                for (int i = 0; i < params.length; i++) {
-                    ps.setBytes(i + 1, params[i]);
-                }
-                ps.executeUpdate();
-            } catch (SQLException e) {
-                throw new SqlFailure(e);
-            }
         }
     }
 }
