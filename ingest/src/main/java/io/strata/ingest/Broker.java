@@ -78,7 +78,9 @@ public final class Broker implements AutoCloseable {
             }
             tiering = new TieringService(objects, new SegmentManifestStore(metaStore, keyspace), topics, clusterId,
                     System::currentTimeMillis, config.getInt("tiering.upload.concurrency"), config.getLong("tiering.max.untiered.bytes"),
-                    config.getLong("tiering.orphan.grace.ms"), config.getLong("tiering.cache.bytes"), metrics);
+                    config.getLong("tiering.orphan.grace.ms"),
+                    // The cache must leave the heap room for requests and responses in flight.
+                    Math.min(config.getLong("tiering.cache.bytes"), Runtime.getRuntime().maxMemory() / 4), metrics);
             topics.setTiering(tiering::remoteRange, tiering::topicDeleted);
         }
         topics.start();

@@ -51,7 +51,7 @@ public final class BrokerConfig {
             Setting.ofLong("tiering.max.untiered.bytes", 10L << 30, 1, Long.MAX_VALUE, "Local bytes not yet in object storage beyond which produce is refused (retriably) until uploads catch up."),
             Setting.ofLong("tiering.orphan.grace.ms", 3_600_000, 0, Long.MAX_VALUE, "Age after which an object no manifest entry names is deleted."),
             Setting.ofLong("tiering.check.interval.ms", 500, 10, Long.MAX_VALUE, "How often sealed segments are looked for."),
-            Setting.ofLong("tiering.cache.bytes", 256L << 20, 1 << 20, Long.MAX_VALUE, "Memory for cached object-store reads."));
+            Setting.ofLong("tiering.cache.bytes", 64L << 20, 1 << 20, Long.MAX_VALUE, "Memory for cached object-store reads (at most a quarter of the heap is used)."));
 
     private static final Map<String, Setting> BY_KEY = new LinkedHashMap<>();
 
