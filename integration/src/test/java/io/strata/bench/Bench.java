@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * {@code ./strata bench [tiering] [metastore] [kafka]}: runs the named benchmarks (all when none
- * is named), prints each result table and writes them to {@code bench-results/}.
+ * is named), prints each result table and writes it to {@code bench-results/<name>.md}; a full
+ * run also writes the combined {@code bench-results/latest.md}.
  */
 public final class Bench {
     private Bench() {
@@ -31,8 +32,11 @@ public final class Bench {
             Files.writeString(out.resolve(name + ".md"), md, StandardCharsets.UTF_8);
             sections.add(md);
         }
-        Files.writeString(out.resolve("latest.md"), "# Strata benchmark results\n\nRun " + Instant.now() + " on "
-                + Runtime.getRuntime().availableProcessors() + " cores.\n\n" + String.join("\n", sections), StandardCharsets.UTF_8);
+        if (args.length == 0) {
+            // Only a full run replaces the combined table; a partial run updates its own file.
+            Files.writeString(out.resolve("latest.md"), "# Strata benchmark results\n\nRun " + Instant.now() + " on "
+                    + Runtime.getRuntime().availableProcessors() + " cores.\n\n" + String.join("\n", sections), StandardCharsets.UTF_8);
+        }
         System.exit(0);
     }
 
