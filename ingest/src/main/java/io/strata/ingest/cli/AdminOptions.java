@@ -72,4 +72,17 @@ final class AdminOptions {
     interface AdminAction {
         int run() throws Exception;
     }
+
+    interface AdminWork {
+        int run(Admin admin) throws Exception;
+    }
+
+    /** Runs {@code work} with an Admin client that is closed afterwards; failures as in {@link #run}. */
+    int withAdmin(AdminWork work) {
+        return run(() -> {
+            try (Admin admin = admin()) {
+                return work.run(admin);
+            }
+        });
+    }
 }

@@ -1,6 +1,5 @@
 package io.strata.ingest.cli;
 
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ConsumerGroupListing;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -33,18 +32,16 @@ final class GroupsCommand {
 
         @Override
         public Integer call() {
-            return AdminOptions.run(() -> {
-                try (Admin admin = o.admin()) {
-                    List<Map<String, Object>> json = new ArrayList<>();
-                    List<List<Object>> rows = new ArrayList<>();
-                    List<String> ids = admin.listConsumerGroups().all().get().stream().map(ConsumerGroupListing::groupId).sorted().toList();
-                    Map<String, ConsumerGroupDescription> d = admin.describeConsumerGroups(ids).all().get();
-                    for (String id : ids) {
-                        json.add(Map.of("groupId", id, "state", String.valueOf(d.get(id).groupState()), "members", d.get(id).members().size()));
-                        rows.add(List.of(id, d.get(id).groupState(), d.get(id).members().size()));
-                    }
-                    o.print(json, List.of("GROUP", "STATE", "MEMBERS"), rows);
+            return o.withAdmin(admin -> {
+                List<Map<String, Object>> json = new ArrayList<>();
+                List<List<Object>> rows = new ArrayList<>();
+                List<String> ids = admin.listConsumerGroups().all().get().stream().map(ConsumerGroupListing::groupId).sorted().toList();
+                Map<String, ConsumerGroupDescription> d = admin.describeConsumerGroups(ids).all().get();
+                for (String id : ids) {
+                    json.add(Map.of("groupId", id, "state", String.valueOf(d.get(id).groupState()), "members", d.get(id).members().size()));
+                    rows.add(List.of(id, d.get(id).groupState(), d.get(id).members().size()));
                 }
+                o.print(json, List.of("GROUP", "STATE", "MEMBERS"), rows);
                 return 0;
             });
         }
@@ -59,48 +56,46 @@ final class GroupsCommand {
 
         @Override
         public Integer call() {
-            return AdminOptions.run(() -> {
-                try (Admin admin = o.admin()) {
-                    ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
-                    Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-                    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-                    committed.keySet().forEach(tp -> latest.put(tp, OffsetSpec.latest()));
-                    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get();
-                    Map<TopicPartition, String> owner = new HashMap<>();
-                    List<Map<String, Object>> members = new ArrayList<>();
-                    d.members().forEach(m -> {
-                        m.assignment().topicPartitions().forEach(tp -> owner.put(tp, m.consumerId()));
-                        members.add(Map.of("memberId", m.consumerId(), "clientId", m.clientId(), "host", m.host(),
-                                "assignment", m.assignment().topicPartitions().stream().map(TopicPartition::toString).sorted().toList()));
-                    });
-                    List<Map<String, Object>> offsets = new ArrayList<>();
-                    List<List<Object>> rows = new ArrayList<>();
-                    Map<TopicPartition, OffsetAndMetadata> sorted = new TreeMap<>(java.util.Comparator.comparing(TopicPartition::toString));
-                    sorted.putAll(committed);
-                    sorted.forEach((tp, om) -> {
-                        long end = ends.get(tp).offset();
-                        long lag = Math.max(0, end - om.offset());
-                        Map<String, Object> row = new LinkedHashMap<>();
-                        row.put("topic", tp.topic());
-                        row.put("partition", tp.partition());
-                        row.put("committedOffset", om.offset());
-                        row.put("highWatermark", end);
-                        row.put("lag", lag);
-                        row.put("owner", owner.get(tp));
-                        offsets.add(row);
-                        rows.add(java.util.Arrays.asList(tp.topic(), tp.partition(), om.offset(), end, lag, owner.get(tp)));
-                    });
-                    Map<String, Object> json = new LinkedHashMap<>();
-                    json.put("groupId", group);
-                    json.put("state", String.valueOf(d.groupState()));
-                    json.put("members", members);
-                    json.put("offsets", offsets);
-                    if (o.json) {
-                        o.print(json, List.of(), List.of());
-                    } else {
-                        System.out.println("Group " + group + " (" + d.groupState() + ", " + d.members().size() + " member(s))");
-                        o.print(null, List.of("TOPIC", "PARTITION", "COMMITTED", "HIGH-WATERMARK", "LAG", "OWNER"), rows);
-                    }
+            return o.withAdmin(admin -> {
+                ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+                Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                committed.keySet().forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+                Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get();
+                Map<TopicPartition, String> owner = new HashMap<>();
+                List<Map<String, Object>> members = new ArrayList<>();
+                d.members().forEach(m -> {
+                    m.assignment().topicPartitions().forEach(tp -> owner.put(tp, m.consumerId()));
+                    members.add(Map.of("memberId", m.consumerId(), "clientId", m.clientId(), "host", m.host(),
+                            "assignment", m.assignment().topicPartitions().stream().map(TopicPartition::toString).sorted().toList()));
+                });
+                List<Map<String, Object>> offsets = new ArrayList<>();
+                List<List<Object>> rows = new ArrayList<>();
+                Map<TopicPartition, OffsetAndMetadata> sorted = new TreeMap<>(java.util.Comparator.comparing(TopicPartition::toString));
+                sorted.putAll(committed);
+                sorted.forEach((tp, om) -> {
+                    long end = ends.get(tp).offset();
+                    long lag = Math.max(0, end - om.offset());
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("topic", tp.topic());
+                    row.put("partition", tp.partition());
+                    row.put("committedOffset", om.offset());
+                    row.put("highWatermark", end);
+                    row.put("lag", lag);
+                    row.put("owner", owner.get(tp));
+                    offsets.add(row);
+                    rows.add(java.util.Arrays.asList(tp.topic(), tp.partition(), om.offset(), end, lag, owner.get(tp)));
+                });
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("groupId", group);
+                json.put("state", String.valueOf(d.groupState()));
+                json.put("members", members);
+                json.put("offsets", offsets);
+                if (o.json) {
+                    o.print(json, List.of(), List.of());
+                } else {
+                    System.out.println("Group " + group + " (" + d.groupState() + ", " + d.members().size() + " member(s))");
+                    o.print(null, List.of("TOPIC", "PARTITION", "COMMITTED", "HIGH-WATERMARK", "LAG", "OWNER"), rows);
                 }
                 return 0;
             });
@@ -134,45 +129,43 @@ final class GroupsCommand {
 
         @Override
         public Integer call() {
-            return AdminOptions.run(() -> {
-                try (Admin admin = o.admin()) {
-                    int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
-                    Map<TopicPartition, OffsetAndMetadata> current = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
-                    Map<TopicPartition, Long> wanted = new TreeMap<>(java.util.Comparator.comparing(TopicPartition::toString));
-                    Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
-                    for (int p = 0; p < partitions; p++) {
-                        TopicPartition tp = new TopicPartition(topic, p);
-                        if (target.offset != null) {
-                            wanted.put(tp, target.offset);
-                        } else {
-                            specs.put(tp, target.earliest ? OffsetSpec.earliest() : target.latest ? OffsetSpec.latest()
-                                    : OffsetSpec.forTimestamp(target.datetime.toEpochMilli()));
-                        }
+            return o.withAdmin(admin -> {
+                int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+                Map<TopicPartition, OffsetAndMetadata> current = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+                Map<TopicPartition, Long> wanted = new TreeMap<>(java.util.Comparator.comparing(TopicPartition::toString));
+                Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
+                for (int p = 0; p < partitions; p++) {
+                    TopicPartition tp = new TopicPartition(topic, p);
+                    if (target.offset != null) {
+                        wanted.put(tp, target.offset);
+                    } else {
+                        specs.put(tp, target.earliest ? OffsetSpec.earliest() : target.latest ? OffsetSpec.latest()
+                                : OffsetSpec.forTimestamp(target.datetime.toEpochMilli()));
                     }
-                    if (!specs.isEmpty()) {
-                        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> found = admin.listOffsets(specs).all().get();
-                        Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
-                        specs.keySet().forEach(tp -> ends.put(tp, OffsetSpec.latest()));
-                        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end = admin.listOffsets(ends).all().get();
-                        // No record at or after the time: the end of the log, as kafka-consumer-groups does.
-                        found.forEach((tp, info) -> wanted.put(tp, info.offset() >= 0 ? info.offset() : end.get(tp).offset()));
-                    }
-                    List<Map<String, Object>> json = new ArrayList<>();
-                    List<List<Object>> rows = new ArrayList<>();
-                    wanted.forEach((tp, off) -> {
-                        Long before = current.containsKey(tp) ? current.get(tp).offset() : null;
-                        json.add(new LinkedHashMap<>(Map.of("topic", tp.topic(), "partition", tp.partition(), "newOffset", off,
-                                "previousOffset", before == null ? -1 : before)));
-                        rows.add(java.util.Arrays.asList(tp.topic(), tp.partition(), before, off));
-                    });
-                    if (!dryRun) {
-                        Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
-                        wanted.forEach((tp, off) -> commit.put(tp, new OffsetAndMetadata(off)));
-                        admin.alterConsumerGroupOffsets(group, commit).all().get();
-                    }
-                    o.print(Map.of("group", group, "dryRun", dryRun, "offsets", json),
-                            List.of("TOPIC", "PARTITION", "PREVIOUS", dryRun ? "NEW (dry run)" : "NEW"), rows);
                 }
+                if (!specs.isEmpty()) {
+                    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> found = admin.listOffsets(specs).all().get();
+                    Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
+                    specs.keySet().forEach(tp -> ends.put(tp, OffsetSpec.latest()));
+                    Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end = admin.listOffsets(ends).all().get();
+                    // No record at or after the time: the end of the log, as kafka-consumer-groups does.
+                    found.forEach((tp, info) -> wanted.put(tp, info.offset() >= 0 ? info.offset() : end.get(tp).offset()));
+                }
+                List<Map<String, Object>> json = new ArrayList<>();
+                List<List<Object>> rows = new ArrayList<>();
+                wanted.forEach((tp, off) -> {
+                    Long before = current.containsKey(tp) ? current.get(tp).offset() : null;
+                    json.add(new LinkedHashMap<>(Map.of("topic", tp.topic(), "partition", tp.partition(), "newOffset", off,
+                            "previousOffset", before == null ? -1 : before)));
+                    rows.add(java.util.Arrays.asList(tp.topic(), tp.partition(), before, off));
+                });
+                if (!dryRun) {
+                    Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+                    wanted.forEach((tp, off) -> commit.put(tp, new OffsetAndMetadata(off)));
+                    admin.alterConsumerGroupOffsets(group, commit).all().get();
+                }
+                o.print(Map.of("group", group, "dryRun", dryRun, "offsets", json),
+                        List.of("TOPIC", "PARTITION", "PREVIOUS", dryRun ? "NEW (dry run)" : "NEW"), rows);
                 return 0;
             });
         }

@@ -1,6 +1,5 @@
 package io.strata.ingest.cli;
 
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -35,17 +34,15 @@ final class TopicsCommand {
 
         @Override
         public Integer call() {
-            return AdminOptions.run(() -> {
-                try (Admin admin = o.admin()) {
-                    Map<String, TopicDescription> d = admin.describeTopics(admin.listTopics().names().get()).allTopicNames().get();
-                    List<Map<String, Object>> json = new ArrayList<>();
-                    List<List<Object>> rows = new ArrayList<>();
-                    for (String name : new TreeSet<>(d.keySet())) {
-                        json.add(Map.of("name", name, "partitions", d.get(name).partitions().size(), "id", d.get(name).topicId().toString()));
-                        rows.add(List.of(name, d.get(name).partitions().size(), d.get(name).topicId()));
-                    }
-                    o.print(json, List.of("TOPIC", "PARTITIONS", "ID"), rows);
+            return o.withAdmin(admin -> {
+                Map<String, TopicDescription> d = admin.describeTopics(admin.listTopics().names().get()).allTopicNames().get();
+                List<Map<String, Object>> json = new ArrayList<>();
+                List<List<Object>> rows = new ArrayList<>();
+                for (String name : new TreeSet<>(d.keySet())) {
+                    json.add(Map.of("name", name, "partitions", d.get(name).partitions().size(), "id", d.get(name).topicId().toString()));
+                    rows.add(List.of(name, d.get(name).partitions().size(), d.get(name).topicId()));
                 }
+                o.print(json, List.of("TOPIC", "PARTITIONS", "ID"), rows);
                 return 0;
             });
         }
@@ -60,46 +57,44 @@ final class TopicsCommand {
 
         @Override
         public Integer call() {
-            return AdminOptions.run(() -> {
-                try (Admin admin = o.admin()) {
-                    TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
-                    Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
-                    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-                    d.partitions().forEach(p -> {
-                        earliest.put(new TopicPartition(topic, p.partition()), OffsetSpec.earliest());
-                        latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
-                    });
-                    var start = admin.listOffsets(earliest).all().get();
-                    var end = admin.listOffsets(latest).all().get();
-                    ConfigResource res = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-                    Config cfg = admin.describeConfigs(List.of(res)).all().get().get(res);
-                    List<Map<String, Object>> parts = new ArrayList<>();
-                    List<List<Object>> rows = new ArrayList<>();
-                    d.partitions().forEach(p -> {
-                        TopicPartition tp = new TopicPartition(topic, p.partition());
-                        long s = start.get(tp).offset();
-                        long e = end.get(tp).offset();
-                        parts.add(Map.of("partition", p.partition(), "leader", p.leader().id(), "logStartOffset", s, "highWatermark", e));
-                        rows.add(List.of(p.partition(), p.leader().id(), s, e, e - s));
-                    });
-                    Map<String, String> configs = new LinkedHashMap<>();
-                    cfg.entries().forEach(c -> configs.put(c.name(), c.value()));
-                    Map<String, Object> json = new LinkedHashMap<>();
-                    json.put("name", topic);
-                    json.put("id", d.topicId().toString());
-                    json.put("partitions", parts);
-                    json.put("configs", configs);
-                    if (o.json) {
-                        o.print(json, List.of(), List.of());
-                    } else {
-                        System.out.println("Topic " + topic + " (" + d.topicId() + ")");
-                        o.print(null, List.of("PARTITION", "LEADER", "LOG-START", "HIGH-WATERMARK", "RECORDS"), rows);
-                        System.out.println();
-                        List<List<Object>> cfgRows = new ArrayList<>();
-                        cfg.entries().stream().sorted(java.util.Comparator.comparing(ConfigEntry::name))
-                                .forEach(c -> cfgRows.add(List.of(c.name(), c.value(), c.source())));
-                        o.print(null, List.of("CONFIG", "VALUE", "SOURCE"), cfgRows);
-                    }
+            return o.withAdmin(admin -> {
+                TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+                Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
+                Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                d.partitions().forEach(p -> {
+                    earliest.put(new TopicPartition(topic, p.partition()), OffsetSpec.earliest());
+                    latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest());
+                });
+                var start = admin.listOffsets(earliest).all().get();
+                var end = admin.listOffsets(latest).all().get();
+                ConfigResource res = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+                Config cfg = admin.describeConfigs(List.of(res)).all().get().get(res);
+                List<Map<String, Object>> parts = new ArrayList<>();
+                List<List<Object>> rows = new ArrayList<>();
+                d.partitions().forEach(p -> {
+                    TopicPartition tp = new TopicPartition(topic, p.partition());
+                    long s = start.get(tp).offset();
+                    long e = end.get(tp).offset();
+                    parts.add(Map.of("partition", p.partition(), "leader", p.leader().id(), "logStartOffset", s, "highWatermark", e));
+                    rows.add(List.of(p.partition(), p.leader().id(), s, e, e - s));
+                });
+                Map<String, String> configs = new LinkedHashMap<>();
+                cfg.entries().forEach(c -> configs.put(c.name(), c.value()));
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("name", topic);
+                json.put("id", d.topicId().toString());
+                json.put("partitions", parts);
+                json.put("configs", configs);
+                if (o.json) {
+                    o.print(json, List.of(), List.of());
+                } else {
+                    System.out.println("Topic " + topic + " (" + d.topicId() + ")");
+                    o.print(null, List.of("PARTITION", "LEADER", "LOG-START", "HIGH-WATERMARK", "RECORDS"), rows);
+                    System.out.println();
+                    List<List<Object>> cfgRows = new ArrayList<>();
+                    cfg.entries().stream().sorted(java.util.Comparator.comparing(ConfigEntry::name))
+                            .forEach(c -> cfgRows.add(List.of(c.name(), c.value(), c.source())));
+                    o.print(null, List.of("CONFIG", "VALUE", "SOURCE"), cfgRows);
                 }
                 return 0;
             });
@@ -119,11 +114,9 @@ final class TopicsCommand {
 
         @Override
         public Integer call() {
-            return AdminOptions.run(() -> {
-                try (Admin admin = o.admin()) {
-                    admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all().get();
-                    o.print(Map.of("created", topic, "partitions", partitions), List.of("CREATED", "PARTITIONS"), List.of(List.of(topic, partitions)));
-                }
+            return o.withAdmin(admin -> {
+                admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all().get();
+                o.print(Map.of("created", topic, "partitions", partitions), List.of("CREATED", "PARTITIONS"), List.of(List.of(topic, partitions)));
                 return 0;
             });
         }
@@ -138,11 +131,9 @@ final class TopicsCommand {
 
         @Override
         public Integer call() {
-            return AdminOptions.run(() -> {
-                try (Admin admin = o.admin()) {
-                    admin.deleteTopics(List.of(topic)).all().get();
-                    o.print(Map.of("deleted", topic), List.of("DELETED"), List.of(List.of(topic)));
-                }
+            return o.withAdmin(admin -> {
+                admin.deleteTopics(List.of(topic)).all().get();
+                o.print(Map.of("deleted", topic), List.of("DELETED"), List.of(List.of(topic)));
                 return 0;
             });
         }
@@ -163,23 +154,21 @@ final class TopicsCommand {
 
         @Override
         public Integer call() {
-            return AdminOptions.run(() -> {
-                if (set.isEmpty() && unset.isEmpty() && partitions == null) {
-                    System.err.println("strata: nothing to alter: give --config, --delete-config or --partitions");
-                    return 2;
+            if (set.isEmpty() && unset.isEmpty() && partitions == null) {
+                System.err.println("strata: nothing to alter: give --config, --delete-config or --partitions");
+                return 2;
+            }
+            return o.withAdmin(admin -> {
+                if (!set.isEmpty() || !unset.isEmpty()) {
+                    List<AlterConfigOp> ops = new ArrayList<>();
+                    set.forEach((k, v) -> ops.add(new AlterConfigOp(new ConfigEntry(k, v), AlterConfigOp.OpType.SET)));
+                    unset.forEach(k -> ops.add(new AlterConfigOp(new ConfigEntry(k, ""), AlterConfigOp.OpType.DELETE)));
+                    admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topic), ops)).all().get();
                 }
-                try (Admin admin = o.admin()) {
-                    if (!set.isEmpty() || !unset.isEmpty()) {
-                        List<AlterConfigOp> ops = new ArrayList<>();
-                        set.forEach((k, v) -> ops.add(new AlterConfigOp(new ConfigEntry(k, v), AlterConfigOp.OpType.SET)));
-                        unset.forEach(k -> ops.add(new AlterConfigOp(new ConfigEntry(k, ""), AlterConfigOp.OpType.DELETE)));
-                        admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, topic), ops)).all().get();
-                    }
-                    if (partitions != null) {
-                        admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(partitions))).all().get();
-                    }
-                    o.print(Map.of("altered", topic), List.of("ALTERED"), List.of(List.of(topic)));
+                if (partitions != null) {
+                    admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(partitions))).all().get();
                 }
+                o.print(Map.of("altered", topic), List.of("ALTERED"), List.of(List.of(topic)));
                 return 0;
             });
         }
