@@ -1,6 +1,5 @@
 package io.strata.it;
 
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerPartitionAssignor;
@@ -14,12 +13,8 @@ import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.utils.Utils;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -32,24 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Session expiry of a silent member, and static membership surviving a restart without a rebalance. */
-class GroupMembershipIT {
-    @TempDir
-    static Path dir;
-    static StrataNode node;
-    static Admin admin;
-
-    @BeforeAll
-    static void start() throws Exception {
-        node = StrataNode.start(dir.resolve("node"));
-        admin = Clients.admin(node);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        admin.close();
-        node.close();
-    }
-
+class GroupMembershipIT extends SharedNode {
     @Test
     void aMemberThatStopsHeartbeatingIsExpelledAndItsPartitionsMove() throws Exception {
         admin.createTopics(List.of(new NewTopic("silent", 2, (short) 1))).all().get();

@@ -1,9 +1,8 @@
 package io.strata.it.clients;
 
 import io.strata.it.Clients;
-import io.strata.it.StrataNode;
+import io.strata.it.SharedNode;
 
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -15,14 +14,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -38,24 +33,7 @@ import java.util.function.BooleanSupplier;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Consumer groups with every kafka-clients assignor; committed offsets across a broker restart. */
-class ConsumerGroupIT {
-    @TempDir
-    static Path dir;
-    static StrataNode node;
-    static Admin admin;
-
-    @BeforeAll
-    static void start() throws Exception {
-        node = StrataNode.start(dir.resolve("node"));
-        admin = Clients.admin(node);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        admin.close();
-        node.close();
-    }
-
+class ConsumerGroupIT extends SharedNode {
     /** A consumer polling on its own thread, recording its assignment and what it received. */
     static final class Member implements AutoCloseable {
         final KafkaConsumer<byte[], byte[]> consumer;

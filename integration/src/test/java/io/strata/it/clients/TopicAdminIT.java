@@ -1,7 +1,7 @@
 package io.strata.it.clients;
 
 import io.strata.it.Clients;
-import io.strata.it.StrataNode;
+import io.strata.it.SharedNode;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -15,12 +15,8 @@ import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -29,24 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Topic administration through kafka-clients' Admin. */
-class TopicAdminIT {
-    @TempDir
-    static Path dir;
-    static StrataNode node;
-    static Admin admin;
-
-    @BeforeAll
-    static void start() throws Exception {
-        node = StrataNode.start(dir.resolve("node"));
-        admin = Clients.admin(node);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        admin.close();
-        node.close();
-    }
-
+class TopicAdminIT extends SharedNode {
     @Test
     void createDescribeListAlterExtendAndDelete() throws Exception {
         admin.createTopics(List.of(new NewTopic("orders", 3, (short) 1).configs(Map.of("retention.ms", "60000")))).all().get();
