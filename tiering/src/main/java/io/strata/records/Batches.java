@@ -45,8 +45,13 @@ public final class Batches {
     /** Wraps record bytes (one or more whole batches); the buffer is shared, not copied. */
     public static List<Batch> of(ByteBuffer records) {
         List<Batch> out = new ArrayList<>();
+        ByteBuffer all = records.duplicate();
+        int start = all.position();
         for (MutableRecordBatch b : MemoryRecords.readableRecords(records.duplicate()).batches()) {
-            out.add(new Batch(b));
+            ByteBuffer own = all.duplicate();
+            own.position(start).limit(start + b.sizeInBytes());
+            out.add(new Batch(b, own.slice()));
+            start += b.sizeInBytes();
         }
         return out;
     }
@@ -113,9 +118,21 @@ public final class Batches {
     /** A view of one batch; setters rewrite the header in place (the CRC does not cover them). */
     public static final class Batch {
         private final MutableRecordBatch batch;
+        private final ByteBuffer bytes;
 
-        Batch(MutableRecordBatch batch) {
+        Batch(MutableRecordBatch batch, ByteBuffer bytes) {
             this.batch = batch;
+            this.bytes = bytes;
+        }
+
+        /** This batch's bytes (shared with the request buffer, position 0 at the batch's first byte). */
+        ByteBuffer bytes() {
+            return bytes;
+        }
+
+        /** The v2 batch itself, for the validator; only call once {@link #magic()} is 2. */
+        DefaultRecordBatch defaultBatch() {
+            return (DefaultRecordBatch) batch;
         }
 
         public byte magic() {

@@ -39,6 +39,8 @@ public final class BrokerConfig {
             Setting.ofInt("message.max.bytes", 1024 * 1024 + 12, 0, Integer.MAX_VALUE, "Default max.message.bytes of topics."),
             Setting.ofInt("log.index.interval.bytes", 4096, 0, Integer.MAX_VALUE, "Bytes between offset index entries."),
             Setting.ofChoice("log.message.timestamp.type", "CreateTime", List.of("CreateTime", "LogAppendTime"), "Default message.timestamp.type of topics."),
+            Setting.ofLong("log.message.timestamp.before.max.ms", Long.MAX_VALUE, 0, Long.MAX_VALUE, "Default message.timestamp.before.max.ms of topics."),
+            Setting.ofLong("log.message.timestamp.after.max.ms", 3_600_000L, 0, Long.MAX_VALUE, "Default message.timestamp.after.max.ms of topics (Kafka 4: one hour)."),
             Setting.ofInt("socket.request.max.bytes", 100 * 1024 * 1024, 1024, Integer.MAX_VALUE, "Largest request frame accepted; a larger one closes the connection."),
             Setting.ofInt("num.io.threads", 8, 1, 1024, "Threads that handle requests."),
             Setting.ofInt("group.initial.rebalance.delay.ms", 3000, 0, Integer.MAX_VALUE, "How long an empty group waits for more members before its first rebalance."),

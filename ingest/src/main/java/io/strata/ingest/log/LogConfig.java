@@ -4,17 +4,28 @@ package io.strata.ingest.log;
  * The settings a partition log obeys, resolved from broker defaults and topic overrides
  * (Kafka's topic config names: segment.bytes, segment.ms, retention.ms, retention.bytes,
  * max.message.bytes, index.interval.bytes, message.timestamp.type, and KIP-405's
- * remote.storage.enable, local.retention.ms, local.retention.bytes). A retention of -1 means
+ * remote.storage.enable, local.retention.ms, local.retention.bytes; KIP-937's
+ * message.timestamp.before.max.ms and message.timestamp.after.max.ms). A retention of -1 means
  * unlimited and a local retention of -2 "same as retention", as in Kafka.
  */
 public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes,
                         int maxMessageBytes, int indexIntervalBytes, boolean logAppendTime,
-                        boolean remoteStorage, long localRetentionMs, long localRetentionBytes) {
+                        boolean remoteStorage, long localRetentionMs, long localRetentionBytes,
+                        long timestampBeforeMaxMs, long timestampAfterMaxMs) {
 
-    /** Without tiering (remote.storage.enable=false). */
+    /** Kafka 4's default of message.timestamp.after.max.ms: one hour. */
+    public static final long DEFAULT_TIMESTAMP_AFTER_MAX_MS = 3_600_000L;
+
+    /** Without tiering (remote.storage.enable=false) and with Kafka's timestamp bounds. */
     public LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes,
                      int maxMessageBytes, int indexIntervalBytes, boolean logAppendTime) {
-        this(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, indexIntervalBytes, logAppendTime, false, -2, -2);
+        this(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, indexIntervalBytes, logAppendTime, false, -2, -2,
+                Long.MAX_VALUE, DEFAULT_TIMESTAMP_AFTER_MAX_MS);
+    }
+
+    /** What the batch validator needs to judge record timestamps. */
+    public io.strata.records.BatchValidator.TimestampPolicy timestampPolicy() {
+        return new io.strata.records.BatchValidator.TimestampPolicy(logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs);
     }
 
     public static LogConfig defaults() {

@@ -58,8 +58,8 @@ public final class LogSegment {
     public static LogSegment create(Path dir, long baseOffset, int indexIntervalBytes, long nowMs) {
         Path file = dir.resolve(fileName(baseOffset, ".log"));
         try {
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            FileChannel ch = FileChannel.open(file, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
             return new LogSegment(dir, baseOffset, ch, indexIntervalBytes, nowMs);
         } catch (IOException e) {
             throw new LogIOException("cannot create segment " + file, e);

@@ -1,7 +1,9 @@
 package io.strata.ingest.log;
 
 import io.strata.records.BatchHeader;
+import io.strata.records.BatchValidator;
 import io.strata.records.Batches;
+import io.strata.records.InvalidBatchException;
 import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -160,9 +162,14 @@ public final class PartitionLog {
             if (!b.isValid()) {
                 return AppendResult.failed(Errors.CORRUPT_MESSAGE, "record batch failed its CRC check", logStartOffset);
             }
-            if (b.isTransactional() || b.isControl()) {
+            if (b.isTransactional() && !b.isControl()) {
                 return AppendResult.failed(Errors.UNSUPPORTED_VERSION,
                         "transactional produce is not supported yet", logStartOffset);
+            }
+            try {
+                BatchValidator.validateFromClient(b, nowMs, config.timestampPolicy());
+            } catch (InvalidBatchException e) {
+                return AppendResult.failed(e.error(), e.getMessage(), logStartOffset);
             }
             total += b.sizeInBytes();
         }
@@ -192,7 +199,11 @@ public final class PartitionLog {
                 }
             }
         }
-        maybeRoll(records.remaining(), nowMs);
+        long incomingOffsets = 0;
+        for (Batches.Batch b : batches) {
+            incomingOffsets += b.lastOffsetDelta() + 1L;
+        }
+        maybeRoll(records.remaining(), incomingOffsets, nowMs);
         long base = logEndOffset;
         long next = base;
         long maxTs = -1;
@@ -214,11 +225,13 @@ public final class PartitionLog {
         return new AppendResult(Errors.NONE, null, base, next - 1, appendTime, logStartOffset);
     }
 
-    private void maybeRoll(int incoming, long nowMs) {
+    private void maybeRoll(int incoming, long incomingOffsets, long nowMs) {
         LogSegment active = segments.lastEntry().getValue();
         boolean full = active.size() > 0 && (long) active.size() + incoming > config.segmentBytes();
         boolean old = active.size() > 0 && nowMs - active.createdMs() >= config.segmentMs();
-        if (full || old) {
+        // Offsets are stored relative to the segment's base as ints (index entries, as in Kafka).
+        boolean offsetsExhausted = active.size() > 0 && logEndOffset + incomingOffsets - active.baseOffset() > Integer.MAX_VALUE;
+        if (full || old || offsetsExhausted) {
             roll(nowMs);
         }
     }

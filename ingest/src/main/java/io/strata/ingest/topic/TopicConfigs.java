@@ -15,16 +15,18 @@ import java.util.Map;
  */
 public final class TopicConfigs {
     /** Topic config key → the broker setting that supplies its default. */
-    private static final Map<String, String> BROKER_DEFAULT = Map.of(
-            "segment.bytes", "log.segment.bytes",
-            "segment.ms", "log.roll.ms",
-            "retention.ms", "log.retention.ms",
-            "retention.bytes", "log.retention.bytes",
-            "max.message.bytes", "message.max.bytes",
-            "index.interval.bytes", "log.index.interval.bytes",
-            "message.timestamp.type", "log.message.timestamp.type",
-            "local.retention.ms", "log.local.retention.ms",
-            "local.retention.bytes", "log.local.retention.bytes");
+    private static final Map<String, String> BROKER_DEFAULT = Map.ofEntries(
+            Map.entry("segment.bytes", "log.segment.bytes"),
+            Map.entry("segment.ms", "log.roll.ms"),
+            Map.entry("retention.ms", "log.retention.ms"),
+            Map.entry("retention.bytes", "log.retention.bytes"),
+            Map.entry("max.message.bytes", "message.max.bytes"),
+            Map.entry("index.interval.bytes", "log.index.interval.bytes"),
+            Map.entry("message.timestamp.type", "log.message.timestamp.type"),
+            Map.entry("message.timestamp.before.max.ms", "log.message.timestamp.before.max.ms"),
+            Map.entry("message.timestamp.after.max.ms", "log.message.timestamp.after.max.ms"),
+            Map.entry("local.retention.ms", "log.local.retention.ms"),
+            Map.entry("local.retention.bytes", "log.local.retention.bytes"));
 
     private static final List<Setting> TOPIC_SETTINGS = List.of(
             Setting.ofChoice("cleanup.policy", "delete", List.of("delete"), "Only delete is supported; compaction comes later."),
@@ -35,6 +37,8 @@ public final class TopicConfigs {
             Setting.ofInt("max.message.bytes", 1024 * 1024 + 12, 0, Integer.MAX_VALUE, "Largest record batch accepted (broker default: message.max.bytes)."),
             Setting.ofInt("index.interval.bytes", 4096, 0, Integer.MAX_VALUE, "Bytes between offset index entries (broker default: log.index.interval.bytes)."),
             Setting.ofChoice("message.timestamp.type", "CreateTime", List.of("CreateTime", "LogAppendTime"), "Which timestamp records keep (broker default: log.message.timestamp.type)."),
+            Setting.ofLong("message.timestamp.before.max.ms", Long.MAX_VALUE, 0, Long.MAX_VALUE, "With CreateTime, reject records whose timestamp is more than this before the broker's clock (broker default: log.message.timestamp.before.max.ms)."),
+            Setting.ofLong("message.timestamp.after.max.ms", 3_600_000L, 0, Long.MAX_VALUE, "With CreateTime, reject records whose timestamp is more than this after the broker's clock (broker default: log.message.timestamp.after.max.ms)."),
             Setting.ofInt("min.insync.replicas", 1, 1, Integer.MAX_VALUE, "Replicas that must have a record before acks=all succeeds."),
             Setting.ofBoolean("remote.storage.enable", false, "Tier sealed segments to object storage (default: on when an object store is configured)."),
             Setting.ofLong("local.retention.ms", -2, -2, Long.MAX_VALUE, "Keep tiered segments on local disk this long; -2 means retention.ms (broker default: log.local.retention.ms)."),
@@ -85,7 +89,8 @@ public final class TopicConfigs {
                 Integer.parseInt(e.get("max.message.bytes")), Integer.parseInt(e.get("index.interval.bytes")),
                 "LogAppendTime".equals(e.get("message.timestamp.type")),
                 Boolean.parseBoolean(e.get("remote.storage.enable")) && broker.objectStoreUrl().isPresent(),
-                Long.parseLong(e.get("local.retention.ms")), Long.parseLong(e.get("local.retention.bytes")));
+                Long.parseLong(e.get("local.retention.ms")), Long.parseLong(e.get("local.retention.bytes")),
+                Long.parseLong(e.get("message.timestamp.before.max.ms")), Long.parseLong(e.get("message.timestamp.after.max.ms")));
     }
 
     public static String docOf(String key) {

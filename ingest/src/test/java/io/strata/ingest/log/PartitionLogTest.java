@@ -161,6 +161,26 @@ class PartitionLogTest {
     }
 
     @Test
+    void batchesWhoseHeadersLieAreRefusedWithKafkasErrorAndTheLogIsUntouched() {
+        PartitionLog log = open(400);
+        for (int i = 0; i < 6; i++) {
+            assertThat(log.append(batch(now, "ok" + i), now).error()).isEqualTo(Errors.NONE);
+        }
+        List<String> before = values(log, 0);
+        for (var c : io.strata.records.HostileBatches.reviewCases(now).entrySet()) {
+            AppendResult r = log.append(c.getValue().batch(), now);
+            assertThat(r.error()).as(c.getKey()).isEqualTo(Errors.valueOf(c.getValue().error()));
+            assertThat(log.logEndOffset()).as("log end offset after: " + c.getKey()).isEqualTo(6);
+        }
+        assertThat(log.append(batch(now, "after"), now).baseOffset()).isEqualTo(6);
+        // A crash (no close) and a recovery keep every acknowledged batch.
+        PartitionLog reopened = open(400);
+        assertThat(reopened.logEndOffset()).isEqualTo(7);
+        assertThat(values(reopened, 0)).startsWith(before.toArray(String[]::new)).endsWith("6:after");
+        reopened.close();
+    }
+
+    @Test
     void idempotentDuplicatesAreRecognisedEvenAfterARestart() {
         PartitionLog log = open(1 << 20);
         assertThat(log.append(idempotentBatch(7, (short) 0, 0, "a"), now).baseOffset()).isZero();
