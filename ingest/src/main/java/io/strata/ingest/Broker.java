@@ -41,6 +41,7 @@ public final class Broker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Broker.class);
 
     private final BrokerConfig config;
+    private io.strata.ingest.log.DataDirectory dataDirectory;
     private MetaStore metaStore;
     private TopicManager topics;
     private GroupCoordinator groups;
@@ -58,9 +59,12 @@ public final class Broker implements AutoCloseable {
 
     public void start() throws Exception {
         long t0 = System.nanoTime();
+        // Locked before anything opens it (the embedded MetaStore lives there too).
+        dataDirectory = io.strata.ingest.log.DataDirectory.lock(config.dataDir());
         metaStore = new io.strata.ingest.metrics.MeteredMetaStore(MetaStores.open(config.metastoreUrl()), metrics);
         Keyspace keyspace = new Keyspace(config.getString("cluster.name"));
         String clusterId = ClusterIdentity.getOrCreate(metaStore, keyspace);
+        dataDirectory.claim(io.strata.ingest.log.fs.DiskFileSystem.INSTANCE, clusterId, config.getInt("node.id"));
         scheduler = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "broker-scheduler");
             t.setDaemon(true);
@@ -208,6 +212,9 @@ public final class Broker implements AutoCloseable {
         }
         if (metaStore != null) {
             metaStore.close();
+        }
+        if (dataDirectory != null) {
+            dataDirectory.close();
         }
         log.info("shut down cleanly");
     }

@@ -181,6 +181,10 @@ final class FetchHandler implements TopicManager.AppendListener {
                         pd.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()).setRecords(Batches.toRecords(ByteBuffer.allocate(0)));
                         error = true;
                     }
+                } catch (io.strata.ingest.log.LogOfflineException e) {
+                    // Kafka answers a partition on a failed log directory this way; clients retry elsewhere.
+                    pd.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()).setRecords(Batches.toRecords(ByteBuffer.allocate(0)));
+                    error = true;
                 } catch (OffsetOutOfRangeException e) {
                     pd.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code()).setHighWatermark(log.highWatermark())
                             .setLastStableOffset(log.highWatermark()).setLogStartOffset(log.logStartOffset())

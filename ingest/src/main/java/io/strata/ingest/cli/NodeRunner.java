@@ -28,6 +28,11 @@ final class NodeRunner {
             System.err.println("strata: " + e.getMessage());
             broker.close();
             return 2;
+        } catch (io.strata.ingest.log.DataDirectory.DataDirectoryException e) {
+            log.error("{}", e.getMessage());
+            System.err.println("strata: " + e.getMessage());
+            broker.close();
+            return 1;
         } catch (Exception e) {
             log.error("start-up failed", e);
             System.err.println("strata: start-up failed: " + e.getMessage());

@@ -170,8 +170,9 @@ public final class BrokerConfig {
         return values.get(key);
     }
 
+    /** The data directory, absolute and normalised ({@code ./data} must not leak a {@code /./} into object keys). */
     public Path dataDir() {
-        return Path.of(getString("data.dir"));
+        return Path.of(getString("data.dir")).toAbsolutePath().normalize();
     }
 
     public String metastoreUrl() {

@@ -3,12 +3,12 @@ package io.strata.ingest.log;
 import io.strata.records.BatchHeader;
 import io.strata.records.Batches;
 
+import io.strata.ingest.log.fs.LogFile;
+import io.strata.ingest.log.fs.LogFileSystem;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
@@ -25,9 +25,10 @@ import java.util.function.Consumer;
  * reads may run on any thread concurrently with an append, and never see past {@link #size()}.
  */
 public final class LogSegment {
+    private final LogFileSystem fs;
     private final Path dir;
     private final long baseOffset;
-    private final FileChannel channel;
+    private final LogFile channel;
     private final int indexIntervalBytes;
     private final long createdMs;
     private volatile int size;
@@ -42,7 +43,8 @@ public final class LogSegment {
     private int[] timeRel = new int[16];
     private int timeCount;
 
-    private LogSegment(Path dir, long baseOffset, FileChannel channel, int indexIntervalBytes, long createdMs) {
+    private LogSegment(LogFileSystem fs, Path dir, long baseOffset, LogFile channel, int indexIntervalBytes, long createdMs) {
+        this.fs = fs;
         this.dir = dir;
         this.baseOffset = baseOffset;
         this.channel = channel;
@@ -55,12 +57,16 @@ public final class LogSegment {
         return String.format("%020d%s", baseOffset, suffix);
     }
 
-    public static LogSegment create(Path dir, long baseOffset, int indexIntervalBytes, long nowMs) {
+    /**
+     * Creates a new, empty segment file (never over an existing one) and makes its existence
+     * durable, so that a later fsync of its bytes is enough for recovery to find them.
+     */
+    public static LogSegment create(LogFileSystem fs, Path dir, long baseOffset, int indexIntervalBytes, long nowMs) {
         Path file = dir.resolve(fileName(baseOffset, ".log"));
         try {
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
-            return new LogSegment(dir, baseOffset, ch, indexIntervalBytes, nowMs);
+            LogFile ch = fs.create(file);
+            fs.fsyncDirectory(dir);
+            return new LogSegment(fs, dir, baseOffset, ch, indexIntervalBytes, nowMs);
         } catch (IOException e) {
             throw new LogIOException("cannot create segment " + file, e);
         }
@@ -72,13 +78,13 @@ public final class LogSegment {
      * shutdown); the number of bytes cut is returned through {@link #truncatedBytes}.
      * Each intact batch's header is passed to {@code onBatch} (producer-state rebuild).
      */
-    public static LogSegment open(Path dir, long baseOffset, int indexIntervalBytes, boolean validate,
+    public static LogSegment open(LogFileSystem fs, Path dir, long baseOffset, int indexIntervalBytes, boolean validate,
                                   Consumer<BatchHeader> onBatch) {
         Path file = dir.resolve(fileName(baseOffset, ".log"));
         try {
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            long created = Files.getLastModifiedTime(file).toMillis();
-            LogSegment seg = new LogSegment(dir, baseOffset, ch, indexIntervalBytes, created);
+            LogFile ch = fs.open(file);
+            long created = fs.lastModifiedMs(file);
+            LogSegment seg = new LogSegment(fs, dir, baseOffset, ch, indexIntervalBytes, created);
             seg.scan(validate, onBatch);
             return seg;
         } catch (IOException e) {
@@ -110,13 +116,8 @@ public final class LogSegment {
                     || h.baseOffset() < baseOffset) {
                 break;
             }
-            if (validate) {
-                ByteBuffer whole = ByteBuffer.allocate((int) total);
-                readFully(whole, pos);
-                whole.flip();
-                if (!Batches.of(whole).get(0).isValid()) {
-                    break;
-                }
+            if (validate && !intact(pos, (int) total)) {
+                break;
             }
             indexBatch(h.baseOffset(), h.lastOffset(), h.maxTimestamp(), (int) pos, (int) total);
             onBatch.accept(h);
@@ -125,9 +126,22 @@ public final class LogSegment {
         if (pos < fileSize) {
             truncated = fileSize - pos;
             channel.truncate(pos);
-            channel.force(true);
+            channel.force();
         }
         size = (int) pos;
+    }
+
+    /** Whether the batch at {@code pos} decodes and passes its CRC (a torn write does not). */
+    private boolean intact(long pos, int total) {
+        ByteBuffer whole = ByteBuffer.allocate(total);
+        readFully(whole, pos);
+        whole.flip();
+        try {
+            List<Batches.Batch> batches = Batches.of(whole);
+            return batches.size() == 1 && batches.get(0).isValid();
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** Appends whole batches whose offsets were already assigned. */
@@ -136,10 +150,7 @@ public final class LogSegment {
         ByteBuffer src = records.duplicate();
         int length = src.remaining();
         try {
-            long p = position;
-            while (src.hasRemaining()) {
-                p += channel.write(src, p);
-            }
+            channel.writeFully(src, position);
         } catch (IOException e) {
             throw new LogIOException("cannot append to " + dir.resolve(fileName(baseOffset, ".log")), e);
         }
@@ -293,7 +304,7 @@ public final class LogSegment {
         }
         try {
             channel.truncate(pos);
-            channel.force(true);
+            channel.force();
         } catch (IOException e) {
             throw new LogIOException("cannot truncate " + dir.resolve(fileName(baseOffset, ".log")), e);
         }
@@ -314,7 +325,7 @@ public final class LogSegment {
 
     public void flush() {
         try {
-            channel.force(false);
+            channel.force();
         } catch (IOException e) {
             throw new LogIOException("cannot fsync " + dir.resolve(fileName(baseOffset, ".log")), e);
         }
@@ -328,10 +339,15 @@ public final class LogSegment {
         }
     }
 
+    /** Closes and deletes the file; the caller fsyncs the directory. */
     public void delete() {
-        close();
         try {
-            Files.deleteIfExists(dir.resolve(fileName(baseOffset, ".log")));
+            close();
+        } catch (LogIOException e) {
+            // Deleting anyway: the bytes are no longer wanted.
+        }
+        try {
+            fs.deleteIfExists(dir.resolve(fileName(baseOffset, ".log")));
         } catch (IOException e) {
             throw new LogIOException("cannot delete segment " + fileName(baseOffset, ".log"), e);
         }

@@ -8,19 +8,19 @@ import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.strata.ingest.log.fs.DiskFileSystem;
+import io.strata.ingest.log.fs.LogFileSystem;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.stream.Stream;
 
 /**
  * The log of one partition on local disk: a run of {@link LogSegment}s whose last one is the
@@ -32,6 +32,12 @@ import java.util.stream.Stream;
  * cleanly). Opening a log without the marker re-validates the active segment's CRCs and cuts
  * a torn tail; opening always rebuilds indexes and producer state from the batch headers.
  *
+ * <p>Durability: every file goes through a {@link LogFileSystem}; a segment's bytes are durable
+ * once fsynced, and each creation, rename and deletion is followed by an fsync of the directory.
+ * Any I/O error takes the log offline ({@link LogOfflineException}, answered as
+ * {@code KAFKA_STORAGE_ERROR}) rather than leaving it writable in an unknown state; the next
+ * open recovers it.
+ *
  * <p>Threading: appends, truncation and retention take the log's lock; reads take none.
  */
 public final class PartitionLog {
@@ -39,6 +45,7 @@ public final class PartitionLog {
     private static final String CLEAN_MARKER = ".clean-shutdown";
     private static final String START_OFFSET_FILE = "log-start-offset";
 
+    private final LogFileSystem fs;
     private final Path dir;
     private final String name;
     private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
@@ -49,10 +56,13 @@ public final class PartitionLog {
     private volatile long logStartOffset;
     private volatile long flushedOffset;
     private volatile Runnable appendListener = () -> { };
+    /** Set by the first I/O error; the log serves nothing more until it is reopened. */
+    private volatile LogOfflineException offline;
     /** Offsets below this are in object storage (the next offset after the last tiered segment). */
     private volatile long tieredOffset;
 
-    private PartitionLog(Path dir, String name, LogConfig config) {
+    private PartitionLog(LogFileSystem fs, Path dir, String name, LogConfig config) {
+        this.fs = fs;
         this.dir = dir;
         this.name = name;
         this.config = config;
@@ -69,10 +79,22 @@ public final class PartitionLog {
      * offset is the first offset still held anywhere.
      */
     public static PartitionLog open(Path dir, String name, LogConfig config, long nowMs, RemoteRange remote) {
-        PartitionLog pl = new PartitionLog(dir, name, config);
+        return open(DiskFileSystem.INSTANCE, dir, name, config, nowMs, remote);
+    }
+
+    /** Opens the log through {@code fs} (tests pass a simulated disk). */
+    public static PartitionLog open(LogFileSystem fs, Path dir, String name, LogConfig config, long nowMs, RemoteRange remote) {
+        PartitionLog pl = new PartitionLog(fs, dir, name, config);
         try {
-            Files.createDirectories(dir);
-            boolean clean = Files.deleteIfExists(dir.resolve(CLEAN_MARKER));
+            fs.createDirectories(dir);
+            Path marker = dir.resolve(CLEAN_MARKER);
+            boolean clean = fs.exists(marker);
+            if (clean) {
+                // The marker must be gone for good before anything new is appended: if it came back
+                // after a power cut, recovery would skip the CRC check of an unsynced tail.
+                fs.deleteIfExists(marker);
+                fs.fsyncDirectory(dir);
+            }
             pl.load(clean, nowMs, remote);
         } catch (IOException e) {
             throw new LogIOException("cannot open log " + dir, e);
@@ -82,15 +104,17 @@ public final class PartitionLog {
 
     private void load(boolean clean, long nowMs, RemoteRange remote) throws IOException {
         List<Long> bases = new ArrayList<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            files.map(p -> p.getFileName().toString()).filter(f -> f.endsWith(".log"))
-                    .forEach(f -> bases.add(Long.parseLong(f.substring(0, f.length() - 4))));
+        for (Path p : fs.list(dir)) {
+            String f = p.getFileName().toString();
+            if (f.endsWith(".log") && f.length() == 24 && f.chars().limit(20).allMatch(Character::isDigit)) {
+                bases.add(Long.parseLong(f.substring(0, 20)));
+            }
         }
         bases.sort(null);
         for (int i = 0; i < bases.size(); i++) {
             boolean active = i == bases.size() - 1;
             // Segments before the active one were fsynced when rolled; only the active one can be torn.
-            LogSegment seg = LogSegment.open(dir, bases.get(i), config.indexIntervalBytes(), active && !clean,
+            LogSegment seg = LogSegment.open(fs, dir, bases.get(i), config.indexIntervalBytes(), active && !clean,
                     h -> rememberProducer(h));
             if (seg.truncatedBytes() > 0) {
                 log.warn("{}: recovered segment {} by truncating a torn or corrupt tail of {} bytes",
@@ -108,20 +132,41 @@ public final class PartitionLog {
             for (LogSegment seg : segments.values()) {
                 seg.delete();
             }
+            fs.fsyncDirectory(dir);
             segments.clear();
-            segments.put(remote.end(), LogSegment.create(dir, remote.end(), config.indexIntervalBytes(), nowMs));
+            segments.put(remote.end(), LogSegment.create(fs, dir, remote.end(), config.indexIntervalBytes(), nowMs));
             tieredOffset = remote.end();
         } else if (segments.isEmpty()) {
-            segments.put(0L, LogSegment.create(dir, 0, config.indexIntervalBytes(), nowMs));
+            segments.put(0L, LogSegment.create(fs, dir, 0, config.indexIntervalBytes(), nowMs));
         }
         if (remote.exists()) {
             tieredOffset = Math.max(tieredOffset, remote.end());
         }
         logEndOffset = Math.max(segments.lastEntry().getValue().nextOffset(), segments.lastKey());
+        if (!clean) {
+            // After a process crash the tail may sit only in the page cache: fsync it before
+            // calling it durable, or a later power cut could take records acknowledged after this.
+            segments.lastEntry().getValue().flush();
+        }
         flushedOffset = logEndOffset;
         long stored = readStartOffset();
         long earliest = remote.exists() ? Math.min(remote.start(), segments.firstKey()) : segments.firstKey();
         logStartOffset = Math.max(stored, earliest);
+        if (logStartOffset > logEndOffset) {
+            // The start offset was made durable (DeleteRecords, retention) but the records it
+            // passed were not (a power cut took an unsynced tail): everything below the start is
+            // deleted anyway, so the log continues empty from there (as Kafka's LogLoader does).
+            log.warn("{}: log start offset {} is past the recovered log end {}; continuing empty from {}",
+                    name, logStartOffset, logEndOffset, logStartOffset);
+            for (LogSegment seg : segments.values()) {
+                seg.delete();
+            }
+            fs.fsyncDirectory(dir);
+            segments.clear();
+            segments.put(logStartOffset, LogSegment.create(fs, dir, logStartOffset, config.indexIntervalBytes(), nowMs));
+            logEndOffset = logStartOffset;
+            flushedOffset = logEndOffset;
+        }
         if (!clean && !bases.isEmpty()) {
             log.info("{}: opened after an unclean shutdown, log end offset {}", name, logEndOffset);
         }
@@ -140,6 +185,9 @@ public final class PartitionLog {
      * batch is appended or none is.
      */
     public AppendResult append(ByteBuffer records, long nowMs) {
+        if (offline != null) {
+            return AppendResult.failed(Errors.KAFKA_STORAGE_ERROR, offline.getMessage(), logStartOffset);
+        }
         List<Batches.Batch> batches;
         try {
             batches = Batches.of(records);
@@ -178,10 +226,38 @@ public final class PartitionLog {
         }
         lock.lock();
         try {
+            if (offline != null) {
+                return AppendResult.failed(Errors.KAFKA_STORAGE_ERROR, offline.getMessage(), logStartOffset);
+            }
             return appendLocked(batches, records, nowMs);
+        } catch (LogIOException e) {
+            return AppendResult.failed(Errors.KAFKA_STORAGE_ERROR, goOffline(e).getMessage(), logStartOffset);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Takes the log offline after a disk error (once; later errors keep the first cause). */
+    private LogOfflineException goOffline(RuntimeException cause) {
+        LogOfflineException o = offline;
+        if (o == null) {
+            o = new LogOfflineException(name + " is offline after a disk error: " + cause.getMessage(), cause);
+            offline = o;
+            log.error("{}: taking the partition offline after a disk error; it recovers when the node restarts", name, cause);
+        }
+        return o;
+    }
+
+    /** Throws if the log went offline. */
+    private void ensureOnline() {
+        LogOfflineException o = offline;
+        if (o != null) {
+            throw o;
+        }
+    }
+
+    public boolean isOffline() {
+        return offline != null;
     }
 
     private AppendResult appendLocked(List<Batches.Batch> batches, ByteBuffer records, long nowMs) {
@@ -214,12 +290,15 @@ public final class PartitionLog {
                 b.setLogAppendTime(appendTime);
             }
             maxTs = Math.max(maxTs, b.maxTimestamp());
-            if (b.hasProducerId() && b.baseSequence() >= 0) {
-                producers.record(b.producerId(), b.producerEpoch(), b.baseSequence(), b.lastSequence(), next, b.lastOffset());
-            }
             next = b.lastOffset() + 1;
         }
         segments.lastEntry().getValue().append(base, next - 1, maxTs, records);
+        // Producer state only once the bytes are written: a failed write must not make a retry a "duplicate".
+        for (Batches.Batch b : batches) {
+            if (b.hasProducerId() && b.baseSequence() >= 0) {
+                producers.record(b.producerId(), b.producerEpoch(), b.baseSequence(), b.lastSequence(), b.baseOffset(), b.lastOffset());
+            }
+        }
         logEndOffset = next;
         appendListener.run();
         return new AppendResult(Errors.NONE, null, base, next - 1, appendTime, logStartOffset);
@@ -240,7 +319,7 @@ public final class PartitionLog {
         LogSegment active = segments.lastEntry().getValue();
         active.flush();
         flushedOffset = Math.max(flushedOffset, logEndOffset);
-        segments.put(logEndOffset, LogSegment.create(dir, logEndOffset, config.indexIntervalBytes(), nowMs));
+        segments.put(logEndOffset, LogSegment.create(fs, dir, logEndOffset, config.indexIntervalBytes(), nowMs));
     }
 
     /**
@@ -250,25 +329,40 @@ public final class PartitionLog {
     public boolean rollIfIdle(long nowMs) {
         lock.lock();
         try {
+            if (offline != null) {
+                return false;
+            }
             LogSegment active = segments.lastEntry().getValue();
             if (active.size() > 0 && nowMs - active.createdMs() >= config.segmentMs()) {
                 roll(nowMs);
                 return true;
             }
             return false;
+        } catch (LogIOException e) {
+            throw goOffline(e);
         } finally {
             lock.unlock();
         }
     }
 
-    /** Makes everything appended so far durable; returns the offset up to which the log is now on disk. */
+    /**
+     * Makes everything appended so far durable; returns the offset up to which the log is now on
+     * disk.
+     *
+     * @throws LogOfflineException when the fsync fails (the log stays offline) or failed before
+     */
     public long flush() {
+        ensureOnline();
         long end = logEndOffset;
         if (flushedOffset >= end) {
             return flushedOffset;
         }
-        // Rolling fsyncs the segment it closes, so only the active segment can hold unsynced bytes.
-        segments.lastEntry().getValue().flush();
+        try {
+            // Rolling fsyncs the segment it closes, so only the active segment can hold unsynced bytes.
+            segments.lastEntry().getValue().flush();
+        } catch (LogIOException e) {
+            throw goOffline(e);
+        }
         flushedOffset = Math.max(flushedOffset, end);
         return end;
     }
@@ -279,6 +373,7 @@ public final class PartitionLog {
      * @throws OffsetOutOfRangeException when {@code offset} is below the log start or past the end
      */
     public FetchResult read(long offset, int maxBytes) {
+        ensureOnline();
         long hw = highWatermark();
         long start = logStartOffset;
         if (offset < start || offset > hw) {
@@ -291,7 +386,11 @@ public final class PartitionLog {
         if (offset < hw) {
             Map.Entry<Long, LogSegment> e = segments.floorEntry(offset);
             while (e != null) {
-                out = e.getValue().read(offset, maxBytes, hw);
+                try {
+                    out = e.getValue().read(offset, maxBytes, hw);
+                } catch (LogIOException ex) {
+                    throw goOffline(ex);
+                }
                 if (out.hasRemaining()) {
                     break;
                 }
@@ -378,6 +477,7 @@ public final class PartitionLog {
                 }
             }
             if (deleted > 0) {
+                fsyncDir();
                 log.info("{}: retention deleted {} segment(s), log start offset now {}", name, deleted, logStartOffset);
             }
             return deleted;
@@ -463,6 +563,9 @@ public final class PartitionLog {
                 oldest.delete();
                 deleted++;
             }
+            if (deleted > 0) {
+                fsyncDir();
+            }
             return deleted;
         } finally {
             lock.unlock();
@@ -484,42 +587,66 @@ public final class PartitionLog {
     }
 
     private void deleteSegmentsBelowStart() {
+        boolean any = false;
         while (segments.size() > 1) {
             Map.Entry<Long, LogSegment> second = segments.higherEntry(segments.firstKey());
             if (second.getKey() > logStartOffset) {
                 break;
             }
             segments.pollFirstEntry().getValue().delete();
+            any = true;
+        }
+        if (any) {
+            fsyncDir();
+        }
+    }
+
+    private void fsyncDir() {
+        try {
+            fs.fsyncDirectory(dir);
+        } catch (IOException e) {
+            throw goOffline(new LogIOException("cannot fsync directory " + dir, e));
         }
     }
 
     private long readStartOffset() throws IOException {
         Path f = dir.resolve(START_OFFSET_FILE);
-        if (!Files.exists(f)) {
+        if (!fs.exists(f)) {
             return 0;
         }
-        return Long.parseLong(Files.readString(f, StandardCharsets.UTF_8).trim());
+        return Long.parseLong(new String(fs.readAll(f), StandardCharsets.UTF_8).trim());
     }
 
+    /** Records the log start offset durably (old or new value after a crash, never a mix) before segments below it go. */
     private void writeStartOffset(long offset) {
-        Path tmp = dir.resolve(START_OFFSET_FILE + ".tmp");
         try {
-            Files.writeString(tmp, Long.toString(offset), StandardCharsets.UTF_8);
-            Files.move(tmp, dir.resolve(START_OFFSET_FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            fs.writeAtomically(dir.resolve(START_OFFSET_FILE), Long.toString(offset).getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new LogIOException("cannot record log start offset in " + dir, e);
+            throw goOffline(new LogIOException("cannot record log start offset in " + dir, e));
         }
     }
 
-    /** Flushes and closes every segment and leaves the clean-shutdown marker. */
+    /**
+     * Flushes and closes every segment and leaves the clean-shutdown marker. An offline log is
+     * closed without the marker, so that the next open checks and truncates it.
+     */
     public void close() {
         lock.lock();
         try {
-            flush();
+            boolean wasOffline = offline != null;
+            if (!wasOffline) {
+                flush();
+            }
             for (LogSegment s : segments.values()) {
                 s.close();
             }
-            Files.writeString(dir.resolve(CLEAN_MARKER), "", StandardCharsets.UTF_8);
+            if (!wasOffline) {
+                fs.deleteIfExists(dir.resolve(CLEAN_MARKER));
+                try (var marker = fs.create(dir.resolve(CLEAN_MARKER))) {
+                    marker.force();
+                }
+                fs.fsyncDirectory(dir);
+            }
         } catch (IOException e) {
             throw new LogIOException("cannot mark " + dir + " clean", e);
         } finally {
@@ -527,22 +654,18 @@ public final class PartitionLog {
         }
     }
 
-    /** Closes and removes every file of this log (topic deletion). */
-    public void delete() {
+    /** Closes every segment without touching the files (the directory is about to be renamed or removed). */
+    public void closeForDeletion() {
         lock.lock();
         try {
             for (LogSegment s : segments.values()) {
-                s.delete();
-            }
-            segments.clear();
-            try (Stream<Path> files = Files.list(dir)) {
-                for (Path p : files.toList()) {
-                    Files.deleteIfExists(p);
+                try {
+                    s.close();
+                } catch (LogIOException e) {
+                    log.warn("{}: closing a segment of a deleted log: {}", name, e.getMessage());
                 }
             }
-            Files.deleteIfExists(dir);
-        } catch (IOException e) {
-            throw new LogIOException("cannot delete log " + dir, e);
+            segments.clear();
         } finally {
             lock.unlock();
         }

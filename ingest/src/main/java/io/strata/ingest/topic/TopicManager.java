@@ -4,6 +4,8 @@ import io.strata.ingest.config.ConfigException;
 import io.strata.ingest.log.GroupCommit;
 import io.strata.ingest.log.LogIOException;
 import io.strata.ingest.log.PartitionLog;
+import io.strata.ingest.log.fs.DiskFileSystem;
+import io.strata.ingest.log.fs.LogFileSystem;
 import io.strata.metastore.store.TopicCatalog;
 import io.strata.metastore.store.TopicRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -29,14 +31,29 @@ import java.util.stream.Stream;
 
 /**
  * Topics of this node: the catalog in the MetaStore and the partition logs on local disk.
- * Each partition's directory {@code logs/<topic>-<p>} carries a {@code topic-id} file, so a log
- * left behind by a deleted topic is never mistaken for a new topic of the same name.
+ * Each partition's directory {@code logs/<topic>-<p>} carries a {@code topic-id} file (written
+ * once, fsynced), so a log left behind by a deleted topic is never mistaken for a new topic of
+ * the same name.
+ *
+ * <p>Nothing is deleted on weak evidence: at start a directory the catalog does not know, or
+ * whose topic id differs, is moved aside as {@code <dir>.<uuid>-stray} and kept for an operator
+ * to look at. A deleted topic's directories are renamed {@code <dir>.<uuid>-delete} (so a
+ * recreated topic starts empty) and removed in the background by the {@code log-deleter} thread.
  */
 public final class TopicManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TopicManager.class);
 
+    private static final String STRAY = "-stray";
+    private static final String DELETE = "-delete";
+
+    private final LogFileSystem fs;
     private final TopicCatalog catalog;
     private final TopicConfigs configs;
+    private final java.util.concurrent.ExecutorService deleter = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "log-deleter");
+        t.setDaemon(true);
+        return t;
+    });
     private final Path logsDir;
     private final LongSupplier clock;
     private final GroupCommit groupCommit = new GroupCommit();
@@ -63,16 +80,24 @@ public final class TopicManager implements AutoCloseable {
     }
 
     public TopicManager(TopicCatalog catalog, TopicConfigs configs, Path dataDir, LongSupplier clock) {
+        this(DiskFileSystem.INSTANCE, catalog, configs, dataDir, clock);
+    }
+
+    public TopicManager(LogFileSystem fs, TopicCatalog catalog, TopicConfigs configs, Path dataDir, LongSupplier clock) {
+        this.fs = fs;
         this.catalog = catalog;
         this.configs = configs;
         this.logsDir = dataDir.resolve("logs");
         this.clock = clock;
     }
 
-    /** Loads the catalog, opens (recovering) every partition log, and removes logs of topics that are gone. */
+    /**
+     * Loads the catalog and opens (recovering) every partition log; directories of deleted
+     * topics left by a crash are removed, unknown ones are moved aside, never deleted.
+     */
     public synchronized void start() {
         try {
-            Files.createDirectories(logsDir);
+            fs.createDirectories(logsDir);
         } catch (IOException e) {
             throw new LogIOException("cannot create " + logsDir, e);
         }
@@ -82,11 +107,19 @@ public final class TopicManager implements AutoCloseable {
                 openLog(t, p);
             }
         }
-        try (Stream<Path> dirs = Files.list(logsDir)) {
-            for (Path d : dirs.toList()) {
-                if (!isLive(d)) {
-                    log.info("removing log directory {} of a deleted topic", d.getFileName());
-                    deleteDir(d);
+        java.util.Set<Path> open = new java.util.HashSet<>();
+        for (TopicPartition tp : logs.keySet()) {
+            open.add(logDir(tp.topic(), tp.partition()));
+        }
+        try {
+            for (Path d : fs.list(logsDir)) {
+                String name = d.getFileName().toString();
+                if (name.endsWith(DELETE)) {
+                    deleteInBackground(d);
+                } else if (!name.endsWith(STRAY) && fs.isDirectory(d) && !open.contains(d)) {
+                    Path aside = moveAside(d, STRAY);
+                    log.warn("log directory {} belongs to no topic in the MetaStore; moved aside to {} (not deleted)",
+                            name, aside.getFileName());
                 }
             }
         } catch (IOException e) {
@@ -94,35 +127,55 @@ public final class TopicManager implements AutoCloseable {
         }
     }
 
-    private boolean isLive(Path dir) {
+    private Path logDir(String topic, int partition) {
+        return logsDir.resolve(topic + "-" + partition);
+    }
+
+    /** Renames {@code dir} to {@code <dir>.<uuid><suffix>} durably. */
+    private Path moveAside(Path dir, String suffix) {
+        Path target = dir.resolveSibling(dir.getFileName() + "." + java.util.UUID.randomUUID().toString().replace("-", "") + suffix);
         try {
-            Path idFile = dir.resolve("topic-id");
-            if (!Files.exists(idFile)) {
-                return false;
-            }
-            String id = Files.readString(idFile, StandardCharsets.UTF_8).trim();
-            return topics.values().stream().anyMatch(t -> t.id().toString().equals(id)
-                    && dir.getFileName().toString().startsWith(t.name() + "-"));
+            fs.move(dir, target);
+            fs.fsyncDirectory(logsDir);
+            return target;
         } catch (IOException e) {
-            return false;
+            throw new LogIOException("cannot move " + dir + " aside", e);
         }
+    }
+
+    private void deleteInBackground(Path dir) {
+        deleter.execute(() -> {
+            try {
+                fs.deleteRecursively(dir);
+                fs.fsyncDirectory(logsDir);
+            } catch (IOException | RuntimeException e) {
+                log.warn("cannot remove {} of a deleted topic yet: {}", dir.getFileName(), e.getMessage());
+            }
+        });
     }
 
     private PartitionLog openLog(TopicRecord t, int partition) {
         TopicPartition tp = new TopicPartition(t.name(), partition);
         return logs.computeIfAbsent(tp, k -> {
-            Path dir = logsDir.resolve(t.name() + "-" + partition);
+            Path dir = logDir(t.name(), partition);
+            Path idFile = dir.resolve("topic-id");
             try {
-                Path idFile = dir.resolve("topic-id");
-                if (Files.exists(idFile) && !Files.readString(idFile, StandardCharsets.UTF_8).trim().equals(t.id().toString())) {
-                    deleteDir(dir);
+                if (fs.exists(idFile)) {
+                    String stored = new String(fs.readAll(idFile), StandardCharsets.UTF_8).trim();
+                    if (!stored.equals(t.id().toString())) {
+                        Path aside = moveAside(dir, STRAY);
+                        log.warn("{} holds topic id {} but topic {} is {} in the MetaStore; moved it aside to {} (not deleted)",
+                                dir.getFileName(), stored, t.name(), t.id(), aside.getFileName());
+                    }
                 }
-                Files.createDirectories(dir);
-                Files.writeString(idFile, t.id().toString(), StandardCharsets.UTF_8);
+                if (!fs.exists(idFile)) {
+                    fs.createDirectories(dir);
+                    fs.writeAtomically(idFile, t.id().toString().getBytes(StandardCharsets.UTF_8));
+                }
             } catch (IOException e) {
                 throw new LogIOException("cannot prepare " + dir, e);
             }
-            PartitionLog pl = PartitionLog.open(dir, tp.toString(), configs.logConfig(t.configs()), clock.getAsLong(),
+            PartitionLog pl = PartitionLog.open(fs, dir, tp.toString(), configs.logConfig(t.configs()), clock.getAsLong(),
                     remoteRanges.of(t.id(), partition));
             pl.setAppendListener(() -> appendListener.appended(tp));
             return pl;
@@ -176,7 +229,11 @@ public final class TopicManager implements AutoCloseable {
         for (int p = 0; p < t.partitions(); p++) {
             PartitionLog pl = logs.remove(new TopicPartition(t.name(), p));
             if (pl != null) {
-                pl.delete();
+                pl.closeForDeletion();
+                Path dir = logDir(t.name(), p);
+                if (fs.exists(dir)) {
+                    deleteInBackground(moveAside(dir, DELETE));
+                }
             }
         }
     }
@@ -347,6 +404,7 @@ public final class TopicManager implements AutoCloseable {
     @Override
     public synchronized void close() {
         groupCommit.close();
+        deleter.shutdown();
         List<RuntimeException> errors = new ArrayList<>();
         for (PartitionLog pl : logs.values()) {
             try {
@@ -358,16 +416,6 @@ public final class TopicManager implements AutoCloseable {
         logs.clear();
         if (!errors.isEmpty()) {
             throw errors.get(0);
-        }
-    }
-
-    private static void deleteDir(Path dir) {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new LogIOException("cannot delete " + dir, e);
         }
     }
 }

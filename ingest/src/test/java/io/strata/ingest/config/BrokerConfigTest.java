@@ -28,7 +28,8 @@ class BrokerConfigTest {
         assertThat(c.getInt("num.partitions")).isEqualTo(4);
         assertThat(c.getLong("log.retention.ms")).isEqualTo(1000);
         assertThat(c.getInt("admin.port")).isEqualTo(9644);
-        assertThat(c.metastoreUrl()).isEqualTo("sqlite:" + Path.of("./data").resolve("metastore.db"));
+        assertThat(c.metastoreUrl()).as("relative paths are made absolute and normalised")
+                .isEqualTo("sqlite:" + Path.of("data").toAbsolutePath().resolve("metastore.db"));
     }
 
     @Test

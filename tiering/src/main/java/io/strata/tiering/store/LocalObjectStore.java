@@ -30,7 +30,7 @@ public final class LocalObjectStore implements ObjectStore {
     });
 
     public LocalObjectStore(Path root) {
-        this.root = root.toAbsolutePath();
+        this.root = root.toAbsolutePath().normalize();
     }
 
     private Path path(String key) {
