@@ -103,7 +103,10 @@ public final class Broker implements AutoCloseable {
             }
         }), retentionEvery, retentionEvery, TimeUnit.MILLISECONDS);
 
-        groups = new GroupCoordinator(new GroupStore(metaStore, keyspace), System::currentTimeMillis, scheduler,
+        GroupStore groupStore = new GroupStore(metaStore, keyspace);
+        // Offsets are keyed by topic name; they go with the topic (by id, so a recreated topic's stay).
+        topics.addDeletionListener(t -> groupStore.deleteOffsetsOfTopic(t.name(), t.id().toString()));
+        groups = new GroupCoordinator(groupStore, System::currentTimeMillis, scheduler,
                 config.getInt("group.initial.rebalance.delay.ms"), config.getInt("group.min.session.timeout.ms"),
                 config.getInt("group.max.session.timeout.ms"));
         groups.start();

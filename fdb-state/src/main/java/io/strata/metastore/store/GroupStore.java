@@ -20,7 +20,9 @@ import java.util.concurrent.CompletableFuture;
  * Consumer groups ({@code groups/<group>}) and their committed offsets
  * ({@code offsets/<group>/<topic>/<partition>}). An offset commit is one transaction for all
  * partitions of the request, and rewriting the same value is harmless, so a retried commit
- * after an unknown result cannot corrupt anything.
+ * after an unknown result cannot corrupt anything. A member's commit checks, in its own
+ * transaction, that the stored group has not moved to a later generation, so a commit that
+ * arrives late (or from a coordinator that lost the group) cannot go back in time.
  */
 public final class GroupStore {
     private final MetaStore store;
@@ -75,11 +77,38 @@ public final class GroupStore {
     }
 
     public CompletableFuture<Void> commitOffsets(String groupId, Map<PartitionKey, CommittedOffset> commits) {
+        return commitOffsets(groupId, -1, commits);
+    }
+
+    /**
+     * Commits offsets on behalf of a member of {@code generation} (-1: a simple commit outside
+     * the group protocol, not checked).
+     *
+     * @throws StaleGenerationException (completing the future) when the stored group is at a later generation
+     */
+    public CompletableFuture<Void> commitOffsets(String groupId, int generation, Map<PartitionKey, CommittedOffset> commits) {
         return store.runAsync(tx -> {
+            if (generation >= 0) {
+                byte[] stored = tx.get(groups.pack(Tuple.from(groupId)));
+                if (stored != null) {
+                    int current = Json.read(stored, GroupRecord.class).generation();
+                    if (current > generation) {
+                        throw new StaleGenerationException("group " + groupId + " is at generation " + current
+                                + "; a commit of generation " + generation + " is stale");
+                    }
+                }
+            }
             commits.forEach((tp, o) -> tx.set(offsetKey(groupId, tp),
-                    Tuple.from(o.offset(), o.leaderEpoch(), o.metadata(), o.commitTimestamp()).pack()));
+                    Tuple.from(o.offset(), o.leaderEpoch(), o.metadata(), o.commitTimestamp(), o.topicId()).pack()));
             return null;
         });
+    }
+
+    /** A commit for a generation the group has already left. */
+    public static final class StaleGenerationException extends RuntimeException {
+        public StaleGenerationException(String message) {
+            super(message);
+        }
     }
 
     public CompletableFuture<Map<PartitionKey, CommittedOffset>> fetchOffsets(String groupId) {
@@ -97,12 +126,19 @@ public final class GroupStore {
         });
     }
 
-    /** Drops every group's committed offsets for a topic that was deleted. */
-    public void deleteOffsetsOfTopic(String topic) {
+    /**
+     * Drops every group's committed offsets for the deleted topic {@code topic} with id
+     * {@code topicId} (and those stored without an id under its name); offsets a recreated topic
+     * of the same name already got are kept.
+     */
+    public void deleteOffsetsOfTopic(String topic, String topicId) {
         store.run(tx -> {
             for (KeyValue kv : tx.getRange(KeyRange.of(offsets))) {
                 if (offsets.unpack(kv.key()).getString(1).equals(topic)) {
-                    tx.clear(kv.key());
+                    String stored = decode(kv.value()).topicId();
+                    if (stored == null || stored.equals(topicId)) {
+                        tx.clear(kv.key());
+                    }
                 }
             }
             return null;
@@ -125,6 +161,6 @@ public final class GroupStore {
 
     private static CommittedOffset decode(byte[] value) {
         Tuple t = Tuple.fromBytes(value);
-        return new CommittedOffset(t.getLong(0), (int) t.getLong(1), t.getString(2), t.getLong(3));
+        return new CommittedOffset(t.getLong(0), (int) t.getLong(1), t.getString(2), t.getLong(3), t.size() > 4 ? t.getString(4) : null);
     }
 }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class TypedStoresTest {
     @TempDir
@@ -72,6 +73,32 @@ class TypedStoresTest {
         assertThat(groups.fetchOffsets("g").get()).isEmpty();
         assertThat(groups.fetchOffsets("other").get()).hasSize(1);
         assertThat(groups.groupIds()).containsExactly("other");
+    }
+
+    @Test
+    void aCommitOfAStaleGenerationIsRefusedInItsOwnTransaction() throws Exception {
+        GroupStore groups = new GroupStore(store, keyspace);
+        PartitionKey p0 = new PartitionKey("t", 0);
+        groups.saveGroup(new GroupRecord("g", "consumer", "range", 3, "m1", List.of())).get();
+        groups.commitOffsets("g", 3, Map.of(p0, new CommittedOffset(50, -1, "", 1))).get();
+        assertThatThrownBy(() -> groups.commitOffsets("g", 2, Map.of(p0, new CommittedOffset(10, -1, "", 2))).get())
+                .hasCauseInstanceOf(GroupStore.StaleGenerationException.class).hasMessageContaining("generation 3");
+        assertThat(groups.fetchOffsets("g").get().get(p0).offset()).as("the late commit did not go back in time").isEqualTo(50);
+        groups.commitOffsets("g", -1, Map.of(p0, new CommittedOffset(60, -1, "", 3))).get();
+        assertThat(groups.fetchOffsets("g").get().get(p0).offset()).as("simple commits are not generation-checked").isEqualTo(60);
+    }
+
+    @Test
+    void offsetsOfADeletedTopicGoButThoseOfItsSuccessorStay() throws Exception {
+        GroupStore groups = new GroupStore(store, keyspace);
+        PartitionKey old = new PartitionKey("t", 0);
+        groups.commitOffsets("g", Map.of(old, new CommittedOffset(10, -1, "", 1, "id-old"),
+                new PartitionKey("u", 0), new CommittedOffset(5, -1, "", 1, "id-u"))).get();
+        groups.commitOffsets("h", Map.of(old, new CommittedOffset(7, -1, "", 1, "id-new"))).get();
+        assertThat(groups.fetchOffsets("g").get().get(old).topicId()).isEqualTo("id-old");
+        groups.deleteOffsetsOfTopic("t", "id-old");
+        assertThat(groups.fetchOffsets("g").get()).containsOnlyKeys(new PartitionKey("u", 0));
+        assertThat(groups.fetchOffsets("h").get()).containsKey(old);
     }
 
     @Test

@@ -42,6 +42,7 @@ import java.util.concurrent.CompletableFuture;
 
 /** Translates the group and offset APIs between the wire messages and the {@link GroupCoordinator}. */
 public final class GroupApis {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GroupApis.class);
     private final GroupCoordinator coordinator;
     private final TopicManager topics;
 
@@ -126,7 +127,9 @@ public final class GroupApis {
         for (OffsetCommitRequestData.OffsetCommitRequestTopic t : req.topics()) {
             OffsetCommitResponseData.OffsetCommitResponseTopic rt = new OffsetCommitResponseData.OffsetCommitResponseTopic().setName(t.name());
             out.topics().add(rt);
-            int partitions = groupError == Errors.NONE ? topics.lookup(t.name()).map(x -> x.partitions()).orElse(0) : 0;
+            var topic = groupError == Errors.NONE ? topics.lookup(t.name()) : java.util.Optional.<io.strata.metastore.store.TopicRecord>empty();
+            int partitions = topic.map(x -> x.partitions()).orElse(0);
+            String topicId = topic.map(x -> x.id().toString()).orElse(null);
             for (OffsetCommitRequestData.OffsetCommitRequestPartition p : t.partitions()) {
                 Errors e = groupError;
                 if (e == Errors.NONE && p.partitionIndex() >= partitions) {
@@ -137,7 +140,7 @@ public final class GroupApis {
                 }
                 if (e == Errors.NONE) {
                     accepted.put(new PartitionKey(t.name(), p.partitionIndex()),
-                            new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(), p.committedMetadata(), now));
+                            new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(), p.committedMetadata(), now, topicId));
                 }
                 rt.partitions().add(new OffsetCommitResponseData.OffsetCommitResponsePartition()
                         .setPartitionIndex(p.partitionIndex()).setErrorCode(e.code()));
@@ -146,7 +149,24 @@ public final class GroupApis {
         if (accepted.isEmpty()) {
             return CompletableFuture.completedFuture(out);
         }
-        return coordinator.commitOffsets(req.groupId(), accepted).thenApply(v -> out);
+        int generation = req.memberId() == null || req.memberId().isEmpty() ? -1 : req.generationIdOrMemberEpoch();
+        // Answered only once the commit is durable in the MetaStore, in the group's write order.
+        return coordinator.commitOffsets(req.groupId(), generation, accepted).handle((v, t) -> {
+            if (t != null) {
+                Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+                Errors e = cause instanceof io.strata.metastore.store.GroupStore.StaleGenerationException
+                        ? Errors.ILLEGAL_GENERATION : Errors.COORDINATOR_NOT_AVAILABLE;
+                LOG.warn("offset commit of group {} failed: {}", req.groupId(), cause.getMessage());
+                for (OffsetCommitResponseData.OffsetCommitResponseTopic rt : out.topics()) {
+                    for (OffsetCommitResponseData.OffsetCommitResponsePartition rp : rt.partitions()) {
+                        if (accepted.containsKey(new PartitionKey(rt.name(), rp.partitionIndex()))) {
+                            rp.setErrorCode(e.code());
+                        }
+                    }
+                }
+            }
+            return out;
+        });
     }
 
     private CompletableFuture<OffsetFetchResponseData> fetch(OffsetFetchRequestData req, short version) {
@@ -185,7 +205,7 @@ public final class GroupApis {
 
     private CompletableFuture<OffsetFetchResponseData.OffsetFetchResponseGroup> fetchGroup(
             String groupId, List<OffsetFetchRequestData.OffsetFetchRequestTopics> requested) {
-        return coordinator.fetchOffsets(groupId).thenApply(committed -> {
+        return coordinator.fetchOffsets(groupId).thenApply(this::ofLiveTopics).thenApply(committed -> {
             OffsetFetchResponseData.OffsetFetchResponseGroup g = new OffsetFetchResponseData.OffsetFetchResponseGroup().setGroupId(groupId);
             Map<String, List<OffsetFetchResponseData.OffsetFetchResponsePartitions>> byTopic = new java.util.TreeMap<>();
             if (requested == null) {
@@ -201,6 +221,14 @@ public final class GroupApis {
             byTopic.forEach((name, ps) -> g.topics().add(new OffsetFetchResponseData.OffsetFetchResponseTopics().setName(name).setPartitions(ps)));
             return g;
         });
+    }
+
+    /** Drops offsets committed for an earlier topic of the same name (deleted, then recreated). */
+    private Map<PartitionKey, CommittedOffset> ofLiveTopics(Map<PartitionKey, CommittedOffset> committed) {
+        Map<PartitionKey, CommittedOffset> out = new java.util.TreeMap<>(committed);
+        out.entrySet().removeIf(e -> e.getValue().topicId() != null && topics.topic(e.getKey().topic())
+                .map(t -> !t.id().toString().equals(e.getValue().topicId())).orElse(false));
+        return out;
     }
 
     private static OffsetFetchResponseData.OffsetFetchResponsePartitions partition(int index, CommittedOffset o) {

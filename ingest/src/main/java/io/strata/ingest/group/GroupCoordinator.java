@@ -30,6 +30,7 @@ public final class GroupCoordinator implements AutoCloseable {
     static final int MAX_METADATA_BYTES = 4096;
 
     private final GroupStore store;
+    private final GroupWriteSequencer writes = new GroupWriteSequencer();
     private final LongSupplier clock;
     private final ScheduledExecutorService timer;
     private final int initialRebalanceDelayMs;
@@ -363,7 +364,7 @@ public final class GroupCoordinator implements AutoCloseable {
 
     private void persist(Group g) {
         GroupRecord r = g.toRecord();
-        store.saveGroup(r).exceptionally(t -> {
+        writes.submit(r.groupId(), () -> store.saveGroup(r)).exceptionally(t -> {
             log.warn("could not store group {} generation {}: {}", r.groupId(), r.generation(), t.getMessage());
             return null;
         });
@@ -403,8 +404,13 @@ public final class GroupCoordinator implements AutoCloseable {
         }
     }
 
-    public CompletableFuture<Void> commitOffsets(String groupId, Map<PartitionKey, CommittedOffset> offsets) {
-        return store.commitOffsets(groupId, offsets);
+    /**
+     * Commits offsets after every earlier write of the group; the future completes once the
+     * MetaStore transaction has committed, failing with {@link GroupStore.StaleGenerationException}
+     * when the group moved past {@code generation} meanwhile.
+     */
+    public CompletableFuture<Void> commitOffsets(String groupId, int generation, Map<PartitionKey, CommittedOffset> offsets) {
+        return writes.submit(groupId, () -> store.commitOffsets(groupId, generation, offsets));
     }
 
     public CompletableFuture<Map<PartitionKey, CommittedOffset>> fetchOffsets(String groupId) {
@@ -412,7 +418,7 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     public CompletableFuture<Void> deleteOffsets(String groupId, Collection<PartitionKey> partitions) {
-        return store.deleteOffsets(groupId, partitions);
+        return writes.submit(groupId, () -> store.deleteOffsets(groupId, partitions));
     }
 
     // ---- introspection and deletion ----
@@ -468,7 +474,7 @@ public final class GroupCoordinator implements AutoCloseable {
         } else if (!store.groupIds().contains(groupId)) {
             return CompletableFuture.completedFuture(Errors.GROUP_ID_NOT_FOUND);
         }
-        return store.deleteGroup(groupId).thenApply(v -> Errors.NONE);
+        return writes.submit(groupId, () -> store.deleteGroup(groupId)).thenApply(v -> Errors.NONE);
     }
 
     /** The members' subscribed topics, for OffsetDelete's GROUP_SUBSCRIBED_TO_TOPIC check. */

@@ -62,6 +62,12 @@ public final class TopicManager implements AutoCloseable {
     private volatile AppendListener appendListener = tp -> { };
     private volatile RemoteRanges remoteRanges = (topicId, partition) -> io.strata.ingest.log.RemoteRange.NONE;
     private volatile java.util.function.Consumer<TopicRecord> onDelete = t -> { };
+    private final List<java.util.function.Consumer<TopicRecord>> deletionListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Told when a topic is gone (deleted here or through another node), after its logs are dropped. */
+    public void addDeletionListener(java.util.function.Consumer<TopicRecord> listener) {
+        deletionListeners.add(listener);
+    }
 
     /** What object storage holds of a partition, consulted when its log opens. */
     public interface RemoteRanges {
@@ -234,6 +240,13 @@ public final class TopicManager implements AutoCloseable {
                 if (fs.exists(dir)) {
                     deleteInBackground(moveAside(dir, DELETE));
                 }
+            }
+        }
+        for (var listener : deletionListeners) {
+            try {
+                listener.accept(t);
+            } catch (RuntimeException e) {
+                log.warn("cleaning up after deleted topic {}: {}", t.name(), e.getMessage());
             }
         }
     }
