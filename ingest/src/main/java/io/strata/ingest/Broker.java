@@ -50,6 +50,7 @@ public final class Broker implements AutoCloseable {
     private ScheduledExecutorService scheduler;
     private InetSocketAddress kafkaAddress;
     private TieringService tiering;
+    private RequestDispatcher dispatcher;
     private io.strata.ingest.metrics.ScrapeTimeMetrics scrapeTime;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
@@ -80,7 +81,8 @@ public final class Broker implements AutoCloseable {
                     return null;
                 });
             }
-            tiering = new TieringService(objects, new SegmentManifestStore(metaStore, keyspace), topics, clusterId,
+            tiering = new TieringService(objects, new SegmentManifestStore(metaStore, keyspace), new TopicCatalog(metaStore, keyspace),
+                    topics, clusterId,
                     System::currentTimeMillis, config.getInt("tiering.upload.concurrency"), config.getLong("tiering.max.untiered.bytes"),
                     config.getLong("tiering.orphan.grace.ms"),
                     // The cache must leave the heap room for requests and responses in flight.
@@ -91,8 +93,8 @@ public final class Broker implements AutoCloseable {
         if (tiering != null) {
             long every = config.getLong("tiering.check.interval.ms");
             scheduler.scheduleWithFixedDelay(guard("tiering", tiering::tick), every, every, TimeUnit.MILLISECONDS);
-            long grace = Math.max(1000, Math.min(config.getLong("tiering.orphan.grace.ms"), 600_000));
-            scheduler.scheduleWithFixedDelay(guard("orphan sweep", tiering::sweepOrphans), grace, grace, TimeUnit.MILLISECONDS);
+            long sweepEvery = tiering.sweepIntervalMs();
+            scheduler.scheduleWithFixedDelay(guard("orphan sweep", tiering::sweepOrphans), sweepEvery, sweepEvery, TimeUnit.MILLISECONDS);
         }
         scheduler.scheduleWithFixedDelay(this::refreshTopics, 2, 2, TimeUnit.SECONDS);
         long retentionEvery = config.getLong("log.retention.check.interval.ms");
@@ -118,9 +120,10 @@ public final class Broker implements AutoCloseable {
         kafkaAddress = server.bind(config.getString("host"), port, config.getInt("socket.request.max.bytes"));
         BrokerIdentity self = new BrokerIdentity(config.getInt("node.id"), clusterId, config.getString("advertised.host"),
                 advertisedPort == 0 ? kafkaAddress.getPort() : advertisedPort);
-        server.serve(new RequestDispatcher(self, topics, new ProducerIdStore(metaStore, keyspace, 1000),
-                new GroupApis(groups, topics), scheduler, config.getBoolean("auto.create.topics.enable"),
-                config.getInt("num.partitions"), tiering, metrics));
+        dispatcher = new RequestDispatcher(self, topics, new ProducerIdStore(metaStore, keyspace, 1000),
+                new GroupApis(groups, topics), config.getInt("fetch.max.bytes"), config.getBoolean("auto.create.topics.enable"),
+                config.getInt("num.partitions"), tiering, metrics);
+        server.serve(dispatcher);
         io.micrometer.core.instrument.Gauge.builder("strata.connections.active", server.connections(),
                 c -> c.open()).description("Open Kafka client connections").register(metrics);
         scrapeTime = new io.strata.ingest.metrics.ScrapeTimeMetrics(metrics, topics, groups);
@@ -203,6 +206,9 @@ public final class Broker implements AutoCloseable {
         }
         if (scheduler != null) {
             scheduler.shutdownNow();
+        }
+        if (dispatcher != null) {
+            dispatcher.close();
         }
         if (groups != null) {
             groups.close();

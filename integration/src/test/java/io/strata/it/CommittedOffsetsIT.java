@@ -1,39 +1,17 @@
 package io.strata.it;
 
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Committed offsets: readable as soon as the commit is answered, and gone with their topic. */
-class CommittedOffsetsIT {
-    @TempDir
-    static Path dir;
-    static StrataNode node;
-    static Admin admin;
-
-    @BeforeAll
-    static void start() throws Exception {
-        node = StrataNode.start(dir.resolve("node"));
-        admin = Clients.admin(node);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        admin.close();
-        node.close();
-    }
-
+class CommittedOffsetsIT extends SharedNode {
     private static Map<TopicPartition, OffsetAndMetadata> committed(String group) throws Exception {
         return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
     }

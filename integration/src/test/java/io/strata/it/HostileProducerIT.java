@@ -1,7 +1,6 @@
 package io.strata.it;
 
 import io.strata.records.HostileBatches;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -13,12 +12,8 @@ import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,25 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * whose headers lie, each with a correct CRC, must each get Kafka's error and leave the log as
  * it was — across a restart too.
  */
-class HostileProducerIT {
+class HostileProducerIT extends SharedNode {
     static final String TOPIC = "hostile";
-    @TempDir
-    static Path dir;
-    static StrataNode node;
-    static Admin admin;
-
-    @BeforeAll
-    static void start() throws Exception {
-        node = StrataNode.start(dir.resolve("node"));
-        admin = Clients.admin(node);
-        admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1))).all().get();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        admin.close();
-        node.close();
-    }
 
     private long endOffset() throws Exception {
         TopicPartition tp = new TopicPartition(TOPIC, 0);
@@ -68,6 +46,7 @@ class HostileProducerIT {
 
     @Test
     void everyLyingBatchGetsKafkasErrorAndTheLogIsUntouched() throws Exception {
+        admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1))).all().get();
         try (KafkaProducer<byte[], byte[]> p = Clients.producer(node, Map.of())) {
             for (int i = 0; i < 6; i++) {
                 p.send(new ProducerRecord<>(TOPIC, ("k" + i).getBytes(), ("good-" + i).getBytes())).get();

@@ -68,7 +68,7 @@ class TieringIT {
                 "log.retention.check.interval.ms=300",
                 "tiering.check.interval.ms=100",
                 "log.local.retention.bytes=2097152",
-                "tiering.orphan.grace.ms=1000"));
+                "tiering.orphan.grace.ms=60000"));
         settings.addAll(List.of(extra));
         Map<String, String> env = new HashMap<>(credentials());
         env.putAll(extraEnv);
@@ -298,7 +298,7 @@ class TieringIT {
             }
             await("the node halted after its first upload", 60_000, () -> !node.isAlive());
             assertThat(node.log()).contains("fault injection: halting after uploading");
-            assertThat(s3.objectCount("crash")).as("the uploaded but uncommitted object").isEqualTo(1);
+            assertThat(s3.objectCount("crash")).as("the uploaded but uncommitted object and its producer snapshot").isEqualTo(2);
 
             node.env().remove("STRATA_FAULT_HALT_AFTER_PUT");
             node.launch();
@@ -307,7 +307,7 @@ class TieringIT {
                 TopicPartition tp = new TopicPartition("fragile", 0);
                 endOffset = c.endOffsets(List.of(tp)).get(tp);
             }
-            await("the stray object is swept", 60_000, () -> node.log().contains("deleted orphan object"));
+            await("the stray object is swept (grace 60 s)", 180_000, () -> node.log().contains("deleted orphan object"));
             await("sealed segments are tiered again", 60_000, () -> untiered(node) < 1_200_000);
             consumeAndVerify(node, "fragile", 1, endOffset, size);
             assertThat(endOffset).isGreaterThan(2000);

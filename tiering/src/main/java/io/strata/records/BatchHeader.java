@@ -42,6 +42,10 @@ public record BatchHeader(long baseOffset, int batchLength, int partitionLeaderE
         return (attributes & 0x20) != 0;
     }
 
+    public boolean isLogAppendTime() {
+        return (attributes & 0x08) != 0;
+    }
+
     public boolean isTransactional() {
         return (attributes & 0x10) != 0;
     }

@@ -74,6 +74,23 @@ public final class Batches {
         return Optional.empty();
     }
 
+    /** The smallest record timestamp in {@code batches} (whole batches, possibly compressed); Long.MAX_VALUE if none. */
+    public static long minTimestamp(ByteBuffer batches) {
+        long min = Long.MAX_VALUE;
+        for (MutableRecordBatch b : MemoryRecords.readableRecords(batches.duplicate()).batches()) {
+            if (b.timestampType() == TimestampType.LOG_APPEND_TIME) {
+                min = Math.min(min, b.maxTimestamp());
+                continue;
+            }
+            try (var it = b.skipKeyValueIterator(org.apache.kafka.common.utils.internals.BufferSupplier.NO_CACHING)) {
+                while (it.hasNext()) {
+                    min = Math.min(min, it.next().timestamp());
+                }
+            }
+        }
+        return min;
+    }
+
     /** A record found by timestamp: its offset and its own timestamp. */
     public record TimestampMatch(long offset, long timestamp) {
     }

@@ -38,8 +38,18 @@ public final class SegmentManifestStore {
      * without a gap: its base offset must be the previous entry's last offset + 1 (or it is the first).
      */
     public SegmentEntry commit(UUID topicId, int partition, SegmentEntry entry) {
+        return commit(topicId, partition, entry, tx -> { });
+    }
+
+    /**
+     * As {@link #commit(UUID, int, SegmentEntry)}, with {@code precondition} checked at the
+     * start of every attempt inside the same transaction: it throws to refuse the commit (the
+     * topic was deleted, the uploaded object is too old to be safe from the orphan sweep).
+     */
+    public SegmentEntry commit(UUID topicId, int partition, SegmentEntry entry, java.util.function.Consumer<io.strata.metastore.Transaction> precondition) {
         Subspace p = partition(topicId, partition);
         return store.run(tx -> {
+            precondition.accept(tx);
             byte[] existing = tx.get(p.pack(Tuple.from(entry.baseOffset())));
             if (existing != null) {
                 return decode(entry.baseOffset(), existing);
@@ -93,6 +103,27 @@ public final class SegmentManifestStore {
             tx.clearRange(r.begin(), r.end());
             return keys;
         });
+    }
+
+    /** Whether some manifest entry names {@code objectKey} (the orphan sweep's last look before a delete). */
+    public boolean names(String objectKey) {
+        // Keys are <cluster>/<topic id>/<partition>/<base offset>-<epoch>-<uuid>.seg: one point read.
+        String[] parts = objectKey.split("/");
+        try {
+            if (parts.length >= 4) {
+                UUID topicId = UUID.fromString(parts[parts.length - 3]);
+                int partition = Integer.parseInt(parts[parts.length - 2]);
+                long base = Long.parseLong(parts[parts.length - 1].substring(0, 20));
+                Subspace p = partition(topicId, partition);
+                return store.run(tx -> {
+                    byte[] v = tx.get(p.pack(Tuple.from(base)));
+                    return v != null && Tuple.fromBytes(v).getString(1).equals(objectKey);
+                });
+            }
+        } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+            // Not a key this store wrote: fall back to the full scan.
+        }
+        return allObjectKeys().contains(objectKey);
     }
 
     /** Every object key the manifest names, for the orphan sweep. */

@@ -53,6 +53,15 @@ public final class TopicCatalog {
         });
     }
 
+    /**
+     * Whether topic {@code name} exists with id {@code id}, read inside {@code tx} so another
+     * store's write can be made conditional on it (a segment committed for a deleted topic).
+     */
+    public boolean isLive(io.strata.metastore.Transaction tx, String name, java.util.UUID id) {
+        byte[] existing = tx.get(key(name));
+        return existing != null && Json.read(existing, TopicRecord.class).id().equals(id);
+    }
+
     /** Deletes the topic; returns the deleted record, or empty when there was none. */
     public Optional<TopicRecord> delete(String name) {
         return store.run(tx -> {

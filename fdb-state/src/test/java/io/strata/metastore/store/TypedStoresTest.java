@@ -102,6 +102,30 @@ class TypedStoresTest {
     }
 
     @Test
+    void aSegmentIsNotCommittedForATopicDeletedDuringItsUpload() {
+        TopicCatalog catalog = new TopicCatalog(store, keyspace);
+        SegmentManifestStore manifest = new SegmentManifestStore(store, keyspace);
+        TopicRecord t = catalog.create("uploads", 1, (short) 1, Map.of()).topic();
+        String key = "c/" + t.id() + "/0/" + String.format("%020d", 0) + "-0-u1.seg";
+        SegmentEntry e = new SegmentEntry(0, 9, key, 100, 1, 2, 0, 3);
+        assertThat(catalog.delete("uploads")).isPresent();
+        TopicRecord recreated = catalog.create("uploads", 1, (short) 1, Map.of()).topic();
+        assertThat(recreated.id()).isNotEqualTo(t.id());
+        assertThatThrownBy(() -> manifest.commit(t.id(), 0, e, tx -> {
+            if (!catalog.isLive(tx, "uploads", t.id())) {
+                throw new IllegalStateException("topic gone");
+            }
+        })).hasMessageContaining("topic gone");
+        assertThat(manifest.list(t.id(), 0)).isEmpty();
+        assertThat(manifest.names(key)).isFalse();
+
+        SegmentEntry ok = new SegmentEntry(0, 9, "c/" + recreated.id() + "/0/" + String.format("%020d", 0) + "-0-u2.seg", 100, 1, 2, 0, 3);
+        manifest.commit(recreated.id(), 0, ok, tx -> assertThat(catalog.isLive(tx, "uploads", recreated.id())).isTrue());
+        assertThat(manifest.names(ok.objectKey())).isTrue();
+        assertThat(manifest.names(key)).as("same offsets, another attempt's object").isFalse();
+    }
+
+    @Test
     void clusterIdIsStable() {
         String id = ClusterIdentity.getOrCreate(store, keyspace);
         assertThat(ClusterIdentity.getOrCreate(store, keyspace)).isEqualTo(id).hasSize(22);

@@ -27,26 +27,42 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Fetch: reads whole batches per partition within the partition and request byte limits. When
- * fewer than {@code min_bytes} are available the request waits up to {@code max_wait_ms} and is
- * woken by the first append to any of its partitions. No fetch sessions: the response carries
- * session id 0, which tells clients to send full fetch requests.
+ * Fetch: reads whole batches per partition within the partition and request byte limits (the
+ * request's {@code max_bytes}, capped by the broker's {@code fetch.max.bytes} as in Kafka, so a
+ * client cannot make the broker allocate more). When fewer than {@code min_bytes} are available
+ * the request waits up to {@code max_wait_ms} in the fetch purgatory and is woken by the first
+ * append to any of its partitions. Offsets only in object storage are read asynchronously on the
+ * tiering service's {@code remote-read} threads, never on a request handler thread. Every
+ * failure completes the request with an error code; none is swallowed. No fetch sessions: the
+ * response carries session id 0, which tells clients to send full fetch requests.
+ *
+ * <p>Threads: {@link #handle} runs on {@code kafka-io}; waiting fetches are retried and expired
+ * on the single {@code fetch-purgatory} thread; remote reads complete on {@code remote-read}.
  */
-final class FetchHandler implements TopicManager.AppendListener {
+final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FetchHandler.class);
     private final TopicManager topics;
-    private final ScheduledExecutorService timer;
+    private final ScheduledExecutorService purgatory;
     private final Map<TopicPartition, Set<WaitingFetch>> waiting = new ConcurrentHashMap<>();
-
     private final TieringService tiering;
-
+    private final int fetchMaxBytes;
     private final io.micrometer.core.instrument.MeterRegistry metrics;
 
-    FetchHandler(TopicManager topics, ScheduledExecutorService timer, TieringService tiering, io.micrometer.core.instrument.MeterRegistry metrics) {
+    FetchHandler(TopicManager topics, int fetchMaxBytes, TieringService tiering, io.micrometer.core.instrument.MeterRegistry metrics) {
         this.topics = topics;
-        this.timer = timer;
+        this.fetchMaxBytes = fetchMaxBytes;
+        this.purgatory = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fetch-purgatory");
+            t.setDaemon(true);
+            return t;
+        });
         this.tiering = tiering;
         this.metrics = metrics;
+    }
+
+    @Override
+    public void close() {
+        purgatory.shutdownNow();
     }
 
     /** Counts the bytes a response hands out, per topic, once it is final. */
@@ -65,6 +81,10 @@ final class FetchHandler implements TopicManager.AppendListener {
 
     CompletableFuture<FetchResponseData> handle(FetchRequestData req) {
         Read first = read(req);
+        if (!first.remote.isEmpty()) {
+            // Data exists (in object storage): answer as soon as it is read, without waiting for more.
+            return first.completeRemote().thenApply(this::counted);
+        }
         if (first.bytes >= req.minBytes() || req.maxWaitMs() <= 0 || first.hasError) {
             return CompletableFuture.completedFuture(counted(first.response));
         }
@@ -74,9 +94,9 @@ final class FetchHandler implements TopicManager.AppendListener {
                 waiting.computeIfAbsent(new TopicPartition(t.topic(), p.partition()), k -> ConcurrentHashMap.newKeySet()).add(w);
             }
         }
-        timer.schedule(() -> w.complete(true), req.maxWaitMs(), TimeUnit.MILLISECONDS);
+        purgatory.schedule(w::expire, req.maxWaitMs(), TimeUnit.MILLISECONDS);
         // An append may have landed between the first read and the registration.
-        w.retry();
+        purgatory.execute(w::retry);
         return w.result;
     }
 
@@ -85,11 +105,12 @@ final class FetchHandler implements TopicManager.AppendListener {
         Set<WaitingFetch> ws = waiting.get(tp);
         if (ws != null && !ws.isEmpty()) {
             for (WaitingFetch w : List.copyOf(ws)) {
-                timer.execute(w::retry);
+                purgatory.execute(w::retry);
             }
         }
     }
 
+    /** A fetch waiting for data; its methods run on the purgatory thread and never throw. */
     private final class WaitingFetch {
         final FetchRequestData req;
         final CompletableFuture<FetchResponseData> result = new CompletableFuture<>();
@@ -100,42 +121,102 @@ final class FetchHandler implements TopicManager.AppendListener {
         }
 
         void retry() {
+            attempt(false);
+        }
+
+        void expire() {
+            attempt(true);
+        }
+
+        private void attempt(boolean timedOut) {
             if (done.get()) {
                 return;
             }
-            Read r = read(req);
-            if (r.bytes >= req.minBytes() || r.hasError) {
-                finish(r.response);
-            }
-        }
-
-        void complete(boolean timedOut) {
-            if (!done.get()) {
-                finish(read(req).response);
-            }
-        }
-
-        private void finish(FetchResponseData response) {
-            if (done.compareAndSet(false, true)) {
-                for (FetchRequestData.FetchTopic t : req.topics()) {
-                    for (FetchRequestData.FetchPartition p : t.partitions()) {
-                        Set<WaitingFetch> ws = waiting.get(new TopicPartition(t.topic(), p.partition()));
-                        if (ws != null) {
-                            ws.remove(this);
-                        }
+            try {
+                Read r = read(req);
+                if (!r.remote.isEmpty()) {
+                    if (unregister()) {
+                        r.completeRemote().whenComplete((resp, t) -> {
+                            if (t != null) {
+                                result.completeExceptionally(t);
+                            } else {
+                                result.complete(counted(resp));
+                            }
+                        });
+                    }
+                } else if (timedOut || r.bytes >= req.minBytes() || r.hasError) {
+                    if (unregister()) {
+                        result.complete(counted(r.response));
                     }
                 }
-                result.complete(counted(response));
+            } catch (RuntimeException e) {
+                LOG.error("delayed fetch failed", e);
+                if (unregister()) {
+                    // The dispatcher turns this into an error response of the request's shape.
+                    result.completeExceptionally(e);
+                }
             }
+        }
+
+        /** Takes this fetch out of the purgatory; true for the one caller that may complete it. */
+        private boolean unregister() {
+            if (!done.compareAndSet(false, true)) {
+                return false;
+            }
+            for (FetchRequestData.FetchTopic t : req.topics()) {
+                for (FetchRequestData.FetchPartition p : t.partitions()) {
+                    Set<WaitingFetch> ws = waiting.get(new TopicPartition(t.topic(), p.partition()));
+                    if (ws != null) {
+                        ws.remove(this);
+                    }
+                }
+            }
+            return true;
         }
     }
 
-    private record Read(FetchResponseData response, int bytes, boolean hasError) {
+    /** A partition whose data is being read from object storage. */
+    private record RemoteRead(FetchResponseData.PartitionData pd, TopicPartition tp, PartitionLog log, long offset,
+                              CompletableFuture<ByteBuffer> bytes) {
+    }
+
+    private record Read(FetchResponseData response, int bytes, boolean hasError, List<RemoteRead> remote) {
+        /** Fills in the partitions read from object storage, each with its data or its error. */
+        CompletableFuture<FetchResponseData> completeRemote() {
+            CompletableFuture<?>[] all = remote.stream().map(r -> r.bytes().handle((b, t) -> {
+                fill(r, b, t);
+                return null;
+            })).toArray(CompletableFuture[]::new);
+            return CompletableFuture.allOf(all).thenApply(v -> response);
+        }
+
+        private static void fill(RemoteRead r, ByteBuffer bytes, Throwable error) {
+            if (error == null) {
+                r.pd().setHighWatermark(r.log().highWatermark()).setLastStableOffset(r.log().highWatermark())
+                        .setLogStartOffset(r.log().logStartOffset()).setRecords(Batches.toRecords(bytes));
+                return;
+            }
+            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
+            Errors code;
+            if (r.offset() < r.log().logStartOffset()) {
+                // Retention removed the segment while it was being read.
+                code = Errors.OFFSET_OUT_OF_RANGE;
+            } else if (cause instanceof CorruptSegmentObjectException) {
+                LOG.error("fetch of {} at {}: {}", r.tp(), r.offset(), cause.getMessage());
+                code = Errors.CORRUPT_MESSAGE;
+            } else {
+                LOG.warn("fetch of {} at {} from object storage failed: {}", r.tp(), r.offset(), cause.getMessage());
+                code = Errors.KAFKA_STORAGE_ERROR;
+            }
+            r.pd().setErrorCode(code.code()).setHighWatermark(r.log().highWatermark()).setLastStableOffset(r.log().highWatermark())
+                    .setLogStartOffset(r.log().logStartOffset()).setRecords(Batches.toRecords(ByteBuffer.allocate(0)));
+        }
     }
 
     private Read read(FetchRequestData req) {
         FetchResponseData resp = new FetchResponseData().setSessionId(0).setErrorCode(Errors.NONE.code());
-        int budget = req.maxBytes() <= 0 ? Integer.MAX_VALUE : req.maxBytes();
+        int budget = req.maxBytes() <= 0 ? fetchMaxBytes : Math.min(req.maxBytes(), fetchMaxBytes);
+        List<RemoteRead> remote = new ArrayList<>();
         int total = 0;
         boolean error = false;
         boolean readCommitted = req.isolationLevel() == 1;
@@ -166,20 +247,14 @@ final class FetchHandler implements TopicManager.AppendListener {
                             .setLogStartOffset(r.logStartOffset()).setRecords(Batches.toRecords(r.records()));
                 } catch (NotLocalException e) {
                     int limit = Math.max(1, Math.min(p.partitionMaxBytes(), budget - total));
-                    try {
-                        ByteBuffer remote = tiering == null ? ByteBuffer.allocate(0)
-                                : tiering.read(new TopicPartition(t.topic(), p.partition()), p.fetchOffset(), limit);
-                        total += remote.remaining();
+                    TopicPartition tp = new TopicPartition(t.topic(), p.partition());
+                    if (tiering == null) {
                         pd.setHighWatermark(log.highWatermark()).setLastStableOffset(log.highWatermark())
-                                .setLogStartOffset(log.logStartOffset()).setRecords(Batches.toRecords(remote));
-                    } catch (CorruptSegmentObjectException ce) {
-                        LOG.error("fetch of {}-{} at {}: {}", t.topic(), p.partition(), p.fetchOffset(), ce.getMessage());
-                        pd.setErrorCode(Errors.CORRUPT_MESSAGE.code()).setRecords(Batches.toRecords(ByteBuffer.allocate(0)));
-                        error = true;
-                    } catch (ObjectStoreException oe) {
-                        LOG.warn("fetch of {}-{} at {} from object storage failed: {}", t.topic(), p.partition(), p.fetchOffset(), oe.getMessage());
-                        pd.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()).setRecords(Batches.toRecords(ByteBuffer.allocate(0)));
-                        error = true;
+                                .setLogStartOffset(log.logStartOffset()).setRecords(Batches.toRecords(ByteBuffer.allocate(0)));
+                    } else {
+                        // Reserve the partition's share of the budget; the bytes arrive asynchronously.
+                        total += limit;
+                        remote.add(new RemoteRead(pd, tp, log, p.fetchOffset(), tiering.readAsync(tp, p.fetchOffset(), limit)));
                     }
                 } catch (io.strata.ingest.log.LogOfflineException e) {
                     // Kafka answers a partition on a failed log directory this way; clients retry elsewhere.
@@ -190,9 +265,14 @@ final class FetchHandler implements TopicManager.AppendListener {
                             .setLastStableOffset(log.highWatermark()).setLogStartOffset(log.logStartOffset())
                             .setRecords(Batches.toRecords(ByteBuffer.allocate(0)));
                     error = true;
+                } catch (RuntimeException e) {
+                    // Anything else is answered for this partition, never left to hang the request.
+                    LOG.error("fetch of {}-{} at {} failed", t.topic(), p.partition(), p.fetchOffset(), e);
+                    pd.setErrorCode(Errors.UNKNOWN_SERVER_ERROR.code()).setRecords(Batches.toRecords(ByteBuffer.allocate(0)));
+                    error = true;
                 }
             }
         }
-        return new Read(resp, total, error);
+        return new Read(resp, total, error, remote);
     }
 }

@@ -50,19 +50,24 @@ public final class RequestDispatcher {
     private final GroupApis groups;
 
     public RequestDispatcher(BrokerIdentity self, TopicManager topics, ProducerIdStore ids, GroupApis groups,
-                             ScheduledExecutorService timer, boolean autoCreate, int defaultPartitions,
+                             int fetchMaxBytes, boolean autoCreate, int defaultPartitions,
                              io.strata.ingest.tier.TieringService tiering, io.micrometer.core.instrument.MeterRegistry metrics) {
         this.metrics = metrics;
         this.metadata = new MetadataHandler(self, topics, autoCreate, defaultPartitions);
         this.topicAdmin = new TopicAdminHandler(topics, self, defaultPartitions);
         this.produce = new ProduceHandler(topics, tiering, metrics);
-        this.fetch = new FetchHandler(topics, timer, tiering, metrics);
+        this.fetch = new FetchHandler(topics, fetchMaxBytes, tiering, metrics);
         this.listOffsets = new ListOffsetsHandler(topics, tiering);
         this.producerIds = new ProducerIdHandler(ids);
         this.deleteRecords = new DeleteRecordsHandler(topics);
         this.cluster = new ClusterHandler(self);
         this.groups = groups;
         topics.setAppendListener(fetch);
+    }
+
+    /** Stops the fetch purgatory. */
+    public void close() {
+        fetch.close();
     }
 
     private final io.micrometer.core.instrument.MeterRegistry metrics;

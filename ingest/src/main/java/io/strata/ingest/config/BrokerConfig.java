@@ -41,6 +41,8 @@ public final class BrokerConfig {
             Setting.ofChoice("log.message.timestamp.type", "CreateTime", List.of("CreateTime", "LogAppendTime"), "Default message.timestamp.type of topics."),
             Setting.ofLong("log.message.timestamp.before.max.ms", Long.MAX_VALUE, 0, Long.MAX_VALUE, "Default message.timestamp.before.max.ms of topics."),
             Setting.ofLong("log.message.timestamp.after.max.ms", 3_600_000L, 0, Long.MAX_VALUE, "Default message.timestamp.after.max.ms of topics (Kafka 4: one hour)."),
+            Setting.ofLong("producer.id.expiration.ms", 86_400_000L, 1, Long.MAX_VALUE, "How long a partition remembers an idle idempotent producer (Kafka's default: one day)."),
+            Setting.ofInt("fetch.max.bytes", 55 * 1024 * 1024, 1024, Integer.MAX_VALUE, "Most bytes one Fetch response carries, whatever the client asks (Kafka's default: 55 MiB)."),
             Setting.ofInt("socket.request.max.bytes", 100 * 1024 * 1024, 1024, Integer.MAX_VALUE, "Largest request frame accepted; a larger one closes the connection."),
             Setting.ofInt("num.io.threads", 8, 1, 1024, "Threads that handle requests."),
             Setting.ofInt("group.initial.rebalance.delay.ms", 3000, 0, Integer.MAX_VALUE, "How long an empty group waits for more members before its first rebalance."),
@@ -51,7 +53,7 @@ public final class BrokerConfig {
             Setting.ofLong("log.local.retention.bytes", -2, -2, Long.MAX_VALUE, "Default local.retention.bytes of topics (-2: retention.bytes)."),
             Setting.ofInt("tiering.upload.concurrency", 4, 1, 256, "Segments uploaded at once."),
             Setting.ofLong("tiering.max.untiered.bytes", 10L << 30, 1, Long.MAX_VALUE, "Local bytes not yet in object storage beyond which produce is refused (retriably) until uploads catch up."),
-            Setting.ofLong("tiering.orphan.grace.ms", 3_600_000, 0, Long.MAX_VALUE, "Age after which an object no manifest entry names is deleted."),
+            Setting.ofLong("tiering.orphan.grace.ms", 3_600_000, 60_000, Long.MAX_VALUE, "Age after which an object no manifest entry names is deleted (at least 60 s: uploads commit only within half of it, so clocks that differ cannot make the sweep take a committed object)."),
             Setting.ofLong("tiering.check.interval.ms", 500, 10, Long.MAX_VALUE, "How often sealed segments are looked for."),
             Setting.ofLong("tiering.cache.bytes", 64L << 20, 1 << 20, Long.MAX_VALUE, "Memory for cached object-store reads (at most a quarter of the heap is used)."));
 

@@ -5,13 +5,17 @@ package io.strata.ingest.log;
  * (Kafka's topic config names: segment.bytes, segment.ms, retention.ms, retention.bytes,
  * max.message.bytes, index.interval.bytes, message.timestamp.type, and KIP-405's
  * remote.storage.enable, local.retention.ms, local.retention.bytes; KIP-937's
- * message.timestamp.before.max.ms and message.timestamp.after.max.ms). A retention of -1 means
+ * message.timestamp.before.max.ms and message.timestamp.after.max.ms; the broker's
+ * producer.id.expiration.ms). A retention of -1 means
  * unlimited and a local retention of -2 "same as retention", as in Kafka.
  */
 public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes,
                         int maxMessageBytes, int indexIntervalBytes, boolean logAppendTime,
                         boolean remoteStorage, long localRetentionMs, long localRetentionBytes,
-                        long timestampBeforeMaxMs, long timestampAfterMaxMs) {
+                        long timestampBeforeMaxMs, long timestampAfterMaxMs, long producerIdExpirationMs) {
+
+    /** Kafka's default producer.id.expiration.ms: one day. */
+    public static final long DEFAULT_PRODUCER_ID_EXPIRATION_MS = 86_400_000L;
 
     /** Kafka 4's default of message.timestamp.after.max.ms: one hour. */
     public static final long DEFAULT_TIMESTAMP_AFTER_MAX_MS = 3_600_000L;
@@ -20,7 +24,7 @@ public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long
     public LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes,
                      int maxMessageBytes, int indexIntervalBytes, boolean logAppendTime) {
         this(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, indexIntervalBytes, logAppendTime, false, -2, -2,
-                Long.MAX_VALUE, DEFAULT_TIMESTAMP_AFTER_MAX_MS);
+                Long.MAX_VALUE, DEFAULT_TIMESTAMP_AFTER_MAX_MS, DEFAULT_PRODUCER_ID_EXPIRATION_MS);
     }
 
     /** What the batch validator needs to judge record timestamps. */

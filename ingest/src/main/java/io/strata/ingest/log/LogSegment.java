@@ -9,15 +9,15 @@ import io.strata.ingest.log.fs.LogFileSystem;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
  * One segment of a partition log: {@code <base offset, 20 digits>.log} holds record batches
  * exactly as Kafka writes them, with their assigned offsets. Two sparse indexes are kept in
- * memory: offsets (relative offset → file position, one entry per {@code index.interval.bytes})
- * and time (max timestamp so far → relative offset). They are rebuilt at open by a scan of the
+ * direct (off-heap) memory ({@link DirectIndex}), each with at most one entry per {@code index.interval.bytes} of batches (Kafka's
+ * spacing, so their size is a fixed fraction of the segment's): offsets (relative offset → file
+ * position) and time (max timestamp so far → relative offset). They are rebuilt at open by a scan of the
  * 61-byte batch headers, the same scan that rebuilds producer state, so there is no index file
  * that could disagree with the data after a crash.
  *
@@ -35,13 +35,10 @@ public final class LogSegment {
     private volatile long lastOffset;
     private volatile long maxTimestamp = -1;
     private int bytesSinceIndexEntry;
+    private int bytesSinceTimeEntry;
     // index entries, guarded by this
-    private int[] idxRel = new int[16];
-    private int[] idxPos = new int[16];
-    private int idxCount;
-    private long[] timeTs = new long[16];
-    private int[] timeRel = new int[16];
-    private int timeCount;
+    private final DirectIndex offsetIndex = new DirectIndex();
+    private final DirectIndex timeIndex = new DirectIndex();
 
     private LogSegment(LogFileSystem fs, Path dir, long baseOffset, LogFile channel, int indexIntervalBytes, long createdMs) {
         this.fs = fs;
@@ -159,56 +156,37 @@ public final class LogSegment {
     }
 
     private synchronized void indexBatch(long first, long last, long ts, int position, int length) {
-        if (idxCount == 0 || bytesSinceIndexEntry >= indexIntervalBytes) {
-            if (idxCount == idxRel.length) {
-                idxRel = Arrays.copyOf(idxRel, idxCount * 2);
-                idxPos = Arrays.copyOf(idxPos, idxCount * 2);
-            }
-            idxRel[idxCount] = (int) (first - baseOffset);
-            idxPos[idxCount] = position;
-            idxCount++;
+        if (offsetIndex.size() == 0 || bytesSinceIndexEntry >= indexIntervalBytes) {
+            offsetIndex.append(first - baseOffset, position);
             bytesSinceIndexEntry = 0;
         }
         bytesSinceIndexEntry += length;
-        if (ts > maxTimestamp) {
+        boolean newMax = ts > maxTimestamp;
+        if (newMax) {
             maxTimestamp = ts;
-            if (timeCount == timeTs.length) {
-                timeTs = Arrays.copyOf(timeTs, timeCount * 2);
-                timeRel = Arrays.copyOf(timeRel, timeCount * 2);
-            }
-            timeTs[timeCount] = ts;
-            timeRel[timeCount] = (int) (first - baseOffset);
-            timeCount++;
         }
+        if (newMax && (timeIndex.size() == 0 || bytesSinceTimeEntry >= indexIntervalBytes)) {
+            bytesSinceTimeEntry = 0;
+            timeIndex.append(ts, (int) (first - baseOffset));
+        }
+        bytesSinceTimeEntry += length;
         lastOffset = last;
     }
 
     /** The file position of the last index entry at or before {@code offset}. */
     private synchronized int indexFloor(long offset) {
-        int rel = (int) (offset - baseOffset);
-        int lo = 0;
-        int hi = idxCount - 1;
-        int found = 0;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            if (idxRel[mid] <= rel) {
-                found = idxPos[mid];
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return found;
+        int i = offsetIndex.floor(offset - baseOffset);
+        return i < 0 ? 0 : offsetIndex.value(i);
     }
 
     /** The offset of the first batch whose max timestamp so far reaches {@code timestamp}, or -1. */
     private synchronized long timeIndexCeiling(long timestamp) {
-        for (int i = 0; i < timeCount; i++) {
-            if (timeTs[i] >= timestamp) {
-                return i == 0 ? baseOffset : baseOffset + timeRel[i - 1];
-            }
+        int i = timeIndex.ceiling(timestamp);
+        if (i >= 0) {
+            return i == 0 ? baseOffset : baseOffset + timeIndex.value(i - 1);
         }
-        return -1;
+        // The index is sparse: a later batch may reach the timestamp; scan from the last entry.
+        return timeIndex.size() == 0 || maxTimestamp < timestamp ? -1 : baseOffset + timeIndex.value(timeIndex.size() - 1);
     }
 
     /**
@@ -309,11 +287,12 @@ public final class LogSegment {
             throw new LogIOException("cannot truncate " + dir.resolve(fileName(baseOffset, ".log")), e);
         }
         synchronized (this) {
-            idxCount = 0;
-            timeCount = 0;
+            offsetIndex.clear();
+            timeIndex.clear();
             maxTimestamp = -1;
             lastOffset = baseOffset - 1;
             bytesSinceIndexEntry = 0;
+            bytesSinceTimeEntry = 0;
         }
         size = 0;
         try {
@@ -339,18 +318,42 @@ public final class LogSegment {
         }
     }
 
-    /** Closes and deletes the file; the caller fsyncs the directory. */
+    /** Suffix of a segment file that is deleted but may still be read by a fetch in flight. */
+    public static final String DELETED_SUFFIX = ".deleted";
+    /** Kafka's file.delete.delay.ms default: how long a deleted segment stays readable. */
+    static final long FILE_DELETE_DELAY_MS = 60_000;
+    private static final java.util.concurrent.ScheduledExecutorService DELETER =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "segment-deleter");
+                t.setDaemon(true);
+                return t;
+            });
+
+    /**
+     * Deletes the segment as Kafka does: renamed to {@code *.log.deleted} at once (so recovery
+     * and tiering no longer see it; the caller fsyncs the directory), closed and removed after
+     * {@code file.delete.delay.ms}, so a read that already holds this segment completes.
+     */
     public void delete() {
+        Path live = dir.resolve(fileName(baseOffset, ".log"));
+        Path deleted = dir.resolve(fileName(baseOffset, ".log" + DELETED_SUFFIX));
         try {
-            close();
-        } catch (LogIOException e) {
-            // Deleting anyway: the bytes are no longer wanted.
-        }
-        try {
-            fs.deleteIfExists(dir.resolve(fileName(baseOffset, ".log")));
+            fs.move(live, deleted);
         } catch (IOException e) {
-            throw new LogIOException("cannot delete segment " + fileName(baseOffset, ".log"), e);
+            throw new LogIOException("cannot delete segment " + live, e);
         }
+        DELETER.schedule(() -> {
+            try {
+                close();
+            } catch (LogIOException e) {
+                // Deleting anyway: the bytes are no longer wanted.
+            }
+            try {
+                fs.deleteIfExists(deleted);
+            } catch (IOException e) {
+                // Removed at the next open instead.
+            }
+        }, FILE_DELETE_DELAY_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     private void readFully(ByteBuffer buf, long position) {

@@ -48,6 +48,7 @@ public final class PartitionLog {
     private final LogFileSystem fs;
     private final Path dir;
     private final String name;
+    private final ProducerSnapshots snapshots;
     private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
     private final ProducerStateTable producers = new ProducerStateTable();
     private final ReentrantLock lock = new ReentrantLock();
@@ -58,12 +59,15 @@ public final class PartitionLog {
     private volatile Runnable appendListener = () -> { };
     /** Set by the first I/O error; the log serves nothing more until it is reopened. */
     private volatile LogOfflineException offline;
+    /** The offset of the producer snapshot loaded at open (-1: none); earlier batches are in it. */
+    private long snapshotOffset = -1;
     /** Offsets below this are in object storage (the next offset after the last tiered segment). */
     private volatile long tieredOffset;
 
     private PartitionLog(LogFileSystem fs, Path dir, String name, LogConfig config) {
         this.fs = fs;
         this.dir = dir;
+        this.snapshots = new ProducerSnapshots(fs, dir, name);
         this.name = name;
         this.config = config;
     }
@@ -108,9 +112,13 @@ public final class PartitionLog {
             String f = p.getFileName().toString();
             if (f.endsWith(".log") && f.length() == 24 && f.chars().limit(20).allMatch(Character::isDigit)) {
                 bases.add(Long.parseLong(f.substring(0, 20)));
+            } else if (f.endsWith(LogSegment.DELETED_SUFFIX)) {
+                // Deleted before the restart; nothing can be reading it now.
+                fs.deleteIfExists(p);
             }
         }
         bases.sort(null);
+        snapshotOffset = bases.isEmpty() ? -1 : loadNewestSnapshot(bases.get(bases.size() - 1));
         for (int i = 0; i < bases.size(); i++) {
             boolean active = i == bases.size() - 1;
             // Segments before the active one were fsynced when rolled; only the active one can be torn.
@@ -136,6 +144,9 @@ public final class PartitionLog {
             segments.clear();
             segments.put(remote.end(), LogSegment.create(fs, dir, remote.end(), config.indexIntervalBytes(), nowMs));
             tieredOffset = remote.end();
+            // Producer state as of the end of the tiered history, from the snapshot kept with it.
+            loadRemoteSnapshot(remote);
+            writeSnapshot(remote.end());
         } else if (segments.isEmpty()) {
             segments.put(0L, LogSegment.create(fs, dir, 0, config.indexIntervalBytes(), nowMs));
         }
@@ -173,10 +184,42 @@ public final class PartitionLog {
     }
 
     private void rememberProducer(BatchHeader h) {
-        if (h.producerId() >= 0 && h.baseSequence() >= 0) {
+        // Batches before the loaded snapshot are already in it.
+        if (h.producerId() >= 0 && h.baseSequence() >= 0 && h.baseOffset() >= snapshotOffset) {
             int lastSeq = h.baseSequence() + h.lastOffsetDelta();
-            producers.record(h.producerId(), h.producerEpoch(), h.baseSequence(), lastSeq, h.baseOffset(), h.lastOffset());
+            producers.record(h.producerId(), h.producerEpoch(), h.baseSequence(), lastSeq, h.baseOffset(), h.lastOffset(),
+                    h.maxTimestamp());
         }
+    }
+
+    /** The snapshot file for the producer state as of {@code offset} (tiering uploads it beside the segment). */
+    public Path snapshotFile(long offset) {
+        return snapshots.file(offset);
+    }
+
+    private long loadNewestSnapshot(long maxOffset) throws IOException {
+        return snapshots.loadNewest(maxOffset, producers);
+    }
+
+    private void loadRemoteSnapshot(RemoteRange remote) {
+        try {
+            Optional<byte[]> bytes = remote.producerSnapshot().get();
+            if (bytes.isPresent()) {
+                producers.load(bytes.get());
+            } else {
+                log.warn("{}: no producer snapshot in object storage; idempotent producers start afresh at {}", name, remote.end());
+            }
+        } catch (RuntimeException e) {
+            log.warn("{}: cannot load the producer snapshot from object storage: {}", name, e.getMessage());
+        }
+    }
+
+    private void writeSnapshot(long offset) {
+        snapshots.write(offset, producers);
+    }
+
+    private void deleteObsoleteSnapshots() {
+        snapshots.deleteBefore(segments.firstKey());
     }
 
     /**
@@ -296,7 +339,8 @@ public final class PartitionLog {
         // Producer state only once the bytes are written: a failed write must not make a retry a "duplicate".
         for (Batches.Batch b : batches) {
             if (b.hasProducerId() && b.baseSequence() >= 0) {
-                producers.record(b.producerId(), b.producerEpoch(), b.baseSequence(), b.lastSequence(), b.baseOffset(), b.lastOffset());
+                producers.record(b.producerId(), b.producerEpoch(), b.baseSequence(), b.lastSequence(), b.baseOffset(), b.lastOffset(),
+                        b.maxTimestamp());
             }
         }
         logEndOffset = next;
@@ -319,6 +363,9 @@ public final class PartitionLog {
         LogSegment active = segments.lastEntry().getValue();
         active.flush();
         flushedOffset = Math.max(flushedOffset, logEndOffset);
+        producers.expire(nowMs, config.producerIdExpirationMs());
+        // After the flush: a snapshot on disk means every batch before its offset is too.
+        writeSnapshot(logEndOffset);
         segments.put(logEndOffset, LogSegment.create(fs, dir, logEndOffset, config.indexIntervalBytes(), nowMs));
     }
 
@@ -447,6 +494,7 @@ public final class PartitionLog {
      * instead, and local segments go only once tiered ({@link #deleteTieredLocalSegments}).
      */
     public int applyRetention(long nowMs) {
+        expireProducers(nowMs);
         if (config.remoteStorage()) {
             return 0;
         }
@@ -478,12 +526,28 @@ public final class PartitionLog {
             }
             if (deleted > 0) {
                 fsyncDir();
+                deleteObsoleteSnapshots();
                 log.info("{}: retention deleted {} segment(s), log start offset now {}", name, deleted, logStartOffset);
             }
             return deleted;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Forgets idle producers (producer.id.expiration.ms), so the table does not only grow. */
+    public void expireProducers(long nowMs) {
+        lock.lock();
+        try {
+            producers.expire(nowMs, config.producerIdExpirationMs());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Idempotent producers this partition remembers. */
+    public int producerCount() {
+        return producers.size();
     }
 
     /** Local segments that will receive no more appends, oldest first. */
@@ -565,6 +629,7 @@ public final class PartitionLog {
             }
             if (deleted > 0) {
                 fsyncDir();
+                deleteObsoleteSnapshots();
             }
             return deleted;
         } finally {
@@ -598,6 +663,7 @@ public final class PartitionLog {
         }
         if (any) {
             fsyncDir();
+            deleteObsoleteSnapshots();
         }
     }
 

@@ -10,8 +10,16 @@ import java.util.Map;
 /**
  * Idempotent-producer state of one partition: per producer id, its epoch and the last five
  * batches (Kafka's max.in.flight bound), so a retried batch is recognised and answered with its
- * original offset, and a gap in sequence numbers is refused. Rebuilt from batch headers when a
- * log opens. Guarded by the owning log's lock.
+ * original offset, and a gap in sequence numbers is refused. A log rebuilds it when it opens
+ * from its newest snapshot ({@link #snapshot}, written at every roll and kept with the segment
+ * in object storage) plus the batch headers after it. Producers idle longer than
+ * {@code producer.id.expiration.ms} are forgotten, as in Kafka. Guarded by the owning log's lock.
+ *
+ * <pre>
+ * snapshot: version int16 (1) | count int32 | per producer: id int64, epoch int16,
+ *           lastTimestamp int64, batches int8, per batch: firstSeq int32, lastSeq int32,
+ *           firstOffset int64, lastOffset int64 | crc int32 (CRC-32C of everything before)
+ * </pre>
  */
 final class ProducerStateTable {
     static final int RETAINED_BATCHES = 5;
@@ -36,6 +44,7 @@ final class ProducerStateTable {
 
     private static final class Entry {
         short epoch;
+        long lastTimestamp = -1;
         final Deque<BatchMeta> recent = new ArrayDeque<>();
     }
 
@@ -67,7 +76,12 @@ final class ProducerStateTable {
     }
 
     void record(long producerId, short epoch, int firstSeq, int lastSeq, long firstOffset, long lastOffset) {
+        record(producerId, epoch, firstSeq, lastSeq, firstOffset, lastOffset, -1);
+    }
+
+    void record(long producerId, short epoch, int firstSeq, int lastSeq, long firstOffset, long lastOffset, long timestamp) {
         Entry e = producers.computeIfAbsent(producerId, id -> new Entry());
+        e.lastTimestamp = Math.max(e.lastTimestamp, timestamp);
         if (epoch != e.epoch) {
             e.epoch = epoch;
             e.recent.clear();
@@ -76,6 +90,72 @@ final class ProducerStateTable {
         while (e.recent.size() > RETAINED_BATCHES) {
             e.recent.removeFirst();
         }
+    }
+
+    /** Forgets producers whose last batch is older than {@code expirationMs}; returns how many. */
+    int expire(long nowMs, long expirationMs) {
+        int before = producers.size();
+        producers.values().removeIf(e -> e.lastTimestamp >= 0 && nowMs - e.lastTimestamp > expirationMs);
+        return before - producers.size();
+    }
+
+    int size() {
+        return producers.size();
+    }
+
+    byte[] snapshot() {
+        int size = 2 + 4 + 4;
+        for (Entry e : producers.values()) {
+            size += 8 + 2 + 8 + 1 + e.recent.size() * 24;
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(size);
+        b.putShort((short) 1).putInt(producers.size());
+        for (Map.Entry<Long, Entry> p : producers.entrySet()) {
+            Entry e = p.getValue();
+            b.putLong(p.getKey()).putShort(e.epoch).putLong(e.lastTimestamp).put((byte) e.recent.size());
+            for (BatchMeta m : e.recent) {
+                b.putInt(m.firstSeq).putInt(m.lastSeq).putLong(m.firstOffset).putLong(m.lastOffset);
+            }
+        }
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(b.array(), 0, b.position());
+        b.putInt((int) crc.getValue());
+        return b.array();
+    }
+
+    /**
+     * Replaces this table's content with a snapshot's.
+     *
+     * @throws IllegalArgumentException when the snapshot is torn or corrupt
+     */
+    void load(byte[] snapshot) {
+        if (snapshot.length < 10) {
+            throw new IllegalArgumentException("producer snapshot of " + snapshot.length + " bytes is too short");
+        }
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(snapshot, 0, snapshot.length - 4);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(snapshot);
+        if (b.getInt(snapshot.length - 4) != (int) crc.getValue()) {
+            throw new IllegalArgumentException("producer snapshot CRC mismatch");
+        }
+        if (b.getShort() != 1) {
+            throw new IllegalArgumentException("unknown producer snapshot version");
+        }
+        Map<Long, Entry> loaded = new HashMap<>();
+        int count = b.getInt();
+        for (int i = 0; i < count; i++) {
+            long id = b.getLong();
+            Entry e = new Entry();
+            e.epoch = b.getShort();
+            e.lastTimestamp = b.getLong();
+            int n = b.get();
+            for (int j = 0; j < n; j++) {
+                e.recent.addLast(new BatchMeta(b.getInt(), b.getInt(), b.getLong(), b.getLong()));
+            }
+            loaded.put(id, e);
+        }
+        producers.clear();
+        producers.putAll(loaded);
     }
 
     private static int nextSeq(int seq) {

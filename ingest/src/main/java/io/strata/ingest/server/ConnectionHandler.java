@@ -21,6 +21,11 @@ import java.util.concurrent.Executor;
  * answer waits — an acks=all produce waiting for fsync, a fetch waiting for data — does not hold
  * up the next one. Responses are written strictly in request order.
  *
+ * <p>Backpressure: a client that pipelines faster than it is answered does not make the
+ * broker buffer without bound. Above {@link #MAX_QUEUED_REQUESTS} requests or
+ * {@link #MAX_QUEUED_BYTES} request bytes not yet answered, the connection stops reading from its
+ * socket (Netty {@code autoRead} off) until the queue drains to half, as Kafka mutes a channel.
+ *
  * <p>All fields are touched only on the channel's event loop; handlers run on the I/O pool.
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
@@ -29,10 +34,17 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final RequestDispatcher dispatcher;
     private final Executor ioPool;
     private final ConnectionCounter connections;
-    private final Deque<Request> inbox = new ArrayDeque<>();
+    private final Deque<InFlight> inbox = new ArrayDeque<>();
     private final Deque<InFlight> outbox = new ArrayDeque<>();
     private boolean handling;
     private String connectionId = "?";
+    /** Requests received and not yet answered, and their bytes. */
+    private int queuedRequests;
+    private long queuedBytes;
+    private boolean muted;
+
+    static final int MAX_QUEUED_REQUESTS = 64;
+    static final long MAX_QUEUED_BYTES = 64L << 20;
 
     ConnectionHandler(RequestDispatcher dispatcher, Executor ioPool, ConnectionCounter connections) {
         this.dispatcher = dispatcher;
@@ -42,11 +54,13 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private static final class InFlight {
         final Request request;
+        int bytes;
         boolean done;
         ApiMessage response;
 
-        InFlight(Request request) {
+        InFlight(Request request, int bytes) {
             this.request = request;
+            this.bytes = bytes;
         }
     }
 
@@ -82,8 +96,20 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        inbox.add(request);
+        queuedRequests++;
+        queuedBytes += copy.capacity();
+        if (!muted && (queuedRequests >= MAX_QUEUED_REQUESTS || queuedBytes >= MAX_QUEUED_BYTES)) {
+            muted = true;
+            ctx.channel().config().setAutoRead(false);
+            log.debug("connection {}: {} requests ({} bytes) unanswered; pausing reads", connectionId, queuedRequests, queuedBytes);
+        }
+        inbox.add(new InFlight(request, copy.capacity()));
         handleNext(ctx);
+    }
+
+    /** True while reads are paused because too much is queued (tests and metrics). */
+    boolean muted() {
+        return muted;
     }
 
     private void handleNext(ChannelHandlerContext ctx) {
@@ -91,8 +117,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         handling = true;
-        Request request = inbox.poll();
-        InFlight inFlight = new InFlight(request);
+        InFlight inFlight = inbox.poll();
+        Request request = inFlight.request;
         outbox.add(inFlight);
         ioPool.execute(() -> {
             CompletableFuture<ApiMessage> answer;
@@ -117,6 +143,8 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         boolean wrote = false;
         while (!outbox.isEmpty() && outbox.peek().done) {
             InFlight f = outbox.poll();
+            queuedRequests--;
+            queuedBytes -= f.bytes;
             if (f.response != null) {
                 try {
                     ctx.write(RequestCodec.encode(ctx.alloc(), f.request, f.response));
@@ -132,6 +160,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         if (wrote) {
             ctx.flush();
+        }
+        if (muted && queuedRequests <= MAX_QUEUED_REQUESTS / 2 && queuedBytes <= MAX_QUEUED_BYTES / 2) {
+            muted = false;
+            ctx.channel().config().setAutoRead(true);
         }
     }
 

@@ -45,14 +45,28 @@ import java.util.function.LongSupplier;
  * after a grace period, and the next attempt uploads under a new key — never a duplicate, never a
  * gap. Local copies go once tiered and past local retention. Retention across tiers removes
  * manifest entries first, objects after.
+ *
+ * <p>The sweep and the uploader cannot race: the sweep deletes only objects older than the grace
+ * period (at least {@link #MIN_ORPHAN_GRACE_MS}) that the manifest does not name when looked up
+ * right before the delete, and an upload commits only while its object is younger than half
+ * the grace period — checked inside the commit transaction, together with the topic still
+ * existing under the id the segment was uploaded for. Remote entries are cached by topic id, so
+ * a recreated topic of the same name never sees its predecessor's segments.
  */
 public final class TieringService {
     private static final Logger log = LoggerFactory.getLogger(TieringService.class);
     /** Fault injection for tests: halt the process after a PUT, before its manifest commit. */
     static final String HALT_AFTER_PUT_ENV = "STRATA_FAULT_HALT_AFTER_PUT";
+    /** The smallest orphan grace period: larger than any plausible clock difference with the object store. */
+    public static final long MIN_ORPHAN_GRACE_MS = 60_000;
+
+    /** A partition of a topic incarnation: remote state is keyed by topic id, never by name. */
+    private record RemoteKey(UUID topicId, int partition) {
+    }
 
     private final ObjectStore store;
     private final SegmentManifestStore manifest;
+    private final io.strata.metastore.store.TopicCatalog catalog;
     private final TopicManager topics;
     private final String clusterId;
     private final LongSupplier clock;
@@ -60,27 +74,37 @@ public final class TieringService {
     private final long orphanGraceMs;
     private final Semaphore uploads;
     private final RemoteSegmentReader reader;
-    private final Map<TopicPartition, ConcurrentSkipListMap<Long, SegmentEntry>> entries = new ConcurrentHashMap<>();
+    private final Map<RemoteKey, ConcurrentSkipListMap<Long, SegmentEntry>> entries = new ConcurrentHashMap<>();
     private final Set<TopicPartition> uploading = ConcurrentHashMap.newKeySet();
     private final Counter uploadedBytes;
     private final Timer uploadLatency;
     private volatile boolean storeDown;
     private final java.util.concurrent.ExecutorService uploaders;
+    /** Remote reads for fetches: blocking S3 reads happen here, never on request handler threads. */
+    private final java.util.concurrent.ExecutorService remoteReaders;
 
-    public TieringService(ObjectStore store, SegmentManifestStore manifest, TopicManager topics, String clusterId,
+    public TieringService(ObjectStore store, SegmentManifestStore manifest, io.strata.metastore.store.TopicCatalog catalog,
+                          TopicManager topics, String clusterId,
                           LongSupplier clock, int concurrency, long maxUntieredBytes, long orphanGraceMs, long cacheBytes,
                           MeterRegistry metrics) {
         this.store = store;
         this.manifest = manifest;
+        this.catalog = catalog;
         this.topics = topics;
         this.clusterId = clusterId;
         this.clock = clock;
         this.maxUntieredBytes = maxUntieredBytes;
-        this.orphanGraceMs = orphanGraceMs;
+        this.orphanGraceMs = Math.max(orphanGraceMs, MIN_ORPHAN_GRACE_MS);
         this.uploads = new Semaphore(concurrency);
         java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
         this.uploaders = java.util.concurrent.Executors.newFixedThreadPool(concurrency, r -> {
             Thread th = new Thread(r, "tier-upload-" + n.incrementAndGet());
+            th.setDaemon(true);
+            return th;
+        });
+        java.util.concurrent.atomic.AtomicInteger r = new java.util.concurrent.atomic.AtomicInteger();
+        this.remoteReaders = java.util.concurrent.Executors.newFixedThreadPool(8, runnable -> {
+            Thread th = new Thread(runnable, "remote-read-" + r.incrementAndGet());
             th.setDaemon(true);
             return th;
         });
@@ -94,7 +118,7 @@ public final class TieringService {
     // ---- what object storage holds ----
 
     private ConcurrentSkipListMap<Long, SegmentEntry> entriesOf(TopicPartition tp, UUID topicId) {
-        return entries.computeIfAbsent(tp, k -> {
+        return entries.computeIfAbsent(new RemoteKey(topicId, tp.partition()), k -> {
             ConcurrentSkipListMap<Long, SegmentEntry> m = new ConcurrentSkipListMap<>();
             for (SegmentEntry e : manifest.list(topicId, tp.partition())) {
                 m.put(e.baseOffset(), e);
@@ -109,21 +133,49 @@ public final class TieringService {
         if (list.isEmpty()) {
             return RemoteRange.NONE;
         }
-        return new RemoteRange(list.get(0).baseOffset(), list.get(list.size() - 1).lastOffset() + 1);
+        String snapshotKey = snapshotKeyOf(list.get(list.size() - 1).objectKey());
+        return new RemoteRange(list.get(0).baseOffset(), list.get(list.size() - 1).lastOffset() + 1, () -> {
+            try {
+                if (store.head(snapshotKey).get(1, TimeUnit.MINUTES).isEmpty()) {
+                    return Optional.empty();
+                }
+                return Optional.of(store.get(snapshotKey).get(1, TimeUnit.MINUTES));
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot read " + snapshotKey + ": " + rootMessage(e), e);
+            }
+        });
+    }
+
+    /** The producer-state snapshot kept beside a segment object: the state as of the segment's end. */
+    static String snapshotKeyOf(String segmentKey) {
+        return segmentKey.substring(0, segmentKey.length() - ".seg".length()) + ".snapshot";
+    }
+
+    private void deleteObject(String segmentKey) {
+        store.delete(segmentKey).whenComplete((v, e) -> reader.evict(segmentKey));
+        store.delete(snapshotKeyOf(segmentKey));
     }
 
     /** A topic is gone: its manifest entries, then its objects. */
     public void topicDeleted(TopicRecord t) {
         List<String> keys = manifest.deleteTopic(t.id());
         for (int p = 0; p < t.partitions(); p++) {
-            entries.remove(new TopicPartition(t.name(), p));
+            entries.remove(new RemoteKey(t.id(), p));
         }
         for (String key : keys) {
-            store.delete(key).whenComplete((v, e) -> reader.evict(key));
+            deleteObject(key);
         }
     }
 
     // ---- reads ----
+
+    /**
+     * As {@link #read}, on the {@code remote-read} threads: the caller (a request handler) never
+     * waits on the object store.
+     */
+    public java.util.concurrent.CompletableFuture<ByteBuffer> readAsync(TopicPartition tp, long offset, int maxBytes) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> read(tp, offset, maxBytes), remoteReaders);
+    }
 
     /** Batches from object storage starting with the one holding {@code offset}. */
     public ByteBuffer read(TopicPartition tp, long offset, int maxBytes) {
@@ -190,6 +242,12 @@ public final class TieringService {
         try {
             SegmentFooter footer = SegmentObjectWriter.write(seg.file(), 0, staged);
             long size = Files.size(staged);
+            long putStartMs = clock.getAsLong();
+            Path snapshot = pl.snapshotFile(seg.nextOffset());
+            if (Files.exists(snapshot)) {
+                // Producer state as of the segment's end travels with it, for a node that loses its disk.
+                store.put(snapshotKeyOf(key), snapshot).get(5, TimeUnit.MINUTES);
+            }
             store.put(key, staged).get(5, TimeUnit.MINUTES);
             if (System.getenv(HALT_AFTER_PUT_ENV) != null) {
                 log.warn("fault injection: halting after uploading {} and before committing it", key);
@@ -197,10 +255,18 @@ public final class TieringService {
             }
             SegmentEntry mine = new SegmentEntry(footer.baseOffset(), footer.lastOffset(), key, size, footer.minTimestamp(),
                     footer.maxTimestamp(), footer.leaderEpoch(), clock.getAsLong());
-            SegmentEntry committed = manifest.commit(topicId, tp.partition(), mine);
+            SegmentEntry committed = manifest.commit(topicId, tp.partition(), mine, tx -> {
+                if (!catalog.isLive(tx, tp.topic(), topicId)) {
+                    throw new TopicGoneException(tp.topic() + " (id " + topicId + ") was deleted during the upload");
+                }
+                if (clock.getAsLong() - putStartMs > orphanGraceMs / 2) {
+                    throw new IllegalStateException("object " + key + " is too old to commit safely (the orphan sweep may take it); "
+                            + "uploading again");
+                }
+            });
             if (!committed.objectKey().equals(key)) {
                 // An earlier attempt already committed these offsets: ours is a duplicate.
-                store.delete(key);
+                deleteObject(key);
             }
             entriesOf(tp, topicId).put(committed.baseOffset(), committed);
             pl.markTiered(committed.lastOffset() + 1);
@@ -211,7 +277,15 @@ public final class TieringService {
                 log.info("object store {} is reachable again; tiering resumes", store.describe());
             }
             log.debug("tiered {} offsets [{}, {}] as {}", tp, footer.baseOffset(), footer.lastOffset(), key);
+        } catch (TopicGoneException e) {
+            log.info("not committing {}: {}; the object goes", key, e.getMessage());
+            deleteObject(key);
         } catch (Exception e) {
+            if (e.getCause() instanceof TopicGoneException gone) {
+                log.info("not committing {}: {}; the object goes", key, gone.getMessage());
+                deleteObject(key);
+                return;
+            }
             if (!storeDown) {
                 storeDown = true;
                 log.warn("tiering {} segment {} failed, will retry: {}", tp, seg.baseOffset(), rootMessage(e));
@@ -280,7 +354,7 @@ public final class TieringService {
                     }
                     pl.advanceLogStart(expired.get(expired.size() - 1).lastOffset() + 1);
                     for (SegmentEntry s : expired) {
-                        store.delete(s.objectKey()).whenComplete((v, x) -> reader.evict(s.objectKey()));
+                        deleteObject(s.objectKey());
                     }
                     log.info("{}: retention removed {} tiered segment(s); log start offset now {}", e.getKey(), expired.size(), pl.logStartOffset());
                 }
@@ -291,14 +365,21 @@ public final class TieringService {
         }
     }
 
-    /** Deletes objects under this cluster that no manifest entry names and that are older than the grace period. */
+    /**
+     * Deletes objects under this cluster that no manifest entry names and that are older than the
+     * grace period. The listing comes first and the manifest after, and each candidate is looked
+     * up once more right before its delete, so an entry committed meanwhile is seen.
+     */
     public int sweepOrphans() {
         try {
+            List<ObjectInfo> listed = store.list(clusterId + "/").get(5, TimeUnit.MINUTES);
             Set<String> named = manifest.allObjectKeys();
             long now = clock.getAsLong();
             int deleted = 0;
-            for (ObjectInfo o : store.list(clusterId + "/").get(5, TimeUnit.MINUTES)) {
-                if (!named.contains(o.key()) && now - o.lastModifiedMs() > orphanGraceMs) {
+            for (ObjectInfo o : listed) {
+                // A snapshot belongs to the segment object of the same name.
+                String owner = o.key().endsWith(".snapshot") ? o.key().substring(0, o.key().length() - ".snapshot".length()) + ".seg" : o.key();
+                if (!named.contains(owner) && now - o.lastModifiedMs() > orphanGraceMs && !manifest.names(owner)) {
                     store.delete(o.key()).get(1, TimeUnit.MINUTES);
                     log.info("deleted orphan object {} ({} bytes): no manifest entry names it", o.key(), o.size());
                     deleted++;
@@ -344,8 +425,21 @@ public final class TieringService {
         return store;
     }
 
+    /** How often the orphan sweep should run: a quarter of the grace period, within [1 s, 10 min]. */
+    public long sweepIntervalMs() {
+        return Math.max(1000, Math.min(orphanGraceMs / 4, 600_000));
+    }
+
+    /** The topic an upload was for is gone (or was recreated under a new id). */
+    private static final class TopicGoneException extends RuntimeException {
+        TopicGoneException(String message) {
+            super(message);
+        }
+    }
+
     public void close() {
         uploaders.shutdownNow();
+        remoteReaders.shutdownNow();
         store.close();
     }
 }

@@ -90,7 +90,8 @@ public final class TopicConfigs {
                 "LogAppendTime".equals(e.get("message.timestamp.type")),
                 Boolean.parseBoolean(e.get("remote.storage.enable")) && broker.objectStoreUrl().isPresent(),
                 Long.parseLong(e.get("local.retention.ms")), Long.parseLong(e.get("local.retention.bytes")),
-                Long.parseLong(e.get("message.timestamp.before.max.ms")), Long.parseLong(e.get("message.timestamp.after.max.ms")));
+                Long.parseLong(e.get("message.timestamp.before.max.ms")), Long.parseLong(e.get("message.timestamp.after.max.ms")),
+                broker.getLong("producer.id.expiration.ms"));
     }
 
     public static String docOf(String key) {

@@ -38,8 +38,8 @@ class PartitionLogTest {
         return MemoryRecords.withRecords(Compression.NONE, records).buffer();
     }
 
-    private static ByteBuffer idempotentBatch(long pid, short epoch, int seq, String value) {
-        return MemoryRecords.withIdempotentRecords(Compression.NONE, pid, epoch, seq, new SimpleRecord(value.getBytes())).buffer();
+    private ByteBuffer idempotentBatch(long pid, short epoch, int seq, String value) {
+        return MemoryRecords.withIdempotentRecords(Compression.NONE, pid, epoch, seq, new SimpleRecord(now, null, value.getBytes())).buffer();
     }
 
     private static List<String> values(PartitionLog log, long from) {
@@ -193,6 +193,73 @@ class PartitionLogTest {
         assertThat(reopened.append(idempotentBatch(7, (short) 0, 5, "gap"), now).error()).isEqualTo(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER);
         assertThat(reopened.logEndOffset()).isEqualTo(2);
         reopened.close();
+    }
+
+    private static LogConfig tieredConfig(int segmentBytes, long producerExpirationMs) {
+        LogConfig d = LogConfig.defaults();
+        return new LogConfig(segmentBytes, d.segmentMs(), -1, -1, 1_000_000, 256, false, true, -2, 0,
+                Long.MAX_VALUE, LogConfig.DEFAULT_TIMESTAMP_AFTER_MAX_MS, producerExpirationMs);
+    }
+
+    @Test
+    void producerStateOutlivesTheLocalSegmentsItCameFrom() {
+        PartitionLog log = PartitionLog.open(partitionDir(), "t-0", tieredConfig(300, LogConfig.DEFAULT_PRODUCER_ID_EXPIRATION_MS), now);
+        AppendResult first = log.append(idempotentBatch(7, (short) 0, 0, "from-producer-7"), now);
+        for (int i = 0; i < 20; i++) {
+            log.append(idempotentBatch(8, (short) 0, i, "filler-" + i), now);
+        }
+        assertThat(log.segmentCount()).isGreaterThan(3);
+        // Everything sealed is in object storage; local copies go (local.retention.bytes=0).
+        log.markTiered(log.sealedSegments().get(log.sealedSegments().size() - 1).nextOffset());
+        assertThat(log.deleteTieredLocalSegments(now)).isGreaterThan(0);
+        assertThat(log.localStartOffset()).as("producer 7's batch is no longer on local disk").isGreaterThan(first.lastOffset());
+        long end = log.logEndOffset();
+        log.close();
+
+        PartitionLog reopened = PartitionLog.open(partitionDir(), "t-0", tieredConfig(300, LogConfig.DEFAULT_PRODUCER_ID_EXPIRATION_MS), now);
+        AppendResult retry = reopened.append(idempotentBatch(7, (short) 0, 0, "from-producer-7"), now);
+        assertThat(retry.error()).isEqualTo(Errors.NONE);
+        assertThat(retry.baseOffset()).as("the retry is recognised from the snapshot").isEqualTo(first.baseOffset());
+        assertThat(reopened.logEndOffset()).as("and not written twice").isEqualTo(end);
+        assertThat(reopened.append(idempotentBatch(8, (short) 0, 5, "stale"), now).error())
+                .as("an old sequence of producer 8 is still refused").isEqualTo(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER);
+        reopened.close();
+    }
+
+    @Test
+    void aNodeThatLostItsDiskTakesProducerStateFromTheSnapshotInObjectStorage() throws Exception {
+        PartitionLog log = PartitionLog.open(partitionDir(), "t-0", tieredConfig(300, LogConfig.DEFAULT_PRODUCER_ID_EXPIRATION_MS), now);
+        AppendResult first = log.append(idempotentBatch(7, (short) 0, 0, "a"), now);
+        for (int i = 0; i < 10; i++) {
+            log.append(batch(now, "filler-" + i), now);
+        }
+        SealedSegment last = log.sealedSegments().get(log.sealedSegments().size() - 1);
+        byte[] snapshot = Files.readAllBytes(log.snapshotFile(last.nextOffset()));
+        log.close();
+
+        Path fresh = dir.resolve("fresh-0");
+        PartitionLog rebuilt = PartitionLog.open(fresh, "t-0", tieredConfig(300, LogConfig.DEFAULT_PRODUCER_ID_EXPIRATION_MS), now,
+                new RemoteRange(0, last.nextOffset(), () -> java.util.Optional.of(snapshot)));
+        assertThat(rebuilt.logEndOffset()).isEqualTo(last.nextOffset());
+        AppendResult retry = rebuilt.append(idempotentBatch(7, (short) 0, 0, "a"), now);
+        assertThat(retry.error()).isEqualTo(Errors.NONE);
+        assertThat(retry.baseOffset()).isEqualTo(first.baseOffset());
+        assertThat(rebuilt.logEndOffset()).isEqualTo(last.nextOffset());
+        rebuilt.close();
+    }
+
+    @Test
+    void idleProducersAreForgottenAfterTheExpiration() {
+        PartitionLog log = PartitionLog.open(partitionDir(), "t-0", tieredConfig(1 << 20, 60_000), now);
+        for (int pid = 0; pid < 50; pid++) {
+            log.append(idempotentBatch(pid, (short) 0, 0, "p" + pid), now);
+        }
+        assertThat(log.producerCount()).isEqualTo(50);
+        log.expireProducers(now + 30_000);
+        assertThat(log.producerCount()).isEqualTo(50);
+        log.expireProducers(now + 61_000);
+        assertThat(log.producerCount()).isZero();
+        log.close();
     }
 
     @Test

@@ -29,7 +29,15 @@ public final class RemoteSegmentReader {
 
     private final ObjectStore store;
     private final ChunkCache cache;
-    private final Map<String, SegmentIndex> indexes = new ConcurrentHashMap<>();
+    /** Loaded indexes, least recently used first; bounded so months of history cannot fill the heap. */
+    private final Map<String, SegmentIndex> indexes = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(256, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, SegmentIndex> eldest) {
+                    return size() > MAX_CACHED_INDEXES;
+                }
+            });
+    static final int MAX_CACHED_INDEXES = 4096;
     private final Map<String, CompletableFuture<byte[]>> inFlight = new ConcurrentHashMap<>();
     private final Counter hits;
     private final Counter misses;
@@ -46,18 +54,30 @@ public final class RemoteSegmentReader {
     }
 
     public SegmentIndex index(String key, long objectSize) {
-        return indexes.computeIfAbsent(key, k -> {
-            SegmentFooter f = SegmentFooter.decode(await(k, store.getRange(k, objectSize - SegmentFooter.SIZE, SegmentFooter.SIZE)), k);
-            if (f.objectSize() != objectSize) {
-                throw new CorruptSegmentObjectException(k, "footer describes " + f.objectSize() + " bytes, object has " + objectSize);
-            }
-            byte[] idx = await(k, store.getRange(k, f.offsetIndexPosition(), f.offsetIndexLength() + f.timeIndexLength()));
-            byte[] off = new byte[f.offsetIndexLength()];
-            byte[] time = new byte[f.timeIndexLength()];
-            System.arraycopy(idx, 0, off, 0, off.length);
-            System.arraycopy(idx, off.length, time, 0, time.length);
-            return new SegmentIndex(f, off, time);
-        });
+        SegmentIndex cached = indexes.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        // Loaded outside the map's lock: two readers may both load it, which is harmless.
+        SegmentIndex loaded = loadIndex(key, objectSize);
+        indexes.put(key, loaded);
+        return loaded;
+    }
+
+    private SegmentIndex loadIndex(String key, long objectSize) {
+        String k = key;
+        byte[] footerBytes = await(k, store.getRange(k, objectSize - SegmentFooter.SIZE, SegmentFooter.SIZE));
+        SegmentFooter f = SegmentFooter.decode(footerBytes, k);
+        if (f.objectSize() != objectSize) {
+            throw new CorruptSegmentObjectException(k, "footer describes " + f.objectSize() + " bytes, object has " + objectSize);
+        }
+        byte[] idx = await(k, store.getRange(k, f.offsetIndexPosition(), f.offsetIndexLength() + f.timeIndexLength()));
+        byte[] off = new byte[f.offsetIndexLength()];
+        byte[] time = new byte[f.timeIndexLength()];
+        System.arraycopy(idx, 0, off, 0, off.length);
+        System.arraycopy(idx, off.length, time, 0, time.length);
+        SegmentFooter.verify(footerBytes, off, time, k);
+        return new SegmentIndex(f, off, time);
     }
 
     /**

@@ -55,7 +55,7 @@ public final class SegmentObjectWriter {
                         timeIndex = ensure(timeIndex, 12);
                         timeIndex.putLong(maxTs).putInt((int) (h.baseOffset() - base));
                     }
-                    minTs = Math.min(minTs, h.maxTimestamp());
+                    minTs = Math.min(minTs, minTimestampOf(ch, pos, h));
                     last = h.lastOffset();
                     sinceEntry += h.totalSize();
                     pos += h.totalSize();
@@ -68,15 +68,34 @@ public final class SegmentObjectWriter {
                 SegmentFooter footer = new SegmentFooter(base, last, minTs, maxTs, size, offsetIndex.remaining(),
                         timeIndex.remaining(), leaderEpoch);
                 long p = size;
+                byte[] footerBytes = footer.encode(offsetIndex, timeIndex);
                 p += writeAt(ch, offsetIndex, p);
                 p += writeAt(ch, timeIndex, p);
-                writeAt(ch, ByteBuffer.wrap(footer.encode()), p);
+                writeAt(ch, ByteBuffer.wrap(footerBytes), p);
                 ch.force(true);
                 return footer;
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot build segment object from " + segmentFile, e);
         }
+    }
+
+    /**
+     * The smallest record timestamp of the batch at {@code pos}: the header's max when the log
+     * set it (LogAppendTime: every record has it), else the records' own, read one by one.
+     */
+    private static long minTimestampOf(FileChannel ch, long pos, BatchHeader h) throws IOException {
+        if (h.isLogAppendTime()) {
+            return h.maxTimestamp();
+        }
+        ByteBuffer whole = ByteBuffer.allocate(h.totalSize());
+        while (whole.hasRemaining()) {
+            if (ch.read(whole, pos + whole.position()) < 0) {
+                throw new IOException("unexpected end of segment at " + pos);
+            }
+        }
+        whole.flip();
+        return io.strata.records.Batches.minTimestamp(whole);
     }
 
     private static ByteBuffer ensure(ByteBuffer b, int more) {

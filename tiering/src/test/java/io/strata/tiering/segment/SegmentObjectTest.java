@@ -140,7 +140,43 @@ class SegmentObjectTest {
         }
         store.put("t/0/footer", obj).get();
         RemoteSegmentReader reader = new RemoteSegmentReader(store, 4 << 20, new SimpleMeterRegistry());
+        // The flipped byte lies in the lengths: caught by the size check or the CRC, never trusted.
         assertThatThrownBy(() -> reader.read("t/0/footer", size, 1000, 1000))
-                .isInstanceOf(CorruptSegmentObjectException.class).hasMessageContaining("footer CRC mismatch");
+                .isInstanceOf(CorruptSegmentObjectException.class).hasMessageContaining("t/0/footer");
+    }
+
+    @Test
+    void aFlippedIndexEntryIsCaughtByTheFooterCrc() throws Exception {
+        Path obj = dir.resolve("object");
+        SegmentFooter footer = SegmentObjectWriter.write(segment(), 0, obj);
+        try (RandomAccessFile f = new RandomAccessFile(obj.toFile(), "rw")) {
+            // The position of the second offset-index entry: a flip would send reads into the middle of a batch.
+            long at = footer.offsetIndexPosition() + 8 + 4 + 3;
+            f.seek(at);
+            int b = f.read();
+            f.seek(at);
+            f.write(b ^ 0x01);
+        }
+        store.put("t/0/index", obj).get();
+        RemoteSegmentReader reader = new RemoteSegmentReader(store, 4 << 20, new SimpleMeterRegistry());
+        assertThatThrownBy(() -> reader.read("t/0/index", Files.size(obj), 3000, 1000))
+                .isInstanceOf(CorruptSegmentObjectException.class).hasMessageContaining("index CRC mismatch");
+    }
+
+    @Test
+    void minTimestampIsTheSmallestRecordTimestampNotTheSmallestBatchMaximum() throws Exception {
+        Path f = dir.resolve("00000000000000000000.log");
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            // One batch whose records go back in time, the other compressed.
+            MemoryRecords a = MemoryRecords.withRecords(Compression.NONE,
+                    new SimpleRecord(5_000, null, "late".getBytes()), new SimpleRecord(1_000, null, "early".getBytes()));
+            MemoryRecords b = MemoryRecords.withRecords(2L, Compression.gzip().build(), 0,
+                    new SimpleRecord(9_000, null, "x".getBytes()), new SimpleRecord(3_000, null, "y".getBytes()));
+            ch.write(a.buffer());
+            ch.write(b.buffer());
+        }
+        SegmentFooter footer = SegmentObjectWriter.write(f, 0, dir.resolve("object"));
+        assertThat(footer.minTimestamp()).isEqualTo(1_000);
+        assertThat(footer.maxTimestamp()).isEqualTo(9_000);
     }
 }

@@ -74,36 +74,24 @@ public final class SimulatedDisk implements LogFileSystem {
 
     /** The next fsync of a file matching {@code which} fails (once). */
     public synchronized void failNextForce(Predicate<Path> which) {
-        Predicate<Path> once = new Predicate<>() {
-            boolean fired;
-
-            @Override
-            public boolean test(Path p) {
-                if (!fired && which.test(p)) {
-                    fired = true;
-                    return true;
-                }
-                return false;
-            }
-        };
-        failForce = once;
+        failForce = once(which);
     }
 
     /** The next write to a file matching {@code which} writes half its bytes, then fails (once). */
     public synchronized void tearNextWrite(Predicate<Path> which) {
-        Predicate<Path> once = new Predicate<>() {
-            boolean fired;
+        partialWrite = once(which);
+    }
 
-            @Override
-            public boolean test(Path p) {
-                if (!fired && which.test(p)) {
-                    fired = true;
-                    return true;
-                }
-                return false;
+    /** A predicate that is true for the first path matching {@code which}, and never again. */
+    private static Predicate<Path> once(Predicate<Path> which) {
+        boolean[] fired = {false};
+        return p -> {
+            if (!fired[0] && which.test(p)) {
+                fired[0] = true;
+                return true;
             }
+            return false;
         };
-        partialWrite = once;
     }
 
     /** Bytes that may still be written before writes fail with "No space left on device". */

@@ -1,0 +1,61 @@
+package io.strata.ingest.log;
+
+import io.strata.ingest.log.fs.SimulatedDisk;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** One fsync serves many waiters, each completed only once its bytes are durable. */
+class GroupCommitTest {
+    final SimulatedDisk disk = new SimulatedDisk(3);
+
+    private PartitionLog open(String name) {
+        return PartitionLog.open(disk, Path.of("/sim/logs/" + name), name, LogConfig.defaults(), 1_000_000, RemoteRange.NONE);
+    }
+
+    private static void append(PartitionLog log, String v) {
+        log.append(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(1_000_000, null, v.getBytes())).buffer(), 1_000_000);
+    }
+
+    @Test
+    void waitersCompleteOnlyAfterTheirBytesAreSyncedAndShareFsyncs() throws Exception {
+        PartitionLog a = open("a-0");
+        PartitionLog b = open("b-0");
+        List<String> completed = new CopyOnWriteArrayList<>();
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        try (GroupCommit commit = new GroupCommit()) {
+            for (int i = 0; i < 200; i++) {
+                PartitionLog log = i % 2 == 0 ? a : b;
+                append(log, "v" + i);
+                long offset = log.logEndOffset() - 1;
+                String label = (i % 2 == 0 ? "a" : "b") + offset;
+                all.add(commit.awaitDurable(log, offset).thenRun(() -> {
+                    completed.add(label);
+                    assertThat(log.flushedOffset()).isGreaterThan(offset);
+                }));
+            }
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        }
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            expected.add((i % 2 == 0 ? "a" : "b") + (i / 2));
+        }
+        // A waiter already durable when it asks completes at once (responses stay in request order per
+        // connection anyway); every other one on the commit thread, each only once its bytes are synced.
+        assertThat(completed).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(disk.forces()).as("fsyncs are shared").isLessThan(200);
+        disk.powerCut(false);
+        assertThat(open("a-0").logEndOffset()).isEqualTo(100);
+        assertThat(open("b-0").logEndOffset()).isEqualTo(100);
+    }
+}
