@@ -160,7 +160,7 @@ class TieringIT {
             produce(node, "history", 3, 0, n, t0, size);
             await("sealed segments are tiered and local copies trimmed", 180_000,
                     () -> untiered(node) < 3 * 1_200_000 && safeLocal(node) <= 15);
-            long objects = s3.objectCount("big");
+            long objects = s3.objectCount("big", ".seg");
             long local = localSegments(node);
             assertThat(objects).as("segments in object storage").isGreaterThan(150);
             assertThat(local).as("segments still on local disk").isLessThan(objects / 5);

@@ -126,6 +126,23 @@ class TypedStoresTest {
     }
 
     @Test
+    void manifestCommitsAreIdempotentAndNeverLeaveAGap() {
+        SegmentManifestStore manifest = new SegmentManifestStore(store, keyspace);
+        java.util.UUID topic = java.util.UUID.randomUUID();
+        SegmentEntry first = new SegmentEntry(0, 99, "k/a.seg", 10, 1, 2, 0, 3);
+        assertThat(manifest.commit(topic, 0, first)).isEqualTo(first);
+        SegmentEntry retry = new SegmentEntry(0, 99, "k/b.seg", 10, 1, 2, 0, 4);
+        assertThat(manifest.commit(topic, 0, retry)).as("a second attempt for the same offsets gets the first").isEqualTo(first);
+        assertThatThrownBy(() -> manifest.commit(topic, 0, new SegmentEntry(150, 199, "k/c.seg", 10, 1, 2, 0, 5)))
+                .hasMessageContaining("gap");
+        SegmentEntry next = new SegmentEntry(100, 199, "k/d.seg", 10, 1, 2, 0, 6);
+        assertThat(manifest.commit(topic, 0, next)).isEqualTo(next);
+        assertThat(manifest.list(topic, 0)).containsExactly(first, next);
+        assertThat(manifest.deleteTopic(topic)).containsExactlyInAnyOrder("k/a.seg", "k/d.seg");
+        assertThat(manifest.list(topic, 0)).isEmpty();
+    }
+
+    @Test
     void clusterIdIsStable() {
         String id = ClusterIdentity.getOrCreate(store, keyspace);
         assertThat(ClusterIdentity.getOrCreate(store, keyspace)).isEqualTo(id).hasSize(22);

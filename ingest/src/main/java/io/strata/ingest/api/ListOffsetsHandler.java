@@ -11,7 +11,11 @@ import org.apache.kafka.common.requests.ListOffsetsRequest;
 
 import java.util.Optional;
 
-/** ListOffsets: earliest (log start), latest (high watermark) and the first offset at or after a timestamp. */
+/**
+ * ListOffsets: earliest (log start), latest (high watermark) and the first offset at or after a
+ * timestamp. A timestamp that may lie in object storage is looked up on the tiering service's
+ * {@code remote-read} threads; the request handler thread never waits on the object store.
+ */
 final class ListOffsetsHandler {
     private final TopicManager topics;
 
@@ -22,8 +26,9 @@ final class ListOffsetsHandler {
         this.tiering = tiering;
     }
 
-    ListOffsetsResponseData handle(ListOffsetsRequestData req, short version) {
+    java.util.concurrent.CompletableFuture<ListOffsetsResponseData> handle(ListOffsetsRequestData req, short version) {
         ListOffsetsResponseData resp = new ListOffsetsResponseData();
+        java.util.List<java.util.concurrent.CompletableFuture<Void>> pending = new java.util.ArrayList<>();
         for (ListOffsetsRequestData.ListOffsetsTopic t : req.topics()) {
             ListOffsetsResponseData.ListOffsetsTopicResponse tr = new ListOffsetsResponseData.ListOffsetsTopicResponse().setName(t.name());
             resp.topics().add(tr);
@@ -46,18 +51,22 @@ final class ListOffsetsHandler {
                     pr.setErrorCode(Errors.UNSUPPORTED_VERSION.code());
                 } else if (ts < 0) {
                     pr.setErrorCode(Errors.INVALID_REQUEST.code());
+                } else if (tiering != null && log.config().remoteStorage() && log.logStartOffset() < log.localStartOffset()) {
+                    TopicPartition tp = new TopicPartition(t.name(), p.partitionIndex());
+                    pending.add(tiering.offsetForTimestampAsync(tp, ts, log.logStartOffset()).handle((m, error) -> {
+                        if (error != null) {
+                            pr.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code());
+                        } else {
+                            m.or(() -> log.offsetForTimestamp(ts)).ifPresent(match -> pr.setOffset(match.offset()).setTimestamp(match.timestamp()));
+                        }
+                        return null;
+                    }));
                 } else {
-                    Optional<Batches.TimestampMatch> m = Optional.empty();
-                    if (tiering != null && log.config().remoteStorage() && log.logStartOffset() < log.localStartOffset()) {
-                        m = tiering.offsetForTimestamp(new TopicPartition(t.name(), p.partitionIndex()), ts, log.logStartOffset());
-                    }
-                    if (m.isEmpty()) {
-                        m = log.offsetForTimestamp(ts);
-                    }
-                    m.ifPresent(match -> pr.setOffset(match.offset()).setTimestamp(match.timestamp()));
+                    log.offsetForTimestamp(ts).ifPresent(match -> pr.setOffset(match.offset()).setTimestamp(match.timestamp()));
                 }
             }
         }
-        return resp;
+        return java.util.concurrent.CompletableFuture.allOf(pending.toArray(java.util.concurrent.CompletableFuture[]::new))
+                .thenApply(v -> resp);
     }
 }

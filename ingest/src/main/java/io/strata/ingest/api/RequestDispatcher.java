@@ -108,7 +108,7 @@ public final class RequestDispatcher {
             case INCREMENTAL_ALTER_CONFIGS -> done(topicAdmin.incrementalAlterConfigs((IncrementalAlterConfigsRequestData) body));
             case PRODUCE -> widen(produce.handle((ProduceRequestData) body));
             case FETCH -> widen(fetch.handle((FetchRequestData) body));
-            case LIST_OFFSETS -> done(listOffsets.handle((ListOffsetsRequestData) body, v));
+            case LIST_OFFSETS -> widen(listOffsets.handle((ListOffsetsRequestData) body, v));
             case INIT_PRODUCER_ID -> done(producerIds.handle((InitProducerIdRequestData) body));
             case DELETE_RECORDS -> done(deleteRecords.handle((DeleteRecordsRequestData) body));
             case DESCRIBE_CLUSTER -> done(cluster.describeCluster((DescribeClusterRequestData) body));

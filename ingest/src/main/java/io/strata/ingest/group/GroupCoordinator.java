@@ -241,15 +241,23 @@ public final class GroupCoordinator implements AutoCloseable {
                         x.assignment = a == null ? new byte[0] : a;
                     }
                     g.state = GroupState.STABLE;
+                    // The assignment is handed out only once it is stored (as Kafka writes the group
+                    // before answering SyncGroup), so a coordinator that moves or restarts has it.
+                    CompletableFuture<Void> stored = persist(g);
+                    int gen = g.generation;
                     for (Member x : g.members.values()) {
                         if (x.pendingSync != null) {
                             CompletableFuture<SyncResult> pf = x.pendingSync;
                             SyncResult r = new SyncResult(Errors.NONE, g.protocolType, g.protocolName, x.assignment);
                             x.pendingSync = null;
-                            after.add(() -> pf.complete(r));
+                            after.add(() -> stored.whenComplete((v, t) -> pf.complete(
+                                    t == null ? r : SyncResult.error(Errors.COORDINATOR_NOT_AVAILABLE))));
                         }
                     }
-                    persist(g);
+                    after.add(() -> stored.exceptionally(t -> {
+                        log.warn("group {} generation {}: assignment not stored, members will rejoin: {}", groupId, gen, t.getMessage());
+                        return null;
+                    }));
                 }
                 result = f;
             }
@@ -362,12 +370,15 @@ public final class GroupCoordinator implements AutoCloseable {
         }
     }
 
-    private void persist(Group g) {
+    /** Stores the group after every earlier write of it; the future fails when the MetaStore does. */
+    private CompletableFuture<Void> persist(Group g) {
         GroupRecord r = g.toRecord();
-        writes.submit(r.groupId(), () -> store.saveGroup(r)).exceptionally(t -> {
+        CompletableFuture<Void> stored = writes.submit(r.groupId(), () -> store.saveGroup(r));
+        stored.exceptionally(t -> {
             log.warn("could not store group {} generation {}: {}", r.groupId(), r.generation(), t.getMessage());
             return null;
         });
+        return stored;
     }
 
     // ---- offsets ----

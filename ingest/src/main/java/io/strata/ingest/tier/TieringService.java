@@ -188,6 +188,12 @@ public final class TieringService {
         return reader.read(s.objectKey(), s.sizeBytes(), offset, maxBytes);
     }
 
+    /** As {@link #offsetForTimestamp}, on the {@code remote-read} threads. */
+    public java.util.concurrent.CompletableFuture<Optional<Batches.TimestampMatch>> offsetForTimestampAsync(
+            TopicPartition tp, long timestamp, long fromOffset) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> offsetForTimestamp(tp, timestamp, fromOffset), remoteReaders);
+    }
+
     /** The first tiered record at or after {@code timestamp} at or above {@code fromOffset}. */
     public Optional<Batches.TimestampMatch> offsetForTimestamp(TopicPartition tp, long timestamp, long fromOffset) {
         TopicRecord t = topics.topic(tp.topic()).orElseThrow();

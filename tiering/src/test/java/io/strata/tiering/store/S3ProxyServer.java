@@ -98,12 +98,26 @@ public final class S3ProxyServer implements AutoCloseable {
 
     /** How many stored objects (files) the bucket holds, straight from the server's disk. */
     public long objectCount(String bucket) throws IOException {
+        return objectCount(bucket, "");
+    }
+
+    /**
+     * How many stored objects whose name ends with {@code suffix} the bucket holds. Counted again
+     * when an upload's temporary file vanishes under the walk.
+     */
+    public long objectCount(String bucket, String suffix) throws IOException {
         Path b = dir.resolve("blobs").resolve(bucket);
         if (!Files.exists(b)) {
             return 0;
         }
-        try (var files = Files.walk(b)) {
-            return files.filter(Files::isRegularFile).count();
+        for (int attempt = 0; ; attempt++) {
+            try (var files = Files.walk(b)) {
+                return files.filter(Files::isRegularFile).filter(f -> f.getFileName().toString().endsWith(suffix)).count();
+            } catch (java.io.UncheckedIOException | java.nio.file.NoSuchFileException e) {
+                if (attempt == 10) {
+                    throw e;
+                }
+            }
         }
     }
 
