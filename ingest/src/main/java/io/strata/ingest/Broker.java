@@ -126,6 +126,10 @@ public final class Broker implements AutoCloseable {
         server.serve(dispatcher);
         io.micrometer.core.instrument.Gauge.builder("strata.connections.active", server.connections(),
                 c -> c.open()).description("Open Kafka client connections").register(metrics);
+        io.micrometer.core.instrument.Gauge.builder("strata.connections.paused", server.connections(),
+                c -> c.paused()).description("Connections whose reads are paused: too many of their requests unanswered").register(metrics);
+        io.micrometer.core.instrument.FunctionCounter.builder("strata.connections.pauses", server.connections(),
+                c -> c.pauses()).description("Times a connection's reads were paused by backpressure").register(metrics);
         scrapeTime = new io.strata.ingest.metrics.ScrapeTimeMetrics(metrics, topics, groups);
 
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(metrics);

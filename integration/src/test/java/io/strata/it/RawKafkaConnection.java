@@ -30,6 +30,12 @@ final class RawKafkaConnection implements AutoCloseable {
     }
 
     ApiMessage send(ApiMessage request, short version) throws IOException {
+        int cid = write(request, version);
+        return read(ApiKeys.forId(request.apiKey()), version, cid);
+    }
+
+    /** Writes a request without waiting for its answer (pipelining); returns its correlation id. */
+    int write(ApiMessage request, short version) throws IOException {
         ApiKeys key = ApiKeys.forId(request.apiKey());
         int cid = ++correlationId;
         RequestHeaderData header = new RequestHeaderData().setRequestApiKey(key.id).setRequestApiVersion(version)
@@ -43,6 +49,11 @@ final class RawKafkaConnection implements AutoCloseable {
         header.write(acc, cache, hv);
         request.write(acc, cache, version);
         writeRaw(buf.array());
+        return cid;
+    }
+
+    /** Reads the next response, which must answer correlation id {@code cid}. */
+    ApiMessage read(ApiKeys key, short version, int cid) throws IOException {
         int respSize = in.readInt();
         byte[] resp = new byte[respSize];
         in.readFully(resp);
@@ -55,6 +66,10 @@ final class RawKafkaConnection implements AutoCloseable {
         ApiMessage body = ApiMessageType.fromApiKey(key.id).newResponse();
         body.read(racc, key == ApiKeys.API_VERSIONS && resp.length > 0 && version > ApiKeys.API_VERSIONS.latestVersion() ? 0 : version);
         return body;
+    }
+
+    void setReadTimeoutMs(int ms) throws IOException {
+        socket.setSoTimeout(ms);
     }
 
     void writeRaw(byte[] bytes) throws IOException {

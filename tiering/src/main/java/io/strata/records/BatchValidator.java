@@ -1,7 +1,6 @@
 package io.strata.records;
 
 import org.apache.kafka.common.InvalidRecordException;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.CompressionType;
 import org.apache.kafka.common.record.TimestampType;
@@ -144,8 +143,10 @@ public final class BatchValidator {
                 for (int i = 0; i < count; i++) {
                     int length;
                     try {
+                        // At the end of the stream kafka-clients' varint reader sees -1 bytes and fails with
+                        // IllegalArgumentException (or EOFException): either way the batch holds fewer records.
                         length = ByteUtils.readVarint(in);
-                    } catch (EOFException e) {
+                    } catch (EOFException | IllegalArgumentException e) {
                         throw invalid("compressed batch declares " + count + " records but holds " + i);
                     }
                     if (length <= 0 || length > MAX_DECOMPRESSED_RECORD_BYTES) {
@@ -164,11 +165,13 @@ public final class BatchValidator {
                 if (in.read() != -1) {
                     throw invalid("bytes follow the last of the compressed batch's " + count + " records");
                 }
-            } catch (IOException | KafkaException | IllegalStateException e) {
-                if (e instanceof InvalidRecordException) {
-                    throw invalid(e.getMessage());
-                }
-                throw new InvalidBatchException(Errors.CORRUPT_MESSAGE, "cannot decompress " + codec.name + " batch: " + e.getMessage());
+            } catch (InvalidBatchException e) {
+                throw e;
+            } catch (InvalidRecordException e) {
+                throw invalid(e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                // Whatever the decompressor throws on bytes that are not what they claim to be.
+                throw new InvalidBatchException(Errors.CORRUPT_MESSAGE, "cannot decompress " + codec.name + " batch: " + e);
             }
         }
 

@@ -115,6 +115,8 @@ public final class HostileBatches {
         cases.put("inflated record length", new Case(withInflatedFirstRecordLength(valid(Compression.NONE, nowMs), 5), "INVALID_RECORD"));
         cases.put("lz4 batch with lastOffsetDelta -1",
                 new Case(withLastOffsetDelta(valid(Compression.lz4().build(), nowMs), -1), "INVALID_RECORD"));
+        cases.put("lz4 batch claiming a fourth record it does not hold",
+                new Case(withRecordCount(withLastOffsetDelta(valid(Compression.lz4().build(), nowMs), 3), 4), "INVALID_RECORD"));
         cases.put("record offset deltas out of order", new Case(withRecordOffsetDelta(valid(Compression.NONE, nowMs), 1, 7), "INVALID_RECORD"));
         cases.put("compressed garbage", new Case(withGarbageRecords(valid(Compression.gzip().build(), nowMs), 42), "CORRUPT_MESSAGE"));
         cases.put("control batch from a client", new Case(withControlFlag(valid(Compression.NONE, nowMs)), "INVALID_RECORD"));

@@ -126,6 +126,9 @@ public final class LogSegment {
             channel.force();
         }
         size = (int) pos;
+        synchronized (forceLock) {
+            syncedSize = size;
+        }
     }
 
     /** Whether the batch at {@code pos} decodes and passes its CRC (a torn write does not). */
@@ -302,11 +305,40 @@ public final class LogSegment {
         }
     }
 
+    private final Object forceLock = new Object();
+    /** Bytes known to be on disk (guarded by forceLock). */
+    private long syncedSize;
+    /** Set by a failed fsync and never cleared: later fsyncs of this file prove nothing (guarded by forceLock). */
+    private IOException fsyncFailure;
+
+    /**
+     * Makes every byte appended so far durable. Fsyncs of one segment are serialized, and once
+     * one has failed every later call fails too: Linux reports a lost write to one fsync only,
+     * and the pages are then clean, so a second fsync would "succeed" without them. A failure
+     * also cuts the file back to what was last synced, so that a restart without a reboot does
+     * not read the lost bytes from the page cache and call them durable.
+     *
+     * @throws LogIOException when this or an earlier fsync of the segment failed
+     */
     public void flush() {
-        try {
-            channel.force();
-        } catch (IOException e) {
-            throw new LogIOException("cannot fsync " + dir.resolve(fileName(baseOffset, ".log")), e);
+        synchronized (forceLock) {
+            Path file = dir.resolve(fileName(baseOffset, ".log"));
+            if (fsyncFailure != null) {
+                throw new LogIOException("an earlier fsync of " + file + " failed", fsyncFailure);
+            }
+            long upTo = size;
+            try {
+                channel.force();
+                syncedSize = Math.max(syncedSize, upTo);
+            } catch (IOException e) {
+                fsyncFailure = e;
+                try {
+                    channel.truncate(syncedSize);
+                } catch (IOException ignored) {
+                    // The next open's CRC check is the remaining guard.
+                }
+                throw new LogIOException("cannot fsync " + file, e);
+            }
         }
     }
 

@@ -206,12 +206,14 @@ public final class PartitionLog {
             Optional<byte[]> bytes = remote.producerSnapshot().get();
             if (bytes.isPresent()) {
                 producers.load(bytes.get());
-            } else {
-                log.warn("{}: no producer snapshot in object storage; idempotent producers start afresh at {}", name, remote.end());
+                return;
             }
+            log.warn("{}: no producer snapshot in object storage; idempotent producers start afresh at {}", name, remote.end());
         } catch (RuntimeException e) {
             log.warn("{}: cannot load the producer snapshot from object storage: {}", name, e.getMessage());
         }
+        // What the discarded local copy said about producers is stale.
+        producers.clear();
     }
 
     private void writeSnapshot(long offset) {
@@ -261,6 +263,9 @@ public final class PartitionLog {
                 BatchValidator.validateFromClient(b, nowMs, config.timestampPolicy());
             } catch (InvalidBatchException e) {
                 return AppendResult.failed(e.error(), e.getMessage(), logStartOffset);
+            } catch (RuntimeException e) {
+                // A batch the validator cannot even walk is corrupt, and only this partition's answer says so.
+                return AppendResult.failed(Errors.CORRUPT_MESSAGE, "undecodable record batch: " + e, logStartOffset);
             }
             total += b.sizeInBytes();
         }
@@ -410,6 +415,8 @@ public final class PartitionLog {
         } catch (LogIOException e) {
             throw goOffline(e);
         }
+        // A roll's fsync may have failed meanwhile on another thread: never publish past an error.
+        ensureOnline();
         flushedOffset = Math.max(flushedOffset, end);
         return end;
     }
@@ -514,15 +521,15 @@ public final class PartitionLog {
                 if (!expired && !oversized) {
                     break;
                 }
-                segments.pollFirstEntry();
-                totalBytes -= oldest.size();
-                oldest.delete();
-                deleted++;
-                long newStart = segments.firstKey();
+                // The start moves (durably) before the segment goes, so no read finds a hole.
+                long newStart = segments.higherKey(oldest.baseOffset());
                 if (newStart > logStartOffset) {
-                    logStartOffset = newStart;
                     writeStartOffset(newStart);
+                    logStartOffset = newStart;
                 }
+                removeOldestSegment();
+                totalBytes -= oldest.size();
+                deleted++;
             }
             if (deleted > 0) {
                 fsyncDir();
@@ -622,9 +629,8 @@ public final class PartitionLog {
                 if (!expired && !oversized) {
                     break;
                 }
-                segments.pollFirstEntry();
+                removeOldestSegment();
                 localBytes -= oldest.size();
-                oldest.delete();
                 deleted++;
             }
             if (deleted > 0) {
@@ -651,6 +657,20 @@ public final class PartitionLog {
         }
     }
 
+    /**
+     * Removes the oldest segment: renamed away first, dropped from the list only once that
+     * worked; a failure takes the log offline rather than leaving list and disk apart.
+     */
+    private void removeOldestSegment() {
+        LogSegment oldest = segments.firstEntry().getValue();
+        try {
+            oldest.delete();
+        } catch (LogIOException e) {
+            throw goOffline(e);
+        }
+        segments.remove(oldest.baseOffset());
+    }
+
     private void deleteSegmentsBelowStart() {
         boolean any = false;
         while (segments.size() > 1) {
@@ -658,7 +678,7 @@ public final class PartitionLog {
             if (second.getKey() > logStartOffset) {
                 break;
             }
-            segments.pollFirstEntry().getValue().delete();
+            removeOldestSegment();
             any = true;
         }
         if (any) {
@@ -724,6 +744,9 @@ public final class PartitionLog {
     public void closeForDeletion() {
         lock.lock();
         try {
+            if (offline == null) {
+                offline = new LogOfflineException(name + " was deleted", null);
+            }
             for (LogSegment s : segments.values()) {
                 try {
                     s.close();

@@ -103,6 +103,10 @@ final class ProducerStateTable {
         return producers.size();
     }
 
+    void clear() {
+        producers.clear();
+    }
+
     byte[] snapshot() {
         int size = 2 + 4 + 4;
         for (Entry e : producers.values()) {

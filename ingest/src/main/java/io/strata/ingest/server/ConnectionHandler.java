@@ -74,6 +74,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         connections.closed();
+        if (muted) {
+            muted = false;
+            connections.resume();
+        }
         super.channelInactive(ctx);
     }
 
@@ -100,6 +104,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         queuedBytes += copy.capacity();
         if (!muted && (queuedRequests >= MAX_QUEUED_REQUESTS || queuedBytes >= MAX_QUEUED_BYTES)) {
             muted = true;
+            connections.pause();
             ctx.channel().config().setAutoRead(false);
             log.debug("connection {}: {} requests ({} bytes) unanswered; pausing reads", connectionId, queuedRequests, queuedBytes);
         }
@@ -163,6 +168,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         if (muted && queuedRequests <= MAX_QUEUED_REQUESTS / 2 && queuedBytes <= MAX_QUEUED_BYTES / 2) {
             muted = false;
+            connections.resume();
             ctx.channel().config().setAutoRead(true);
         }
     }

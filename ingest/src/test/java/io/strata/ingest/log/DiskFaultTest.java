@@ -86,6 +86,25 @@ class DiskFaultTest {
     }
 
     @Test
+    void aRestartWithoutARebootAfterAFailedFsyncDoesNotTrustThePageCache() {
+        PartitionLog a = open(dirA);
+        a.append(batch(1, 0, "acked"), NOW);
+        a.flush();
+        a.append(batch(1, 1, "lost-by-the-disk"), NOW);
+        disk.failNextForce(p -> p.startsWith(dirA));
+        assertThatThrownBy(a::flush).isInstanceOf(LogOfflineException.class);
+        a.close();
+        // The process restarts; the machine does not: the page cache is still there.
+        PartitionLog restarted = open(dirA);
+        AppendResult next = restarted.append(batch(1, 1, "appended-after-restart"), NOW);
+        assertThat(next.error()).isEqualTo(Errors.NONE);
+        restarted.flush();
+        disk.powerCut(false);
+        assertThat(values(open(dirA))).as("everything acknowledged after the restart survives a later power cut")
+                .containsExactly("0:acked", next.baseOffset() + ":appended-after-restart");
+    }
+
+    @Test
     void aFullDiskIsAStorageErrorAndARestartRecoversToTheLastWholeBatch() {
         PartitionLog a = open(dirA);
         assertThat(a.append(batch(1, 0, "first"), NOW).error()).isEqualTo(Errors.NONE);

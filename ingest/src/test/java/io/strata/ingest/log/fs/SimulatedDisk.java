@@ -23,8 +23,9 @@ import java.util.function.Predicate;
  * with one sector of it missing (sectors written out of order).
  *
  * <p>Faults on demand: a failing fsync (with Linux's semantics — the dirty bytes are dropped and
- * the error is reported once, so a later fsync succeeds without them), a full disk, and a write
- * that stops half-way.
+ * the error is reported once, so a later fsync succeeds without them while the page cache still
+ * shows them, until the file is truncated below them), a full disk, and a write that stops
+ * half-way.
  *
  * <p>Thread-safe (one lock); tests drive it from one thread, the log's group commit from another.
  */
@@ -376,6 +377,13 @@ public final class SimulatedDisk implements LogFileSystem {
                     if (size < inode.durable.length) {
                         inode.rewritten = true;
                     }
+                    // Truncating drops the cached pages of a lost write with the bytes.
+                    if (inode.lostFrom >= size) {
+                        inode.lostFrom = -1;
+                        inode.lostTo = -1;
+                    } else if (inode.lostTo > size) {
+                        inode.lostTo = (int) size;
+                    }
                 }
             }
         }
@@ -393,10 +401,9 @@ public final class SimulatedDisk implements LogFileSystem {
                     throw new IOException("Input/output error (simulated fsync failure)");
                 }
                 byte[] synced = Arrays.copyOf(inode.data, inode.length);
-                if (inode.lostFrom >= 0) {
+                if (inode.lostFrom >= 0 && inode.lostFrom < synced.length) {
+                    // The dropped pages stay lost: the cache still shows the bytes, the disk never gets them.
                     Arrays.fill(synced, inode.lostFrom, Math.min(inode.lostTo, synced.length), (byte) 0);
-                    inode.lostFrom = -1;
-                    inode.lostTo = -1;
                 }
                 inode.durable = synced;
                 inode.rewritten = false;
