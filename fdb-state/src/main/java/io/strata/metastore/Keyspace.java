@@ -13,9 +13,11 @@ import com.apple.foundationdb.tuple.Tuple;
  *   ├─ "topics",    name                      → TopicRecord (JSON)
  *   ├─ "groups",    group                     → GroupRecord (JSON)
  *   ├─ "offsets",   group, topic, partition   → (offset, leaderEpoch, metadata, commitTimestamp)
- *   ├─ "placement", topicId, partition        → (reserved for the controller)
- *   ├─ "segments",  topicId, partition, base  → (reserved for tiering)
- *   ├─ "nodes",     nodeId                    → (reserved for node leases)
+ *   ├─ "placement", topicId, partition        → PartitionPlacement (JSON): leader, epochs, replicas, ISR
+ *   ├─ "segments",  topicId, partition, base  → segment manifest entry
+ *   ├─ "nodes",     "node", nodeId            → NodeRecord (JSON): address, rack, broker epoch, lease
+ *   │               "epoch"                   → last broker epoch handed out
+ *   │               "controller"              → ControllerRecord (JSON): holder, controller epoch, lease
  *   └─ "producers"                            → producer id allocation
  * </pre>
  */

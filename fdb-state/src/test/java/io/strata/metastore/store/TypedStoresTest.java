@@ -143,6 +143,44 @@ class TypedStoresTest {
     }
 
     @Test
+    void nodesRegisterWithGrowingBrokerEpochsAndAReplacedNodeIsFenced() {
+        NodeRegistry nodes = new NodeRegistry(store, keyspace);
+        NodeRecord a = nodes.register(1, "h1", 9092, "az1", 1000, 5000);
+        NodeRecord b = nodes.register(2, "h2", 9092, "az2", 1000, 5000);
+        assertThat(b.brokerEpoch()).isGreaterThan(a.brokerEpoch());
+        assertThatThrownBy(() -> nodes.register(1, "h3", 9092, null, 2000, 5000))
+                .isInstanceOf(NodeRegistry.NodeIdInUseException.class).hasMessageContaining("h1:9092");
+        NodeRecord restarted = nodes.register(1, "h1", 9092, "az1", 2000, 5000);
+        assertThat(restarted.brokerEpoch()).isGreaterThan(b.brokerEpoch());
+        assertThatThrownBy(() -> nodes.renew(1, a.brokerEpoch(), 3000, 5000)).isInstanceOf(NodeRegistry.FencedNodeException.class);
+        assertThat(nodes.renew(1, restarted.brokerEpoch(), 3000, 5000).leaseExpiryMs()).isEqualTo(8000);
+        assertThat(nodes.all()).extracting(NodeRecord::nodeId).containsExactlyInAnyOrder(1, 2);
+        assertThat(nodes.all().stream().filter(n -> n.isLive(7000)).map(NodeRecord::nodeId)).containsExactly(1);
+        nodes.deregister(1, restarted.brokerEpoch());
+        assertThat(nodes.get(1).orElseThrow().isLive(3001)).isFalse();
+    }
+
+    @Test
+    void oneControllerAtATimeAndAStaleOneCannotWritePlacements() {
+        ClusterControl control = new ClusterControl(store, keyspace);
+        ControllerRecord first = control.tryLead(1, 10, 1000, 5000).orElseThrow();
+        assertThat(control.tryLead(2, 20, 2000, 5000)).as("lease held").isEmpty();
+        assertThat(control.tryLead(1, 10, 2000, 5000).orElseThrow().controllerEpoch()).isEqualTo(first.controllerEpoch());
+        java.util.UUID topic = java.util.UUID.randomUUID();
+        PartitionPlacement p0 = new PartitionPlacement(1, 0, 0, List.of(1), List.of(1));
+        assertThat(control.place(first.controllerEpoch(), topic, 0, -1, p0)).isTrue();
+        assertThat(control.place(first.controllerEpoch(), topic, 0, -1, p0)).as("compare-and-set on the partition epoch").isFalse();
+        ControllerRecord second = control.tryLead(2, 20, 8000, 5000).orElseThrow();
+        assertThat(second.controllerEpoch()).isEqualTo(first.controllerEpoch() + 1);
+        assertThatThrownBy(() -> control.place(first.controllerEpoch(), topic, 0, 0, new PartitionPlacement(1, 1, 1, List.of(1), List.of(1))))
+                .isInstanceOf(ClusterControl.FencedControllerException.class);
+        assertThat(control.place(second.controllerEpoch(), topic, 0, 0, new PartitionPlacement(2, 1, 1, List.of(2), List.of(2)))).isTrue();
+        assertThat(control.allPlacements().get(topic).get(0).leader()).isEqualTo(2);
+        control.deleteTopic(topic);
+        assertThat(control.placements(topic)).isEmpty();
+    }
+
+    @Test
     void clusterIdIsStable() {
         String id = ClusterIdentity.getOrCreate(store, keyspace);
         assertThat(ClusterIdentity.getOrCreate(store, keyspace)).isEqualTo(id).hasSize(22);

@@ -1,0 +1,132 @@
+package io.strata.metastore.store;
+
+import com.apple.foundationdb.subspace.Subspace;
+import com.apple.foundationdb.tuple.Tuple;
+import io.strata.metastore.KeyRange;
+import io.strata.metastore.KeyValue;
+import io.strata.metastore.Keyspace;
+import io.strata.metastore.MetaStore;
+import io.strata.metastore.Transaction;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The controller's state in the MetaStore, playing the part of KRaft's metadata log:
+ *
+ * <pre>
+ * nodes/"controller"                 → ControllerRecord (JSON): holder, controller epoch, lease
+ * placement/topicId/partition        → PartitionPlacement (JSON)
+ * </pre>
+ *
+ * The controller lease decides who acts; the controller epoch decides whose writes count: every
+ * placement write runs {@link #checkController} in its own transaction, so a controller that lost
+ * its lease (paused, partitioned) cannot write after another took over.
+ */
+public final class ClusterControl {
+    private final MetaStore store;
+    private final byte[] controllerKey;
+    private final Subspace placement;
+
+    public ClusterControl(MetaStore store, Keyspace keyspace) {
+        this.store = store;
+        this.controllerKey = keyspace.area(Keyspace.Area.NODES).pack(Tuple.from("controller"));
+        this.placement = keyspace.area(Keyspace.Area.PLACEMENT);
+    }
+
+    /** A write by a controller that is no longer the controller. */
+    public static final class FencedControllerException extends RuntimeException {
+        public FencedControllerException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Takes or renews the controller lease for {@code nodeId}: granted when there is no
+     * controller, its lease ran out, or it is this node with this broker epoch already. A new
+     * holder gets the next controller epoch.
+     */
+    public Optional<ControllerRecord> tryLead(int nodeId, long brokerEpoch, long nowMs, long leaseMs) {
+        return store.run(tx -> {
+            byte[] existing = tx.get(controllerKey);
+            ControllerRecord current = existing == null ? null : Json.read(existing, ControllerRecord.class);
+            boolean mine = current != null && current.nodeId() == nodeId && current.brokerEpoch() == brokerEpoch;
+            if (current != null && !mine && current.leaseExpiryMs() > nowMs) {
+                return Optional.empty();
+            }
+            int epoch = current == null ? 1 : mine ? current.controllerEpoch() : current.controllerEpoch() + 1;
+            ControllerRecord next = new ControllerRecord(nodeId, brokerEpoch, epoch, nowMs + leaseMs);
+            tx.set(controllerKey, Json.write(next));
+            return Optional.of(next);
+        });
+    }
+
+    public Optional<ControllerRecord> controller() {
+        return store.run(tx -> Optional.ofNullable(tx.get(controllerKey)).map(b -> Json.read(b, ControllerRecord.class)));
+    }
+
+    /** Fails the transaction unless {@code controllerEpoch} is still the current controller epoch. */
+    public void checkController(Transaction tx, int controllerEpoch) {
+        byte[] existing = tx.get(controllerKey);
+        int current = existing == null ? 0 : Json.read(existing, ControllerRecord.class).controllerEpoch();
+        if (current != controllerEpoch) {
+            throw new FencedControllerException("controller epoch " + controllerEpoch + " is stale; the current one is " + current);
+        }
+    }
+
+    /**
+     * Writes a partition's placement as the controller of {@code controllerEpoch}, if the stored
+     * record is still at {@code expectedPartitionEpoch} (-1: none yet). Returns false when it
+     * changed meanwhile.
+     */
+    public boolean place(int controllerEpoch, UUID topicId, int partition, int expectedPartitionEpoch, PartitionPlacement next) {
+        return store.run(tx -> {
+            checkController(tx, controllerEpoch);
+            byte[] key = placement.pack(Tuple.from(topicId.toString(), partition));
+            byte[] existing = tx.get(key);
+            int stored = existing == null ? -1 : Json.read(existing, PartitionPlacement.class).partitionEpoch();
+            if (stored != expectedPartitionEpoch) {
+                return false;
+            }
+            tx.set(key, Json.write(next));
+            return true;
+        });
+    }
+
+    /** Every placement of a topic, by partition. */
+    public Map<Integer, PartitionPlacement> placements(UUID topicId) {
+        Subspace t = placement.get(topicId.toString());
+        return store.run(tx -> {
+            Map<Integer, PartitionPlacement> out = new HashMap<>();
+            for (KeyValue kv : tx.getRange(KeyRange.of(t))) {
+                out.put((int) t.unpack(kv.key()).getLong(0), Json.read(kv.value(), PartitionPlacement.class));
+            }
+            return out;
+        });
+    }
+
+    /** Every placement of the cluster: topic id → partition → placement (one range read). */
+    public Map<UUID, Map<Integer, PartitionPlacement>> allPlacements() {
+        return store.run(tx -> {
+            Map<UUID, Map<Integer, PartitionPlacement>> out = new HashMap<>();
+            for (KeyValue kv : tx.getRange(KeyRange.of(placement))) {
+                Tuple k = placement.unpack(kv.key());
+                out.computeIfAbsent(UUID.fromString(k.getString(0)), x -> new HashMap<>())
+                        .put((int) k.getLong(1), Json.read(kv.value(), PartitionPlacement.class));
+            }
+            return out;
+        });
+    }
+
+    /** Removes a deleted topic's placements. */
+    public void deleteTopic(UUID topicId) {
+        Subspace t = placement.get(topicId.toString());
+        store.run(tx -> {
+            KeyRange r = KeyRange.of(t);
+            tx.clearRange(r.begin(), r.end());
+            return null;
+        });
+    }
+}
