@@ -51,6 +51,7 @@ public final class Broker implements AutoCloseable {
     private InetSocketAddress kafkaAddress;
     private TieringService tiering;
     private RequestDispatcher dispatcher;
+    private io.strata.ingest.cluster.ClusterNode clusterNode;
     private io.strata.ingest.metrics.ScrapeTimeMetrics scrapeTime;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
@@ -120,9 +121,14 @@ public final class Broker implements AutoCloseable {
         kafkaAddress = server.bind(config.getString("host"), port, config.getInt("socket.request.max.bytes"));
         BrokerIdentity self = new BrokerIdentity(config.getInt("node.id"), clusterId, config.getString("advertised.host"),
                 advertisedPort == 0 ? kafkaAddress.getPort() : advertisedPort);
+        clusterNode = new io.strata.ingest.cluster.ClusterNode(new io.strata.metastore.store.NodeRegistry(metaStore, keyspace),
+                new io.strata.metastore.store.ClusterControl(metaStore, keyspace), new TopicCatalog(metaStore, keyspace),
+                self.nodeId(), self.advertisedHost(), self.advertisedPort(), config.getString("broker.rack"),
+                config.getLong("broker.session.timeout.ms"), config.getLong("broker.heartbeat.interval.ms"), System::currentTimeMillis);
+        clusterNode.start();
         dispatcher = new RequestDispatcher(self, topics, new ProducerIdStore(metaStore, keyspace, 1000),
-                new GroupApis(groups, topics), config.getInt("fetch.max.bytes"), config.getBoolean("auto.create.topics.enable"),
-                config.getInt("num.partitions"), tiering, metrics);
+                new GroupApis(groups, topics, clusterNode), config.getInt("fetch.max.bytes"), config.getBoolean("auto.create.topics.enable"),
+                config.getInt("num.partitions"), tiering, clusterNode, metrics);
         server.serve(dispatcher);
         io.micrometer.core.instrument.Gauge.builder("strata.connections.active", server.connections(),
                 c -> c.open()).description("Open Kafka client connections").register(metrics);
@@ -213,6 +219,9 @@ public final class Broker implements AutoCloseable {
         }
         if (dispatcher != null) {
             dispatcher.close();
+        }
+        if (clusterNode != null) {
+            clusterNode.close();
         }
         if (groups != null) {
             groups.close();

@@ -42,6 +42,10 @@ public final class GroupStore {
         });
     }
 
+    public Optional<GroupRecord> loadGroup(String groupId) {
+        return store.run(tx -> Optional.ofNullable(tx.get(groups.pack(Tuple.from(groupId)))).map(b -> Json.read(b, GroupRecord.class)));
+    }
+
     public List<GroupRecord> loadGroups() {
         return store.run(tx -> {
             List<GroupRecord> out = new ArrayList<>();

@@ -14,7 +14,10 @@ import java.util.Optional;
 final class DeleteRecordsHandler {
     private final TopicManager topics;
 
-    DeleteRecordsHandler(TopicManager topics) {
+    private final Leadership leadership;
+
+    DeleteRecordsHandler(TopicManager topics, Leadership leadership) {
+        this.leadership = leadership;
         this.topics = topics;
     }
 
@@ -30,6 +33,10 @@ final class DeleteRecordsHandler {
                 Optional<PartitionLog> pl = topics.partition(new TopicPartition(t.name(), p.partitionIndex()));
                 if (pl.isEmpty()) {
                     pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                    continue;
+                }
+                if (!leadership.leads(new TopicPartition(t.name(), p.partitionIndex()))) {
+                    pr.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
                     continue;
                 }
                 try {

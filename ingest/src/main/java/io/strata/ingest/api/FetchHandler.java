@@ -48,7 +48,11 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
     private final int fetchMaxBytes;
     private final io.micrometer.core.instrument.MeterRegistry metrics;
 
-    FetchHandler(TopicManager topics, int fetchMaxBytes, TieringService tiering, io.micrometer.core.instrument.MeterRegistry metrics) {
+    private final Leadership leadership;
+
+    FetchHandler(TopicManager topics, int fetchMaxBytes, TieringService tiering, Leadership leadership,
+                 io.micrometer.core.instrument.MeterRegistry metrics) {
+        this.leadership = leadership;
         this.topics = topics;
         this.fetchMaxBytes = fetchMaxBytes;
         this.purgatory = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -231,6 +235,11 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
                 Optional<PartitionLog> pl = topics.partition(new TopicPartition(t.topic(), p.partition()));
                 if (pl.isEmpty()) {
                     pd.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()).setRecords(Batches.toRecords(ByteBuffer.allocate(0)));
+                    error = true;
+                    continue;
+                }
+                if (!leadership.leads(new TopicPartition(t.topic(), p.partition()))) {
+                    pd.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code()).setRecords(Batches.toRecords(ByteBuffer.allocate(0)));
                     error = true;
                     continue;
                 }

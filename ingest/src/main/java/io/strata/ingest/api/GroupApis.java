@@ -46,13 +46,60 @@ public final class GroupApis {
     private final GroupCoordinator coordinator;
     private final TopicManager topics;
 
-    public GroupApis(GroupCoordinator coordinator, TopicManager topics) {
+    private final io.strata.ingest.cluster.ClusterNode cluster;
+    /** Groups this node coordinates, with the membership version it took them over at. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> owned = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile long seenMembership = -1;
+
+    public GroupApis(GroupCoordinator coordinator, TopicManager topics, io.strata.ingest.cluster.ClusterNode cluster) {
         this.coordinator = coordinator;
         this.topics = topics;
+        this.cluster = cluster;
+    }
+
+    /** The group a request is about, for the APIs that name exactly one. */
+    private static String groupOf(Request r) {
+        return switch (r.apiKey()) {
+            case JOIN_GROUP -> ((JoinGroupRequestData) r.body()).groupId();
+            case SYNC_GROUP -> ((SyncGroupRequestData) r.body()).groupId();
+            case HEARTBEAT -> ((HeartbeatRequestData) r.body()).groupId();
+            case LEAVE_GROUP -> ((LeaveGroupRequestData) r.body()).groupId();
+            case OFFSET_COMMIT -> ((OffsetCommitRequestData) r.body()).groupId();
+            case OFFSET_DELETE -> ((OffsetDeleteRequestData) r.body()).groupId();
+            case OFFSET_FETCH -> r.version() < 8 ? ((OffsetFetchRequestData) r.body()).groupId()
+                    : ((OffsetFetchRequestData) r.body()).groups().size() == 1 ? ((OffsetFetchRequestData) r.body()).groups().get(0).groupId() : null;
+            default -> null;
+        };
+    }
+
+    /**
+     * Whether this node coordinates {@code groupId}; a group it has just taken over (its
+     * coordinator died or the live set changed) is first reloaded from the MetaStore, where the
+     * previous coordinator left its generation, members and assignments.
+     */
+    private boolean ensureCoordinator(String groupId) {
+        long membership = cluster.view().membershipVersion();
+        if (membership != seenMembership) {
+            seenMembership = membership;
+            owned.keySet().removeIf(g -> !cluster.coordinates(g));
+        }
+        if (!cluster.coordinates(groupId)) {
+            owned.remove(groupId);
+            return false;
+        }
+        if (owned.putIfAbsent(groupId, membership) == null) {
+            coordinator.reload(groupId);
+        }
+        return true;
     }
 
     CompletableFuture<ApiMessage> handle(Request r) {
         short v = r.version();
+        String group = groupOf(r);
+        if (group != null && !ensureCoordinator(group)) {
+            return CompletableFuture.failedFuture(new org.apache.kafka.common.errors.NotCoordinatorException(
+                    "node " + cluster.nodeId() + " is not the coordinator of group " + group));
+        }
         return switch (r.apiKey()) {
             case JOIN_GROUP -> join((JoinGroupRequestData) r.body(), v, r).thenApply(m -> m);
             case SYNC_GROUP -> sync((SyncGroupRequestData) r.body()).thenApply(m -> m);

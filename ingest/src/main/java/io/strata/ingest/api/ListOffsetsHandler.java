@@ -21,7 +21,10 @@ final class ListOffsetsHandler {
 
     private final io.strata.ingest.tier.TieringService tiering;
 
-    ListOffsetsHandler(TopicManager topics, io.strata.ingest.tier.TieringService tiering) {
+    private final Leadership leadership;
+
+    ListOffsetsHandler(TopicManager topics, io.strata.ingest.tier.TieringService tiering, Leadership leadership) {
+        this.leadership = leadership;
         this.topics = topics;
         this.tiering = tiering;
     }
@@ -39,6 +42,10 @@ final class ListOffsetsHandler {
                 Optional<PartitionLog> pl = topics.partition(new TopicPartition(t.name(), p.partitionIndex()));
                 if (pl.isEmpty()) {
                     pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                    continue;
+                }
+                if (!leadership.leads(new TopicPartition(t.name(), p.partitionIndex()))) {
+                    pr.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
                     continue;
                 }
                 PartitionLog log = pl.get();

@@ -21,19 +21,32 @@ final class MetadataHandler {
     private final boolean autoCreate;
     private final int defaultPartitions;
 
-    MetadataHandler(BrokerIdentity self, TopicManager topics, boolean autoCreate, int defaultPartitions) {
+    private final io.strata.ingest.cluster.ClusterNode cluster;
+
+    MetadataHandler(BrokerIdentity self, TopicManager topics, io.strata.ingest.cluster.ClusterNode cluster, boolean autoCreate,
+                    int defaultPartitions) {
         this.self = self;
+        this.cluster = cluster;
         this.topics = topics;
         this.autoCreate = autoCreate;
         this.defaultPartitions = defaultPartitions;
     }
 
     MetadataResponseData handle(MetadataRequestData req, short version) {
+        io.strata.ingest.cluster.ClusterView view = cluster.view();
         MetadataResponseData resp = new MetadataResponseData()
                 .setClusterId(self.clusterId())
-                .setControllerId(self.nodeId());
-        resp.brokers().add(new MetadataResponseData.MetadataResponseBroker()
-                .setNodeId(self.nodeId()).setHost(self.advertisedHost()).setPort(self.advertisedPort()));
+                .setControllerId(view.controller().map(c -> c.nodeId()).orElse(-1));
+        boolean selfListed = false;
+        for (io.strata.metastore.store.NodeRecord n : view.liveNodes()) {
+            resp.brokers().add(new MetadataResponseData.MetadataResponseBroker().setNodeId(n.nodeId()).setHost(n.host()).setPort(n.port())
+                    .setRack(n.rack() == null || n.rack().isEmpty() ? null : n.rack()));
+            selfListed |= n.nodeId() == self.nodeId();
+        }
+        if (!selfListed) {
+            resp.brokers().add(new MetadataResponseData.MetadataResponseBroker()
+                    .setNodeId(self.nodeId()).setHost(self.advertisedHost()).setPort(self.advertisedPort()));
+        }
         boolean all = req.topics() == null || (version == 0 && req.topics().isEmpty());
         if (all) {
             try {
@@ -80,7 +93,9 @@ final class MetadataHandler {
             return error(name, Errors.UNKNOWN_TOPIC_OR_PARTITION);
         }
         try {
-            return describe(topics.create(name, defaultPartitions, (short) -1, java.util.Map.of()));
+            TopicRecord created = topics.create(name, defaultPartitions, (short) -1, java.util.Map.of());
+            cluster.awaitPlaced(created, 5000);
+            return describe(created);
         } catch (MetaStoreUnavailableException e) {
             log.warn("cannot auto-create topic {}: {}", name, e.getMessage());
             return error(name, Errors.LEADER_NOT_AVAILABLE);
@@ -102,14 +117,23 @@ final class MetadataHandler {
                 .setTopicId(toKafka(t.id()))
                 .setIsInternal(false);
         List<MetadataResponseData.MetadataResponsePartition> parts = new ArrayList<>();
+        io.strata.ingest.cluster.ClusterView view = cluster.view();
         for (int p = 0; p < t.partitions(); p++) {
-            parts.add(new MetadataResponseData.MetadataResponsePartition()
-                    .setPartitionIndex(p)
-                    .setLeaderId(self.nodeId())
-                    .setLeaderEpoch(0)
-                    .setReplicaNodes(List.of(self.nodeId()))
-                    .setIsrNodes(List.of(self.nodeId()))
-                    .setOfflineReplicas(List.of()));
+            MetadataResponseData.MetadataResponsePartition part = new MetadataResponseData.MetadataResponsePartition().setPartitionIndex(p);
+            var placement = view.placement(t.id(), p);
+            if (placement.isEmpty()) {
+                // Not placed yet (a topic created a moment ago): clients retry.
+                part.setErrorCode(Errors.LEADER_NOT_AVAILABLE.code()).setLeaderId(-1).setLeaderEpoch(-1)
+                        .setReplicaNodes(List.of()).setIsrNodes(List.of()).setOfflineReplicas(List.of());
+            } else {
+                var pp = placement.get();
+                boolean leaderLive = pp.leader() >= 0 && view.isLive(pp.leader());
+                List<Integer> offline = pp.replicas().stream().filter(r -> !view.isLive(r)).toList();
+                part.setErrorCode(leaderLive ? Errors.NONE.code() : Errors.LEADER_NOT_AVAILABLE.code())
+                        .setLeaderId(leaderLive ? pp.leader() : -1).setLeaderEpoch(pp.leaderEpoch())
+                        .setReplicaNodes(pp.replicas()).setIsrNodes(pp.isr()).setOfflineReplicas(offline);
+            }
+            parts.add(part);
         }
         out.setPartitions(parts);
         return out;

@@ -27,7 +27,11 @@ final class ProduceHandler {
 
     private final io.micrometer.core.instrument.MeterRegistry metrics;
 
-    ProduceHandler(TopicManager topics, io.strata.ingest.tier.TieringService tiering, io.micrometer.core.instrument.MeterRegistry metrics) {
+    private final Leadership leadership;
+
+    ProduceHandler(TopicManager topics, io.strata.ingest.tier.TieringService tiering, Leadership leadership,
+                   io.micrometer.core.instrument.MeterRegistry metrics) {
+        this.leadership = leadership;
         this.topics = topics;
         this.tiering = tiering;
         this.metrics = metrics;
@@ -52,6 +56,11 @@ final class ProduceHandler {
                 if (pl.isEmpty()) {
                     pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())
                             .setErrorMessage("This server does not host " + td.name() + "-" + pd.index());
+                    continue;
+                }
+                if (!leadership.leads(new TopicPartition(td.name(), pd.index()))) {
+                    pr.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code())
+                            .setErrorMessage("This node does not lead " + td.name() + "-" + pd.index());
                     continue;
                 }
                 if (tiering != null && pl.get().config().remoteStorage() && tiering.overBudget()) {

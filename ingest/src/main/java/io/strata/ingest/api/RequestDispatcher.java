@@ -51,16 +51,18 @@ public final class RequestDispatcher {
 
     public RequestDispatcher(BrokerIdentity self, TopicManager topics, ProducerIdStore ids, GroupApis groups,
                              int fetchMaxBytes, boolean autoCreate, int defaultPartitions,
-                             io.strata.ingest.tier.TieringService tiering, io.micrometer.core.instrument.MeterRegistry metrics) {
+                             io.strata.ingest.tier.TieringService tiering, io.strata.ingest.cluster.ClusterNode clusterNode,
+                             io.micrometer.core.instrument.MeterRegistry metrics) {
         this.metrics = metrics;
-        this.metadata = new MetadataHandler(self, topics, autoCreate, defaultPartitions);
-        this.topicAdmin = new TopicAdminHandler(topics, self, defaultPartitions);
-        this.produce = new ProduceHandler(topics, tiering, metrics);
-        this.fetch = new FetchHandler(topics, fetchMaxBytes, tiering, metrics);
-        this.listOffsets = new ListOffsetsHandler(topics, tiering);
+        Leadership leadership = tp -> topics.topic(tp.topic()).map(t -> clusterNode.leads(t.id(), tp.partition())).orElse(false);
+        this.metadata = new MetadataHandler(self, topics, clusterNode, autoCreate, defaultPartitions);
+        this.topicAdmin = new TopicAdminHandler(topics, self, clusterNode, defaultPartitions);
+        this.produce = new ProduceHandler(topics, tiering, leadership, metrics);
+        this.fetch = new FetchHandler(topics, fetchMaxBytes, tiering, leadership, metrics);
+        this.listOffsets = new ListOffsetsHandler(topics, tiering, leadership);
         this.producerIds = new ProducerIdHandler(ids);
-        this.deleteRecords = new DeleteRecordsHandler(topics);
-        this.cluster = new ClusterHandler(self);
+        this.deleteRecords = new DeleteRecordsHandler(topics, leadership);
+        this.cluster = new ClusterHandler(self, clusterNode);
         this.groups = groups;
         topics.setAppendListener(fetch);
     }

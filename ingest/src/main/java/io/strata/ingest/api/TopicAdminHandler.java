@@ -30,8 +30,11 @@ final class TopicAdminHandler {
     private final BrokerIdentity self;
     private final int defaultPartitions;
 
-    TopicAdminHandler(TopicManager topics, BrokerIdentity self, int defaultPartitions) {
+    private final io.strata.ingest.cluster.ClusterNode cluster;
+
+    TopicAdminHandler(TopicManager topics, BrokerIdentity self, io.strata.ingest.cluster.ClusterNode cluster, int defaultPartitions) {
         this.topics = topics;
+        this.cluster = cluster;
         this.self = self;
         this.defaultPartitions = defaultPartitions;
     }
@@ -62,6 +65,8 @@ final class TopicAdminHandler {
                             topics.validateNew(ct.name(), partitions, overrides));
                 } else {
                     t = topics.create(ct.name(), partitions, ct.replicationFactor(), overrides);
+                    // Answer once the controller has placed it, so clients find its leaders at once.
+                    cluster.awaitPlaced(t, 5000);
                 }
                 r.setTopicId(MetadataHandler.toKafka(t.id())).setNumPartitions(t.partitions()).setReplicationFactor((short) 1);
                 r.setConfigs(new java.util.ArrayList<>());

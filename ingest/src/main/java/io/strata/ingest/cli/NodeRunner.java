@@ -28,7 +28,7 @@ final class NodeRunner {
             System.err.println("strata: " + e.getMessage());
             broker.close();
             return 2;
-        } catch (io.strata.ingest.log.DataDirectory.DataDirectoryException e) {
+        } catch (io.strata.ingest.log.DataDirectory.DataDirectoryException | io.strata.metastore.store.NodeRegistry.NodeIdInUseException e) {
             log.error("{}", e.getMessage());
             System.err.println("strata: " + e.getMessage());
             broker.close();

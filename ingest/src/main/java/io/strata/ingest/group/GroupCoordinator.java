@@ -57,6 +57,20 @@ public final class GroupCoordinator implements AutoCloseable {
         timer.scheduleWithFixedDelay(this::sweep, 100, 100, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Replaces this node's copy of a group with what the MetaStore holds (or forgets it): called
+     * when this node becomes the group's coordinator, since another node may have moved it on.
+     */
+    public void reload(String groupId) {
+        Optional<GroupRecord> stored = store.loadGroup(groupId);
+        long now = clock.getAsLong();
+        if (stored.isPresent()) {
+            groups.put(groupId, Group.fromRecord(stored.get(), now));
+        } else {
+            groups.remove(groupId);
+        }
+    }
+
     /** The arguments of one JoinGroup. */
     public record JoinRequest(String groupId, String memberId, String groupInstanceId, String clientId, String clientHost,
                               int sessionTimeoutMs, int rebalanceTimeoutMs, String protocolType,

@@ -326,7 +326,7 @@ public final class TopicManager implements AutoCloseable {
         Map<String, String> canonical = validateNew(name, partitions, overrides);
         if (replicationFactor != 1 && replicationFactor != -1) {
             throw new TopicException(Errors.INVALID_REPLICATION_FACTOR,
-                    "Replication factor " + replicationFactor + " is larger than the 1 node available");
+                    "Replication factor " + replicationFactor + " is not available yet: partitions have one replica (replication is being built)");
         }
         TopicCatalog.CreateResult r = catalog.create(name, partitions, (short) 1, canonical);
         if (!r.created()) {

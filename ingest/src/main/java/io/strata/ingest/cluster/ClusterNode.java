@@ -1,0 +1,280 @@
+package io.strata.ingest.cluster;
+
+import io.strata.metastore.MetaStoreUnavailableException;
+import io.strata.metastore.store.ClusterControl;
+import io.strata.metastore.store.ControllerRecord;
+import io.strata.metastore.store.NodeRecord;
+import io.strata.metastore.store.NodeRegistry;
+import io.strata.metastore.store.PartitionPlacement;
+import io.strata.metastore.store.TopicCatalog;
+import io.strata.metastore.store.TopicRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * This node's membership of the cluster, and the controller's work when it holds the lease.
+ *
+ * <p>At start the node registers in the MetaStore (a new broker epoch) and then, on its
+ * {@code cluster-control} thread, every {@link #TICK_MS}: renews its lease every
+ * {@code broker.heartbeat.interval.ms}; takes or keeps the controller lease (valid for
+ * {@code broker.session.timeout.ms}); as controller, gives every partition without a placement
+ * its replicas and leader, and drops placements of deleted topics — each write checked against
+ * the controller epoch in its own transaction; and reads a fresh {@link ClusterView}, which the
+ * request handlers consult (who leads a partition, who coordinates a group, which nodes are live).
+ *
+ * <p>A node whose registration was replaced (the same node.id registered by a newer process) is
+ * fenced: it leads nothing from then on.
+ */
+public final class ClusterNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ClusterNode.class);
+    static final long TICK_MS = 200;
+
+    private final NodeRegistry registry;
+    private final ClusterControl control;
+    private final TopicCatalog catalog;
+    private final int nodeId;
+    private final String host;
+    private final int port;
+    private final String rack;
+    private final long sessionMs;
+    private final long heartbeatMs;
+    private final LongSupplier clock;
+    private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "cluster-control");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile NodeRecord self;
+    private volatile ClusterView view = ClusterView.EMPTY;
+    private volatile boolean fenced;
+    private volatile boolean storeDown;
+    // touched only on the cluster-control thread
+    private long lastRenewMs;
+    private Optional<ControllerRecord> controllerLease = Optional.empty();
+
+    public ClusterNode(NodeRegistry registry, ClusterControl control, TopicCatalog catalog, int nodeId, String host, int port,
+                       String rack, long sessionMs, long heartbeatMs, LongSupplier clock) {
+        this.registry = registry;
+        this.control = control;
+        this.catalog = catalog;
+        this.nodeId = nodeId;
+        this.host = host;
+        this.port = port;
+        this.rack = rack;
+        this.sessionMs = sessionMs;
+        this.heartbeatMs = heartbeatMs;
+        this.clock = clock;
+    }
+
+    /**
+     * Registers and runs the first round synchronously (so a single node serves its partitions
+     * from the first request), then keeps ticking in the background.
+     *
+     * @throws NodeRegistry.NodeIdInUseException when another live process has this node.id
+     */
+    public void start() {
+        long now = clock.getAsLong();
+        self = registry.register(nodeId, host, port, rack, now, sessionMs);
+        lastRenewMs = now;
+        log.info("node {} registered with broker epoch {} at {}:{}{}", nodeId, self.brokerEpoch(), host, port,
+                rack.isEmpty() ? "" : " (rack " + rack + ")");
+        runOnLoop();
+        loop.scheduleWithFixedDelay(this::tickGuarded, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Runs a round now on the cluster-control thread and waits for it. */
+    public void runOnLoop() {
+        try {
+            loop.submit(this::tickGuarded).get(sessionMs, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.warn("cluster round failed: {}", e.getMessage());
+        }
+    }
+
+    private void tickGuarded() {
+        try {
+            tick();
+            if (storeDown) {
+                storeDown = false;
+                log.info("cluster state is readable again");
+            }
+        } catch (MetaStoreUnavailableException e) {
+            if (!storeDown) {
+                storeDown = true;
+                log.warn("cannot reach the metastore for cluster state: {}", e.getMessage());
+            }
+        } catch (RuntimeException e) {
+            log.error("cluster round failed", e);
+        }
+    }
+
+    private void tick() {
+        long now = clock.getAsLong();
+        if (fenced) {
+            return;
+        }
+        if (now - lastRenewMs >= heartbeatMs) {
+            try {
+                self = registry.renew(nodeId, self.brokerEpoch(), now, sessionMs);
+                lastRenewMs = now;
+            } catch (NodeRegistry.FencedNodeException e) {
+                fenced = true;
+                log.error("node {} is fenced and stops leading: {}", nodeId, e.getMessage());
+                return;
+            }
+        }
+        ClusterView before = view;
+        boolean wasController = controllerLease.isPresent();
+        controllerLease = control.tryLead(nodeId, self.brokerEpoch(), now, sessionMs);
+        if (controllerLease.isPresent() && !wasController) {
+            log.info("node {} is the controller (controller epoch {})", nodeId, controllerLease.get().controllerEpoch());
+        } else if (controllerLease.isEmpty() && wasController) {
+            log.info("node {} is no longer the controller", nodeId);
+        }
+        refreshView(now, before);
+        if (controllerLease.isPresent()) {
+            try {
+                reconcile(controllerLease.get());
+            } catch (ClusterControl.FencedControllerException e) {
+                log.warn("node {} lost the controller role mid-round: {}", nodeId, e.getMessage());
+                controllerLease = Optional.empty();
+            }
+            refreshView(now, view);
+        }
+    }
+
+    private void refreshView(long now, ClusterView before) {
+        List<NodeRecord> nodes = registry.all();
+        Optional<ControllerRecord> controller = control.controller();
+        Map<UUID, Map<Integer, PartitionPlacement>> placements = control.allPlacements();
+        ClusterView next = new ClusterView(now, nodes, controller, placements, before.membershipVersion());
+        Set<Integer> was = ids(before);
+        Set<Integer> is = ids(next);
+        if (!was.equals(is)) {
+            next = new ClusterView(now, nodes, controller, placements, before.membershipVersion() + 1);
+            log.info("live nodes now {}", is);
+        }
+        view = next;
+    }
+
+    private static Set<Integer> ids(ClusterView v) {
+        Set<Integer> out = new TreeSet<>();
+        v.liveNodes().forEach(n -> out.add(n.nodeId()));
+        return out;
+    }
+
+    /** The controller's round: every partition has a placement; deleted topics have none. */
+    private void reconcile(ControllerRecord lease) {
+        List<NodeRecord> live = view.liveNodes();
+        if (live.isEmpty()) {
+            return;
+        }
+        Map<UUID, Map<Integer, PartitionPlacement>> current = view.placements();
+        Map<Integer, Integer> load = new HashMap<>();
+        current.values().forEach(ps -> ps.values().forEach(p -> p.replicas().forEach(r -> load.merge(r, 1, Integer::sum))));
+        Set<UUID> liveTopics = new java.util.HashSet<>();
+        for (TopicRecord t : catalog.list()) {
+            liveTopics.add(t.id());
+            Map<Integer, PartitionPlacement> placed = current.getOrDefault(t.id(), Map.of());
+            int rf = Math.max(1, t.replicationFactor());
+            for (int p = 0; p < t.partitions(); p++) {
+                if (placed.containsKey(p)) {
+                    continue;
+                }
+                if (rf > live.size()) {
+                    log.warn("{}-{} needs {} replicas but only {} node(s) are live; not placed yet", t.name(), p, rf, live.size());
+                    continue;
+                }
+                List<Integer> replicas = PlacementPolicy.choose(live, rf, load, t.name().hashCode() + p);
+                PartitionPlacement first = new PartitionPlacement(replicas.get(0), 0, 0, replicas, replicas);
+                if (control.place(lease.controllerEpoch(), t.id(), p, -1, first)) {
+                    log.info("placed {}-{} on {} (leader {}, leader epoch 0)", t.name(), p, replicas, replicas.get(0));
+                }
+            }
+        }
+        for (UUID placedTopic : current.keySet()) {
+            if (!liveTopics.contains(placedTopic)) {
+                control.deleteTopic(placedTopic);
+            }
+        }
+    }
+
+    /**
+     * Waits (bounded) until every partition of {@code t} has a placement in this node's view,
+     * driving rounds meanwhile: CreateTopics answers once clients can find the leaders.
+     */
+    public boolean awaitPlaced(TopicRecord t, long timeoutMs) {
+        long deadline = clock.getAsLong() + timeoutMs;
+        while (true) {
+            Map<Integer, PartitionPlacement> placed = view.placements().getOrDefault(t.id(), Map.of());
+            if (placed.size() >= t.partitions()) {
+                return true;
+            }
+            if (clock.getAsLong() >= deadline) {
+                return false;
+            }
+            runOnLoop();
+        }
+    }
+
+    public ClusterView view() {
+        return view;
+    }
+
+    public int nodeId() {
+        return nodeId;
+    }
+
+    /** Whether this node leads the partition now (and is not fenced). */
+    public boolean leads(UUID topicId, int partition) {
+        if (fenced) {
+            return false;
+        }
+        return view.placement(topicId, partition).map(p -> p.leader() == nodeId).orElse(false);
+    }
+
+    /** The leader epoch of a partition in this node's view, or -1. */
+    public int leaderEpoch(UUID topicId, int partition) {
+        return view.placement(topicId, partition).map(PartitionPlacement::leaderEpoch).orElse(-1);
+    }
+
+    public boolean coordinates(String groupId) {
+        return !fenced && view.coordinatorFor(groupId) == nodeId;
+    }
+
+    public long brokerEpoch() {
+        return self == null ? -1 : self.brokerEpoch();
+    }
+
+    /** Stops ticking and ends the lease at once, so others see this node gone without waiting it out. */
+    @Override
+    public void close() {
+        loop.shutdownNow();
+        try {
+            loop.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (self != null && !fenced) {
+            try {
+                registry.deregister(nodeId, self.brokerEpoch());
+            } catch (RuntimeException e) {
+                log.warn("could not end node {}'s lease: {}", nodeId, e.getMessage());
+            }
+        }
+    }
+}
