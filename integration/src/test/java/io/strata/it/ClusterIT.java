@@ -43,6 +43,18 @@ class ClusterIT {
     @TempDir
     Path dir;
 
+    /** The topic as a node describes it once every partition has a leader (placement reaches nodes within a round). */
+    private static TopicDescription placed(Admin admin) throws Exception {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (true) {
+            TopicDescription d = admin.describeTopics(List.of("spread")).allTopicNames().get().get("spread");
+            if (d.partitions().stream().allMatch(p -> p.leader() != null) || System.currentTimeMillis() > deadline) {
+                return d;
+            }
+            Thread.sleep(100);
+        }
+    }
+
     @Test
     void twoNodesShareTheWorkAndEveryPartitionHasExactlyOneLeader() throws Exception {
         String url = PostgresServer.shared().newDatabase("cluster");
@@ -60,8 +72,8 @@ class ClusterIT {
             assertThat(adminB.describeCluster().controller().get().id()).isEqualTo(controller);
 
             admin.createTopics(List.of(new NewTopic("spread", 8, (short) 1))).all().get();
-            TopicDescription seenByA = admin.describeTopics(List.of("spread")).allTopicNames().get().get("spread");
-            TopicDescription seenByB = adminB.describeTopics(List.of("spread")).allTopicNames().get().get("spread");
+            TopicDescription seenByA = placed(admin);
+            TopicDescription seenByB = placed(adminB);
             Map<Integer, Integer> leaders = new HashMap<>();
             for (TopicPartitionInfo p : seenByA.partitions()) {
                 assertThat(p.leader()).as("partition " + p.partition() + " has a leader").isNotNull();

@@ -87,6 +87,8 @@ class QuickStartIT {
                 if (Files.exists(objects)) {
                     try (Stream<Path> files = Files.walk(objects)) {
                         tiered = files.anyMatch(f -> f.getFileName().toString().endsWith(".seg"));
+                    } catch (java.io.UncheckedIOException e) {
+                        // An upload's temporary file vanished under the walk: look again.
                     }
                 }
                 Thread.sleep(250);

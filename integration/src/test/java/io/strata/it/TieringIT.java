@@ -124,9 +124,16 @@ class TieringIT {
         return total;
     }
 
+    /** Segment files on the node's disk; counted again when an upload's staging file vanishes under the walk. */
     static long localSegments(StrataNode node) throws Exception {
-        try (Stream<Path> files = Files.walk(node.dataDir().resolve("logs"))) {
-            return files.filter(p -> p.toString().endsWith(".log")).count();
+        for (int attempt = 0; ; attempt++) {
+            try (Stream<Path> files = Files.walk(node.dataDir().resolve("logs"))) {
+                return files.filter(p -> p.toString().endsWith(".log")).count();
+            } catch (java.io.UncheckedIOException e) {
+                if (attempt == 10) {
+                    throw e;
+                }
+            }
         }
     }
 

@@ -117,6 +117,10 @@ final class MetadataHandler {
                 .setTopicId(toKafka(t.id()))
                 .setIsInternal(false);
         List<MetadataResponseData.MetadataResponsePartition> parts = new ArrayList<>();
+        if (cluster.view().placements().getOrDefault(t.id(), java.util.Map.of()).size() < t.partitions()) {
+            // Created a moment ago, perhaps through another node: read the placements now rather than in the next round.
+            cluster.runOnLoop();
+        }
         io.strata.ingest.cluster.ClusterView view = cluster.view();
         for (int p = 0; p < t.partitions(); p++) {
             MetadataResponseData.MetadataResponsePartition part = new MetadataResponseData.MetadataResponsePartition().setPartitionIndex(p);

@@ -10,9 +10,67 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code strata cluster}: the cluster id, controller and nodes. */
-@Command(name = "cluster", mixinStandardHelpOptions = true, description = "Show the cluster: id, controller, nodes, topic count.")
+/**
+ * {@code strata cluster}: the cluster id, controller and nodes; {@code strata cluster up} and
+ * {@code down} run a cluster of local node processes.
+ */
+@Command(name = "cluster", mixinStandardHelpOptions = true, description = "Show the cluster: id, controller, nodes, topic count.",
+        subcommands = {ClusterCommand.Up.class, ClusterCommand.Down.class})
 final class ClusterCommand implements java.util.concurrent.Callable<Integer> {
+    @Command(name = "up", mixinStandardHelpOptions = true,
+            description = "Start a cluster of node processes on this machine (one shared MetaStore and object store) and print its bootstrap servers.")
+    static final class Up implements java.util.concurrent.Callable<Integer> {
+        @picocli.CommandLine.Option(names = "--nodes", defaultValue = "3", description = "How many nodes (default 3).")
+        int nodes;
+
+        @picocli.CommandLine.Option(names = "--dir", defaultValue = "./cluster", description = "Where the nodes keep their data, logs and pids (default ./cluster).")
+        java.nio.file.Path dir;
+
+        @picocli.CommandLine.Option(names = "--port", defaultValue = "9092", description = "Kafka port of node 1; node N listens on port+N-1 (default 9092).")
+        int port;
+
+        @picocli.CommandLine.Option(names = "--admin-port", defaultValue = "9644", description = "Admin HTTP port of node 1; node N uses admin-port+N-1 (default 9644).")
+        int adminPort;
+
+        @picocli.CommandLine.Option(names = "--metastore", description = "A shared MetaStore URL (e.g. postgresql://…); default: an embedded SQLite file under --dir.")
+        String metastore;
+
+        @picocli.CommandLine.Option(names = "--host", defaultValue = "localhost", description = "Host name the nodes advertise (default localhost).")
+        String host;
+
+        @Override
+        public Integer call() throws Exception {
+            if (nodes < 1) {
+                System.err.println("strata: --nodes must be at least 1");
+                return 2;
+            }
+            try {
+                String bootstrap = new LocalCluster(dir).up(nodes, port, adminPort, metastore, host);
+                System.out.println("Started " + nodes + " node(s) from " + dir.toAbsolutePath().normalize() + "; bootstrap servers:");
+                System.out.println(bootstrap);
+                System.out.println("Stop them with: ./strata cluster down" + (dir.toString().equals("./cluster") ? "" : " --dir " + dir));
+                return 0;
+            } catch (IllegalStateException e) {
+                System.err.println("strata: " + e.getMessage());
+                new LocalCluster(dir).down();
+                return 1;
+            }
+        }
+    }
+
+    @Command(name = "down", mixinStandardHelpOptions = true, description = "Stop the nodes started by 'cluster up' (SIGTERM: each shuts down cleanly).")
+    static final class Down implements java.util.concurrent.Callable<Integer> {
+        @picocli.CommandLine.Option(names = "--dir", defaultValue = "./cluster", description = "The --dir given to 'cluster up' (default ./cluster).")
+        java.nio.file.Path dir;
+
+        @Override
+        public Integer call() throws Exception {
+            int stopped = new LocalCluster(dir).down();
+            System.out.println(stopped == 0 ? "No cluster is running from " + dir : "Stopped " + stopped + " node(s).");
+            return 0;
+        }
+    }
+
     @Mixin
     AdminOptions o;
 

@@ -1,0 +1,101 @@
+package io.strata.it;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code strata cluster up --nodes 3} starts a working three-node cluster; {@code cluster down} stops it. */
+class ClusterUpIT {
+    @TempDir
+    Path dir;
+
+    private record Result(int code, String output) {
+    }
+
+    private static Result run(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", StrataNode.jar().toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
+        return new Result(p.exitValue(), out);
+    }
+
+    private static boolean free(int port) {
+        try (ServerSocket s = new ServerSocket(port)) {
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /** A port p with p, p+1 and p+2 free. */
+    private static int freeRun() {
+        Random r = new Random();
+        while (true) {
+            int p = 20_000 + r.nextInt(30_000);
+            if (free(p) && free(p + 1) && free(p + 2)) {
+                return p;
+            }
+        }
+    }
+
+    @Test
+    void threeLocalNodesFormOneClusterAndStopCleanly() throws Exception {
+        int port = freeRun();
+        int adminPort = freeRun();
+        Path cluster = dir.resolve("cluster");
+        Result up = run("cluster", "up", "--nodes", "3", "--dir", cluster.toString(), "--port", Integer.toString(port),
+                "--admin-port", Integer.toString(adminPort));
+        try {
+            assertThat(up.code()).as(up.output()).isZero();
+            String bootstrap = "localhost:" + port + ",localhost:" + (port + 1) + ",localhost:" + (port + 2);
+            assertThat(up.output()).contains(bootstrap);
+            Properties props = new Properties();
+            props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            try (Admin admin = Admin.create(props)) {
+                long deadline = System.currentTimeMillis() + 30_000;
+                while (admin.describeCluster().nodes().get().size() < 3 && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(200);
+                }
+                assertThat(admin.describeCluster().nodes().get()).extracting(Node::id).containsExactlyInAnyOrder(1, 2, 3);
+                admin.createTopics(List.of(new NewTopic("local", 6, (short) 1))).all().get();
+                TopicDescription d = admin.describeTopics(List.of("local")).allTopicNames().get().get("local");
+                Set<Integer> leaders = new HashSet<>();
+                for (TopicPartitionInfo p : d.partitions()) {
+                    leaders.add(p.leader().id());
+                }
+                assertThat(leaders).as("the six partitions are spread over the three nodes").containsExactlyInAnyOrder(1, 2, 3);
+            }
+            Result shown = run("cluster", "--bootstrap-server", "localhost:" + port);
+            assertThat(shown.code()).as(shown.output()).isZero();
+            assertThat(shown.output()).contains("localhost:" + port).contains("localhost:" + (port + 2));
+        } finally {
+            Result down = run("cluster", "down", "--dir", cluster.toString());
+            assertThat(down.code()).as(down.output()).isZero();
+            assertThat(down.output()).contains("Stopped 3 node(s)");
+        }
+        assertThat(Files.exists(cluster.resolve("cluster.pids"))).isFalse();
+        assertThat(Files.readString(cluster.resolve("node-1.log"))).contains("shut down cleanly");
+    }
+}
