@@ -52,6 +52,7 @@ public final class Broker implements AutoCloseable {
     private TieringService tiering;
     private RequestDispatcher dispatcher;
     private io.strata.ingest.cluster.ClusterNode clusterNode;
+    private io.strata.ingest.replication.ReplicationManager replication;
     private io.strata.ingest.metrics.ScrapeTimeMetrics scrapeTime;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
@@ -126,9 +127,16 @@ public final class Broker implements AutoCloseable {
                 self.nodeId(), self.advertisedHost(), self.advertisedPort(), config.getString("broker.rack"),
                 config.getLong("broker.session.timeout.ms"), config.getLong("broker.heartbeat.interval.ms"), System::currentTimeMillis);
         clusterNode.start();
+        io.strata.ingest.cluster.ClusterNode cn = clusterNode;
+        topics.setReplicationLimits(() -> Math.max(1, cn.view().liveNodes().size()), config.getInt("default.replication.factor"));
+        replication = new io.strata.ingest.replication.ReplicationManager(topics, clusterNode, System::currentTimeMillis);
+        replication.start();
+        if (tiering != null) {
+            tiering.setLeadership(tp -> topics.topic(tp.topic()).map(t -> cn.leads(t.id(), tp.partition())).orElse(false));
+        }
         dispatcher = new RequestDispatcher(self, topics, new ProducerIdStore(metaStore, keyspace, 1000),
                 new GroupApis(groups, topics, clusterNode), config.getInt("fetch.max.bytes"), config.getBoolean("auto.create.topics.enable"),
-                config.getInt("num.partitions"), tiering, clusterNode, metrics);
+                config.getInt("num.partitions"), tiering, clusterNode, replication, metrics);
         server.serve(dispatcher);
         io.micrometer.core.instrument.Gauge.builder("strata.connections.active", server.connections(),
                 c -> c.open()).description("Open Kafka client connections").register(metrics);
@@ -219,6 +227,9 @@ public final class Broker implements AutoCloseable {
         }
         if (dispatcher != null) {
             dispatcher.close();
+        }
+        if (replication != null) {
+            replication.close();
         }
         if (clusterNode != null) {
             clusterNode.close();

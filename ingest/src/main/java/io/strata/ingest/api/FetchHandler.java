@@ -49,10 +49,12 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
     private final io.micrometer.core.instrument.MeterRegistry metrics;
 
     private final Leadership leadership;
+    private final io.strata.ingest.replication.ReplicationManager replication;
 
     FetchHandler(TopicManager topics, int fetchMaxBytes, TieringService tiering, Leadership leadership,
-                 io.micrometer.core.instrument.MeterRegistry metrics) {
+                 io.strata.ingest.replication.ReplicationManager replication, io.micrometer.core.instrument.MeterRegistry metrics) {
         this.leadership = leadership;
+        this.replication = replication;
         this.topics = topics;
         this.fetchMaxBytes = fetchMaxBytes;
         this.purgatory = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -218,6 +220,8 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
     }
 
     private Read read(FetchRequestData req) {
+        // A follower's fetch (Kafka's replica id): it reads up to the log end and reports its own.
+        boolean replicaFetch = req.replicaId() >= 0 && replication != null;
         FetchResponseData resp = new FetchResponseData().setSessionId(0).setErrorCode(Errors.NONE.code());
         int budget = req.maxBytes() <= 0 ? fetchMaxBytes : Math.min(req.maxBytes(), fetchMaxBytes);
         List<RemoteRead> remote = new ArrayList<>();
@@ -244,12 +248,16 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
                     continue;
                 }
                 PartitionLog log = pl.get();
+                if (replicaFetch) {
+                    replication.replicaFetched(new TopicPartition(t.topic(), p.partition()), req.replicaId(), p.fetchOffset());
+                }
                 try {
                     // Once the request budget is spent, others get no data this round (Kafka's rule: the first
                     // partition with data always gets at least one batch so no consumer can be stuck).
                     int limit = Math.min(p.partitionMaxBytes(), budget - total);
                     FetchResult r = limit <= 0 && total > 0
                             ? new FetchResult(ByteBuffer.allocate(0), log.highWatermark(), log.logStartOffset())
+                            : replicaFetch ? log.readForReplica(p.fetchOffset(), Math.max(limit, 1))
                             : log.read(p.fetchOffset(), Math.max(limit, 1));
                     total += r.records().remaining();
                     pd.setHighWatermark(r.highWatermark()).setLastStableOffset(r.highWatermark())

@@ -28,10 +28,12 @@ final class ProduceHandler {
     private final io.micrometer.core.instrument.MeterRegistry metrics;
 
     private final Leadership leadership;
+    private final io.strata.ingest.replication.ReplicationManager replication;
 
     ProduceHandler(TopicManager topics, io.strata.ingest.tier.TieringService tiering, Leadership leadership,
-                   io.micrometer.core.instrument.MeterRegistry metrics) {
+                   io.strata.ingest.replication.ReplicationManager replication, io.micrometer.core.instrument.MeterRegistry metrics) {
         this.leadership = leadership;
+        this.replication = replication;
         this.topics = topics;
         this.tiering = tiering;
         this.metrics = metrics;
@@ -73,6 +75,9 @@ final class ProduceHandler {
                 int size = bytes.remaining();
                 AppendResult r = pl.get().append(bytes, topics.now());
                 if (r.ok()) {
+                    replication.leaderAppended(new TopicPartition(td.name(), pd.index()));
+                }
+                if (r.ok()) {
                     metrics.counter("strata.topic.bytes.in", "topic", td.name()).increment(size);
                     metrics.counter("strata.topic.records.in", "topic", td.name()).increment(r.lastOffset() - r.baseOffset() + 1);
                 } else {
@@ -83,9 +88,18 @@ final class ProduceHandler {
                 if (!r.ok()) {
                     log.debug("produce to {}-{} refused: {} {}", td.name(), pd.index(), r.error(), r.message());
                 } else if (acks == -1) {
-                    durability.add(topics.groupCommit().awaitDurable(pl.get(), r.lastOffset())
+                    TopicPartition tp = new TopicPartition(td.name(), pd.index());
+                    PartitionLog log = pl.get();
+                    // Durable on the leader's disk, then held by every in-sync replica.
+                    durability.add(topics.groupCommit().awaitDurable(log, r.lastOffset())
+                            .thenCompose(v -> replication.awaitReplicated(tp, log, r.lastOffset(), req.timeoutMs()))
                             .exceptionally(t -> {
-                                pr.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()).setErrorMessage("fsync failed: " + t.getMessage());
+                                Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+                                if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
+                                    pr.setErrorCode(Errors.REQUEST_TIMED_OUT.code()).setErrorMessage(cause.getMessage());
+                                } else {
+                                    pr.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()).setErrorMessage("fsync failed: " + cause.getMessage());
+                                }
                                 return null;
                             }));
                 }

@@ -52,13 +52,13 @@ public final class RequestDispatcher {
     public RequestDispatcher(BrokerIdentity self, TopicManager topics, ProducerIdStore ids, GroupApis groups,
                              int fetchMaxBytes, boolean autoCreate, int defaultPartitions,
                              io.strata.ingest.tier.TieringService tiering, io.strata.ingest.cluster.ClusterNode clusterNode,
-                             io.micrometer.core.instrument.MeterRegistry metrics) {
+                             io.strata.ingest.replication.ReplicationManager replication, io.micrometer.core.instrument.MeterRegistry metrics) {
         this.metrics = metrics;
         Leadership leadership = tp -> topics.topic(tp.topic()).map(t -> clusterNode.leads(t.id(), tp.partition())).orElse(false);
         this.metadata = new MetadataHandler(self, topics, clusterNode, autoCreate, defaultPartitions);
         this.topicAdmin = new TopicAdminHandler(topics, self, clusterNode, defaultPartitions);
-        this.produce = new ProduceHandler(topics, tiering, leadership, metrics);
-        this.fetch = new FetchHandler(topics, fetchMaxBytes, tiering, leadership, metrics);
+        this.produce = new ProduceHandler(topics, tiering, leadership, replication, metrics);
+        this.fetch = new FetchHandler(topics, fetchMaxBytes, tiering, leadership, replication, metrics);
         this.listOffsets = new ListOffsetsHandler(topics, tiering, leadership);
         this.producerIds = new ProducerIdHandler(ids);
         this.deleteRecords = new DeleteRecordsHandler(topics, leadership);

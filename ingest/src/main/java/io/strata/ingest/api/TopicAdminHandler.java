@@ -68,7 +68,7 @@ final class TopicAdminHandler {
                     // Answer once the controller has placed it, so clients find its leaders at once.
                     cluster.awaitPlaced(t, 5000);
                 }
-                r.setTopicId(MetadataHandler.toKafka(t.id())).setNumPartitions(t.partitions()).setReplicationFactor((short) 1);
+                r.setTopicId(MetadataHandler.toKafka(t.id())).setNumPartitions(t.partitions()).setReplicationFactor((short) Math.max(1, t.replicationFactor()));
                 r.setConfigs(new java.util.ArrayList<>());
                 topics.configs().effective(t.configs()).forEach((k, v) -> r.configs().add(
                         new CreateTopicsResponseData.CreatableTopicConfigs().setName(k).setValue(v)

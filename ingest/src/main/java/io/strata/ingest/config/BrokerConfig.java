@@ -33,7 +33,7 @@ public final class BrokerConfig {
             Setting.ofLong("broker.heartbeat.interval.ms", 2000, 100, Long.MAX_VALUE, "How often a node renews its lease in the MetaStore (Kafka's default)."),
             Setting.ofBoolean("auto.create.topics.enable", true, "Create a topic when a client first asks for it."),
             Setting.ofInt("num.partitions", 1, 1, 100_000, "Partition count of auto-created topics."),
-            Setting.ofInt("default.replication.factor", 1, 1, 1, "Replication factor of new topics (1 until replication exists)."),
+            Setting.ofInt("default.replication.factor", 1, 1, Short.MAX_VALUE, "Replication factor of topics created without one (auto-created topics, replication factor -1)."),
             Setting.ofInt("log.segment.bytes", 1 << 30, 1024, Integer.MAX_VALUE, "Default segment.bytes of topics."),
             Setting.ofLong("log.roll.ms", 7L * 24 * 3600 * 1000, 1, Long.MAX_VALUE, "Default segment.ms of topics."),
             Setting.ofLong("log.retention.ms", 7L * 24 * 3600 * 1000, -1, Long.MAX_VALUE, "Default retention.ms of topics (-1: forever)."),

@@ -56,6 +56,8 @@ public final class PartitionLog {
     private volatile long logEndOffset;
     private volatile long logStartOffset;
     private volatile long flushedOffset;
+    private volatile long highWatermark;
+    private volatile boolean replicated;
     private volatile Runnable appendListener = () -> { };
     /** Set by the first I/O error; the log serves nothing more until it is reopened. */
     private volatile LogOfflineException offline;
@@ -427,8 +429,16 @@ public final class PartitionLog {
      * @throws OffsetOutOfRangeException when {@code offset} is below the log start or past the end
      */
     public FetchResult read(long offset, int maxBytes) {
+        return read(offset, maxBytes, highWatermark());
+    }
+
+    /** Reads for a follower's replica fetch: up to the log end, not the high watermark. */
+    public FetchResult readForReplica(long offset, int maxBytes) {
+        return read(offset, maxBytes, logEndOffset);
+    }
+
+    private FetchResult read(long offset, int maxBytes, long hw) {
         ensureOnline();
-        long hw = highWatermark();
         long start = logStartOffset;
         if (offset < start || offset > hw) {
             throw new OffsetOutOfRangeException(name + ": offset " + offset + " is outside [" + start + ", " + hw + "]");
@@ -452,7 +462,7 @@ public final class PartitionLog {
                 e = segments.higherEntry(e.getKey());
             }
         }
-        return new FetchResult(out, hw, start);
+        return new FetchResult(out, highWatermark(), start);
     }
 
     /** The first record with a timestamp at or after {@code timestamp}, as ListOffsets wants it. */
@@ -773,8 +783,97 @@ public final class PartitionLog {
     }
 
     /** With no other replica, every appended record is in the ISR, so the high watermark is the log end. */
+    /**
+     * The offset below which every record is on every in-sync replica: what consumers may read.
+     * Unreplicated (one replica), that is the log end; replicated, the leader moves it as
+     * followers report their log ends ({@link #updateHighWatermark}).
+     */
     public long highWatermark() {
-        return logEndOffset;
+        return replicated ? Math.min(highWatermark, logEndOffset) : logEndOffset;
+    }
+
+    /** Makes the high watermark follow replication rather than the log end (a partition with followers). */
+    public void setReplicated(boolean replicated) {
+        if (replicated && !this.replicated) {
+            highWatermark = Math.max(highWatermark, logStartOffset);
+        }
+        this.replicated = replicated;
+    }
+
+    public boolean isReplicated() {
+        return replicated;
+    }
+
+    /** Moves the high watermark forward (never back, never past the log end). */
+    public void updateHighWatermark(long offset) {
+        long target = Math.min(offset, logEndOffset);
+        if (target > highWatermark) {
+            highWatermark = target;
+            appendListener.run();
+        }
+    }
+
+    /**
+     * Appends batches a leader sent, verbatim, with the offsets the leader gave them (a follower's
+     * replica fetch). Batches the log already has are skipped; a gap or a bad CRC is refused.
+     * Returns the new log end.
+     */
+    public long appendAsFollower(ByteBuffer records, long nowMs) {
+        ensureOnline();
+        List<Batches.Batch> batches = Batches.of(records);
+        lock.lock();
+        try {
+            ensureOnline();
+            int skip = 0;
+            int pos = 0;
+            for (Batches.Batch b : batches) {
+                if (b.lastOffset() >= logEndOffset) {
+                    break;
+                }
+                skip++;
+                pos += b.sizeInBytes();
+            }
+            if (skip == batches.size()) {
+                return logEndOffset;
+            }
+            Batches.Batch first = batches.get(skip);
+            if (first.baseOffset() != logEndOffset) {
+                throw new IllegalStateException(name + ": leader sent offset " + first.baseOffset() + " but the log ends at " + logEndOffset);
+            }
+            long maxTs = -1;
+            long last = logEndOffset - 1;
+            long bytes = 0;
+            for (int i = skip; i < batches.size(); i++) {
+                Batches.Batch b = batches.get(i);
+                if (!b.isValid()) {
+                    throw new CorruptSegmentException(name + ": replicated batch at offset " + b.baseOffset() + " fails its CRC");
+                }
+                maxTs = Math.max(maxTs, b.maxTimestamp());
+                last = b.lastOffset();
+                bytes += b.sizeInBytes();
+            }
+            ByteBuffer tail = records.duplicate();
+            tail.position(records.position() + pos);
+            tail.limit(tail.position() + (int) bytes);
+            maybeRoll((int) bytes, last + 1 - logEndOffset, nowMs);
+            try {
+                segments.lastEntry().getValue().append(logEndOffset, last, maxTs, tail.slice());
+            } catch (LogIOException e) {
+                throw goOffline(e);
+            }
+            for (int i = skip; i < batches.size(); i++) {
+                Batches.Batch b = batches.get(i);
+                if (b.hasProducerId() && b.baseSequence() >= 0) {
+                    producers.record(b.producerId(), b.producerEpoch(), b.baseSequence(), b.lastSequence(), b.baseOffset(), b.lastOffset(),
+                            b.maxTimestamp());
+                }
+            }
+            logEndOffset = last + 1;
+            appendListener.run();
+            return logEndOffset;
+        } finally {
+            lock.unlock();
+        }
     }
 
     public long logEndOffset() {

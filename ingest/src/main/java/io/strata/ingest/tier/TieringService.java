@@ -80,6 +80,13 @@ public final class TieringService {
     private final Timer uploadLatency;
     private volatile boolean storeDown;
     private final java.util.concurrent.ExecutorService uploaders;
+    private volatile java.util.function.Predicate<TopicPartition> leads = tp -> true;
+
+    /** Which partitions this node leads (and so uploads). */
+    public void setLeadership(java.util.function.Predicate<TopicPartition> leads) {
+        this.leads = leads;
+    }
+
     /** Remote reads for fetches: blocking S3 reads happen here, never on request handler threads. */
     private final java.util.concurrent.ExecutorService remoteReaders;
 
@@ -215,7 +222,8 @@ public final class TieringService {
     public void tick() {
         for (Map.Entry<TopicPartition, PartitionLog> e : topics.logs().entrySet()) {
             PartitionLog pl = e.getValue();
-            if (!pl.config().remoteStorage() || uploading.contains(e.getKey())) {
+            // Only a partition's leader uploads; its followers hold the same batches.
+            if (!pl.config().remoteStorage() || uploading.contains(e.getKey()) || !leads.test(e.getKey())) {
                 continue;
             }
             pl.rollIfIdle(clock.getAsLong());

@@ -80,6 +80,15 @@ public final class TopicManager implements AutoCloseable {
         this.onDelete = deleted;
     }
 
+    private volatile java.util.function.IntSupplier liveNodes = () -> 1;
+    private volatile int defaultReplicationFactor = 1;
+
+    /** How many nodes are live (replication factors above it are refused) and the default factor. */
+    public void setReplicationLimits(java.util.function.IntSupplier liveNodes, int defaultReplicationFactor) {
+        this.liveNodes = liveNodes;
+        this.defaultReplicationFactor = defaultReplicationFactor;
+    }
+
     /** Told after every append, so that waiting fetches can wake up. */
     public interface AppendListener {
         void appended(TopicPartition tp);
@@ -324,11 +333,15 @@ public final class TopicManager implements AutoCloseable {
     /** Creates a topic and its logs; TOPIC_ALREADY_EXISTS when the name is taken. */
     public synchronized TopicRecord create(String name, int partitions, short replicationFactor, Map<String, String> overrides) {
         Map<String, String> canonical = validateNew(name, partitions, overrides);
-        if (replicationFactor != 1 && replicationFactor != -1) {
-            throw new TopicException(Errors.INVALID_REPLICATION_FACTOR,
-                    "Replication factor " + replicationFactor + " is not available yet: partitions have one replica (replication is being built)");
+        if (replicationFactor < 1 && replicationFactor != -1) {
+            throw new TopicException(Errors.INVALID_REPLICATION_FACTOR, "Replication factor must be at least 1, got " + replicationFactor);
         }
-        TopicCatalog.CreateResult r = catalog.create(name, partitions, (short) 1, canonical);
+        short rf = replicationFactor == -1 ? (short) defaultReplicationFactor : replicationFactor;
+        if (rf > liveNodes.getAsInt()) {
+            throw new TopicException(Errors.INVALID_REPLICATION_FACTOR, "Replication factor " + rf + " is larger than the "
+                    + liveNodes.getAsInt() + " live node(s)");
+        }
+        TopicCatalog.CreateResult r = catalog.create(name, partitions, rf, canonical);
         if (!r.created()) {
             adopt(r.topic());
             throw new TopicException(Errors.TOPIC_ALREADY_EXISTS, "Topic '" + name + "' already exists.");
