@@ -57,11 +57,7 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
         this.replication = replication;
         this.topics = topics;
         this.fetchMaxBytes = fetchMaxBytes;
-        this.purgatory = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "fetch-purgatory");
-            t.setDaemon(true);
-            return t;
-        });
+        this.purgatory = io.strata.ingest.util.NamedThreads.scheduled("fetch-purgatory");
         this.tiering = tiering;
         this.metrics = metrics;
     }

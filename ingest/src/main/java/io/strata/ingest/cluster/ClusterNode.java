@@ -18,7 +18,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -51,11 +50,7 @@ public final class ClusterNode implements AutoCloseable {
     private final long sessionMs;
     private final long heartbeatMs;
     private final LongSupplier clock;
-    private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "cluster-control");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService loop = io.strata.ingest.util.NamedThreads.scheduled("cluster-control");
     private volatile NodeRecord self;
     private volatile ClusterView view = ClusterView.EMPTY;
     private volatile boolean fenced;

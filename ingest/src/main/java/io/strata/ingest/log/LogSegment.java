@@ -355,11 +355,7 @@ public final class LogSegment {
     /** Kafka's file.delete.delay.ms default: how long a deleted segment stays readable. */
     static final long FILE_DELETE_DELAY_MS = 60_000;
     private static final java.util.concurrent.ScheduledExecutorService DELETER =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "segment-deleter");
-                t.setDaemon(true);
-                return t;
-            });
+            io.strata.ingest.util.NamedThreads.scheduled("segment-deleter");
 
     /**
      * Deletes the segment as Kafka does: renamed to {@code *.log.deleted} at once (so recovery

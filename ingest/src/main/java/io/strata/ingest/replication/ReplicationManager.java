@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -48,16 +47,8 @@ public final class ReplicationManager implements AutoCloseable {
     private final LongSupplier clock;
     private final Map<TopicPartition, LeaderReplicas> leaders = new ConcurrentHashMap<>();
     private final Map<Integer, WireClient> connections = new HashMap<>();
-    private final ScheduledExecutorService fetcher = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "replica-fetcher");
-        t.setDaemon(true);
-        return t;
-    });
-    private final ScheduledExecutorService timeouts = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "replica-purgatory");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService fetcher = io.strata.ingest.util.NamedThreads.scheduled("replica-fetcher");
+    private final ScheduledExecutorService timeouts = io.strata.ingest.util.NamedThreads.scheduled("replica-purgatory");
 
     public ReplicationManager(TopicManager topics, ClusterNode cluster, LongSupplier clock) {
         this.topics = topics;

@@ -49,11 +49,7 @@ public final class TopicManager implements AutoCloseable {
     private final LogFileSystem fs;
     private final TopicCatalog catalog;
     private final TopicConfigs configs;
-    private final java.util.concurrent.ExecutorService deleter = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "log-deleter");
-        t.setDaemon(true);
-        return t;
-    });
+    private final java.util.concurrent.ExecutorService deleter = io.strata.ingest.util.NamedThreads.single("log-deleter");
     private final Path logsDir;
     private final LongSupplier clock;
     private final GroupCommit groupCommit = new GroupCommit();

@@ -1,0 +1,47 @@
+package io.strata.ingest.util;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The node's named daemon threads, so a thread dump says who is doing what. Every thread a node
+ * runs, and what it runs:
+ * <ul>
+ *   <li>{@code kafka-io-N}: request handlers (never wait on S3 or the network);</li>
+ *   <li>Netty event loops: frame decoding and response encoding only;</li>
+ *   <li>{@code log-group-commit}: fsyncs for acks=all;</li>
+ *   <li>{@code fetch-purgatory}: waiting fetches, their wake-ups and expiry;</li>
+ *   <li>{@code replica-fetcher}: a follower's fetches from its leaders;
+ *       {@code replica-purgatory}: acks=all timeouts on replicated partitions;</li>
+ *   <li>{@code cluster-control}: lease renewals, the controller's rounds, the cluster view;</li>
+ *   <li>{@code tier-upload-N}: segment uploads; {@code remote-read-N}: object-store reads for fetches and ListOffsets;</li>
+ *   <li>{@code broker-scheduler}: topic refresh, retention, the orphan sweep, group timers;</li>
+ *   <li>{@code log-deleter}: directories of deleted topics; {@code segment-deleter}: deleted segments after {@code file.delete.delay.ms};</li>
+ *   <li>{@code admin-http}: the admin API.</li>
+ * </ul>
+ */
+public final class NamedThreads {
+    private NamedThreads() {
+    }
+
+    /** A factory of daemon threads called {@code name}, or {@code name-N} when {@code numbered}. */
+    public static ThreadFactory daemon(String name, boolean numbered) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, numbered ? name + "-" + n.incrementAndGet() : name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    public static ScheduledExecutorService scheduled(String name) {
+        return Executors.newSingleThreadScheduledExecutor(daemon(name, false));
+    }
+
+    public static ExecutorService single(String name) {
+        return Executors.newSingleThreadExecutor(daemon(name, false));
+    }
+}
