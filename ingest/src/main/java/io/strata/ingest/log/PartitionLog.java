@@ -855,10 +855,11 @@ public final class PartitionLog {
             ByteBuffer tail = records.duplicate();
             tail.position(records.position() + pos);
             tail.limit(tail.position() + (int) bytes);
-            maybeRoll((int) bytes, last + 1 - logEndOffset, nowMs);
             try {
+                maybeRoll((int) bytes, last + 1 - logEndOffset, nowMs);
                 segments.lastEntry().getValue().append(logEndOffset, last, maxTs, tail.slice());
             } catch (LogIOException e) {
+                // As for a leader's append: a disk error leaves nothing writable in an unknown state.
                 throw goOffline(e);
             }
             for (int i = skip; i < batches.size(); i++) {
