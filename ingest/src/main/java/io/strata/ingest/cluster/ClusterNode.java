@@ -242,18 +242,11 @@ public final class ClusterNode implements AutoCloseable {
         return view.placement(topicId, partition).map(p -> p.leader() == nodeId).orElse(false);
     }
 
-    /** The leader epoch of a partition in this node's view, or -1. */
-    public int leaderEpoch(UUID topicId, int partition) {
-        return view.placement(topicId, partition).map(PartitionPlacement::leaderEpoch).orElse(-1);
-    }
 
     public boolean coordinates(String groupId) {
         return !fenced && view.coordinatorFor(groupId) == nodeId;
     }
 
-    public long brokerEpoch() {
-        return self == null ? -1 : self.brokerEpoch();
-    }
 
     /** Stops ticking and ends the lease at once, so others see this node gone without waiting it out. */
     @Override

@@ -109,10 +109,6 @@ public final class DataDirectory implements AutoCloseable {
         }
     }
 
-    public Path path() {
-        return dir;
-    }
-
     @Override
     public void close() {
         try {

@@ -74,10 +74,4 @@ final class LeaderReplicas {
         return f;
     }
 
-    void failWaiters(Throwable t) {
-        Waiter w;
-        while ((w = waiters.poll()) != null) {
-            w.done().completeExceptionally(t);
-        }
-    }
 }

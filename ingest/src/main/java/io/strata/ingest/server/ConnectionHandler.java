@@ -112,10 +112,6 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         handleNext(ctx);
     }
 
-    /** True while reads are paused because too much is queued (tests and metrics). */
-    boolean muted() {
-        return muted;
-    }
 
     private void handleNext(ChannelHandlerContext ctx) {
         if (handling || inbox.isEmpty() || !ctx.channel().isActive()) {

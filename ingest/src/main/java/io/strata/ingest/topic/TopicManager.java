@@ -57,7 +57,6 @@ public final class TopicManager implements AutoCloseable {
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
     private volatile AppendListener appendListener = tp -> { };
     private volatile RemoteRanges remoteRanges = (topicId, partition) -> io.strata.ingest.log.RemoteRange.NONE;
-    private volatile java.util.function.Consumer<TopicRecord> onDelete = t -> { };
     private final List<java.util.function.Consumer<TopicRecord>> deletionListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Told when a topic is gone (deleted here or through another node), after its logs are dropped. */
@@ -73,7 +72,7 @@ public final class TopicManager implements AutoCloseable {
     /** Tiering hooks: remote ranges for opening logs, and cleanup when a topic is deleted. */
     public void setTiering(RemoteRanges ranges, java.util.function.Consumer<TopicRecord> deleted) {
         this.remoteRanges = ranges;
-        this.onDelete = deleted;
+        addDeletionListener(deleted);
     }
 
     private volatile java.util.function.IntSupplier liveNodes = () -> 1;
@@ -232,11 +231,6 @@ public final class TopicManager implements AutoCloseable {
 
     private void dropLocal(TopicRecord t) {
         topics.remove(t.name());
-        try {
-            onDelete.accept(t);
-        } catch (RuntimeException e) {
-            log.warn("cleaning up tiered data of deleted topic {}: {}", t.name(), e.getMessage());
-        }
         for (int p = 0; p < t.partitions(); p++) {
             PartitionLog pl = logs.remove(new TopicPartition(t.name(), p));
             if (pl != null) {

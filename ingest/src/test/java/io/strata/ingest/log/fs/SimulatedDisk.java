@@ -58,7 +58,6 @@ public final class SimulatedDisk implements LogFileSystem {
     private Predicate<Path> partialWrite = p -> false;
     private long freeBytes = Long.MAX_VALUE;
     private long forces;
-    private long cuts;
 
     public SimulatedDisk(long seed) {
         this.random = new Random(seed);
@@ -107,7 +106,6 @@ public final class SimulatedDisk implements LogFileSystem {
      * only appended to keep a random prefix of their unsynced tail.
      */
     public synchronized void powerCut(boolean tear) {
-        cuts++;
         current.clear();
         current.putAll(durable);
         for (Inode n : new java.util.HashSet<>(durable.values())) {
@@ -143,9 +141,6 @@ public final class SimulatedDisk implements LogFileSystem {
         return forces;
     }
 
-    public synchronized long powerCuts() {
-        return cuts;
-    }
 
     // ---- LogFileSystem ------------------------------------------------------------------------
 
