@@ -198,6 +198,11 @@ public final class Batches {
             return batch.producerEpoch();
         }
 
+        /** The leader epoch of the replica that appended the batch (-1 before one did). */
+        public int partitionLeaderEpoch() {
+            return batch.partitionLeaderEpoch();
+        }
+
         public int baseSequence() {
             return batch.baseSequence();
         }

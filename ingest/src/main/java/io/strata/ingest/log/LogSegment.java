@@ -277,6 +277,21 @@ public final class LogSegment {
         return java.util.Optional.empty();
     }
 
+    /** Passes the header of every batch in the segment, in order, to {@code onBatch}. */
+    public void forEachBatch(Consumer<BatchHeader> onBatch) {
+        int end = size;
+        long pos = 0;
+        ByteBuffer head = ByteBuffer.allocate(BatchHeader.SIZE);
+        while (pos + BatchHeader.SIZE <= end) {
+            head.clear();
+            readFully(head, pos);
+            head.flip();
+            BatchHeader h = BatchHeader.parse(head);
+            onBatch.accept(h);
+            pos += h.totalSize();
+        }
+    }
+
     /** Cuts the segment so that {@code offset} and everything after it are gone. */
     public void truncateTo(long offset) {
         int pos = positionOf(offset, size);

@@ -51,6 +51,7 @@ public final class PartitionLog {
     private final ProducerSnapshots snapshots;
     private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
     private final ProducerStateTable producers = new ProducerStateTable();
+    private final LeaderEpochCache epochs = new LeaderEpochCache();
     private final ReentrantLock lock = new ReentrantLock();
     private volatile LogConfig config;
     private volatile long logEndOffset;
@@ -58,6 +59,13 @@ public final class PartitionLog {
     private volatile long flushedOffset;
     private volatile long highWatermark;
     private volatile boolean replicated;
+    /**
+     * The leader epoch this replica last learned, and whether it leads in it. Appends from clients
+     * are taken only while leading and are stamped with this epoch; a follower takes only what its
+     * leader sends. A log outside a cluster leads in epoch 0.
+     */
+    private volatile int leaderEpoch = 0;
+    private volatile boolean leading = true;
     private volatile Runnable appendListener = () -> { };
     /** Set by the first I/O error; the log serves nothing more until it is reopened. */
     private volatile LogOfflineException offline;
@@ -125,7 +133,10 @@ public final class PartitionLog {
             boolean active = i == bases.size() - 1;
             // Segments before the active one were fsynced when rolled; only the active one can be torn.
             LogSegment seg = LogSegment.open(fs, dir, bases.get(i), config.indexIntervalBytes(), active && !clean,
-                    h -> rememberProducer(h));
+                    h -> {
+                        rememberProducer(h);
+                        epochs.assign(h.partitionLeaderEpoch(), h.baseOffset());
+                    });
             if (seg.truncatedBytes() > 0) {
                 log.warn("{}: recovered segment {} by truncating a torn or corrupt tail of {} bytes",
                         name, bases.get(i), seg.truncatedBytes());
@@ -144,6 +155,7 @@ public final class PartitionLog {
             }
             fs.fsyncDirectory(dir);
             segments.clear();
+            epochs.clear();
             segments.put(remote.end(), LogSegment.create(fs, dir, remote.end(), config.indexIntervalBytes(), nowMs));
             tieredOffset = remote.end();
             // Producer state as of the end of the tiered history, from the snapshot kept with it.
@@ -176,6 +188,7 @@ public final class PartitionLog {
             }
             fs.fsyncDirectory(dir);
             segments.clear();
+            epochs.clear();
             segments.put(logStartOffset, LogSegment.create(fs, dir, logStartOffset, config.indexIntervalBytes(), nowMs));
             logEndOffset = logStartOffset;
             flushedOffset = logEndOffset;
@@ -279,6 +292,12 @@ public final class PartitionLog {
             if (offline != null) {
                 return AppendResult.failed(Errors.KAFKA_STORAGE_ERROR, offline.getMessage(), logStartOffset);
             }
+            if (!leading) {
+                // Checked under the lock: a replica that became a follower meanwhile must not take a
+                // client's batch, or its log would hold an offset its new leader wrote differently.
+                return AppendResult.failed(Errors.NOT_LEADER_OR_FOLLOWER, name + " is a follower since leader epoch " + leaderEpoch,
+                        logStartOffset);
+            }
             return appendLocked(batches, records, nowMs);
         } catch (LogIOException e) {
             return AppendResult.failed(Errors.KAFKA_STORAGE_ERROR, goOffline(e).getMessage(), logStartOffset);
@@ -334,8 +353,9 @@ public final class PartitionLog {
         long next = base;
         long maxTs = -1;
         long appendTime = config.logAppendTime() ? nowMs : -1;
+        int epoch = leaderEpoch;
         for (Batches.Batch b : batches) {
-            b.assignOffsets(next, 0);
+            b.assignOffsets(next, epoch);
             if (appendTime >= 0) {
                 b.setLogAppendTime(appendTime);
             }
@@ -343,6 +363,7 @@ public final class PartitionLog {
             next = b.lastOffset() + 1;
         }
         segments.lastEntry().getValue().append(base, next - 1, maxTs, records);
+        epochs.assign(epoch, base);
         // Producer state only once the bytes are written: a failed write must not make a retry a "duplicate".
         for (Batches.Batch b : batches) {
             if (b.hasProducerId() && b.baseSequence() >= 0) {
@@ -440,8 +461,12 @@ public final class PartitionLog {
     private FetchResult read(long offset, int maxBytes, long hw) {
         ensureOnline();
         long start = logStartOffset;
-        if (offset < start || offset > hw) {
-            throw new OffsetOutOfRangeException(name + ": offset " + offset + " is outside [" + start + ", " + hw + "]");
+        long end = logEndOffset;
+        // Out of range means outside the log; between the high watermark and the log end (a new
+        // leader whose watermark has not caught up with its predecessor's) there is just nothing
+        // to read yet, as in Kafka, so a consumer keeps its position instead of resetting it.
+        if (offset < start || offset > end) {
+            throw new OffsetOutOfRangeException(name + ": offset " + offset + " is outside [" + start + ", " + end + "]");
         }
         if (offset < localStartOffset()) {
             throw new NotLocalException(name + ": offset " + offset + " is only in object storage");
@@ -682,6 +707,7 @@ public final class PartitionLog {
     }
 
     private void deleteSegmentsBelowStart() {
+        epochs.truncateFromStart(logStartOffset);
         boolean any = false;
         while (segments.size() > 1) {
             Map.Entry<Long, LogSegment> second = segments.higherEntry(segments.firstKey());
@@ -869,6 +895,9 @@ public final class PartitionLog {
                             b.maxTimestamp());
                 }
             }
+            for (int i = skip; i < batches.size(); i++) {
+                epochs.assign(batches.get(i).partitionLeaderEpoch(), batches.get(i).baseOffset());
+            }
             logEndOffset = last + 1;
             appendListener.run();
             return logEndOffset;
@@ -879,6 +908,161 @@ public final class PartitionLog {
 
     public long logEndOffset() {
         return logEndOffset;
+    }
+
+    // ---- leader epochs (the replication protocol's view of this log) ----
+
+    /**
+     * Makes this replica the leader in {@code epoch}: client appends are taken from now on and
+     * stamped with it, and the epoch starts at the current log end (Kafka assigns it there when
+     * a replica becomes leader, before any append).
+     */
+    public void becomeLeader(int epoch) {
+        lock.lock();
+        try {
+            leaderEpoch = epoch;
+            leading = true;
+            epochs.assign(epoch, logEndOffset);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Makes this replica a follower in {@code epoch}: from now on only its leader's batches are appended. */
+    public void becomeFollower(int epoch) {
+        lock.lock();
+        try {
+            leaderEpoch = epoch;
+            leading = false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public boolean isLeading() {
+        return leading;
+    }
+
+    /** The leader epoch this replica last learned (the one it leads in, when leading). */
+    public int leaderEpoch() {
+        return leaderEpoch;
+    }
+
+    /** The newest epoch that wrote to (or leads) this log, or -1. */
+    public int latestEpoch() {
+        return epochs.latestEpoch();
+    }
+
+    /** Where {@code epoch} ends in this log (OffsetForLeaderEpoch). */
+    public LeaderEpochCache.EpochEnd endOffsetForEpoch(int epoch) {
+        return epochs.endOffsetFor(epoch, logEndOffset);
+    }
+
+    public List<LeaderEpochCache.Entry> epochEntries() {
+        return epochs.entries();
+    }
+
+    /**
+     * Cuts the log so that it ends at {@code offset} (rounded down to a batch boundary): what a
+     * follower does when its tail diverges from a new leader's. The high watermark, the epoch
+     * cache and the producer state follow the cut; segments past it are deleted. Nothing below the
+     * high watermark is ever cut by a correct caller — it is on every in-sync replica.
+     */
+    public void truncateTo(long offset) {
+        lock.lock();
+        try {
+            ensureOnline();
+            if (offset >= logEndOffset) {
+                return;
+            }
+            if (offset < logStartOffset) {
+                throw new IllegalArgumentException(name + ": cannot truncate to " + offset + " below the log start " + logStartOffset);
+            }
+            long before = logEndOffset;
+            try {
+                while (segments.size() > 1 && segments.lastKey() >= offset) {
+                    LogSegment last = segments.lastEntry().getValue();
+                    last.delete();
+                    segments.remove(last.baseOffset());
+                }
+                LogSegment active = segments.lastEntry().getValue();
+                active.truncateTo(offset);
+                fs.fsyncDirectory(dir);
+                snapshots.deleteAfter(offset);
+            } catch (IOException e) {
+                throw goOffline(new LogIOException("cannot truncate " + dir, e));
+            } catch (LogIOException e) {
+                throw goOffline(e);
+            }
+            LogSegment active = segments.lastEntry().getValue();
+            logEndOffset = Math.max(active.nextOffset(), active.baseOffset());
+            flushedOffset = Math.min(flushedOffset, logEndOffset);
+            highWatermark = Math.min(highWatermark, logEndOffset);
+            epochs.truncateFromEnd(logEndOffset);
+            rebuildProducerState();
+            log.info("{}: truncated from {} to {} (diverged from the leader)", name, before, logEndOffset);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Empties the log and continues it at {@code offset}: a follower whose log ends before its
+     * leader's log start (everything it lacks was deleted there) starts again where the leader's
+     * history begins.
+     */
+    public void truncateFullyAndStartAt(long offset, long nowMs) {
+        lock.lock();
+        try {
+            ensureOnline();
+            try {
+                writeStartOffset(offset);
+                for (LogSegment seg : segments.values()) {
+                    seg.delete();
+                }
+                segments.clear();
+                segments.put(offset, LogSegment.create(fs, dir, offset, config.indexIntervalBytes(), nowMs));
+                fs.fsyncDirectory(dir);
+                snapshots.deleteAfter(-1);
+            } catch (IOException e) {
+                throw goOffline(new LogIOException("cannot reset " + dir, e));
+            } catch (LogIOException e) {
+                throw goOffline(e);
+            }
+            logStartOffset = offset;
+            logEndOffset = offset;
+            flushedOffset = offset;
+            highWatermark = offset;
+            tieredOffset = Math.max(tieredOffset, offset);
+            epochs.clear();
+            producers.clear();
+            log.info("{}: emptied and continued at {} (the leader's log starts there)", name, offset);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Producer state after a truncation: the newest snapshot at or below the log end, then the batches after it. */
+    private void rebuildProducerState() {
+        producers.clear();
+        long from;
+        try {
+            from = snapshots.loadNewest(logEndOffset, producers);
+        } catch (IOException e) {
+            throw goOffline(new LogIOException("cannot read producer snapshots in " + dir, e));
+        }
+        long since = Math.max(from, 0);
+        for (LogSegment seg : segments.values()) {
+            if (seg.nextOffset() <= since && seg != segments.lastEntry().getValue()) {
+                continue;
+            }
+            seg.forEachBatch(h -> {
+                if (h.producerId() >= 0 && h.baseSequence() >= 0 && h.baseOffset() >= since) {
+                    producers.record(h.producerId(), h.producerEpoch(), h.baseSequence(), h.baseSequence() + h.lastOffsetDelta(),
+                            h.baseOffset(), h.lastOffset(), h.maxTimestamp());
+                }
+            });
+        }
     }
 
     public long logStartOffset() {

@@ -80,6 +80,19 @@ final class ProducerSnapshots {
         }
     }
 
+    /** Removes snapshots past {@code offset}: the log was truncated there and they describe batches it no longer has. */
+    void deleteAfter(long offset) {
+        try {
+            for (long o : offsets()) {
+                if (o > offset) {
+                    fs.deleteIfExists(file(o));
+                }
+            }
+        } catch (IOException e) {
+            throw new LogIOException("cannot remove producer snapshots after " + offset + " in " + dir, e);
+        }
+    }
+
     /**
      * Removes snapshots older than the newest one at or below {@code firstLocalOffset}, which
      * stays: it is the state before the first local segment.
