@@ -129,10 +129,17 @@ public final class Broker implements AutoCloseable {
         clusterNode.start();
         io.strata.ingest.cluster.ClusterNode cn = clusterNode;
         topics.setReplicationLimits(() -> Math.max(1, cn.view().liveNodes().size()), config.getInt("default.replication.factor"));
-        replication = new io.strata.ingest.replication.ReplicationManager(topics, clusterNode, System::currentTimeMillis);
+        clusterNode.setUncleanLeaderElection(config.getBoolean("unclean.leader.election.enable"));
+        replication = new io.strata.ingest.replication.ReplicationManager(topics, clusterNode,
+                new io.strata.metastore.store.ClusterControl(metaStore, keyspace), System::currentTimeMillis,
+                config.getLong("replica.lag.time.max.ms"));
         replication.start();
         if (tiering != null) {
-            tiering.setLeadership(tp -> topics.topic(tp.topic()).map(t -> cn.leads(t.id(), tp.partition())).orElse(false));
+            io.strata.ingest.replication.ReplicationManager rm = replication;
+            tiering.setLeadership(rm::leads);
+            io.strata.metastore.store.ClusterControl control = new io.strata.metastore.store.ClusterControl(metaStore, keyspace);
+            int me = self.nodeId();
+            tiering.setLeaderCheck((tx, topicId, partition, epoch) -> control.checkLeader(tx, topicId, partition, me, epoch));
         }
         dispatcher = new RequestDispatcher(self, topics, new ProducerIdStore(metaStore, keyspace, 1000),
                 new GroupApis(groups, topics, clusterNode), config.getInt("fetch.max.bytes"), config.getBoolean("auto.create.topics.enable"),
@@ -216,6 +223,10 @@ public final class Broker implements AutoCloseable {
     @Override
     public void close() {
         log.info("shutting down");
+        if (clusterNode != null) {
+            // Controlled shutdown: other replicas take over this node's partitions while it still answers.
+            clusterNode.handOff(config.getLong("controlled.shutdown.timeout.ms"));
+        }
         if (admin != null) {
             admin.close();
         }

@@ -95,6 +95,54 @@ public final class ClusterControl {
         });
     }
 
+    /**
+     * A leader's ISR change (Kafka's AlterPartition, with the MetaStore as the controller's log):
+     * committed only if the stored placement still names {@code leaderId} as leader in
+     * {@code leaderEpoch} at {@code expectedPartitionEpoch}; the partition epoch then moves on.
+     * A leader that was replaced, or raced another change, gets empty and must re-read.
+     */
+    public Optional<PartitionPlacement> alterIsr(UUID topicId, int partition, int leaderId, int leaderEpoch,
+                                                 int expectedPartitionEpoch, java.util.List<Integer> isr) {
+        return store.run(tx -> {
+            byte[] key = placement.pack(Tuple.from(topicId.toString(), partition));
+            byte[] existing = tx.get(key);
+            if (existing == null) {
+                return Optional.empty();
+            }
+            PartitionPlacement p = Json.read(existing, PartitionPlacement.class);
+            if (p.leader() != leaderId || p.leaderEpoch() != leaderEpoch || p.partitionEpoch() != expectedPartitionEpoch) {
+                return Optional.empty();
+            }
+            PartitionPlacement next = new PartitionPlacement(p.leader(), p.leaderEpoch(), p.partitionEpoch() + 1, p.replicas(), isr);
+            tx.set(key, Json.write(next));
+            return Optional.of(next);
+        });
+    }
+
+    /** A write by a leader that is no longer the partition's leader in that epoch. */
+    public static final class FencedLeaderException extends RuntimeException {
+        public FencedLeaderException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Fails the transaction unless {@code nodeId} still leads the partition in {@code leaderEpoch}
+     * (a placement-less partition, outside any cluster round yet, passes): a paused leader that
+     * resumes cannot commit tiered segments after another took over.
+     */
+    public void checkLeader(Transaction tx, UUID topicId, int partition, int nodeId, int leaderEpoch) {
+        byte[] existing = tx.get(placement.pack(Tuple.from(topicId.toString(), partition)));
+        if (existing == null) {
+            return;
+        }
+        PartitionPlacement p = Json.read(existing, PartitionPlacement.class);
+        if (p.leader() != nodeId || p.leaderEpoch() != leaderEpoch) {
+            throw new FencedLeaderException("node " + nodeId + " in leader epoch " + leaderEpoch + " no longer leads "
+                    + topicId + "-" + partition + " (leader " + p.leader() + ", epoch " + p.leaderEpoch() + ")");
+        }
+    }
+
     /** Every placement of a topic, by partition. */
     public Map<Integer, PartitionPlacement> placements(UUID topicId) {
         Subspace t = placement.get(topicId.toString());

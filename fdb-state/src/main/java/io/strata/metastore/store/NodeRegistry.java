@@ -81,9 +81,28 @@ public final class NodeRegistry {
                 throw new FencedNodeException("node " + nodeId + " with broker epoch " + brokerEpoch + " was replaced"
                         + (prev == null ? "" : " by broker epoch " + prev.brokerEpoch()));
             }
-            NodeRecord renewed = new NodeRecord(nodeId, prev.host(), prev.port(), prev.rack(), brokerEpoch, nowMs + leaseMs);
+            NodeRecord renewed = new NodeRecord(nodeId, prev.host(), prev.port(), prev.rack(), brokerEpoch, nowMs + leaseMs,
+                    prev.shuttingDown());
             tx.set(key(nodeId), Json.write(renewed));
             return renewed;
+        });
+    }
+
+    /**
+     * Marks the node as shutting down (Kafka's ControlledShutdown request): it stays live, but the
+     * controller elects other leaders for its partitions and drops it from ISRs.
+     */
+    public void requestShutdown(int nodeId, long brokerEpoch) {
+        store.run(tx -> {
+            byte[] existing = tx.get(key(nodeId));
+            if (existing != null) {
+                NodeRecord prev = Json.read(existing, NodeRecord.class);
+                if (prev.brokerEpoch() == brokerEpoch) {
+                    tx.set(key(nodeId), Json.write(new NodeRecord(nodeId, prev.host(), prev.port(), prev.rack(), brokerEpoch,
+                            prev.leaseExpiryMs(), true)));
+                }
+            }
+            return null;
         });
     }
 

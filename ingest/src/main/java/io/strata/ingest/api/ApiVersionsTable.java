@@ -43,6 +43,7 @@ public final class ApiVersionsTable {
         put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1);
         put(ApiKeys.OFFSET_DELETE, 0, 0);
         put(ApiKeys.DESCRIBE_CLUSTER, 0, 1);
+        put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4);
     }
 
     private ApiVersionsTable() {

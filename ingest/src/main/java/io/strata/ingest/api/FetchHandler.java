@@ -238,8 +238,9 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
                     error = true;
                     continue;
                 }
-                if (!leadership.leads(new TopicPartition(t.topic(), p.partition()))) {
-                    pd.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code()).setRecords(Batches.toRecords(ByteBuffer.allocate(0)));
+                Errors epochCheck = leadership.check(new TopicPartition(t.topic(), p.partition()), p.currentLeaderEpoch());
+                if (epochCheck != Errors.NONE) {
+                    pd.setErrorCode(epochCheck.code()).setRecords(Batches.toRecords(ByteBuffer.allocate(0)));
                     error = true;
                     continue;
                 }

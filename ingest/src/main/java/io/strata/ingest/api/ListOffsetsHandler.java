@@ -44,9 +44,14 @@ final class ListOffsetsHandler {
                     pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
                     continue;
                 }
-                if (!leadership.leads(new TopicPartition(t.name(), p.partitionIndex()))) {
-                    pr.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code());
+                TopicPartition tp = new TopicPartition(t.name(), p.partitionIndex());
+                Errors epochCheck = leadership.check(tp, version >= 4 ? p.currentLeaderEpoch() : -1);
+                if (epochCheck != Errors.NONE) {
+                    pr.setErrorCode(epochCheck.code());
                     continue;
+                }
+                if (version >= 4) {
+                    pr.setLeaderEpoch(leadership.leaderEpoch(tp));
                 }
                 PartitionLog log = pl.get();
                 long ts = p.timestamp();
@@ -59,7 +64,7 @@ final class ListOffsetsHandler {
                 } else if (ts < 0) {
                     pr.setErrorCode(Errors.INVALID_REQUEST.code());
                 } else if (tiering != null && log.config().remoteStorage() && log.logStartOffset() < log.localStartOffset()) {
-                    TopicPartition tp = new TopicPartition(t.name(), p.partitionIndex());
+
                     pending.add(tiering.offsetForTimestampAsync(tp, ts, log.logStartOffset()).handle((m, error) -> {
                         if (error != null) {
                             pr.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code());

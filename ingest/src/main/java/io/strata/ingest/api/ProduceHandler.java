@@ -71,6 +71,15 @@ final class ProduceHandler {
                             + "tiering.max.untiered.bytes (" + tiering.maxUntieredBytes() + "); the object store is unreachable or behind");
                     continue;
                 }
+                TopicPartition tpc = new TopicPartition(td.name(), pd.index());
+                int minIsr = pl.get().config().minInsyncReplicas();
+                if (acks == -1 && replication.isrSize(tpc) < minIsr) {
+                    // Kafka refuses before appending: the record could not be acknowledged anyway.
+                    pr.setErrorCode(Errors.NOT_ENOUGH_REPLICAS.code()).setErrorMessage("the in-sync replicas of " + tpc + " are "
+                            + replication.isrSize(tpc) + ", below min.insync.replicas " + minIsr);
+                    metrics.counter("strata.produce.errors", "error", Errors.NOT_ENOUGH_REPLICAS.name()).increment();
+                    continue;
+                }
                 java.nio.ByteBuffer bytes = Batches.bytesOf(pd.records());
                 int size = bytes.remaining();
                 AppendResult r = pl.get().append(bytes, topics.now());
@@ -97,6 +106,8 @@ final class ProduceHandler {
                                 Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
                                 if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
                                     pr.setErrorCode(Errors.REQUEST_TIMED_OUT.code()).setErrorMessage(cause.getMessage());
+                                } else if (cause instanceof org.apache.kafka.common.errors.NotLeaderOrFollowerException) {
+                                    pr.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code()).setErrorMessage(cause.getMessage());
                                 } else {
                                     pr.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()).setErrorMessage("fsync failed: " + cause.getMessage());
                                 }

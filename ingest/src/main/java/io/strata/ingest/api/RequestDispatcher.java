@@ -48,13 +48,15 @@ public final class RequestDispatcher {
     private final DeleteRecordsHandler deleteRecords;
     private final ClusterHandler cluster;
     private final GroupApis groups;
+    private final OffsetForLeaderEpochHandler offsetForLeaderEpoch;
 
     public RequestDispatcher(BrokerIdentity self, TopicManager topics, ProducerIdStore ids, GroupApis groups,
                              int fetchMaxBytes, boolean autoCreate, int defaultPartitions,
                              io.strata.ingest.tier.TieringService tiering, io.strata.ingest.cluster.ClusterNode clusterNode,
                              io.strata.ingest.replication.ReplicationManager replication, io.micrometer.core.instrument.MeterRegistry metrics) {
         this.metrics = metrics;
-        Leadership leadership = tp -> topics.topic(tp.topic()).map(t -> clusterNode.leads(t.id(), tp.partition())).orElse(false);
+        Leadership leadership = replication::leaderEpochIfLeading;
+        this.offsetForLeaderEpoch = new OffsetForLeaderEpochHandler(topics, leadership);
         this.metadata = new MetadataHandler(self, topics, clusterNode, autoCreate, defaultPartitions);
         this.topicAdmin = new TopicAdminHandler(topics, self, clusterNode, defaultPartitions);
         this.produce = new ProduceHandler(topics, tiering, leadership, replication, metrics);
@@ -113,6 +115,7 @@ public final class RequestDispatcher {
             case LIST_OFFSETS -> widen(listOffsets.handle((ListOffsetsRequestData) body, v));
             case INIT_PRODUCER_ID -> done(producerIds.handle((InitProducerIdRequestData) body));
             case DELETE_RECORDS -> done(deleteRecords.handle((DeleteRecordsRequestData) body));
+            case OFFSET_FOR_LEADER_EPOCH -> done(offsetForLeaderEpoch.handle((org.apache.kafka.common.message.OffsetForLeaderEpochRequestData) body));
             case DESCRIBE_CLUSTER -> done(cluster.describeCluster((DescribeClusterRequestData) body));
             case FIND_COORDINATOR -> done(cluster.findCoordinator((FindCoordinatorRequestData) body, v));
             case JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH, OFFSET_DELETE,

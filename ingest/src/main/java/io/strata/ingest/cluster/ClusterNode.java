@@ -55,6 +55,8 @@ public final class ClusterNode implements AutoCloseable {
     private volatile ClusterView view = ClusterView.EMPTY;
     private volatile boolean fenced;
     private volatile boolean storeDown;
+    private volatile boolean uncleanElection;
+    private final java.util.List<java.util.function.Consumer<ClusterView>> viewListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     // touched only on the cluster-control thread
     private long lastRenewMs;
     private Optional<ControllerRecord> controllerLease = Optional.empty();
@@ -164,6 +166,27 @@ public final class ClusterNode implements AutoCloseable {
             log.info("live nodes now {}", is);
         }
         view = next;
+        for (java.util.function.Consumer<ClusterView> l : viewListeners) {
+            try {
+                l.accept(next);
+            } catch (RuntimeException e) {
+                log.error("applying the cluster view failed", e);
+            }
+        }
+    }
+
+    /** Called on the cluster-control thread with every fresh view (replication applies roles from it). */
+    public void addViewListener(java.util.function.Consumer<ClusterView> listener) {
+        viewListeners.add(listener);
+    }
+
+    /** Whether leaders may be elected from outside the ISR (unclean.leader.election.enable). */
+    public void setUncleanLeaderElection(boolean enabled) {
+        this.uncleanElection = enabled;
+    }
+
+    public boolean isFenced() {
+        return fenced;
     }
 
     private static Set<Integer> ids(ClusterView v) {
@@ -188,6 +211,7 @@ public final class ClusterNode implements AutoCloseable {
             int rf = Math.max(1, t.replicationFactor());
             for (int p = 0; p < t.partitions(); p++) {
                 if (placed.containsKey(p)) {
+                    maybeElect(lease, t, p, placed.get(p));
                     continue;
                 }
                 if (rf > live.size()) {
@@ -204,6 +228,56 @@ public final class ClusterNode implements AutoCloseable {
         for (UUID placedTopic : current.keySet()) {
             if (!liveTopics.contains(placedTopic)) {
                 control.deleteTopic(placedTopic);
+            }
+        }
+    }
+
+    /**
+     * The controller's part in failover (KRaft's, with the MetaStore as its log): a partition
+     * whose leader's lease ran out or that is shutting down gets a new leader from the live
+     * members of its ISR (the preferred replica first), with the next leader epoch; replicas that
+     * are gone leave the ISR. With no live ISR member the partition has no leader (-1) until one
+     * returns, unless unclean.leader.election.enable lets any live replica lead. Every write is a
+     * compare-and-set on the partition epoch, checked against the controller epoch.
+     */
+    private void maybeElect(ControllerRecord lease, TopicRecord t, int partition, PartitionPlacement p) {
+        long now = view.readAtMs();
+        java.util.function.IntPredicate eligible = id -> view.node(id).map(n -> n.isEligible(now)).orElse(false);
+        List<Integer> isr = p.isr().stream().filter(eligible::test).toList();
+        boolean leaderOk = p.leader() >= 0 && eligible.test(p.leader());
+        PartitionPlacement next = null;
+        if (leaderOk) {
+            if (!isr.equals(p.isr()) && !isr.isEmpty()) {
+                next = new PartitionPlacement(p.leader(), p.leaderEpoch(), p.partitionEpoch() + 1, p.replicas(), isr);
+            }
+        } else {
+            List<Integer> candidates = p.replicas().stream().filter(isr::contains).toList();
+            boolean unclean = false;
+            if (candidates.isEmpty() && uncleanElection) {
+                candidates = p.replicas().stream().filter(eligible::test).toList();
+                unclean = !candidates.isEmpty();
+            }
+            if (!candidates.isEmpty()) {
+                int leader = candidates.get(0);
+                List<Integer> newIsr = unclean ? List.of(leader) : isr;
+                next = new PartitionPlacement(leader, p.leaderEpoch() + 1, p.partitionEpoch() + 1, p.replicas(), newIsr);
+                if (unclean) {
+                    log.warn("{}-{}: unclean election of node {} (no in-sync replica is live); records only the old ISR held are lost",
+                            t.name(), partition, leader);
+                }
+            } else if (p.leader() >= 0 && !view.isLive(p.leader())) {
+                // (A leader shutting down with nobody to hand off to keeps leading until it stops.)
+                // Nobody in sync is live: no leader until one returns. The ISR keeps its members so that
+                // one of them, with every committed record, leads next.
+                next = new PartitionPlacement(-1, p.leaderEpoch() + 1, p.partitionEpoch() + 1, p.replicas(), p.isr());
+            }
+        }
+        if (next != null && control.place(lease.controllerEpoch(), t.id(), partition, p.partitionEpoch(), next)) {
+            if (next.leader() != p.leader()) {
+                log.info("{}-{}: leader {} -> {} in epoch {} (isr {})", t.name(), partition, p.leader(), next.leader(),
+                        next.leaderEpoch(), next.isr());
+            } else {
+                log.info("{}-{}: isr {} -> {} (node gone or shutting down)", t.name(), partition, p.isr(), next.isr());
             }
         }
     }
@@ -247,6 +321,41 @@ public final class ClusterNode implements AutoCloseable {
         return !fenced && view.coordinatorFor(groupId) == nodeId;
     }
 
+
+    /**
+     * Kafka's controlled shutdown: asks the controller to move this node's leaderships away and
+     * waits (at most {@code timeoutMs}) until no partition names it as leader, so that producers
+     * move to the new leaders with nothing in flight lost.
+     */
+    public void handOff(long timeoutMs) {
+        if (self == null || fenced) {
+            return;
+        }
+        try {
+            registry.requestShutdown(nodeId, self.brokerEpoch());
+        } catch (RuntimeException e) {
+            log.warn("could not ask for a controlled shutdown: {}", e.getMessage());
+            return;
+        }
+        long deadline = clock.getAsLong() + timeoutMs;
+        while (clock.getAsLong() < deadline) {
+            runOnLoop();
+            long now = clock.getAsLong();
+            boolean leadsAny = view.placements().values().stream().anyMatch(ps -> ps.values().stream().anyMatch(p -> p.leader() == nodeId
+                    && p.isr().stream().anyMatch(r -> r != nodeId && view.node(r).map(n -> n.isEligible(now)).orElse(false))));
+            if (!leadsAny) {
+                log.info("node {} handed off its leaderships", nodeId);
+                return;
+            }
+            try {
+                Thread.sleep(TICK_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        log.warn("node {} still leads partitions after {} ms; shutting down anyway", nodeId, timeoutMs);
+    }
 
     /** Stops ticking and ends the lease at once, so others see this node gone without waiting it out. */
     @Override

@@ -6,13 +6,22 @@ package io.strata.ingest.log;
  * max.message.bytes, index.interval.bytes, message.timestamp.type, and KIP-405's
  * remote.storage.enable, local.retention.ms, local.retention.bytes; KIP-937's
  * message.timestamp.before.max.ms and message.timestamp.after.max.ms; the broker's
- * producer.id.expiration.ms). A retention of -1 means
+ * producer.id.expiration.ms; min.insync.replicas). A retention of -1 means
  * unlimited and a local retention of -2 "same as retention", as in Kafka.
  */
 public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes,
                         int maxMessageBytes, int indexIntervalBytes, boolean logAppendTime,
                         boolean remoteStorage, long localRetentionMs, long localRetentionBytes,
-                        long timestampBeforeMaxMs, long timestampAfterMaxMs, long producerIdExpirationMs) {
+                        long timestampBeforeMaxMs, long timestampAfterMaxMs, long producerIdExpirationMs, int minInsyncReplicas) {
+
+    /** With min.insync.replicas 1. */
+    public LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes,
+                     int maxMessageBytes, int indexIntervalBytes, boolean logAppendTime,
+                     boolean remoteStorage, long localRetentionMs, long localRetentionBytes,
+                     long timestampBeforeMaxMs, long timestampAfterMaxMs, long producerIdExpirationMs) {
+        this(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, indexIntervalBytes, logAppendTime, remoteStorage,
+                localRetentionMs, localRetentionBytes, timestampBeforeMaxMs, timestampAfterMaxMs, producerIdExpirationMs, 1);
+    }
 
     /** Kafka's default producer.id.expiration.ms: one day. */
     public static final long DEFAULT_PRODUCER_ID_EXPIRATION_MS = 86_400_000L;

@@ -2,26 +2,22 @@ package io.strata.ingest.replication;
 
 import io.strata.ingest.cluster.ClusterNode;
 import io.strata.ingest.cluster.ClusterView;
+import io.strata.ingest.log.LogOfflineException;
 import io.strata.ingest.log.PartitionLog;
 import io.strata.ingest.topic.TopicManager;
-import io.strata.metastore.store.NodeRecord;
+import io.strata.metastore.store.ClusterControl;
 import io.strata.metastore.store.PartitionPlacement;
 import io.strata.metastore.store.TopicRecord;
-import io.strata.records.Batches;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.common.message.FetchRequestData;
-import org.apache.kafka.common.message.FetchResponseData;
-import org.apache.kafka.common.protocol.Errors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -29,135 +25,183 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * Replication the Kafka way, first slice: for every partition with more than one replica, the
- * leader tracks its followers' log ends and moves the high watermark to the minimum over the
- * replicas ({@link LeaderReplicas}); acks=all produces wait for it. A follower's
- * {@code replica-fetcher} thread sends Kafka Fetch requests with its replica id to each leader
- * and appends what comes back verbatim ({@link PartitionLog#appendAsFollower}).
+ * Replication the Kafka way. This node's role for every local partition follows the placements
+ * in the cluster view ({@link #apply}, on the cluster-control thread after each refresh):
  *
- * <p>Not yet: ISR shrink and expand (the ISR is the replica set), leader failover and the
- * epoch-based truncation it needs, min.insync.replicas.
+ * <ul>
+ * <li><b>Leader</b> in leader epoch E: the log takes client appends stamped with E; a
+ * {@link LeaderReplicas} tracks the followers' fetches, the high watermark and the acks=all
+ * waiters; the {@code isr-check} job shrinks the ISR of followers lagging more than
+ * {@code replica.lag.time.max.ms} and expands it with caught-up ones, each change a
+ * compare-and-set on the partition epoch in the MetaStore (Kafka's AlterPartition).</li>
+ * <li><b>Follower</b>: a {@link LeaderFetcher} per leader node first finds where its log and the
+ * leader's part (OffsetForLeaderEpoch) and truncates there, then fetches with Kafka's Fetch
+ * (replica id, current leader epoch) and appends the leader's batches verbatim.</li>
+ * </ul>
+ *
+ * A leader that learns of a newer epoch stops taking appends at once and fails its waiting
+ * acks=all produces with NOT_LEADER_OR_FOLLOWER, so producers retry at the new leader.
  */
 public final class ReplicationManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ReplicationManager.class);
-    static final int FETCH_MAX_WAIT_MS = 250;
 
     private final TopicManager topics;
     private final ClusterNode cluster;
+    private final ClusterControl control;
     private final LongSupplier clock;
+    private final long maxLagMs;
     private final Map<TopicPartition, LeaderReplicas> leaders = new ConcurrentHashMap<>();
-    private final Map<Integer, WireClient> connections = new HashMap<>();
-    private final ScheduledExecutorService fetcher = io.strata.ingest.util.NamedThreads.scheduled("replica-fetcher");
+    private final Map<TopicPartition, FollowerState> followers = new ConcurrentHashMap<>();
+    private final Map<Integer, LeaderFetcher> fetchers = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timeouts = io.strata.ingest.util.NamedThreads.scheduled("replica-purgatory");
+    private final ScheduledExecutorService isrCheck = io.strata.ingest.util.NamedThreads.scheduled("isr-check");
+    private volatile boolean closed;
 
-    public ReplicationManager(TopicManager topics, ClusterNode cluster, LongSupplier clock) {
+    public ReplicationManager(TopicManager topics, ClusterNode cluster, ClusterControl control, LongSupplier clock, long maxLagMs) {
         this.topics = topics;
         this.cluster = cluster;
+        this.control = control;
         this.clock = clock;
+        this.maxLagMs = maxLagMs;
     }
 
     public void start() {
-        fetcher.scheduleWithFixedDelay(this::roundGuarded, 0, 20, TimeUnit.MILLISECONDS);
+        apply(cluster.view());
+        cluster.addViewListener(this::apply);
+        long every = Math.max(100, Math.min(1000, maxLagMs / 2));
+        isrCheck.scheduleWithFixedDelay(this::checkIsrs, every, every, TimeUnit.MILLISECONDS);
     }
 
-    private record Follow(TopicPartition tp, PartitionLog log) {
-    }
+    /** What this node follows for one partition: whom, in which epoch, and whether its log was reconciled with that leader yet. */
+    static final class FollowerState {
+        final TopicPartition tp;
+        final PartitionLog log;
+        final int leaderId;
+        final int leaderEpoch;
+        /** Set once the log was truncated to where it agrees with this leader; fetching starts then. */
+        volatile boolean reconciled;
+        /** The epoch to ask the leader about next (KIP-279: lower it while the answers name an epoch this log lacks). */
+        volatile int askEpoch;
 
-    private void roundGuarded() {
-        try {
-            round();
-        } catch (RuntimeException e) {
-            log.warn("replica fetch round failed: {}", e.toString());
-            sleep(500);
+        FollowerState(TopicPartition tp, PartitionLog log, int leaderId, int leaderEpoch) {
+            this.tp = tp;
+            this.log = log;
+            this.leaderId = leaderId;
+            this.leaderEpoch = leaderEpoch;
+            this.askEpoch = log.latestEpoch();
         }
     }
 
-    /** Brings roles in line with the view, then fetches once from every leader this node follows. */
-    private void round() {
-        ClusterView view = cluster.view();
-        Map<Integer, List<Follow>> byLeader = new HashMap<>();
+    /** Brings every local partition's role in line with {@code view}. */
+    public synchronized void apply(ClusterView view) {
+        if (closed) {
+            return;
+        }
+        int me = cluster.nodeId();
+        long now = clock.getAsLong();
+        Set<Integer> leadersFollowed = new HashSet<>();
         for (Map.Entry<TopicPartition, PartitionLog> e : topics.logs().entrySet()) {
             TopicPartition tp = e.getKey();
+            PartitionLog pl = e.getValue();
             Optional<TopicRecord> t = topics.topic(tp.topic());
-            Optional<PartitionPlacement> p = t.flatMap(x -> view.placement(x.id(), tp.partition()));
-            if (p.isEmpty() || p.get().replicas().size() < 2) {
-                e.getValue().setReplicated(false);
-                leaders.remove(tp);
+            Optional<PartitionPlacement> placed = t.flatMap(x -> view.placement(x.id(), tp.partition()));
+            if (placed.isEmpty() || cluster.isFenced()) {
+                stopLeading(tp);
+                followers.remove(tp);
                 continue;
             }
-            PartitionPlacement pp = p.get();
-            e.getValue().setReplicated(true);
-            if (pp.leader() == cluster.nodeId()) {
-                leaders.computeIfAbsent(tp, k -> new LeaderReplicas(e.getValue(), cluster.nodeId(), pp.isr())).setIsr(pp.isr());
-            } else {
-                leaders.remove(tp);
-                if (pp.replicas().contains(cluster.nodeId()) && pp.leader() >= 0 && view.isLive(pp.leader())) {
-                    byLeader.computeIfAbsent(pp.leader(), k -> new ArrayList<>()).add(new Follow(tp, e.getValue()));
+            PartitionPlacement p = placed.get();
+            pl.setReplicated(p.replicas().size() > 1);
+            if (p.leader() == me) {
+                followers.remove(tp);
+                LeaderReplicas current = leaders.get(tp);
+                if (current == null || current.leaderEpoch() != p.leaderEpoch()) {
+                    stopLeading(tp);
+                    pl.becomeLeader(p.leaderEpoch());
+                    leaders.put(tp, new LeaderReplicas(pl, me, p.leaderEpoch(), p.partitionEpoch(), p.replicas(), p.isr(), now));
+                    if (p.leaderEpoch() > 0 || p.replicas().size() > 1) {
+                        log.info("{}: leader in epoch {} (replicas {}, isr {}) from offset {}", tp, p.leaderEpoch(), p.replicas(), p.isr(),
+                                pl.logEndOffset());
+                    }
+                } else {
+                    current.placementChanged(p.partitionEpoch(), p.isr());
+                }
+                continue;
+            }
+            stopLeading(tp);
+            FollowerState f = followers.get(tp);
+            if (f == null || f.leaderEpoch != p.leaderEpoch() || f.leaderId != p.leader()) {
+                pl.becomeFollower(p.leaderEpoch());
+                if (p.replicas().contains(me) && p.leader() >= 0) {
+                    followers.put(tp, new FollowerState(tp, pl, p.leader(), p.leaderEpoch()));
+                    log.info("{}: follower of node {} in epoch {}", tp, p.leader(), p.leaderEpoch());
+                } else {
+                    followers.remove(tp);
                 }
             }
+            if (p.leader() >= 0 && p.replicas().contains(me)) {
+                leadersFollowed.add(p.leader());
+            }
         }
-        if (byLeader.isEmpty()) {
-            sleep(100);
-            return;
+        leaders.keySet().removeIf(tp -> {
+            if (!topics.logs().containsKey(tp)) {
+                leaders.get(tp).close();
+                return true;
+            }
+            return false;
+        });
+        followers.keySet().retainAll(topics.logs().keySet());
+        for (int leader : leadersFollowed) {
+            view.node(leader).ifPresent(n -> fetchers.computeIfAbsent(leader, id -> new LeaderFetcher(id, this, cluster.nodeId())).start());
         }
-        for (Map.Entry<Integer, List<Follow>> e : byLeader.entrySet()) {
-            view.node(e.getKey()).ifPresent(leader -> fetchFrom(leader, e.getValue()));
+        for (LeaderFetcher f : fetchers.values()) {
+            f.updateAddress(view);
         }
     }
 
-    private void fetchFrom(NodeRecord leader, List<Follow> partitions) {
-        FetchRequestData req = new FetchRequestData().setReplicaId(cluster.nodeId()).setMaxWaitMs(FETCH_MAX_WAIT_MS).setMinBytes(1)
-                .setMaxBytes(16 << 20).setIsolationLevel((byte) 0).setSessionId(0).setSessionEpoch(-1);
-        Map<String, FetchRequestData.FetchTopic> byTopic = new HashMap<>();
-        Map<TopicPartition, PartitionLog> logs = new HashMap<>();
-        for (Follow f : partitions) {
-            byTopic.computeIfAbsent(f.tp().topic(), n -> {
-                FetchRequestData.FetchTopic ft = new FetchRequestData.FetchTopic().setTopic(n);
-                req.topics().add(ft);
-                return ft;
-            }).partitions().add(new FetchRequestData.FetchPartition().setPartition(f.tp().partition())
-                    .setFetchOffset(f.log().logEndOffset()).setLogStartOffset(f.log().logStartOffset()).setPartitionMaxBytes(1 << 20));
-            logs.put(f.tp(), f.log());
-        }
-        FetchResponseData resp;
-        try {
-            WireClient c = connections.get(leader.nodeId());
-            if (c == null) {
-                c = new WireClient(leader.host(), leader.port(), "strata-replica-" + cluster.nodeId(), 30_000);
-                connections.put(leader.nodeId(), c);
-            }
-            resp = (FetchResponseData) c.send(req, (short) 12);
-        } catch (IOException e) {
-            WireClient broken = connections.remove(leader.nodeId());
-            if (broken != null) {
-                broken.close();
-            }
-            log.debug("replica fetch from node {} failed: {}", leader.nodeId(), e.getMessage());
-            sleep(200);
-            return;
-        }
-        long now = clock.getAsLong();
-        for (FetchResponseData.FetchableTopicResponse t : resp.responses()) {
-            for (FetchResponseData.PartitionData pd : t.partitions()) {
-                TopicPartition tp = new TopicPartition(t.topic(), pd.partitionIndex());
-                PartitionLog pl = logs.get(tp);
-                if (pl == null || pd.errorCode() != Errors.NONE.code()) {
-                    continue;
-                }
-                java.nio.ByteBuffer bytes = Batches.bytesOf(pd.records());
-                if (bytes.hasRemaining()) {
-                    pl.appendAsFollower(bytes, now);
-                }
-                pl.updateHighWatermark(Math.min(pd.highWatermark(), pl.logEndOffset()));
-            }
+    private void stopLeading(TopicPartition tp) {
+        LeaderReplicas r = leaders.remove(tp);
+        if (r != null) {
+            r.close();
         }
     }
 
-    /** The leader side of a follower's Fetch: it holds everything below {@code fetchOffset}. */
+    /** The partitions this node follows from {@code leaderId} right now. */
+    List<FollowerState> followedFrom(int leaderId) {
+        return followers.values().stream().filter(f -> f.leaderId == leaderId && followers.get(f.tp) == f).toList();
+    }
+
+    boolean isCurrent(FollowerState f) {
+        return followers.get(f.tp) == f && !closed;
+    }
+
+    long now() {
+        return clock.getAsLong();
+    }
+
+    // ---- the leader side ----
+
+    /** The leader epoch this node leads {@code tp} in, or -1 when it does not lead it. */
+    public int leaderEpochIfLeading(TopicPartition tp) {
+        LeaderReplicas r = leaders.get(tp);
+        return r == null ? -1 : r.leaderEpoch();
+    }
+
+    public boolean leads(TopicPartition tp) {
+        return leaders.containsKey(tp);
+    }
+
+    /** The committed ISR's size (what min.insync.replicas counts), or 0 when not leading. */
+    public int isrSize(TopicPartition tp) {
+        LeaderReplicas r = leaders.get(tp);
+        return r == null ? 0 : r.isr().size();
+    }
+
+    /** The leader side of a follower's Fetch in the current epoch: it holds everything below {@code fetchOffset}. */
     public void replicaFetched(TopicPartition tp, int followerId, long fetchOffset) {
         LeaderReplicas r = leaders.get(tp);
         if (r != null) {
-            r.followerFetched(followerId, fetchOffset);
+            r.followerFetched(followerId, fetchOffset, clock.getAsLong());
         }
     }
 
@@ -171,11 +215,16 @@ public final class ReplicationManager implements AutoCloseable {
 
     /**
      * Completes when every in-sync replica holds {@code lastOffset} (at once for a partition with
-     * one replica), or fails with a timeout after {@code timeoutMs}.
+     * one replica); fails with a timeout after {@code timeoutMs}, or with NOT_LEADER_OR_FOLLOWER
+     * when leadership moves first.
      */
     public CompletableFuture<Void> awaitReplicated(TopicPartition tp, PartitionLog pl, long lastOffset, long timeoutMs) {
         LeaderReplicas r = leaders.get(tp);
-        if (r == null || !pl.isReplicated()) {
+        if (r == null) {
+            return CompletableFuture.failedFuture(new org.apache.kafka.common.errors.NotLeaderOrFollowerException(
+                    tp + ": this node stopped leading before the record was replicated"));
+        }
+        if (!pl.isReplicated()) {
             return CompletableFuture.completedFuture(null);
         }
         CompletableFuture<Void> f = r.awaitReplicated(lastOffset);
@@ -186,23 +235,60 @@ public final class ReplicationManager implements AutoCloseable {
         return f;
     }
 
-    private static void sleep(long ms) {
+    /** Shrinks and expands the ISRs this node leads, each change a compare-and-set in the MetaStore. */
+    private void checkIsrs() {
         try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            long now = clock.getAsLong();
+            for (Map.Entry<TopicPartition, LeaderReplicas> e : leaders.entrySet()) {
+                LeaderReplicas r = e.getValue();
+                List<Integer> next = r.proposedIsr(now, maxLagMs);
+                if (next == null) {
+                    continue;
+                }
+                Optional<TopicRecord> t = topics.topic(e.getKey().topic());
+                if (t.isEmpty()) {
+                    continue;
+                }
+                List<Integer> before = r.isr();
+                r.beginChange(next);
+                Optional<PartitionPlacement> committed = Optional.empty();
+                try {
+                    committed = control.alterIsr(t.get().id(), e.getKey().partition(), cluster.nodeId(), r.leaderEpoch(),
+                            r.partitionEpoch(), next);
+                } finally {
+                    r.endChange(committed.map(PartitionPlacement::partitionEpoch).orElse(null), committed.map(PartitionPlacement::isr).orElse(null));
+                }
+                if (committed.isPresent()) {
+                    log.info("{}: ISR {} -> {} (partition epoch {})", e.getKey(), before, next, committed.get().partitionEpoch());
+                } else {
+                    log.debug("{}: ISR change to {} lost a race; the next view decides", e.getKey(), next);
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("ISR check failed: {}", e.toString());
         }
     }
 
-    @Override
-    public void close() {
-        fetcher.shutdownNow();
-        timeouts.shutdownNow();
-        try {
-            fetcher.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /** A follower's log could not take what its leader sent (a disk error took it offline). */
+    void followerFailed(FollowerState f, RuntimeException e) {
+        if (e instanceof LogOfflineException) {
+            log.error("{}: stops following node {}: {}", f.tp, f.leaderId, e.getMessage());
+        } else {
+            log.warn("{}: replica fetch from node {} failed: {}", f.tp, f.leaderId, e.toString());
         }
-        connections.values().forEach(WireClient::close);
+    }
+
+    ClusterNode cluster() {
+        return cluster;
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        isrCheck.shutdownNow();
+        fetchers.values().forEach(LeaderFetcher::close);
+        leaders.values().forEach(LeaderReplicas::close);
+        leaders.clear();
+        timeouts.shutdownNow();
     }
 }

@@ -82,6 +82,17 @@ public final class TieringService {
     private final java.util.concurrent.ExecutorService uploaders;
     private volatile java.util.function.Predicate<TopicPartition> leads = tp -> true;
 
+    /** Checked inside every manifest commit: the uploader still leads the partition in the epoch it uploaded in. */
+    public interface LeaderCheck {
+        void check(io.strata.metastore.Transaction tx, UUID topicId, int partition, int leaderEpoch);
+    }
+
+    private volatile LeaderCheck leaderCheck = (tx, id, p, e) -> { };
+
+    public void setLeaderCheck(LeaderCheck check) {
+        this.leaderCheck = check;
+    }
+
     /** Which partitions this node leads (and so uploads). */
     public void setLeadership(java.util.function.Predicate<TopicPartition> leads) {
         this.leads = leads;
@@ -218,12 +229,35 @@ public final class TieringService {
 
     // ---- uploads ----
 
-    /** Finds sealed, untiered segments and starts their uploads (one at a time per partition). */
+    /**
+     * Finds sealed, untiered segments and starts their uploads (one at a time per partition).
+     * Only a partition's leader uploads; its followers hold the same batches and, every few
+     * seconds, read the manifest the leader writes, so their local copies of tiered segments can
+     * go and a follower that becomes leader continues exactly where the manifest ends.
+     */
     public void tick() {
+        long now = clock.getAsLong();
+        boolean syncFollowers = now - lastFollowerSyncMs >= FOLLOWER_SYNC_MS;
+        if (syncFollowers) {
+            lastFollowerSyncMs = now;
+        }
         for (Map.Entry<TopicPartition, PartitionLog> e : topics.logs().entrySet()) {
             PartitionLog pl = e.getValue();
-            // Only a partition's leader uploads; its followers hold the same batches.
-            if (!pl.config().remoteStorage() || uploading.contains(e.getKey()) || !leads.test(e.getKey())) {
+            if (!pl.config().remoteStorage()) {
+                continue;
+            }
+            if (!leads.test(e.getKey())) {
+                ledLastTick.remove(e.getKey());
+                if (syncFollowers) {
+                    syncFromManifest(e.getKey(), pl);
+                }
+                continue;
+            }
+            if (ledLastTick.add(e.getKey()) && !syncFromManifest(e.getKey(), pl)) {
+                ledLastTick.remove(e.getKey());
+                continue;
+            }
+            if (uploading.contains(e.getKey())) {
                 continue;
             }
             pl.rollIfIdle(clock.getAsLong());
@@ -249,12 +283,44 @@ public final class TieringService {
         }
     }
 
+    static final long FOLLOWER_SYNC_MS = 5_000;
+    private final java.util.Set<TopicPartition> ledLastTick = ConcurrentHashMap.newKeySet();
+    private volatile long lastFollowerSyncMs;
+
+    /** Reloads the partition's manifest entries and marks what they cover as tiered; false when the MetaStore could not be read. */
+    private boolean syncFromManifest(TopicPartition tp, PartitionLog pl) {
+        Optional<TopicRecord> t = topics.topic(tp.topic());
+        if (t.isEmpty()) {
+            return false;
+        }
+        try {
+            List<SegmentEntry> list = manifest.list(t.get().id(), tp.partition());
+            ConcurrentSkipListMap<Long, SegmentEntry> m = entriesOf(tp, t.get().id());
+            java.util.Set<Long> bases = new java.util.HashSet<>();
+            for (SegmentEntry s : list) {
+                m.put(s.baseOffset(), s);
+                bases.add(s.baseOffset());
+            }
+            m.keySet().retainAll(bases);
+            if (!list.isEmpty()) {
+                pl.markTiered(list.get(list.size() - 1).lastOffset() + 1);
+            }
+            return true;
+        } catch (RuntimeException ex) {
+            log.debug("reading the manifest of {} failed: {}", tp, ex.getMessage());
+            return false;
+        }
+    }
+
     private void upload(TopicPartition tp, UUID topicId, PartitionLog pl, SealedSegment seg) {
-        String key = String.format("%s/%s/%d/%020d-%d-%s.seg", clusterId, topicId, tp.partition(), seg.baseOffset(), 0, UUID.randomUUID());
+        // A new leader continues the manifest where it ends, which may be inside one of its own segments.
+        long from = Math.max(seg.baseOffset(), pl.tieredOffset());
+        int epoch = pl.leaderEpoch();
+        String key = String.format("%s/%s/%d/%020d-%d-%s.seg", clusterId, topicId, tp.partition(), from, epoch, UUID.randomUUID());
         Path staged = seg.file().resolveSibling(seg.file().getFileName() + ".upload");
         long t0 = System.nanoTime();
         try {
-            SegmentFooter footer = SegmentObjectWriter.write(seg.file(), 0, staged);
+            SegmentFooter footer = SegmentObjectWriter.write(seg.file(), from > seg.baseOffset() ? from : -1, epoch, staged);
             long size = Files.size(staged);
             long putStartMs = clock.getAsLong();
             Path snapshot = pl.snapshotFile(seg.nextOffset());
@@ -270,6 +336,7 @@ public final class TieringService {
             SegmentEntry mine = new SegmentEntry(footer.baseOffset(), footer.lastOffset(), key, size, footer.minTimestamp(),
                     footer.maxTimestamp(), footer.leaderEpoch(), clock.getAsLong());
             SegmentEntry committed = manifest.commit(topicId, tp.partition(), mine, tx -> {
+                leaderCheck.check(tx, topicId, tp.partition(), epoch);
                 if (!catalog.isLive(tx, tp.topic(), topicId)) {
                     throw new TopicGoneException(tp.topic() + " (id " + topicId + ") was deleted during the upload");
                 }
@@ -294,7 +361,15 @@ public final class TieringService {
         } catch (TopicGoneException e) {
             log.info("not committing {}: {}; the object goes", key, e.getMessage());
             deleteObject(key);
+        } catch (io.strata.metastore.store.ClusterControl.FencedLeaderException e) {
+            log.warn("not committing {}: {}; the object goes", key, e.getMessage());
+            deleteObject(key);
         } catch (Exception e) {
+            if (e.getCause() instanceof io.strata.metastore.store.ClusterControl.FencedLeaderException fenced) {
+                log.warn("not committing {}: {}; the object goes", key, fenced.getMessage());
+                deleteObject(key);
+                return;
+            }
             if (e.getCause() instanceof TopicGoneException gone) {
                 log.info("not committing {}: {}; the object goes", key, gone.getMessage());
                 deleteObject(key);
@@ -343,6 +418,11 @@ public final class TieringService {
             try {
                 Optional<TopicRecord> t = topics.topic(e.getKey().topic());
                 if (t.isEmpty()) {
+                    continue;
+                }
+                if (!leads.test(e.getKey())) {
+                    // The leader applies retention to the manifest; a follower only drops local copies of tiered segments.
+                    pl.deleteTieredLocalSegments(now);
                     continue;
                 }
                 ConcurrentSkipListMap<Long, SegmentEntry> remote = entriesOf(e.getKey(), t.get().id());

@@ -26,7 +26,8 @@ public final class TopicConfigs {
             Map.entry("message.timestamp.before.max.ms", "log.message.timestamp.before.max.ms"),
             Map.entry("message.timestamp.after.max.ms", "log.message.timestamp.after.max.ms"),
             Map.entry("local.retention.ms", "log.local.retention.ms"),
-            Map.entry("local.retention.bytes", "log.local.retention.bytes"));
+            Map.entry("local.retention.bytes", "log.local.retention.bytes"),
+            Map.entry("min.insync.replicas", "min.insync.replicas"));
 
     private static final List<Setting> TOPIC_SETTINGS = List.of(
             Setting.ofChoice("cleanup.policy", "delete", List.of("delete"), "Only delete is supported; compaction comes later."),
@@ -39,7 +40,7 @@ public final class TopicConfigs {
             Setting.ofChoice("message.timestamp.type", "CreateTime", List.of("CreateTime", "LogAppendTime"), "Which timestamp records keep (broker default: log.message.timestamp.type)."),
             Setting.ofLong("message.timestamp.before.max.ms", Long.MAX_VALUE, 0, Long.MAX_VALUE, "With CreateTime, reject records whose timestamp is more than this before the broker's clock (broker default: log.message.timestamp.before.max.ms)."),
             Setting.ofLong("message.timestamp.after.max.ms", 3_600_000L, 0, Long.MAX_VALUE, "With CreateTime, reject records whose timestamp is more than this after the broker's clock (broker default: log.message.timestamp.after.max.ms)."),
-            Setting.ofInt("min.insync.replicas", 1, 1, Integer.MAX_VALUE, "Replicas that must have a record before acks=all succeeds."),
+            Setting.ofInt("min.insync.replicas", 1, 1, Integer.MAX_VALUE, "In-sync replicas an acks=all produce needs; fewer gets NOT_ENOUGH_REPLICAS (broker default: min.insync.replicas)."),
             Setting.ofBoolean("remote.storage.enable", false, "Tier sealed segments to object storage (default: on when an object store is configured)."),
             Setting.ofLong("local.retention.ms", -2, -2, Long.MAX_VALUE, "Keep tiered segments on local disk this long; -2 means retention.ms (broker default: log.local.retention.ms)."),
             Setting.ofLong("local.retention.bytes", -2, -2, Long.MAX_VALUE, "Keep at most this many bytes on local disk once tiered; -2 means retention.bytes (broker default: log.local.retention.bytes)."));
@@ -91,7 +92,7 @@ public final class TopicConfigs {
                 Boolean.parseBoolean(e.get("remote.storage.enable")) && broker.objectStoreUrl().isPresent(),
                 Long.parseLong(e.get("local.retention.ms")), Long.parseLong(e.get("local.retention.bytes")),
                 Long.parseLong(e.get("message.timestamp.before.max.ms")), Long.parseLong(e.get("message.timestamp.after.max.ms")),
-                broker.getLong("producer.id.expiration.ms"));
+                broker.getLong("producer.id.expiration.ms"), Integer.parseInt(e.get("min.insync.replicas")));
     }
 
     public static String docOf(String key) {

@@ -24,8 +24,17 @@ public final class SegmentObjectWriter {
 
     /** Writes the object for {@code segmentFile} to {@code out}; returns its footer. */
     public static SegmentFooter write(Path segmentFile, int leaderEpoch, Path out) {
+        return write(segmentFile, -1, leaderEpoch, out);
+    }
+
+    /**
+     * As {@link #write(Path, int, Path)}, for the batches of the segment from {@code fromOffset}
+     * on (a batch boundary): a new leader whose segments were cut at other offsets than its
+     * predecessor's continues the tiered history exactly where it ends.
+     */
+    public static SegmentFooter write(Path segmentFile, long fromOffset, int leaderEpoch, Path out) {
         try {
-            Files.copy(segmentFile, out, StandardCopyOption.REPLACE_EXISTING);
+            copyFrom(segmentFile, fromOffset, out);
             try (FileChannel ch = FileChannel.open(out, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 long size = ch.size();
                 ByteBuffer offsetIndex = ByteBuffer.allocate(Math.max(64, (int) (size / INDEX_INTERVAL + 2) * 8));
@@ -77,6 +86,34 @@ public final class SegmentObjectWriter {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot build segment object from " + segmentFile, e);
+        }
+    }
+
+    /** Copies the segment's bytes from the first batch at or after {@code fromOffset}. */
+    private static void copyFrom(Path segmentFile, long fromOffset, Path out) throws IOException {
+        if (fromOffset < 0) {
+            Files.copy(segmentFile, out, StandardCopyOption.REPLACE_EXISTING);
+            return;
+        }
+        try (FileChannel in = FileChannel.open(segmentFile, StandardOpenOption.READ);
+             FileChannel o = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            long size = in.size();
+            long pos = 0;
+            ByteBuffer head = ByteBuffer.allocate(BatchHeader.SIZE);
+            while (pos + BatchHeader.SIZE <= size) {
+                head.clear();
+                in.read(head, pos);
+                head.flip();
+                BatchHeader h = BatchHeader.parse(head);
+                if (h.baseOffset() >= fromOffset) {
+                    break;
+                }
+                pos += h.totalSize();
+            }
+            long copied = 0;
+            while (copied < size - pos) {
+                copied += in.transferTo(pos + copied, size - pos - copied, o);
+            }
         }
     }
 
