@@ -1,369 +1,72 @@
 package io.strata.it;
 
-import io.strata.metastore.postgres.PostgresServer;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Failover with real processes: three nodes on one PostgreSQL (or, with
- * {@code -Dstrata.it.cluster.metastore=embedded}, the shared SQLite file {@code ./strata cluster up}
- * uses), RF=3, min.insync.replicas=2, idempotent producers with acks=all under load.
- * Leaders are killed with SIGKILL and restarted, paused with SIGSTOP, and whole nodes lost; after
+ * Failover with real processes ({@link ClusterHarness}): three nodes, RF=3,
+ * min.insync.replicas=2, idempotent producers with acks=all under load. Leaders are killed with
+ * SIGKILL and restarted, paused with SIGSTOP, and replicas lost below min.insync.replicas; after
  * each scenario every acknowledged record is read back exactly once, in order, and the replicas'
  * logs are compared byte for byte.
  */
 class FailoverIT {
-    static final String TOPIC = "orders";
-    static final int PARTITIONS = 3;
-
     @TempDir
     Path dir;
-    final List<StrataNode> nodes = new ArrayList<>();
+    ClusterHarness cluster;
+
+    @org.junit.jupiter.api.BeforeEach
+    void harness() {
+        cluster = new ClusterHarness(dir);
+    }
 
     @AfterEach
     void stopAll() throws Exception {
-        for (StrataNode n : nodes) {
-            n.close();
-        }
-    }
-
-    private String metastore() throws Exception {
-        if ("embedded".equals(System.getProperty("strata.it.cluster.metastore"))) {
-            return "sqlite:" + dir.resolve("metastore.db");
-        }
-        return PostgresServer.shared().newDatabase("failover");
-    }
-
-    private void startCluster(int n) throws Exception {
-        String store = metastore();
-        for (int i = 1; i <= n; i++) {
-            nodes.add(StrataNode.start(dir.resolve("node" + i), "metastore=" + store, "node.id=" + i,
-                    "broker.session.timeout.ms=4000", "broker.heartbeat.interval.ms=500", "replica.lag.time.max.ms=5000"));
-        }
-    }
-
-    private String bootstrap() {
-        return nodes.stream().map(StrataNode::bootstrap).collect(Collectors.joining(","));
-    }
-
-    private Admin admin() {
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
-        return Admin.create(p);
-    }
-
-    private StrataNode node(int id) {
-        return nodes.get(id - 1);
-    }
-
-    private static TopicPartitionInfo partition(Admin admin, int p) throws Exception {
-        TopicDescription d = admin.describeTopics(List.of(TOPIC)).allTopicNames().get().get(TOPIC);
-        return d.partitions().get(p);
-    }
-
-    /** Waits until partition {@code p} has a live leader other than {@code notThis} and returns it. */
-    private static int awaitLeader(Admin admin, int p, int notThis, long timeoutMs) throws Exception {
-        long deadline = System.currentTimeMillis() + timeoutMs;
-        while (System.currentTimeMillis() < deadline) {
-            TopicPartitionInfo info = partition(admin, p);
-            if (info.leader() != null && info.leader().id() != notThis) {
-                return info.leader().id();
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("no new leader for " + TOPIC + "-" + p + " within " + timeoutMs + " ms");
-    }
-
-    private static void awaitIsr(Admin admin, int size, long timeoutMs) throws Exception {
-        long deadline = System.currentTimeMillis() + timeoutMs;
-        while (System.currentTimeMillis() < deadline) {
-            TopicDescription d = admin.describeTopics(List.of(TOPIC)).allTopicNames().get().get(TOPIC);
-            if (d.partitions().stream().allMatch(p -> p.isr().size() == size && p.leader() != null)) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("ISRs did not reach " + size + " within " + timeoutMs + " ms: "
-                + admin.describeTopics(List.of(TOPIC)).allTopicNames().get().get(TOPIC));
-    }
-
-    private void createTopic(Admin admin) throws Exception {
-        admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 3).configs(Map.of("min.insync.replicas", "2")))).all().get();
-        awaitIsr(admin, 3, 20_000);
-    }
-
-    /** A producer thread sending numbered records as fast as acks=all allows, remembering each acknowledgement. */
-    final class Load implements AutoCloseable {
-        final Map<String, long[]> acked = new ConcurrentHashMap<>();
-        final Map<Integer, AtomicLong> lastAckMs = new ConcurrentHashMap<>();
-        /** (send time, acknowledgement time) of partition 0's records. */
-        final List<long[]> ackTimes = Collections.synchronizedList(new ArrayList<>());
-        final AtomicBoolean stop = new AtomicBoolean();
-        final AtomicReference<Throwable> failure = new AtomicReference<>();
-        final AtomicLong sent = new AtomicLong();
-        final Thread thread;
-
-        Load() {
-            thread = new Thread(this::run, "load");
-            thread.start();
-        }
-
-        private void run() {
-            Map<String, Object> cfg = new HashMap<>(Map.of("bootstrap.servers", bootstrap(), "acks", "all", "enable.idempotence", true,
-                    "linger.ms", 2, "delivery.timeout.ms", 120_000, "request.timeout.ms", 10_000, "retry.backoff.ms", 50,
-                    "metadata.max.age.ms", 2_000));
-            try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(withSerializers(cfg))) {
-                long i = 0;
-                while (!stop.get()) {
-                    String value = "r-" + i;
-                    int part = (int) (i % PARTITIONS);
-                    long sentAt = System.currentTimeMillis();
-                    p.send(new ProducerRecord<>(TOPIC, part, null, value.getBytes()), (md, e) -> {
-                        if (e == null) {
-                            acked.put(value, new long[]{md.partition(), md.offset()});
-                            lastAckMs.computeIfAbsent(md.partition(), k -> new AtomicLong()).set(System.currentTimeMillis());
-                            if (md.partition() == 0) {
-                                ackTimes.add(new long[]{sentAt, System.currentTimeMillis()});
-                            }
-                        }
-                    });
-                    sent.incrementAndGet();
-                    i++;
-                    if (i % 100 == 0) {
-                        Thread.sleep(5);
-                    }
-                }
-                p.flush();
-            } catch (Throwable t) {
-                failure.set(t);
-            }
-        }
-
-        /** When the first record sent to partition 0 after {@code sinceMs} was acknowledged. */
-        long firstAckAfter(long sinceMs, long timeoutMs) throws InterruptedException {
-            long deadline = System.currentTimeMillis() + timeoutMs;
-            while (System.currentTimeMillis() < deadline) {
-                long first = Long.MAX_VALUE;
-                synchronized (ackTimes) {
-                    for (long[] t : ackTimes) {
-                        if (t[0] > sinceMs) {
-                            first = Math.min(first, t[1]);
-                        }
-                    }
-                }
-                if (first != Long.MAX_VALUE) {
-                    return first;
-                }
-                Thread.sleep(20);
-            }
-            throw new AssertionError("no record acknowledged on partition 0 within " + timeoutMs + " ms of the kill");
-        }
-
-        @Override
-        public void close() throws Exception {
-            stop.set(true);
-            thread.join(180_000);
-            assertThat(failure.get()).as("the producer itself failed").isNull();
-        }
-    }
-
-    private static Map<String, Object> withSerializers(Map<String, Object> cfg) {
-        Map<String, Object> out = new HashMap<>(cfg);
-        out.put("key.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");
-        out.put("value.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");
-        out.put("key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
-        out.put("value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
-        return out;
-    }
-
-    /** A consumer group member polling throughout; a poll must never hand out an offset below one it handed out before. */
-    final class GroupReader implements AutoCloseable {
-        final Map<Integer, Long> lastOffset = new ConcurrentHashMap<>();
-        final AtomicLong records = new AtomicLong();
-        final AtomicReference<String> backwards = new AtomicReference<>();
-        final AtomicReference<Throwable> failure = new AtomicReference<>();
-        final AtomicBoolean stop = new AtomicBoolean();
-        final Thread thread;
-
-        GroupReader() {
-            thread = new Thread(this::run, "group-reader");
-            thread.start();
-        }
-
-        private void run() {
-            Map<String, Object> cfg = new HashMap<>(Map.of("bootstrap.servers", bootstrap(), "group.id", "failover-readers",
-                    "auto.offset.reset", "earliest", "enable.auto.commit", false, "metadata.max.age.ms", 2_000,
-                    "session.timeout.ms", 30_000));
-            try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(withSerializers(cfg))) {
-                c.subscribe(List.of(TOPIC));
-                while (!stop.get()) {
-                    for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                        Long prev = lastOffset.put(r.partition(), r.offset());
-                        if (prev != null && r.offset() <= prev && backwards.get() == null) {
-                            backwards.set("partition " + r.partition() + " went from " + prev + " back to " + r.offset());
-                        }
-                        records.incrementAndGet();
-                    }
-                    try {
-                        c.commitSync(Duration.ofSeconds(10));
-                    } catch (org.apache.kafka.common.KafkaException e) {
-                        // A coordinator moving or a rebalance: the next commit carries the same positions.
-                    }
-                }
-            } catch (Throwable t) {
-                failure.set(t);
-            }
-        }
-
-        @Override
-        public void close() throws Exception {
-            stop.set(true);
-            thread.join(60_000);
-        }
-    }
-
-    /** Reads every partition from the start to its high watermark with a fresh, group-less consumer. */
-    private Map<Integer, List<ConsumerRecord<byte[], byte[]>>> readAll(Admin admin) throws Exception {
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        for (int p = 0; p < PARTITIONS; p++) {
-            latest.put(new TopicPartition(TOPIC, p), OffsetSpec.latest());
-        }
-        Map<TopicPartition, Long> ends = new HashMap<>();
-        admin.listOffsets(latest).all().get().forEach((tp, r) -> ends.put(tp, r.offset()));
-        Map<Integer, List<ConsumerRecord<byte[], byte[]>>> out = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(withSerializers(Map.of("bootstrap.servers", bootstrap(),
-                "auto.offset.reset", "earliest", "enable.auto.commit", false)))) {
-            c.assign(ends.keySet());
-            c.seekToBeginning(ends.keySet());
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (ends.entrySet().stream().anyMatch(e -> c.position(e.getKey()) < e.getValue()) && System.currentTimeMillis() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
-                    out.computeIfAbsent(r.partition(), k -> new ArrayList<>()).add(r);
-                }
-            }
-        }
-        return out;
-    }
-
-    /** Every acknowledged record exactly once at the offset it was acknowledged with; offsets contiguous; per-partition order kept. */
-    private long verify(Admin admin, Load load) throws Exception {
-        Map<Integer, List<ConsumerRecord<byte[], byte[]>>> all = readAll(admin);
-        Map<String, long[]> seen = new HashMap<>();
-        for (Map.Entry<Integer, List<ConsumerRecord<byte[], byte[]>>> e : all.entrySet()) {
-            long expected = e.getValue().isEmpty() ? 0 : e.getValue().get(0).offset();
-            long lastSeq = -1;
-            for (ConsumerRecord<byte[], byte[]> r : e.getValue()) {
-                assertThat(r.offset()).as("offsets of partition %d are contiguous", e.getKey()).isEqualTo(expected);
-                expected++;
-                String v = new String(r.value());
-                assertThat(seen.put(v, new long[]{r.partition(), r.offset()})).as("%s appears once", v).isNull();
-                long seq = Long.parseLong(v.substring(2));
-                assertThat(seq).as("records of partition %d keep their send order", e.getKey()).isGreaterThan(lastSeq);
-                lastSeq = seq;
-            }
-        }
-        for (Map.Entry<String, long[]> a : load.acked.entrySet()) {
-            long[] at = seen.get(a.getKey());
-            assertThat(at).as("acknowledged record %s is readable", a.getKey()).isNotNull();
-            assertThat(at).as("%s is where its acknowledgement said", a.getKey()).containsExactly(a.getValue());
-        }
-        return load.acked.size();
-    }
-
-    /** Waits until every replica holds every record, then compares the replicas' logs byte for byte. */
-    private void assertReplicasIdentical(Admin admin) throws Exception {
-        for (int p = 0; p < PARTITIONS; p++) {
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (true) {
-                List<byte[]> logs = new ArrayList<>();
-                for (StrataNode n : nodes) {
-                    logs.add(logBytes(n, p));
-                }
-                boolean same = logs.stream().allMatch(b -> java.util.Arrays.equals(b, logs.get(0)));
-                if (same) {
-                    break;
-                }
-                if (System.currentTimeMillis() > deadline) {
-                    throw new AssertionError("replicas of " + TOPIC + "-" + p + " differ: sizes "
-                            + logs.stream().map(b -> b.length).toList());
-                }
-                Thread.sleep(200);
-            }
-        }
-    }
-
-    private static byte[] logBytes(StrataNode n, int partition) throws Exception {
-        Path d = n.dataDir().resolve("logs").resolve(TOPIC + "-" + partition);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (var files = Files.list(d)) {
-            for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".log")).sorted().toList()) {
-                out.write(Files.readAllBytes(f));
-            }
-        }
-        return out.toByteArray();
-    }
-
-    private static long percentile(List<Long> values, double q) {
-        List<Long> sorted = values.stream().sorted().toList();
-        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1));
+        cluster.close();
     }
 
     @Test
     void killingTheLeaderFiveTimesUnderLoadLosesNothingAcknowledged() throws Exception {
-        startCluster(3);
+        cluster.startCluster(3);
         List<Long> failover = new ArrayList<>();
-        try (Admin admin = admin()) {
-            createTopic(admin);
-            Load load = new Load();
-            GroupReader reader = new GroupReader();
+        try (Admin admin = cluster.admin()) {
+            cluster.createTopic(admin);
+            ClusterHarness.Load load = cluster.new Load();
+            ClusterHarness.GroupReader reader = cluster.new GroupReader();
             try {
                 Thread.sleep(2000);
                 for (int round = 0; round < 5; round++) {
-                    int leader = partition(admin, 0).leader().id();
+                    int leader = ClusterHarness.partition(admin, 0).leader().id();
                     long before = load.acked.size();
                     long killedAt = System.currentTimeMillis();
-                    node(leader).kill9();
-                    int next = awaitLeader(admin, 0, leader, 30_000);
+                    cluster.node(leader).kill9();
+                    int next = ClusterHarness.awaitLeader(admin, 0, leader, 30_000);
                     long firstAck = load.firstAckAfter(killedAt, 60_000);
                     failover.add(firstAck - killedAt);
                     System.out.printf("kill %d: leader %d -> %d, first acknowledged produce %d ms after the kill (%d acknowledged before)%n",
                             round + 1, leader, next, firstAck - killedAt, before);
-                    node(leader).launch();
-                    awaitIsr(admin, 3, 60_000);
+                    cluster.node(leader).launch();
+                    ClusterHarness.awaitIsr(admin, 3, 60_000);
                     Thread.sleep(1000);
                 }
             } finally {
@@ -373,11 +76,165 @@ class FailoverIT {
             assertThat(reader.failure.get()).isNull();
             assertThat(reader.backwards.get()).as("consumer polls never go backwards").isNull();
             assertThat(reader.records.get()).as("the group kept consuming").isPositive();
-            long verified = verify(admin, load);
-            assertReplicasIdentical(admin);
+            long verified = cluster.verify(admin, load);
+            cluster.assertReplicasIdentical(admin);
             System.out.printf("kill -9 x5: %d records sent, %d acknowledged and verified; failover (kill to first acknowledged "
-                    + "produce on partition 0) p50 %d ms, max %d ms%n", load.sent.get(), verified, percentile(failover, 0.5),
-                    percentile(failover, 1.0));
+                    + "produce on partition 0) p50 %d ms, max %d ms%n", load.sent.get(), verified, ClusterHarness.percentile(failover, 0.5),
+                    ClusterHarness.percentile(failover, 1.0));
+        }
+    }
+
+    private static void signal(StrataNode node, String signal) throws Exception {
+        new ProcessBuilder("kill", "-" + signal, Long.toString(node.pid())).start().waitFor(10, TimeUnit.SECONDS);
+    }
+
+    private static ProduceRequestData produceOne(int partition, String value) {
+        ProduceRequestData req = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(5000);
+        ProduceRequestData.TopicProduceData td = new ProduceRequestData.TopicProduceData().setName(ClusterHarness.TOPIC);
+        td.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(partition)
+                .setRecords(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(value.getBytes()))));
+        req.topicData().add(td);
+        return req;
+    }
+
+    /**
+     * A paused leader is replaced; when it resumes it still believes it leads for as long as it
+     * cannot re-read the cluster state (here: the MetaStore is frozen at that moment), and takes a
+     * produce in that window — which it must not acknowledge, and which the new leader's log
+     * then overrides. Its own PostgreSQL, so that freezing it disturbs no other test.
+     */
+    @Test
+    void aPausedLeaderIsReplacedAndFencedWhenItResumes() throws Exception {
+        try (io.strata.metastore.postgres.PostgresServer pg = io.strata.metastore.postgres.PostgresServer.start()) {
+            cluster.startCluster(3, pg.newDatabase("fencing"));
+            try (Admin admin = cluster.admin()) {
+                cluster.createTopic(admin);
+                ClusterHarness.Load load = cluster.new Load();
+                Errors zombieAnswer;
+                try {
+                    Thread.sleep(1500);
+                    int leader = ClusterHarness.partition(admin, 0).leader().id();
+                    StrataNode paused = cluster.node(leader);
+                    signal(paused, "STOP");
+                    int next = ClusterHarness.awaitLeader(admin, 0, leader, 60_000);
+                    System.out.printf("SIGSTOP: leader %d -> %d%n", leader, next);
+                    Thread.sleep(1500);
+                    // The resumed leader cannot re-read its role while the MetaStore is frozen: a produce reaches it stale.
+                    pg.freeze(true);
+                    try (RawKafkaConnection zombie = new RawKafkaConnection(paused.port())) {
+                        ProduceRequestData req = produceOne(0, "zombie").setTimeoutMs(1500);
+                        int cid = zombie.write(req, (short) 9);
+                        signal(paused, "CONT");
+                        ProduceResponseData resp = (ProduceResponseData) zombie.read(org.apache.kafka.common.protocol.ApiKeys.PRODUCE, (short) 9, cid);
+                        zombieAnswer = Errors.forCode(resp.responses().iterator().next().partitionResponses().get(0).errorCode());
+                    } finally {
+                        pg.freeze(false);
+                    }
+                    ClusterHarness.awaitIsr(admin, 3, 60_000);
+                    Thread.sleep(1000);
+                } finally {
+                    load.close();
+                }
+                System.out.println("the resumed leader answered a produce with " + zombieAnswer);
+                assertThat(zombieAnswer).as("a fenced leader acknowledges nothing").isNotEqualTo(Errors.NONE);
+                long verified = cluster.verify(admin, load);
+                cluster.assertReplicasIdentical(admin);
+                System.out.printf("SIGSTOP: %d acknowledged records verified, the stale append is gone%n", verified);
+            }
+        }
+    }
+
+    @Test
+    void belowMinInsyncReplicasAcksAllIsRefusedUntilAReplicaReturns() throws Exception {
+        cluster.startCluster(3);
+        try (Admin admin = cluster.admin()) {
+            cluster.createTopic(admin);
+            int leader = ClusterHarness.partition(admin, 0).leader().id();
+            List<Integer> others = new ArrayList<>(List.of(1, 2, 3));
+            others.remove(Integer.valueOf(leader));
+            for (int id : others) {
+                cluster.node(id).kill9();
+            }
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (ClusterHarness.partition(admin, 0).isr().size() > 1 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(ClusterHarness.partition(admin, 0).isr()).hasSize(1);
+            Map<String, Object> once = Map.of("acks", "all", "enable.idempotence", false, "retries", 0, "delivery.timeout.ms", 5000,
+                    "request.timeout.ms", 4000, "linger.ms", 0);
+            try (KafkaProducer<byte[], byte[]> p = Clients.producer(cluster.node(leader), once)) {
+                assertThatThrownBy(() -> p.send(new ProducerRecord<>(ClusterHarness.TOPIC, 0, null, "refused".getBytes())).get())
+                        .hasCauseInstanceOf(NotEnoughReplicasException.class);
+            }
+            try (KafkaProducer<byte[], byte[]> p = Clients.producer(cluster.node(leader), Map.of("acks", "1"))) {
+                p.send(new ProducerRecord<>(ClusterHarness.TOPIC, 0, null, "r-0".getBytes())).get();
+            }
+            cluster.node(others.get(0)).launch();
+            deadline = System.currentTimeMillis() + 30_000;
+            while (ClusterHarness.partition(admin, 0).isr().size() < 2 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(ClusterHarness.partition(admin, 0).isr()).hasSize(2);
+            try (KafkaProducer<byte[], byte[]> p = Clients.producer(cluster.node(leader), once)) {
+                p.send(new ProducerRecord<>(ClusterHarness.TOPIC, 0, null, "r-1".getBytes())).get();
+            }
+        }
+    }
+
+    @Test
+    void fastSuccessiveFailoversLeaveNoDivergence() throws Exception {
+        cluster.startCluster(3);
+        try (Admin admin = cluster.admin()) {
+            cluster.createTopic(admin);
+            ClusterHarness.Load load = cluster.new Load();
+            try {
+                Thread.sleep(1500);
+                int first = ClusterHarness.partition(admin, 0).leader().id();
+                cluster.node(first).kill9();
+                int second = ClusterHarness.awaitLeader(admin, 0, first, 30_000);
+                // The new leader dies too, before its followers have caught up with it.
+                Thread.sleep(300);
+                cluster.node(second).kill9();
+                int third = ClusterHarness.awaitLeader(admin, 0, second, 30_000);
+                System.out.printf("fast failovers: %d -> %d -> %d%n", first, second, third);
+                cluster.node(first).launch();
+                cluster.node(second).launch();
+                ClusterHarness.awaitIsr(admin, 3, 60_000);
+                Thread.sleep(1000);
+            } finally {
+                load.close();
+            }
+            long verified = cluster.verify(admin, load);
+            cluster.assertReplicasIdentical(admin);
+            System.out.printf("fast failovers: %d acknowledged records verified, replicas identical%n", verified);
+        }
+    }
+
+    @Test
+    void aRollingRestartUnderLoadLosesNothing() throws Exception {
+        cluster.startCluster(3);
+        try (Admin admin = cluster.admin()) {
+            cluster.createTopic(admin);
+            ClusterHarness.Load load = cluster.new Load();
+            long from;
+            long to;
+            try {
+                Thread.sleep(1500);
+                from = System.currentTimeMillis();
+                for (StrataNode n : cluster.nodes) {
+                    assertThat(n.stop()).as("a clean stop exits 0").isZero();
+                    n.launch();
+                    ClusterHarness.awaitIsr(admin, 3, 60_000);
+                }
+                to = System.currentTimeMillis();
+                Thread.sleep(1000);
+            } finally {
+                load.close();
+            }
+            long verified = cluster.verify(admin, load);
+            cluster.assertReplicasIdentical(admin);
+            System.out.printf("rolling restart: %d acknowledged records verified; longest produce stall %d ms%n", verified,
+                    load.longestStall(from, to));
         }
     }
 }

@@ -107,6 +107,22 @@ public final class PostgresServer implements AutoCloseable {
         exec(List.of(bin + "/pg_ctl", "-D", dir.resolve("data").toString(), "-m", "fast", "-w", "stop"));
     }
 
+    /**
+     * Freezes (SIGSTOP) or thaws (SIGCONT) the server and every backend: connections stay open
+     * but nothing answers, as when a network path to the MetaStore stalls.
+     */
+    public void freeze(boolean frozen) throws Exception {
+        String pid = Files.readAllLines(dir.resolve("data").resolve("postmaster.pid")).get(0).trim();
+        String sig = frozen ? "-STOP" : "-CONT";
+        if (frozen) {
+            new ProcessBuilder("kill", sig, pid).start().waitFor(10, TimeUnit.SECONDS);
+            new ProcessBuilder("pkill", sig, "-P", pid).start().waitFor(10, TimeUnit.SECONDS);
+        } else {
+            new ProcessBuilder("pkill", sig, "-P", pid).start().waitFor(10, TimeUnit.SECONDS);
+            new ProcessBuilder("kill", sig, pid).start().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
     /** Creates a fresh database and returns its {@code postgresql://} URL. */
     public String newDatabase(String prefix) throws Exception {
         String name = prefix + "_" + DATABASES.incrementAndGet() + "_" + ProcessHandle.current().pid();
