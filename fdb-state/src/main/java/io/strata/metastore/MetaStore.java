@@ -26,6 +26,16 @@ public interface MetaStore extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * Calls {@code onSignal} (on a store thread; it must not block) soon after a transaction that
+     * {@linkplain Transaction#signal signalled} {@code channel} commits, so watchers need not wait
+     * for their next poll. Best effort: a store without push (SQLite) never calls it, and a lost
+     * connection may drop signals, so watchers keep polling as well.
+     */
+    default AutoCloseable watch(String channel, Runnable onSignal) {
+        return () -> { };
+    }
+
     /** A short human-readable description, e.g. {@code sqlite:/data/meta.db}. */
     String describe();
 

@@ -24,6 +24,14 @@ public interface Transaction {
      */
     List<KeyValue> getRange(byte[] begin, byte[] end, int limit, boolean reverse);
 
+    /**
+     * Tells watchers of {@code channel} ({@link MetaStore#watch}) that something changed, once
+     * this transaction commits: PostgreSQL's NOTIFY, a change key FoundationDB watches. Stores
+     * without a push mechanism ignore it (their watchers poll).
+     */
+    default void signal(String channel) {
+    }
+
     default List<KeyValue> getRange(KeyRange range) {
         return getRange(range.begin(), range.end(), 0, false);
     }

@@ -130,6 +130,8 @@ public final class Broker implements AutoCloseable {
         io.strata.ingest.cluster.ClusterNode cn = clusterNode;
         topics.setReplicationLimits(() -> Math.max(1, cn.view().liveNodes().size()), config.getInt("default.replication.factor"));
         clusterNode.setUncleanLeaderElection(config.getBoolean("unclean.leader.election.enable"));
+        clusterNode.setPreferredLeaderRebalance(config.getBoolean("auto.leader.rebalance.enable")
+                ? config.getLong("leader.imbalance.check.interval.seconds") * 1000 : 0);
         replication = new io.strata.ingest.replication.ReplicationManager(topics, clusterNode,
                 new io.strata.metastore.store.ClusterControl(metaStore, keyspace), System::currentTimeMillis,
                 config.getLong("replica.lag.time.max.ms"));
@@ -169,12 +171,14 @@ public final class Broker implements AutoCloseable {
         info.put("metastore", metaStore.describe());
         info.put("objectStore", config.objectStoreUrl().orElse(null));
         info.put("dataDir", config.dataDir().toAbsolutePath().toString());
-        info.put("nodes", java.util.List.of(java.util.Map.of("nodeId", self.nodeId(), "host", self.advertisedHost(), "port", self.advertisedPort())));
-        admin.serve(new io.strata.ingest.admin.AdminApi(info, topics, groups, metaStore, tiering,
+        io.strata.ingest.admin.AdminApi adminApi = new io.strata.ingest.admin.AdminApi(info, topics, groups, metaStore, tiering,
                 tiering == null ? null : new SegmentManifestStore(metaStore, keyspace), () -> {
                     scrapeTime.refresh();
                     return metrics.scrape();
-                }, () -> true));
+                }, () -> true);
+        adminApi.setClusterState(() -> io.strata.ingest.cluster.ClusterStatus.of(cn.view(), System.currentTimeMillis()),
+                (topicId, partition) -> io.strata.ingest.cluster.ClusterStatus.partition(cn.view(), topicId, partition));
+        admin.serve(adminApi);
         log.info("Strata node {} of cluster {} ready in {} ms: Kafka listener {}:{} (advertised {}:{}), admin http port {}, metastore {}, object store {}, data {}",
                 self.nodeId(), clusterId, (System.nanoTime() - t0) / 1_000_000, config.getString("host"), kafkaAddress.getPort(),
                 self.advertisedHost(), self.advertisedPort(), adminAddress.getPort(), metaStore.describe(),

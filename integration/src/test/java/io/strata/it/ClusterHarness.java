@@ -80,14 +80,23 @@ final class ClusterHarness implements AutoCloseable {
     }
 
     private String store;
+    /** Environment and settings every node gets (object store credentials and URL, for instance). */
+    final Map<String, String> env = new HashMap<>();
+    final List<String> common = new ArrayList<>();
+    /** Node N runs in network namespace N of {@link NetworkNamespaces}. */
+    boolean inNamespaces;
 
     /** Starts one more node (the next node id) on the cluster's MetaStore. */
     StrataNode addNode(String... extra) throws Exception {
         int id = nodes.size() + 1;
         List<String> settings = new ArrayList<>(List.of("metastore=" + store, "node.id=" + id,
                 "broker.session.timeout.ms=4000", "broker.heartbeat.interval.ms=500", "replica.lag.time.max.ms=5000"));
+        settings.addAll(common);
         settings.addAll(List.of(extra));
-        StrataNode node = StrataNode.start(dir.resolve("node" + id), settings.toArray(String[]::new));
+        StrataNode node = inNamespaces
+                ? StrataNode.startIn(NetworkNamespaces.exec(id), NetworkNamespaces.address(id), dir.resolve("node" + id), env,
+                        settings.toArray(String[]::new))
+                : StrataNode.startWithEnv(dir.resolve("node" + id), env, settings.toArray(String[]::new));
         nodes.add(node);
         return node;
     }

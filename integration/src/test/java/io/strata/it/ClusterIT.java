@@ -37,7 +37,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * The first slice of the cluster: nodes sharing a MetaStore register, one becomes controller and
  * places every partition on exactly one leader; Metadata from any node names the same leaders;
  * a non-leader refuses writes with NOT_LEADER_OR_FOLLOWER; clients spread over the nodes and
- * nothing is written twice or lost. (Replication, RF > 1, comes next.)
+ * nothing is written twice or lost. (Replication and failover: ReplicationIT, FailoverIT.)
  */
 class ClusterIT {
     @TempDir

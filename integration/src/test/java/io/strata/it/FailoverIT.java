@@ -55,7 +55,8 @@ class FailoverIT {
             ClusterHarness.GroupReader reader = cluster.new GroupReader();
             try {
                 Thread.sleep(2000);
-                for (int round = 0; round < 5; round++) {
+                int kills = Integer.getInteger("strata.failover.kills", 5);
+                for (int round = 0; round < kills; round++) {
                     int leader = ClusterHarness.partition(admin, 0).leader().id();
                     long before = load.acked.size();
                     long killedAt = System.currentTimeMillis();
@@ -76,9 +77,10 @@ class FailoverIT {
             assertThat(reader.failure.get()).isNull();
             assertThat(reader.backwards.get()).as("consumer polls never go backwards").isNull();
             assertThat(reader.records.get()).as("the group kept consuming").isPositive();
+            assertThat(failover).hasSize(Integer.getInteger("strata.failover.kills", 5));
             long verified = cluster.verify(admin, load);
             cluster.assertReplicasIdentical(admin);
-            System.out.printf("kill -9 x5: %d records sent, %d acknowledged and verified; failover (kill to first acknowledged "
+            System.out.printf("kill -9 x" + failover.size() + ": %d records sent, %d acknowledged and verified; failover (kill to first acknowledged "
                     + "produce on partition 0) p50 %d ms, max %d ms%n", load.sent.get(), verified, ClusterHarness.percentile(failover, 0.5),
                     ClusterHarness.percentile(failover, 1.0));
         }
@@ -211,7 +213,8 @@ class FailoverIT {
     }
 
     @Test
-    void aRollingRestartUnderLoadLosesNothing() throws Exception {
+    void aRollingRestartUnderLoadLosesNothingAndLeadershipReturnsToPreferredReplicas() throws Exception {
+        cluster.common.add("leader.imbalance.check.interval.seconds=2");
         cluster.startCluster(3);
         try (Admin admin = cluster.admin()) {
             cluster.createTopic(admin);
@@ -235,6 +238,13 @@ class FailoverIT {
             cluster.assertReplicasIdentical(admin);
             System.out.printf("rolling restart: %d acknowledged records verified; longest produce stall %d ms%n", verified,
                     load.longestStall(from, to));
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (!ClusterHarness.describe(admin).partitions().stream().allMatch(p -> p.leader() != null
+                    && p.leader().id() == p.replicas().get(0).id()) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThat(ClusterHarness.describe(admin).partitions()).as("every partition led by its preferred replica again")
+                    .allMatch(p -> p.leader() != null && p.leader().id() == p.replicas().get(0).id());
         }
     }
 }

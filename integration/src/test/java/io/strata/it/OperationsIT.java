@@ -137,10 +137,16 @@ class OperationsIT {
         JsonNode cluster = http("GET", "/api/cluster").json();
         assertThat(cluster.get("clusterId").asText()).isEqualTo(admin.describeCluster().clusterId().get());
         assertThat(cluster.get("metastore").asText()).startsWith("postgresql://");
+        assertThat(cluster.get("controller").get("controllerEpoch").asInt()).isPositive();
+        assertThat(cluster.get("nodes").get(0).get("brokerEpoch").asLong()).isPositive();
+        assertThat(cluster.get("nodes").get(0).get("state").asText()).isEqualTo("live");
+        assertThat(cluster.get("nodes").get(0).get("leaseRemainingMs").asLong()).isPositive();
 
         JsonNode topic = http("GET", "/api/topics/api-topic").json();
         assertThat(topic.get("partitions")).hasSize(3);
         assertThat(topic.get("partitions").get(1).get("highWatermark").asLong()).isEqualTo(1);
+        assertThat(topic.get("partitions").get(1).get("leaderEpoch").asInt()).isZero();
+        assertThat(topic.get("partitions").get(1).get("isr")).hasSize(1);
         assertThat(topic.get("configs").get("remote.storage.enable").asText()).isEqualTo("true");
         assertThat(http("GET", "/api/topics").json().findValuesAsText("name")).contains("api-topic");
 

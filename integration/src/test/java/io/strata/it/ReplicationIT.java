@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Replication, first slice: a partition with two replicas. Every record acknowledged with
+ * Replication with two replicas and the default lag window. Every record acknowledged with
  * acks=all is already in the follower's log, byte for byte as the leader wrote it; while the
  * follower is stopped, acks=all produces time out and the high watermark (what consumers and
  * ListOffsets see) does not move; when it resumes, it catches up and the watermark follows.

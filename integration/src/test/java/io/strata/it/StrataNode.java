@@ -24,6 +24,24 @@ public final class StrataNode implements AutoCloseable {
     private final int adminPort;
     private Process process;
     private final java.util.Map<String, String> env = new java.util.HashMap<>();
+    /** Where the node is reached (its network namespace's address, or the loopback) and what its command runs under. */
+    private String address = "127.0.0.1";
+    private List<String> commandPrefix = List.of();
+
+    /**
+     * Starts a node inside a network namespace: its command runs under {@code prefix} (e.g.
+     * {@code ip netns exec NS}) and it is reached, and advertised, at {@code address}.
+     */
+    public static StrataNode startIn(List<String> prefix, String address, Path dataDir, java.util.Map<String, String> environment,
+                                     String... settings) throws Exception {
+        String[] all = java.util.Arrays.copyOf(settings, settings.length + 1);
+        all[settings.length] = "advertised.host=" + address;
+        StrataNode node = prepared(dataDir, environment, all);
+        node.address = address;
+        node.commandPrefix = List.copyOf(prefix);
+        node.launch();
+        return node;
+    }
 
     private StrataNode(Path dataDir, Path logFile, List<String> extraArgs) throws IOException {
         this.dataDir = dataDir;
@@ -73,7 +91,8 @@ public final class StrataNode implements AutoCloseable {
     }
 
     public void launch() throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(javaBin()));
+        List<String> cmd = new ArrayList<>(commandPrefix);
+        cmd.add(javaBin());
         // Benchmarks pin the heap and may add a profiler: -Dstrata.it.jvmArgs="-Xms1g -Xmx1g …".
         cmd.addAll(List.of(System.getProperty("strata.it.jvmArgs", "-Xmx512m").trim().split("\\s+")));
         cmd.addAll(List.of("-jar", jar().toString(), "dev",
@@ -89,7 +108,7 @@ public final class StrataNode implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IllegalStateException("strata exited with " + process.exitValue() + " during start-up:\n" + log());
             }
-            if (log().contains(" ready in ") && accepts(port)) {
+            if (log().contains(" ready in ") && accepts(address, port)) {
                 return;
             }
             Thread.sleep(50);
@@ -101,8 +120,8 @@ public final class StrataNode implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    private static boolean accepts(int port) {
-        try (Socket s = new Socket("127.0.0.1", port)) {
+    private static boolean accepts(String address, int port) {
+        try (Socket s = new Socket(address, port)) {
             return true;
         } catch (IOException e) {
             return false;
@@ -116,6 +135,13 @@ public final class StrataNode implements AutoCloseable {
 
     /** Starts a node whose process gets {@code environment} on top of this JVM's. */
     public static StrataNode startWithEnv(Path dataDir, java.util.Map<String, String> environment, String... settings) throws Exception {
+        StrataNode node = prepared(dataDir, environment, settings);
+        node.launch();
+        return node;
+    }
+
+    /** A node set up with its settings, environment and log file, not launched yet. */
+    private static StrataNode prepared(Path dataDir, java.util.Map<String, String> environment, String... settings) throws IOException {
         Path logs = Path.of("target", "strata-logs");
         Files.createDirectories(logs);
         List<String> args = new ArrayList<>();
@@ -125,13 +151,12 @@ public final class StrataNode implements AutoCloseable {
         }
         StrataNode node = new StrataNode(dataDir, logs.resolve(dataDir.getFileName() + "-" + System.nanoTime() + ".log"), args);
         node.env.putAll(environment);
-        node.launch();
         return node;
     }
 
     /** The Prometheus text of the node's /metrics endpoint. */
     public String metrics() throws IOException {
-        var url = java.net.URI.create("http://127.0.0.1:" + adminPort + "/metrics").toURL();
+        var url = java.net.URI.create("http://" + address + ":" + adminPort + "/metrics").toURL();
         try (var in = url.openStream()) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
@@ -148,7 +173,7 @@ public final class StrataNode implements AutoCloseable {
     }
 
     public String bootstrap() {
-        return "localhost:" + port;
+        return ("127.0.0.1".equals(address) ? "localhost" : address) + ":" + port;
     }
 
     public int port() {

@@ -41,12 +41,14 @@ public final class FdbMetaStore implements MetaStore {
     private final Database db;
     private final byte[] values;
     private final byte[] chunks;
+    private final byte[] signals;
     private final String display;
 
     private FdbMetaStore(Database db, DirectorySubspace dir, String display) {
         this.db = db;
         this.values = ByteArrayUtil.join(dir.getKey(), new byte[] {1});
         this.chunks = ByteArrayUtil.join(dir.getKey(), new byte[] {2});
+        this.signals = ByteArrayUtil.join(dir.getKey(), new byte[] {3});
         this.display = display;
     }
 
@@ -98,6 +100,38 @@ public final class FdbMetaStore implements MetaStore {
         return cause instanceof RuntimeException re ? re : new MetaStoreException(display + ": " + cause, cause);
     }
 
+    private byte[] signalKey(String channel) {
+        return ByteArrayUtil.join(signals, Tuple.from(channel).pack());
+    }
+
+    /** FoundationDB's watch on the channel's change key, re-armed after every change. */
+    @Override
+    public AutoCloseable watch(String channel, Runnable onSignal) {
+        java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
+        arm(channel, onSignal, stopped);
+        return () -> stopped.set(true);
+    }
+
+    private void arm(String channel, Runnable onSignal, java.util.concurrent.atomic.AtomicBoolean stopped) {
+        if (stopped.get()) {
+            return;
+        }
+        CompletableFuture<Void> fired;
+        try {
+            fired = db.run(tr -> tr.watch(signalKey(channel)));
+        } catch (RuntimeException e) {
+            fired = CompletableFuture.failedFuture(e);
+        }
+        fired.whenComplete((v, error) -> {
+            if (error == null && !stopped.get()) {
+                onSignal.run();
+            }
+            // After an error (too many watches, a lost connection) wait a little: the watcher polls meanwhile.
+            CompletableFuture.delayedExecutor(error == null ? 0 : 1000, java.util.concurrent.TimeUnit.MILLISECONDS)
+                    .execute(() -> arm(channel, onSignal, stopped));
+        });
+    }
+
     @Override
     public String describe() {
         return display;
@@ -117,6 +151,12 @@ public final class FdbMetaStore implements MetaStore {
 
         private byte[] valueKey(byte[] key) {
             return ByteArrayUtil.join(values, key);
+        }
+
+        @Override
+        public void signal(String channel) {
+            // An atomic add: concurrent signallers never conflict, and every commit changes the key.
+            tr.mutate(com.apple.foundationdb.MutationType.ADD, signalKey(channel), new byte[] {1, 0, 0, 0, 0, 0, 0, 0});
         }
 
         private Range chunkRange(byte[] key) {

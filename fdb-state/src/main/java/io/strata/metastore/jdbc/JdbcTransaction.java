@@ -18,10 +18,30 @@ import java.util.List;
 public final class JdbcTransaction implements Transaction {
     private final Connection c;
     private final String table;
+    private final boolean notify;
 
     public JdbcTransaction(Connection c, String table) {
+        this(c, table, false);
+    }
+
+    /** With {@code notify}, {@link #signal} is PostgreSQL's NOTIFY (delivered at commit). */
+    public JdbcTransaction(Connection c, String table, boolean notify) {
         this.c = c;
         this.table = table;
+        this.notify = notify;
+    }
+
+    @Override
+    public void signal(String channel) {
+        if (!notify) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_notify(?, '')")) {
+            ps.setString(1, channel);
+            ps.execute();
+        } catch (SQLException e) {
+            throw new SqlFailure(e);
+        }
     }
 
     @Override

@@ -33,7 +33,9 @@ import java.util.function.Function;
 /**
  * The shared MetaStore that runs anywhere: one ordered table {@code strata_kv(k bytea, v bytea)}
  * (bytea compares byte by byte, FoundationDB's order) in SERIALIZABLE transactions through a
- * HikariCP pool. Serialization failures (40001) and deadlocks (40P01) are retried with backoff;
+ * HikariCP pool. Serialization failures (40001), deadlocks (40P01) and lock waits cut short (55P03:
+ * a transaction stalled elsewhere holds the row; the server ends such transactions after 2 s idle)
+ * are retried with backoff;
  * a server that cannot be reached fails fast with {@link MetaStoreUnavailableException}.
  * The schema is created, or migrated, at start-up; {@code strata_schema} records its version.
  */
@@ -46,9 +48,16 @@ public final class PostgresMetaStore implements MetaStore {
     private final TransactionRunner runner = new TransactionRunner(100, 500);
     private final ExecutorService executor;
 
-    private PostgresMetaStore(HikariDataSource pool, String display) {
+    private final String jdbcUrl;
+    private final String user;
+    private final String password;
+
+    private PostgresMetaStore(HikariDataSource pool, String display, String jdbcUrl, String user, String password) {
         this.pool = pool;
         this.display = display;
+        this.jdbcUrl = jdbcUrl;
+        this.user = user;
+        this.password = password;
         AtomicInteger n = new AtomicInteger();
         this.executor = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "metastore-postgres-" + n.incrementAndGet());
@@ -75,10 +84,14 @@ public final class PostgresMetaStore implements MetaStore {
         cfg.setTransactionIsolation("TRANSACTION_SERIALIZABLE");
         cfg.setPoolName("strata-metastore");
         cfg.addDataSourceProperty("connectTimeout", "3");
-        cfg.addDataSourceProperty("socketTimeout", "30");
+        cfg.addDataSourceProperty("socketTimeout", "10");
         cfg.addDataSourceProperty("tcpKeepAlive", "true");
+        // A node paused or cut off inside a transaction must not hold its row locks for the others until its
+        // socket times out: the server ends a transaction idle for 2 s, and a lock wait gives up after 2 s
+        // (FoundationDB's transactions cannot outlive 5 s at all).
+        cfg.addDataSourceProperty("options", "-c idle_in_transaction_session_timeout=2000 -c lock_timeout=2000");
         HikariDataSource pool = new HikariDataSource(cfg);
-        PostgresMetaStore store = new PostgresMetaStore(pool, u.display());
+        PostgresMetaStore store = new PostgresMetaStore(pool, u.display(), u.jdbcUrl(), u.user(), u.password());
         try {
             store.migrate();
         } catch (RuntimeException e) {
@@ -112,12 +125,26 @@ public final class PostgresMetaStore implements MetaStore {
 
     @Override
     public <T> T run(Function<Transaction, T> work) {
-        return runner.run(display, () -> withConnection(c -> work.apply(new JdbcTransaction(c, "strata_kv"))));
+        return runner.run(display, () -> withConnection(c -> work.apply(new JdbcTransaction(c, "strata_kv", true))));
     }
 
     @Override
     public <T> CompletableFuture<T> runAsync(Function<Transaction, T> work) {
         return CompletableFuture.supplyAsync(() -> run(work), executor);
+    }
+
+    @Override
+    public AutoCloseable watch(String channel, Runnable onSignal) {
+        return listener().add(channel, onSignal);
+    }
+
+    private PostgresListener listener;
+
+    private synchronized PostgresListener listener() {
+        if (listener == null) {
+            listener = new PostgresListener(jdbcUrl, user, password, display);
+        }
+        return listener;
     }
 
     private interface SqlWork<T> {
@@ -163,6 +190,10 @@ public final class PostgresMetaStore implements MetaStore {
         if (state.equals("40001") || state.equals("40P01")) {
             return new ConflictException("serialization conflict", e);
         }
+        if (state.equals("55P03") || state.equals("25P03")) {
+            // A lock held by a stalled client's transaction, or our own transaction stalled too long: retried.
+            return new ConflictException("lock wait ended: " + e.getMessage(), e);
+        }
         if (state.startsWith("08") || state.startsWith("57P") || e instanceof SQLTransientConnectionException) {
             return new MetaStoreUnavailableException(display + " is unreachable: " + e.getMessage(), e);
         }
@@ -182,6 +213,11 @@ public final class PostgresMetaStore implements MetaStore {
     @Override
     public void close() {
         executor.shutdown();
+        synchronized (this) {
+            if (listener != null) {
+                listener.close();
+            }
+        }
         pool.close();
     }
 }

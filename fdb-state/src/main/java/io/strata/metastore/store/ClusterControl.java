@@ -26,6 +26,9 @@ import java.util.UUID;
  * its lease (paused, partitioned) cannot write after another took over.
  */
 public final class ClusterControl {
+    /** The channel every placement change signals: nodes re-read the cluster at once instead of at their next poll. */
+    public static final String CHANGES = "strata_cluster";
+
     private final MetaStore store;
     private final byte[] controllerKey;
     private final Subspace placement;
@@ -34,6 +37,11 @@ public final class ClusterControl {
         this.store = store;
         this.controllerKey = keyspace.area(Keyspace.Area.NODES).pack(Tuple.from("controller"));
         this.placement = keyspace.area(Keyspace.Area.PLACEMENT);
+    }
+
+    /** Calls {@code onChange} soon after any placement or membership change commits (where the store can push). */
+    public AutoCloseable watchChanges(Runnable onChange) {
+        return store.watch(CHANGES, onChange);
     }
 
     /** A write by a controller that is no longer the controller. */
@@ -91,6 +99,7 @@ public final class ClusterControl {
                 return false;
             }
             tx.set(key, Json.write(next));
+            tx.signal(CHANGES);
             return true;
         });
     }
@@ -104,17 +113,18 @@ public final class ClusterControl {
     public Optional<PartitionPlacement> alterIsr(UUID topicId, int partition, int leaderId, int leaderEpoch,
                                                  int expectedPartitionEpoch, java.util.List<Integer> isr) {
         return store.run(tx -> {
-            byte[] key = placement.pack(Tuple.from(topicId.toString(), partition));
-            byte[] existing = tx.get(key);
-            if (existing == null) {
+            byte[] key = placementKey(topicId, partition);
+            Optional<PartitionPlacement> stored = read(tx, key);
+            if (stored.isEmpty()) {
                 return Optional.empty();
             }
-            PartitionPlacement p = Json.read(existing, PartitionPlacement.class);
+            PartitionPlacement p = stored.get();
             if (p.leader() != leaderId || p.leaderEpoch() != leaderEpoch || p.partitionEpoch() != expectedPartitionEpoch) {
                 return Optional.empty();
             }
-            PartitionPlacement next = new PartitionPlacement(p.leader(), p.leaderEpoch(), p.partitionEpoch() + 1, p.replicas(), isr);
+            PartitionPlacement next = p.with(p.leader(), p.leaderEpoch(), p.partitionEpoch() + 1, isr);
             tx.set(key, Json.write(next));
+            tx.signal(CHANGES);
             return Optional.of(next);
         });
     }
@@ -141,6 +151,52 @@ public final class ClusterControl {
             throw new FencedLeaderException("node " + nodeId + " in leader epoch " + leaderEpoch + " no longer leads "
                     + topicId + "-" + partition + " (leader " + p.leader() + ", epoch " + p.leaderEpoch() + ")");
         }
+    }
+
+    /**
+     * Starts (or, with {@code target} null, cancels) moving a partition to the replica set
+     * {@code target}, as Kafka's AlterPartitionReassignments does: new replicas are added at once
+     * (they start following), and the controller completes the move once all of them are in sync.
+     * A compare-and-set on the partition epoch, like every placement change. Returns the new
+     * placement, or empty when the partition has none.
+     */
+    public Optional<PartitionPlacement> reassign(UUID topicId, int partition, java.util.List<Integer> target) {
+        return store.run(tx -> {
+            byte[] key = placementKey(topicId, partition);
+            Optional<PartitionPlacement> stored = read(tx, key);
+            if (stored.isEmpty()) {
+                return Optional.empty();
+            }
+            PartitionPlacement p = stored.get();
+            java.util.List<Integer> original = p.originalReplicas();
+            PartitionPlacement next;
+            if (target == null) {
+                java.util.List<Integer> isr = new java.util.ArrayList<>(p.isr());
+                isr.retainAll(original);
+                int leader = original.contains(p.leader()) ? p.leader() : isr.isEmpty() ? -1 : isr.get(0);
+                next = new PartitionPlacement(leader, leader == p.leader() ? p.leaderEpoch() : p.leaderEpoch() + 1, p.partitionEpoch() + 1,
+                        original, isr.isEmpty() ? p.isr() : isr);
+            } else {
+                java.util.List<Integer> adding = new java.util.ArrayList<>(target);
+                adding.removeAll(original);
+                java.util.List<Integer> removing = new java.util.ArrayList<>(original);
+                removing.removeAll(target);
+                java.util.List<Integer> replicas = new java.util.ArrayList<>(target);
+                replicas.addAll(removing);
+                next = new PartitionPlacement(p.leader(), p.leaderEpoch(), p.partitionEpoch() + 1, replicas, p.isr(), adding, removing);
+            }
+            tx.set(key, Json.write(next));
+            tx.signal(CHANGES);
+            return Optional.of(next);
+        });
+    }
+
+    private byte[] placementKey(UUID topicId, int partition) {
+        return placement.pack(Tuple.from(topicId.toString(), partition));
+    }
+
+    private static Optional<PartitionPlacement> read(Transaction tx, byte[] key) {
+        return Optional.ofNullable(tx.get(key)).map(b -> Json.read(b, PartitionPlacement.class));
     }
 
     /** Every placement of a topic, by partition. */
@@ -174,6 +230,7 @@ public final class ClusterControl {
         store.run(tx -> {
             KeyRange r = KeyRange.of(t);
             tx.clearRange(r.begin(), r.end());
+            tx.signal(CHANGES);
             return null;
         });
     }

@@ -64,6 +64,7 @@ public final class NodeRegistry {
             tx.set(epochCounter, Tuple.from(epoch).pack());
             NodeRecord mine = new NodeRecord(nodeId, host, port, rack, epoch, nowMs + leaseMs);
             tx.set(key(nodeId), Json.write(mine));
+            tx.signal(ClusterControl.CHANGES);
             return mine;
         });
     }
@@ -100,6 +101,7 @@ public final class NodeRegistry {
                 if (prev.brokerEpoch() == brokerEpoch) {
                     tx.set(key(nodeId), Json.write(new NodeRecord(nodeId, prev.host(), prev.port(), prev.rack(), brokerEpoch,
                             prev.leaseExpiryMs(), true)));
+                    tx.signal(ClusterControl.CHANGES);
                 }
             }
             return null;
@@ -113,6 +115,7 @@ public final class NodeRegistry {
             if (existing != null && Json.read(existing, NodeRecord.class).brokerEpoch() == brokerEpoch) {
                 NodeRecord prev = Json.read(existing, NodeRecord.class);
                 tx.set(key(nodeId), Json.write(new NodeRecord(nodeId, prev.host(), prev.port(), prev.rack(), brokerEpoch, 0)));
+                tx.signal(ClusterControl.CHANGES);
             }
             return null;
         });

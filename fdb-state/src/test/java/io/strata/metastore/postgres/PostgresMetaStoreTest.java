@@ -54,4 +54,26 @@ class PostgresMetaStoreTest extends MetaStoreContract {
         assertThat(env.jdbcUrl()).isEqualTo("jdbc:postgresql://localhost:5432/meta");
         assertThatThrownBy(() -> PostgresUrl.parse("postgresql://host-only", Map.of())).hasMessageContaining("postgresql://user@host:port/database");
     }
+
+    @Test
+    void aSignalledCommitWakesWatchersInOtherStoresAndAnUnsignalledOneDoesNot() throws Exception {
+        String db = server.newDatabase("signals");
+        try (MetaStore writer = PostgresMetaStore.open(db); MetaStore watcher = PostgresMetaStore.open(db)) {
+            java.util.concurrent.LinkedBlockingQueue<String> woken = new java.util.concurrent.LinkedBlockingQueue<>();
+            try (AutoCloseable w = watcher.watch("strata_cluster", () -> woken.add("cluster"))) {
+                Thread.sleep(700); // the listener connects and LISTENs
+                writer.run(tx -> {
+                    tx.set(new byte[] {1}, new byte[] {1});
+                    return null;
+                });
+                assertThat(woken.poll(1, java.util.concurrent.TimeUnit.SECONDS)).as("no signal, no wake-up").isNull();
+                writer.run(tx -> {
+                    tx.set(new byte[] {1}, new byte[] {2});
+                    tx.signal("strata_cluster");
+                    return null;
+                });
+                assertThat(woken.poll(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("cluster");
+            }
+        }
+    }
 }

@@ -22,11 +22,41 @@ public final class PostgresServer implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final String bin;
+    private String listenAddress = "127.0.0.1";
 
     private PostgresServer(Path dir, int port, String bin) {
         this.dir = dir;
         this.port = port;
         this.bin = bin;
+    }
+
+    /** A server listening on {@code address} too, trusting clients from {@code cidr} (nodes in network namespaces). */
+    public static PostgresServer startOn(String address, String cidr) throws Exception {
+        PostgresServer server = initialized();
+        server.listenAddress = "127.0.0.1," + address;
+        Files.writeString(server.dir.resolve("data").resolve("pg_hba.conf"), "host all all " + cidr + " trust\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        server.startProcess();
+        return server;
+    }
+
+    /** A fresh data directory on a free port, not started yet. */
+    private static PostgresServer initialized() throws Exception {
+        String bin = findBin();
+        Path dir = Files.createTempDirectory("strata-pg-");
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        PostgresServer server = new PostgresServer(dir, port, bin);
+        server.exec(List.of(bin + "/initdb", "-D", dir.resolve("data").toString(), "-U", "postgres", "-A", "trust",
+                "--no-sync", "-E", "UTF8"));
+        return server;
+    }
+
+    /** The {@code postgresql://} URL of a new database, reached at {@code host}. */
+    public String newDatabase(String prefix, String host) throws Exception {
+        return newDatabase(prefix).replace("@127.0.0.1:", "@" + host + ":");
     }
 
     public static synchronized PostgresServer shared() throws Exception {
@@ -50,15 +80,7 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     public static PostgresServer start() throws Exception {
-        String bin = findBin();
-        Path dir = Files.createTempDirectory("strata-pg-");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        PostgresServer server = new PostgresServer(dir, port, bin);
-        server.exec(List.of(bin + "/initdb", "-D", dir.resolve("data").toString(), "-U", "postgres", "-A", "trust",
-                "--no-sync", "-E", "UTF8"));
+        PostgresServer server = initialized();
         server.startProcess();
         return server;
     }
@@ -98,7 +120,7 @@ public final class PostgresServer implements AutoCloseable {
     /** Starts (or restarts) the server process. */
     public void startProcess() throws Exception {
         exec(List.of(bin + "/pg_ctl", "-D", dir.resolve("data").toString(), "-l", dir.resolve("server.log").toString(),
-                "-o", "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+                "-o", "-p " + port + " -k " + dir + " -c listen_addresses=" + listenAddress + " -c fsync=off -c max_connections=200",
                 "-w", "-t", "60", "start"));
     }
 

@@ -43,6 +43,15 @@ public final class AdminApi {
     private final SegmentManifestStore manifest;
     private final Supplier<String> metrics;
     private final Supplier<Boolean> started;
+    private volatile Supplier<Map<String, Object>> clusterState = Map::of;
+    private volatile java.util.function.BiFunction<java.util.UUID, Integer, Map<String, Object>> placement = (t, p) -> Map.of();
+
+    /** Live cluster state (nodes, epochs, leases, controller) and partition placements, for /api/cluster and /api/topics. */
+    public void setClusterState(Supplier<Map<String, Object>> state,
+                                java.util.function.BiFunction<java.util.UUID, Integer, Map<String, Object>> placement) {
+        this.clusterState = state;
+        this.placement = placement;
+    }
 
     public AdminApi(Map<String, Object> clusterInfo, TopicManager topics, GroupCoordinator groups, MetaStore metaStore,
                     TieringService tiering, SegmentManifestStore manifest, Supplier<String> metrics, Supplier<Boolean> started) {
@@ -74,7 +83,12 @@ public final class AdminApi {
             if (p.length >= 3 && p[1].equals("api")) {
                 switch (p[2]) {
                     case "cluster" -> {
-                        return p.length == 3 ? json(200, clusterInfo) : notFound(path);
+                        if (p.length != 3) {
+                            return notFound(path);
+                        }
+                        Map<String, Object> all = new LinkedHashMap<>(clusterInfo);
+                        all.putAll(clusterState.get());
+                        return json(200, all);
                     }
                     case "topics" -> {
                         if (p.length == 3) {
@@ -153,7 +167,12 @@ public final class AdminApi {
             Optional<PartitionLog> pl = topics.partition(new TopicPartition(t.name(), i));
             Map<String, Object> p = new LinkedHashMap<>();
             p.put("partition", i);
-            p.put("leader", clusterInfo.get("nodeId"));
+            Map<String, Object> placed = placement.apply(t.id(), i);
+            if (placed.isEmpty()) {
+                p.put("leader", null);
+            } else {
+                p.putAll(placed);
+            }
             pl.ifPresent(l -> {
                 p.put("logStartOffset", l.logStartOffset());
                 p.put("localLogStartOffset", l.localStartOffset());

@@ -44,6 +44,8 @@ public final class ApiVersionsTable {
         put(ApiKeys.OFFSET_DELETE, 0, 0);
         put(ApiKeys.DESCRIBE_CLUSTER, 0, 1);
         put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4);
+        put(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, 0, 0);
+        put(ApiKeys.LIST_PARTITION_REASSIGNMENTS, 0, 0);
     }
 
     private ApiVersionsTable() {

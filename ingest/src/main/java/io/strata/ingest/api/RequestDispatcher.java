@@ -49,6 +49,7 @@ public final class RequestDispatcher {
     private final ClusterHandler cluster;
     private final GroupApis groups;
     private final OffsetForLeaderEpochHandler offsetForLeaderEpoch;
+    private final ReassignmentHandler reassignments;
 
     public RequestDispatcher(BrokerIdentity self, TopicManager topics, ProducerIdStore ids, GroupApis groups,
                              int fetchMaxBytes, boolean autoCreate, int defaultPartitions,
@@ -57,6 +58,7 @@ public final class RequestDispatcher {
         this.metrics = metrics;
         Leadership leadership = replication::leaderEpochIfLeading;
         this.offsetForLeaderEpoch = new OffsetForLeaderEpochHandler(topics, leadership);
+        this.reassignments = new ReassignmentHandler(topics, clusterNode);
         this.metadata = new MetadataHandler(self, topics, clusterNode, autoCreate, defaultPartitions);
         this.topicAdmin = new TopicAdminHandler(topics, self, clusterNode, defaultPartitions);
         this.produce = new ProduceHandler(topics, tiering, leadership, replication, metrics);
@@ -115,6 +117,8 @@ public final class RequestDispatcher {
             case LIST_OFFSETS -> widen(listOffsets.handle((ListOffsetsRequestData) body, v));
             case INIT_PRODUCER_ID -> done(producerIds.handle((InitProducerIdRequestData) body));
             case DELETE_RECORDS -> done(deleteRecords.handle((DeleteRecordsRequestData) body));
+            case ALTER_PARTITION_REASSIGNMENTS -> done(reassignments.alter((org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData) body));
+            case LIST_PARTITION_REASSIGNMENTS -> done(reassignments.list((org.apache.kafka.common.message.ListPartitionReassignmentsRequestData) body));
             case OFFSET_FOR_LEADER_EPOCH -> done(offsetForLeaderEpoch.handle((org.apache.kafka.common.message.OffsetForLeaderEpochRequestData) body));
             case DESCRIBE_CLUSTER -> done(cluster.describeCluster((DescribeClusterRequestData) body));
             case FIND_COORDINATOR -> done(cluster.findCoordinator((FindCoordinatorRequestData) body, v));

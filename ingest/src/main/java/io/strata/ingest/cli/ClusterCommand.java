@@ -74,8 +74,15 @@ final class ClusterCommand implements java.util.concurrent.Callable<Integer> {
     @Mixin
     AdminOptions o;
 
+    @picocli.CommandLine.Option(names = "--admin-url", description = "A node's admin HTTP address, for epochs and leases (default: the bootstrap host, port 9644).")
+    String adminUrl;
+
     @Override
     public Integer call() {
+        Map<String, Object> state = adminState();
+        if (state != null) {
+            return printState(state);
+        }
         return o.withAdmin(admin -> {
             DescribeClusterResult c = admin.describeCluster();
             String id = c.clusterId().get();
@@ -100,5 +107,44 @@ final class ClusterCommand implements java.util.concurrent.Callable<Integer> {
             }
             return 0;
         });
+    }
+
+    /** /api/cluster of the node, or null when its admin port does not answer (then Kafka's view is shown). */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> adminState() {
+        String url = adminUrl != null ? adminUrl : "http://" + o.bootstrap.split(",")[0].replaceAll(":\\d+$", "") + ":9644";
+        try {
+            java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(2)).build();
+            java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url.replaceAll("/+$", "") + "/api/cluster"))
+                    .timeout(java.time.Duration.ofSeconds(3)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                return null;
+            }
+            Map<String, Object> m = new com.fasterxml.jackson.databind.ObjectMapper().readValue(r.body(), Map.class);
+            return m.containsKey("nodes") && m.get("nodes") instanceof List<?> ? m : null;
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private int printState(Map<String, Object> state) {
+        if (o.json) {
+            o.print(state, List.of(), List.of());
+            return 0;
+        }
+        Map<String, Object> controller = (Map<String, Object>) state.get("controller");
+        Object controllerId = controller == null ? null : controller.get("nodeId");
+        System.out.println("Cluster " + state.get("clusterId") + (controller == null ? ", no controller"
+                : ", controller node " + controllerId + " (controller epoch " + controller.get("controllerEpoch")
+                + ", lease " + controller.get("leaseRemainingMs") + " ms)"));
+        List<List<Object>> rows = new ArrayList<>();
+        for (Map<String, Object> n : (List<Map<String, Object>>) state.get("nodes")) {
+            rows.add(List.of(n.get("nodeId"), n.get("host") + ":" + n.get("port"), n.get("rack") == null || "".equals(n.get("rack")) ? "-" : n.get("rack"),
+                    n.get("brokerEpoch"), n.get("state"), n.get("leaseRemainingMs") + " ms", n.get("leaderships"), n.get("replicas"),
+                    n.get("nodeId").equals(controllerId) ? "yes" : ""));
+        }
+        o.print(null, List.of("NODE", "ADDRESS", "RACK", "BROKER-EPOCH", "STATE", "LEASE", "LEADERS", "REPLICAS", "CONTROLLER"), rows);
+        return 0;
     }
 }

@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 
 /** {@code strata topics list|describe|create|delete|alter}. */
@@ -109,13 +110,16 @@ final class TopicsCommand {
         String topic;
         @Option(names = {"-p", "--partitions"}, defaultValue = "1", description = "Partition count (default: ${DEFAULT-VALUE}).")
         int partitions;
+        @Option(names = {"-r", "--replication-factor"}, defaultValue = "-1",
+                description = "Replicas per partition (default: the cluster's default.replication.factor).")
+        short replicationFactor;
         @Option(names = {"-c", "--config"}, description = "A topic config as key=value; repeatable.")
         Map<String, String> configs = new HashMap<>();
 
         @Override
         public Integer call() {
             return o.withAdmin(admin -> {
-                admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all().get();
+                admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.of(replicationFactor)).configs(configs))).all().get();
                 o.print(Map.of("created", topic, "partitions", partitions), List.of("CREATED", "PARTITIONS"), List.of(List.of(topic, partitions)));
                 return 0;
             });

@@ -89,7 +89,23 @@ public final class ClusterNode implements AutoCloseable {
                 rack.isEmpty() ? "" : " (rack " + rack + ")");
         runOnLoop();
         loop.scheduleWithFixedDelay(this::tickGuarded, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+        // PostgreSQL NOTIFY / FoundationDB watch: a change elsewhere starts a round now rather than at the next tick.
+        changes = control.watchChanges(() -> {
+            if (wakePending.compareAndSet(false, true)) {
+                try {
+                    loop.execute(() -> {
+                        wakePending.set(false);
+                        tickGuarded();
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    wakePending.set(false);
+                }
+            }
+        });
     }
+
+    private final java.util.concurrent.atomic.AtomicBoolean wakePending = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile AutoCloseable changes = () -> { };
 
     /** Runs a round now on the cluster-control thread and waits for it. */
     public void runOnLoop() {
@@ -114,6 +130,12 @@ public final class ClusterNode implements AutoCloseable {
                 storeDown = true;
                 log.warn("cannot reach the metastore for cluster state: {}", e.getMessage());
             }
+            if (!leaseLost && clock.getAsLong() - lastRenewMs > sessionMs) {
+                // The others count this node gone and elect new leaders: stop acting as one before anyone must fence us.
+                leaseLost = true;
+                log.warn("node {} could not renew its lease for {} ms: it stops leading until it can", nodeId, sessionMs);
+                notifyListeners(view);
+            }
         } catch (RuntimeException e) {
             log.error("cluster round failed", e);
         }
@@ -128,6 +150,10 @@ public final class ClusterNode implements AutoCloseable {
             try {
                 self = registry.renew(nodeId, self.brokerEpoch(), now, sessionMs);
                 lastRenewMs = now;
+                if (leaseLost) {
+                    leaseLost = false;
+                    log.info("node {} renewed its lease again", nodeId);
+                }
             } catch (NodeRegistry.FencedNodeException e) {
                 fenced = true;
                 log.error("node {} is fenced and stops leading: {}", nodeId, e.getMessage());
@@ -138,6 +164,8 @@ public final class ClusterNode implements AutoCloseable {
         boolean wasController = controllerLease.isPresent();
         controllerLease = control.tryLead(nodeId, self.brokerEpoch(), now, sessionMs);
         if (controllerLease.isPresent() && !wasController) {
+            // A new controller first waits a full interval before moving leaders back (as Kafka's does).
+            lastRebalanceMs = now;
             log.info("node {} is the controller (controller epoch {})", nodeId, controllerLease.get().controllerEpoch());
         } else if (controllerLease.isEmpty() && wasController) {
             log.info("node {} is no longer the controller", nodeId);
@@ -166,6 +194,10 @@ public final class ClusterNode implements AutoCloseable {
             log.info("live nodes now {}", is);
         }
         view = next;
+        notifyListeners(next);
+    }
+
+    private void notifyListeners(ClusterView next) {
         for (java.util.function.Consumer<ClusterView> l : viewListeners) {
             try {
                 l.accept(next);
@@ -180,14 +212,29 @@ public final class ClusterNode implements AutoCloseable {
         viewListeners.add(listener);
     }
 
+    /**
+     * Kafka's auto.leader.rebalance.enable: every {@code intervalMs} the controller gives each
+     * partition back to its preferred replica (the first) when that one is live and in sync, so
+     * leadership spreads out again after failovers and restarts. 0 turns it off.
+     */
+    public void setPreferredLeaderRebalance(long intervalMs) {
+        this.rebalanceEveryMs = intervalMs;
+    }
+
+    private volatile long rebalanceEveryMs;
+    private long lastRebalanceMs;
+
     /** Whether leaders may be elected from outside the ISR (unclean.leader.election.enable). */
     public void setUncleanLeaderElection(boolean enabled) {
         this.uncleanElection = enabled;
     }
 
+    /** Replaced by a newer registration, or unable to renew the lease: this node must lead nothing. */
     public boolean isFenced() {
-        return fenced;
+        return fenced || leaseLost;
     }
+
+    private volatile boolean leaseLost;
 
     private static Set<Integer> ids(ClusterView v) {
         Set<Integer> out = new TreeSet<>();
@@ -211,7 +258,9 @@ public final class ClusterNode implements AutoCloseable {
             int rf = Math.max(1, t.replicationFactor());
             for (int p = 0; p < t.partitions(); p++) {
                 if (placed.containsKey(p)) {
-                    maybeElect(lease, t, p, placed.get(p));
+                    if (!maybeCompleteReassignment(lease, t, p, placed.get(p))) {
+                        maybeElect(lease, t, p, placed.get(p));
+                    }
                     continue;
                 }
                 if (rf > live.size()) {
@@ -225,11 +274,52 @@ public final class ClusterNode implements AutoCloseable {
                 }
             }
         }
+        long now = clock.getAsLong();
+        if (rebalanceEveryMs > 0 && now - lastRebalanceMs >= rebalanceEveryMs) {
+            lastRebalanceMs = now;
+            rebalancePreferredLeaders(lease);
+        }
         for (UUID placedTopic : current.keySet()) {
             if (!liveTopics.contains(placedTopic)) {
                 control.deleteTopic(placedTopic);
             }
         }
+    }
+
+    /**
+     * Ends a reassignment once every target replica is in sync: the replicas become the target,
+     * removed ones leave the ISR, and if the leader was removed the first in-sync target replica
+     * leads in the next epoch. Returns whether it wrote.
+     */
+    private boolean maybeCompleteReassignment(ControllerRecord lease, TopicRecord t, int partition, PartitionPlacement p) {
+        if (!p.reassigning()) {
+            return false;
+        }
+        List<Integer> target = p.targetReplicas();
+        long now = view.readAtMs();
+        if (!p.isr().containsAll(target) || !target.stream().allMatch(id -> view.node(id).map(n -> n.isLive(now)).orElse(false))) {
+            return false;
+        }
+        List<Integer> isr = p.isr().stream().filter(target::contains).toList();
+        int leader = target.contains(p.leader()) ? p.leader() : target.stream().filter(isr::contains).findFirst().orElse(-1);
+        PartitionPlacement next = new PartitionPlacement(leader, leader == p.leader() ? p.leaderEpoch() : p.leaderEpoch() + 1,
+                p.partitionEpoch() + 1, target, isr);
+        if (control.place(lease.controllerEpoch(), t.id(), partition, p.partitionEpoch(), next)) {
+            log.info("{}-{}: reassignment done: replicas {} -> {}, leader {} (epoch {})", t.name(), partition, p.originalReplicas(),
+                    target, leader, next.leaderEpoch());
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Starts (target given) or cancels (null) a reassignment of one partition: Kafka's
+     * AlterPartitionReassignments. The controller completes it once the new replicas are in sync.
+     */
+    public Optional<PartitionPlacement> reassign(java.util.UUID topicId, int partition, List<Integer> target) {
+        Optional<PartitionPlacement> p = control.reassign(topicId, partition, target);
+        runOnLoop();
+        return p;
     }
 
     /**
@@ -248,7 +338,7 @@ public final class ClusterNode implements AutoCloseable {
         PartitionPlacement next = null;
         if (leaderOk) {
             if (!isr.equals(p.isr()) && !isr.isEmpty()) {
-                next = new PartitionPlacement(p.leader(), p.leaderEpoch(), p.partitionEpoch() + 1, p.replicas(), isr);
+                next = p.with(p.leader(), p.leaderEpoch(), p.partitionEpoch() + 1, isr);
             }
         } else {
             List<Integer> candidates = p.replicas().stream().filter(isr::contains).toList();
@@ -260,7 +350,7 @@ public final class ClusterNode implements AutoCloseable {
             if (!candidates.isEmpty()) {
                 int leader = candidates.get(0);
                 List<Integer> newIsr = unclean ? List.of(leader) : isr;
-                next = new PartitionPlacement(leader, p.leaderEpoch() + 1, p.partitionEpoch() + 1, p.replicas(), newIsr);
+                next = p.with(leader, p.leaderEpoch() + 1, p.partitionEpoch() + 1, newIsr);
                 if (unclean) {
                     log.warn("{}-{}: unclean election of node {} (no in-sync replica is live); records only the old ISR held are lost",
                             t.name(), partition, leader);
@@ -269,7 +359,7 @@ public final class ClusterNode implements AutoCloseable {
                 // (A leader shutting down with nobody to hand off to keeps leading until it stops.)
                 // Nobody in sync is live: no leader until one returns. The ISR keeps its members so that
                 // one of them, with every committed record, leads next.
-                next = new PartitionPlacement(-1, p.leaderEpoch() + 1, p.partitionEpoch() + 1, p.replicas(), p.isr());
+                next = p.with(-1, p.leaderEpoch() + 1, p.partitionEpoch() + 1, p.isr());
             }
         }
         if (next != null && control.place(lease.controllerEpoch(), t.id(), partition, p.partitionEpoch(), next)) {
@@ -278,6 +368,24 @@ public final class ClusterNode implements AutoCloseable {
                         next.leaderEpoch(), next.isr());
             } else {
                 log.info("{}-{}: isr {} -> {} (node gone or shutting down)", t.name(), partition, p.isr(), next.isr());
+            }
+        }
+    }
+
+    private void rebalancePreferredLeaders(ControllerRecord lease) {
+        long now = view.readAtMs();
+        for (TopicRecord t : catalog.list()) {
+            for (Map.Entry<Integer, PartitionPlacement> e : view.placements().getOrDefault(t.id(), Map.of()).entrySet()) {
+                PartitionPlacement p = e.getValue();
+                int preferred = p.replicas().get(0);
+                if (p.reassigning() || p.leader() == preferred || p.leader() < 0 || !p.isr().contains(preferred)
+                        || !view.node(preferred).map(n -> n.isEligible(now)).orElse(false)) {
+                    continue;
+                }
+                PartitionPlacement next = p.with(preferred, p.leaderEpoch() + 1, p.partitionEpoch() + 1, p.isr());
+                if (control.place(lease.controllerEpoch(), t.id(), e.getKey(), p.partitionEpoch(), next)) {
+                    log.info("{}-{}: leadership back to preferred replica {} (epoch {})", t.name(), e.getKey(), preferred, next.leaderEpoch());
+                }
             }
         }
     }
@@ -310,7 +418,7 @@ public final class ClusterNode implements AutoCloseable {
 
     /** Whether this node leads the partition now (and is not fenced). */
     public boolean leads(UUID topicId, int partition) {
-        if (fenced) {
+        if (isFenced()) {
             return false;
         }
         return view.placement(topicId, partition).map(p -> p.leader() == nodeId).orElse(false);
@@ -318,7 +426,7 @@ public final class ClusterNode implements AutoCloseable {
 
 
     public boolean coordinates(String groupId) {
-        return !fenced && view.coordinatorFor(groupId) == nodeId;
+        return !isFenced() && view.coordinatorFor(groupId) == nodeId;
     }
 
 
@@ -360,6 +468,11 @@ public final class ClusterNode implements AutoCloseable {
     /** Stops ticking and ends the lease at once, so others see this node gone without waiting it out. */
     @Override
     public void close() {
+        try {
+            changes.close();
+        } catch (Exception e) {
+            log.debug("stopping the change watch: {}", e.toString());
+        }
         loop.shutdownNow();
         try {
             loop.awaitTermination(5, TimeUnit.SECONDS);

@@ -36,6 +36,8 @@ public final class BrokerConfig {
             Setting.ofInt("min.insync.replicas", 1, 1, Short.MAX_VALUE, "Default min.insync.replicas of topics: in-sync replicas an acks=all produce needs."),
             Setting.ofLong("replica.lag.time.max.ms", 30_000L, 100, Long.MAX_VALUE, "A follower that has not caught up with its leader for this long leaves the ISR."),
             Setting.ofBoolean("unclean.leader.election.enable", false, "Let a replica outside the ISR lead when no in-sync replica is live (records may be lost)."),
+            Setting.ofBoolean("auto.leader.rebalance.enable", true, "Give partitions back to their preferred replica (the first) when it is live and in sync."),
+            Setting.ofLong("leader.imbalance.check.interval.seconds", 300L, 1, Long.MAX_VALUE, "How often the controller checks for partitions led by a replica other than the preferred one."),
             Setting.ofLong("controlled.shutdown.timeout.ms", 30_000L, 0, Long.MAX_VALUE, "On SIGTERM, wait at most this long for this node's leaderships to move to other replicas."),
             Setting.ofInt("default.replication.factor", 1, 1, Short.MAX_VALUE, "Replication factor of topics created without one (auto-created topics, replication factor -1)."),
             Setting.ofInt("log.segment.bytes", 1 << 30, 1024, Integer.MAX_VALUE, "Default segment.bytes of topics."),

@@ -42,7 +42,7 @@ final class LeaderReplicas {
     private final int leaderEpoch;
     /** Where this epoch started in the log: a follower is only caught up once it holds this. */
     private final long epochStartOffset;
-    private final List<Integer> replicas;
+    private List<Integer> replicas;
     private final Map<Integer, Follower> followers = new HashMap<>();
     private final List<Waiter> waiters = new ArrayList<>();
     private List<Integer> isr;
@@ -81,11 +81,23 @@ final class LeaderReplicas {
         return isr;
     }
 
-    /** A newer placement of the same leader epoch was read (an ISR change committed, by us or the controller). */
-    synchronized void placementChanged(int partitionEpoch, List<Integer> isr) {
+    /**
+     * A newer placement of the same leader epoch was read: an ISR change committed (by us or the
+     * controller), or replicas added or removed by a reassignment.
+     */
+    synchronized void placementChanged(int partitionEpoch, List<Integer> replicas, List<Integer> isr, long nowMs) {
         if (partitionEpoch > this.partitionEpoch) {
             this.partitionEpoch = partitionEpoch;
             this.isr = List.copyOf(isr);
+            this.replicas = List.copyOf(replicas);
+            for (int r : replicas) {
+                if (r != leaderId && !followers.containsKey(r)) {
+                    Follower f = new Follower();
+                    f.lastCaughtUpMs = nowMs;
+                    followers.put(r, f);
+                }
+            }
+            followers.keySet().retainAll(replicas);
             advance();
         }
     }
@@ -154,7 +166,10 @@ final class LeaderReplicas {
     }
 
     /** The ISR this leader would commit now: laggards out, caught-up replicas in; null when it is right as it is. */
+    private long lastNowMs;
+
     synchronized List<Integer> proposedIsr(long nowMs, long maxLagMs) {
+        lastNowMs = nowMs;
         List<Integer> next = new ArrayList<>();
         for (int r : isr) {
             Follower f = followers.get(r);
@@ -184,7 +199,7 @@ final class LeaderReplicas {
     synchronized void endChange(Integer partitionEpoch, List<Integer> committed) {
         pendingAdds = Set.of();
         if (partitionEpoch != null) {
-            placementChanged(partitionEpoch, committed);
+            placementChanged(partitionEpoch, replicas, committed, lastNowMs);
         }
         advance();
     }

@@ -124,7 +124,7 @@ public final class ReplicationManager implements AutoCloseable {
                                 pl.logEndOffset());
                     }
                 } else {
-                    current.placementChanged(p.partitionEpoch(), p.isr());
+                    current.placementChanged(p.partitionEpoch(), p.replicas(), p.isr(), now);
                 }
                 continue;
             }
