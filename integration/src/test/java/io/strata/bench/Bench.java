@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code ./strata bench [tiering] [metastore] [kafka]}: runs the named benchmarks (all when none
+ * {@code ./strata bench [tiering] [metastore] [kafka] [replication]}: runs the named benchmarks (all when none
  * is named), prints each result table and writes it to {@code bench-results/<name>.md}; a full
  * run also writes the combined {@code bench-results/latest.md}.
  */
@@ -26,7 +26,8 @@ public final class Bench {
                 case "tiering" -> TieringBench.run();
                 case "metastore" -> MetaStoreBench.run();
                 case "kafka" -> KafkaComparisonBench.run(out);
-                default -> throw new IllegalArgumentException("unknown benchmark '" + name + "': expected tiering, metastore or kafka");
+                case "replication" -> ReplicationBench.run();
+                default -> throw new IllegalArgumentException("unknown benchmark '" + name + "': expected tiering, metastore, kafka or replication");
             };
             System.out.println(md);
             Files.writeString(out.resolve(name + ".md"), md, StandardCharsets.UTF_8);

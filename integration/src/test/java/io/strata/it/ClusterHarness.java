@@ -62,6 +62,9 @@ final class ClusterHarness implements AutoCloseable {
     }
 
     String metastore() throws Exception {
+        if ("fdb".equals(System.getProperty("strata.it.cluster.metastore"))) {
+            return "fdb:" + System.getenv("FDB_CLUSTER_FILE");
+        }
         if ("embedded".equals(System.getProperty("strata.it.cluster.metastore"))) {
             return "sqlite:" + dir.resolve("metastore.db");
         }
@@ -178,6 +181,8 @@ final class ClusterHarness implements AutoCloseable {
         final AtomicBoolean stop = new AtomicBoolean();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         final AtomicLong sent = new AtomicLong();
+        /** Sends that failed for good, by exception (not acknowledged, so not checked). */
+        final Map<String, Long> failed = new ConcurrentHashMap<>();
         final Thread thread;
 
         Load() {
@@ -196,6 +201,9 @@ final class ClusterHarness implements AutoCloseable {
                     int part = (int) (i % PARTITIONS);
                     long sentAt = System.currentTimeMillis();
                     p.send(new ProducerRecord<>(TOPIC, part, null, value.getBytes()), (md, e) -> {
+                        if (e != null) {
+                            failed.merge(e.getClass().getSimpleName(), 1L, Long::sum);
+                        }
                         if (e == null) {
                             acked.put(value, new long[]{md.partition(), md.offset()});
                             ackMs.computeIfAbsent(md.partition(), k -> Collections.synchronizedList(new ArrayList<>()))
@@ -260,6 +268,9 @@ final class ClusterHarness implements AutoCloseable {
         public void close() throws Exception {
             stop.set(true);
             thread.join(180_000);
+            if (!failed.isEmpty()) {
+                System.out.println("sends that failed for good (not acknowledged): " + failed);
+            }
             assertThat(failure.get()).as("the producer itself failed").isNull();
         }
     }

@@ -23,7 +23,11 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@code strata cluster up --nodes 3} starts a working three-node cluster; {@code cluster down} stops it. */
+/**
+ * {@code strata cluster up --nodes 3} starts a working three-node cluster; {@code cluster} shows
+ * it with epochs and leases; {@code nodes drain} and {@code partitions reassign} move replicas;
+ * {@code cluster down} stops it.
+ */
 class ClusterUpIT {
     @TempDir
     Path dir;
@@ -87,9 +91,42 @@ class ClusterUpIT {
                 }
                 assertThat(leaders).as("the six partitions are spread over the three nodes").containsExactlyInAnyOrder(1, 2, 3);
             }
-            Result shown = run("cluster", "--bootstrap-server", "localhost:" + port);
+            Result shown = run("cluster", "--bootstrap-server", "localhost:" + port, "--admin-url", "http://localhost:" + adminPort);
             assertThat(shown.code()).as(shown.output()).isZero();
-            assertThat(shown.output()).contains("localhost:" + port).contains("localhost:" + (port + 2));
+            assertThat(shown.output()).contains("localhost:" + port).contains("localhost:" + (port + 2))
+                    .contains("controller epoch").contains("BROKER-EPOCH").contains("live");
+
+            // Replicas move with the CLI: a node drained holds nothing afterwards; a reassignment puts it back.
+            Result created = run("topics", "create", "replicated", "-p", "2", "-r", "2", "--bootstrap-server", bootstrap);
+            assertThat(created.code()).as(created.output()).isZero();
+            Result drained = run("nodes", "drain", "3", "--wait", "--timeout-ms", "60000", "--bootstrap-server", bootstrap);
+            assertThat(drained.code()).as(drained.output()).isZero();
+            try (Admin admin = Admin.create(props(bootstrap))) {
+                for (TopicDescription d : admin.describeTopics(List.of("local", "replicated")).allTopicNames().get().values()) {
+                    for (TopicPartitionInfo p : d.partitions()) {
+                        assertThat(p.replicas()).extracting(Node::id).as("%s-%d after draining node 3", d.name(), p.partition())
+                                .doesNotContain(3);
+                        assertThat(p.leader().id()).isNotEqualTo(3);
+                    }
+                }
+                Result moved = run("partitions", "reassign", "--topic", "replicated", "--partition", "0", "--replicas", "3,1",
+                        "--bootstrap-server", bootstrap);
+                assertThat(moved.code()).as(moved.output()).isZero();
+                long deadline = System.currentTimeMillis() + 60_000;
+                List<Integer> replicas = List.of();
+                while (System.currentTimeMillis() < deadline) {
+                    replicas = admin.describeTopics(List.of("replicated")).allTopicNames().get().get("replicated").partitions().get(0)
+                            .replicas().stream().map(Node::id).toList();
+                    if (replicas.equals(List.of(3, 1)) && admin.listPartitionReassignments().reassignments().get().isEmpty()) {
+                        break;
+                    }
+                    Thread.sleep(200);
+                }
+                assertThat(replicas).isEqualTo(List.of(3, 1));
+            }
+            Result listed = run("partitions", "reassignments", "--bootstrap-server", bootstrap);
+            assertThat(listed.code()).as(listed.output()).isZero();
+            assertThat(listed.output()).contains("PARTITION");
         } finally {
             Result down = run("cluster", "down", "--dir", cluster.toString());
             assertThat(down.code()).as(down.output()).isZero();
@@ -97,5 +134,11 @@ class ClusterUpIT {
         }
         assertThat(Files.exists(cluster.resolve("cluster.pids"))).isFalse();
         assertThat(Files.readString(cluster.resolve("node-1.log"))).contains("shut down cleanly");
+    }
+
+    private static Properties props(String bootstrap) {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        return props;
     }
 }

@@ -61,7 +61,10 @@ public final class ClusterControl {
             byte[] existing = tx.get(controllerKey);
             ControllerRecord current = existing == null ? null : Json.read(existing, ControllerRecord.class);
             boolean mine = current != null && current.nodeId() == nodeId && current.brokerEpoch() == brokerEpoch;
-            if (current != null && !mine && current.leaseExpiryMs() > nowMs) {
+            // A node that restarted may take over from its own previous life at once: that process is gone
+            // (its node id was registered again), and the new controller epoch fences anything it left in flight.
+            boolean previousLife = current != null && current.nodeId() == nodeId && current.brokerEpoch() < brokerEpoch;
+            if (current != null && !mine && !previousLife && current.leaseExpiryMs() > nowMs) {
                 return Optional.empty();
             }
             int epoch = current == null ? 1 : mine ? current.controllerEpoch() : current.controllerEpoch() + 1;
@@ -173,9 +176,13 @@ public final class ClusterControl {
             if (target == null) {
                 java.util.List<Integer> isr = new java.util.ArrayList<>(p.isr());
                 isr.retainAll(original);
-                int leader = original.contains(p.leader()) ? p.leader() : isr.isEmpty() ? -1 : isr.get(0);
+                if (isr.isEmpty()) {
+                    // Only new replicas are in sync: going back would leave the partition without one.
+                    throw new IllegalArgumentException("cannot cancel: no original replica of the partition is in sync any more");
+                }
+                int leader = original.contains(p.leader()) ? p.leader() : isr.get(0);
                 next = new PartitionPlacement(leader, leader == p.leader() ? p.leaderEpoch() : p.leaderEpoch() + 1, p.partitionEpoch() + 1,
-                        original, isr.isEmpty() ? p.isr() : isr);
+                        original, isr);
             } else {
                 java.util.List<Integer> adding = new java.util.ArrayList<>(target);
                 adding.removeAll(original);
@@ -183,7 +190,15 @@ public final class ClusterControl {
                 removing.removeAll(target);
                 java.util.List<Integer> replicas = new java.util.ArrayList<>(target);
                 replicas.addAll(removing);
-                next = new PartitionPlacement(p.leader(), p.leaderEpoch(), p.partitionEpoch() + 1, replicas, p.isr(), adding, removing);
+                // A changed target may drop replicas a previous one added: the ISR never holds a non-replica.
+                java.util.List<Integer> isr = new java.util.ArrayList<>(p.isr());
+                isr.retainAll(replicas);
+                if (isr.isEmpty()) {
+                    throw new IllegalArgumentException("the new target leaves no in-sync replica");
+                }
+                int leader = replicas.contains(p.leader()) ? p.leader() : isr.get(0);
+                next = new PartitionPlacement(leader, leader == p.leader() ? p.leaderEpoch() : p.leaderEpoch() + 1, p.partitionEpoch() + 1,
+                        replicas, isr, adding, removing);
             }
             tx.set(key, Json.write(next));
             tx.signal(CHANGES);

@@ -62,7 +62,7 @@ public final class NodeRegistry {
             byte[] counter = tx.get(epochCounter);
             long epoch = (counter == null ? 0 : Tuple.fromBytes(counter).getLong(0)) + 1;
             tx.set(epochCounter, Tuple.from(epoch).pack());
-            NodeRecord mine = new NodeRecord(nodeId, host, port, rack, epoch, nowMs + leaseMs);
+            NodeRecord mine = new NodeRecord(nodeId, host, port, rack, epoch, nowMs + leaseMs, false, true);
             tx.set(key(nodeId), Json.write(mine));
             tx.signal(ClusterControl.CHANGES);
             return mine;
@@ -82,8 +82,7 @@ public final class NodeRegistry {
                 throw new FencedNodeException("node " + nodeId + " with broker epoch " + brokerEpoch + " was replaced"
                         + (prev == null ? "" : " by broker epoch " + prev.brokerEpoch()));
             }
-            NodeRecord renewed = new NodeRecord(nodeId, prev.host(), prev.port(), prev.rack(), brokerEpoch, nowMs + leaseMs,
-                    prev.shuttingDown());
+            NodeRecord renewed = prev.withLease(nowMs + leaseMs);
             tx.set(key(nodeId), Json.write(renewed));
             return renewed;
         });
@@ -99,8 +98,25 @@ public final class NodeRegistry {
             if (existing != null) {
                 NodeRecord prev = Json.read(existing, NodeRecord.class);
                 if (prev.brokerEpoch() == brokerEpoch) {
-                    tx.set(key(nodeId), Json.write(new NodeRecord(nodeId, prev.host(), prev.port(), prev.rack(), brokerEpoch,
-                            prev.leaseExpiryMs(), true)));
+                    tx.set(key(nodeId), Json.write(prev.asShuttingDown()));
+                    tx.signal(ClusterControl.CHANGES);
+                }
+            }
+            return null;
+        });
+    }
+
+    /**
+     * The controller has fenced what a restarted node led or held in sync (new leader epochs, ISRs
+     * without it): it may lead and rejoin ISRs again. Only for this registration.
+     */
+    public void rejoined(int nodeId, long brokerEpoch) {
+        store.run(tx -> {
+            byte[] existing = tx.get(key(nodeId));
+            if (existing != null) {
+                NodeRecord prev = Json.read(existing, NodeRecord.class);
+                if (prev.brokerEpoch() == brokerEpoch && prev.rejoining()) {
+                    tx.set(key(nodeId), Json.write(prev.rejoined()));
                     tx.signal(ClusterControl.CHANGES);
                 }
             }
@@ -114,7 +130,7 @@ public final class NodeRegistry {
             byte[] existing = tx.get(key(nodeId));
             if (existing != null && Json.read(existing, NodeRecord.class).brokerEpoch() == brokerEpoch) {
                 NodeRecord prev = Json.read(existing, NodeRecord.class);
-                tx.set(key(nodeId), Json.write(new NodeRecord(nodeId, prev.host(), prev.port(), prev.rack(), brokerEpoch, 0)));
+                tx.set(key(nodeId), Json.write(prev.withLease(0)));
                 tx.signal(ClusterControl.CHANGES);
             }
             return null;

@@ -161,6 +161,27 @@ class TypedStoresTest {
     }
 
     @Test
+    void aRestartedNodeIsRejoiningUntilTheControllerClearsItAndMayTakeOverItsOwnControllerLease() {
+        NodeRegistry nodes = new NodeRegistry(store, keyspace);
+        ClusterControl control = new ClusterControl(store, keyspace);
+        NodeRecord first = nodes.register(7, "h7", 9092, "", 1000, 5000);
+        assertThat(first.rejoining()).isTrue();
+        assertThat(first.isEligible(2000)).as("neither leader nor in sync before the controller fenced its partitions").isFalse();
+        ControllerRecord c1 = control.tryLead(7, first.brokerEpoch(), 1000, 5000).orElseThrow();
+        nodes.rejoined(7, first.brokerEpoch());
+        NodeRecord renewed = nodes.renew(7, first.brokerEpoch(), 1500, 5000);
+        assertThat(renewed.rejoining()).isFalse();
+        assertThat(renewed.isEligible(2000)).isTrue();
+        NodeRecord again = nodes.register(7, "h7", 9092, "", 2000, 5000);
+        assertThat(again.rejoining()).isTrue();
+        ControllerRecord c2 = control.tryLead(7, again.brokerEpoch(), 2000, 5000).orElseThrow();
+        assertThat(c2.controllerEpoch()).as("its previous life's lease is taken over at once, in a new epoch").isEqualTo(c1.controllerEpoch() + 1);
+        nodes.requestShutdown(7, again.brokerEpoch());
+        assertThat(nodes.get(7).orElseThrow().shuttingDown()).isTrue();
+        assertThat(nodes.get(7).orElseThrow().rejoining()).isTrue();
+    }
+
+    @Test
     void oneControllerAtATimeAndAStaleOneCannotWritePlacements() {
         ClusterControl control = new ClusterControl(store, keyspace);
         ControllerRecord first = control.tryLead(1, 10, 1000, 5000).orElseThrow();
@@ -178,6 +199,50 @@ class TypedStoresTest {
         assertThat(control.allPlacements().get(topic).get(0).leader()).isEqualTo(2);
         control.deleteTopic(topic);
         assertThat(control.placements(topic)).isEmpty();
+    }
+
+    @Test
+    void isrChangesAreCompareAndSetAndAReplacedLeaderIsFenced() {
+        ClusterControl control = new ClusterControl(store, keyspace);
+        ControllerRecord c = control.tryLead(1, 10, 1000, 5000).orElseThrow();
+        java.util.UUID topic = java.util.UUID.randomUUID();
+        control.place(c.controllerEpoch(), topic, 0, -1, new PartitionPlacement(1, 0, 0, List.of(1, 2, 3), List.of(1, 2, 3)));
+        PartitionPlacement shrunk = control.alterIsr(topic, 0, 1, 0, 0, List.of(1, 2)).orElseThrow();
+        assertThat(shrunk.partitionEpoch()).isEqualTo(1);
+        assertThat(shrunk.isr()).containsExactly(1, 2);
+        assertThat(control.alterIsr(topic, 0, 1, 0, 0, List.of(1))).as("a stale partition epoch").isEmpty();
+        assertThat(control.alterIsr(topic, 0, 2, 0, 1, List.of(2))).as("not the leader").isEmpty();
+        // A new leader in epoch 1: the old one can neither change the ISR nor commit in its epoch.
+        control.place(c.controllerEpoch(), topic, 0, 1, shrunk.with(2, 1, 2, List.of(2)));
+        assertThat(control.alterIsr(topic, 0, 1, 0, 2, List.of(1, 2))).isEmpty();
+        assertThatThrownBy(() -> store.run(tx -> {
+            control.checkLeader(tx, topic, 0, 1, 0);
+            return null;
+        })).isInstanceOf(ClusterControl.FencedLeaderException.class);
+        store.run(tx -> {
+            control.checkLeader(tx, topic, 0, 2, 1);
+            return null;
+        });
+    }
+
+    @Test
+    void aReassignmentAddsTheNewReplicasFirstAndCanBeCancelled() {
+        ClusterControl control = new ClusterControl(store, keyspace);
+        ControllerRecord c = control.tryLead(1, 10, 1000, 5000).orElseThrow();
+        java.util.UUID topic = java.util.UUID.randomUUID();
+        control.place(c.controllerEpoch(), topic, 0, -1, new PartitionPlacement(1, 0, 0, List.of(1, 2), List.of(1, 2)));
+        PartitionPlacement moving = control.reassign(topic, 0, List.of(3, 2)).orElseThrow();
+        assertThat(moving.replicas()).containsExactly(3, 2, 1);
+        assertThat(moving.addingReplicas()).containsExactly(3);
+        assertThat(moving.removingReplicas()).containsExactly(1);
+        assertThat(moving.targetReplicas()).containsExactly(3, 2);
+        assertThat(moving.originalReplicas()).containsExactly(2, 1);
+        assertThat(moving.leader()).isEqualTo(1);
+        PartitionPlacement cancelled = control.reassign(topic, 0, null).orElseThrow();
+        assertThat(cancelled.reassigning()).isFalse();
+        assertThat(cancelled.replicas()).containsExactlyInAnyOrder(1, 2);
+        assertThat(cancelled.leader()).isEqualTo(1);
+        assertThat(control.reassign(java.util.UUID.randomUUID(), 0, List.of(1))).as("an unplaced partition").isEmpty();
     }
 
     @Test

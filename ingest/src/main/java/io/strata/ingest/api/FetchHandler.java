@@ -245,7 +245,7 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
                     continue;
                 }
                 PartitionLog log = pl.get();
-                if (replicaFetch) {
+                if (replicaFetch && p.fetchOffset() <= log.logEndOffset()) {
                     replication.replicaFetched(new TopicPartition(t.topic(), p.partition()), req.replicaId(), p.fetchOffset());
                 }
                 try {

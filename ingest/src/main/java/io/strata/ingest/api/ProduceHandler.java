@@ -82,6 +82,7 @@ final class ProduceHandler {
                 }
                 java.nio.ByteBuffer bytes = Batches.bytesOf(pd.records());
                 int size = bytes.remaining();
+                int epoch = leadership.leaderEpoch(tpc);
                 AppendResult r = pl.get().append(bytes, topics.now());
                 if (r.ok()) {
                     replication.leaderAppended(new TopicPartition(td.name(), pd.index()));
@@ -101,13 +102,15 @@ final class ProduceHandler {
                     PartitionLog log = pl.get();
                     // Durable on the leader's disk, then held by every in-sync replica.
                     durability.add(topics.groupCommit().awaitDurable(log, r.lastOffset())
-                            .thenCompose(v -> replication.awaitReplicated(tp, log, r.lastOffset(), req.timeoutMs()))
+                            .thenCompose(v -> replication.awaitReplicated(tp, log, r.lastOffset(), req.timeoutMs(), epoch))
                             .exceptionally(t -> {
                                 Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
                                 if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
                                     pr.setErrorCode(Errors.REQUEST_TIMED_OUT.code()).setErrorMessage(cause.getMessage());
                                 } else if (cause instanceof org.apache.kafka.common.errors.NotLeaderOrFollowerException) {
                                     pr.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code()).setErrorMessage(cause.getMessage());
+                                } else if (cause instanceof org.apache.kafka.common.errors.NotEnoughReplicasAfterAppendException) {
+                                    pr.setErrorCode(Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND.code()).setErrorMessage(cause.getMessage());
                                 } else {
                                     pr.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()).setErrorMessage("fsync failed: " + cause.getMessage());
                                 }

@@ -58,10 +58,14 @@ final class ReassignmentHandler {
                             + p.partitionIndex() + " is in progress");
                     continue;
                 }
-                if (cluster.reassign(id, p.partitionIndex(), p.replicas()).isEmpty()) {
-                    pr.setErrorCode(Errors.LEADER_NOT_AVAILABLE.code()).setErrorMessage(t.name() + "-" + p.partitionIndex() + " is not placed yet");
-                } else {
-                    pr.setErrorCode(Errors.NONE.code());
+                try {
+                    if (cluster.reassign(id, p.partitionIndex(), p.replicas()).isEmpty()) {
+                        pr.setErrorCode(Errors.LEADER_NOT_AVAILABLE.code()).setErrorMessage(t.name() + "-" + p.partitionIndex() + " is not placed yet");
+                    } else {
+                        pr.setErrorCode(Errors.NONE.code());
+                    }
+                } catch (IllegalArgumentException e) {
+                    pr.setErrorCode(Errors.INVALID_REPLICA_ASSIGNMENT.code()).setErrorMessage(e.getMessage());
                 }
             }
         }

@@ -222,6 +222,8 @@ public final class ClusterNode implements AutoCloseable {
     }
 
     private volatile long rebalanceEveryMs;
+    /** Whether every placement write of this controller round succeeded (touched only on the cluster-control thread). */
+    private boolean placementsSettled;
     private long lastRebalanceMs;
 
     /** Whether leaders may be elected from outside the ISR (unclean.leader.election.enable). */
@@ -252,6 +254,7 @@ public final class ClusterNode implements AutoCloseable {
         Map<Integer, Integer> load = new HashMap<>();
         current.values().forEach(ps -> ps.values().forEach(p -> p.replicas().forEach(r -> load.merge(r, 1, Integer::sum))));
         Set<UUID> liveTopics = new java.util.HashSet<>();
+        placementsSettled = true;
         for (TopicRecord t : catalog.list()) {
             liveTopics.add(t.id());
             Map<Integer, PartitionPlacement> placed = current.getOrDefault(t.id(), Map.of());
@@ -271,6 +274,14 @@ public final class ClusterNode implements AutoCloseable {
                 PartitionPlacement first = new PartitionPlacement(replicas.get(0), 0, 0, replicas, replicas);
                 if (control.place(lease.controllerEpoch(), t.id(), p, -1, first)) {
                     log.info("placed {}-{} on {} (leader {}, leader epoch 0)", t.name(), p, replicas, replicas.get(0));
+                }
+            }
+        }
+        if (placementsSettled) {
+            // Every placement this round saw has been fenced against restarted nodes: they may lead again.
+            for (NodeRecord n : live) {
+                if (n.rejoining()) {
+                    registry.rejoined(n.nodeId(), n.brokerEpoch());
                 }
             }
         }
@@ -297,7 +308,7 @@ public final class ClusterNode implements AutoCloseable {
         }
         List<Integer> target = p.targetReplicas();
         long now = view.readAtMs();
-        if (!p.isr().containsAll(target) || !target.stream().allMatch(id -> view.node(id).map(n -> n.isLive(now)).orElse(false))) {
+        if (!p.isr().containsAll(target) || !target.stream().allMatch(id -> view.node(id).map(n -> n.isEligible(now)).orElse(false))) {
             return false;
         }
         List<Integer> isr = p.isr().stream().filter(target::contains).toList();
@@ -355,6 +366,10 @@ public final class ClusterNode implements AutoCloseable {
                     log.warn("{}-{}: unclean election of node {} (no in-sync replica is live); records only the old ISR held are lost",
                             t.name(), partition, leader);
                 }
+            } else if (p.leader() >= 0 && view.node(p.leader()).map(n -> n.isLive(now) && n.rejoining()).orElse(false)) {
+                // A restarted leader with nobody in sync to hand over to stays leader, in a new epoch: its
+                // followers then reconcile with what its log holds now, which a restart may have shortened.
+                next = p.with(p.leader(), p.leaderEpoch() + 1, p.partitionEpoch() + 1, p.isr());
             } else if (p.leader() >= 0 && !view.isLive(p.leader())) {
                 // (A leader shutting down with nobody to hand off to keeps leading until it stops.)
                 // Nobody in sync is live: no leader until one returns. The ISR keeps its members so that
@@ -362,7 +377,9 @@ public final class ClusterNode implements AutoCloseable {
                 next = p.with(-1, p.leaderEpoch() + 1, p.partitionEpoch() + 1, p.isr());
             }
         }
-        if (next != null && control.place(lease.controllerEpoch(), t.id(), partition, p.partitionEpoch(), next)) {
+        if (next != null && !control.place(lease.controllerEpoch(), t.id(), partition, p.partitionEpoch(), next)) {
+            placementsSettled = false;
+        } else if (next != null) {
             if (next.leader() != p.leader()) {
                 log.info("{}-{}: leader {} -> {} in epoch {} (isr {})", t.name(), partition, p.leader(), next.leader(),
                         next.leaderEpoch(), next.isr());

@@ -39,7 +39,7 @@ public final class BrokerConfig {
             Setting.ofBoolean("auto.leader.rebalance.enable", true, "Give partitions back to their preferred replica (the first) when it is live and in sync."),
             Setting.ofLong("leader.imbalance.check.interval.seconds", 300L, 1, Long.MAX_VALUE, "How often the controller checks for partitions led by a replica other than the preferred one."),
             Setting.ofLong("controlled.shutdown.timeout.ms", 30_000L, 0, Long.MAX_VALUE, "On SIGTERM, wait at most this long for this node's leaderships to move to other replicas."),
-            Setting.ofInt("default.replication.factor", 1, 1, Short.MAX_VALUE, "Replication factor of topics created without one (auto-created topics, replication factor -1)."),
+            Setting.ofInt("default.replication.factor", 3, 1, Short.MAX_VALUE, "Replication factor of topics created without one (auto-created topics, replication factor -1); capped at the live node count, so one on a single node."),
             Setting.ofInt("log.segment.bytes", 1 << 30, 1024, Integer.MAX_VALUE, "Default segment.bytes of topics."),
             Setting.ofLong("log.roll.ms", 7L * 24 * 3600 * 1000, 1, Long.MAX_VALUE, "Default segment.ms of topics."),
             Setting.ofLong("log.retention.ms", 7L * 24 * 3600 * 1000, -1, Long.MAX_VALUE, "Default retention.ms of topics (-1: forever)."),

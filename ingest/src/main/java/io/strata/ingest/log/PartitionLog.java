@@ -845,11 +845,23 @@ public final class PartitionLog {
      * Returns the new log end.
      */
     public long appendAsFollower(ByteBuffer records, long nowMs) {
+        return appendAsFollower(records, nowMs, -1);
+    }
+
+    /**
+     * As {@link #appendAsFollower(ByteBuffer, long)}, only while this replica still follows in
+     * {@code expectedEpoch} (-1: any): a fetch answered by a leader this replica has since stopped
+     * following must not land in its log.
+     *
+     * @throws StaleEpochException when the replica's role or epoch changed since the fetch was sent
+     */
+    public long appendAsFollower(ByteBuffer records, long nowMs, int expectedEpoch) {
         ensureOnline();
         List<Batches.Batch> batches = Batches.of(records);
         lock.lock();
         try {
             ensureOnline();
+            checkFollowing(expectedEpoch);
             int skip = 0;
             int pos = 0;
             for (Batches.Batch b : batches) {
@@ -943,6 +955,20 @@ public final class PartitionLog {
         return leading;
     }
 
+    /** A follower's write prepared in one epoch, arriving after the replica's role or epoch changed. */
+    public static final class StaleEpochException extends RuntimeException {
+        StaleEpochException(String message) {
+            super(message);
+        }
+    }
+
+    private void checkFollowing(int expectedEpoch) {
+        if (expectedEpoch >= 0 && (leading || leaderEpoch != expectedEpoch)) {
+            throw new StaleEpochException(name + " is " + (leading ? "leader" : "a follower") + " in epoch " + leaderEpoch
+                    + ", not a follower in epoch " + expectedEpoch);
+        }
+    }
+
     /** The leader epoch this replica last learned (the one it leads in, when leading). */
     public int leaderEpoch() {
         return leaderEpoch;
@@ -969,9 +995,15 @@ public final class PartitionLog {
      * high watermark is ever cut by a correct caller — it is on every in-sync replica.
      */
     public void truncateTo(long offset) {
+        truncateTo(offset, -1);
+    }
+
+    /** As {@link #truncateTo(long)}, only while this replica still follows in {@code expectedEpoch} (-1: any). */
+    public void truncateTo(long offset, int expectedEpoch) {
         lock.lock();
         try {
             ensureOnline();
+            checkFollowing(expectedEpoch);
             if (offset >= logEndOffset) {
                 return;
             }
@@ -1011,10 +1043,11 @@ public final class PartitionLog {
      * leader's log start (everything it lacks was deleted there) starts again where the leader's
      * history begins.
      */
-    public void truncateFullyAndStartAt(long offset, long nowMs) {
+    public void truncateFullyAndStartAt(long offset, long nowMs, int expectedEpoch) {
         lock.lock();
         try {
             ensureOnline();
+            checkFollowing(expectedEpoch);
             try {
                 writeStartOffset(offset);
                 for (LogSegment seg : segments.values()) {

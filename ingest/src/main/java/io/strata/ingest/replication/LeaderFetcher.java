@@ -115,10 +115,14 @@ final class LeaderFetcher implements AutoCloseable {
         for (ReplicationManager.FollowerState f : partitions) {
             if (f.askEpoch < 0) {
                 // Nothing local carries an epoch (an empty log, or one that continues after tiered history).
-                if (f.log.logEndOffset() > f.log.localStartOffset()) {
-                    f.log.truncateTo(Math.max(f.log.highWatermark(), f.log.localStartOffset()));
+                try {
+                    if (f.log.logEndOffset() > f.log.localStartOffset()) {
+                        f.log.truncateTo(Math.max(f.log.highWatermark(), f.log.localStartOffset()), f.leaderEpoch);
+                    }
+                    f.reconciled = true;
+                } catch (PartitionLog.StaleEpochException e) {
+                    log.debug("{}: {}", f.tp, e.getMessage());
                 }
-                f.reconciled = true;
                 continue;
             }
             byTopic.computeIfAbsent(f.tp.topic(), n -> {
@@ -143,7 +147,11 @@ final class LeaderFetcher implements AutoCloseable {
                     log.debug("{}: OffsetForLeaderEpoch at node {}: {}", f.tp, leaderId, Errors.forCode(p.errorCode()));
                     continue;
                 }
-                truncateIfAgreed(f, p.leaderEpoch(), p.endOffset());
+                try {
+                    truncateIfAgreed(f, p.leaderEpoch(), p.endOffset());
+                } catch (PartitionLog.StaleEpochException e) {
+                    log.debug("{}: dropping an OffsetForLeaderEpoch answer: {}", f.tp, e.getMessage());
+                }
             }
         }
     }
@@ -152,7 +160,7 @@ final class LeaderFetcher implements AutoCloseable {
         PartitionLog pl = f.log;
         if (theirEpoch < 0 || theirEnd < 0) {
             // The leader knows no epoch at or below ours: keep only what was committed.
-            pl.truncateTo(Math.max(pl.highWatermark(), pl.localStartOffset()));
+            pl.truncateTo(Math.max(pl.highWatermark(), pl.localStartOffset()), f.leaderEpoch);
             f.reconciled = true;
             return;
         }
@@ -163,11 +171,11 @@ final class LeaderFetcher implements AutoCloseable {
             if (to < pl.logEndOffset()) {
                 log.info("{}: truncating to {} to match leader {} (epoch {} ends at {} there, {} here)", f.tp, to, leaderId,
                         theirEpoch, theirEnd, mine.endOffset());
-                pl.truncateTo(Math.max(to, pl.localStartOffset()));
+                pl.truncateTo(Math.max(to, pl.localStartOffset()), f.leaderEpoch);
             }
             f.reconciled = true;
         } else if (mine.epoch() < 0) {
-            pl.truncateTo(Math.max(Math.min(theirEnd, pl.highWatermark()), pl.localStartOffset()));
+            pl.truncateTo(Math.max(Math.min(theirEnd, pl.highWatermark()), pl.localStartOffset()), f.leaderEpoch);
             f.reconciled = true;
         } else {
             // This log lacks the epoch the leader named: ask again about the largest one it has below it.
@@ -204,7 +212,7 @@ final class LeaderFetcher implements AutoCloseable {
                     if (error == Errors.NONE) {
                         ByteBuffer bytes = Batches.bytesOf(pd.records());
                         if (bytes.hasRemaining()) {
-                            f.log.appendAsFollower(bytes, now);
+                            f.log.appendAsFollower(bytes, now, f.leaderEpoch);
                         }
                         f.log.updateHighWatermark(Math.min(pd.highWatermark(), f.log.logEndOffset()));
                         if (pd.logStartOffset() > f.log.logStartOffset()) {
@@ -213,7 +221,7 @@ final class LeaderFetcher implements AutoCloseable {
                         }
                     } else if (error == Errors.OFFSET_OUT_OF_RANGE && pd.logStartOffset() > f.log.logEndOffset()) {
                         // Everything this replica lacks was deleted at the leader: continue where its log starts.
-                        f.log.truncateFullyAndStartAt(pd.logStartOffset(), now);
+                        f.log.truncateFullyAndStartAt(pd.logStartOffset(), now, f.leaderEpoch);
                     } else if (error == Errors.OFFSET_OUT_OF_RANGE) {
                         f.reconciled = false;
                         f.askEpoch = f.log.latestEpoch();
@@ -222,6 +230,9 @@ final class LeaderFetcher implements AutoCloseable {
                         backOff = true;
                         log.debug("{}: fetch from node {}: {}", f.tp, leaderId, error);
                     }
+                } catch (PartitionLog.StaleEpochException e) {
+                    // The role changed while this fetch was in flight: its answer belongs to no one now.
+                    log.debug("{}: dropping a fetch answer from node {}: {}", f.tp, leaderId, e.getMessage());
                 } catch (IllegalStateException e) {
                     // The leader's batches do not continue this log: reconcile again.
                     log.warn("{}: {}; reconciling with leader {} again", f.tp, e.getMessage(), leaderId);

@@ -138,9 +138,16 @@ final class LeaderReplicas {
         }
         log.updateHighWatermark(hw);
         long now = log.highWatermark();
+        int minIsr = log.config().minInsyncReplicas();
         waiters.removeIf(w -> {
             if (now > w.offset()) {
-                w.done().complete(null);
+                if (isr.size() < minIsr) {
+                    // Kafka's rule: replicated, but to fewer in-sync replicas than asked for.
+                    w.done().completeExceptionally(new org.apache.kafka.common.errors.NotEnoughReplicasAfterAppendException(
+                            log.name() + ": the ISR shrank to " + isr + ", below min.insync.replicas " + minIsr));
+                } else {
+                    w.done().complete(null);
+                }
                 return true;
             }
             return false;
@@ -165,15 +172,18 @@ final class LeaderReplicas {
         return f;
     }
 
-    /** The ISR this leader would commit now: laggards out, caught-up replicas in; null when it is right as it is. */
     private long lastNowMs;
 
-    synchronized List<Integer> proposedIsr(long nowMs, long maxLagMs) {
+    /**
+     * The ISR this leader would commit now: laggards and non-replicas out, caught-up replicas in
+     * (not ones that are shutting down or rejoining: {@code eligible}); null when it is right as it is.
+     */
+    synchronized List<Integer> proposedIsr(long nowMs, long maxLagMs, java.util.function.IntPredicate eligible) {
         lastNowMs = nowMs;
         List<Integer> next = new ArrayList<>();
         for (int r : isr) {
             Follower f = followers.get(r);
-            if (r == leaderId || f == null || nowMs - f.lastCaughtUpMs <= maxLagMs) {
+            if (r == leaderId || (f != null && nowMs - f.lastCaughtUpMs <= maxLagMs)) {
                 next.add(r);
             }
         }
@@ -181,7 +191,7 @@ final class LeaderReplicas {
         for (int r : replicas) {
             Follower f = followers.get(r);
             if (!next.contains(r) && f != null && !isr.contains(r) && f.logEnd >= hw && f.logEnd >= epochStartOffset
-                    && nowMs - f.lastCaughtUpMs <= maxLagMs) {
+                    && nowMs - f.lastCaughtUpMs <= maxLagMs && eligible.test(r)) {
                 next.add(r);
             }
         }

@@ -55,6 +55,13 @@ public final class ReplicationManager implements AutoCloseable {
     private final Map<Integer, LeaderFetcher> fetchers = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timeouts = io.strata.ingest.util.NamedThreads.scheduled("replica-purgatory");
     private final ScheduledExecutorService isrCheck = io.strata.ingest.util.NamedThreads.scheduled("isr-check");
+    private final ScheduledExecutorService roles = io.strata.ingest.util.NamedThreads.scheduled("replica-roles");
+    private final java.util.concurrent.atomic.AtomicReference<ClusterView> pendingView = new java.util.concurrent.atomic.AtomicReference<>();
+
+    /** Whether this node re-registered and the controller has not yet moved its leaderships to new epochs. */
+    private static boolean rejoining(ClusterView view, int me) {
+        return view.node(me).map(io.strata.metastore.store.NodeRecord::rejoining).orElse(false);
+    }
     private volatile boolean closed;
 
     public ReplicationManager(TopicManager topics, ClusterNode cluster, ClusterControl control, LongSupplier clock, long maxLagMs) {
@@ -67,7 +74,13 @@ public final class ReplicationManager implements AutoCloseable {
 
     public void start() {
         apply(cluster.view());
-        cluster.addViewListener(this::apply);
+        // Roles change on their own thread: becoming leader or follower takes a log's lock, which a
+        // roll's fsync may hold, and the cluster-control thread must keep renewing the lease meanwhile.
+        cluster.addViewListener(view -> {
+            if (pendingView.getAndSet(view) == null) {
+                roles.execute(() -> apply(pendingView.getAndSet(null)));
+            }
+        });
         long every = Math.max(100, Math.min(1000, maxLagMs / 2));
         isrCheck.scheduleWithFixedDelay(this::checkIsrs, every, every, TimeUnit.MILLISECONDS);
     }
@@ -105,9 +118,11 @@ public final class ReplicationManager implements AutoCloseable {
             PartitionLog pl = e.getValue();
             Optional<TopicRecord> t = topics.topic(tp.topic());
             Optional<PartitionPlacement> placed = t.flatMap(x -> view.placement(x.id(), tp.partition()));
-            if (placed.isEmpty() || cluster.isFenced()) {
+            if (placed.isEmpty() || cluster.isFenced() || rejoining(view, me)) {
+                // Fenced, lease lost, or just restarted and not yet cleared by the controller: take no appends.
                 stopLeading(tp);
                 followers.remove(tp);
+                pl.becomeFollower(placed.map(PartitionPlacement::leaderEpoch).orElse(pl.leaderEpoch()));
                 continue;
             }
             PartitionPlacement p = placed.get();
@@ -218,9 +233,9 @@ public final class ReplicationManager implements AutoCloseable {
      * one replica); fails with a timeout after {@code timeoutMs}, or with NOT_LEADER_OR_FOLLOWER
      * when leadership moves first.
      */
-    public CompletableFuture<Void> awaitReplicated(TopicPartition tp, PartitionLog pl, long lastOffset, long timeoutMs) {
+    public CompletableFuture<Void> awaitReplicated(TopicPartition tp, PartitionLog pl, long lastOffset, long timeoutMs, int appendedInEpoch) {
         LeaderReplicas r = leaders.get(tp);
-        if (r == null) {
+        if (r == null || r.leaderEpoch() != appendedInEpoch) {
             return CompletableFuture.failedFuture(new org.apache.kafka.common.errors.NotLeaderOrFollowerException(
                     tp + ": this node stopped leading before the record was replicated"));
         }
@@ -241,7 +256,8 @@ public final class ReplicationManager implements AutoCloseable {
             long now = clock.getAsLong();
             for (Map.Entry<TopicPartition, LeaderReplicas> e : leaders.entrySet()) {
                 LeaderReplicas r = e.getValue();
-                List<Integer> next = r.proposedIsr(now, maxLagMs);
+                ClusterView view = cluster.view();
+                List<Integer> next = r.proposedIsr(now, maxLagMs, id -> view.node(id).map(n -> n.isEligible(now)).orElse(false));
                 if (next == null) {
                     continue;
                 }
@@ -286,6 +302,7 @@ public final class ReplicationManager implements AutoCloseable {
     public synchronized void close() {
         closed = true;
         isrCheck.shutdownNow();
+        roles.shutdownNow();
         fetchers.values().forEach(LeaderFetcher::close);
         leaders.values().forEach(LeaderReplicas::close);
         leaders.clear();

@@ -262,7 +262,10 @@ public final class TieringService {
             }
             pl.rollIfIdle(clock.getAsLong());
             Optional<SealedSegment> next = pl.sealedSegments().stream()
-                    .filter(s -> s.nextOffset() > pl.tieredOffset() && s.sizeBytes() > 0).findFirst();
+                    .filter(s -> s.nextOffset() > pl.tieredOffset() && s.sizeBytes() > 0).findFirst()
+                    // Only records every in-sync replica holds: a new leader's log may end below the high
+                    // watermark's successor, never below the watermark itself.
+                    .filter(s -> s.nextOffset() <= pl.highWatermark());
             if (next.isEmpty() || !uploads.tryAcquire()) {
                 continue;
             }

@@ -326,7 +326,8 @@ public final class TopicManager implements AutoCloseable {
         if (replicationFactor < 1 && replicationFactor != -1) {
             throw new TopicException(Errors.INVALID_REPLICATION_FACTOR, "Replication factor must be at least 1, got " + replicationFactor);
         }
-        short rf = replicationFactor == -1 ? (short) defaultReplicationFactor : replicationFactor;
+        // Without a factor: the default (3), or every live node when fewer are live (one on a single node).
+        short rf = replicationFactor == -1 ? (short) Math.max(1, Math.min(defaultReplicationFactor, liveNodes.getAsInt())) : replicationFactor;
         if (rf > liveNodes.getAsInt()) {
             throw new TopicException(Errors.INVALID_REPLICATION_FACTOR, "Replication factor " + rf + " is larger than the "
                     + liveNodes.getAsInt() + " live node(s)");
