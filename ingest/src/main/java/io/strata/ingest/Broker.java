@@ -5,6 +5,7 @@ import io.strata.ingest.api.BrokerIdentity;
 import io.strata.ingest.api.GroupApis;
 import io.strata.ingest.api.RequestDispatcher;
 import io.strata.ingest.config.BrokerConfig;
+import io.strata.ingest.config.ConfigException;
 import io.strata.ingest.group.GroupCoordinator;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -64,7 +65,13 @@ public final class Broker implements AutoCloseable {
         long t0 = System.nanoTime();
         // Locked before anything opens it (the embedded MetaStore lives there too).
         dataDirectory = io.strata.ingest.log.DataDirectory.lock(config.dataDir());
-        metaStore = new io.strata.ingest.metrics.MeteredMetaStore(MetaStores.open(config.metastoreUrl()), metrics);
+        MetaStore opened;
+        try {
+            opened = MetaStores.open(config.metastoreUrl());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("metastore: " + e.getMessage());
+        }
+        metaStore = new io.strata.ingest.metrics.MeteredMetaStore(opened, metrics);
         Keyspace keyspace = new Keyspace(config.getString("cluster.name"));
         String clusterId = ClusterIdentity.getOrCreate(metaStore, keyspace);
         dataDirectory.claim(io.strata.ingest.log.fs.DiskFileSystem.INSTANCE, clusterId, config.getInt("node.id"));
@@ -119,7 +126,7 @@ public final class Broker implements AutoCloseable {
         int advertisedPort = config.getInt("advertised.port");
         // The port is bound before the identity is known when port 0 asks for a free one.
         int port = config.getInt("port");
-        kafkaAddress = server.bind(config.getString("host"), port, config.getInt("socket.request.max.bytes"));
+        kafkaAddress = bindOrExplain("port", port, () -> server.bind(config.getString("host"), port, config.getInt("socket.request.max.bytes")));
         BrokerIdentity self = new BrokerIdentity(config.getInt("node.id"), clusterId, config.getString("advertised.host"),
                 advertisedPort == 0 ? kafkaAddress.getPort() : advertisedPort);
         clusterNode = new io.strata.ingest.cluster.ClusterNode(new io.strata.metastore.store.NodeRegistry(metaStore, keyspace),
@@ -161,7 +168,8 @@ public final class Broker implements AutoCloseable {
         new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(metrics);
         new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(metrics);
         admin = new AdminHttpServer();
-        InetSocketAddress adminAddress = admin.start(config.getString("host"), config.getInt("admin.port"));
+        InetSocketAddress adminAddress = bindOrExplain("admin.port", config.getInt("admin.port"),
+                () -> admin.start(config.getString("host"), config.getInt("admin.port")));
         java.util.Map<String, Object> info = new java.util.LinkedHashMap<>();
         info.put("clusterId", clusterId);
         info.put("nodeId", self.nodeId());
@@ -183,6 +191,30 @@ public final class Broker implements AutoCloseable {
                 self.nodeId(), clusterId, (System.nanoTime() - t0) / 1_000_000, config.getString("host"), kafkaAddress.getPort(),
                 self.advertisedHost(), self.advertisedPort(), adminAddress.getPort(), metaStore.describe(),
                 tiering == null ? "none" : tiering.store().describe(), config.dataDir().toAbsolutePath());
+    }
+
+    private interface Bind {
+        InetSocketAddress bind() throws Exception;
+    }
+
+    /** Binds a listener; a port in use is a configuration problem that names the setting and the port, not a stack trace. */
+    private static InetSocketAddress bindOrExplain(String setting, int port, Bind bind) throws Exception {
+        try {
+            return bind.bind();
+        } catch (Exception e) {
+            Throwable cause = e;
+            // java.net.BindException from NIO; Netty's native transports say it in an IOException's message.
+            while (cause != null && !(cause instanceof java.net.BindException)
+                    && !String.valueOf(cause.getMessage()).contains("Address already in use")) {
+                cause = cause.getCause();
+            }
+            if (cause != null) {
+                throw new ConfigException("cannot listen on " + setting + " " + port + ": " + cause.getMessage()
+                        + " (another process has it; choose another with --" + (setting.equals("port") ? "port" : "admin-port")
+                        + " or --set " + setting + "=…)");
+            }
+            throw e;
+        }
     }
 
     private volatile boolean metaStoreDown;

@@ -29,6 +29,49 @@ class LauncherIT {
     }
 
     @Test
+    void startUpFailuresAreOneLineNamingTheSettingAndTheValue() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0)) {
+            Result r = run("dev", "--data-dir", dir.resolve("busy").toString(), "--port", Integer.toString(taken.getLocalPort()),
+                    "--admin-port", Integer.toString(StrataNode.freePort()));
+            assertThat(r.code()).as(r.output()).isEqualTo(2);
+            assertThat(r.output()).contains("cannot listen on port " + taken.getLocalPort()).doesNotContain("\tat ");
+        }
+        Result bad = run("dev", "--data-dir", dir.resolve("badstore").toString(), "--metastore", "mysql://nope",
+                "--port", Integer.toString(StrataNode.freePort()), "--admin-port", Integer.toString(StrataNode.freePort()));
+        assertThat(bad.code()).as(bad.output()).isEqualTo(2);
+        assertThat(bad.output()).contains("unsupported metastore URL 'mysql://nope'").doesNotContain("\tat ");
+        Result topicKey = run("dev", "--data-dir", dir.resolve("topickey").toString(), "--set", "segment.bytes=1048576");
+        assertThat(topicKey.code()).isEqualTo(2);
+        assertThat(topicKey.output()).contains("did you mean 'log.segment.bytes'");
+    }
+
+    @Test
+    void aMisspelledEnvironmentVariableIsWarnedAbout() throws Exception {
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", StrataNode.jar().toString(),
+                "dev", "--data-dir", dir.resolve("env").toString(), "--port", Integer.toString(StrataNode.freePort()),
+                "--admin-port", Integer.toString(StrataNode.freePort()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("STRATA_NUM_PARTITONS", "3");
+        Process p = pb.start();
+        try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String warning = null;
+            long deadline = System.currentTimeMillis() + 60_000;
+            for (String line; System.currentTimeMillis() < deadline && (line = reader.readLine()) != null; ) {
+                if (line.contains("STRATA_NUM_PARTITONS")) {
+                    warning = line;
+                }
+                if (line.contains("ready in")) {
+                    break;
+                }
+            }
+            assertThat(warning).isNotNull().contains("did you mean STRATA_NUM_PARTITIONS");
+        } finally {
+            p.destroy();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void aMisspelledKeyStopsStartUpNamingIt() throws Exception {
         Path cfg = dir.resolve("strata.yaml");
         Files.writeString(cfg, "data.dir: " + dir.resolve("d") + "\nauto.create.topic.enable: false\n");
@@ -64,7 +107,11 @@ class LauncherIT {
             assertThat(ready).isNotNull();
             var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ready);
             assertThat(json.get("level").asText()).isEqualTo("INFO");
-            assertThat(json.get("message").asText()).contains("ready in");
+            assertThat(json.get("message").asText()).as("the formatted message, placeholders filled in")
+                    .contains("ready in").doesNotContain("{}");
+            assertThat(json.get("template").asText()).contains("{}");
+            assertThat(json.get("arguments").isArray()).isTrue();
+            assertThat(json.get("timestamp").asText()).contains("T");
         } finally {
             p.destroy();
             p.waitFor(30, TimeUnit.SECONDS);

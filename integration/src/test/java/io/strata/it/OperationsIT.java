@@ -250,13 +250,34 @@ class OperationsIT {
         assertThat(committed("cli-group", 2)).isZero();
         assertThat(cli("groups", "reset-offsets", "cli-group", "-t", "cli-topic", "--to-offset", "7").code()).isZero();
         assertThat(committed("cli-group", 3)).isEqualTo(7);
+        Cli beyond = cli("groups", "reset-offsets", "cli-group", "-t", "cli-topic", "--to-offset", "500");
+        assertThat(beyond.code()).isZero();
+        assertThat(beyond.out()).contains("offset 500 is outside").contains("using 10");
+        assertThat(committed("cli-group", 3)).as("clamped to the high watermark, as kafka-consumer-groups does").isEqualTo(10);
+        Cli noGroup = cli("groups", "describe", "no-such-group");
+        assertThat(noGroup.code()).isEqualTo(1);
+        assertThat(noGroup.out()).contains("group 'no-such-group' does not exist");
         assertThat(cli("groups", "reset-offsets", "cli-group", "-t", "cli-topic", "--to-datetime", Instant.now().plusSeconds(3600).toString()).code()).isZero();
         assertThat(committed("cli-group", 1)).as("a time after every record resets to the end").isEqualTo(10);
+
+        try (var consumer = Clients.consumer(node, Map.of("group.id", "live-group"))) {
+            consumer.subscribe(List.of("cli-topic"));
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (consumer.assignment().isEmpty() && System.currentTimeMillis() < deadline) {
+                consumer.poll(java.time.Duration.ofMillis(100));
+            }
+            Cli live = cli("groups", "describe", "live-group");
+            assertThat(live.code()).isZero();
+            assertThat(live.out()).as("assigned partitions show even before any commit").contains("cli-topic").contains("consumer-live-group");
+            Cli busy = cli("groups", "reset-offsets", "live-group", "-t", "cli-topic", "--to-earliest");
+            assertThat(busy.code()).isEqualTo(1);
+            assertThat(busy.out()).contains("active member(s)");
+        }
 
         assertThat(cli("topics", "delete", "cli-topic").code()).isZero();
         Cli missing = cli("topics", "describe", "cli-topic");
         assertThat(missing.code()).isEqualTo(1);
-        assertThat(missing.out().strip().lines().toList()).hasSize(1).first().asString().startsWith("strata: ");
+        assertThat(missing.out().strip().lines().toList()).hasSize(1).first().asString().isEqualTo("strata: topic 'cli-topic' does not exist");
     }
 
     static long committed(String group, int partition) throws Exception {

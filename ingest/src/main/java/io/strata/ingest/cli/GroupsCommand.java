@@ -59,8 +59,15 @@ final class GroupsCommand {
             return o.withAdmin(admin -> {
                 ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
                 Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+                if (d.members().isEmpty() && committed.isEmpty() && String.valueOf(d.groupState()).equalsIgnoreCase("DEAD")) {
+                    System.err.println("strata: group '" + group + "' does not exist");
+                    return 1;
+                }
+                // Partitions assigned but never committed are shown too (as kafka-consumer-groups --describe does).
+                Map<TopicPartition, OffsetAndMetadata> shown = new HashMap<>(committed);
+                d.members().forEach(m -> m.assignment().topicPartitions().forEach(tp -> shown.putIfAbsent(tp, null)));
                 Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-                committed.keySet().forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+                shown.keySet().forEach(tp -> latest.put(tp, OffsetSpec.latest()));
                 Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get();
                 Map<TopicPartition, String> owner = new HashMap<>();
                 List<Map<String, Object>> members = new ArrayList<>();
@@ -72,19 +79,20 @@ final class GroupsCommand {
                 List<Map<String, Object>> offsets = new ArrayList<>();
                 List<List<Object>> rows = new ArrayList<>();
                 Map<TopicPartition, OffsetAndMetadata> sorted = new TreeMap<>(java.util.Comparator.comparing(TopicPartition::toString));
-                sorted.putAll(committed);
+                sorted.putAll(shown);
                 sorted.forEach((tp, om) -> {
                     long end = ends.get(tp).offset();
-                    long lag = Math.max(0, end - om.offset());
+                    Long at = om == null ? null : om.offset();
+                    Long lag = at == null ? null : Math.max(0, end - at);
                     Map<String, Object> row = new LinkedHashMap<>();
                     row.put("topic", tp.topic());
                     row.put("partition", tp.partition());
-                    row.put("committedOffset", om.offset());
+                    row.put("committedOffset", at);
                     row.put("highWatermark", end);
                     row.put("lag", lag);
                     row.put("owner", owner.get(tp));
                     offsets.add(row);
-                    rows.add(java.util.Arrays.asList(tp.topic(), tp.partition(), om.offset(), end, lag, owner.get(tp)));
+                    rows.add(java.util.Arrays.asList(tp.topic(), tp.partition(), at, end, lag, owner.get(tp)));
                 });
                 Map<String, Object> json = new LinkedHashMap<>();
                 json.put("groupId", group);
@@ -114,6 +122,27 @@ final class GroupsCommand {
         Long offset;
     }
 
+    /** An explicit offset outside [log start, high watermark] moves to the nearer end, as kafka-consumer-groups does, and says so. */
+    static void clamp(org.apache.kafka.clients.admin.Admin admin, Map<TopicPartition, Long> wanted) throws Exception {
+        Map<TopicPartition, OffsetSpec> first = new HashMap<>();
+        Map<TopicPartition, OffsetSpec> last = new HashMap<>();
+        wanted.keySet().forEach(tp -> {
+            first.put(tp, OffsetSpec.earliest());
+            last.put(tp, OffsetSpec.latest());
+        });
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> lo = admin.listOffsets(first).all().get();
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> hi = admin.listOffsets(last).all().get();
+        wanted.replaceAll((tp, off) -> {
+            long min = lo.get(tp).offset();
+            long max = hi.get(tp).offset();
+            long clamped = Math.max(min, Math.min(max, off));
+            if (clamped != off) {
+                System.err.println("strata: offset " + off + " is outside " + tp + "'s range [" + min + ", " + max + "]; using " + clamped);
+            }
+            return clamped;
+        });
+    }
+
     @Command(name = "reset-offsets", description = "Move a group's committed offsets (the group must have no active members).")
     static final class ResetOffsets implements java.util.concurrent.Callable<Integer> {
         @Mixin
@@ -130,6 +159,13 @@ final class GroupsCommand {
         @Override
         public Integer call() {
             return o.withAdmin(admin -> {
+                ConsumerGroupDescription g = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+                if (!g.members().isEmpty()) {
+                    // As kafka-consumer-groups: offsets move only while nobody consumes with them.
+                    System.err.println("strata: group '" + group + "' has " + g.members().size() + " active member(s) (state "
+                            + g.groupState() + "); stop its consumers before resetting its offsets");
+                    return 1;
+                }
                 int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
                 Map<TopicPartition, OffsetAndMetadata> current = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
                 Map<TopicPartition, Long> wanted = new TreeMap<>(java.util.Comparator.comparing(TopicPartition::toString));
@@ -150,6 +186,8 @@ final class GroupsCommand {
                     Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end = admin.listOffsets(ends).all().get();
                     // No record at or after the time: the end of the log, as kafka-consumer-groups does.
                     found.forEach((tp, info) -> wanted.put(tp, info.offset() >= 0 ? info.offset() : end.get(tp).offset()));
+                } else {
+                    clamp(admin, wanted);
                 }
                 List<Map<String, Object>> json = new ArrayList<>();
                 List<List<Object>> rows = new ArrayList<>();

@@ -2,7 +2,6 @@ package io.strata.ingest.cli;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.JsonEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import org.slf4j.LoggerFactory;
@@ -22,11 +21,8 @@ final class LogFormat {
         LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
         Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.detachAndStopAllAppenders();
-        JsonEncoder encoder = new JsonEncoder();
+        JsonLogEncoder encoder = new JsonLogEncoder();
         encoder.setContext(ctx);
-        encoder.setWithSequenceNumber(false);
-        encoder.setWithNanoseconds(false);
-        encoder.setWithContext(false);
         encoder.start();
         ConsoleAppender<ILoggingEvent> out = new ConsoleAppender<>();
         out.setContext(ctx);

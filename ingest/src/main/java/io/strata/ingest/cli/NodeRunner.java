@@ -18,6 +18,7 @@ final class NodeRunner {
 
     static int run(BrokerConfig config, String logFormat) {
         LogFormat.apply(logFormat);
+        config.warnings().forEach(w -> log.warn("{}", w));
         Broker broker = new Broker(config);
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
@@ -34,7 +35,9 @@ final class NodeRunner {
             broker.close();
             return 1;
         } catch (Exception e) {
-            log.error("start-up failed", e);
+            // One line for the operator; the trace only for whoever turns on DEBUG.
+            log.error("start-up failed: {}", e.toString());
+            log.debug("start-up failure", e);
             System.err.println("strata: start-up failed: " + e.getMessage());
             broker.close();
             return 1;

@@ -59,6 +59,10 @@ final class TopicsCommand {
         @Override
         public Integer call() {
             return o.withAdmin(admin -> {
+                if (!admin.listTopics().names().get().contains(topic)) {
+                    System.err.println("strata: topic '" + topic + "' does not exist");
+                    return 1;
+                }
                 TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
                 Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
                 Map<TopicPartition, OffsetSpec> latest = new HashMap<>();

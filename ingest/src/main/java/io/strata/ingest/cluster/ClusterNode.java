@@ -104,6 +104,8 @@ public final class ClusterNode implements AutoCloseable {
         });
     }
 
+    /** Whether this node's own record said rejoining at the last refresh (cluster-control thread only). */
+    private boolean selfRejoining = true;
     private final java.util.concurrent.atomic.AtomicBoolean wakePending = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile AutoCloseable changes = () -> { };
 
@@ -193,6 +195,11 @@ public final class ClusterNode implements AutoCloseable {
             next = new ClusterView(now, nodes, controller, placements, before.membershipVersion() + 1);
             log.info("live nodes now {}", is);
         }
+        boolean rejoining = next.node(nodeId).map(NodeRecord::rejoining).orElse(false);
+        if (selfRejoining && !rejoining) {
+            log.info("node {} may lead again", nodeId);
+        }
+        selfRejoining = rejoining;
         view = next;
         notifyListeners(next);
     }
@@ -282,6 +289,7 @@ public final class ClusterNode implements AutoCloseable {
             for (NodeRecord n : live) {
                 if (n.rejoining()) {
                     registry.rejoined(n.nodeId(), n.brokerEpoch());
+                    log.info("node {} (broker epoch {}) rejoined: its partitions are in new leader epochs", n.nodeId(), n.brokerEpoch());
                 }
             }
         }

@@ -72,10 +72,20 @@ public final class BrokerConfig {
         SETTINGS.forEach(s -> BY_KEY.put(s.key(), s));
     }
 
-    private final Map<String, Object> values;
+    /** STRATA_* variables the launcher and fault injection read that name no setting. */
+    private static final java.util.Set<String> OTHER_VARIABLES = java.util.Set.of("STRATA_JAVA_OPTS", "STRATA_FAULT_HALT_AFTER_PUT");
 
-    private BrokerConfig(Map<String, Object> values) {
+    private final Map<String, Object> values;
+    private final List<String> warnings;
+
+    private BrokerConfig(Map<String, Object> values, List<String> warnings) {
         this.values = values;
+        this.warnings = List.copyOf(warnings);
+    }
+
+    /** What the node should warn about at start-up: environment variables that look like settings but name none. */
+    public List<String> warnings() {
+        return warnings;
     }
 
     /**
@@ -95,7 +105,24 @@ public final class BrokerConfig {
             }
         }
         overrides.forEach((k, v) -> values.put(k, setting(k, "on the command line").parse(v)));
-        return new BrokerConfig(values);
+        return new BrokerConfig(values, unknownVariables(env));
+    }
+
+    /** A misspelled STRATA_* variable is ignored by the resolution above; say so, with the closest real one. */
+    private static List<String> unknownVariables(Map<String, String> env) {
+        Map<String, String> byEnvName = new LinkedHashMap<>();
+        SETTINGS.forEach(s -> byEnvName.put(s.envName(), s.key()));
+        List<String> out = new java.util.ArrayList<>();
+        for (String name : new java.util.TreeSet<>(env.keySet())) {
+            if (!name.startsWith("STRATA_") || byEnvName.containsKey(name) || OTHER_VARIABLES.contains(name)) {
+                continue;
+            }
+            Optional<String> near = byEnvName.keySet().stream().min(Comparator.comparingInt(k -> distance(k, name)))
+                    .filter(k -> distance(k, name) <= Math.max(2, name.length() / 4));
+            out.add("environment variable " + name + " names no setting and is ignored"
+                    + near.map(n -> "; did you mean " + n + " (" + byEnvName.get(n) + ")?").orElse(""));
+        }
+        return out;
     }
 
     private static Map<String, Object> readYaml(Path file) {
@@ -135,6 +162,11 @@ public final class BrokerConfig {
     }
 
     private static Optional<String> closest(String key) {
+        // A topic config given where the broker wants its default (segment.bytes for log.segment.bytes).
+        Optional<String> broader = BY_KEY.keySet().stream().filter(k -> k.endsWith("." + key)).findFirst();
+        if (broader.isPresent()) {
+            return broader;
+        }
         return BY_KEY.keySet().stream().min(Comparator.comparingInt(k -> distance(k, key)))
                 .filter(k -> distance(k, key) <= Math.max(2, key.length() / 4));
     }

@@ -543,6 +543,7 @@ public final class PartitionLog {
         lock.lock();
         try {
             int deleted = 0;
+            long freed = 0;
             LogConfig c = config;
             long totalBytes = 0;
             for (LogSegment s : segments.values()) {
@@ -564,12 +565,13 @@ public final class PartitionLog {
                 }
                 removeOldestSegment();
                 totalBytes -= oldest.size();
+                freed += oldest.size();
                 deleted++;
             }
             if (deleted > 0) {
                 fsyncDir();
                 deleteObsoleteSnapshots();
-                log.info("{}: retention deleted {} segment(s), log start offset now {}", name, deleted, logStartOffset);
+                log.info("{}: retention deleted {} segment(s), {} bytes; log start offset now {}", name, deleted, freed, logStartOffset);
             }
             return deleted;
         } finally {
@@ -654,6 +656,7 @@ public final class PartitionLog {
             long retentionBytes = c.localRetentionBytes() == -2 ? c.retentionBytes() : c.localRetentionBytes();
             long localBytes = sizeInBytes();
             int deleted = 0;
+            long freed = 0;
             while (segments.size() > 1) {
                 LogSegment oldest = segments.firstEntry().getValue();
                 if (oldest.nextOffset() > tieredOffset) {
@@ -666,9 +669,12 @@ public final class PartitionLog {
                 }
                 removeOldestSegment();
                 localBytes -= oldest.size();
+                freed += oldest.size();
                 deleted++;
             }
             if (deleted > 0) {
+                log.info("{}: local retention deleted {} tiered segment(s), {} bytes; local log now starts at {}", name, deleted, freed,
+                        localStartOffset());
                 fsyncDir();
                 deleteObsoleteSnapshots();
             }

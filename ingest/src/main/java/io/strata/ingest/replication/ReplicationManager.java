@@ -113,6 +113,7 @@ public final class ReplicationManager implements AutoCloseable {
         int me = cluster.nodeId();
         long now = clock.getAsLong();
         Set<Integer> leadersFollowed = new HashSet<>();
+        int changed = 0;
         for (Map.Entry<TopicPartition, PartitionLog> e : topics.logs().entrySet()) {
             TopicPartition tp = e.getKey();
             PartitionLog pl = e.getValue();
@@ -120,6 +121,9 @@ public final class ReplicationManager implements AutoCloseable {
             Optional<PartitionPlacement> placed = t.flatMap(x -> view.placement(x.id(), tp.partition()));
             if (placed.isEmpty() || cluster.isFenced() || rejoining(view, me)) {
                 // Fenced, lease lost, or just restarted and not yet cleared by the controller: take no appends.
+                if (leaders.containsKey(tp)) {
+                    changed++;
+                }
                 stopLeading(tp);
                 followers.remove(tp);
                 pl.becomeFollower(placed.map(PartitionPlacement::leaderEpoch).orElse(pl.leaderEpoch()));
@@ -133,6 +137,7 @@ public final class ReplicationManager implements AutoCloseable {
                 if (current == null || current.leaderEpoch() != p.leaderEpoch()) {
                     stopLeading(tp);
                     pl.becomeLeader(p.leaderEpoch());
+                    changed++;
                     leaders.put(tp, new LeaderReplicas(pl, me, p.leaderEpoch(), p.partitionEpoch(), p.replicas(), p.isr(), now));
                     if (p.leaderEpoch() > 0 || p.replicas().size() > 1) {
                         log.info("{}: leader in epoch {} (replicas {}, isr {}) from offset {}", tp, p.leaderEpoch(), p.replicas(), p.isr(),
@@ -146,6 +151,9 @@ public final class ReplicationManager implements AutoCloseable {
             stopLeading(tp);
             FollowerState f = followers.get(tp);
             if (f == null || f.leaderEpoch != p.leaderEpoch() || f.leaderId != p.leader()) {
+                if (pl.isLeading() || pl.leaderEpoch() != p.leaderEpoch()) {
+                    changed++;
+                }
                 pl.becomeFollower(p.leaderEpoch());
                 if (p.replicas().contains(me) && p.leader() >= 0) {
                     followers.put(tp, new FollowerState(tp, pl, p.leader(), p.leaderEpoch()));
@@ -157,6 +165,10 @@ public final class ReplicationManager implements AutoCloseable {
             if (p.leader() >= 0 && p.replicas().contains(me)) {
                 leadersFollowed.add(p.leader());
             }
+        }
+        if (changed > 0) {
+            log.info("{} partition role change(s): leading {}, following {}{}", changed, leaders.size(), followers.size(),
+                    cluster.isFenced() ? " (fenced)" : rejoining(view, me) ? " (rejoining)" : "");
         }
         leaders.keySet().removeIf(tp -> {
             if (!topics.logs().containsKey(tp)) {

@@ -52,4 +52,13 @@ class BrokerConfigTest {
         assertThatThrownBy(() -> BrokerConfig.resolve(null, Map.of(), Map.of("log.message.timestamp.type", "Wallclock")))
                 .hasMessageContaining("[CreateTime, LogAppendTime]");
     }
+
+    @Test
+    void misspelledEnvironmentVariablesAreReportedWithTheClosestSetting() {
+        BrokerConfig c = BrokerConfig.resolve(null, Map.of("STRATA_NUM_PARTITONS", "3", "STRATA_JAVA_OPTS", "-Xmx1g", "HOME", "/root"), Map.of());
+        assertThat(c.warnings()).singleElement().asString().contains("STRATA_NUM_PARTITONS")
+                .contains("did you mean STRATA_NUM_PARTITIONS (num.partitions)");
+        assertThatThrownBy(() -> BrokerConfig.resolve(null, Map.of(), Map.of("retention.ms", "5")))
+                .hasMessageContaining("did you mean 'log.retention.ms'");
+    }
 }
