@@ -104,6 +104,10 @@ public final class StrataClient implements AutoCloseable {
             if (e.getCause() instanceof TopicExistsException) {
                 return false;
             }
+            // Kafka's own exception (InvalidConfigurationException, PolicyViolationException, …) with the broker's message.
+            if (e.getCause() instanceof org.apache.kafka.common.KafkaException k) {
+                throw k;
+            }
             throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

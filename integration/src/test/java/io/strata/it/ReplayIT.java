@@ -170,7 +170,7 @@ class ReplayIT {
         });
         assertThat(half.complete()).isFalse();
         assertThat(Files.exists(ckpt)).isTrue();
-        Replay.Result rest = replay().checkpoint(ckpt).run(rec -> {
+        Replay.Result rest = replay().to(60_000).checkpoint(ckpt).run(rec -> {
             if (!seen.computeIfAbsent(rec.partition(), k -> ConcurrentHashMap.newKeySet()).add(rec.offset())) {
                 duplicates.incrementAndGet();
             }
@@ -182,6 +182,12 @@ class ReplayIT {
             assertThat(offsets).as("partition %d has no gap", p).hasSize(50_000);
             assertThat(offsets.stream().mapToLong(Long::longValue).max().orElseThrow()).isEqualTo(49_999);
         }
+        Replay.Result again = replay().to(60_000).checkpoint(ckpt).run(rec -> duplicates.incrementAndGet());
+        assertThat(again.alreadyComplete()).as("a completed checkpoint says so").isTrue();
+        assertThat(again.records()).isZero();
+        assertThatThrownBy(() -> replay().to(70_000).checkpoint(ckpt).run(rec -> { }))
+                .as("other bounds with the same checkpoint are an error naming it")
+                .isInstanceOf(io.strata.sdk.replay.ReplayException.class).hasMessageContaining(ckpt.toString()).hasMessageContaining("to offset 60000");
     }
 
     @Test
@@ -203,6 +209,44 @@ class ReplayIT {
         assertThat(first.get("offset").asLong()).isZero();
         assertThat(first.has("valueBase64")).isTrue();
         assertThat(log).contains("replayed 1000 records");
+    }
+
+    private static String replayCli(String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                StrataNode.jar().toString(), "replay"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(TieringIT.credentials());
+        Process p = pb.start();
+        String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        return p.exitValue() + " " + log;
+    }
+
+    @Test
+    void replayErrorsNameTheirCauseAndHeadersAreKept() throws Exception {
+        String tooMany = replayCli("--topic", "replayed", "--partitions", "99", "--admin-url", "http://127.0.0.1:" + node.adminPort(),
+                "--bootstrap-server", node.bootstrap(), "--out", dir.resolve("none.jsonl").toString());
+        assertThat(tooMany).startsWith("1 ").contains("cannot replay partitions [99]");
+        String unreachable = replayCli("--topic", "replayed", "--admin-url", "http://127.0.0.1:1", "--bootstrap-server", node.bootstrap(),
+                "--out", dir.resolve("none2.jsonl").toString());
+        assertThat(unreachable).startsWith("1 ").contains("cannot reach the admin API").doesNotContain(": null");
+
+        try (Admin admin = Clients.admin(node); var p = Clients.producer(node, Map.of())) {
+            admin.createTopics(List.of(new NewTopic("with-headers", 1, (short) 1))).all().get();
+            var rec = new org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]>("with-headers", 0, null, "k".getBytes(), "v".getBytes());
+            rec.headers().add("trace-id", "abc".getBytes());
+            p.send(rec).get();
+        }
+        Path out = dir.resolve("headers.jsonl");
+        String done = replayCli("--topic", "with-headers", "--admin-url", "http://127.0.0.1:" + node.adminPort(), "--bootstrap-server",
+                node.bootstrap(), "--out", out.toString());
+        assertThat(done).startsWith("0 ");
+        var line = new ObjectMapper().readTree(Files.readAllLines(out).get(0));
+        assertThat(line.get("headers").get(0).get("key").asText()).isEqualTo("trace-id");
+        assertThat(line.get("headers").get(0).get("value").asText()).isEqualTo("abc");
+        assertThat(new io.strata.sdk.replay.ReplayRecord("t", 0, 1, 2, "k".getBytes(), "v".getBytes(), List.of()).toString())
+                .contains("key k").contains("value v").doesNotContain("[B@");
     }
 
     @Test

@@ -66,4 +66,63 @@ class WorkQueueIT {
             assertThat(processed.get("job-7").get()).isGreaterThanOrEqualTo(1);
         }
     }
+
+    @Test
+    void aMessageThatAlwaysFailsIsRetriedWithBackoffThenDeadLetteredAndTheQueueMovesOn() throws Exception {
+        try (StrataNode node = StrataNode.start(dir.resolve("dlq-node"));
+             StrataClient strata = Strata.connect(node.bootstrap())) {
+            strata.createTopic("orders", 1, Map.of());
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> strata.createTopic("bad", 1, Map.of("retention.ms", "soon")))
+                    .as("Kafka's own exception, with the broker's message").isInstanceOf(org.apache.kafka.common.KafkaException.class)
+                    .hasMessageContaining("retention.ms");
+            try (KafkaProducer<String, String> p = strata.stringProducer()) {
+                for (int i = 0; i < 20; i++) {
+                    p.send(new ProducerRecord<>("orders", "o-" + i, i == 5 ? "poison" : "order-" + i));
+                }
+            }
+            java.util.List<Long> poisonAttemptsAt = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            Map<String, AtomicInteger> handled = new ConcurrentHashMap<>();
+            WorkQueue.Handler handler = m -> {
+                String v = new String(m.value(), StandardCharsets.UTF_8);
+                if (v.equals("poison")) {
+                    poisonAttemptsAt.add(System.nanoTime());
+                    throw new IllegalArgumentException("cannot parse order");
+                }
+                handled.computeIfAbsent(v, k -> new AtomicInteger()).incrementAndGet();
+            };
+            try (WorkQueue q = strata.queue("orders", "order-workers").workers(2).maxAttempts(4)
+                    .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(400)).start(handler);
+                 var dlq = strata.bytesConsumer("dlq-reader")) {
+                dlq.subscribe(java.util.List.of("orders.dlq"));
+                org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> dead = null;
+                long deadline = System.currentTimeMillis() + 60_000;
+                while (dead == null && System.currentTimeMillis() < deadline) {
+                    for (var r : dlq.poll(Duration.ofMillis(200))) {
+                        dead = r;
+                    }
+                }
+                assertThat(dead).as("the poison message reached orders.dlq").isNotNull();
+                assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo("poison");
+                assertThat(new String(dead.headers().lastHeader("strata.dlq.error").value(), StandardCharsets.UTF_8)).contains("cannot parse order");
+                assertThat(new String(dead.headers().lastHeader("strata.dlq.attempts").value(), StandardCharsets.UTF_8)).isEqualTo("4");
+                assertThat(new String(dead.headers().lastHeader("strata.dlq.offset").value(), StandardCharsets.UTF_8)).isEqualTo("5");
+                assertThat(poisonAttemptsAt).as("exactly maxAttempts attempts").hasSize(4);
+                long firstGapMs = (poisonAttemptsAt.get(1) - poisonAttemptsAt.get(0)) / 1_000_000;
+                long lastGapMs = (poisonAttemptsAt.get(3) - poisonAttemptsAt.get(2)) / 1_000_000;
+                assertThat(firstGapMs).as("retries wait").isGreaterThanOrEqualTo(90);
+                assertThat(lastGapMs).as("and the wait grows").isGreaterThanOrEqualTo(350);
+                assertThat(handled).hasSize(19);
+                assertThat(q.deadLettered()).isEqualTo(1);
+                deadline = System.currentTimeMillis() + 30_000;
+                long committed = -1;
+                while (committed < 20 && System.currentTimeMillis() < deadline) {
+                    var o = strata.admin().listConsumerGroupOffsets("order-workers").partitionsToOffsetAndMetadata().get()
+                            .get(new org.apache.kafka.common.TopicPartition("orders", 0));
+                    committed = o == null ? -1 : o.offset();
+                    Thread.sleep(100);
+                }
+                assertThat(committed).as("the committed offset moved past the dead-lettered message").isEqualTo(20);
+            }
+        }
+    }
 }

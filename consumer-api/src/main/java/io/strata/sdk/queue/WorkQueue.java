@@ -25,9 +25,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A point-to-point queue over a topic: each message goes to one worker thread; a worker
- * acknowledges it by returning from the handler. A message whose handler throws, or does not
- * return within the ack timeout, is delivered again (to any worker). Per partition, the committed
- * offset advances only over a contiguous run of acknowledged messages.
+ * acknowledges it by returning from the handler. A message whose handler does not return within
+ * the ack timeout is delivered again (to any worker). A message whose handler throws is retried
+ * after a backoff that doubles from {@link Builder#retryBackoff} up to its cap; after
+ * {@link Builder#maxAttempts} failed attempts it goes to the dead-letter topic ({@code <topic>.dlq}
+ * by default, created on first use; the failure travels in the headers {@code strata.dlq.error},
+ * {@code strata.dlq.attempts}, {@code strata.dlq.topic}, {@code strata.dlq.partition},
+ * {@code strata.dlq.offset}) and counts as handled, so the queue moves on. Per partition, the
+ * committed offset advances only over a contiguous run of handled messages.
  *
  * <p>Several queue instances with the same group id share the topic's partitions (a Kafka consumer
  * group); when an instance dies, its partitions move to the others, which resume from the last
@@ -59,6 +64,10 @@ public final class WorkQueue implements AutoCloseable {
         private int workers = 4;
         private Duration ackTimeout = Duration.ofSeconds(30);
         private int maxInFlight = 1000;
+        private Duration retryBackoff = Duration.ofMillis(100);
+        private Duration maxRetryBackoff = Duration.ofSeconds(10);
+        private int maxAttempts = 10;
+        private String deadLetterTopic;
 
         Builder(StrataClient client, String topic, String groupId) {
             this.client = client;
@@ -81,6 +90,28 @@ public final class WorkQueue implements AutoCloseable {
             return this;
         }
 
+        /** The wait before the first retry of a failed message, doubling at each further failure up to {@code max}. */
+        public Builder retryBackoff(Duration initial, Duration max) {
+            this.retryBackoff = initial;
+            this.maxRetryBackoff = max;
+            return this;
+        }
+
+        /** Failed attempts after which a message goes to the dead-letter topic (default 10). */
+        public Builder maxAttempts(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxAttempts must be at least 1, got " + n);
+            }
+            this.maxAttempts = n;
+            return this;
+        }
+
+        /** Where messages go after {@link #maxAttempts} failures (default {@code <topic>.dlq}). */
+        public Builder deadLetterTopic(String topic) {
+            this.deadLetterTopic = topic;
+            return this;
+        }
+
         /** Starts consuming; messages go to {@code handler} on the worker threads. */
         public WorkQueue start(Handler handler) {
             WorkQueue q = new WorkQueue(this, handler);
@@ -94,13 +125,16 @@ public final class WorkQueue implements AutoCloseable {
         boolean acked;
         long deliveredAtNanos;
         int attempt;
+        /** Set while a failed message waits for its next attempt (0: not waiting). */
+        long retryAtNanos;
+        String lastError;
 
         Pending(ConsumerRecord<byte[], byte[]> record) {
             this.record = record;
         }
     }
 
-    private record Ack(TopicPartition tp, long offset, int attempt, boolean ok) {
+    private record Ack(TopicPartition tp, long offset, int attempt, boolean ok, String error) {
     }
 
     private final Builder cfg;
@@ -114,6 +148,7 @@ public final class WorkQueue implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean commitOnExit = true;
     private long redeliveries;
+    private org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> deadLetters;
 
     private WorkQueue(Builder cfg, Handler handler) {
         this.cfg = cfg;
@@ -163,6 +198,7 @@ public final class WorkQueue implements AutoCloseable {
                     dispatch(tp, p);
                 }
                 drainAcks();
+                retryDue();
                 redeliverExpired();
                 commit(false);
             }
@@ -178,6 +214,9 @@ public final class WorkQueue implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             consumer.close(commitOnExit ? Duration.ofSeconds(5) : Duration.ZERO);
+            if (deadLetters != null) {
+                deadLetters.close(Duration.ofSeconds(5));
+            }
         }
     }
 
@@ -188,14 +227,16 @@ public final class WorkQueue implements AutoCloseable {
         inFlight.incrementAndGet();
         workers.execute(() -> {
             boolean ok = false;
+            String error = null;
             try {
                 handler.handle(p.record);
                 ok = true;
             } catch (Exception e) {
-                log.warn("handler failed on {}@{} (attempt {}), will redeliver: {}", tp, p.record.offset(), attempt, e.toString());
+                error = e.toString();
+                log.warn("handler failed on {}@{} (attempt {} of {}): {}", tp, p.record.offset(), attempt, cfg.maxAttempts, error);
             } finally {
                 inFlight.decrementAndGet();
-                acks.add(new Ack(tp, p.record.offset(), attempt, ok));
+                acks.add(new Ack(tp, p.record.offset(), attempt, ok, error));
             }
         });
     }
@@ -211,10 +252,69 @@ public final class WorkQueue implements AutoCloseable {
             if (a.ok()) {
                 p.acked = true;
             } else if (a.attempt() == p.attempt && running) {
-                redeliveries++;
-                dispatch(a.tp(), p);
+                p.lastError = a.error();
+                if (p.attempt >= cfg.maxAttempts) {
+                    p.retryAtNanos = DEAD_LETTERING;
+                    deadLetter(a.tp(), p);
+                } else {
+                    // Exponential backoff, capped: a failing message does not spin the workers.
+                    long backoff = Math.min(cfg.maxRetryBackoff.toNanos(), cfg.retryBackoff.toNanos() << Math.min(20, p.attempt - 1));
+                    p.retryAtNanos = System.nanoTime() + Math.max(1, backoff);
+                }
             }
         }
+    }
+
+    /** Redelivers failed messages whose backoff has passed. */
+    private void retryDue() {
+        long now = System.nanoTime();
+        for (Map.Entry<TopicPartition, TreeMap<Long, Pending>> e : pending.entrySet()) {
+            for (Pending p : e.getValue().values()) {
+                if (p.retryAtNanos != 0 && p.retryAtNanos != DEAD_LETTERING && !p.acked && now - p.retryAtNanos >= 0) {
+                    p.retryAtNanos = 0;
+                    redeliveries++;
+                    dispatch(e.getKey(), p);
+                }
+            }
+        }
+    }
+
+    /** Hands a message that failed every attempt to the dead-letter topic; it counts as handled once that write is acknowledged. */
+    private void deadLetter(TopicPartition tp, Pending p) {
+        String dlq = cfg.deadLetterTopic != null ? cfg.deadLetterTopic : cfg.topic + ".dlq";
+        if (deadLetters == null) {
+            deadLetters = cfg.client.producer(new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer(), Map.of("acks", "all", "enable.idempotence", true));
+        }
+        org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]> out =
+                new org.apache.kafka.clients.producer.ProducerRecord<>(dlq, null, p.record.timestamp(), p.record.key(), p.record.value());
+        p.record.headers().forEach(h -> out.headers().add(h));
+        out.headers().add("strata.dlq.error", String.valueOf(p.lastError).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        out.headers().add("strata.dlq.attempts", Integer.toString(p.attempt).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        out.headers().add("strata.dlq.topic", tp.topic().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        out.headers().add("strata.dlq.partition", Integer.toString(tp.partition()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        out.headers().add("strata.dlq.offset", Long.toString(p.record.offset()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        int attempt = p.attempt;
+        deadLetters.send(out, (md, e) -> {
+            if (e == null) {
+                log.warn("{}@{} failed {} time(s) and went to {} (last error: {})", tp, p.record.offset(), attempt, dlq, p.lastError);
+                acks.add(new Ack(tp, p.record.offset(), attempt, true, null));
+                deadLettersSent.incrementAndGet();
+            } else {
+                log.warn("{}@{} could not go to {}: {}; retrying", tp, p.record.offset(), dlq, e.toString());
+                acks.add(new Ack(tp, p.record.offset(), attempt, false, p.lastError));
+            }
+        });
+    }
+
+    /** A message on its way to the dead-letter topic: neither retried nor redelivered meanwhile. */
+    private static final long DEAD_LETTERING = Long.MAX_VALUE;
+
+    private final java.util.concurrent.atomic.AtomicLong deadLettersSent = new java.util.concurrent.atomic.AtomicLong();
+
+    /** How many messages this instance sent to the dead-letter topic. */
+    public long deadLettered() {
+        return deadLettersSent.get();
     }
 
     private void redeliverExpired() {
@@ -222,7 +322,7 @@ public final class WorkQueue implements AutoCloseable {
         long now = System.nanoTime();
         for (Map.Entry<TopicPartition, TreeMap<Long, Pending>> e : pending.entrySet()) {
             for (Pending p : e.getValue().values()) {
-                if (!p.acked && now - p.deliveredAtNanos > timeout) {
+                if (!p.acked && p.retryAtNanos == 0 && now - p.deliveredAtNanos > timeout) {
                     log.warn("{}@{} not acknowledged within {}: redelivering", e.getKey(), p.record.offset(), cfg.ackTimeout);
                     redeliveries++;
                     dispatch(e.getKey(), p);

@@ -18,8 +18,8 @@ import java.util.TreeMap;
 public final class Checkpoint {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** The file's content. */
-    public record State(String topic, Map<Integer, Long> next, Map<Integer, Long> end) {
+    /** The file's content; {@code range} describes the bounds asked for (null in files from before it was kept). */
+    public record State(String topic, Map<Integer, Long> next, Map<Integer, Long> end, String range) {
     }
 
     private final Path file;
@@ -36,10 +36,10 @@ public final class Checkpoint {
         }
     }
 
-    public synchronized void write(String topic, Map<Integer, Long> next, Map<Integer, Long> end) {
+    public synchronized void write(String topic, Map<Integer, Long> next, Map<Integer, Long> end, String range) {
         try {
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            JSON.writeValue(tmp.toFile(), new State(topic, new TreeMap<>(next), new TreeMap<>(end)));
+            JSON.writeValue(tmp.toFile(), new State(topic, new TreeMap<>(next), new TreeMap<>(end), range));
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write replay checkpoint " + file, e);

@@ -54,7 +54,11 @@ final class ManifestClient {
             }
             return JSON.readTree(r.body());
         } catch (IOException e) {
-            throw new ReplayException("cannot reach the admin API at " + adminUrl + ": " + e.getMessage(), e);
+            // A refused connection has no message of its own: name its kind (ConnectException, …) instead of "null".
+            String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()
+                    + (e.getCause() != null ? " (" + e.getCause() + ")" : "");
+            throw new ReplayException("cannot reach the admin API at " + adminUrl + ": " + why
+                    + "; check --admin-url (a node's admin port, 9644 by default)", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ReplayException("interrupted", e);

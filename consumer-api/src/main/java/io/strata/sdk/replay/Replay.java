@@ -54,7 +54,11 @@ public final class Replay {
     }
 
     /** What a run did. */
-    public record Result(long records, long bytes, Map<Integer, Long> nextOffsets, boolean complete) {
+    public record Result(long records, long bytes, Map<Integer, Long> nextOffsets, boolean complete, boolean alreadyComplete) {
+        public Result(long records, long bytes, Map<Integer, Long> nextOffsets, boolean complete) {
+            this(records, bytes, nextOffsets, complete, false);
+        }
+
     }
 
     private final String topic;
@@ -164,6 +168,10 @@ public final class Replay {
     public Result run(RecordHandler handler) {
         ManifestClient manifests = new ManifestClient(adminUrl);
         int count = manifests.partitions(topic);
+        if (partitions != null && !partitions.isEmpty() && partitions.stream().anyMatch(p -> p < 0 || p >= count)) {
+            throw new ReplayException(topic + " has " + count + " partition(s) (0 to " + (count - 1) + "); cannot replay partitions "
+                    + partitions.stream().filter(p -> p < 0 || p >= count).toList(), null);
+        }
         List<Integer> parts = new ArrayList<>();
         for (int p = 0; p < count; p++) {
             if (partitions == null || partitions.contains(p)) {
@@ -172,9 +180,18 @@ public final class Replay {
         }
         Checkpoint ckpt = checkpointFile == null ? null : new Checkpoint(checkpointFile);
         Checkpoint.State resumed = ckpt == null ? null : ckpt.read();
-        if (resumed != null && resumed.topic().equals(topic)) {
+        String range = rangeSpec();
+        boolean alreadyComplete = false;
+        if (resumed != null) {
+            // A checkpoint resumes the replay it was written for, and only that one.
+            if (!resumed.topic().equals(topic) || (resumed.range() != null && !resumed.range().equals(range))) {
+                throw new ReplayException("checkpoint " + checkpointFile + " belongs to a replay of " + resumed.topic() + " "
+                        + (resumed.range() == null ? "" : resumed.range()) + "; this one asks for " + topic + " " + range
+                        + ": give another checkpoint file, or delete it to start over", null);
+            }
             next.putAll(resumed.next());
             end.putAll(resumed.end());
+            alreadyComplete = parts.stream().allMatch(p -> next.getOrDefault(p, 0L) >= end.getOrDefault(p, 0L));
         } else {
             resolveRange(parts);
         }
@@ -211,14 +228,21 @@ public final class Replay {
         } finally {
             pool.shutdownNow();
             if (ckpt != null) {
-                ckpt.write(topic, next, end);
+                ckpt.write(topic, next, end, range);
             }
             if (store != null) {
                 store.close();
             }
         }
         boolean complete = parts.stream().allMatch(p -> next.get(p) >= end.get(p));
-        return new Result(records.get(), bytes.get(), Map.copyOf(next), complete);
+        return new Result(records.get(), bytes.get(), Map.copyOf(next), complete, alreadyComplete);
+    }
+
+    /** The bounds asked for, as a checkpoint remembers them. */
+    private String rangeSpec() {
+        return "from " + (fromOffset != null ? "offset " + fromOffset : fromTime != null ? fromTime.toString() : "earliest")
+                + " to " + (toOffset != null ? "offset " + toOffset : toTime != null ? toTime.toString() : "now")
+                + ", partitions " + (partitions == null ? "all" : partitions.toString());
     }
 
     private void resolveRange(List<Integer> parts) {

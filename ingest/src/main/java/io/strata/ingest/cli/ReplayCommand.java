@@ -84,6 +84,17 @@ final class ReplayCommand implements Callable<Integer> {
                 line.put("timestamp", rec.timestamp());
                 text(line, "key", rec.key());
                 text(line, "value", rec.value());
+                if (rec.headers() != null && !rec.headers().isEmpty()) {
+                    // Headers as a list of {key, value} (names may repeat, as in Kafka), values as text or base64.
+                    java.util.List<Map<String, Object>> headers = new java.util.ArrayList<>();
+                    for (Map.Entry<String, byte[]> h : rec.headers()) {
+                        Map<String, Object> one = new LinkedHashMap<>();
+                        one.put("key", h.getKey());
+                        text(one, "value", h.getValue());
+                        headers.add(one);
+                    }
+                    line.put("headers", headers);
+                }
                 String s = JSON.writeValueAsString(line);
                 synchronized (w) {
                     w.write(s);
@@ -92,6 +103,11 @@ final class ReplayCommand implements Callable<Integer> {
             });
             if (progress != null) {
                 progress.finish();
+            }
+            if (r.alreadyComplete()) {
+                System.err.println("strata: checkpoint " + checkpoint + " says this range was already replayed completely; "
+                        + "delete it to replay the range again, or use another --checkpoint for a new range");
+                return 0;
             }
             System.err.printf("strata: replayed %d records (%.1f MB)%s%n", r.records(), r.bytes() / 1e6,
                     r.complete() ? "" : "; stopped early, resume with the same --checkpoint");

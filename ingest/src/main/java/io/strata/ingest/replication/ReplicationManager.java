@@ -55,8 +55,6 @@ public final class ReplicationManager implements AutoCloseable {
     private final Map<Integer, LeaderFetcher> fetchers = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timeouts = io.strata.ingest.util.NamedThreads.scheduled("replica-purgatory");
     private final ScheduledExecutorService isrCheck = io.strata.ingest.util.NamedThreads.scheduled("isr-check");
-    private final ScheduledExecutorService roles = io.strata.ingest.util.NamedThreads.scheduled("replica-roles");
-    private final java.util.concurrent.atomic.AtomicReference<ClusterView> pendingView = new java.util.concurrent.atomic.AtomicReference<>();
 
     /** Whether this node re-registered and the controller has not yet moved its leaderships to new epochs. */
     private static boolean rejoining(ClusterView view, int me) {
@@ -74,13 +72,9 @@ public final class ReplicationManager implements AutoCloseable {
 
     public void start() {
         apply(cluster.view());
-        // Roles change on their own thread: becoming leader or follower takes a log's lock, which a
-        // roll's fsync may hold, and the cluster-control thread must keep renewing the lease meanwhile.
-        cluster.addViewListener(view -> {
-            if (pendingView.getAndSet(view) == null) {
-                roles.execute(() -> apply(pendingView.getAndSet(null)));
-            }
-        });
+        // Roles change within the cluster round that read the view, so that a CreateTopics answered
+        // after its placement finds the leader already leading.
+        cluster.addViewListener(this::apply);
         long every = Math.max(100, Math.min(1000, maxLagMs / 2));
         isrCheck.scheduleWithFixedDelay(this::checkIsrs, every, every, TimeUnit.MILLISECONDS);
     }
@@ -314,7 +308,6 @@ public final class ReplicationManager implements AutoCloseable {
     public synchronized void close() {
         closed = true;
         isrCheck.shutdownNow();
-        roles.shutdownNow();
         fetchers.values().forEach(LeaderFetcher::close);
         leaders.values().forEach(LeaderReplicas::close);
         leaders.clear();
