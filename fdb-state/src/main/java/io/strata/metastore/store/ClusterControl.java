@@ -115,20 +115,26 @@ public final class ClusterControl {
      */
     public Optional<PartitionPlacement> alterIsr(UUID topicId, int partition, int leaderId, int leaderEpoch,
                                                  int expectedPartitionEpoch, java.util.List<Integer> isr) {
+        return update(topicId, partition, p -> p.leader() != leaderId || p.leaderEpoch() != leaderEpoch
+                || p.partitionEpoch() != expectedPartitionEpoch
+                ? Optional.empty() : Optional.of(p.with(p.leader(), p.leaderEpoch(), p.partitionEpoch() + 1, isr)));
+    }
+
+    /**
+     * Reads a partition's placement, asks {@code change} for its successor (empty: leave it) and
+     * writes that in the same transaction, signalling watchers. Empty when there is no placement
+     * or no change.
+     */
+    private Optional<PartitionPlacement> update(UUID topicId, int partition,
+                                                java.util.function.Function<PartitionPlacement, Optional<PartitionPlacement>> change) {
         return store.run(tx -> {
             byte[] key = placementKey(topicId, partition);
-            Optional<PartitionPlacement> stored = read(tx, key);
-            if (stored.isEmpty()) {
-                return Optional.empty();
-            }
-            PartitionPlacement p = stored.get();
-            if (p.leader() != leaderId || p.leaderEpoch() != leaderEpoch || p.partitionEpoch() != expectedPartitionEpoch) {
-                return Optional.empty();
-            }
-            PartitionPlacement next = p.with(p.leader(), p.leaderEpoch(), p.partitionEpoch() + 1, isr);
-            tx.set(key, Json.write(next));
-            tx.signal(CHANGES);
-            return Optional.of(next);
+            Optional<PartitionPlacement> next = read(tx, key).flatMap(change);
+            next.ifPresent(n -> {
+                tx.set(key, Json.write(n));
+                tx.signal(CHANGES);
+            });
+            return next;
         });
     }
 
@@ -164,46 +170,37 @@ public final class ClusterControl {
      * placement, or empty when the partition has none.
      */
     public Optional<PartitionPlacement> reassign(UUID topicId, int partition, java.util.List<Integer> target) {
-        return store.run(tx -> {
-            byte[] key = placementKey(topicId, partition);
-            Optional<PartitionPlacement> stored = read(tx, key);
-            if (stored.isEmpty()) {
-                return Optional.empty();
-            }
-            PartitionPlacement p = stored.get();
+        return update(topicId, partition, p -> {
             java.util.List<Integer> original = p.originalReplicas();
-            PartitionPlacement next;
             if (target == null) {
-                java.util.List<Integer> isr = new java.util.ArrayList<>(p.isr());
-                isr.retainAll(original);
-                if (isr.isEmpty()) {
-                    // Only new replicas are in sync: going back would leave the partition without one.
-                    throw new IllegalArgumentException("cannot cancel: no original replica of the partition is in sync any more");
-                }
-                int leader = original.contains(p.leader()) ? p.leader() : isr.get(0);
-                next = new PartitionPlacement(leader, leader == p.leader() ? p.leaderEpoch() : p.leaderEpoch() + 1, p.partitionEpoch() + 1,
-                        original, isr);
-            } else {
-                java.util.List<Integer> adding = new java.util.ArrayList<>(target);
-                adding.removeAll(original);
-                java.util.List<Integer> removing = new java.util.ArrayList<>(original);
-                removing.removeAll(target);
-                java.util.List<Integer> replicas = new java.util.ArrayList<>(target);
-                replicas.addAll(removing);
-                // A changed target may drop replicas a previous one added: the ISR never holds a non-replica.
-                java.util.List<Integer> isr = new java.util.ArrayList<>(p.isr());
-                isr.retainAll(replicas);
-                if (isr.isEmpty()) {
-                    throw new IllegalArgumentException("the new target leaves no in-sync replica");
-                }
-                int leader = replicas.contains(p.leader()) ? p.leader() : isr.get(0);
-                next = new PartitionPlacement(leader, leader == p.leader() ? p.leaderEpoch() : p.leaderEpoch() + 1, p.partitionEpoch() + 1,
-                        replicas, isr, adding, removing);
+                // Only new replicas in sync: going back would leave the partition without one.
+                return Optional.of(moved(p, original, java.util.List.of(), java.util.List.of(),
+                        "cannot cancel: no original replica of the partition is in sync any more"));
             }
-            tx.set(key, Json.write(next));
-            tx.signal(CHANGES);
-            return Optional.of(next);
+            java.util.List<Integer> adding = new java.util.ArrayList<>(target);
+            adding.removeAll(original);
+            java.util.List<Integer> removing = new java.util.ArrayList<>(original);
+            removing.removeAll(target);
+            java.util.List<Integer> replicas = new java.util.ArrayList<>(target);
+            replicas.addAll(removing);
+            return Optional.of(moved(p, replicas, adding, removing, "the new target leaves no in-sync replica"));
         });
+    }
+
+    /**
+     * {@code p} with a new replica set: the ISR kept inside it (a changed target may drop replicas a
+     * previous one added), and a new leader, in the next epoch, if the old one left.
+     */
+    private static PartitionPlacement moved(PartitionPlacement p, java.util.List<Integer> replicas, java.util.List<Integer> adding,
+                                            java.util.List<Integer> removing, String noneInSync) {
+        java.util.List<Integer> isr = new java.util.ArrayList<>(p.isr());
+        isr.retainAll(replicas);
+        if (isr.isEmpty()) {
+            throw new IllegalArgumentException(noneInSync);
+        }
+        int leader = replicas.contains(p.leader()) ? p.leader() : isr.get(0);
+        return new PartitionPlacement(leader, leader == p.leader() ? p.leaderEpoch() : p.leaderEpoch() + 1, p.partitionEpoch() + 1,
+                replicas, isr, adding, removing);
     }
 
     private byte[] placementKey(UUID topicId, int partition) {

@@ -441,14 +441,6 @@ public final class ClusterNode implements AutoCloseable {
         return nodeId;
     }
 
-    /** Whether this node leads the partition now (and is not fenced). */
-    public boolean leads(UUID topicId, int partition) {
-        if (isFenced()) {
-            return false;
-        }
-        return view.placement(topicId, partition).map(p -> p.leader() == nodeId).orElse(false);
-    }
-
 
     public boolean coordinates(String groupId) {
         return !isFenced() && view.coordinatorFor(groupId) == nodeId;

@@ -235,10 +235,7 @@ public final class LogSegment {
         int pos = indexFloor(offset);
         ByteBuffer head = ByteBuffer.allocate(BatchHeader.SIZE);
         while (pos + BatchHeader.SIZE <= end) {
-            head.clear();
-            readFully(head, pos);
-            head.flip();
-            BatchHeader h = BatchHeader.parse(head);
+            BatchHeader h = headerAt(pos, head);
             if (h.lastOffset() >= offset) {
                 return pos;
             }
@@ -283,13 +280,18 @@ public final class LogSegment {
         long pos = 0;
         ByteBuffer head = ByteBuffer.allocate(BatchHeader.SIZE);
         while (pos + BatchHeader.SIZE <= end) {
-            head.clear();
-            readFully(head, pos);
-            head.flip();
-            BatchHeader h = BatchHeader.parse(head);
+            BatchHeader h = headerAt(pos, head);
             onBatch.accept(h);
             pos += h.totalSize();
         }
+    }
+
+    /** The batch header at {@code pos}, read into {@code head} (reused between calls). */
+    private BatchHeader headerAt(long pos, ByteBuffer head) {
+        head.clear();
+        readFully(head, pos);
+        head.flip();
+        return BatchHeader.parse(head);
     }
 
     /** Cuts the segment so that {@code offset} and everything after it are gone. */

@@ -300,10 +300,6 @@ public final class ReplicationManager implements AutoCloseable {
         }
     }
 
-    ClusterNode cluster() {
-        return cluster;
-    }
-
     @Override
     public synchronized void close() {
         closed = true;
