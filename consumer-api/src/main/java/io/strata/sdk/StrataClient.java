@@ -90,8 +90,8 @@ public final class StrataClient implements AutoCloseable {
         return consumer(groupId, new StringDeserializer(), new JsonSerde<>(type), Map.of());
     }
 
-    /** A point-to-point queue over a topic: see {@link WorkQueue}. */
-    public WorkQueue.Builder queue(String topic, String groupId) {
+    /** A point-to-point queue over a topic, of raw bytes until typed: see {@link WorkQueue}. */
+    public WorkQueue.Builder<byte[], byte[]> queue(String topic, String groupId) {
         return WorkQueue.builder(this, topic, groupId);
     }
 

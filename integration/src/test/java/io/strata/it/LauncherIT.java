@@ -46,6 +46,22 @@ class LauncherIT {
     }
 
     @Test
+    void anAdminCommandPointedAtNoNodeSaysSoInOneLineWithinSeconds() throws Exception {
+        int port = StrataNode.freePort();
+        long start = System.nanoTime();
+        Result closed = run("cluster", "--bootstrap-server", "localhost:" + port);
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(closed.code()).as(closed.output()).isEqualTo(1);
+        assertThat(closed.output()).contains("cannot reach a Strata node at localhost:" + port)
+                .contains("--bootstrap-server").doesNotContain("WARN").doesNotContain("\tat ");
+        assertThat(closed.output().strip().lines()).as(closed.output()).hasSize(1);
+        assertThat(millis).as("a dead address is reported at once, not after the client's timeouts").isLessThan(10_000);
+        Result unknown = run("topics", "list", "--bootstrap-server", "no-such-host.invalid:9092");
+        assertThat(unknown.code()).as(unknown.output()).isEqualTo(1);
+        assertThat(unknown.output()).contains("cannot resolve host 'no-such-host.invalid'").doesNotContain("KafkaAdminClient");
+    }
+
+    @Test
     void aMisspelledEnvironmentVariableIsWarnedAbout() throws Exception {
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", StrataNode.jar().toString(),
                 "dev", "--data-dir", dir.resolve("env").toString(), "--port", Integer.toString(StrataNode.freePort()),

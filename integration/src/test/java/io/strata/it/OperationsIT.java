@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** What an operator sees: /metrics moving with traffic, the JSON admin API, /ready, and the admin CLI. */
 class OperationsIT {
@@ -127,6 +128,26 @@ class OperationsIT {
     }
 
     @Test
+    void requestsThatEndWithAnErrorCodeAreCountedByApiAndError() throws Exception {
+        admin.createTopics(List.of(new NewTopic("ops-errors", 1, (short) 1))).all().get();
+        String series = "strata_request_errors_total{api=\"CreateTopics\",error=\"TOPIC_ALREADY_EXISTS\"}";
+        double before = sample(node.metrics(), series);
+        for (int i = 0; i < 2; i++) {
+            assertThatThrownBy(() -> admin.createTopics(List.of(new NewTopic("ops-errors", 1, (short) 1))).all().get())
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.TopicExistsException.class);
+        }
+        String after = node.metrics();
+        assertThat(sample(after, series) - (Double.isNaN(before) ? 0 : before)).isEqualTo(2);
+        // An error deep in a response (per partition) counts too, under its own API.
+        assertThatThrownBy(() -> admin.deleteRecords(Map.of(new TopicPartition("ops-errors", 0),
+                org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(1_000))).all().get())
+                .hasCauseInstanceOf(org.apache.kafka.common.errors.OffsetOutOfRangeException.class);
+        assertThat(sample(node.metrics(), "strata_request_errors_total{api=\"DeleteRecords\",error=\"OFFSET_OUT_OF_RANGE\"}"))
+                .isGreaterThanOrEqualTo(1);
+        assertThat(after).doesNotContain("error=\"NONE\"");
+    }
+
+    @Test
     void theAdminApiDescribesClusterTopicsGroupsAndSegmentsAndRejectsBadRequests() throws Exception {
         admin.createTopics(List.of(new NewTopic("api-topic", 3, (short) 1))).all().get();
         try (KafkaProducer<byte[], byte[]> p = Clients.producer(node, Map.of())) {
@@ -156,6 +177,9 @@ class OperationsIT {
 
         JsonNode segments = http("GET", "/api/topics/api-topic/partitions/1/segments").json();
         assertThat(segments.get("topicId").asText()).isEqualTo(topic.get("id").asText());
+        // The id in Kafka's base64 form, as Admin (and the CLI) show it.
+        assertThat(topic.get("id").asText()).isEqualTo(admin.describeTopics(List.of("api-topic")).allTopicNames().get()
+                .get("api-topic").topicId().toString());
         assertThat(segments.get("segments").isArray()).isTrue();
 
         Http bad = http("GET", "/api/topics/api-topic/partitions/one/segments");

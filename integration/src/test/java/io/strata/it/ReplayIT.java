@@ -259,7 +259,7 @@ class ReplayIT {
         Path victim;
         try (Stream<Path> files = Files.walk(s3.blobDir("replay"))) {
             String topicId = new ObjectMapper().readTree(java.net.URI.create("http://127.0.0.1:" + node.adminPort()
-                    + "/api/topics/fragile-history").toURL()).get("id").asText();
+                    + "/api/topics/fragile-history").toURL()).get("uuid").asText();
             victim = files.filter(f -> f.toString().contains(topicId) && f.toString().endsWith(".seg")).sorted().findFirst().orElseThrow();
         }
         try (RandomAccessFile f = new RandomAccessFile(victim.toFile(), "rw")) {

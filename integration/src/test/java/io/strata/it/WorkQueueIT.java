@@ -37,8 +37,8 @@ class WorkQueueIT {
             Map<String, AtomicInteger> processed = new ConcurrentHashMap<>();
             AtomicInteger total = new AtomicInteger();
             AtomicInteger poisonAttempts = new AtomicInteger();
-            WorkQueue.Handler handler = m -> {
-                String job = new String(m.value(), StandardCharsets.UTF_8);
+            WorkQueue.Handler<String, String> handler = m -> {
+                String job = m.value();
                 if (job.equals("job-7") && poisonAttempts.incrementAndGet() == 1) {
                     throw new IllegalStateException("transient failure on the first attempt");
                 }
@@ -46,9 +46,9 @@ class WorkQueueIT {
                 processed.computeIfAbsent(job, k -> new AtomicInteger()).incrementAndGet();
                 total.incrementAndGet();
             };
-            WorkQueue a = strata.queue("jobs", "workers").workers(2).ackTimeout(Duration.ofSeconds(10)).start(handler);
-            WorkQueue b = strata.queue("jobs", "workers").workers(2).ackTimeout(Duration.ofSeconds(10)).start(handler);
-            WorkQueue c = strata.queue("jobs", "workers").workers(2).ackTimeout(Duration.ofSeconds(10)).start(handler);
+            WorkQueue<String, String> a = strata.queue("jobs", "workers").strings().workers(2).ackTimeout(Duration.ofSeconds(10)).start(handler);
+            WorkQueue<String, String> b = strata.queue("jobs", "workers").strings().workers(2).ackTimeout(Duration.ofSeconds(10)).start(handler);
+            WorkQueue<String, String> c = strata.queue("jobs", "workers").strings().workers(2).ackTimeout(Duration.ofSeconds(10)).start(handler);
             long deadline = System.currentTimeMillis() + 60_000;
             while (total.get() < messages / 3 && System.currentTimeMillis() < deadline) {
                 Thread.sleep(20);
@@ -82,7 +82,7 @@ class WorkQueueIT {
             }
             java.util.List<Long> poisonAttemptsAt = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
             Map<String, AtomicInteger> handled = new ConcurrentHashMap<>();
-            WorkQueue.Handler handler = m -> {
+            WorkQueue.Handler<byte[], byte[]> handler = m -> {
                 String v = new String(m.value(), StandardCharsets.UTF_8);
                 if (v.equals("poison")) {
                     poisonAttemptsAt.add(System.nanoTime());
@@ -90,7 +90,7 @@ class WorkQueueIT {
                 }
                 handled.computeIfAbsent(v, k -> new AtomicInteger()).incrementAndGet();
             };
-            try (WorkQueue q = strata.queue("orders", "order-workers").workers(2).maxAttempts(4)
+            try (WorkQueue<byte[], byte[]> q = strata.queue("orders", "order-workers").workers(2).maxAttempts(4)
                     .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(400)).start(handler);
                  var dlq = strata.bytesConsumer("dlq-reader")) {
                 dlq.subscribe(java.util.List.of("orders.dlq"));
@@ -127,6 +127,55 @@ class WorkQueueIT {
                     Thread.sleep(100);
                 }
                 assertThat(committed).as("the committed offset moved past the dead-lettered message").isEqualTo(20);
+            }
+        }
+    }
+
+    /** A value type for the typed queue. */
+    public record Order(String id, int amount) {
+    }
+
+    @Test
+    void aTypedQueueDecodesValuesAndSendsAnUndecodableMessageStraightToTheDeadLetterTopic() throws Exception {
+        try (StrataNode node = StrataNode.start(dir.resolve("typed-node"));
+             StrataClient strata = Strata.connect(node.bootstrap())) {
+            strata.createTopic("typed-orders", 1, Map.of());
+            try (KafkaProducer<String, Order> p = strata.jsonProducer(Order.class);
+                 KafkaProducer<String, String> raw = strata.stringProducer()) {
+                p.send(new ProducerRecord<>("typed-orders", "o-0", new Order("o-0", 10))).get();
+                raw.send(new ProducerRecord<>("typed-orders", "o-1", "{not json")).get();
+                p.send(new ProducerRecord<>("typed-orders", "o-2", new Order("o-2", 32))).get();
+            }
+            Map<String, Integer> amounts = new ConcurrentHashMap<>();
+            AtomicInteger calls = new AtomicInteger();
+            try (WorkQueue<String, Order> q = strata.queue("typed-orders", "typed-workers").json(Order.class).maxAttempts(5)
+                    .start(m -> {
+                        calls.incrementAndGet();
+                        amounts.put(m.key(), m.value().amount());
+                    })) {
+                long deadline = System.currentTimeMillis() + 60_000;
+                while ((amounts.size() < 2 || q.deadLettered() < 1) && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertThat(amounts).containsExactlyInAnyOrderEntriesOf(Map.of("o-0", 10, "o-2", 32));
+                assertThat(q.deadLettered()).as("the undecodable message went to the dead-letter topic").isEqualTo(1);
+                assertThat(calls.get()).as("the handler never saw it").isEqualTo(2);
+            }
+            try (var dlq = strata.bytesConsumer("typed-dlq-reader")) {
+                dlq.subscribe(java.util.List.of("typed-orders.dlq"));
+                org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> dead = null;
+                long deadline = System.currentTimeMillis() + 30_000;
+                while (dead == null && System.currentTimeMillis() < deadline) {
+                    for (var r : dlq.poll(Duration.ofMillis(200))) {
+                        dead = r;
+                    }
+                }
+                assertThat(dead).isNotNull();
+                assertThat(new String(dead.value(), StandardCharsets.UTF_8)).as("bytes unchanged").isEqualTo("{not json");
+                assertThat(new String(dead.headers().lastHeader("strata.dlq.attempts").value(), StandardCharsets.UTF_8))
+                        .as("not retried").isEqualTo("1");
+                assertThat(new String(dead.headers().lastHeader("strata.dlq.error").value(), StandardCharsets.UTF_8))
+                        .contains("cannot deserialise");
             }
         }
     }

@@ -7,7 +7,11 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import io.strata.sdk.JsonSerde;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,11 +28,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A point-to-point queue over a topic: each message goes to one worker thread; a worker
+ * A point-to-point queue over a topic: each message goes to one worker thread, with its key and
+ * value decoded by the queue's deserialisers (raw bytes unless {@link Builder#deserializers} says otherwise); a worker
  * acknowledges it by returning from the handler. A message whose handler does not return within
  * the ack timeout is delivered again (to any worker). A message whose handler throws is retried
  * after a backoff that doubles from {@link Builder#retryBackoff} up to its cap; after
- * {@link Builder#maxAttempts} failed attempts it goes to the dead-letter topic ({@code <topic>.dlq}
+ * {@link Builder#maxAttempts} failed attempts (at once, if it cannot be deserialised) it goes to the dead-letter topic ({@code <topic>.dlq}
  * by default, created on first use; the failure travels in the headers {@code strata.dlq.error},
  * {@code strata.dlq.attempts}, {@code strata.dlq.topic}, {@code strata.dlq.partition},
  * {@code strata.dlq.offset}) and counts as handled, so the queue moves on. Per partition, the
@@ -44,20 +49,21 @@ import java.util.concurrent.atomic.AtomicInteger;
  * whose offsets were not yet committed — those are handled again by the instance that takes over.
  * Handlers should therefore be idempotent.
  */
-public final class WorkQueue implements AutoCloseable {
+public final class WorkQueue<K, V> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WorkQueue.class);
 
     /** Processes one message; returning acknowledges it, throwing asks for redelivery. */
-    public interface Handler {
-        void handle(ConsumerRecord<byte[], byte[]> message) throws Exception;
+    public interface Handler<K, V> {
+        void handle(ConsumerRecord<K, V> message) throws Exception;
     }
 
-    public static Builder builder(StrataClient client, String topic, String groupId) {
-        return new Builder(client, topic, groupId);
+    /** A queue of raw bytes; {@link Builder#deserializers}, {@link Builder#strings} or {@link Builder#json} type it. */
+    public static Builder<byte[], byte[]> builder(StrataClient client, String topic, String groupId) {
+        return new Builder<>(client, topic, groupId, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     /** Queue settings. */
-    public static final class Builder {
+    public static final class Builder<K, V> {
         private final StrataClient client;
         private final String topic;
         private final String groupId;
@@ -68,37 +74,68 @@ public final class WorkQueue implements AutoCloseable {
         private Duration maxRetryBackoff = Duration.ofSeconds(10);
         private int maxAttempts = 10;
         private String deadLetterTopic;
+        private final Deserializer<K> keys;
+        private final Deserializer<V> values;
 
-        Builder(StrataClient client, String topic, String groupId) {
+        Builder(StrataClient client, String topic, String groupId, Deserializer<K> keys, Deserializer<V> values) {
             this.client = client;
             this.topic = topic;
             this.groupId = groupId;
+            this.keys = keys;
+            this.values = values;
         }
 
-        public Builder workers(int n) {
+        /**
+         * Hands the handler keys and values decoded by these deserialisers (kafka-clients' own).
+         * A message that cannot be decoded is not retried: it goes to the dead-letter topic at once,
+         * its bytes unchanged.
+         */
+        public <K2, V2> Builder<K2, V2> deserializers(Deserializer<K2> keys, Deserializer<V2> values) {
+            Builder<K2, V2> b = new Builder<>(client, topic, groupId, keys, values);
+            b.workers = workers;
+            b.ackTimeout = ackTimeout;
+            b.maxInFlight = maxInFlight;
+            b.retryBackoff = retryBackoff;
+            b.maxRetryBackoff = maxRetryBackoff;
+            b.maxAttempts = maxAttempts;
+            b.deadLetterTopic = deadLetterTopic;
+            return b;
+        }
+
+        /** String keys and values (UTF-8). */
+        public Builder<String, String> strings() {
+            return deserializers(new StringDeserializer(), new StringDeserializer());
+        }
+
+        /** String keys and JSON values read into {@code type} with Jackson. */
+        public <T> Builder<String, T> json(Class<T> type) {
+            return deserializers(new StringDeserializer(), new JsonSerde<>(type));
+        }
+
+        public Builder<K, V> workers(int n) {
             this.workers = n;
             return this;
         }
 
-        public Builder ackTimeout(Duration timeout) {
+        public Builder<K, V> ackTimeout(Duration timeout) {
             this.ackTimeout = timeout;
             return this;
         }
 
-        public Builder maxInFlight(int n) {
+        public Builder<K, V> maxInFlight(int n) {
             this.maxInFlight = n;
             return this;
         }
 
         /** The wait before the first retry of a failed message, doubling at each further failure up to {@code max}. */
-        public Builder retryBackoff(Duration initial, Duration max) {
+        public Builder<K, V> retryBackoff(Duration initial, Duration max) {
             this.retryBackoff = initial;
             this.maxRetryBackoff = max;
             return this;
         }
 
         /** Failed attempts after which a message goes to the dead-letter topic (default 10). */
-        public Builder maxAttempts(int n) {
+        public Builder<K, V> maxAttempts(int n) {
             if (n < 1) {
                 throw new IllegalArgumentException("maxAttempts must be at least 1, got " + n);
             }
@@ -107,14 +144,14 @@ public final class WorkQueue implements AutoCloseable {
         }
 
         /** Where messages go after {@link #maxAttempts} failures (default {@code <topic>.dlq}). */
-        public Builder deadLetterTopic(String topic) {
+        public Builder<K, V> deadLetterTopic(String topic) {
             this.deadLetterTopic = topic;
             return this;
         }
 
         /** Starts consuming; messages go to {@code handler} on the worker threads. */
-        public WorkQueue start(Handler handler) {
-            WorkQueue q = new WorkQueue(this, handler);
+        public WorkQueue<K, V> start(Handler<K, V> handler) {
+            WorkQueue<K, V> q = new WorkQueue<>(this, handler);
             q.poller.start();
             return q;
         }
@@ -134,11 +171,15 @@ public final class WorkQueue implements AutoCloseable {
         }
     }
 
-    private record Ack(TopicPartition tp, long offset, int attempt, boolean ok, String error) {
+    /** A handler's outcome; {@code undecodable}: the message cannot be deserialised, so retrying is pointless. */
+    private record Ack(TopicPartition tp, long offset, int attempt, boolean ok, String error, boolean undecodable) {
+        Ack(TopicPartition tp, long offset, int attempt, boolean ok, String error) {
+            this(tp, offset, attempt, ok, error, false);
+        }
     }
 
-    private final Builder cfg;
-    private final Handler handler;
+    private final Builder<K, V> cfg;
+    private final Handler<K, V> handler;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final ExecutorService workers;
     private final Thread poller;
@@ -150,7 +191,7 @@ public final class WorkQueue implements AutoCloseable {
     private long redeliveries;
     private org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> deadLetters;
 
-    private WorkQueue(Builder cfg, Handler handler) {
+    private WorkQueue(Builder<K, V> cfg, Handler<K, V> handler) {
         this.cfg = cfg;
         this.handler = handler;
         this.consumer = cfg.client.consumer(cfg.groupId, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
@@ -227,18 +268,33 @@ public final class WorkQueue implements AutoCloseable {
         inFlight.incrementAndGet();
         workers.execute(() -> {
             boolean ok = false;
+            boolean undecodable = false;
             String error = null;
             try {
-                handler.handle(p.record);
+                ConsumerRecord<K, V> typed;
+                try {
+                    typed = decode(p.record);
+                } catch (RuntimeException e) {
+                    undecodable = true;
+                    throw new SerializationException("cannot deserialise: " + e.getMessage(), e);
+                }
+                handler.handle(typed);
                 ok = true;
             } catch (Exception e) {
                 error = e.toString();
                 log.warn("handler failed on {}@{} (attempt {} of {}): {}", tp, p.record.offset(), attempt, cfg.maxAttempts, error);
             } finally {
                 inFlight.decrementAndGet();
-                acks.add(new Ack(tp, p.record.offset(), attempt, ok, error));
+                acks.add(new Ack(tp, p.record.offset(), attempt, ok, error, undecodable));
             }
         });
+    }
+
+    private ConsumerRecord<K, V> decode(ConsumerRecord<byte[], byte[]> raw) {
+        K key = raw.key() == null ? null : cfg.keys.deserialize(raw.topic(), raw.headers(), raw.key());
+        V value = raw.value() == null ? null : cfg.values.deserialize(raw.topic(), raw.headers(), raw.value());
+        return new ConsumerRecord<>(raw.topic(), raw.partition(), raw.offset(), raw.timestamp(), raw.timestampType(),
+                raw.serializedKeySize(), raw.serializedValueSize(), key, value, raw.headers(), raw.leaderEpoch());
     }
 
     private void drainAcks() {
@@ -253,7 +309,7 @@ public final class WorkQueue implements AutoCloseable {
                 p.acked = true;
             } else if (a.attempt() == p.attempt && running) {
                 p.lastError = a.error();
-                if (p.attempt >= cfg.maxAttempts) {
+                if (p.attempt >= cfg.maxAttempts || a.undecodable()) {
                     p.retryAtNanos = DEAD_LETTERING;
                     deadLetter(a.tp(), p);
                 } else {

@@ -159,7 +159,9 @@ public final class AdminApi {
     private Map<String, Object> topic(TopicRecord t) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("name", t.name());
-        out.put("id", t.id().toString());
+        // Kafka's form of the id (as its tools and Metadata show it), and the UUID form object keys use.
+        out.put("id", kafkaId(t.id()));
+        out.put("uuid", t.id().toString());
         out.put("configs", topics.configs().effective(t.configs()));
         out.put("overrides", t.configs());
         List<Object> parts = new ArrayList<>();
@@ -190,6 +192,10 @@ public final class AdminApi {
         return out;
     }
 
+    private static String kafkaId(java.util.UUID id) {
+        return new org.apache.kafka.common.Uuid(id.getMostSignificantBits(), id.getLeastSignificantBits()).toString();
+    }
+
     private Answer segments(TopicRecord t, String partitionText) {
         int partition;
         try {
@@ -215,7 +221,7 @@ public final class AdminApi {
         PartitionLog pl = topics.partition(new TopicPartition(t.name(), partition)).orElseThrow();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("topic", t.name());
-        out.put("topicId", t.id().toString());
+        out.put("topicId", kafkaId(t.id()));
         out.put("partition", partition);
         out.put("objectStore", clusterInfo.get("objectStore"));
         out.put("logStartOffset", pl.logStartOffset());

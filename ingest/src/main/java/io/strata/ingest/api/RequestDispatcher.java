@@ -80,7 +80,10 @@ public final class RequestDispatcher {
     private final java.util.Map<org.apache.kafka.common.protocol.ApiKeys, io.micrometer.core.instrument.Timer> timers =
             new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** Handles one request, timing it per API; a null response means none is sent (acks=0 produce). */
+    /**
+     * Handles one request, timing it per API and counting the errors its response carries; a
+     * failure becomes the request's own error response. A null response means none is sent (acks=0 produce).
+     */
     public CompletableFuture<ApiMessage> handle(Request r) {
         long t0 = System.nanoTime();
         io.micrometer.core.instrument.Timer timer = timers.computeIfAbsent(r.apiKey(), k -> io.micrometer.core.instrument.Timer
@@ -92,12 +95,21 @@ public final class RequestDispatcher {
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
-        return f.whenComplete((m, e) -> {
+        return f.handle((m, e) -> {
             timer.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
-            if (e != null) {
-                metrics.counter("strata.request.errors", "api", r.apiKey().name).increment();
+            ApiMessage response = e == null ? m : errorResponse(r, e);
+            if (response != null) {
+                countErrors(r, response);
             }
+            return response;
         });
+    }
+
+    /** strata_request_errors_total{api, error}: one per request for each error its response carries. */
+    private void countErrors(Request r, ApiMessage response) {
+        for (Errors error : ResponseErrors.of(response)) {
+            metrics.counter("strata.request.errors", "api", r.apiKey().name, "error", error.name()).increment();
+        }
     }
 
     private CompletableFuture<ApiMessage> route(Request r) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import ch.qos.logback.classic.Level;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
@@ -20,6 +22,12 @@ final class AdminOptions {
     boolean json;
 
     Admin admin() {
+        // The Kafka client logs every failed connection attempt; a CLI reports one line of its own.
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("org.apache.kafka")).setLevel(Level.OFF);
+        String problem = Reachability.problem(bootstrap);
+        if (problem != null) {
+            throw new UnreachableException(problem);
+        }
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
@@ -66,6 +74,13 @@ final class AdminOptions {
         } catch (Exception e) {
             System.err.println("strata: " + e.getMessage());
             return 1;
+        }
+    }
+
+    /** No bootstrap address answers: the message says which and what to check. */
+    static final class UnreachableException extends RuntimeException {
+        UnreachableException(String message) {
+            super(message);
         }
     }
 

@@ -160,13 +160,14 @@ final class ReplayCommand implements Callable<Integer> {
         }
     }
 
-    /** A one-line progress bar on the terminal: records, MB/s, ETA. */
+    /** Redraws {@link ReplayProgress} on the terminal's last line twice a second. */
     private static final class Progress extends Thread {
         private final Replay replay;
         private final long t0 = System.nanoTime();
         private volatile boolean done;
 
         Progress(Replay replay) {
+            super("replay-progress");
             this.replay = replay;
             setDaemon(true);
         }
@@ -184,12 +185,9 @@ final class ReplayCommand implements Callable<Integer> {
         }
 
         private void draw() {
-            double secs = Math.max(0.001, (System.nanoTime() - t0) / 1e9);
-            long n = replay.recordsDelivered();
-            long remaining = replay.ranges().values().stream().mapToLong(r -> Math.max(0, r[1] - r[0])).sum();
-            double rate = n / secs;
-            String eta = rate > 0 ? String.format("%ds", (long) (remaining / rate)) : "?";
-            System.err.printf("\r%,d records  %.1f MB/s  ETA %s   ", n, replay.bytesDelivered() / secs / 1e6, eta);
+            long total = replay.ranges().values().stream().mapToLong(r -> Math.max(0, r[1] - r[0])).sum();
+            System.err.print("\r" + ReplayProgress.render(replay.recordsDelivered(), total, replay.bytesDelivered(),
+                    (System.nanoTime() - t0) / 1e9, 30) + "   ");
         }
 
         void finish() {
