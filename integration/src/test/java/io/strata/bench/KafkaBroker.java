@@ -8,83 +8,115 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
-/** Apache Kafka as a single KRaft node, run from the Maven Central jars on this classpath. */
-final class KafkaBroker implements AutoCloseable {
+/**
+ * Apache Kafka as its binary distribution runs it: {@code kafka.Kafka} with the JVM options of
+ * {@code bin/kafka-server-start.sh} and {@code kafka-run-class.sh}, the shipped
+ * {@code config/server.properties} and {@code config/log4j2.yaml} (integration/kafka-dist/config),
+ * and only Kafka's jars on the class path (integration/kafka-dist/pom.xml, resolved by
+ * {@code ./strata bench} into {@code -Dkafka.dist.classpath}).
+ */
+final class KafkaBroker implements BrokerProcess {
+    /** KAFKA_HEAP_OPTS of kafka-server-start.sh and KAFKA_JVM_PERFORMANCE_OPTS of kafka-run-class.sh. */
+    static final List<String> DISTRIBUTION_JVM_OPTIONS = List.of("-Xmx1G", "-Xms1G", "-server", "-XX:+UseG1GC",
+            "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35", "-XX:+ExplicitGCInvokesConcurrent",
+            "-Djava.awt.headless=true");
+
     private final Process process;
     private final int port;
-    private final Path dir;
 
-    private KafkaBroker(Process process, int port, Path dir) {
+    private KafkaBroker(Process process, int port) {
         this.process = process;
         this.port = port;
-        this.dir = dir;
     }
 
-    static KafkaBroker start(Path dir, String heap, boolean flushEveryMessage) throws Exception {
+    static String classpath() {
+        String cp = System.getProperty("kafka.dist.classpath");
+        if (cp == null || cp.isBlank()) {
+            throw new IllegalStateException("-Dkafka.dist.classpath is not set: run the benchmark with ./strata bench kafka");
+        }
+        return cp;
+    }
+
+    static Path configDir() {
+        return Path.of(System.getProperty("strata.root", "."), "integration", "kafka-dist", "config");
+    }
+
+    /** Starts one KRaft node; {@code extra} settings (e.g. log.flush.interval.messages) go after the shipped file's. */
+    static KafkaBroker start(Path dir, Map<String, String> extra) throws Exception {
         Files.createDirectories(dir);
         int port = StrataNode.freePort();
         int controller = StrataNode.freePort();
-        List<String> props = new ArrayList<>(List.of(
-                "process.roles=broker,controller", "node.id=1",
-                "controller.quorum.voters=1@127.0.0.1:" + controller,
-                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controller,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
-                "controller.listener.names=CONTROLLER",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-                "log.dirs=" + dir.resolve("data"),
-                "offsets.topic.replication.factor=1", "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1", "group.initial.rebalance.delay.ms=0", "num.partitions=1"));
-        if (flushEveryMessage) {
-            props.add("log.flush.interval.messages=1");
+        Map<String, String> changes = new LinkedHashMap<>();
+        changes.put("node.id", "1");
+        changes.put("controller.quorum.bootstrap.servers", "127.0.0.1:" + controller);
+        changes.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controller);
+        changes.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controller);
+        changes.put("log.dirs", dir.resolve("data").toString());
+        List<String> lines = new ArrayList<>();
+        for (String line : Files.readAllLines(configDir().resolve("server.properties"))) {
+            int eq = line.indexOf('=');
+            String key = line.startsWith("#") || eq < 0 ? null : line.substring(0, eq);
+            lines.add(key != null && changes.containsKey(key) ? key + "=" + changes.get(key) : line);
         }
+        extra.forEach((k, v) -> lines.add(k + "=" + v));
         Path config = dir.resolve("server.properties");
-        Files.write(config, props, StandardCharsets.UTF_8);
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String cp = System.getProperty("java.class.path");
-        Process format = new ProcessBuilder(java, "-cp", cp, "kafka.tools.StorageTool", "format", "-t",
-                UUID.randomUUID().toString().replace("-", "").substring(0, 22), "-c", config.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("format.log").toFile()).start();
-        if (!format.waitFor(120, TimeUnit.SECONDS) || format.exitValue() != 0) {
-            throw new IllegalStateException("kafka storage format failed: " + Files.readString(dir.resolve("format.log")));
+        Files.write(config, lines, StandardCharsets.UTF_8);
+        Path logs = dir.resolve("logs");
+        Files.createDirectories(logs);
+        List<String> jvm = new ArrayList<>(List.of(java()));
+        jvm.addAll(DISTRIBUTION_JVM_OPTIONS);
+        jvm.addAll(List.of("-Dkafka.logs.dir=" + logs, "-Dlog4j2.configurationFile=" + configDir().resolve("log4j2.yaml").toAbsolutePath(),
+                "-cp", classpath()));
+        List<String> format = new ArrayList<>(jvm);
+        format.addAll(List.of("kafka.tools.StorageTool", "format", "--standalone", "-t",
+                UUID.randomUUID().toString().replace("-", "").substring(0, 22), "-c", config.toString()));
+        Process f = new ProcessBuilder(format).redirectErrorStream(true).redirectOutput(dir.resolve("format.log").toFile()).start();
+        if (!f.waitFor(120, TimeUnit.SECONDS) || f.exitValue() != 0) {
+            throw new IllegalStateException("kafka-storage format failed: " + Files.readString(dir.resolve("format.log")));
         }
-        List<String> cmd = new ArrayList<>(List.of(java));
-        cmd.addAll(List.of(heap.split("\\s+")));
-        cmd.addAll(List.of("-cp", cp, "kafka.Kafka", config.toString()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("kafka.log").toFile()).start();
+        List<String> cmd = new ArrayList<>(jvm);
+        cmd.addAll(List.of("kafka.Kafka", config.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logs.resolve("kafkaServer.out").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) {
-                throw new IllegalStateException("kafka exited: " + Files.readString(dir.resolve("kafka.log")));
+                throw new IllegalStateException("kafka exited: " + Files.readString(logs.resolve("kafkaServer.out")));
             }
             try (Socket s = new Socket("127.0.0.1", port)) {
-                Thread.sleep(1000);
-                return new KafkaBroker(p, port, dir);
+                return new KafkaBroker(p, port);
             } catch (IOException e) {
                 Thread.sleep(200);
             }
         }
         p.destroyForcibly();
-        throw new IllegalStateException("kafka did not start: " + Files.readString(dir.resolve("kafka.log")));
+        throw new IllegalStateException("kafka did not start: " + Files.readString(logs.resolve("kafkaServer.out")));
     }
 
-    String bootstrap() {
+    static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    @Override
+    public String bootstrap() {
         return "127.0.0.1:" + port;
     }
 
-    long pid() {
+    @Override
+    public long pid() {
         return process.pid();
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() throws Exception {
         process.destroy();
-        if (!process.waitFor(30, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
     }
 }

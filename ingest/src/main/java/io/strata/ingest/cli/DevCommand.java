@@ -19,21 +19,15 @@ final class DevCommand implements Callable<Integer> {
     @Option(names = "--config", description = "Optional YAML config file; flags win over it.")
     Path config;
 
-    /**
-     * What dev changes from a production node's defaults: a new consumer group's first rebalance
-     * at once rather than after 3 s, as Kafka's shipped server.properties does for a first try.
-     */
-    static final java.util.Map<String, String> PROFILE = java.util.Map.of("group.initial.rebalance.delay.ms", "0");
-
     @Override
     public Integer call() {
         try {
-            BrokerConfig resolved = BrokerConfig.resolve(config, System.getenv(), options.overrides(), PROFILE);
+            BrokerConfig resolved = BrokerConfig.resolve(config, System.getenv(), options.overrides());
             if (resolved.getString("object.store").isEmpty()) {
                 // dev tiers to a directory under its data dir unless told otherwise (object.store=none turns tiering off).
                 var withStore = new java.util.LinkedHashMap<>(options.overrides());
                 withStore.put("object.store", "file:" + resolved.dataDir().toAbsolutePath().resolve("objects"));
-                resolved = BrokerConfig.resolve(config, System.getenv(), withStore, PROFILE);
+                resolved = BrokerConfig.resolve(config, System.getenv(), withStore);
             }
             return NodeRunner.run(resolved, options.logFormat);
         } catch (ConfigException e) {

@@ -54,7 +54,7 @@ public final class BrokerConfig {
             Setting.ofInt("fetch.max.bytes", 55 * 1024 * 1024, 1024, Integer.MAX_VALUE, "Most bytes one Fetch response carries, whatever the client asks (Kafka's default: 55 MiB)."),
             Setting.ofInt("socket.request.max.bytes", 100 * 1024 * 1024, 1024, Integer.MAX_VALUE, "Largest request frame accepted; a larger one closes the connection."),
             Setting.ofInt("num.io.threads", 8, 1, 1024, "Threads that handle requests."),
-            Setting.ofInt("group.initial.rebalance.delay.ms", 3000, 0, Integer.MAX_VALUE, "How long an empty group waits for more members before its first rebalance (Kafka's default; strata dev uses 0, as Kafka's shipped server.properties does)."),
+            Setting.ofInt("group.initial.rebalance.delay.ms", 0, 0, Integer.MAX_VALUE, "How long an empty group waits for more members before its first rebalance (0, as in Kafka's shipped server.properties; Kafka's built-in default is 3000)."),
             Setting.ofInt("group.min.session.timeout.ms", 6000, 1, Integer.MAX_VALUE, "Smallest session.timeout.ms a consumer may ask for."),
             Setting.ofInt("group.max.session.timeout.ms", 1_800_000, 1, Integer.MAX_VALUE, "Largest session.timeout.ms a consumer may ask for."),
             Setting.ofString("object.store", "", "Object store for sealed segments: s3://bucket/prefix?endpoint=…&region=… or file:/path; none (or empty, except for dev) turns tiering off."),
@@ -93,18 +93,8 @@ public final class BrokerConfig {
      * {@code overrides} are command-line values keyed by setting key.
      */
     public static BrokerConfig resolve(Path file, Map<String, String> env, Map<String, String> overrides) {
-        return resolve(file, env, overrides, Map.of());
-    }
-
-    /**
-     * As {@link #resolve(Path, Map, Map)}, with {@code profile} replacing some built-in defaults
-     * (below the file, the environment and the flags): how {@code strata dev} differs from a
-     * production node, as Kafka's shipped server.properties differs from its defaults.
-     */
-    public static BrokerConfig resolve(Path file, Map<String, String> env, Map<String, String> overrides, Map<String, String> profile) {
         Map<String, Object> values = new TreeMap<>();
         SETTINGS.forEach(s -> values.put(s.key(), s.defaultValue()));
-        profile.forEach((k, v) -> values.put(k, setting(k, "in the profile").parse(v)));
         if (file != null) {
             readYaml(file).forEach((k, v) -> values.put(k, setting(k, "in " + file).parse(v)));
         }

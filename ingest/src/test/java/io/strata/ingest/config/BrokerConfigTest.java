@@ -21,17 +21,6 @@ class BrokerConfigTest {
     }
 
     @Test
-    void aProfileReplacesDefaultsButEverythingTheUserGivesWins() throws Exception {
-        Map<String, String> profile = Map.of("group.initial.rebalance.delay.ms", "0");
-        assertThat(BrokerConfig.resolve(null, Map.of(), Map.of(), profile).getInt("group.initial.rebalance.delay.ms")).isZero();
-        assertThat(BrokerConfig.resolve(null, Map.of(), Map.of()).getInt("group.initial.rebalance.delay.ms")).isEqualTo(3000);
-        assertThat(BrokerConfig.resolve(yaml("group.initial.rebalance.delay.ms: 500\n"), Map.of(), Map.of(), profile)
-                .getInt("group.initial.rebalance.delay.ms")).isEqualTo(500);
-        assertThat(BrokerConfig.resolve(null, Map.of("STRATA_GROUP_INITIAL_REBALANCE_DELAY_MS", "700"), Map.of(), profile)
-                .getInt("group.initial.rebalance.delay.ms")).isEqualTo(700);
-    }
-
-    @Test
     void fileThenEnvironmentThenFlagsEachWin() throws Exception {
         Path f = yaml("port: 9100\nnum.partitions: 3\nlog:\n  retention.ms: 1000\n");
         BrokerConfig c = BrokerConfig.resolve(f, Map.of("STRATA_NUM_PARTITIONS", "4"), Map.of("port", "9200"));

@@ -1,0 +1,42 @@
+package io.strata.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The machine's load during a run: 1-minute load average at its end, and the share of CPU time stolen by the hypervisor. */
+final class HostLoad {
+    private final long[] start = cpu();
+
+    /** "load 1.93, steal 0.4%" for the time since this object was made. */
+    String since() {
+        long[] end = cpu();
+        long total = 0;
+        for (int i = 0; i < end.length; i++) {
+            total += end[i] - start[i];
+        }
+        double steal = end.length > 7 && total > 0 ? 100.0 * (end[7] - start[7]) / total : Double.NaN;
+        return String.format("load %s, steal %.1f%%", loadAverage(), steal);
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (Exception e) {
+            return "?";
+        }
+    }
+
+    /** The aggregate "cpu" line of /proc/stat: user nice system idle iowait irq softirq steal … */
+    private static long[] cpu() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long[] out = new long[f.length - 1];
+            for (int i = 1; i < f.length; i++) {
+                out[i - 1] = Long.parseLong(f[i]);
+            }
+            return out;
+        } catch (Exception e) {
+            return new long[0];
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package io.strata.bench;
+
+import io.strata.it.StrataNode;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Strata node as a user runs it: {@code java -jar strata.jar broker --config strata.yaml} with
+ * its defaults (no object store, so no tiering), only ports and the data directory set, and the
+ * heap Kafka gets.
+ */
+final class StrataBroker implements BrokerProcess {
+    private final Process process;
+    private final int port;
+
+    private StrataBroker(Process process, int port) {
+        this.process = process;
+        this.port = port;
+    }
+
+    static StrataBroker start(Path dir, List<String> jvmOptions) throws Exception {
+        Files.createDirectories(dir);
+        int port = StrataNode.freePort();
+        Path config = dir.resolve("strata.yaml");
+        Files.writeString(config, String.join("\n", "data.dir: " + dir.resolve("data"), "host: 127.0.0.1",
+                "advertised.host: 127.0.0.1", "port: " + port, "admin.port: " + StrataNode.freePort(), ""));
+        List<String> cmd = new java.util.ArrayList<>(List.of(KafkaBroker.java()));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-jar", StrataNode.jar().toString(), "broker", "--config", config.toString()));
+        Path log = dir.resolve("strata.log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("strata exited: " + Files.readString(log));
+            }
+            if (Files.readString(log).contains(" ready in ")) {
+                try (Socket s = new Socket("127.0.0.1", port)) {
+                    return new StrataBroker(p, port);
+                } catch (IOException e) {
+                    // not listening yet
+                }
+            }
+            Thread.sleep(200);
+        }
+        p.destroyForcibly();
+        throw new IllegalStateException("strata did not start: " + Files.readString(log));
+    }
+
+    @Override
+    public String bootstrap() {
+        return "127.0.0.1:" + port;
+    }
+
+    @Override
+    public long pid() {
+        return process.pid();
+    }
+
+    @Override
+    public void close() throws Exception {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}
