@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Every check of the Terraform deployment that needs no AWS account (terraform/README.md, "Tests"):
+#   1. terraform fmt -check -recursive
+#   2. terraform test in every providerless module (plan-mode runs with asserts and expect_failures)
+#   3. scripts/check-rendered.sh: rendered scripts, strata.yaml through Strata's parser, the
+#      `configure new` guard against a fake fdbcli
+#   4. the README's Inputs/Outputs tables (TerraformDocs.java --check)
+#   5. where the providers install: validate of the AWS modules, the root module and the
+#      examples, terraform test of the root module (mocked providers), plan of an example that
+#      has a terraform.tfvars; otherwise a SKIPPED line with the command to run.
+# Terraform runs with TF_DATA_DIR in a temporary directory, and provider checks on a copy of the
+# tree, so no .terraform/, lock or state file is left behind (checked at the end).
+# Environment: TF_PLUGIN_DIR (optional) a local provider directory for `terraform init -plugin-dir`;
+# STRATA_JAR (optional) the strata.jar to read strata.yaml with.
+# Exit status: 0 when nothing failed (skipped checks do not fail).
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+repo=$(cd "$here/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
+
+passed=0
+failed=0
+skipped=0
+pass() {
+  echo "PASS: $*"
+  passed=$((passed + 1))
+}
+fail() {
+  echo "FAIL: $*"
+  failed=$((failed + 1))
+}
+skip() {
+  echo "SKIPPED: $*"
+  skipped=$((skipped + 1))
+}
+# run LOG COMMAND…: runs the command with its output in LOG; prints the log's tail on failure.
+run() {
+  local log=$1
+  shift
+  if "$@" >"$log" 2>&1; then
+    return 0
+  fi
+  sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -v '^\s*$' | tail -40
+  return 1
+}
+leftovers() {
+  find "$here" \( -name .terraform -o -name .terraform.lock.hcl -o -name '*.tfstate' -o -name '*.tfstate.backup' \) -print | sort
+}
+
+if ! command -v terraform >/dev/null; then
+  echo "FAIL: terraform is not installed"
+  echo "terraform: 0 passed, 1 failed"
+  exit 1
+fi
+before=$(leftovers)
+echo "terraform $(terraform version 2>/dev/null | head -1 | cut -d' ' -f2), checks of $here"
+
+# 1. Formatting.
+if run "$work/fmt.log" terraform fmt -check -recursive -diff "$here"; then
+  pass "terraform fmt -check -recursive"
+else
+  fail "terraform fmt -check -recursive (run: terraform fmt -recursive terraform)"
+fi
+
+# 2. terraform test in every providerless module that has tests.
+for tests in $(find "$here" -path '*/.terraform' -prune -o -type d -name tests -print | sort); do
+  dir=$(dirname "$tests")
+  rel=${dir#"$repo"/}
+  compgen -G "$tests/*.tftest.hcl" >/dev/null || continue
+  if grep -qs required_providers "$dir"/*.tf; then
+    continue # needs providers: step 5
+  fi
+  data="$work/tf-$(echo "$rel" | tr '/' '_')"
+  if run "$work/init.log" env TF_DATA_DIR="$data" terraform -chdir="$dir" init -backend=false -input=false -no-color &&
+    run "$work/test.log" env TF_DATA_DIR="$data" terraform -chdir="$dir" test -no-color; then
+    pass "terraform test $rel ($(grep -o '[0-9]* passed' "$work/test.log" | tail -1))"
+  else
+    fail "terraform test $rel"
+  fi
+done
+
+# 3. The rendered files.
+if bash "$here/scripts/check-rendered.sh" "$work/rendered" >"$work/rendered.log" 2>&1; then
+  grep '^SKIPPED' "$work/rendered.log" | while read -r line; do echo "  $line"; done
+  pass "scripts/check-rendered.sh ($(grep -c '^ok' "$work/rendered.log") checks)"
+else
+  grep -v '^ok' "$work/rendered.log"
+  fail "scripts/check-rendered.sh"
+fi
+
+# 3b. The settings strata-node-config accepts in extra_settings must be real Strata settings.
+reference="$repo/docs/configuration.md"
+if [ -f "$reference" ]; then
+  # shellcheck disable=SC2016 # the backquotes are Markdown, not a command
+  sed -n '/^## Broker settings/,/^## /p' "$reference" | sed -n 's/^| `\([a-z0-9.]*\)` |.*/\1/p' | sort -u >"$work/docs-keys"
+  sed -n '/known_settings = \[/,/\]/p' "$here/modules/strata-node-config/settings.tf" | sed -n 's/^ *"\([a-z0-9.]*\)",$/\1/p' | sort -u >"$work/module-keys"
+  unknown=$(comm -23 "$work/module-keys" "$work/docs-keys" | tr '\n' ' ')
+  newer=$(comm -13 "$work/module-keys" "$work/docs-keys" | tr '\n' ' ')
+  if [ ! -s "$work/docs-keys" ] || [ ! -s "$work/module-keys" ]; then
+    fail "cannot read the settings of docs/configuration.md or modules/strata-node-config/settings.tf"
+  elif [ -n "$unknown" ]; then
+    fail "modules/strata-node-config/settings.tf names settings docs/configuration.md does not have: $unknown"
+  else
+    pass "the $(wc -l <"$work/module-keys") settings strata-node-config knows are all in docs/configuration.md"
+    if [ -n "$newer" ]; then
+      echo "  note: docs/configuration.md has settings extra_settings does not accept yet (add them to modules/strata-node-config/settings.tf): $newer"
+    fi
+  fi
+else
+  skip "settings check: no docs/configuration.md"
+fi
+
+# 4. The README's tables.
+if command -v java >/dev/null; then
+  if run "$work/docs.log" java "$here/scripts/TerraformDocs.java" --dir "$here" --check; then
+    pass "README Inputs/Outputs tables match variables.tf and outputs.tf"
+  else
+    fail "README tables out of step (run: java terraform/scripts/TerraformDocs.java)"
+  fi
+else
+  fail "java is not installed (needed for the docs check)"
+fi
+
+# 5. What needs the aws provider: on a copy of the tree, so that lock files stay out.
+tree="$work/tree"
+mkdir -p "$tree"
+(cd "$here" && tar --exclude=.terraform --exclude=.terraform.lock.hcl --exclude='*.tfstate*' -cf - .) | (cd "$tree" && tar -xf -)
+init_args=(-backend=false -input=false -no-color)
+if [ -n "${TF_PLUGIN_DIR:-}" ]; then
+  init_args+=("-plugin-dir=$TF_PLUGIN_DIR")
+fi
+for rel in modules/bucket modules/security-groups modules/iam modules/fdb-cluster modules/strata-nodes . examples/basic examples/dev; do
+  name=terraform
+  [ "$rel" = . ] || name="terraform/$rel"
+  data="$work/tfp-$(echo "$rel" | tr '/.' '__')"
+  if ! TF_DATA_DIR="$data" terraform -chdir="$tree/$rel" init "${init_args[@]}" >"$work/pinit.log" 2>&1; then
+    missing=$(sed -n '/Error/,$p' "$work/pinit.log" | grep -o 'hashicorp/[a-z0-9]*:' | tr -d ':' | sort -u | tr '\n' ' ')
+    what="AWS provider not available"
+    case "$missing" in hashicorp/aws*) ;; ?*) what="provider ${missing% } not available" ;; esac
+    skip "$name: $what; run: terraform -chdir=$name init -backend=false && terraform -chdir=$name validate"
+    continue
+  fi
+  if run "$work/validate.log" env TF_DATA_DIR="$data" terraform -chdir="$tree/$rel" validate -no-color; then
+    pass "terraform validate $name"
+  else
+    fail "terraform validate $name"
+    continue
+  fi
+  if compgen -G "$tree/$rel/tests/*.tftest.hcl" >/dev/null; then
+    if run "$work/ptest.log" env TF_DATA_DIR="$data" terraform -chdir="$tree/$rel" test -no-color; then
+      pass "terraform test $name (mocked providers: $(grep -o '[0-9]* passed' "$work/ptest.log" | tail -1))"
+    else
+      fail "terraform test $name (mocked providers)"
+    fi
+  fi
+  case "$rel" in
+    examples/*)
+      if [ -f "$tree/$rel/terraform.tfvars" ]; then
+        if run "$work/plan.log" env TF_DATA_DIR="$data" terraform -chdir="$tree/$rel" plan -no-color -lock=false -refresh=true; then
+          pass "terraform plan $name"
+        else
+          fail "terraform plan $name (needs AWS credentials and the VPC of terraform.tfvars)"
+        fi
+      else
+        skip "plan of $name: needs AWS credentials and a VPC; run: cp terraform.tfvars.example terraform.tfvars (edit it), then terraform -chdir=$name plan"
+      fi
+      ;;
+  esac
+done
+
+# The tree is left as it was.
+after=$(leftovers)
+if [ "$before" = "$after" ]; then
+  pass "no .terraform/, lock or state file left in $(basename "$here")/"
+else
+  fail "files left in the tree: $(comm -13 <(echo "$before") <(echo "$after") | tr '\n' ' ')"
+fi
+
+echo "terraform: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
