@@ -172,6 +172,8 @@ class TieringIT {
             assertThat(objects).as("segments in object storage").isGreaterThan(150);
             assertThat(local).as("segments still on local disk").isLessThan(objects / 5);
             assertThat(node.metric("strata_tiering_upload_bytes_total")).isGreaterThan(190_000_000);
+            assertThat(node.log()).as("each local-retention deletion is logged with its partition, segments and bytes")
+                    .containsPattern("history-\\d: local retention deleted \\d+ tiered segment\\(s\\), \\d+ bytes");
 
             consumeAndVerify(node, "history", 3, n, size);
             assertThat(node.metric("strata_tiering_download_bytes_total")).as("history came from object storage").isGreaterThan(150_000_000);

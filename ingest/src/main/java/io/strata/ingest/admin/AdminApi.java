@@ -143,7 +143,9 @@ public final class AdminApi {
         }
         if (tiering != null) {
             try {
-                tiering.store().head("strata-readiness-probe").get(5, TimeUnit.SECONDS);
+                // A LIST under the store's own prefix: allowed to a role limited to that prefix, where
+                // a HEAD of a missing key is answered 403 unless the role may list the whole bucket.
+                tiering.store().list("strata-readiness-probe").get(5, TimeUnit.SECONDS);
                 checks.put("objectStore", "reachable");
             } catch (Exception e) {
                 ok = false;

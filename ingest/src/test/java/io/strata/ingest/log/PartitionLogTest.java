@@ -276,7 +276,19 @@ class PartitionLogTest {
         assertThatThrownBy(() -> log.deleteRecordsBefore(11)).isInstanceOf(OffsetOutOfRangeException.class);
 
         log.updateConfig(new LogConfig(150, Long.MAX_VALUE, 5_000, -1, 1_000_000, 256, false));
-        assertThat(log.applyRetention(now)).isGreaterThan(0);
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(PartitionLog.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged = new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        logger.addAppender(logged);
+        try {
+            assertThat(log.applyRetention(now)).isGreaterThan(0);
+        } finally {
+            logger.detachAppender(logged);
+        }
+        assertThat(logged.list).as("one INFO line per retention pass, with segments and bytes")
+                .filteredOn(e -> e.getFormattedMessage().contains("retention deleted")).hasSize(1).first()
+                .satisfies(e -> assertThat(e.getLevel()).isEqualTo(ch.qos.logback.classic.Level.INFO))
+                .satisfies(e -> assertThat(e.getFormattedMessage()).containsPattern("retention deleted \\d+ segment\\(s\\), \\d+ bytes"));
         assertThat(log.segmentCount()).as("the active segment stays").isEqualTo(1);
         assertThat(log.logStartOffset()).as("expired segments are gone").isGreaterThan(3);
         assertThat(values(log, log.logStartOffset())).last().isEqualTo("9:r9");

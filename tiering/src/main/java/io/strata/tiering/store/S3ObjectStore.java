@@ -190,10 +190,20 @@ public final class S3ObjectStore implements ObjectStore {
         return wrap(key, s3.deleteObject(r -> r.bucket(location.bucket()).key(full(key))).thenApply(r -> null));
     }
 
-    /** Creates the bucket if it does not exist (for development servers; real deployments create it with Terraform). */
+    /**
+     * Creates the bucket if it does not exist (for development servers; real deployments create it
+     * with Terraform). Only a 404 means it is missing: a role limited to the store's prefix may not
+     * see the bucket itself (403), and then the bucket is taken to exist.
+     */
     public CompletableFuture<Void> ensureBucket() {
         return s3.headBucket(r -> r.bucket(location.bucket())).thenApply(r -> (Void) null)
-                .exceptionallyCompose(t -> s3.createBucket(r -> r.bucket(location.bucket())).thenApply(r -> (Void) null))
+                .exceptionallyCompose(t -> {
+                    Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+                    if (cause instanceof S3Exception e && e.statusCode() == 403) {
+                        return CompletableFuture.completedFuture(null);
+                    }
+                    return s3.createBucket(r -> r.bucket(location.bucket())).thenApply(r -> (Void) null);
+                })
                 .thenApply(Function.identity());
     }
 
