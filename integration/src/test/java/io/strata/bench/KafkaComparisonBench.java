@@ -27,7 +27,7 @@ import java.util.Map;
  * warm-up; medians are reported with every run's raw values and the machine's load.
  */
 final class KafkaComparisonBench {
-    static final List<String> HEAP = List.of("-Xms1G", "-Xmx1G");
+    static final String HEAP = "-Xms1G -Xmx1G";
     static final int ROUNDS = Integer.getInteger("strata.bench.rounds", 3);
     static final int RECORDS = Integer.getInteger("strata.bench.records", 1_000_000);
     static final int WIDE_RECORDS = Integer.getInteger("strata.bench.wideRecords", 200_000);
@@ -37,7 +37,7 @@ final class KafkaComparisonBench {
     static final List<String> METRICS = List.of("produce MiB/s", "produce p50 ms", "produce p99 ms", "produce p99.9 ms",
             "produce p99 ms at a fixed rate", "consume MiB/s from the first fetch", "new group: first record ms",
             "new group: join ms (ConsumerPerformance)", "end-to-end p50 ms", "end-to-end p99 ms", "1000 partitions MiB/s",
-            "1000 partitions p99 ms", "peak RSS MiB");
+            "1000 partitions p99 ms", "peak RSS MiB", "failed records");
 
     private KafkaComparisonBench() {
     }
@@ -126,6 +126,7 @@ final class KafkaComparisonBench {
         ClientProcess.Produced wide = ClientProcess.produce(bootstrap, "wide", WIDE_RECORDS, -1);
         r.get("1000 partitions MiB/s").add(wide.mibPerSec());
         r.get("1000 partitions p99 ms").add(wide.p99Ms());
+        r.get("failed records").add((double) (p.failed() + wide.failed()));
     }
 
     static void createTopic(String bootstrap, String topic, int partitions) throws Exception {
@@ -138,7 +139,7 @@ final class KafkaComparisonBench {
     }
 
     private static boolean lowerIsBetter(String metric) {
-        return metric.contains(" ms") || metric.contains("RSS");
+        return metric.contains(" ms") || metric.contains("RSS") || metric.contains("failed");
     }
 
     private static String report(Map<String, Map<String, List<Double>>> results, int rate, List<String> log, Path out) throws Exception {
@@ -149,8 +150,9 @@ final class KafkaComparisonBench {
                 + "- **Kafka 4.4.0**: `kafka.Kafka` with `kafka-server-start.sh`'s JVM options (`" + String.join(" ", KafkaBroker.DISTRIBUTION_JVM_OPTIONS)
                 + "`), the shipped `config/server.properties` (listeners, log.dirs and ids changed), its log4j2 layout, only Kafka's jars"
                 + " (integration/kafka-dist). **Kafka fsync**: the same with `log.flush.interval.messages=1`.\n"
-                + "- **Strata**: `java -Xms1G -Xmx1G -jar strata.jar broker --config strata.yaml` with its defaults (ports and data dir set;"
-                + " no object store). Strata fsyncs before it acknowledges acks=all; Kafka as shipped does not.\n"
+                + "- **Strata**: `STRATA_HEAP_OPTS='-Xms1G -Xmx1G' ./strata broker --config strata.yaml`: the launcher's JVM options"
+                + " and the broker's defaults (ports and data dir set; no object store). Strata fsyncs before it acknowledges acks=all;"
+                + " Kafka as shipped does not.\n"
                 + "- **Clients**, each its own JVM from Kafka's class path: Kafka's `ProducerPerformance` (" + RECORDS
                 + " records of 1 KiB on 6 partitions, `" + String.join(" ", ClientProcess.PRODUCER_PROPS) + "`, unthrottled, after a "
                 + RECORDS / 5 + "-record warm-up); the same at a fixed " + rate + " records/s (80 % of the slower broker's median maximum);"

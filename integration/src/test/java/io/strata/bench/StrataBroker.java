@@ -6,13 +6,12 @@ import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Strata node as a user runs it: {@code java -jar strata.jar broker --config strata.yaml} with
- * its defaults (no object store, so no tiering), only ports and the data directory set, and the
- * heap Kafka gets.
+ * A Strata node as a user runs it: {@code ./strata broker --config strata.yaml}, the launcher with
+ * its JVM defaults and the heap Kafka gets ({@code STRATA_HEAP_OPTS}), the broker with its
+ * defaults (no object store, so no tiering) and only ports and the data directory set.
  */
 final class StrataBroker implements BrokerProcess {
     private final Process process;
@@ -23,17 +22,19 @@ final class StrataBroker implements BrokerProcess {
         this.port = port;
     }
 
-    static StrataBroker start(Path dir, List<String> jvmOptions) throws Exception {
+    static StrataBroker start(Path dir, String heapOptions) throws Exception {
         Files.createDirectories(dir);
         int port = StrataNode.freePort();
         Path config = dir.resolve("strata.yaml");
         Files.writeString(config, String.join("\n", "data.dir: " + dir.resolve("data"), "host: 127.0.0.1",
                 "advertised.host: 127.0.0.1", "port: " + port, "admin.port: " + StrataNode.freePort(), ""));
-        List<String> cmd = new java.util.ArrayList<>(List.of(KafkaBroker.java()));
-        cmd.addAll(jvmOptions);
-        cmd.addAll(List.of("-jar", StrataNode.jar().toString(), "broker", "--config", config.toString()));
+        Path launcher = Path.of(System.getProperty("strata.root", "."), "strata");
         Path log = dir.resolve("strata.log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "broker", "--config", config.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("STRATA_HEAP_OPTS", heapOptions);
+        // The launcher execs java, so this process is the node itself.
+        Process p = pb.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) {

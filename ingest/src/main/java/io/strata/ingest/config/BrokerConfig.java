@@ -73,7 +73,7 @@ public final class BrokerConfig {
     }
 
     /** STRATA_* variables the launcher and fault injection read that name no setting. */
-    private static final java.util.Set<String> OTHER_VARIABLES = java.util.Set.of("STRATA_JAVA_OPTS", "STRATA_FAULT_HALT_AFTER_PUT");
+    private static final java.util.Set<String> OTHER_VARIABLES = java.util.Set.of("STRATA_JAVA_OPTS", "STRATA_HEAP_OPTS", "STRATA_JVM_PERFORMANCE_OPTS", "STRATA_BENCH_OPTS", "STRATA_FAULT_HALT_AFTER_PUT");
 
     private final Map<String, Object> values;
     private final List<String> warnings;
