@@ -188,6 +188,46 @@ class TieringIT {
         }
     }
 
+    @Test
+    void listOffsetsFindsTheLargestTimestampAcrossBothTiersAndTheTierBoundaries() throws Exception {
+        long now = System.currentTimeMillis();
+        TopicPartition tp = new TopicPartition("stamps", 0);
+        try (StrataNode node = node("maxts", "maxts", Map.of());
+             Admin admin = Clients.admin(node)) {
+            admin.createTopics(List.of(new NewTopic("stamps", 1, (short) 1))).all().get();
+            // Offset 0 carries the largest timestamp; everything after it is older and pushes it into object storage.
+            try (KafkaProducer<byte[], byte[]> p = Clients.producer(node, Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
+                p.send(new ProducerRecord<>("stamps", 0, now + 600_000, null, valueOf(0, 1000))).get();
+            }
+            produce(node, "stamps", 1, 1, 5000, now - 3_600_000, 1000);
+            await("offset 0 is only in object storage", 120_000, () -> listed(admin, tp, org.apache.kafka.clients.admin.OffsetSpec.earliestLocal()) > 0);
+            var max = admin.listOffsets(Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.maxTimestamp())).partitionResult(tp).get();
+            assertThat(max.offset()).as("the largest timestamp, found in a tiered segment").isZero();
+            assertThat(max.timestamp()).isEqualTo(now + 600_000);
+            long earliestLocal = listed(admin, tp, org.apache.kafka.clients.admin.OffsetSpec.earliestLocal());
+            long latestTiered = listed(admin, tp, org.apache.kafka.clients.admin.OffsetSpec.latestTiered());
+            assertThat(listed(admin, tp, org.apache.kafka.clients.admin.OffsetSpec.earliest())).isZero();
+            assertThat(latestTiered).as("the last tiered offset reaches the local log").isGreaterThanOrEqualTo(earliestLocal - 1)
+                    .isLessThan(listed(admin, tp, org.apache.kafka.clients.admin.OffsetSpec.latest()));
+
+            // A newer largest timestamp in the local log wins.
+            try (KafkaProducer<byte[], byte[]> p = Clients.producer(node, Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
+                p.send(new ProducerRecord<>("stamps", 0, now + 1_200_000, null, valueOf(1, 1000))).get();
+            }
+            max = admin.listOffsets(Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.maxTimestamp())).partitionResult(tp).get();
+            assertThat(max.offset()).isEqualTo(5001);
+            assertThat(max.timestamp()).isEqualTo(now + 1_200_000);
+        }
+    }
+
+    static long listed(Admin admin, TopicPartition tp, org.apache.kafka.clients.admin.OffsetSpec spec) {
+        try {
+            return admin.listOffsets(Map.of(tp, spec)).partitionResult(tp).get().offset();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static long safeLocal(StrataNode node) {
         try {
             return localSegments(node);

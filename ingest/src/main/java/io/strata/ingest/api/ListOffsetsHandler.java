@@ -12,9 +12,11 @@ import org.apache.kafka.common.requests.ListOffsetsRequest;
 import java.util.Optional;
 
 /**
- * ListOffsets: earliest (log start), latest (high watermark) and the first offset at or after a
- * timestamp. A timestamp that may lie in object storage is looked up on the tiering service's
- * {@code remote-read} threads; the request handler thread never waits on the object store.
+ * ListOffsets: earliest (log start), earliest local (KIP-405), latest (high watermark), latest
+ * tiered (the last offset in object storage), the record with the largest timestamp across both
+ * tiers (KIP-734), and the first offset at or after a timestamp. Whatever may lie in object
+ * storage is looked up on the tiering service's {@code remote-read} threads; the request handler
+ * thread never waits on the object store.
  */
 final class ListOffsetsHandler {
     private final TopicManager topics;
@@ -55,15 +57,36 @@ final class ListOffsetsHandler {
                 }
                 PartitionLog log = pl.get();
                 long ts = p.timestamp();
-                if (ts == ListOffsetsRequest.EARLIEST_TIMESTAMP || ts == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
+                boolean remoteHistory = tiering != null && log.config().remoteStorage() && log.logStartOffset() < log.localStartOffset();
+                if (ts == ListOffsetsRequest.EARLIEST_TIMESTAMP) {
                     pr.setOffset(log.logStartOffset());
-                } else if (ts == ListOffsetsRequest.LATEST_TIMESTAMP || ts == ListOffsetsRequest.LATEST_TIERED_TIMESTAMP) {
+                } else if (ts == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
+                    pr.setOffset(log.localStartOffset());
+                } else if (ts == ListOffsetsRequest.LATEST_TIMESTAMP) {
                     pr.setOffset(log.highWatermark());
+                } else if (ts == ListOffsetsRequest.LATEST_TIERED_TIMESTAMP) {
+                    // The highest offset in object storage, -1 when nothing is (as Kafka answers).
+                    pr.setOffset(log.tieredOffset() > log.logStartOffset() ? log.tieredOffset() - 1 : -1);
                 } else if (ts == ListOffsetsRequest.MAX_TIMESTAMP) {
-                    pr.setErrorCode(Errors.UNSUPPORTED_VERSION.code());
+                    Optional<Batches.TimestampMatch> local = log.maxTimestampRecord();
+                    if (remoteHistory) {
+                        pending.add(tiering.maxTimestampRecordAsync(tp, log.logStartOffset()).handle((remote, error) -> {
+                            if (error != null) {
+                                pr.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code());
+                            } else {
+                                // On a tie the earlier record, which is the tiered one.
+                                Optional<Batches.TimestampMatch> best = remote.isPresent()
+                                        && (local.isEmpty() || remote.get().timestamp() >= local.get().timestamp()) ? remote : local;
+                                best.ifPresent(m -> pr.setOffset(m.offset()).setTimestamp(m.timestamp()));
+                            }
+                            return null;
+                        }));
+                    } else {
+                        local.ifPresent(m -> pr.setOffset(m.offset()).setTimestamp(m.timestamp()));
+                    }
                 } else if (ts < 0) {
                     pr.setErrorCode(Errors.INVALID_REQUEST.code());
-                } else if (tiering != null && log.config().remoteStorage() && log.logStartOffset() < log.localStartOffset()) {
+                } else if (remoteHistory) {
 
                     pending.add(tiering.offsetForTimestampAsync(tp, ts, log.logStartOffset()).handle((m, error) -> {
                         if (error != null) {

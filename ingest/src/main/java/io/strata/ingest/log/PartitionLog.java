@@ -490,6 +490,16 @@ public final class PartitionLog {
         return new FetchResult(out, highWatermark(), start);
     }
 
+    /**
+     * The first local record carrying the largest timestamp (ListOffsets MAX_TIMESTAMP, KIP-734);
+     * empty when the log is empty or that record is not below the high watermark yet, as Kafka
+     * answers then.
+     */
+    public Optional<Batches.TimestampMatch> maxTimestampRecord() {
+        long max = segments.values().stream().mapToLong(LogSegment::maxTimestamp).max().orElse(-1);
+        return max < 0 ? Optional.empty() : offsetForTimestamp(max).filter(m -> m.timestamp() == max);
+    }
+
     /** The first record with a timestamp at or after {@code timestamp}, as ListOffsets wants it. */
     public Optional<Batches.TimestampMatch> offsetForTimestamp(long timestamp) {
         long hw = highWatermark();

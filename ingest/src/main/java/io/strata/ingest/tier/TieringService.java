@@ -212,6 +212,28 @@ public final class TieringService {
         return java.util.concurrent.CompletableFuture.supplyAsync(() -> offsetForTimestamp(tp, timestamp, fromOffset), remoteReaders);
     }
 
+    /**
+     * The first tiered record, at or above {@code fromOffset}, carrying the largest timestamp of
+     * the tiered segments (from their manifest entries; one object is read), on the
+     * {@code remote-read} threads.
+     */
+    public java.util.concurrent.CompletableFuture<Optional<Batches.TimestampMatch>> maxTimestampRecordAsync(TopicPartition tp, long fromOffset) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            TopicRecord t = topics.topic(tp.topic()).orElseThrow();
+            SegmentEntry best = null;
+            for (SegmentEntry s : entriesOf(tp, t.id()).values()) {
+                if (s.lastOffset() >= fromOffset && (best == null || s.maxTimestamp() > best.maxTimestamp())) {
+                    best = s;
+                }
+            }
+            if (best == null || best.maxTimestamp() < 0) {
+                return Optional.<Batches.TimestampMatch>empty();
+            }
+            long max = best.maxTimestamp();
+            return reader.findByTimestamp(best.objectKey(), best.sizeBytes(), max).filter(m -> m.offset() >= fromOffset);
+        }, remoteReaders);
+    }
+
     /** The first tiered record at or after {@code timestamp} at or above {@code fromOffset}. */
     public Optional<Batches.TimestampMatch> offsetForTimestamp(TopicPartition tp, long timestamp, long fromOffset) {
         TopicRecord t = topics.topic(tp.topic()).orElseThrow();
