@@ -69,7 +69,7 @@ variable "key_name" {
 }
 
 variable "enable_ssm_session_manager" {
-  description = "Attach AmazonSSMManagedInstanceCore to the instance roles (shell access with Session Manager, no SSH)."
+  description = "Give the instance roles Session Manager's channel permissions (shell access without SSH); not AmazonSSMManagedInstanceCore, which reads every SSM parameter."
   type        = bool
   default     = true
   nullable    = false

@@ -54,6 +54,28 @@ locals {
 
   systemd_unit = file("${path.module}/templates/foundationdb.service")
 
+  # The guarded `configure new` as a unit that retries until it succeeds (every boot too: the
+  # guard makes a second run a no-op), so a slow start of the coordinators never leaves the
+  # database uncreated with nothing to try again.
+  configure_unit_path = "/etc/systemd/system/fdb-configure-database.service"
+  configure_unit      = <<-EOT
+    # Rendered by Terraform (module fdb-config): creates the database of ${var.cluster_description} once.
+    [Unit]
+    Description=Create the FoundationDB database once (guarded; see ${local.configure})
+    Wants=foundationdb.service
+    After=foundationdb.service network-online.target
+    StartLimitIntervalSec=0
+
+    [Service]
+    Type=oneshot
+    ExecStart=${local.configure}
+    Restart=on-failure
+    RestartSec=60
+
+    [Install]
+    WantedBy=multi-user.target
+  EOT
+
   package_files = var.os_family == "al2023" ? {
     clients = "foundationdb-clients-${var.fdb_version}-1.el7.x86_64.rpm"
     server  = "foundationdb-server-${var.fdb_version}-1.el7.x86_64.rpm"
@@ -67,6 +89,7 @@ locals {
 
   bootstrap_scripts = {
     for s in local.servers : tostring(s.index) => templatefile("${path.module}/templates/fdb-bootstrap.sh.tftpl", {
+      foundationdb_uid   = var.foundationdb_uid
       name               = s.name
       az                 = s.az
       description        = var.cluster_description
@@ -80,7 +103,6 @@ locals {
       cluster_parameter  = var.cluster_file_parameter
       aws_region         = var.aws_region == null ? "" : var.aws_region
       configure_database = s.index == 0
-      configure_script   = local.configure
     }) if local.render_cloud_init
   }
 
@@ -90,6 +112,7 @@ locals {
         { path = local.conf_staging, permissions = "0644", owner = "root:root", content = local.foundationdb_conf[tostring(s.index)] },
         { path = local.unit_path, permissions = "0644", owner = "root:root", content = local.systemd_unit },
         { path = local.configure, permissions = "0755", owner = "root:root", content = local.configure_script },
+        { path = local.configure_unit_path, permissions = "0644", owner = "root:root", content = local.configure_unit },
         { path = local.bootstrap, permissions = "0700", owner = "root:root", content = local.bootstrap_scripts[tostring(s.index)] },
       ]
       runcmd = [[local.bootstrap]]

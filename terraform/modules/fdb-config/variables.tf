@@ -236,3 +236,14 @@ variable "aws_region" {
     error_message = "aws_region must look like eu-west-1, and is required with cluster_file_parameter."
   }
 }
+
+variable "foundationdb_uid" {
+  description = "User and group id of the foundationdb system user (created before the packages), fixed so that a data volume keeps its owner when its instance is replaced on another image."
+  type        = number
+  default     = 2502
+
+  validation {
+    condition     = var.foundationdb_uid >= 100 && var.foundationdb_uid < 65000 && floor(var.foundationdb_uid) == var.foundationdb_uid
+    error_message = "foundationdb_uid must be a whole number from 100 to 64999."
+  }
+}

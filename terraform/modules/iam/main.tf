@@ -3,7 +3,8 @@
 #                  bucket's KMS key, strata.jar if it comes from S3, the fdb.cluster parameter, the
 #                  MetaStore secret.
 #   FDB servers  : the fdb.cluster parameter.
-# Both optionally get AmazonSSMManagedInstanceCore for Session Manager.
+# Both optionally get the Session Manager channel permissions (not AmazonSSMManagedInstanceCore,
+# which would let them read every SSM parameter of the account).
 
 data "aws_partition" "current" {}
 
@@ -20,7 +21,6 @@ data "aws_iam_policy_document" "ec2_assume" {
 
 locals {
   secret_is_ssm = var.metastore_secret_arn == null ? false : strcontains(var.metastore_secret_arn, ":ssm:")
-  ssm_core_arn  = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
 }
 
 ########################################
@@ -115,11 +115,33 @@ resource "aws_iam_role_policy" "strata" {
   policy = data.aws_iam_policy_document.strata.json
 }
 
-resource "aws_iam_role_policy_attachment" "strata_ssm_core" {
+# Session Manager needs only its agent's registration and message channels.
+data "aws_iam_policy_document" "session_manager" {
+  statement {
+    sid = "SessionManagerChannels"
+    actions = [
+      "ssm:UpdateInstanceInformation",
+      "ssmmessages:CreateControlChannel",
+      "ssmmessages:CreateDataChannel",
+      "ssmmessages:OpenControlChannel",
+      "ssmmessages:OpenDataChannel",
+      "ec2messages:AcknowledgeMessage",
+      "ec2messages:DeleteMessage",
+      "ec2messages:FailMessage",
+      "ec2messages:GetEndpoint",
+      "ec2messages:GetMessages",
+      "ec2messages:SendReply",
+    ]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "strata_session_manager" {
   count = var.enable_ssm_session_manager ? 1 : 0
 
-  role       = aws_iam_role.strata.name
-  policy_arn = local.ssm_core_arn
+  name   = "session-manager"
+  role   = aws_iam_role.strata.id
+  policy = data.aws_iam_policy_document.session_manager.json
 }
 
 resource "aws_iam_instance_profile" "strata" {
@@ -160,11 +182,12 @@ resource "aws_iam_role_policy" "fdb" {
   policy = data.aws_iam_policy_document.fdb[0].json
 }
 
-resource "aws_iam_role_policy_attachment" "fdb_ssm_core" {
+resource "aws_iam_role_policy" "fdb_session_manager" {
   count = var.create_fdb_role && var.enable_ssm_session_manager ? 1 : 0
 
-  role       = aws_iam_role.fdb[0].name
-  policy_arn = local.ssm_core_arn
+  name   = "session-manager"
+  role   = aws_iam_role.fdb[0].id
+  policy = data.aws_iam_policy_document.session_manager.json
 }
 
 resource "aws_iam_instance_profile" "fdb" {

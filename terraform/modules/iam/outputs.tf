@@ -1,7 +1,7 @@
 output "strata_instance_profile_name" {
   description = "Instance profile of the Strata nodes (available once its policy is in place)."
   value       = aws_iam_instance_profile.strata.name
-  depends_on  = [aws_iam_role_policy.strata, aws_iam_role_policy_attachment.strata_ssm_core]
+  depends_on  = [aws_iam_role_policy.strata, aws_iam_role_policy.strata_session_manager]
 }
 
 output "strata_role_arn" {
@@ -22,7 +22,7 @@ output "strata_policy_json" {
 output "fdb_instance_profile_name" {
   description = "Instance profile of the FoundationDB servers (null without them)."
   value       = var.create_fdb_role ? aws_iam_instance_profile.fdb[0].name : null
-  depends_on  = [aws_iam_role_policy.fdb, aws_iam_role_policy_attachment.fdb_ssm_core]
+  depends_on  = [aws_iam_role_policy.fdb, aws_iam_role_policy.fdb_session_manager]
 }
 
 output "fdb_role_arn" {

@@ -55,7 +55,7 @@ variable "metastore_secret_kms_key_arn" {
 }
 
 variable "enable_ssm_session_manager" {
-  description = "Attach AmazonSSMManagedInstanceCore so that operators reach the instances with Session Manager (no SSH, no bastion)."
+  description = "Let operators reach the instances with Session Manager (no SSH, no bastion): the agent's channel permissions only, not AmazonSSMManagedInstanceCore (which reads every SSM parameter)."
   type        = bool
   default     = true
   nullable    = false

@@ -105,6 +105,7 @@ locals {
   ) : null
 
   bootstrap_script = var.artifact_url == null ? null : templatefile("${path.module}/templates/bootstrap.sh.tftpl", {
+    strata_uid              = var.strata_uid
     node_id                 = var.node_id
     cluster_name            = var.cluster_name
     os_family               = var.os_family

@@ -421,3 +421,14 @@ variable "data_mount_point" {
     error_message = "data_mount_point must be an absolute path."
   }
 }
+
+variable "strata_uid" {
+  description = "User and group id of the strata system user, fixed so that a data volume keeps its owner when its instance is replaced on another image."
+  type        = number
+  default     = 2501
+
+  validation {
+    condition     = var.strata_uid >= 100 && var.strata_uid < 65000 && floor(var.strata_uid) == var.strata_uid
+    error_message = "strata_uid must be a whole number from 100 to 64999."
+  }
+}

@@ -158,11 +158,11 @@ run "configure_new_runs_once_on_the_first_coordinator" {
     error_message = "configure new must run only when status json reports configuration_never_created"
   }
   assert {
-    condition     = strcontains(output.bootstrap_scripts["0"], "\n/usr/local/sbin/fdb-configure-database\n")
+    condition     = strcontains(output.bootstrap_scripts["0"], "\nsystemctl enable --now --no-block fdb-configure-database.service\n")
     error_message = "the first coordinator must create the database"
   }
   assert {
-    condition     = !strcontains(output.bootstrap_scripts["1"], "\n/usr/local/sbin/fdb-configure-database\n") && !strcontains(output.bootstrap_scripts["2"], "\n/usr/local/sbin/fdb-configure-database\n")
+    condition     = !strcontains(output.bootstrap_scripts["1"], "fdb-configure-database") && !strcontains(output.bootstrap_scripts["2"], "fdb-configure-database")
     error_message = "only the first coordinator may run configure new"
   }
 }
@@ -184,6 +184,7 @@ run "server_cloud_init" {
       "/etc/strata-fdb/foundationdb.conf",
       "/etc/systemd/system/foundationdb.service",
       "/usr/local/sbin/fdb-configure-database",
+      "/etc/systemd/system/fdb-configure-database.service",
       "/usr/local/sbin/fdb-bootstrap",
     ]
     error_message = "unexpected write_files"
@@ -205,7 +206,7 @@ run "server_cloud_init" {
     error_message = "the data volume must be found by its stable NVMe id"
   }
   assert {
-    condition     = strcontains(output.bootstrap_scripts["2"], "aws --region eu-west-1 ssm get-parameter --name '/strata/prod/fdb.cluster'")
+    condition     = strcontains(output.bootstrap_scripts["2"], "aws --region eu-west-1 ssm get-parameter --name '/strata/prod/fdb.cluster'") && strcontains(output.bootstrap_scripts["2"], "install -d -o foundationdb -g foundationdb -m 0775 /etc/foundationdb\n") && strcontains(output.bootstrap_scripts["2"], "useradd --system --uid 2502 --gid foundationdb")
     error_message = "the cluster file must come from the SSM parameter"
   }
   assert {

@@ -180,8 +180,12 @@ run "cloud_init_of_an_aws_node" {
     error_message = "an s3:// artifact must be copied with the AWS CLI"
   }
   assert {
-    condition     = strcontains(output.bootstrap_script, "useradd --system --user-group") && strcontains(output.bootstrap_script, "systemctl enable strata.service")
-    error_message = "the strata user must be created and the unit enabled"
+    condition     = strcontains(output.bootstrap_script, "useradd --system --user-group --uid 2501 --gid strata") && strcontains(output.bootstrap_script, "systemctl enable strata.service")
+    error_message = "the strata user must be created with its fixed id and the unit enabled"
+  }
+  assert {
+    condition     = strcontains(output.bootstrap_script, "install -d -o strata -g strata -m 0755 /etc/foundationdb\n")
+    error_message = "strata must own the cluster file's directory (the client rewrites the file through a temporary file beside it)"
   }
   assert {
     condition     = length(output.config_hash) == 64

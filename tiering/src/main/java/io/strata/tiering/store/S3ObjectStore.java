@@ -160,6 +160,13 @@ public final class S3ObjectStore implements ObjectStore {
             if (cause instanceof S3Exception e && e.statusCode() == 404) {
                 return CompletableFuture.completedFuture(Optional.empty());
             }
+            if (cause instanceof S3Exception e && e.statusCode() == 403) {
+                // S3 answers 403, not 404, for a missing key when the caller may list only its own
+                // prefix of the bucket (a least-privilege role): a LIST of the key tells absent from denied.
+                return list(key).thenCompose(found -> found.stream().anyMatch(o -> o.key().equals(key))
+                        ? CompletableFuture.failedFuture(new ObjectStoreException(describe() + ": " + key + ": " + cause.getMessage(), cause))
+                        : CompletableFuture.completedFuture(Optional.<ObjectInfo>empty()));
+            }
             return CompletableFuture.failedFuture(new ObjectStoreException(describe() + ": " + key + ": " + cause.getMessage(), cause));
         });
     }
