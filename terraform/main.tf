@@ -151,6 +151,7 @@ module "nodes" {
   extra_settings                 = var.extra_settings
   java_heap                      = var.java_heap
   java_opts                      = var.java_opts
+  java_performance_opts          = var.java_performance_opts
   artifact_url                   = var.strata_artifact_url
   artifact_sha256                = var.strata_artifact_sha256
   object_store_url               = module.object_store.url

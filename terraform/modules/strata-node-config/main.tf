@@ -62,6 +62,7 @@ locals {
   java_command = join(" ", compact([
     "/usr/bin/java",
     local.java_memory_opts,
+    trimspace(var.java_performance_opts),
     "-XX:+ExitOnOutOfMemoryError",
     trimspace(var.java_opts),
     "-jar ${var.install_dir}/strata.jar broker --config ${var.config_path}",

@@ -70,6 +70,7 @@ module "config" {
   os_family                      = var.os_family
   java_heap                      = var.java_heap
   java_opts                      = var.java_opts
+  java_performance_opts          = var.java_performance_opts
   fdb_version                    = var.fdb_version
   fdb_package_base_url           = var.fdb_package_base_url
   fdb_cluster_file_parameter     = var.fdb_cluster_file_parameter

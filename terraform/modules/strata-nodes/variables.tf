@@ -229,3 +229,15 @@ variable "tags" {
   default     = {}
   nullable    = false
 }
+
+variable "java_performance_opts" {
+  description = "The JVM garbage-collector options, before java_opts: by default the G1 settings of Kafka's and Strata's launchers (short pauses, early marking, resident memory near the heap). Replace them, e.g. with -XX:+UseZGC, to use another collector."
+  type        = string
+  default     = "-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent"
+  nullable    = false
+
+  validation {
+    condition     = !can(regex("[\"'`$\\\\\n;|&]", var.java_performance_opts))
+    error_message = "java_performance_opts may not contain quotes, '$', '\\', ';', '|', '&' or newlines."
+  }
+}

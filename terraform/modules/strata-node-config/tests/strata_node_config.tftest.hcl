@@ -55,7 +55,7 @@ run "systemd_unit_runs_strata_broker" {
   command = plan
 
   assert {
-    condition     = strcontains(output.systemd_unit, "\nExecStart=/usr/bin/java -XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError -jar /opt/strata/strata.jar broker --config /etc/strata/strata.yaml\n")
+    condition     = strcontains(output.systemd_unit, "\nExecStart=/usr/bin/java -XX:MaxRAMPercentage=50 -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError -jar /opt/strata/strata.jar broker --config /etc/strata/strata.yaml\n")
     error_message = "unexpected ExecStart:\n${output.systemd_unit}"
   }
   assert {
@@ -82,7 +82,8 @@ run "stop_timeout_follows_controlled_shutdown_and_heap" {
   variables {
     controlled_shutdown_timeout_ms = 45500
     java_heap                      = "4g"
-    java_opts                      = "-XX:+UseZGC"
+    java_performance_opts          = "-XX:+UseZGC"
+    java_opts                      = "-Dfoo=bar"
   }
 
   assert {
@@ -90,7 +91,7 @@ run "stop_timeout_follows_controlled_shutdown_and_heap" {
     error_message = "TimeoutStopSec must be ceil(45.5 s) + 30 s"
   }
   assert {
-    condition     = strcontains(output.systemd_unit, "java -Xms4g -Xmx4g -XX:+ExitOnOutOfMemoryError -XX:+UseZGC -jar")
+    condition     = strcontains(output.systemd_unit, "java -Xms4g -Xmx4g -XX:+UseZGC -XX:+ExitOnOutOfMemoryError -Dfoo=bar -jar")
     error_message = "unexpected java options:\n${output.systemd_unit}"
   }
   assert {
