@@ -108,9 +108,7 @@ public final class ReplicationManager implements AutoCloseable {
         long now = clock.getAsLong();
         Set<Integer> leadersFollowed = new HashSet<>();
         int changed = 0;
-        // One copy of the log table per round: copying it per partition made a round quadratic.
-        Map<TopicPartition, PartitionLog> logs = topics.logs();
-        for (Map.Entry<TopicPartition, PartitionLog> e : logs.entrySet()) {
+        for (Map.Entry<TopicPartition, PartitionLog> e : topics.logs().entrySet()) {
             TopicPartition tp = e.getKey();
             PartitionLog pl = e.getValue();
             Optional<TopicRecord> t = topics.topic(tp.topic());
@@ -167,13 +165,13 @@ public final class ReplicationManager implements AutoCloseable {
                     cluster.isFenced() ? " (fenced)" : rejoining(view, me) ? " (rejoining)" : "");
         }
         leaders.keySet().removeIf(tp -> {
-            if (!logs.containsKey(tp)) {
+            if (!topics.logs().containsKey(tp)) {
                 leaders.get(tp).close();
                 return true;
             }
             return false;
         });
-        followers.keySet().retainAll(logs.keySet());
+        followers.keySet().retainAll(topics.logs().keySet());
         for (int leader : leadersFollowed) {
             view.node(leader).ifPresent(n -> fetchers.computeIfAbsent(leader, id -> new LeaderFetcher(id, this, cluster.nodeId())).start());
         }
