@@ -21,18 +21,13 @@ import java.util.concurrent.TimeUnit;
  * and only Kafka's jars on the class path (integration/kafka-dist/pom.xml, resolved by
  * {@code ./strata bench} into {@code -Dkafka.dist.classpath}).
  */
-final class KafkaBroker implements BrokerProcess {
+final class KafkaBroker {
     /** KAFKA_HEAP_OPTS of kafka-server-start.sh and KAFKA_JVM_PERFORMANCE_OPTS of kafka-run-class.sh. */
     static final List<String> DISTRIBUTION_JVM_OPTIONS = List.of("-Xmx1G", "-Xms1G", "-server", "-XX:+UseG1GC",
             "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35", "-XX:+ExplicitGCInvokesConcurrent",
             "-Djava.awt.headless=true");
 
-    private final Process process;
-    private final int port;
-
-    private KafkaBroker(Process process, int port) {
-        this.process = process;
-        this.port = port;
+    private KafkaBroker() {
     }
 
     static String classpath() {
@@ -48,7 +43,7 @@ final class KafkaBroker implements BrokerProcess {
     }
 
     /** Starts one KRaft node; {@code extra} settings (e.g. log.flush.interval.messages) go after the shipped file's. */
-    static KafkaBroker start(Path dir, Map<String, String> extra) throws Exception {
+    static BrokerProcess start(Path dir, Map<String, String> extra) throws Exception {
         Files.createDirectories(dir);
         int port = StrataNode.freePort();
         int controller = StrataNode.freePort();
@@ -89,7 +84,7 @@ final class KafkaBroker implements BrokerProcess {
                 throw new IllegalStateException("kafka exited: " + Files.readString(logs.resolve("kafkaServer.out")));
             }
             try (Socket s = new Socket("127.0.0.1", port)) {
-                return new KafkaBroker(p, port);
+                return new BrokerProcess(p, port);
             } catch (IOException e) {
                 Thread.sleep(200);
             }
@@ -100,23 +95,5 @@ final class KafkaBroker implements BrokerProcess {
 
     static String java() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    @Override
-    public String bootstrap() {
-        return "127.0.0.1:" + port;
-    }
-
-    @Override
-    public long pid() {
-        return process.pid();
-    }
-
-    @Override
-    public void close() throws Exception {
-        process.destroy();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
     }
 }

@@ -13,16 +13,11 @@ import java.util.concurrent.TimeUnit;
  * its JVM defaults and the heap Kafka gets ({@code STRATA_HEAP_OPTS}), the broker with its
  * defaults (no object store, so no tiering) and only ports and the data directory set.
  */
-final class StrataBroker implements BrokerProcess {
-    private final Process process;
-    private final int port;
-
-    private StrataBroker(Process process, int port) {
-        this.process = process;
-        this.port = port;
+final class StrataBroker {
+    private StrataBroker() {
     }
 
-    static StrataBroker start(Path dir, String heapOptions) throws Exception {
+    static BrokerProcess start(Path dir, String heapOptions) throws Exception {
         Files.createDirectories(dir);
         int port = StrataNode.freePort();
         Path config = dir.resolve("strata.yaml");
@@ -42,7 +37,7 @@ final class StrataBroker implements BrokerProcess {
             }
             if (Files.readString(log).contains(" ready in ")) {
                 try (Socket s = new Socket("127.0.0.1", port)) {
-                    return new StrataBroker(p, port);
+                    return new BrokerProcess(p, port);
                 } catch (IOException e) {
                     // not listening yet
                 }
@@ -51,23 +46,5 @@ final class StrataBroker implements BrokerProcess {
         }
         p.destroyForcibly();
         throw new IllegalStateException("strata did not start: " + Files.readString(log));
-    }
-
-    @Override
-    public String bootstrap() {
-        return "127.0.0.1:" + port;
-    }
-
-    @Override
-    public long pid() {
-        return process.pid();
-    }
-
-    @Override
-    public void close() throws Exception {
-        process.destroy();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
     }
 }
