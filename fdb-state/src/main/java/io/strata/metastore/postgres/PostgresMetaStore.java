@@ -42,6 +42,8 @@ import java.util.function.Function;
 public final class PostgresMetaStore implements MetaStore {
     private static final Logger log = LoggerFactory.getLogger(PostgresMetaStore.class);
     static final int SCHEMA_VERSION = 1;
+    /** Any constant shared by every Strata version: the key of the advisory lock migrations take turns under. */
+    private static final long MIGRATION_LOCK = 0x5374726174614d4cL; // "StrataML"
 
     private final HikariDataSource pool;
     private final String display;
@@ -104,6 +106,10 @@ public final class PostgresMetaStore implements MetaStore {
     private void migrate() {
         runner.run(display, () -> withConnection(c -> {
             try (Statement s = c.createStatement()) {
+                // Nodes of a new cluster start together: CREATE TABLE IF NOT EXISTS is not safe against
+                // itself (both see no table, one fails on the catalog's unique index), so migrations
+                // take turns under a lock that ends with this transaction.
+                s.execute("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")");
                 s.execute("CREATE TABLE IF NOT EXISTS strata_schema (version integer NOT NULL)");
                 s.execute("CREATE TABLE IF NOT EXISTS strata_kv (k bytea PRIMARY KEY, v bytea NOT NULL)");
                 try (ResultSet rs = s.executeQuery("SELECT max(version) FROM strata_schema")) {

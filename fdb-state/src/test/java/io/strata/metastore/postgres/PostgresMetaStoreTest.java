@@ -56,6 +56,35 @@ class PostgresMetaStoreTest extends MetaStoreContract {
     }
 
     @Test
+    void nodesStartingTogetherOnAFreshDatabaseAllCreateOrFindTheSchema() throws Exception {
+        // Three nodes of a new cluster start at once: CREATE TABLE IF NOT EXISTS alone is not safe
+        // against itself in PostgreSQL (both pass the check, one fails on the catalog's unique index).
+        for (int round = 0; round < 5; round++) {
+            String db = server.newDatabase("together");
+            int nodes = 6;
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(nodes);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(nodes);
+            try {
+                java.util.List<java.util.concurrent.Future<MetaStore>> opened = new java.util.ArrayList<>();
+                for (int i = 0; i < nodes; i++) {
+                    opened.add(pool.submit(() -> {
+                        start.await();
+                        return PostgresMetaStore.open(db);
+                    }));
+                }
+                for (java.util.concurrent.Future<MetaStore> f : opened) {
+                    try (MetaStore store = f.get(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                        byte[] none = store.run(tx -> tx.get(new byte[] {9}));
+                        assertThat(none).isNull();
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void aSignalledCommitWakesWatchersInOtherStoresAndAnUnsignalledOneDoesNot() throws Exception {
         String db = server.newDatabase("signals");
         try (MetaStore writer = PostgresMetaStore.open(db); MetaStore watcher = PostgresMetaStore.open(db)) {
