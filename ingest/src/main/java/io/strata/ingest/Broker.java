@@ -10,7 +10,15 @@ import io.strata.ingest.group.GroupCoordinator;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.strata.ingest.security.CertificatePrincipals;
+import io.strata.ingest.security.ConnectionSecurity;
+import io.strata.ingest.security.SaslMechanisms;
+import io.strata.ingest.security.ScramCredentials;
+import io.strata.ingest.security.SslEngines;
 import io.strata.ingest.server.KafkaServer;
+import io.strata.ingest.server.Listener;
+import io.strata.ingest.server.ListenerConfig;
+import io.strata.metastore.store.ScramCredentialStore;
 import io.strata.ingest.tier.TieringService;
 import io.strata.metastore.store.SegmentManifestStore;
 import io.strata.tiering.store.ObjectStore;
@@ -29,6 +37,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +64,8 @@ public final class Broker implements AutoCloseable {
     private io.strata.ingest.cluster.ClusterNode clusterNode;
     private io.strata.ingest.replication.ReplicationManager replication;
     private io.strata.ingest.metrics.ScrapeTimeMetrics scrapeTime;
+    private ScramCredentials credentials;
+    private SslEngines tls;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
     public Broker(BrokerConfig config) {
@@ -122,17 +133,27 @@ public final class Broker implements AutoCloseable {
                 config.getInt("group.max.session.timeout.ms"));
         groups.start();
 
+        ListenerConfig listenerConfig = ListenerConfig.of(config);
+        credentials = new ScramCredentials(new ScramCredentialStore(metaStore, keyspace));
+        bootstrapUser();
+        ConnectionSecurity security = connectionSecurity(listenerConfig);
         server = new KafkaServer(config.getInt("num.io.threads"));
-        int advertisedPort = config.getInt("advertised.port");
-        // The port is bound before the identity is known when port 0 asks for a free one.
-        int port = config.getInt("port");
-        kafkaAddress = bindOrExplain("port", port, () -> server.bind(config.getString("host"), port, config.getInt("socket.request.max.bytes")));
-        BrokerIdentity self = new BrokerIdentity(config.getInt("node.id"), clusterId, config.getString("advertised.host"),
-                advertisedPort == 0 ? kafkaAddress.getPort() : advertisedPort);
+        // The ports are bound before the identity is known when port 0 asks for a free one.
+        List<Listener> listeners = bindListeners(listenerConfig, security);
+        Listener interBroker = listeners.stream().filter(l -> l.name().equals(listenerConfig.interBrokerListener())).findFirst().orElseThrow();
+        kafkaAddress = new InetSocketAddress(interBroker.bindHost(), interBroker.bindPort());
+        java.util.Map<String, io.strata.metastore.store.NodeRecord.Endpoint> advertised = new java.util.LinkedHashMap<>();
+        listeners.forEach(l -> advertised.put(l.name(), new io.strata.metastore.store.NodeRecord.Endpoint(l.advertisedHost(), l.advertisedPort())));
+        BrokerIdentity self = new BrokerIdentity(config.getInt("node.id"), clusterId, interBroker.advertisedHost(),
+                interBroker.advertisedPort(), advertised);
         clusterNode = new io.strata.ingest.cluster.ClusterNode(new io.strata.metastore.store.NodeRegistry(metaStore, keyspace),
                 new io.strata.metastore.store.ClusterControl(metaStore, keyspace), new TopicCatalog(metaStore, keyspace),
                 self.nodeId(), self.advertisedHost(), self.advertisedPort(), config.getString("broker.rack"),
                 config.getLong("broker.session.timeout.ms"), config.getLong("broker.heartbeat.interval.ms"), System::currentTimeMillis);
+        // Only a listener list beyond the one PLAINTEXT listener is registered, so older nodes see what they always saw.
+        if (listeners.size() > 1 || !listeners.get(0).name().equals("PLAINTEXT")) {
+            clusterNode.setListeners(advertised);
+        }
         clusterNode.start();
         io.strata.ingest.cluster.ClusterNode cn = clusterNode;
         topics.setReplicationLimits(() -> Math.max(1, cn.view().liveNodes().size()), config.getInt("default.replication.factor"));
@@ -152,7 +173,7 @@ public final class Broker implements AutoCloseable {
         }
         dispatcher = new RequestDispatcher(self, topics, new ProducerIdStore(metaStore, keyspace, 1000),
                 new GroupApis(groups, topics, clusterNode), config.getInt("fetch.max.bytes"), config.getBoolean("auto.create.topics.enable"),
-                config.getInt("num.partitions"), tiering, clusterNode, replication, metrics);
+                config.getInt("num.partitions"), tiering, clusterNode, replication, metrics, credentials);
         server.serve(dispatcher);
         io.micrometer.core.instrument.Gauge.builder("strata.connections.active", server.connections(),
                 c -> c.open()).description("Open Kafka client connections").register(metrics);
@@ -175,6 +196,9 @@ public final class Broker implements AutoCloseable {
         info.put("nodeId", self.nodeId());
         info.put("version", "0.1.0");
         info.put("kafkaListener", self.advertisedHost() + ":" + self.advertisedPort());
+        java.util.Map<String, String> listenerInfo = new java.util.LinkedHashMap<>();
+        advertised.forEach((name, at) -> listenerInfo.put(name, at.host() + ":" + at.port()));
+        info.put("listeners", listenerInfo);
         info.put("adminPort", adminAddress.getPort());
         info.put("metastore", metaStore.describe());
         info.put("objectStore", config.objectStoreUrl().orElse(null));
@@ -187,10 +211,64 @@ public final class Broker implements AutoCloseable {
         adminApi.setClusterState(() -> io.strata.ingest.cluster.ClusterStatus.of(cn.view(), System.currentTimeMillis()),
                 (topicId, partition) -> io.strata.ingest.cluster.ClusterStatus.partition(cn.view(), topicId, partition));
         admin.serve(adminApi);
-        log.info("Strata node {} of cluster {} ready in {} ms: Kafka listener {}:{} (advertised {}:{}), admin http port {}, metastore {}, object store {}, data {}",
-                self.nodeId(), clusterId, (System.nanoTime() - t0) / 1_000_000, config.getString("host"), kafkaAddress.getPort(),
-                self.advertisedHost(), self.advertisedPort(), adminAddress.getPort(), metaStore.describe(),
+        log.info("Strata node {} of cluster {} ready in {} ms: Kafka listeners {}, admin http port {}, metastore {}, object store {}, data {}",
+                self.nodeId(), clusterId, (System.nanoTime() - t0) / 1_000_000, listeners, adminAddress.getPort(), metaStore.describe(),
                 tiering == null ? "none" : tiering.store().describe(), config.dataDir().toAbsolutePath());
+    }
+
+    /** TLS engines, certificate principals and SASL mechanisms for the listeners that use them; a bad setting fails start-up. */
+    private ConnectionSecurity connectionSecurity(ListenerConfig listeners) {
+        if (listeners.interBroker().usesSasl()) {
+            throw new ConfigException("inter.broker.listener.name " + listeners.interBrokerListener() + " uses SASL, which nodes cannot"
+                    + " speak to each other yet: give nodes a PLAINTEXT or SSL listener of their own (e.g. listeners=...,"
+                    + "INTERNAL://:9094 with INTERNAL:SSL in listener.security.protocol.map and inter.broker.listener.name=INTERNAL)");
+        }
+        if (listeners.anyTls()) {
+            tls = SslEngines.of(config);
+            SslEngines engines = tls;
+            scheduler.scheduleWithFixedDelay(guard("TLS store reload", engines::reloadIfChanged), 5, 5, TimeUnit.SECONDS);
+        }
+        SaslMechanisms sasl = listeners.anySasl() ? SaslMechanisms.of(config, credentials) : null;
+        return new ConnectionSecurity(tls, new CertificatePrincipals(config.getString("ssl.principal.mapping.rules")), sasl,
+                config.getLong("connections.max.reauth.ms"), config.getLong("connections.authentication.timeout.ms"));
+    }
+
+    /** The first admin: created with SCRAM credentials for both mechanisms when the user has none yet. */
+    private void bootstrapUser() {
+        String user = config.getString("sasl.bootstrap.user");
+        if (user.isEmpty()) {
+            return;
+        }
+        String password = config.getString("sasl.bootstrap.password");
+        if (password.isEmpty()) {
+            throw new ConfigException("sasl.bootstrap.user is set but sasl.bootstrap.password is empty (set STRATA_SASL_BOOTSTRAP_PASSWORD)");
+        }
+        for (String mechanism : ScramCredentials.MECHANISMS) {
+            if (credentials.store().putIfAbsent(user, ScramCredentials.fromPassword(mechanism, password, ScramCredentials.DEFAULT_ITERATIONS))) {
+                log.info("created {} credentials of bootstrap user {}", mechanism, user);
+            }
+        }
+    }
+
+    private List<Listener> bindListeners(ListenerConfig listenerConfig, ConnectionSecurity security) throws Exception {
+        try {
+            return server.bind(listenerConfig.listeners(), security, config.getInt("socket.request.max.bytes"));
+        } catch (Exception e) {
+            Throwable cause = e;
+            while (cause != null && !(cause instanceof java.net.BindException)
+                    && !String.valueOf(cause.getMessage()).contains("Address already in use")) {
+                cause = cause.getCause();
+            }
+            if (cause == null) {
+                throw e;
+            }
+            if (config.getString("listeners").isEmpty()) {
+                throw new ConfigException("cannot listen on port " + config.getInt("port") + ": " + cause.getMessage()
+                        + " (another process has it; choose another with --port or --set port=…)");
+            }
+            throw new ConfigException("cannot bind listeners " + config.getString("listeners") + ": " + cause.getMessage()
+                    + " (another process has one of their ports)");
+        }
     }
 
     private interface Bind {
@@ -289,6 +367,9 @@ public final class Broker implements AutoCloseable {
         }
         if (tiering != null) {
             tiering.close();
+        }
+        if (tls != null) {
+            tls.close();
         }
         if (metaStore != null) {
             metaStore.close();

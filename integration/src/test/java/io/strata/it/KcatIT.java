@@ -41,7 +41,8 @@ class KcatIT {
         }
     }
 
-    private static String run(String input, String... args) throws Exception {
+    /** Runs a command (kcat and its arguments) with {@code input} on its standard input; it must exit 0 within 60 s. */
+    static String run(String input, String... args) throws Exception {
         Process p = new ProcessBuilder(args).redirectErrorStream(true).start();
         if (input != null) {
             p.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));

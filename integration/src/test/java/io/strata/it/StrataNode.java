@@ -98,7 +98,8 @@ public final class StrataNode implements AutoCloseable {
         cmd.addAll(List.of("-jar", jar().toString(), "dev",
                 "--data-dir", dataDir.toString(), "--port", Integer.toString(port), "--admin-port", Integer.toString(adminPort),
                 "--set", "group.initial.rebalance.delay.ms=0"));
-        cmd.addAll(extraArgs);
+        // A setting may name the node's own Kafka port as {port} (e.g. listeners=PLAINTEXT://:{port},SSL://:9093).
+        extraArgs.forEach(a -> cmd.add(a.replace("{port}", Integer.toString(port))));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         pb.environment().putAll(env);

@@ -1,7 +1,11 @@
 package io.strata.metastore.store;
 
+import java.util.Map;
+import java.util.Optional;
+
 /**
- * A registered node: where clients reach it, its rack, the broker epoch it got when it last
+ * A registered node: where other nodes reach it ({@code host:port}, its inter-broker listener),
+ * where clients of each named listener reach it, its rack, the broker epoch it got when it last
  * registered (from a monotonic counter, so a restarted node is told apart from its previous
  * life), until when its lease holds, whether it asked for a controlled shutdown (the controller
  * then moves its leaderships away and drops it from ISRs before it stops), and whether it has
@@ -10,9 +14,31 @@ package io.strata.metastore.store;
  * cost it the unsynced tail of its logs (Kafka fences a new broker incarnation the same way).
  */
 public record NodeRecord(int nodeId, String host, int port, String rack, long brokerEpoch, long leaseExpiryMs, boolean shuttingDown,
-                         boolean rejoining) {
+                         boolean rejoining, Map<String, Endpoint> listeners) {
+
+    /** Where a listener of a node is reached. */
+    public record Endpoint(String host, int port) {
+    }
+
+    public NodeRecord {
+        // Registered by a node of an older version: its one listener is the inter-broker one.
+        listeners = listeners == null ? Map.of() : Map.copyOf(listeners);
+    }
+
     public NodeRecord(int nodeId, String host, int port, String rack, long brokerEpoch, long leaseExpiryMs) {
-        this(nodeId, host, port, rack, brokerEpoch, leaseExpiryMs, false, false);
+        this(nodeId, host, port, rack, brokerEpoch, leaseExpiryMs, false, false, Map.of());
+    }
+
+    /**
+     * Where clients of {@code listener} reach this node; empty when the node has no such listener
+     * (Kafka leaves such a broker out of the metadata a client of that listener gets). A node
+     * that registered no listener names serves every client on {@code host:port}.
+     */
+    public Optional<Endpoint> endpoint(String listener) {
+        if (listeners.isEmpty()) {
+            return Optional.of(new Endpoint(host, port));
+        }
+        return Optional.ofNullable(listeners.get(listener));
     }
 
     public boolean isLive(long nowMs) {
@@ -25,14 +51,14 @@ public record NodeRecord(int nodeId, String host, int port, String rack, long br
     }
 
     NodeRecord withLease(long expiryMs) {
-        return new NodeRecord(nodeId, host, port, rack, brokerEpoch, expiryMs, shuttingDown, rejoining);
+        return new NodeRecord(nodeId, host, port, rack, brokerEpoch, expiryMs, shuttingDown, rejoining, listeners);
     }
 
     NodeRecord asShuttingDown() {
-        return new NodeRecord(nodeId, host, port, rack, brokerEpoch, leaseExpiryMs, true, rejoining);
+        return new NodeRecord(nodeId, host, port, rack, brokerEpoch, leaseExpiryMs, true, rejoining, listeners);
     }
 
     NodeRecord rejoined() {
-        return new NodeRecord(nodeId, host, port, rack, brokerEpoch, leaseExpiryMs, shuttingDown, false);
+        return new NodeRecord(nodeId, host, port, rack, brokerEpoch, leaseExpiryMs, shuttingDown, false, listeners);
     }
 }

@@ -50,6 +50,12 @@ public final class NodeRegistry {
      * re-register at once (a restart after a crash).
      */
     public NodeRecord register(int nodeId, String host, int port, String rack, long nowMs, long leaseMs) {
+        return register(nodeId, host, port, java.util.Map.of(), rack, nowMs, leaseMs);
+    }
+
+    /** As above, with the endpoint of each named client listener ({@code host:port} is the inter-broker one). */
+    public NodeRecord register(int nodeId, String host, int port, java.util.Map<String, NodeRecord.Endpoint> listeners, String rack,
+                               long nowMs, long leaseMs) {
         return store.run(tx -> {
             byte[] existing = tx.get(key(nodeId));
             if (existing != null) {
@@ -62,7 +68,7 @@ public final class NodeRegistry {
             byte[] counter = tx.get(epochCounter);
             long epoch = (counter == null ? 0 : Tuple.fromBytes(counter).getLong(0)) + 1;
             tx.set(epochCounter, Tuple.from(epoch).pack());
-            NodeRecord mine = new NodeRecord(nodeId, host, port, rack, epoch, nowMs + leaseMs, false, true);
+            NodeRecord mine = new NodeRecord(nodeId, host, port, rack, epoch, nowMs + leaseMs, false, true, listeners);
             tx.set(key(nodeId), Json.write(mine));
             tx.signal(ClusterControl.CHANGES);
             return mine;

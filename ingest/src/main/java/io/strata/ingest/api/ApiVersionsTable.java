@@ -46,6 +46,12 @@ public final class ApiVersionsTable {
         put(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4);
         put(ApiKeys.ALTER_PARTITION_REASSIGNMENTS, 0, 0);
         put(ApiKeys.LIST_PARTITION_REASSIGNMENTS, 0, 0);
+        // v0 of SaslHandshake sends the tokens as raw frames, outside Kafka's framing: it is answered with an error
+        // (clients of the last decade use v1), but advertised, as librdkafka will not use SASL without it.
+        put(ApiKeys.SASL_HANDSHAKE, 0, 1);
+        put(ApiKeys.SASL_AUTHENTICATE, 0, 2);
+        put(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, 0, 0);
+        put(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, 0, 0);
     }
 
     private ApiVersionsTable() {

@@ -20,47 +20,58 @@ final class ClusterHandler {
         this.cluster = cluster;
     }
 
-    DescribeClusterResponseData describeCluster(DescribeClusterRequestData req) {
+    DescribeClusterResponseData describeCluster(DescribeClusterRequestData req, String listener) {
         io.strata.ingest.cluster.ClusterView view = cluster.view();
         DescribeClusterResponseData resp = new DescribeClusterResponseData()
                 .setClusterId(self.clusterId()).setControllerId(view.controller().map(c -> c.nodeId()).orElse(-1));
+        boolean selfListed = false;
         for (io.strata.metastore.store.NodeRecord n : view.liveNodes()) {
-            resp.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker().setBrokerId(n.nodeId()).setHost(n.host())
-                    .setPort(n.port()).setRack(n.rack() == null || n.rack().isEmpty() ? null : n.rack()));
+            selfListed |= n.nodeId() == self.nodeId();
+            n.endpoint(listener).ifPresent(at -> resp.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker()
+                    .setBrokerId(n.nodeId()).setHost(at.host()).setPort(at.port())
+                    .setRack(n.rack() == null || n.rack().isEmpty() ? null : n.rack())));
         }
-        if (resp.brokers().find(self.nodeId()) == null) {
+        if (!selfListed) {
+            io.strata.metastore.store.NodeRecord.Endpoint me = self.endpoint(listener);
             resp.brokers().add(new DescribeClusterResponseData.DescribeClusterBroker()
-                    .setBrokerId(self.nodeId()).setHost(self.advertisedHost()).setPort(self.advertisedPort()));
+                    .setBrokerId(self.nodeId()).setHost(me.host()).setPort(me.port()));
         }
         return resp;
     }
 
-    /** The coordinator of {@code key}: its node id, host and port, or -1 when no node is live. */
-    private io.strata.metastore.store.NodeRecord coordinator(String key) {
+    /** The coordinator of {@code key} as a client of {@code listener} reaches it; empty when that node has no such listener. */
+    private java.util.Optional<Coordinator> coordinator(String key, String listener) {
         io.strata.ingest.cluster.ClusterView view = cluster.view();
         int id = view.coordinatorFor(key);
-        return view.node(id).orElse(new io.strata.metastore.store.NodeRecord(self.nodeId(), self.advertisedHost(),
-                self.advertisedPort(), "", 0, 0));
+        java.util.Optional<io.strata.metastore.store.NodeRecord> node = view.node(id);
+        if (node.isEmpty()) {
+            io.strata.metastore.store.NodeRecord.Endpoint me = self.endpoint(listener);
+            return java.util.Optional.of(new Coordinator(self.nodeId(), me.host(), me.port()));
+        }
+        return node.get().endpoint(listener).map(at -> new Coordinator(id, at.host(), at.port()));
     }
 
-    FindCoordinatorResponseData findCoordinator(FindCoordinatorRequestData req, short version) {
+    private record Coordinator(int nodeId, String host, int port) {
+    }
+
+    FindCoordinatorResponseData findCoordinator(FindCoordinatorRequestData req, short version, String listener) {
         FindCoordinatorResponseData resp = new FindCoordinatorResponseData();
-        if (version < 4) {
+        java.util.List<String> keys = version < 4 ? java.util.List.of(req.key()) : req.coordinatorKeys();
+        for (String key : keys) {
             Errors e = checkType(req.keyType());
-            io.strata.metastore.store.NodeRecord c = coordinator(req.key());
-            return resp.setErrorCode(e.code()).setErrorMessage(e == Errors.NONE ? null : e.message())
-                    .setNodeId(e == Errors.NONE ? c.nodeId() : -1)
-                    .setHost(e == Errors.NONE ? c.host() : "")
-                    .setPort(e == Errors.NONE ? c.port() : -1);
-        }
-        for (String key : req.coordinatorKeys()) {
-            Errors e = checkType(req.keyType());
-            io.strata.metastore.store.NodeRecord c = coordinator(key);
+            java.util.Optional<Coordinator> c = e == Errors.NONE ? coordinator(key, listener) : java.util.Optional.empty();
+            if (e == Errors.NONE && c.isEmpty()) {
+                e = Errors.COORDINATOR_NOT_AVAILABLE;
+            }
+            String message = e == Errors.NONE ? null : e.message();
+            int nodeId = c.map(Coordinator::nodeId).orElse(-1);
+            String host = c.map(Coordinator::host).orElse("");
+            int port = c.map(Coordinator::port).orElse(-1);
+            if (version < 4) {
+                return resp.setErrorCode(e.code()).setErrorMessage(message).setNodeId(nodeId).setHost(host).setPort(port);
+            }
             resp.coordinators().add(new FindCoordinatorResponseData.Coordinator().setKey(key)
-                    .setErrorCode(e.code()).setErrorMessage(e == Errors.NONE ? null : e.message())
-                    .setNodeId(e == Errors.NONE ? c.nodeId() : -1)
-                    .setHost(e == Errors.NONE ? c.host() : "")
-                    .setPort(e == Errors.NONE ? c.port() : -1));
+                    .setErrorCode(e.code()).setErrorMessage(message).setNodeId(nodeId).setHost(host).setPort(port));
         }
         return resp;
     }

@@ -32,20 +32,25 @@ final class MetadataHandler {
         this.defaultPartitions = defaultPartitions;
     }
 
-    MetadataResponseData handle(MetadataRequestData req, short version) {
+    /** The metadata a client of {@code listener} gets: every node's address on that listener (nodes without it are left out, as Kafka does). */
+    MetadataResponseData handle(MetadataRequestData req, short version, String listener) {
         io.strata.ingest.cluster.ClusterView view = cluster.view();
         MetadataResponseData resp = new MetadataResponseData()
                 .setClusterId(self.clusterId())
                 .setControllerId(view.controller().map(c -> c.nodeId()).orElse(-1));
         boolean selfListed = false;
         for (io.strata.metastore.store.NodeRecord n : view.liveNodes()) {
-            resp.brokers().add(new MetadataResponseData.MetadataResponseBroker().setNodeId(n.nodeId()).setHost(n.host()).setPort(n.port())
-                    .setRack(n.rack() == null || n.rack().isEmpty() ? null : n.rack()));
+            java.util.Optional<io.strata.metastore.store.NodeRecord.Endpoint> at = n.endpoint(listener);
+            if (at.isPresent()) {
+                resp.brokers().add(new MetadataResponseData.MetadataResponseBroker().setNodeId(n.nodeId()).setHost(at.get().host())
+                        .setPort(at.get().port()).setRack(n.rack() == null || n.rack().isEmpty() ? null : n.rack()));
+            }
             selfListed |= n.nodeId() == self.nodeId();
         }
         if (!selfListed) {
+            io.strata.metastore.store.NodeRecord.Endpoint me = self.endpoint(listener);
             resp.brokers().add(new MetadataResponseData.MetadataResponseBroker()
-                    .setNodeId(self.nodeId()).setHost(self.advertisedHost()).setPort(self.advertisedPort()));
+                    .setNodeId(self.nodeId()).setHost(me.host()).setPort(me.port()));
         }
         boolean all = req.topics() == null || (version == 0 && req.topics().isEmpty());
         if (all) {

@@ -50,12 +50,15 @@ public final class RequestDispatcher {
     private final GroupApis groups;
     private final OffsetForLeaderEpochHandler offsetForLeaderEpoch;
     private final ReassignmentHandler reassignments;
+    private final ScramCredentialsHandler scramCredentials;
 
     public RequestDispatcher(BrokerIdentity self, TopicManager topics, ProducerIdStore ids, GroupApis groups,
                              int fetchMaxBytes, boolean autoCreate, int defaultPartitions,
                              io.strata.ingest.tier.TieringService tiering, io.strata.ingest.cluster.ClusterNode clusterNode,
-                             io.strata.ingest.replication.ReplicationManager replication, io.micrometer.core.instrument.MeterRegistry metrics) {
+                             io.strata.ingest.replication.ReplicationManager replication, io.micrometer.core.instrument.MeterRegistry metrics,
+                             io.strata.ingest.security.ScramCredentials credentials) {
         this.metrics = metrics;
+        this.scramCredentials = new ScramCredentialsHandler(credentials);
         Leadership leadership = replication::leaderEpochIfLeading;
         this.offsetForLeaderEpoch = new OffsetForLeaderEpochHandler(topics, leadership);
         this.reassignments = new ReassignmentHandler(topics, clusterNode);
@@ -118,7 +121,7 @@ public final class RequestDispatcher {
         return switch (r.apiKey()) {
             case API_VERSIONS -> done(ApiVersionsTable.response(
                     ApiVersionsTable.supports(r.apiKey(), v) ? Errors.NONE : Errors.UNSUPPORTED_VERSION));
-            case METADATA -> done(metadata.handle((MetadataRequestData) body, v));
+            case METADATA -> done(metadata.handle((MetadataRequestData) body, v, r.session().listenerName()));
             case CREATE_TOPICS -> done(topicAdmin.createTopics((CreateTopicsRequestData) body));
             case DELETE_TOPICS -> done(topicAdmin.deleteTopics((DeleteTopicsRequestData) body));
             case CREATE_PARTITIONS -> done(topicAdmin.createPartitions((CreatePartitionsRequestData) body));
@@ -132,8 +135,12 @@ public final class RequestDispatcher {
             case ALTER_PARTITION_REASSIGNMENTS -> done(reassignments.alter((org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData) body));
             case LIST_PARTITION_REASSIGNMENTS -> done(reassignments.list((org.apache.kafka.common.message.ListPartitionReassignmentsRequestData) body));
             case OFFSET_FOR_LEADER_EPOCH -> done(offsetForLeaderEpoch.handle((org.apache.kafka.common.message.OffsetForLeaderEpochRequestData) body));
-            case DESCRIBE_CLUSTER -> done(cluster.describeCluster((DescribeClusterRequestData) body));
-            case FIND_COORDINATOR -> done(cluster.findCoordinator((FindCoordinatorRequestData) body, v));
+            case DESCRIBE_CLUSTER -> done(cluster.describeCluster((DescribeClusterRequestData) body, r.session().listenerName()));
+            case FIND_COORDINATOR -> done(cluster.findCoordinator((FindCoordinatorRequestData) body, v, r.session().listenerName()));
+            case DESCRIBE_USER_SCRAM_CREDENTIALS -> done(scramCredentials.describe(
+                    (org.apache.kafka.common.message.DescribeUserScramCredentialsRequestData) body));
+            case ALTER_USER_SCRAM_CREDENTIALS -> done(scramCredentials.alter(
+                    (org.apache.kafka.common.message.AlterUserScramCredentialsRequestData) body));
             case JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH, OFFSET_DELETE,
                  LIST_GROUPS, DESCRIBE_GROUPS, DELETE_GROUPS -> groups.handle(r);
             default -> CompletableFuture.failedFuture(new UnsupportedVersionException(r.apiKey() + " is not supported"));

@@ -21,6 +21,10 @@ final class AdminOptions {
     @Option(names = "--json", description = "Print JSON for scripts instead of a table.")
     boolean json;
 
+    @Option(names = "--command-config", paramLabel = "FILE",
+            description = "Client properties, as Kafka's tools take them (security.protocol, sasl.mechanism, sasl.jaas.config, ssl.truststore.location, …).")
+    java.nio.file.Path commandConfig;
+
     Admin admin() {
         // The Kafka client logs every failed connection attempt; a CLI reports one line of its own.
         ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("org.apache.kafka")).setLevel(Level.OFF);
@@ -29,6 +33,13 @@ final class AdminOptions {
             throw new UnreachableException(problem);
         }
         Properties p = new Properties();
+        if (commandConfig != null) {
+            try (java.io.Reader r = java.nio.file.Files.newBufferedReader(commandConfig)) {
+                p.load(r);
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("cannot read --command-config " + commandConfig + ": " + e.getMessage());
+            }
+        }
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000);
         p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);

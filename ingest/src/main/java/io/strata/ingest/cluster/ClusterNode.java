@@ -46,6 +46,7 @@ public final class ClusterNode implements AutoCloseable {
     private final int nodeId;
     private final String host;
     private final int port;
+    private java.util.Map<String, io.strata.metastore.store.NodeRecord.Endpoint> listeners = java.util.Map.of();
     private final String rack;
     private final long sessionMs;
     private final long heartbeatMs;
@@ -60,6 +61,11 @@ public final class ClusterNode implements AutoCloseable {
     // touched only on the cluster-control thread
     private long lastRenewMs;
     private Optional<ControllerRecord> controllerLease = Optional.empty();
+
+    /** The address of each named client listener, registered with the node (call before {@link #start}). */
+    public void setListeners(java.util.Map<String, io.strata.metastore.store.NodeRecord.Endpoint> listeners) {
+        this.listeners = java.util.Map.copyOf(listeners);
+    }
 
     public ClusterNode(NodeRegistry registry, ClusterControl control, TopicCatalog catalog, int nodeId, String host, int port,
                        String rack, long sessionMs, long heartbeatMs, LongSupplier clock) {
@@ -83,7 +89,7 @@ public final class ClusterNode implements AutoCloseable {
      */
     public void start() {
         long now = clock.getAsLong();
-        self = registry.register(nodeId, host, port, rack, now, sessionMs);
+        self = registry.register(nodeId, host, port, listeners, rack, now, sessionMs);
         lastRenewMs = now;
         log.info("node {} registered with broker epoch {} at {}:{}{}", nodeId, self.brokerEpoch(), host, port,
                 rack.isEmpty() ? "" : " (rack " + rack + ")");

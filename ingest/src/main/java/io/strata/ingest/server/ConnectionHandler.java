@@ -4,7 +4,19 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.strata.ingest.api.RequestDispatcher;
+import io.strata.ingest.security.AuditLog;
+import io.strata.ingest.security.ConnectionSecurity;
+import io.strata.ingest.security.SaslAuthenticator;
+import io.strata.ingest.security.Session;
+import org.apache.kafka.common.message.SaslAuthenticateRequestData;
+import org.apache.kafka.common.message.SaslAuthenticateResponseData;
+import org.apache.kafka.common.message.SaslHandshakeRequestData;
+import org.apache.kafka.common.message.SaslHandshakeResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +38,11 @@ import java.util.concurrent.Executor;
  * {@link #MAX_QUEUED_BYTES} request bytes not yet answered, the connection stops reading from its
  * socket (Netty {@code autoRead} off) until the queue drains to half, as Kafka mutes a channel.
  *
+ * <p>Security: on a TLS listener the client certificate's principal is taken once the handshake
+ * completes; on a SASL listener nothing but ApiVersions and the SASL requests is served until the
+ * client has authenticated, nor after its session expired (a request then closes the
+ * connection, as Kafka does).
+ *
  * <p>All fields are touched only on the channel's event loop; handlers run on the I/O pool.
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
@@ -34,6 +51,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final RequestDispatcher dispatcher;
     private final Executor ioPool;
     private final ConnectionCounter connections;
+    private final Listener listener;
+    private final ConnectionSecurity security;
+    private Session session;
+    private SaslAuthenticator sasl;
     private final Deque<InFlight> inbox = new ArrayDeque<>();
     private final Deque<InFlight> outbox = new ArrayDeque<>();
     private boolean handling;
@@ -46,16 +67,20 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     static final int MAX_QUEUED_REQUESTS = 64;
     static final long MAX_QUEUED_BYTES = 64L << 20;
 
-    ConnectionHandler(RequestDispatcher dispatcher, Executor ioPool, ConnectionCounter connections) {
+    ConnectionHandler(RequestDispatcher dispatcher, Executor ioPool, ConnectionCounter connections, Listener listener,
+                      ConnectionSecurity security) {
         this.dispatcher = dispatcher;
         this.ioPool = ioPool;
         this.connections = connections;
+        this.listener = listener;
+        this.security = security;
     }
 
     private static final class InFlight {
         final Request request;
         int bytes;
         boolean done;
+        boolean closeAfter;
         ApiMessage response;
 
         InFlight(Request request, int bytes) {
@@ -67,6 +92,20 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         connectionId = ctx.channel().remoteAddress() + "->" + ctx.channel().localAddress();
+        String clientHost = ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress a ? a.getAddress().getHostAddress()
+                : String.valueOf(ctx.channel().remoteAddress());
+        session = new Session(connectionId, listener.name(), listener.protocol(), clientHost);
+        if (listener.usesSasl()) {
+            sasl = new SaslAuthenticator(session, security.sasl(), security.maxReauthMs());
+            // A client that connects and never finishes its SASL exchange must not hold the connection forever.
+            ctx.executor().schedule(() -> {
+                if (!session.isAuthenticated() && ctx.channel().isActive()) {
+                    AuditLog.authenticationFailed(listener.name(), session.clientHost(), "-", null,
+                            "not authenticated within " + security.authenticationTimeoutMs() + " ms");
+                    ctx.close();
+                }
+            }, security.authenticationTimeoutMs(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
         connections.opened();
         super.channelActive(ctx);
     }
@@ -82,6 +121,33 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof SslHandshakeCompletionEvent done) {
+            if (done.isSuccess()) {
+                try {
+                    session.certificatePrincipal(security.certificatePrincipals().of(
+                            ctx.pipeline().get(SslHandler.class).engine().getSession()));
+                } catch (IllegalStateException e) {
+                    AuditLog.authenticationFailed(listener.name(), session.clientHost(), "SSL", null, e.getMessage());
+                    ctx.close();
+                }
+            } else {
+                AuditLog.authenticationFailed(listener.name(), session.clientHost(), "SSL", null,
+                        "TLS handshake failed: " + rootMessage(done.cause()));
+                ctx.close();
+            }
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    private static String rootMessage(Throwable t) {
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+
+    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
         ByteBuffer copy;
@@ -94,7 +160,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         Request request;
         try {
-            request = RequestCodec.decode(copy, connectionId);
+            request = RequestCodec.decode(copy, session);
         } catch (InvalidFrameException e) {
             log.warn("closing connection {}: {}", connectionId, e.getMessage());
             ctx.close();
@@ -121,10 +187,28 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         InFlight inFlight = inbox.poll();
         Request request = inFlight.request;
         outbox.add(inFlight);
+        ApiKeys key = request.apiKey();
+        boolean saslRequest = key == ApiKeys.SASL_HANDSHAKE || key == ApiKeys.SASL_AUTHENTICATE;
+        if (!saslRequest && key != ApiKeys.API_VERSIONS) {
+            String refusal = !session.isAuthenticated() ? key + " before SASL authentication"
+                    : session.expired(System.nanoTime()) ? key + " after the SASL session expired (connections.max.reauth.ms)" : null;
+            if (refusal != null) {
+                AuditLog.authenticationFailed(listener.name(), session.clientHost(), "-", null, refusal);
+                log.info("closing connection {}: {}", connectionId, refusal);
+                ctx.close();
+                return;
+            }
+        }
         ioPool.execute(() -> {
             CompletableFuture<ApiMessage> answer;
             try {
-                answer = dispatcher.handle(request);
+                if (saslRequest) {
+                    SaslAuthenticator.Answer a = authenticate(request);
+                    inFlight.closeAfter = a.closeAfter();
+                    answer = CompletableFuture.completedFuture(a.response());
+                } else {
+                    answer = dispatcher.handle(request);
+                }
             } catch (Throwable t) {
                 answer = CompletableFuture.failedFuture(t);
             }
@@ -140,6 +224,20 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         });
     }
 
+    /** SaslHandshake or SaslAuthenticate; on a listener without SASL, ILLEGAL_SASL_STATE as Kafka answers. */
+    private SaslAuthenticator.Answer authenticate(Request request) {
+        if (sasl == null) {
+            ApiMessage refusal = request.apiKey() == ApiKeys.SASL_HANDSHAKE
+                    ? new SaslHandshakeResponseData().setErrorCode(Errors.ILLEGAL_SASL_STATE.code())
+                    : new SaslAuthenticateResponseData().setErrorCode(Errors.ILLEGAL_SASL_STATE.code())
+                            .setErrorMessage("listener " + listener.name() + " does not use SASL").setAuthBytes(new byte[0]);
+            return new SaslAuthenticator.Answer(refusal, false);
+        }
+        return request.apiKey() == ApiKeys.SASL_HANDSHAKE
+                ? sasl.handshake((SaslHandshakeRequestData) request.body(), request.version())
+                : sasl.authenticate((SaslAuthenticateRequestData) request.body(), request.version());
+    }
+
     private void writeReady(ChannelHandlerContext ctx) {
         boolean wrote = false;
         while (!outbox.isEmpty() && outbox.peek().done) {
@@ -148,6 +246,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             queuedBytes -= f.bytes;
             if (f.response != null) {
                 try {
+                    if (f.closeAfter) {
+                        ctx.writeAndFlush(RequestCodec.encode(ctx.alloc(), f.request, f.response))
+                                .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                        outbox.clear();
+                        return;
+                    }
                     ctx.write(RequestCodec.encode(ctx.alloc(), f.request, f.response));
                     wrote = true;
                 } catch (RuntimeException e) {

@@ -9,21 +9,27 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslHandler;
 import io.strata.ingest.api.RequestDispatcher;
+import io.strata.ingest.security.ConnectionSecurity;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** The Kafka-protocol listener: Netty event loops for the sockets, a fixed pool for request handling. */
+/** The Kafka-protocol listeners: Netty event loops for the sockets (TLS in the pipeline where a listener uses it), a fixed pool for request handling. */
 public final class KafkaServer implements AutoCloseable {
     private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     private final ExecutorService ioPool;
     private final ConnectionCounter connections = new ConnectionCounter();
-    private Channel channel;
+    /** A TLS client that has not finished its handshake by then is disconnected. */
+    static final long TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+    private final List<Channel> channels = new ArrayList<>();
     private volatile RequestDispatcher dispatcher;
 
     public KafkaServer(int ioThreads) {
@@ -36,30 +42,42 @@ public final class KafkaServer implements AutoCloseable {
     }
 
     /**
-     * Binds the listener without accepting yet, so the actual port (for port 0) is known before
-     * the dispatcher, which advertises it, is built; {@link #serve} starts accepting.
+     * Binds every listener without accepting yet, so the actual ports (for port 0) are known
+     * before the dispatcher, which advertises them, is built; {@link #serve} starts accepting.
+     * Returns the listeners with their bound ports.
      */
-    public InetSocketAddress bind(String host, int port, int maxFrameBytes) throws InterruptedException {
-        ServerBootstrap b = new ServerBootstrap()
-                .group(boss, workers)
-                .channel(NioServerSocketChannel.class)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .option(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new FrameDecoder(maxFrameBytes),
-                                new ConnectionHandler(dispatcher, ioPool, connections));
-                    }
-                });
-        channel = b.bind(host, port).sync().channel();
-        return (InetSocketAddress) channel.localAddress();
+    public List<Listener> bind(List<Listener> listeners, ConnectionSecurity security, int maxFrameBytes) throws InterruptedException {
+        List<Listener> out = new ArrayList<>();
+        for (Listener l : listeners) {
+            ServerBootstrap b = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .option(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            if (l.usesTls()) {
+                                InetSocketAddress peer = ch.remoteAddress();
+                                SslHandler tls = new SslHandler(security.tls().serverEngine(peer.getHostString(), peer.getPort()));
+                                tls.setHandshakeTimeoutMillis(TLS_HANDSHAKE_TIMEOUT_MS);
+                                ch.pipeline().addLast("tls", tls);
+                            }
+                            ch.pipeline().addLast(new FrameDecoder(maxFrameBytes),
+                                    new ConnectionHandler(dispatcher, ioPool, connections, l, security));
+                        }
+                    });
+            Channel c = b.bind(l.bindHost(), l.bindPort()).sync().channel();
+            channels.add(c);
+            out.add(l.bound(((InetSocketAddress) c.localAddress()).getPort()));
+        }
+        return out;
     }
 
     public void serve(RequestDispatcher requestDispatcher) {
         this.dispatcher = requestDispatcher;
-        channel.config().setAutoRead(true);
+        channels.forEach(c -> c.config().setAutoRead(true));
     }
 
     public ConnectionCounter connections() {
@@ -68,9 +86,7 @@ public final class KafkaServer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (channel != null) {
-            channel.close().awaitUninterruptibly();
-        }
+        channels.forEach(c -> c.close().awaitUninterruptibly());
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         ioPool.shutdown();

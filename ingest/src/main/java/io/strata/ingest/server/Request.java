@@ -1,5 +1,6 @@
 package io.strata.ingest.server;
 
+import io.strata.ingest.security.Session;
 import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -11,7 +12,11 @@ import java.nio.ByteBuffer;
  * shape can be built with Kafka's own request classes if handling fails.
  */
 public record Request(RequestHeaderData header, ApiKeys apiKey, short version, ApiMessage body, ByteBuffer raw,
-                      String connectionId) {
+                      Session session) {
+
+    public String connectionId() {
+        return session.connectionId();
+    }
 
     public int correlationId() {
         return header.correlationId();

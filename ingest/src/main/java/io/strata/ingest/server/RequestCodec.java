@@ -1,5 +1,6 @@
 package io.strata.ingest.server;
 
+import io.strata.ingest.security.Session;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.strata.ingest.api.ApiVersionsTable;
@@ -22,7 +23,7 @@ public final class RequestCodec {
      * Decodes one frame. Throws {@link InvalidFrameException} for an unknown API key, a version we
      * do not serve (except ApiVersions, answered per KIP-511), a truncated body or trailing bytes.
      */
-    public static Request decode(ByteBuffer frame, String connectionId) {
+    public static Request decode(ByteBuffer frame, Session session) {
         if (frame.remaining() < 8) {
             throw new InvalidFrameException("frame of " + frame.remaining() + " bytes is too short for a request header");
         }
@@ -45,13 +46,13 @@ public final class RequestCodec {
             ApiMessage body = ApiMessageType.fromApiKey(keyId).newRequest();
             if (apiVersionsFallback) {
                 // A newer client's ApiVersions: its body may not parse; the answer needs none of it.
-                return new Request(header, key, version, body, raw, connectionId);
+                return new Request(header, key, version, body, raw, session);
             }
             body.read(acc, version);
             if (frame.hasRemaining()) {
                 throw new InvalidFrameException(frame.remaining() + " unread bytes after " + key + " v" + version + " request");
             }
-            return new Request(header, key, version, body, raw, connectionId);
+            return new Request(header, key, version, body, raw, session);
         } catch (InvalidFrameException e) {
             throw e;
         } catch (RuntimeException e) {

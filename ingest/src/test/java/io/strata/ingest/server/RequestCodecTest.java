@@ -3,6 +3,7 @@ package io.strata.ingest.server;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.strata.ingest.api.ApiVersionsTable;
+import io.strata.ingest.security.Session;
 import org.apache.kafka.common.message.ApiMessageType;
 import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.message.ResponseHeaderData;
@@ -47,7 +48,7 @@ class RequestCodecTest {
                     continue;
                 }
                 ApiMessage body = ApiMessageType.fromApiKey(key.id).newRequest();
-                Request r = RequestCodec.decode(frame(key, v, body, key.requestHeaderVersion(v)), "test");
+                Request r = RequestCodec.decode(frame(key, v, body, key.requestHeaderVersion(v)), Session.internal("test"));
                 assertThat(r.apiKey()).isEqualTo(key);
                 assertThat(r.version()).isEqualTo(v);
                 assertThat(r.correlationId()).isEqualTo(42);
@@ -79,16 +80,16 @@ class RequestCodecTest {
     void unsupportedVersionsTrailingBytesAndTruncationAreRefused() {
         ApiKeys produce = ApiKeys.PRODUCE;
         ApiMessage body = ApiMessageType.fromApiKey(produce.id).newRequest();
-        assertThatThrownBy(() -> RequestCodec.decode(frame(produce, (short) 2, body, produce.requestHeaderVersion((short) 2)), "t"))
+        assertThatThrownBy(() -> RequestCodec.decode(frame(produce, (short) 2, body, produce.requestHeaderVersion((short) 2)), Session.internal("t")))
                 .isInstanceOf(InvalidFrameException.class).hasMessageContaining("unsupported version 2 of PRODUCE");
         ByteBuffer ok = frame(produce, (short) 9, body, produce.requestHeaderVersion((short) 9));
         ByteBuffer longer = ByteBuffer.allocate(ok.remaining() + 3).put(ok.duplicate()).put(new byte[] {1, 2, 3});
         longer.flip();
-        assertThatThrownBy(() -> RequestCodec.decode(longer, "t")).isInstanceOf(InvalidFrameException.class)
+        assertThatThrownBy(() -> RequestCodec.decode(longer, Session.internal("t"))).isInstanceOf(InvalidFrameException.class)
                 .hasMessageContaining("3 unread bytes");
         ByteBuffer shorter = ok.duplicate();
         shorter.limit(shorter.limit() - 2);
-        assertThatThrownBy(() -> RequestCodec.decode(shorter, "t")).isInstanceOf(InvalidFrameException.class)
+        assertThatThrownBy(() -> RequestCodec.decode(shorter, Session.internal("t"))).isInstanceOf(InvalidFrameException.class)
                 .hasMessageContaining("malformed PRODUCE v9");
     }
 }

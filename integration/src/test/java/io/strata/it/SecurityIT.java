@@ -1,0 +1,344 @@
+package io.strata.it;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialDeletion;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.SaslHandshakeRequestData;
+import org.apache.kafka.common.message.SaslHandshakeResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * TLS and SASL through real clients against a real node process: kafka-clients over SSL, over
+ * SASL_SSL with SCRAM-SHA-256/512 and PLAIN, users managed with Kafka's Admin API, kcat over SSL
+ * and SASL_SSL/PLAIN; wrong passwords, unknown users, plaintext on a TLS port and a SASL exchange
+ * that never ends are refused while the node keeps serving others; nothing but ApiVersions and
+ * SASL is served before authentication; the key store is reloaded when its file changes.
+ */
+class SecurityIT {
+    static final String ADMIN_PASSWORD = "admin-secret";
+
+    @TempDir
+    static Path dir;
+    static TestCertificates certs;
+    static StrataNode node;
+    static int sslPort;
+    static int saslSslPort;
+    static int saslPlainPort;
+    static Path serverKeystore;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Files.createDirectories(dir.resolve("certs"));
+        certs = new TestCertificates(dir.resolve("certs"));
+        Path issued = certs.issue("server", "CN=localhost,O=strata", "dns:localhost,ip:127.0.0.1");
+        serverKeystore = dir.resolve("server-keystore.p12");
+        Files.copy(issued, serverKeystore);
+        sslPort = StrataNode.freePort();
+        saslSslPort = StrataNode.freePort();
+        saslPlainPort = StrataNode.freePort();
+        node = StrataNode.startWithEnv(dir.resolve("node"), Map.of("STRATA_SASL_BOOTSTRAP_PASSWORD", ADMIN_PASSWORD),
+                "listeners=PLAINTEXT://127.0.0.1:{port},SSL://:" + sslPort + ",SASL_SSL://:" + saslSslPort
+                        + ",SASL_PLAINTEXT://:" + saslPlainPort,
+                "ssl.keystore.location=" + serverKeystore, "ssl.keystore.password=" + TestCertificates.PASSWORD,
+                "ssl.truststore.location=" + certs.truststore(), "ssl.truststore.password=" + TestCertificates.PASSWORD,
+                "ssl.client.auth=requested",
+                "sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512,PLAIN",
+                "sasl.bootstrap.user=admin",
+                "connections.authentication.timeout.ms=2000");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    static Properties ssl(int port) {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", "localhost:" + port);
+        p.put("security.protocol", "SSL");
+        p.put("ssl.truststore.location", certs.truststore().toString());
+        p.put("ssl.truststore.password", TestCertificates.PASSWORD);
+        p.put("ssl.truststore.type", "PKCS12");
+        return p;
+    }
+
+    static Properties saslSsl(String mechanism, String user, String password) {
+        Properties p = ssl(saslSslPort);
+        p.put("security.protocol", "SASL_SSL");
+        p.put("sasl.mechanism", mechanism);
+        String module = mechanism.equals("PLAIN") ? "org.apache.kafka.common.security.plain.PlainLoginModule"
+                : "org.apache.kafka.common.security.scram.ScramLoginModule";
+        p.put("sasl.jaas.config", module + " required username=\"" + user + "\" password=\"" + password + "\";");
+        return p;
+    }
+
+    /** Produces {@code n} records to {@code topic} and reads them back, both with {@code client} settings. */
+    static void roundTrip(Properties client, String topic, int n) throws Exception {
+        try (Admin admin = Admin.create(client)) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        Properties pp = new Properties();
+        pp.putAll(client);
+        pp.put("key.serializer", StringSerializer.class.getName());
+        pp.put("value.serializer", StringSerializer.class.getName());
+        pp.put("acks", "all");
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(pp)) {
+            for (int i = 0; i < n; i++) {
+                producer.send(new ProducerRecord<>(topic, "k" + i, "v" + i));
+            }
+            producer.flush();
+        }
+        Properties cp = new Properties();
+        cp.putAll(client);
+        cp.put("key.deserializer", StringDeserializer.class.getName());
+        cp.put("value.deserializer", StringDeserializer.class.getName());
+        cp.put("group.id", topic + "-readers");
+        cp.put("auto.offset.reset", "earliest");
+        List<String> values = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(cp)) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (values.size() < n && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
+                    values.add(r.value());
+                }
+            }
+            consumer.commitSync();
+        }
+        assertThat(values).hasSize(n).startsWith("v0").endsWith("v" + (n - 1));
+    }
+
+    /** The error a producer with {@code client} settings gets for its first send. */
+    static Throwable firstSendFails(Properties client) {
+        Properties pp = new Properties();
+        pp.putAll(client);
+        pp.put("key.serializer", StringSerializer.class.getName());
+        pp.put("value.serializer", StringSerializer.class.getName());
+        pp.put("max.block.ms", "8000");
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(pp)) {
+            producer.send(new ProducerRecord<>("refused", "v")).get(15, TimeUnit.SECONDS);
+            return null;
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (Exception e) {
+            return e;
+        }
+    }
+
+    @Test
+    void sslClientsProduceConsumeAndAreToldTheTlsAddressOfTheNode() throws Exception {
+        roundTrip(ssl(sslPort), "over-tls", 200);
+        try (Admin admin = Admin.create(ssl(sslPort))) {
+            // Metadata advertises the listener the client came in on: an SSL client is never sent to the PLAINTEXT port.
+            assertThat(admin.describeCluster().nodes().get(10, TimeUnit.SECONDS)).singleElement()
+                    .satisfies(n -> assertThat(n.port()).isEqualTo(sslPort));
+        }
+    }
+
+    @Test
+    void scramUsersAreManagedWithKafkasAdminApiAndLogInOverSaslSsl() throws Exception {
+        Properties admin512 = saslSsl("SCRAM-SHA-512", "admin", ADMIN_PASSWORD);
+        try (Admin admin = Admin.create(admin512)) {
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion("alice",
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 8192), "alice-secret"))).all().get(10, TimeUnit.SECONDS);
+            var described = admin.describeUserScramCredentials(List.of("alice")).all().get(10, TimeUnit.SECONDS);
+            assertThat(described.get("alice").credentialInfos()).singleElement().satisfies(c -> {
+                assertThat(c.mechanism()).isEqualTo(ScramMechanism.SCRAM_SHA_256);
+                assertThat(c.iterations()).isEqualTo(8192);
+            });
+            assertThat(admin.describeUserScramCredentials().users().get(10, TimeUnit.SECONDS)).contains("admin", "alice");
+        }
+        roundTrip(saslSsl("SCRAM-SHA-256", "alice", "alice-secret"), "scram-topic", 100);
+
+        assertThat(firstSendFails(saslSsl("SCRAM-SHA-256", "alice", "wrong"))).isInstanceOf(SaslAuthenticationException.class)
+                .hasMessageContaining("invalid credentials");
+        assertThat(firstSendFails(saslSsl("SCRAM-SHA-512", "alice", "alice-secret")))
+                .as("alice has no SCRAM-SHA-512 credential").isInstanceOf(SaslAuthenticationException.class);
+        assertThat(firstSendFails(saslSsl("SCRAM-SHA-512", "mallory", "x"))).isInstanceOf(SaslAuthenticationException.class);
+        assertThat(node.log()).contains("authentication failed: listener=SASL_SSL").contains("mechanism=SCRAM-SHA-256");
+
+        try (Admin admin = Admin.create(admin512)) {
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialDeletion("alice", ScramMechanism.SCRAM_SHA_256)))
+                    .all().get(10, TimeUnit.SECONDS);
+            assertThatThrownBy(() -> admin.describeUserScramCredentials(List.of("alice")).description("alice").get(10, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.ResourceNotFoundException.class);
+        }
+        assertThat(firstSendFails(saslSsl("SCRAM-SHA-256", "alice", "alice-secret"))).as("a deleted user cannot log in")
+                .isInstanceOf(SaslAuthenticationException.class);
+    }
+
+    @Test
+    void plainOverTlsChecksTheSameCredentialsAndIsNotOfferedWithoutTls() throws Exception {
+        roundTrip(saslSsl("PLAIN", "admin", ADMIN_PASSWORD), "plain-topic", 50);
+        assertThat(firstSendFails(saslSsl("PLAIN", "admin", "nope"))).isInstanceOf(SaslAuthenticationException.class);
+
+        try (RawKafkaConnection raw = new RawKafkaConnection(saslPlainPort)) {
+            SaslHandshakeResponseData r = (SaslHandshakeResponseData) raw.send(new SaslHandshakeRequestData().setMechanism("PLAIN"), (short) 1);
+            assertThat(Errors.forCode(r.errorCode())).isEqualTo(Errors.UNSUPPORTED_SASL_MECHANISM);
+            assertThat(r.mechanisms()).containsExactly("SCRAM-SHA-256", "SCRAM-SHA-512");
+        }
+    }
+
+    @Test
+    void nothingButApiVersionsAndSaslIsServedBeforeAuthentication() throws Exception {
+        try (RawKafkaConnection raw = new RawKafkaConnection(saslPlainPort)) {
+            ApiVersionsResponseData versions = (ApiVersionsResponseData) raw.send(new ApiVersionsRequestData()
+                    .setClientSoftwareName("raw").setClientSoftwareVersion("1"), (short) 3);
+            assertThat(versions.apiKeys().find(org.apache.kafka.common.protocol.ApiKeys.SASL_HANDSHAKE.id)).isNotNull();
+            raw.write(new MetadataRequestData().setTopics(null), (short) 12);
+            raw.setReadTimeoutMs(5000);
+            assertThat(raw.closedByPeer()).as("Metadata before authentication closes the connection").isTrue();
+        }
+        try (RawKafkaConnection raw = new RawKafkaConnection(saslPlainPort)) {
+            SaslHandshakeResponseData r = (SaslHandshakeResponseData) raw.send(new SaslHandshakeRequestData().setMechanism("SCRAM-SHA-512"), (short) 1);
+            assertThat(Errors.forCode(r.errorCode())).isEqualTo(Errors.NONE);
+            // ... and then nothing: the exchange never completes.
+            raw.setReadTimeoutMs(8000);
+            long t0 = System.nanoTime();
+            assertThat(raw.closedByPeer()).as("an exchange that never completes is cut off").isTrue();
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(6000);
+        }
+        roundTrip(saslSsl("SCRAM-SHA-512", "admin", ADMIN_PASSWORD), "after-refusals", 10);
+    }
+
+    @Test
+    void plaintextOnTheTlsPortIsRefusedAndTheNodeKeepsServing() throws Exception {
+        try (RawKafkaConnection raw = new RawKafkaConnection(sslPort)) {
+            raw.write(new ApiVersionsRequestData().setClientSoftwareName("raw").setClientSoftwareVersion("1"), (short) 3);
+            raw.setReadTimeoutMs(5000);
+            assertThat(raw.closedByPeer()).isTrue();
+        }
+        Properties plain = new Properties();
+        plain.put("bootstrap.servers", "localhost:" + sslPort);
+        assertThat(firstSendFails(plain)).isNotNull();
+        assertThat(node.log()).contains("TLS handshake failed");
+        roundTrip(ssl(sslPort), "after-plaintext", 10);
+    }
+
+    @Test
+    void kcatOverSslAndOverSaslSslWithPlain() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(KcatIT.kcatInstalled(), "kcat is not installed");
+        String ca = certs.caPem().toString();
+        kcat("a:1\nb:2\n", "-b", "localhost:" + sslPort, "-X", "security.protocol=ssl", "-X", "ssl.ca.location=" + ca,
+                "-t", "kcat-tls", "-P", "-K", ":");
+        String out = kcat(null, "-b", "localhost:" + sslPort, "-X", "security.protocol=ssl", "-X", "ssl.ca.location=" + ca,
+                "-t", "kcat-tls", "-C", "-e", "-o", "beginning", "-f", "%k=%s\n");
+        assertThat(out).contains("a=1", "b=2");
+        String[] sasl = {"-b", "localhost:" + saslSslPort, "-X", "security.protocol=sasl_ssl", "-X", "ssl.ca.location=" + ca,
+                "-X", "sasl.mechanisms=PLAIN", "-X", "sasl.username=admin", "-X", "sasl.password=" + ADMIN_PASSWORD};
+        List<String> produce = new ArrayList<>(List.of(sasl));
+        produce.addAll(List.of("-t", "kcat-sasl", "-P", "-K", ":"));
+        kcat("c:3\n", produce.toArray(String[]::new));
+        List<String> consume = new ArrayList<>(List.of(sasl));
+        consume.addAll(List.of("-t", "kcat-sasl", "-C", "-e", "-o", "beginning", "-f", "%k=%s\n"));
+        assertThat(kcat(null, consume.toArray(String[]::new))).contains("c=3");
+    }
+
+    private static String kcat(String input, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add("kcat");
+        cmd.addAll(List.of(args));
+        return KcatIT.run(input, cmd.toArray(String[]::new));
+    }
+
+    @Test
+    void aReplacedKeyStoreFileIsServedToNewConnectionsWithoutARestart() throws Exception {
+        assertThat(serverCertificate(sslPort).getSubjectX500Principal().getName()).contains("O=strata");
+        Path rotated = certs.issue("rotated", "CN=localhost,O=rotated", "dns:localhost,ip:127.0.0.1");
+        Path tmp = dir.resolve("server-keystore.tmp");
+        Files.copy(rotated, tmp);
+        Files.move(tmp, serverKeystore, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        String subject = "";
+        while (System.nanoTime() < deadline && !subject.contains("O=rotated")) {
+            Thread.sleep(500);
+            subject = serverCertificate(sslPort).getSubjectX500Principal().getName();
+        }
+        assertThat(subject).contains("O=rotated");
+        roundTrip(ssl(sslPort), "after-rotation", 10);
+    }
+
+    /** The certificate a TLS handshake with the port presents. */
+    private static X509Certificate serverCertificate(int port) throws Exception {
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, new TrustManager[] {new X509TrustManager() {
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            public void checkServerTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        }}, null);
+        try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port)) {
+            s.startHandshake();
+            return (X509Certificate) s.getSession().getPeerCertificates()[0];
+        }
+    }
+
+    @Test
+    void mutualTlsRequiresAValidClientCertificate(@TempDir Path nodeDir) throws Exception {
+        Path client = certs.issue("client", "CN=app,O=acme", null);
+        Path expired = certs.issue("expired", "CN=old,O=acme", null, "-3d", 1);
+        int port = StrataNode.freePort();
+        try (StrataNode mtls = StrataNode.start(nodeDir.resolve("mtls"),
+                "listeners=PLAINTEXT://127.0.0.1:{port},SSL://:" + port,
+                "ssl.keystore.location=" + serverKeystore, "ssl.keystore.password=" + TestCertificates.PASSWORD,
+                "ssl.truststore.location=" + certs.truststore(), "ssl.truststore.password=" + TestCertificates.PASSWORD,
+                "ssl.client.auth=required", "ssl.principal.mapping.rules=RULE:^CN=(.*?),O=acme$/$1/,DEFAULT")) {
+            assertThat(firstSendFails(ssl(port))).as("no client certificate").isNotNull();
+            Properties withCert = ssl(port);
+            withCert.put("ssl.keystore.location", client.toString());
+            withCert.put("ssl.keystore.password", TestCertificates.PASSWORD);
+            withCert.put("ssl.keystore.type", "PKCS12");
+            roundTrip(withCert, "mtls-topic", 20);
+            Properties old = ssl(port);
+            old.put("ssl.keystore.location", expired.toString());
+            old.put("ssl.keystore.password", TestCertificates.PASSWORD);
+            old.put("ssl.keystore.type", "PKCS12");
+            assertThat(firstSendFails(old)).as("an expired client certificate").isNotNull();
+            assertThat(mtls.log()).contains("TLS handshake failed");
+        }
+    }
+}
