@@ -26,7 +26,7 @@ public final class Keyspace {
     /** The fixed first-level subspaces. */
     public enum Area {
         CLUSTER("cluster"), TOPICS("topics"), GROUPS("groups"), OFFSETS("offsets"),
-        PLACEMENT("placement"), SEGMENTS("segments"), NODES("nodes"), PRODUCERS("producers"), USERS("users");
+        PLACEMENT("placement"), SEGMENTS("segments"), NODES("nodes"), PRODUCERS("producers"), USERS("users"), ACLS("acls");
 
         private final String label;
 

@@ -10,6 +10,7 @@ import io.strata.ingest.group.GroupCoordinator;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.strata.ingest.security.AclAuthorizer;
 import io.strata.ingest.security.CertificatePrincipals;
 import io.strata.ingest.security.ConnectionSecurity;
 import io.strata.ingest.security.SaslMechanisms;
@@ -66,6 +67,7 @@ public final class Broker implements AutoCloseable {
     private io.strata.ingest.metrics.ScrapeTimeMetrics scrapeTime;
     private ScramCredentials credentials;
     private SslEngines tls;
+    private AclAuthorizer aclAuthorizer;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
     public Broker(BrokerConfig config) {
@@ -173,7 +175,7 @@ public final class Broker implements AutoCloseable {
         }
         dispatcher = new RequestDispatcher(self, topics, new ProducerIdStore(metaStore, keyspace, 1000),
                 new GroupApis(groups, topics, clusterNode), config.getInt("fetch.max.bytes"), config.getBoolean("auto.create.topics.enable"),
-                config.getInt("num.partitions"), tiering, clusterNode, replication, metrics, credentials);
+                config.getInt("num.partitions"), tiering, clusterNode, replication, metrics, credentials, authorizer(keyspace));
         server.serve(dispatcher);
         io.micrometer.core.instrument.Gauge.builder("strata.connections.active", server.connections(),
                 c -> c.open()).description("Open Kafka client connections").register(metrics);
@@ -231,6 +233,35 @@ public final class Broker implements AutoCloseable {
         SaslMechanisms sasl = listeners.anySasl() ? SaslMechanisms.of(config, credentials) : null;
         return new ConnectionSecurity(tls, new CertificatePrincipals(config.getString("ssl.principal.mapping.rules")), sasl,
                 config.getLong("connections.max.reauth.ms"), config.getLong("connections.authentication.timeout.ms"));
+    }
+
+    private static final java.util.Set<String> KAFKA_AUTHORIZERS = java.util.Set.of("org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+            "kafka.security.authorizer.AclAuthorizer", "kafka.security.auth.SimpleAclAuthorizer");
+
+    /** The ACL authorizer when ACLs are enforced, else null (everything allowed, the ACL APIs answer SECURITY_DISABLED). */
+    private AclAuthorizer authorizer(Keyspace keyspace) {
+        String className = config.getString("authorizer.class.name").trim();
+        if (!className.isEmpty() && !KAFKA_AUTHORIZERS.contains(className)) {
+            throw new ConfigException("authorizer.class.name " + className + " is not supported: Strata has its own ACL authorizer;"
+                    + " set authorizer.enabled=true (or name org.apache.kafka.metadata.authorizer.StandardAuthorizer)");
+        }
+        if (!config.getBoolean("authorizer.enabled") && className.isEmpty()) {
+            return null;
+        }
+        java.util.Set<org.apache.kafka.common.security.auth.KafkaPrincipal> superUsers;
+        try {
+            superUsers = AclAuthorizer.superUsers(config.getString("super.users"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        aclAuthorizer = new AclAuthorizer(new io.strata.metastore.store.AclStore(metaStore, keyspace), superUsers,
+                config.getBoolean("allow.everyone.if.no.acl.found"));
+        aclAuthorizer.start();
+        // Stores without push notifications (SQLite), and missed signals: poll as well.
+        scheduler.scheduleWithFixedDelay(aclAuthorizer::reloadQuietly, 2, 2, TimeUnit.SECONDS);
+        log.info("ACLs enforced: {} ACL(s), super users {}, allow.everyone.if.no.acl.found={}", aclAuthorizer.aclCount(), superUsers,
+                config.getBoolean("allow.everyone.if.no.acl.found"));
+        return aclAuthorizer;
     }
 
     /** The first admin: created with SCRAM credentials for both mechanisms when the user has none yet. */
@@ -370,6 +401,9 @@ public final class Broker implements AutoCloseable {
         }
         if (tls != null) {
             tls.close();
+        }
+        if (aclAuthorizer != null) {
+            aclAuthorizer.close();
         }
         if (metaStore != null) {
             metaStore.close();

@@ -51,13 +51,18 @@ public final class RequestDispatcher {
     private final OffsetForLeaderEpochHandler offsetForLeaderEpoch;
     private final ReassignmentHandler reassignments;
     private final ScramCredentialsHandler scramCredentials;
+    private final AclApis acls;
+    private final RequestAuthorizer requestAuthorizer;
 
     public RequestDispatcher(BrokerIdentity self, TopicManager topics, ProducerIdStore ids, GroupApis groups,
                              int fetchMaxBytes, boolean autoCreate, int defaultPartitions,
                              io.strata.ingest.tier.TieringService tiering, io.strata.ingest.cluster.ClusterNode clusterNode,
                              io.strata.ingest.replication.ReplicationManager replication, io.micrometer.core.instrument.MeterRegistry metrics,
-                             io.strata.ingest.security.ScramCredentials credentials) {
+                             io.strata.ingest.security.ScramCredentials credentials,
+                             org.apache.kafka.server.authorizer.Authorizer authorizer) {
         this.metrics = metrics;
+        this.acls = new AclApis(authorizer);
+        this.requestAuthorizer = new RequestAuthorizer(authorizer);
         this.scramCredentials = new ScramCredentialsHandler(credentials);
         Leadership leadership = replication::leaderEpochIfLeading;
         this.offsetForLeaderEpoch = new OffsetForLeaderEpochHandler(topics, leadership);
@@ -94,7 +99,7 @@ public final class RequestDispatcher {
                 .description("Kafka requests handled, by API, from arrival at a handler to the response").register(metrics));
         CompletableFuture<ApiMessage> f;
         try {
-            f = route(r);
+            f = requestAuthorizer.handle(r, this::route);
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
@@ -141,6 +146,9 @@ public final class RequestDispatcher {
                     (org.apache.kafka.common.message.DescribeUserScramCredentialsRequestData) body));
             case ALTER_USER_SCRAM_CREDENTIALS -> done(scramCredentials.alter(
                     (org.apache.kafka.common.message.AlterUserScramCredentialsRequestData) body));
+            case CREATE_ACLS -> done(acls.create((org.apache.kafka.common.message.CreateAclsRequestData) body));
+            case DESCRIBE_ACLS -> done(acls.describe((org.apache.kafka.common.message.DescribeAclsRequestData) body));
+            case DELETE_ACLS -> done(acls.delete((org.apache.kafka.common.message.DeleteAclsRequestData) body));
             case JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH, OFFSET_DELETE,
                  LIST_GROUPS, DESCRIBE_GROUPS, DELETE_GROUPS -> groups.handle(r);
             default -> CompletableFuture.failedFuture(new UnsupportedVersionException(r.apiKey() + " is not supported"));
