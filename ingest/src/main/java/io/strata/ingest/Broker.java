@@ -165,6 +165,9 @@ public final class Broker implements AutoCloseable {
         replication = new io.strata.ingest.replication.ReplicationManager(topics, clusterNode,
                 new io.strata.metastore.store.ClusterControl(metaStore, keyspace), System::currentTimeMillis,
                 config.getLong("replica.lag.time.max.ms"));
+        if (interBroker.usesTls()) {
+            replication.setConnector(tls::connect);
+        }
         replication.start();
         if (tiering != null) {
             io.strata.ingest.replication.ReplicationManager rm = replication;
@@ -191,6 +194,7 @@ public final class Broker implements AutoCloseable {
         new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(metrics);
         new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(metrics);
         admin = new AdminHttpServer();
+        admin.setAuth(io.strata.ingest.admin.AdminAuth.of(config.getString("admin.auth.token"), config.getString("admin.auth.open.paths")));
         InetSocketAddress adminAddress = bindOrExplain("admin.port", config.getInt("admin.port"),
                 () -> admin.start(config.getString("host"), config.getInt("admin.port")));
         java.util.Map<String, Object> info = new java.util.LinkedHashMap<>();

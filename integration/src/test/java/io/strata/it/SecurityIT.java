@@ -53,6 +53,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class SecurityIT {
     static final String ADMIN_PASSWORD = "admin-secret";
+    static final String ADMIN_TOKEN = "t0ken-for-the-admin-api";
 
     @TempDir
     static Path dir;
@@ -73,7 +74,8 @@ class SecurityIT {
         sslPort = StrataNode.freePort();
         saslSslPort = StrataNode.freePort();
         saslPlainPort = StrataNode.freePort();
-        node = StrataNode.startWithEnv(dir.resolve("node"), Map.of("STRATA_SASL_BOOTSTRAP_PASSWORD", ADMIN_PASSWORD),
+        node = StrataNode.startWithEnv(dir.resolve("node"), Map.of("STRATA_SASL_BOOTSTRAP_PASSWORD", ADMIN_PASSWORD,
+                        "STRATA_ADMIN_AUTH_TOKEN", ADMIN_TOKEN),
                 "listeners=PLAINTEXT://127.0.0.1:{port},SSL://:" + sslPort + ",SASL_SSL://:" + saslSslPort
                         + ",SASL_PLAINTEXT://:" + saslPlainPort,
                 "ssl.keystore.location=" + serverKeystore, "ssl.keystore.password=" + TestCertificates.PASSWORD,
@@ -92,6 +94,11 @@ class SecurityIT {
     }
 
     static Properties ssl(int port) {
+        return sslAt(certs, port);
+    }
+
+    /** An SSL client of {@code port}, trusting the test CA. */
+    static Properties sslAt(TestCertificates certs, int port) {
         Properties p = new Properties();
         p.put("bootstrap.servers", "localhost:" + port);
         p.put("security.protocol", "SSL");
@@ -102,7 +109,12 @@ class SecurityIT {
     }
 
     static Properties saslSsl(String mechanism, String user, String password) {
-        Properties p = ssl(saslSslPort);
+        return saslSslAt(certs, saslSslPort, mechanism, user, password);
+    }
+
+    /** A SASL_SSL client of {@code port} logging in as {@code user}. */
+    static Properties saslSslAt(TestCertificates certs, int port, String mechanism, String user, String password) {
+        Properties p = sslAt(certs, port);
         p.put("security.protocol", "SASL_SSL");
         p.put("sasl.mechanism", mechanism);
         String module = mechanism.equals("PLAIN") ? "org.apache.kafka.common.security.plain.PlainLoginModule"
@@ -113,8 +125,14 @@ class SecurityIT {
 
     /** Produces {@code n} records to {@code topic} and reads them back, both with {@code client} settings. */
     static void roundTrip(Properties client, String topic, int n) throws Exception {
-        try (Admin admin = Admin.create(client)) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        roundTrip(client, topic, n, true);
+    }
+
+    static void roundTrip(Properties client, String topic, int n, boolean create) throws Exception {
+        if (create) {
+            try (Admin admin = Admin.create(client)) {
+                admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            }
         }
         Properties pp = new Properties();
         pp.putAll(client);
@@ -122,10 +140,14 @@ class SecurityIT {
         pp.put("value.serializer", StringSerializer.class.getName());
         pp.put("acks", "all");
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(pp)) {
+            List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> acks = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                producer.send(new ProducerRecord<>(topic, "k" + i, "v" + i));
+                acks.add(producer.send(new ProducerRecord<>(topic, "k" + i, "v" + i)));
             }
             producer.flush();
+            for (var ack : acks) {
+                ack.get(); // every record acknowledged, not only sent
+            }
         }
         Properties cp = new Properties();
         cp.putAll(client);
@@ -149,13 +171,17 @@ class SecurityIT {
 
     /** The error a producer with {@code client} settings gets for its first send. */
     static Throwable firstSendFails(Properties client) {
+        return firstSendFails(client, "refused");
+    }
+
+    static Throwable firstSendFails(Properties client, String topic) {
         Properties pp = new Properties();
         pp.putAll(client);
         pp.put("key.serializer", StringSerializer.class.getName());
         pp.put("value.serializer", StringSerializer.class.getName());
         pp.put("max.block.ms", "8000");
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(pp)) {
-            producer.send(new ProducerRecord<>("refused", "v")).get(15, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(topic, "v")).get(15, TimeUnit.SECONDS);
             return null;
         } catch (ExecutionException e) {
             return e.getCause();
@@ -315,6 +341,42 @@ class SecurityIT {
             s.startHandshake();
             return (X509Certificate) s.getSession().getPeerCertificates()[0];
         }
+    }
+
+    private static int get(String path, String token) throws Exception {
+        java.net.HttpURLConnection c = (java.net.HttpURLConnection) java.net.URI.create("http://127.0.0.1:" + node.adminPort() + path)
+                .toURL().openConnection();
+        if (token != null) {
+            c.setRequestProperty("Authorization", "Bearer " + token);
+        }
+        int status = c.getResponseCode();
+        if (status == 401) {
+            assertThat(c.getHeaderField("WWW-Authenticate")).startsWith("Bearer");
+        }
+        c.disconnect();
+        return status;
+    }
+
+    @Test
+    void theAdminApiWantsItsTokenExceptForHealthReadinessAndMetricsAndReplayGivesIt() throws Exception {
+        for (String open : List.of("/health", "/ready", "/metrics")) {
+            assertThat(get(open, null)).as(open).isEqualTo(200);
+        }
+        assertThat(get("/api/topics", null)).isEqualTo(401);
+        assertThat(get("/api/topics", "wrong")).isEqualTo(401);
+        assertThat(get("/api/topics", ADMIN_TOKEN)).isEqualTo(200);
+        assertThat(node.log()).contains("listener=admin-http").contains("wrong token for /api/topics");
+
+        Properties plaintext = new Properties();
+        plaintext.put("bootstrap.servers", node.bootstrap());
+        roundTrip(plaintext, "replayed-securely", 50);
+        io.strata.sdk.replay.Replay replay = io.strata.sdk.replay.Replay.of("replayed-securely")
+                .adminUrl("http://127.0.0.1:" + node.adminPort()).bootstrap(node.bootstrap());
+        assertThatThrownBy(() -> replay.run(r -> { })).hasMessageContaining("wants a token");
+        java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
+        io.strata.sdk.replay.Replay.of("replayed-securely").adminUrl("http://127.0.0.1:" + node.adminPort()).bootstrap(node.bootstrap())
+                .adminToken(ADMIN_TOKEN).run(r -> seen.incrementAndGet());
+        assertThat(seen).hasValue(50);
     }
 
     @Test

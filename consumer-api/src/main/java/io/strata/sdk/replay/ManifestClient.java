@@ -25,9 +25,12 @@ final class ManifestClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final String adminUrl;
+    private final String token;
 
-    ManifestClient(String adminUrl) {
+    /** {@code token}: the node's admin.auth.token, or null when its admin API is open. */
+    ManifestClient(String adminUrl, String token) {
         this.adminUrl = adminUrl.replaceAll("/+$", "");
+        this.token = token;
     }
 
     int partitions(String topic) {
@@ -47,8 +50,15 @@ final class ManifestClient {
 
     private JsonNode get(String path) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(adminUrl + path)).timeout(Duration.ofSeconds(30)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(adminUrl + path)).timeout(Duration.ofSeconds(30));
+            if (token != null && !token.isEmpty()) {
+                request.header("Authorization", "Bearer " + token);
+            }
+            HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() == 401) {
+                throw new ReplayException("admin API " + adminUrl + path + " wants a token: give the node's admin.auth.token"
+                        + " (Replay.adminToken, or --admin-token / STRATA_ADMIN_TOKEN with ./strata replay)", null);
+            }
             if (r.statusCode() != 200) {
                 throw new ReplayException("admin API " + adminUrl + path + " answered " + r.statusCode() + ": " + r.body(), null);
             }

@@ -69,6 +69,8 @@ public final class Replay {
     private int parallelism = 4;
     private String adminUrl = "http://localhost:9644";
     private String bootstrap = "localhost:9092";
+    private String adminToken;
+    private final Properties clientProperties = new Properties();
     private String objectStoreUrl;
     private Set<Integer> partitions;
     private Path checkpointFile;
@@ -128,6 +130,18 @@ public final class Replay {
         return this;
     }
 
+    /** The node's {@code admin.auth.token}, when its admin API wants one. */
+    public Replay adminToken(String token) {
+        this.adminToken = token;
+        return this;
+    }
+
+    /** Client settings for the Kafka connection (security.protocol, sasl.*, ssl.*), as a Kafka consumer takes them. */
+    public Replay clientProperties(Properties properties) {
+        this.clientProperties.putAll(properties);
+        return this;
+    }
+
     public Replay bootstrap(String servers) {
         this.bootstrap = servers;
         return this;
@@ -166,7 +180,7 @@ public final class Replay {
     }
 
     public Result run(RecordHandler handler) {
-        ManifestClient manifests = new ManifestClient(adminUrl);
+        ManifestClient manifests = new ManifestClient(adminUrl, adminToken);
         int count = manifests.partitions(topic);
         if (partitions != null && !partitions.isEmpty() && partitions.stream().anyMatch(p -> p < 0 || p >= count)) {
             throw new ReplayException(topic + " has " + count + " partition(s) (0 to " + (count - 1) + "); cannot replay partitions "
@@ -271,6 +285,7 @@ public final class Replay {
 
     private KafkaConsumer<byte[], byte[]> consumer() {
         Properties p = new Properties();
+        p.putAll(clientProperties);
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 << 20);

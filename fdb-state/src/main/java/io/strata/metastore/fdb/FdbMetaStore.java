@@ -52,9 +52,10 @@ public final class FdbMetaStore implements MetaStore {
         this.display = display;
     }
 
-    /** Opens {@code fdb:} (the default cluster file) or {@code fdb:/path/to/fdb.cluster}. */
+    /** Opens {@code fdb:} (the default cluster file) or {@code fdb:/path/to/fdb.cluster}, with TLS options ({@link FdbUrl}). */
     public static FdbMetaStore open(String url) {
-        String clusterFile = url.length() > "fdb:".length() ? url.substring("fdb:".length()) : null;
+        FdbUrl parsed = FdbUrl.parse(url);
+        String clusterFile = parsed.clusterFile();
         FDB fdb;
         try {
             fdb = FDB.selectAPIVersion(API_VERSION);
@@ -62,12 +63,23 @@ public final class FdbMetaStore implements MetaStore {
             throw new MetaStoreUnavailableException("the FoundationDB client library (libfdb_c) is not installed: "
                     + e.getMessage(), new RuntimeException(e));
         }
+        // Network options: set before the first open starts the client's network thread.
+        parsed.tls().forEach((option, value) -> {
+            switch (option) {
+                case "tls_cert_path" -> fdb.options().setTLSCertPath(value);
+                case "tls_key_path" -> fdb.options().setTLSKeyPath(value);
+                case "tls_ca_path" -> fdb.options().setTLSCaPath(value);
+                case "tls_verify_peers" -> fdb.options().setTLSVerifyPeers(value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                case "tls_password" -> fdb.options().setTLSPassword(value);
+                default -> throw new IllegalArgumentException(option);
+            }
+        });
         Database db = clusterFile == null ? fdb.open() : fdb.open(clusterFile);
         db.options().setTransactionTimeout(5000);
         db.options().setTransactionRetryLimit(100);
         try {
             DirectorySubspace dir = DirectoryLayer.getDefault().createOrOpen(db, List.of("strata")).join();
-            return new FdbMetaStore(db, dir, "fdb:" + (clusterFile == null ? "(default cluster file)" : clusterFile));
+            return new FdbMetaStore(db, dir, parsed.display());
         } catch (CompletionException | FDBException e) {
             db.close();
             throw translate("fdb:" + clusterFile, e);

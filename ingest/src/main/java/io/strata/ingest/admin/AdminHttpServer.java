@@ -41,6 +41,12 @@ public final class AdminHttpServer implements AutoCloseable {
     });
     private volatile AdminApi api;
     private Channel channel;
+    private volatile AdminAuth auth = AdminAuth.NONE;
+
+    /** Who may call which path (set before {@link #serve}). */
+    public void setAuth(AdminAuth auth) {
+        this.auth = auth;
+    }
 
     public InetSocketAddress start(String host, int port) throws InterruptedException {
         channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -67,15 +73,22 @@ public final class AdminHttpServer implements AutoCloseable {
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
             String method = req.method().name();
             String path = new QueryStringDecoder(req.uri()).path();
+            String authorization = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+            String peer = ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : "-";
             workers.execute(() -> {
                 AdminApi a = api;
-                AdminApi.Answer answer = a != null ? a.handle(method, path)
+                AdminApi.Answer answer = !auth.permits(path, authorization, peer)
+                        ? new AdminApi.Answer(401, "application/json", "{\"error\":\"this path needs 'Authorization: Bearer <admin.auth.token>'\"}")
+                        : a != null ? a.handle(method, path)
                         : path.equals("/health") ? new AdminApi.Answer(200, "application/json", "{\"status\":\"ok\"}")
                         : new AdminApi.Answer(503, "application/json", "{\"error\":\"starting\"}");
                 FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(answer.status()),
                         Unpooled.copiedBuffer(answer.body(), StandardCharsets.UTF_8));
                 r.headers().set(HttpHeaderNames.CONTENT_TYPE, answer.contentType())
                         .setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+                if (answer.status() == 401) {
+                    r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"strata\"");
+                }
                 ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
             });
         }

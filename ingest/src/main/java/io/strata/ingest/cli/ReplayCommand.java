@@ -46,6 +46,12 @@ final class ReplayCommand implements Callable<Integer> {
     String objectStore;
     @Option(names = "--checkpoint", description = "Progress file: resume a stopped replay from it.")
     Path checkpoint;
+    @Option(names = "--admin-token", defaultValue = "${env:STRATA_ADMIN_TOKEN}",
+            description = "The node's admin.auth.token, if its admin API wants one (default: $STRATA_ADMIN_TOKEN).")
+    String adminToken;
+    @Option(names = "--command-config", paramLabel = "FILE",
+            description = "Client properties for the Kafka connection (security.protocol, sasl.*, ssl.*), as Kafka's tools take them.")
+    Path commandConfig;
     @Option(names = "--parallelism", defaultValue = "4", description = "Partitions read at once (default: ${DEFAULT-VALUE}).")
     int parallelism;
 
@@ -53,7 +59,17 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Replay replay = Replay.of(topic).parallelism(parallelism).adminUrl(adminUrl).bootstrap(bootstrap);
+        Replay replay = Replay.of(topic).parallelism(parallelism).adminUrl(adminUrl).bootstrap(bootstrap).adminToken(adminToken);
+        if (commandConfig != null) {
+            java.util.Properties client = new java.util.Properties();
+            try (java.io.Reader r = java.nio.file.Files.newBufferedReader(commandConfig)) {
+                client.load(r);
+            } catch (java.io.IOException e) {
+                System.err.println("strata: cannot read --command-config " + commandConfig + ": " + e.getMessage());
+                return 1;
+            }
+            replay.clientProperties(client);
+        }
         try {
             bound(replay, from, true);
             bound(replay, to, false);

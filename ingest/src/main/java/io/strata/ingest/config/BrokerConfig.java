@@ -57,6 +57,8 @@ public final class BrokerConfig {
             Setting.ofString("sasl.bootstrap.user", "", "A SCRAM user created at start-up when it has no credentials yet (the first admin); its password from sasl.bootstrap.password."),
             Setting.ofString("sasl.bootstrap.password", "", "Password of sasl.bootstrap.user (better given as the environment variable STRATA_SASL_BOOTSTRAP_PASSWORD)."),
             Setting.ofInt("admin.port", 9644, 0, 65535, "Admin HTTP port (/health, /ready, /metrics, /api/…); 0 picks a free port."),
+            Setting.ofString("admin.auth.token", "", "When set, the admin HTTP API wants 'Authorization: Bearer <token>' on every path but admin.auth.open.paths (better given as STRATA_ADMIN_AUTH_TOKEN)."),
+            Setting.ofString("admin.auth.open.paths", "/health,/ready,/metrics", "Admin HTTP paths served without the token, separated by commas (load balancers and Prometheus need no secret)."),
             Setting.ofString("broker.rack", "", "This node's rack or availability zone; replicas of a partition are spread over racks."),
             Setting.ofLong("broker.session.timeout.ms", 9000, 1000, Long.MAX_VALUE, "How long a node (and the controller) stays registered without renewing its lease (Kafka's default)."),
             Setting.ofLong("broker.heartbeat.interval.ms", 2000, 100, Long.MAX_VALUE, "How often a node renews its lease in the MetaStore (Kafka's default)."),

@@ -55,6 +55,12 @@ public final class MeteredMetaStore implements MetaStore {
         });
     }
 
+    /** Change signals pass straight through: without this, watchers behind the metrics fell back to polling. */
+    @Override
+    public AutoCloseable watch(String channel, Runnable onSignal) {
+        return store.watch(channel, onSignal);
+    }
+
     @Override
     public long conflicts() {
         return store.conflicts();

@@ -102,7 +102,7 @@ final class LeaderFetcher implements AutoCloseable {
 
     private WireClient connection() throws IOException {
         if (connection == null) {
-            connection = new WireClient(host, port, "strata-replica-" + me, SOCKET_TIMEOUT_MS);
+            connection = new WireClient(manager.connector(), host, port, "strata-replica-" + me, SOCKET_TIMEOUT_MS);
         }
         return connection;
     }

@@ -50,6 +50,7 @@ public final class ReplicationManager implements AutoCloseable {
     private final ClusterControl control;
     private final LongSupplier clock;
     private final long maxLagMs;
+    private volatile NodeConnector connector = NodeConnector.PLAIN;
     private final Map<TopicPartition, LeaderReplicas> leaders = new ConcurrentHashMap<>();
     private final Map<TopicPartition, FollowerState> followers = new ConcurrentHashMap<>();
     private final Map<Integer, LeaderFetcher> fetchers = new ConcurrentHashMap<>();
@@ -61,6 +62,15 @@ public final class ReplicationManager implements AutoCloseable {
         return view.node(me).map(io.strata.metastore.store.NodeRecord::rejoining).orElse(false);
     }
     private volatile boolean closed;
+
+    /** How followers reach leaders: TLS when the inter-broker listener uses SSL (set before {@link #start}). */
+    public void setConnector(NodeConnector connector) {
+        this.connector = connector;
+    }
+
+    NodeConnector connector() {
+        return connector;
+    }
 
     public ReplicationManager(TopicManager topics, ClusterNode cluster, ClusterControl control, LongSupplier clock, long maxLagMs) {
         this.topics = topics;

@@ -11,7 +11,6 @@ import org.apache.kafka.common.protocol.ObjectSerializationCache;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 
@@ -26,9 +25,8 @@ final class WireClient implements AutoCloseable {
     private final String clientId;
     private int correlationId;
 
-    WireClient(String host, int port, String clientId, int timeoutMs) throws IOException {
-        this.socket = new Socket();
-        socket.connect(new InetSocketAddress(host, port), timeoutMs);
+    WireClient(NodeConnector connector, String host, int port, String clientId, int timeoutMs) throws IOException {
+        this.socket = connector.open(host, port, timeoutMs);
         socket.setSoTimeout(timeoutMs);
         socket.setTcpNoDelay(true);
         this.in = new DataInputStream(socket.getInputStream());

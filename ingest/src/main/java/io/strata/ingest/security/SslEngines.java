@@ -96,6 +96,31 @@ public final class SslEngines implements AutoCloseable {
         return factory.createClientSslEngine(peerHost, peerPort, (String) configs.get(SslConfigs.SSL_ENDPOINT_IDENTIFICATION_ALGORITHM_CONFIG));
     }
 
+    /**
+     * A TLS connection to another node's SSL listener, presenting this node's certificate and
+     * checking the peer's host name ({@code ssl.endpoint.identification.algorithm}).
+     */
+    public java.net.Socket connect(String host, int port, int timeoutMs) throws java.io.IOException {
+        java.net.Socket plain = new java.net.Socket();
+        try {
+            plain.connect(new java.net.InetSocketAddress(host, port), timeoutMs);
+            javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) context().getSocketFactory().createSocket(plain, host, port, true);
+            javax.net.ssl.SSLParameters params = tls.getSSLParameters();
+            String identification = endpointIdentification();
+            if (identification != null && !identification.isEmpty()) {
+                params.setEndpointIdentificationAlgorithm(identification);
+            }
+            params.setProtocols(((List<?>) configs.get(SslConfigs.SSL_ENABLED_PROTOCOLS_CONFIG)).toArray(String[]::new));
+            tls.setSSLParameters(params);
+            tls.setSoTimeout(timeoutMs);
+            tls.startHandshake();
+            return tls;
+        } catch (java.io.IOException | RuntimeException e) {
+            plain.close();
+            throw e;
+        }
+    }
+
     public SSLContext context() {
         return factory.sslContext();
     }
