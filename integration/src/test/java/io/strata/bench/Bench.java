@@ -27,7 +27,9 @@ public final class Bench {
                 case "metastore" -> MetaStoreBench.run();
                 case "kafka" -> KafkaComparisonBench.run(out);
                 case "replication" -> ReplicationBench.run();
-                default -> throw new IllegalArgumentException("unknown benchmark '" + name + "': expected tiering, metastore, kafka or replication");
+                case "security" -> SecurityOverheadBench.run(out);
+                default -> throw new IllegalArgumentException("unknown benchmark '" + name
+                        + "': expected tiering, metastore, kafka, replication or security");
             };
             System.out.println(md);
             Files.writeString(out.resolve(name + ".md"), md, StandardCharsets.UTF_8);

@@ -34,10 +34,21 @@ final class ClientProcess {
 
     /** ProducerPerformance: {@code records} of 1 KiB; {@code rate} records/s, or -1 for unthrottled. */
     static Produced produce(String bootstrap, String topic, int records, int rate) throws Exception {
+        return produce(bootstrap, topic, records, rate, List.of());
+    }
+
+    /** As above, with more producer settings ({@code key=value}: security, for instance). */
+    static Produced produce(String bootstrap, String topic, int records, int rate, List<String> moreProps) throws Exception {
         List<String> args = new ArrayList<>(List.of("org.apache.kafka.tools.ProducerPerformance", "--topic", topic,
                 "--num-records", Integer.toString(records), "--record-size", Integer.toString(Workloads.RECORD),
                 "--throughput", Integer.toString(rate), "--producer-props", "bootstrap.servers=" + bootstrap));
         args.addAll(PRODUCER_PROPS);
+        if (!moreProps.isEmpty()) {
+            // A file: --producer-props splits each setting at every '=', which a JAAS line has several of.
+            java.nio.file.Path file = java.nio.file.Files.createTempFile("producer", ".properties");
+            java.nio.file.Files.write(file, moreProps);
+            args.addAll(List.of("--producer.config", file.toString()));
+        }
         String out = run(args, 600);
         Matcher m = PRODUCE_SUMMARY.matcher(out);
         String last = null;

@@ -18,11 +18,19 @@ final class StrataBroker {
     }
 
     static BrokerProcess start(Path dir, String heapOptions) throws Exception {
+        return start(dir, heapOptions, java.util.List.of());
+    }
+
+    /** As above, with more lines for strata.yaml ({port} stands for the node's PLAINTEXT port). */
+    static BrokerProcess start(Path dir, String heapOptions, java.util.List<String> extraYaml) throws Exception {
         Files.createDirectories(dir);
         int port = StrataNode.freePort();
         Path config = dir.resolve("strata.yaml");
-        Files.writeString(config, String.join("\n", "data.dir: " + dir.resolve("data"), "host: 127.0.0.1",
-                "advertised.host: 127.0.0.1", "port: " + port, "admin.port: " + StrataNode.freePort(), ""));
+        java.util.List<String> lines = new java.util.ArrayList<>(java.util.List.of("data.dir: " + dir.resolve("data"), "host: 127.0.0.1",
+                "advertised.host: 127.0.0.1", "port: " + port, "admin.port: " + StrataNode.freePort()));
+        extraYaml.forEach(l -> lines.add(l.replace("{port}", Integer.toString(port))));
+        lines.add("");
+        Files.writeString(config, String.join("\n", lines));
         Path launcher = Path.of(System.getProperty("strata.root", "."), "strata");
         Path log = dir.resolve("strata.log");
         ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "broker", "--config", config.toString())

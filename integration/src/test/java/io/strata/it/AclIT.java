@@ -245,6 +245,35 @@ class AclIT {
         assertThat(consume(alice, "invoices", "invoices-readers")).isInstanceOf(TopicAuthorizationException.class);
     }
 
+    @Test
+    void kafkasOwnKafkaAclsAndKafkaConfigsManageAclsAndScramUsers() throws Exception {
+        OperationsIT.Cli user = kafkaTool("org.apache.kafka.tools.ConfigCommand", "--alter", "--entity-type", "users", "--entity-name", "dave",
+                "--add-config", "SCRAM-SHA-512=[iterations=8192,password=dave-pw]");
+        assertThat(user.code()).as(user.out()).isZero();
+        OperationsIT.Cli described = kafkaTool("org.apache.kafka.tools.ConfigCommand", "--describe", "--entity-type", "users", "--entity-name", "dave");
+        assertThat(described.out()).contains("SCRAM-SHA-512=iterations=8192");
+        OperationsIT.Cli acl = kafkaTool("org.apache.kafka.tools.AclCommand", "--add", "--allow-principal", "User:dave",
+                "--operation", "Read", "--topic", "team-b.", "--resource-pattern-type", "prefixed", "--group", "dave-group");
+        assertThat(acl.code()).as(acl.out()).isZero();
+        OperationsIT.Cli listed = kafkaTool("org.apache.kafka.tools.AclCommand", "--list", "--principal", "User:dave");
+        assertThat(listed.out()).contains("User:dave").contains("team-b.").contains("PREFIXED").contains("dave-group");
+        assertThat(consume(client("dave", "dave-pw"), "team-b.events", "dave-group")).isNull();
+        // An idempotent producer with no WRITE anywhere is refused at InitProducerId, as Kafka refuses it (KIP-679).
+        assertThat(produce(client("dave", "dave-pw"), "team-b.events")).isInstanceOf(ClusterAuthorizationException.class);
+    }
+
+    /** Runs one of Kafka's tools (from kafka-tools) as its own process, as the admin. */
+    static OperationsIT.Cli kafkaTool(String mainClass, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), mainClass, "--bootstrap-server", "localhost:" + saslPort,
+                "--command-config", adminProperties.toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new OperationsIT.Cli(p.exitValue(), out);
+    }
+
     static OperationsIT.Cli cli(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", StrataNode.jar().toString()));

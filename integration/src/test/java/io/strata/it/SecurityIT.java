@@ -299,6 +299,31 @@ class SecurityIT {
         assertThat(kcat(null, consume.toArray(String[]::new))).contains("c=3");
     }
 
+    @Test
+    void kafkajsOverSaslSslWithScram(@TempDir Path js) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(commandWorks(js, "npm", "--version"), "npm is not installed");
+        // kafkajs from the npm registry, pinned; the script is in src/test/resources/kafkajs.
+        assertThat(commandWorks(js, "npm", "install", "--no-audit", "--no-fund", "--prefix", js.toString(), "kafkajs@2.2.4"))
+                .as("npm install kafkajs@2.2.4").isTrue();
+        Path script = js.resolve("sasl-scram.js");
+        try (var in = SecurityIT.class.getResourceAsStream("/kafkajs/sasl-scram.js")) {
+            Files.copy(in, script);
+        }
+        String out = KcatIT.run(null, "node", script.toString(), "localhost:" + saslSslPort, certs.caPem().toString(),
+                "admin", ADMIN_PASSWORD, "kafkajs-topic");
+        assertThat(out).contains("kafkajs read k1=hello,k2=world").contains("wrong password: refused");
+    }
+
+    private static boolean commandWorks(Path dir, String... cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("npm.log").toFile()).start();
+            return p.waitFor(180, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
     private static String kcat(String input, String... args) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add("kcat");

@@ -11,11 +11,11 @@ import java.util.concurrent.TimeUnit;
  * A certificate authority and certificates signed by it, made with the JDK's keytool in a test's
  * directory: PKCS12 stores (password {@link #PASSWORD}) and PEM files where a C client needs them.
  */
-final class TestCertificates {
-    static final String PASSWORD = "changeit";
+public final class TestCertificates {
+    public static final String PASSWORD = "changeit";
     private final Path dir;
 
-    TestCertificates(Path dir) throws Exception {
+    public TestCertificates(Path dir) throws Exception {
         this.dir = dir;
         keytool("-genkeypair", "-alias", "ca", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=Strata Test CA",
                 "-ext", "bc:c", "-validity", "30", "-keystore", path("ca.p12"), "-storetype", "PKCS12", "-storepass", PASSWORD);
@@ -24,16 +24,16 @@ final class TestCertificates {
                 "-storepass", PASSWORD, "-noprompt");
     }
 
-    Path caPem() {
+    public Path caPem() {
         return dir.resolve("ca.pem");
     }
 
-    Path truststore() {
+    public Path truststore() {
         return dir.resolve("truststore.p12");
     }
 
     /** A key store {@code name}.p12 holding a key and a certificate for {@code dn} signed by the CA. */
-    Path issue(String name, String dn, String san) throws Exception {
+    public Path issue(String name, String dn, String san) throws Exception {
         return issue(name, dn, san, null, 30);
     }
 

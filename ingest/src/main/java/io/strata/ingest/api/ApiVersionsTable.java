@@ -52,6 +52,7 @@ public final class ApiVersionsTable {
         put(ApiKeys.SASL_AUTHENTICATE, 0, 2);
         put(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, 0, 0);
         put(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, 0, 0);
+        put(ApiKeys.DESCRIBE_CLIENT_QUOTAS, 0, 1);
         put(ApiKeys.CREATE_ACLS, 1, 3);
         put(ApiKeys.DESCRIBE_ACLS, 1, 3);
         put(ApiKeys.DELETE_ACLS, 1, 3);

@@ -106,6 +106,8 @@ final class RequestAuthorizer {
                     c.cluster(AclOperation.ALTER) ? route.apply(r) : clusterDenied(AclOperation.ALTER);
             case LIST_PARTITION_REASSIGNMENTS, DESCRIBE_USER_SCRAM_CREDENTIALS, DESCRIBE_ACLS ->
                     c.cluster(AclOperation.DESCRIBE) ? route.apply(r) : clusterDenied(AclOperation.DESCRIBE);
+            case DESCRIBE_CLIENT_QUOTAS ->
+                    c.cluster(AclOperation.DESCRIBE_CONFIGS) ? route.apply(r) : clusterDenied(AclOperation.DESCRIBE_CONFIGS);
             case JOIN_GROUP -> group(c, ((JoinGroupRequestData) body).groupId(), AclOperation.READ, r, route);
             case SYNC_GROUP -> group(c, ((SyncGroupRequestData) body).groupId(), AclOperation.READ, r, route);
             case HEARTBEAT -> group(c, ((HeartbeatRequestData) body).groupId(), AclOperation.READ, r, route);

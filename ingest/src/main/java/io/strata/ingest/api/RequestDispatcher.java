@@ -146,6 +146,9 @@ public final class RequestDispatcher {
                     (org.apache.kafka.common.message.DescribeUserScramCredentialsRequestData) body));
             case ALTER_USER_SCRAM_CREDENTIALS -> done(scramCredentials.alter(
                     (org.apache.kafka.common.message.AlterUserScramCredentialsRequestData) body));
+            // Strata enforces no client quotas: the answer is that none are set (kafka-configs --describe asks).
+            case DESCRIBE_CLIENT_QUOTAS -> done(new org.apache.kafka.common.message.DescribeClientQuotasResponseData()
+                    .setErrorCode(Errors.NONE.code()).setEntries(new java.util.ArrayList<>()));
             case CREATE_ACLS -> done(acls.create((org.apache.kafka.common.message.CreateAclsRequestData) body));
             case DESCRIBE_ACLS -> done(acls.describe((org.apache.kafka.common.message.DescribeAclsRequestData) body));
             case DELETE_ACLS -> done(acls.delete((org.apache.kafka.common.message.DeleteAclsRequestData) body));
