@@ -63,6 +63,8 @@ class SecurityIT {
     static int saslSslPort;
     static int saslPlainPort;
     static Path serverKeystore;
+    static org.jose4j.jwk.RsaJsonWebKey identityProvider;
+    static Path jwks;
 
     @BeforeAll
     static void start() throws Exception {
@@ -71,6 +73,11 @@ class SecurityIT {
         Path issued = certs.issue("server", "CN=localhost,O=strata", "dns:localhost,ip:127.0.0.1");
         serverKeystore = dir.resolve("server-keystore.p12");
         Files.copy(issued, serverKeystore);
+        identityProvider = org.jose4j.jwk.RsaJwkGenerator.generateJwk(2048);
+        identityProvider.setKeyId("idp-key-1");
+        jwks = dir.resolve("jwks.json");
+        Files.writeString(jwks, new org.jose4j.jwk.JsonWebKeySet(identityProvider)
+                .toJson(org.jose4j.jwk.JsonWebKey.OutputControlLevel.PUBLIC_ONLY));
         sslPort = StrataNode.freePort();
         saslSslPort = StrataNode.freePort();
         saslPlainPort = StrataNode.freePort();
@@ -81,7 +88,9 @@ class SecurityIT {
                 "ssl.keystore.location=" + serverKeystore, "ssl.keystore.password=" + TestCertificates.PASSWORD,
                 "ssl.truststore.location=" + certs.truststore(), "ssl.truststore.password=" + TestCertificates.PASSWORD,
                 "ssl.client.auth=requested",
-                "sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512,PLAIN",
+                "sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512,PLAIN,OAUTHBEARER",
+                "sasl.oauthbearer.jwks.endpoint.url=" + jwks.toUri(), "sasl.oauthbearer.expected.audience=strata",
+                "sasl.oauthbearer.expected.issuer=https://idp.example.test",
                 "sasl.bootstrap.user=admin",
                 "connections.authentication.timeout.ms=2000");
     }
@@ -240,7 +249,7 @@ class SecurityIT {
         try (RawKafkaConnection raw = new RawKafkaConnection(saslPlainPort)) {
             SaslHandshakeResponseData r = (SaslHandshakeResponseData) raw.send(new SaslHandshakeRequestData().setMechanism("PLAIN"), (short) 1);
             assertThat(Errors.forCode(r.errorCode())).isEqualTo(Errors.UNSUPPORTED_SASL_MECHANISM);
-            assertThat(r.mechanisms()).containsExactly("SCRAM-SHA-256", "SCRAM-SHA-512");
+            assertThat(r.mechanisms()).containsExactly("SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER");
         }
     }
 
@@ -297,6 +306,53 @@ class SecurityIT {
         List<String> consume = new ArrayList<>(List.of(sasl));
         consume.addAll(List.of("-t", "kcat-sasl", "-C", "-e", "-o", "beginning", "-f", "%k=%s\n"));
         assertThat(kcat(null, consume.toArray(String[]::new))).contains("c=3");
+    }
+
+    /** A JWT for {@code subject}, signed by {@code key}. */
+    private static String token(org.jose4j.jwk.RsaJsonWebKey key, String subject, String audience) throws Exception {
+        org.jose4j.jwt.JwtClaims claims = new org.jose4j.jwt.JwtClaims();
+        claims.setIssuer("https://idp.example.test");
+        claims.setAudience(audience);
+        claims.setSubject(subject);
+        claims.setIssuedAtToNow();
+        claims.setExpirationTimeMinutesInTheFuture(10);
+        claims.setClaim("scope", "kafka");
+        org.jose4j.jws.JsonWebSignature jws = new org.jose4j.jws.JsonWebSignature();
+        jws.setPayload(claims.toJson());
+        jws.setKey(key.getPrivateKey());
+        jws.setKeyIdHeaderValue(key.getKeyId());
+        jws.setAlgorithmHeaderValue(org.jose4j.jws.AlgorithmIdentifiers.RSA_USING_SHA256);
+        return jws.getCompactSerialization();
+    }
+
+    /** A SASL_SSL client that logs in with the token in a file, as kafka-clients' OAUTHBEARER login handler reads it. */
+    private static Properties oauth(String token) throws Exception {
+        Path file = Files.createTempFile(dir, "token", ".jwt");
+        Files.writeString(file, token);
+        // kafka-clients 4 reads only token locations on its JVM-wide allow-lists.
+        System.setProperty("org.apache.kafka.sasl.oauthbearer.allowed.urls",
+                System.getProperty("org.apache.kafka.sasl.oauthbearer.allowed.urls", "") + "," + file.toUri());
+        System.setProperty("org.apache.kafka.sasl.oauthbearer.allowed.files",
+                System.getProperty("org.apache.kafka.sasl.oauthbearer.allowed.files", "") + "," + file);
+        Properties p = sslAt(certs, saslSslPort);
+        p.put("security.protocol", "SASL_SSL");
+        p.put("sasl.mechanism", "OAUTHBEARER");
+        p.put("sasl.login.callback.handler.class", "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler");
+        p.put("sasl.oauthbearer.token.endpoint.url", file.toUri().toString());
+        p.put("sasl.jaas.config", "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required ;");
+        return p;
+    }
+
+    @Test
+    void oauthBearerTokensSignedByTheIdentityProviderLogIn() throws Exception {
+        roundTrip(oauth(token(identityProvider, "erin", "strata")), "oauth-topic", 20);
+        assertThat(firstSendFails(oauth(token(identityProvider, "erin", "another-service"))))
+                .as("a token for another audience").isInstanceOf(SaslAuthenticationException.class);
+        org.jose4j.jwk.RsaJsonWebKey stranger = org.jose4j.jwk.RsaJwkGenerator.generateJwk(2048);
+        stranger.setKeyId("idp-key-1");
+        assertThat(firstSendFails(oauth(token(stranger, "mallory", "strata"))))
+                .as("a token signed by another key").isInstanceOf(SaslAuthenticationException.class);
+        assertThat(node.log()).contains("mechanism=OAUTHBEARER");
     }
 
     @Test

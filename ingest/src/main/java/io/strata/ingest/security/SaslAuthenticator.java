@@ -81,8 +81,12 @@ public final class SaslAuthenticator {
                 && !session.principal().equals(principal)) {
             return refused(response, "Cannot change principals during re-authentication from " + session.principal() + " to " + principal);
         }
-        disposeServer();
         long lifetimeMs = maxReauthMs > 0 ? maxReauthMs : 0;
+        // An OAUTHBEARER session ends with its token (KIP-368), when sessions end at all.
+        if (lifetimeMs > 0 && server.getNegotiatedProperty("CREDENTIAL.LIFETIME.MS") instanceof Long expiresAtMs) {
+            lifetimeMs = Math.max(1, Math.min(lifetimeMs, expiresAtMs - System.currentTimeMillis()));
+        }
+        disposeServer();
         session.authenticated(principal, lifetimeMs > 0 ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(lifetimeMs) : Long.MAX_VALUE);
         if (version >= 1) {
             response.setSessionLifetimeMs(lifetimeMs);

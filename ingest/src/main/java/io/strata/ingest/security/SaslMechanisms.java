@@ -19,22 +19,27 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The SASL mechanisms this node offers and their servers: kafka-clients' own SCRAM and PLAIN
- * servers, with credentials from the MetaStore ({@link ScramCredentials}). PLAIN is offered only
+ * The SASL mechanisms this node offers and their servers: kafka-clients' own SCRAM, PLAIN and
+ * OAUTHBEARER servers, with credentials from the MetaStore ({@link ScramCredentials}) or, for
+ * OAUTHBEARER, JWTs checked against the identity provider's keys ({@link OAuthBearerValidation}). PLAIN is offered only
  * on SASL_SSL unless {@code sasl.plain.allow.plaintext} is set: over SASL_PLAINTEXT its password
  * would cross the network in the clear.
  */
 public final class SaslMechanisms {
-    private static final Set<String> KNOWN = Set.of("SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN");
+    private static final Set<String> KNOWN = Set.of("SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN", "OAUTHBEARER");
 
     private final List<String> enabled;
     private final boolean plainOverPlaintext;
     private final ScramCredentials credentials;
+    /** Validates OAUTHBEARER tokens; null unless OAUTHBEARER is enabled. */
+    private final javax.security.auth.callback.CallbackHandler oauthValidator;
 
-    public SaslMechanisms(List<String> enabled, boolean plainOverPlaintext, ScramCredentials credentials) {
+    public SaslMechanisms(List<String> enabled, boolean plainOverPlaintext, ScramCredentials credentials,
+                          javax.security.auth.callback.CallbackHandler oauthValidator) {
         this.enabled = List.copyOf(enabled);
         this.plainOverPlaintext = plainOverPlaintext;
         this.credentials = credentials;
+        this.oauthValidator = oauthValidator;
     }
 
     public static SaslMechanisms of(BrokerConfig config, ScramCredentials credentials) {
@@ -45,14 +50,16 @@ public final class SaslMechanisms {
                 continue;
             }
             if (!KNOWN.contains(name)) {
-                throw new ConfigException("sasl.enabled.mechanisms: " + name + " is not supported; use SCRAM-SHA-256, SCRAM-SHA-512 and/or PLAIN");
+                throw new ConfigException("sasl.enabled.mechanisms: " + name + " is not supported; use SCRAM-SHA-256, SCRAM-SHA-512,"
+                        + " PLAIN and/or OAUTHBEARER");
             }
             enabled.add(name);
         }
         if (enabled.isEmpty()) {
             throw new ConfigException("sasl.enabled.mechanisms is empty but a listener uses SASL");
         }
-        return new SaslMechanisms(enabled, config.getBoolean("sasl.plain.allow.plaintext"), credentials);
+        return new SaslMechanisms(enabled, config.getBoolean("sasl.plain.allow.plaintext"), credentials,
+                enabled.contains("OAUTHBEARER") ? OAuthBearerValidation.of(config) : null);
     }
 
     /** The mechanisms a client of a listener with this protocol may use. */
@@ -65,6 +72,9 @@ public final class SaslMechanisms {
 
     /** A server for one exchange; {@code mechanism} must be one of {@link #offered}. */
     public SaslServer newServer(String mechanism) {
+        if (mechanism.equals("OAUTHBEARER")) {
+            return new org.apache.kafka.common.security.oauthbearer.internals.OAuthBearerSaslServer(oauthValidator);
+        }
         if (mechanism.equals("PLAIN")) {
             return new PlainSaslServer(callbacks -> {
                 String user = null;
