@@ -101,9 +101,14 @@ class ClusterIT {
             }
 
             int n = 2000;
+            Map<Integer, String> sendErrors = new java.util.concurrent.ConcurrentHashMap<>();
             try (KafkaProducer<byte[], byte[]> p = Clients.producer(a, Map.of("acks", "all", "enable.idempotence", true, "linger.ms", 5))) {
                 for (int i = 0; i < n; i++) {
-                    p.send(new ProducerRecord<>("spread", ("k" + i).getBytes(), ("v" + i).getBytes()));
+                    p.send(new ProducerRecord<>("spread", ("k" + i).getBytes(), ("v" + i).getBytes()), (md, e) -> {
+                        if (e != null) {
+                            sendErrors.putIfAbsent(md == null ? -1 : md.partition(), e.toString());
+                        }
+                    });
                 }
                 p.flush();
             }
@@ -120,7 +125,7 @@ class ClusterIT {
                 }
                 c.commitSync();
             }
-            assertThat(total).as("every record once").isEqualTo(n);
+            assertThat(total).as("every record once; first send error per partition: " + sendErrors).isEqualTo(n);
             assertThat(seen).hasSize(n);
             Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
                     adminB.listConsumerGroupOffsets("spread-readers").partitionsToOffsetAndMetadata().get();

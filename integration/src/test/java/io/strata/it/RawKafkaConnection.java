@@ -23,7 +23,12 @@ final class RawKafkaConnection implements AutoCloseable {
     private int correlationId;
 
     RawKafkaConnection(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this(new Socket("127.0.0.1", port));
+    }
+
+    /** Over an already connected socket (a TLS one, for instance). */
+    RawKafkaConnection(Socket connected) throws IOException {
+        socket = connected;
         socket.setSoTimeout(10_000);
         in = new DataInputStream(socket.getInputStream());
         out = socket.getOutputStream();

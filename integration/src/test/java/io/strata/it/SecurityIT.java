@@ -275,6 +275,90 @@ class SecurityIT {
         roundTrip(saslSsl("SCRAM-SHA-512", "admin", ADMIN_PASSWORD), "after-refusals", 10);
     }
 
+    /** A TLS connection to {@code port} that trusts the test CA, before any SASL exchange. */
+    private static RawKafkaConnection tlsConnection(int port) throws Exception {
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(certs.truststore())) {
+            trust.load(in, TestCertificates.PASSWORD.toCharArray());
+        }
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port);
+        s.startHandshake();
+        return new RawKafkaConnection(s);
+    }
+
+    @Test
+    void theBadInputsOfBadInputITAreRefusedOnASaslSslListenerBeforeAuthentication() throws Exception {
+        List<byte[]> attacks = new ArrayList<>();
+        attacks.add("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        attacks.add(java.nio.ByteBuffer.allocate(4).putInt(2 * 1024 * 1024).array());
+        attacks.add(java.nio.ByteBuffer.allocate(14).putInt(10).putShort((short) 999).putShort((short) 0).putInt(1).putShort((short) -1).array());
+        java.nio.ByteBuffer truncated = java.nio.ByteBuffer.allocate(18).putInt(14);
+        truncated.putShort((short) 3).putShort((short) 12).putInt(7).putShort((short) 4).put("abcd".getBytes(StandardCharsets.US_ASCII));
+        attacks.add(truncated.array());
+        for (byte[] attack : attacks) {
+            try (RawKafkaConnection c = tlsConnection(saslSslPort)) {
+                c.writeRaw(attack);
+                c.setReadTimeoutMs(5000);
+                assertThat(c.closedByPeer()).as("closed after %d bad bytes", attack.length).isTrue();
+            }
+        }
+        // Well-formed requests are refused too until the client has authenticated: nothing is created or written.
+        try (RawKafkaConnection c = tlsConnection(saslSslPort)) {
+            c.write(new org.apache.kafka.common.message.CreateTopicsRequestData().setTimeoutMs(5000).setTopics(
+                    new org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopicCollection(java.util.List.of(
+                            new org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic().setName("before-auth")
+                                    .setNumPartitions(1).setReplicationFactor((short) 1)).iterator())), (short) 7);
+            c.setReadTimeoutMs(5000);
+            assertThat(c.closedByPeer()).isTrue();
+        }
+        try (Admin a = Admin.create(saslSsl("SCRAM-SHA-512", "admin", ADMIN_PASSWORD))) {
+            assertThat(a.listTopics().names().get(10, TimeUnit.SECONDS)).doesNotContain("before-auth");
+        }
+        assertThat(node.log()).contains("CREATE_TOPICS before SASL authentication");
+        roundTrip(saslSsl("SCRAM-SHA-512", "admin", ADMIN_PASSWORD), "after-bad-input", 5);
+    }
+
+    @Test
+    void aSessionEndsAfterConnectionsMaxReauthMsUnlessTheClientAuthenticatesAgain(@TempDir Path nodeDir) throws Exception {
+        int port = StrataNode.freePort();
+        try (StrataNode reauth = StrataNode.startWithEnv(nodeDir.resolve("reauth"), Map.of("STRATA_SASL_BOOTSTRAP_PASSWORD", "pw"),
+                "listeners=PLAINTEXT://127.0.0.1:{port},SASL_PLAINTEXT://127.0.0.1:" + port,
+                "sasl.enabled.mechanisms=PLAIN", "sasl.plain.allow.plaintext=true", "sasl.bootstrap.user=ops",
+                "connections.max.reauth.ms=2000")) {
+            try (RawKafkaConnection c = new RawKafkaConnection(port)) {
+                assertThat(plainLogin(c, "ops", "pw")).as("session lifetime told to the client").isEqualTo(2000);
+                assertThat(c.send(new MetadataRequestData().setTopics(null), (short) 12)).isNotNull();
+                Thread.sleep(2500);
+                c.write(new MetadataRequestData().setTopics(null), (short) 12);
+                assertThat(c.closedByPeer()).as("a request after the session ended").isTrue();
+            }
+            try (RawKafkaConnection c = new RawKafkaConnection(port)) {
+                plainLogin(c, "ops", "pw");
+                Thread.sleep(1200);
+                plainLogin(c, "ops", "pw"); // KIP-368: again, on the same connection
+                Thread.sleep(1300);
+                assertThat(c.send(new MetadataRequestData().setTopics(null), (short) 12)).as("served 2.5 s after the first login")
+                        .isNotNull();
+            }
+            assertThat(reauth.log()).contains("after the SASL session expired");
+        }
+    }
+
+    /** SaslHandshake and SaslAuthenticate v1 with PLAIN; the session lifetime the node granted. */
+    private static long plainLogin(RawKafkaConnection c, String user, String password) throws Exception {
+        SaslHandshakeResponseData h = (SaslHandshakeResponseData) c.send(new SaslHandshakeRequestData().setMechanism("PLAIN"), (short) 1);
+        assertThat(Errors.forCode(h.errorCode())).isEqualTo(Errors.NONE);
+        org.apache.kafka.common.message.SaslAuthenticateResponseData a = (org.apache.kafka.common.message.SaslAuthenticateResponseData)
+                c.send(new org.apache.kafka.common.message.SaslAuthenticateRequestData().setAuthBytes(
+                        ("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8)), (short) 1);
+        assertThat(Errors.forCode(a.errorCode())).isEqualTo(Errors.NONE);
+        return a.sessionLifetimeMs();
+    }
+
     @Test
     void plaintextOnTheTlsPortIsRefusedAndTheNodeKeepsServing() throws Exception {
         try (RawKafkaConnection raw = new RawKafkaConnection(sslPort)) {

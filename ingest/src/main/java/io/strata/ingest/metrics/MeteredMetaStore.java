@@ -55,11 +55,9 @@ public final class MeteredMetaStore implements MetaStore {
         });
     }
 
-    /** Change signals pass straight through: without this, watchers behind the metrics fell back to polling. */
-    @Override
-    public AutoCloseable watch(String channel, Runnable onSignal) {
-        return store.watch(channel, onSignal);
-    }
+    // watch() is deliberately not delegated yet: with change signals delivered, ClusterIT failed once in
+    // three suites (a producer stalled on some partitions for its whole delivery timeout, no error on
+    // either node), a race that polling every 200 ms hides. Nodes poll until it is found and fixed.
 
     @Override
     public long conflicts() {
