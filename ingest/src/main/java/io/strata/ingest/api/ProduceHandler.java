@@ -3,6 +3,7 @@ package io.strata.ingest.api;
 import io.strata.ingest.log.AppendResult;
 import io.strata.ingest.log.PartitionLog;
 import io.strata.ingest.topic.TopicManager;
+import io.strata.ingest.util.ThrottledLog;
 import io.strata.records.Batches;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.ProduceRequestData;
@@ -28,6 +29,7 @@ final class ProduceHandler {
     private final io.micrometer.core.instrument.MeterRegistry metrics;
 
     private final Leadership leadership;
+    private final ThrottledLog sequenceRefusals = new ThrottledLog(log, 10_000);
     private final io.strata.ingest.replication.ReplicationManager replication;
 
     ProduceHandler(TopicManager topics, io.strata.ingest.tier.TieringService tiering, Leadership leadership,
@@ -55,12 +57,22 @@ final class ProduceHandler {
                     continue;
                 }
                 Optional<PartitionLog> pl = topics.partition(new TopicPartition(td.name(), pd.index()));
+                if (pl.isEmpty() && topics.topic(td.name()).isEmpty()) {
+                    // Created through another node a moment ago: adopt it now rather than in the next round.
+                    try {
+                        topics.lookup(td.name());
+                    } catch (io.strata.metastore.MetaStoreUnavailableException e) {
+                        log.debug("cannot look up topic {}: {}", td.name(), e.getMessage());
+                    }
+                    pl = topics.partition(new TopicPartition(td.name(), pd.index()));
+                }
                 if (pl.isEmpty()) {
                     pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())
                             .setErrorMessage("This server does not host " + td.name() + "-" + pd.index());
                     continue;
                 }
-                if (!leadership.leads(new TopicPartition(td.name(), pd.index()))) {
+                if (!leadership.leads(new TopicPartition(td.name(), pd.index()))
+                        && !replication.leadsOrBecomesLeader(new TopicPartition(td.name(), pd.index()))) {
                     pr.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code())
                             .setErrorMessage("This node does not lead " + td.name() + "-" + pd.index());
                     continue;
@@ -96,6 +108,10 @@ final class ProduceHandler {
                 pr.setErrorCode(r.error().code()).setErrorMessage(r.message())
                         .setBaseOffset(r.baseOffset()).setLogAppendTimeMs(r.logAppendTime()).setLogStartOffset(r.logStartOffset());
                 if (!r.ok()) {
+                    if (r.error() == Errors.OUT_OF_ORDER_SEQUENCE_NUMBER || r.error() == Errors.INVALID_PRODUCER_EPOCH) {
+                        // Rare and a sign of trouble a client keeps retrying into: said, at most every 10 s per partition.
+                        sequenceRefusals.log(tpc, r.error() + " " + r.message());
+                    }
                     log.debug("produce to {}-{} refused: {} {}", td.name(), pd.index(), r.error(), r.message());
                 } else if (acks == -1) {
                     TopicPartition tp = new TopicPartition(td.name(), pd.index());

@@ -330,9 +330,11 @@ public final class PartitionLog {
     }
 
     private AppendResult appendLocked(List<Batches.Batch> batches, ByteBuffer records, long nowMs) {
+        boolean neverWritten = logStartOffset == 0 && logEndOffset == 0;
         for (Batches.Batch b : batches) {
             if (b.hasProducerId() && b.baseSequence() >= 0) {
-                ProducerStateTable.Check c = producers.check(b.producerId(), b.producerEpoch(), b.baseSequence(), b.lastSequence());
+                ProducerStateTable.Check c = producers.check(b.producerId(), b.producerEpoch(), b.baseSequence(), b.lastSequence(),
+                        neverWritten);
                 if (c instanceof ProducerStateTable.Duplicate d) {
                     if (batches.size() == 1) {
                         return new AppendResult(Errors.NONE, null, d.firstOffset(), d.lastOffset(), -1, logStartOffset);

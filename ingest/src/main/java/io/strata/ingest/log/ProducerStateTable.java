@@ -48,10 +48,21 @@ final class ProducerStateTable {
         final Deque<BatchMeta> recent = new ArrayDeque<>();
     }
 
-    Check check(long producerId, short epoch, int firstSeq, int lastSeq) {
+    /**
+     * @param neverWritten whether the log has never held a record (start and end offset 0), so an
+     *                     unknown producer cannot have written to it before
+     */
+    Check check(long producerId, short epoch, int firstSeq, int lastSeq, boolean neverWritten) {
         Entry e = producers.get(producerId);
         if (e == null) {
-            // Unknown producer (new, or its state aged out with the log): accept from any sequence.
+            if (neverWritten && firstSeq != 0) {
+                // The producer's batches from sequence 0 were refused a moment ago (this node did not lead yet)
+                // and are on their way again. Taking this later one first would leave them out of order for
+                // good: the client would retry them until its delivery timeout. Refused, it is retried after them.
+                return new Reject(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, "producer " + producerId + " has not written to this "
+                        + "partition yet, so its first batch must start at sequence 0, got " + firstSeq);
+            }
+            // Unknown producer (new, or its state aged out with the log): accept from any sequence, as Kafka does.
             return new Accept();
         }
         if (epoch < e.epoch) {

@@ -222,6 +222,28 @@ public final class ReplicationManager implements AutoCloseable {
         return leaders.containsKey(tp);
     }
 
+    /**
+     * Whether this node leads {@code tp} once the roles of the view it holds are applied: a
+     * request that arrives between the view naming this node leader (and clients learning it
+     * through Metadata) and the cluster round applying the role is served, not refused. A refusal
+     * there would be dangerous for idempotent producers: their first batch refused, the next one
+     * taken, the first could never follow it in sequence.
+     */
+    public boolean leadsOrBecomesLeader(TopicPartition tp) {
+        if (leaders.containsKey(tp)) {
+            return true;
+        }
+        ClusterView view = cluster.view();
+        int me = cluster.nodeId();
+        boolean named = topics.topic(tp.topic()).flatMap(t -> view.placement(t.id(), tp.partition()))
+                .map(p -> p.leader() == me).orElse(false);
+        if (!named || cluster.isFenced() || rejoining(view, me) || topics.partition(tp).isEmpty()) {
+            return false;
+        }
+        apply(view);
+        return leaders.containsKey(tp);
+    }
+
     /** The committed ISR's size (what min.insync.replicas counts), or 0 when not leading. */
     public int isrSize(TopicPartition tp) {
         LeaderReplicas r = leaders.get(tp);

@@ -195,6 +195,26 @@ class PartitionLogTest {
         reopened.close();
     }
 
+
+    /**
+     * A new partition's leader whose role came a moment after Metadata named it refuses an
+     * idempotent producer's first batch (sequence 0) and may take its second one: if it did, the
+     * first could never follow (out of order for good, retried until the delivery timeout).
+     */
+    @Test
+    void aNeverWrittenLogTakesAnUnknownProducerOnlyFromSequenceZero() {
+        PartitionLog log = open(1 << 20);
+        AppendResult second = log.append(idempotentBatch(7, (short) 0, 1, "b"), now);
+        assertThat(second.error()).isEqualTo(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER);
+        assertThat(log.logEndOffset()).isZero();
+        assertThat(log.append(idempotentBatch(7, (short) 0, 0, "a"), now).baseOffset()).isZero();
+        assertThat(log.append(idempotentBatch(7, (short) 0, 1, "b"), now).baseOffset()).isEqualTo(1);
+        // Once the log holds records, an unknown producer may have lost its state with them (retention,
+        // DeleteRecords, expiration): any sequence is taken, as Kafka takes it.
+        assertThat(log.append(idempotentBatch(8, (short) 0, 40, "c"), now).baseOffset()).isEqualTo(2);
+        assertThat(values(log, 0)).containsExactly("0:a", "1:b", "2:c");
+        log.close();
+    }
     private static LogConfig tieredConfig(int segmentBytes, long producerExpirationMs) {
         LogConfig d = LogConfig.defaults();
         return new LogConfig(segmentBytes, d.segmentMs(), -1, -1, 1_000_000, 256, false, true, -2, 0,
