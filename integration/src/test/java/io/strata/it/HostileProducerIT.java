@@ -35,8 +35,13 @@ class HostileProducerIT extends SharedNode {
     }
 
     private static ProduceResponseData.PartitionProduceResponse produceRaw(RawKafkaConnection c, java.nio.ByteBuffer batch) throws Exception {
+        return produceRaw(c, TOPIC, batch);
+    }
+
+    /** One batch to partition 0 of {@code topic}, as Produce v9 with acks=all. */
+    static ProduceResponseData.PartitionProduceResponse produceRaw(RawKafkaConnection c, String topic, java.nio.ByteBuffer batch) throws Exception {
         ProduceRequestData req = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(10_000);
-        ProduceRequestData.TopicProduceData td = new ProduceRequestData.TopicProduceData().setName(TOPIC);
+        ProduceRequestData.TopicProduceData td = new ProduceRequestData.TopicProduceData().setName(topic);
         td.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0)
                 .setRecords(MemoryRecords.readableRecords(batch)));
         req.topicData().add(td);

@@ -1,6 +1,8 @@
 package io.strata.it;
 
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
@@ -322,6 +324,34 @@ class SecurityIT {
         roundTrip(saslSsl("SCRAM-SHA-512", "admin", ADMIN_PASSWORD), "after-bad-input", 5);
     }
 
+    /** HostileProducerIT's lying batches from a client that did authenticate (PLAIN over TLS): Kafka's error each, the log untouched. */
+    @Test
+    void hostileBatchesOfAnAuthenticatedSaslSslClientGetKafkasErrorsAndLeaveTheLogAsItWas() throws Exception {
+        String topic = "hostile-sasl";
+        Properties admin = saslSsl("SCRAM-SHA-512", "admin", ADMIN_PASSWORD);
+        roundTrip(admin, topic, 3);
+        TopicPartition tp = new TopicPartition(topic, 0);
+        List<String> outcomes = new ArrayList<>();
+        try (Admin a = Admin.create(admin); RawKafkaConnection c = tlsConnection(saslSslPort)) {
+            long end = a.listOffsets(Map.of(tp, OffsetSpec.latest())).partitionResult(tp).get().offset();
+            SaslHandshakeResponseData h = (SaslHandshakeResponseData) c.send(new SaslHandshakeRequestData().setMechanism("PLAIN"), (short) 1);
+            assertThat(Errors.forCode(h.errorCode())).isEqualTo(Errors.NONE);
+            org.apache.kafka.common.message.SaslAuthenticateResponseData auth = (org.apache.kafka.common.message.SaslAuthenticateResponseData)
+                    c.send(new org.apache.kafka.common.message.SaslAuthenticateRequestData()
+                            .setAuthBytes(("\0admin\0" + ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8)), (short) 2);
+            assertThat(Errors.forCode(auth.errorCode())).as(auth.errorMessage()).isEqualTo(Errors.NONE);
+            for (var e : io.strata.records.HostileBatches.reviewCases(System.currentTimeMillis()).entrySet()) {
+                var r = HostileProducerIT.produceRaw(c, topic, e.getValue().batch());
+                outcomes.add(e.getKey() + " -> " + Errors.forCode(r.errorCode()));
+                assertThat(Errors.forCode(r.errorCode())).as(e.getKey() + ": " + r.errorMessage()).isEqualTo(Errors.valueOf(e.getValue().error()));
+                assertThat(a.listOffsets(Map.of(tp, OffsetSpec.latest())).partitionResult(tp).get().offset())
+                        .as("log end offset after " + e.getKey()).isEqualTo(end);
+            }
+        }
+        System.out.println("hostile batches over SASL_SSL: " + outcomes);
+        roundTrip(admin, topic, 2, false);
+    }
+
     @Test
     void aSessionEndsAfterConnectionsMaxReauthMsUnlessTheClientAuthenticatesAgain(@TempDir Path nodeDir) throws Exception {
         int port = StrataNode.freePort();
@@ -411,6 +441,10 @@ class SecurityIT {
 
     /** A SASL_SSL client that logs in with the token in a file, as kafka-clients' OAUTHBEARER login handler reads it. */
     private static Properties oauth(String token) throws Exception {
+        return oauthAt(saslSslPort, token);
+    }
+
+    private static Properties oauthAt(int port, String token) throws Exception {
         Path file = Files.createTempFile(dir, "token", ".jwt");
         Files.writeString(file, token);
         // kafka-clients 4 reads only token locations on its JVM-wide allow-lists.
@@ -418,7 +452,7 @@ class SecurityIT {
                 System.getProperty("org.apache.kafka.sasl.oauthbearer.allowed.urls", "") + "," + file.toUri());
         System.setProperty("org.apache.kafka.sasl.oauthbearer.allowed.files",
                 System.getProperty("org.apache.kafka.sasl.oauthbearer.allowed.files", "") + "," + file);
-        Properties p = sslAt(certs, saslSslPort);
+        Properties p = sslAt(certs, port);
         p.put("security.protocol", "SASL_SSL");
         p.put("sasl.mechanism", "OAUTHBEARER");
         p.put("sasl.login.callback.handler.class", "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler");
@@ -437,6 +471,48 @@ class SecurityIT {
         assertThat(firstSendFails(oauth(token(stranger, "mallory", "strata"))))
                 .as("a token signed by another key").isInstanceOf(SaslAuthenticationException.class);
         assertThat(node.log()).contains("mechanism=OAUTHBEARER");
+    }
+
+    /** The identity provider's keys fetched from an https endpoint behind the test CA, trusted through the node's trust store. */
+    @Test
+    void oauthBearerKeysComeFromAnHttpsJwksEndpoint(@TempDir Path nodeDir) throws Exception {
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(serverKeystore)) {
+            ks.load(in, TestCertificates.PASSWORD.toCharArray());
+        }
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, TestCertificates.PASSWORD.toCharArray());
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), null, null);
+        com.sun.net.httpserver.HttpsServer idp = com.sun.net.httpserver.HttpsServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        idp.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(ctx));
+        java.util.concurrent.atomic.AtomicInteger served = new java.util.concurrent.atomic.AtomicInteger();
+        byte[] keys = Files.readAllBytes(jwks);
+        idp.createContext("/.well-known/jwks.json", x -> {
+            served.incrementAndGet();
+            x.getResponseHeaders().add("Content-Type", "application/json");
+            x.sendResponseHeaders(200, keys.length);
+            x.getResponseBody().write(keys);
+            x.close();
+        });
+        idp.start();
+        int port = StrataNode.freePort();
+        try (StrataNode https = StrataNode.start(nodeDir.resolve("node"),
+                "listeners=PLAINTEXT://127.0.0.1:{port},SASL_SSL://:" + port,
+                "ssl.keystore.location=" + serverKeystore, "ssl.keystore.password=" + TestCertificates.PASSWORD,
+                "ssl.truststore.location=" + certs.truststore(), "ssl.truststore.password=" + TestCertificates.PASSWORD,
+                "sasl.enabled.mechanisms=OAUTHBEARER",
+                "sasl.oauthbearer.jwks.endpoint.url=https://localhost:" + idp.getAddress().getPort() + "/.well-known/jwks.json",
+                "sasl.oauthbearer.expected.audience=strata", "sasl.oauthbearer.expected.issuer=https://idp.example.test")) {
+            roundTrip(oauthAt(port, token(identityProvider, "frank", "strata")), "oauth-https", 5);
+            org.jose4j.jwk.RsaJsonWebKey stranger = org.jose4j.jwk.RsaJwkGenerator.generateJwk(2048);
+            stranger.setKeyId("idp-key-1");
+            assertThat(firstSendFails(oauthAt(port, token(stranger, "mallory", "strata"))))
+                    .as("a token signed by another key").isInstanceOf(SaslAuthenticationException.class);
+            assertThat(served.get()).as("JWKS requests over https").isPositive();
+        } finally {
+            idp.stop(0);
+        }
     }
 
     @Test

@@ -38,7 +38,7 @@ public final class BrokerConfig {
             Setting.ofString("ssl.keystore.certificate.chain", "", "The certificate chain in PEM, given inline instead of a key store file."),
             Setting.ofString("ssl.keystore.key", "", "The private key in PEM (PKCS#8), given inline instead of a key store file."),
             Setting.ofChoice("ssl.truststore.type", "PKCS12", List.of("PKCS12", "JKS", "PEM"), "Format of the trust store."),
-            Setting.ofString("ssl.truststore.location", "", "The trust store: certificate authorities accepted for client certificates (and for other nodes' TLS listeners). Reloaded when the file changes."),
+            Setting.ofString("ssl.truststore.location", "", "The trust store: certificate authorities accepted for client certificates (and for other nodes' TLS listeners and an https sasl.oauthbearer.jwks.endpoint.url). Reloaded when the file changes."),
             Setting.ofString("ssl.truststore.password", "", "Password of the trust store file."),
             Setting.ofString("ssl.truststore.certificates", "", "Trusted certificates in PEM, given inline instead of a trust store file."),
             Setting.ofChoice("ssl.client.auth", "none", List.of("none", "requested", "required"), "Client certificates on TLS listeners: required (mutual TLS), requested (used when given) or none."),

@@ -23,7 +23,8 @@ import java.util.Set;
  * re-read when it changes), and its expiry, audience and issuer against Kafka's
  * {@code sasl.oauthbearer.*} settings. The principal is {@code User:<sub>} (or the configured
  * claim). Kafka 4 allows a JWKS location only when it is listed in a JVM-wide allow-list; the
- * configured one is added to it.
+ * configured one is added to it. An https endpoint is trusted through the node's
+ * {@code ssl.truststore.*} when set (an identity provider behind a private CA), else the JVM's CAs.
  */
 final class OAuthBearerValidation {
     private OAuthBearerValidation() {
@@ -53,10 +54,18 @@ final class OAuthBearerValidation {
         } catch (org.apache.kafka.common.config.ConfigException e) {
             throw new ConfigException("OAUTHBEARER settings: " + e.getMessage());
         }
+        // An https JWKS endpoint is checked against the node's trust store when it has one (a private CA), else the JVM's CAs.
+        Map<String, Object> moduleOptions = new HashMap<>();
+        for (String key : List.of("ssl.truststore.location", "ssl.truststore.password", "ssl.truststore.type", "ssl.truststore.certificates")) {
+            String v = config.getString(key);
+            if (!v.isEmpty() && jwks.startsWith("https:")) {
+                moduleOptions.put(key, v);
+            }
+        }
         OAuthBearerValidatorCallbackHandler handler = new OAuthBearerValidatorCallbackHandler();
         try {
             handler.configure(parsed, OAuthBearerLoginModule.OAUTHBEARER_MECHANISM, List.of(new AppConfigurationEntry(
-                    OAuthBearerLoginModule.class.getName(), AppConfigurationEntry.LoginModuleControlFlag.REQUIRED, Map.of())));
+                    OAuthBearerLoginModule.class.getName(), AppConfigurationEntry.LoginModuleControlFlag.REQUIRED, moduleOptions)));
         } catch (RuntimeException e) {
             throw new ConfigException("OAUTHBEARER: cannot use the keys at " + jwks + ": " + e.getMessage());
         }
