@@ -66,7 +66,8 @@ public final class Broker implements AutoCloseable {
     private io.strata.ingest.replication.ReplicationManager replication;
     private io.strata.ingest.metrics.ScrapeTimeMetrics scrapeTime;
     private ScramCredentials credentials;
-    private SslEngines tls;
+    /** TLS engines by listener name. */
+    private final java.util.Map<String, SslEngines> tlsEngines = new java.util.concurrent.ConcurrentHashMap<>();
     private AclAuthorizer aclAuthorizer;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
@@ -138,7 +139,7 @@ public final class Broker implements AutoCloseable {
         ListenerConfig listenerConfig = ListenerConfig.of(config);
         credentials = new ScramCredentials(new ScramCredentialStore(metaStore, keyspace));
         bootstrapUser();
-        ConnectionSecurity security = connectionSecurity(listenerConfig);
+        java.util.Map<String, ConnectionSecurity> security = connectionSecurity(listenerConfig);
         server = new KafkaServer(config.getInt("num.io.threads"));
         // The ports are bound before the identity is known when port 0 asks for a free one.
         List<Listener> listeners = bindListeners(listenerConfig, security);
@@ -166,7 +167,10 @@ public final class Broker implements AutoCloseable {
                 new io.strata.metastore.store.ClusterControl(metaStore, keyspace), System::currentTimeMillis,
                 config.getLong("replica.lag.time.max.ms"));
         if (interBroker.usesTls()) {
-            replication.setConnector(tls::connect);
+            replication.setConnector(tlsEngines.get(interBroker.name())::connect);
+        }
+        if (interBroker.usesSasl()) {
+            replication.setLogin(interBrokerLogin(interBroker));
         }
         replication.start();
         if (tiering != null) {
@@ -222,21 +226,56 @@ public final class Broker implements AutoCloseable {
                 tiering == null ? "none" : tiering.store().describe(), config.dataDir().toAbsolutePath());
     }
 
-    /** TLS engines, certificate principals and SASL mechanisms for the listeners that use them; a bad setting fails start-up. */
-    private ConnectionSecurity connectionSecurity(ListenerConfig listeners) {
-        if (listeners.interBroker().usesSasl()) {
-            throw new ConfigException("inter.broker.listener.name " + listeners.interBrokerListener() + " uses SASL, which nodes cannot"
-                    + " speak to each other yet: give nodes a PLAINTEXT or SSL listener of their own (e.g. listeners=...,"
-                    + "INTERNAL://:9094 with INTERNAL:SSL in listener.security.protocol.map and inter.broker.listener.name=INTERNAL)");
+    /**
+     * TLS engines, certificate principals and SASL mechanisms of each listener that uses them,
+     * from the node's settings as that listener sees them ({@code listener.name.<name>.*}
+     * overrides); a bad setting fails start-up.
+     */
+    private java.util.Map<String, ConnectionSecurity> connectionSecurity(ListenerConfig listeners) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        listeners.listeners().forEach(l -> names.add(l.name().toLowerCase(java.util.Locale.ROOT)));
+        for (String named : config.listenerOverrideNames()) {
+            if (!names.contains(named)) {
+                throw new ConfigException("listener.name." + named + ".* settings name no listener; the listeners are " + names);
+            }
         }
-        if (listeners.anyTls()) {
-            tls = SslEngines.of(config);
-            SslEngines engines = tls;
-            scheduler.scheduleWithFixedDelay(guard("TLS store reload", engines::reloadIfChanged), 5, 5, TimeUnit.SECONDS);
+        java.util.Map<String, ConnectionSecurity> out = new java.util.HashMap<>();
+        for (Listener l : listeners.listeners()) {
+            BrokerConfig seen = config.forListener(l.name());
+            SslEngines engines = null;
+            if (l.usesTls()) {
+                engines = SslEngines.of(seen);
+                tlsEngines.put(l.name(), engines);
+                scheduler.scheduleWithFixedDelay(guard("TLS store reload", engines::reloadIfChanged), 5, 5, TimeUnit.SECONDS);
+            }
+            SaslMechanisms sasl = l.usesSasl() ? SaslMechanisms.of(seen, credentials) : null;
+            out.put(l.name(), new ConnectionSecurity(engines, new CertificatePrincipals(seen.getString("ssl.principal.mapping.rules")), sasl,
+                    seen.getLong("connections.max.reauth.ms"), seen.getLong("connections.authentication.timeout.ms")));
         }
-        SaslMechanisms sasl = listeners.anySasl() ? SaslMechanisms.of(config, credentials) : null;
-        return new ConnectionSecurity(tls, new CertificatePrincipals(config.getString("ssl.principal.mapping.rules")), sasl,
-                config.getLong("connections.max.reauth.ms"), config.getLong("connections.authentication.timeout.ms"));
+        return out;
+    }
+
+    /** The login of followers on a SASL inter-broker listener: Kafka's sasl.mechanism.inter.broker.protocol and a SCRAM or PLAIN user. */
+    private io.strata.ingest.replication.SaslLogin interBrokerLogin(Listener interBroker) {
+        List<String> enabled = java.util.Arrays.stream(config.getString("sasl.enabled.mechanisms").split(",")).map(String::trim)
+                .filter(m -> !m.isEmpty()).toList();
+        String mechanism = config.getString("sasl.mechanism.inter.broker.protocol").trim();
+        if (mechanism.isEmpty()) {
+            mechanism = enabled.stream().filter(io.strata.ingest.replication.SaslLogin.MECHANISMS::contains).findFirst().orElseThrow(() ->
+                    new ConfigException("inter.broker.listener.name " + interBroker.name() + " uses SASL, but sasl.enabled.mechanisms "
+                            + enabled + " has none nodes can log in with (SCRAM-SHA-256, SCRAM-SHA-512, PLAIN)"));
+        }
+        if (!io.strata.ingest.replication.SaslLogin.MECHANISMS.contains(mechanism) || !enabled.contains(mechanism)) {
+            throw new ConfigException("sasl.mechanism.inter.broker.protocol " + mechanism + " must be one of "
+                    + io.strata.ingest.replication.SaslLogin.MECHANISMS + " and enabled in sasl.enabled.mechanisms " + enabled);
+        }
+        String user = config.getString("sasl.inter.broker.user").trim();
+        String password = config.getString("sasl.inter.broker.password");
+        if (user.isEmpty() || password.isEmpty()) {
+            throw new ConfigException("inter.broker.listener.name " + interBroker.name() + " uses SASL: set sasl.inter.broker.user and "
+                    + "sasl.inter.broker.password (or STRATA_SASL_INTER_BROKER_PASSWORD), the user nodes log in to each other as");
+        }
+        return new io.strata.ingest.replication.SaslLogin(mechanism, user, password);
     }
 
     private static final java.util.Set<String> KAFKA_AUTHORIZERS = java.util.Set.of("org.apache.kafka.metadata.authorizer.StandardAuthorizer",
@@ -285,9 +324,9 @@ public final class Broker implements AutoCloseable {
         }
     }
 
-    private List<Listener> bindListeners(ListenerConfig listenerConfig, ConnectionSecurity security) throws Exception {
+    private List<Listener> bindListeners(ListenerConfig listenerConfig, java.util.Map<String, ConnectionSecurity> security) throws Exception {
         try {
-            return server.bind(listenerConfig.listeners(), security, config.getInt("socket.request.max.bytes"));
+            return server.bind(listenerConfig.listeners(), l -> security.get(l.name()), config.getInt("socket.request.max.bytes"));
         } catch (Exception e) {
             Throwable cause = e;
             while (cause != null && !(cause instanceof java.net.BindException)
@@ -403,9 +442,7 @@ public final class Broker implements AutoCloseable {
         if (tiering != null) {
             tiering.close();
         }
-        if (tls != null) {
-            tls.close();
-        }
+        tlsEngines.values().forEach(SslEngines::close);
         if (aclAuthorizer != null) {
             aclAuthorizer.close();
         }

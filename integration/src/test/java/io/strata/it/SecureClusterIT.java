@@ -88,4 +88,45 @@ class SecureClusterIT {
             }
         }
     }
+
+    /** Nodes that log in to each other with SCRAM over a SASL_SSL inter-broker listener, as a super user. */
+    @Test
+    void nodesReplicateOverASaslSslInterBrokerListenerWithScram() throws Exception {
+        Files.createDirectories(dir.resolve("certs"));
+        TestCertificates certs = new TestCertificates(dir.resolve("certs"));
+        Path keystore = certs.issue("node", "CN=localhost,O=strata", "dns:localhost,ip:127.0.0.1");
+        int[] internal = {StrataNode.freePort(), StrataNode.freePort()};
+        try (ClusterHarness cluster = new ClusterHarness(dir)) {
+            cluster.env.put("STRATA_SASL_BOOTSTRAP_PASSWORD", "broker-secret");
+            cluster.env.put("STRATA_SASL_INTER_BROKER_PASSWORD", "broker-secret");
+            cluster.common.addAll(List.of(
+                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,INTERNAL:SASL_SSL",
+                    "inter.broker.listener.name=INTERNAL",
+                    "ssl.keystore.location=" + keystore, "ssl.keystore.password=" + TestCertificates.PASSWORD,
+                    "ssl.truststore.location=" + certs.truststore(), "ssl.truststore.password=" + TestCertificates.PASSWORD,
+                    "sasl.enabled.mechanisms=SCRAM-SHA-512", "sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512",
+                    "sasl.bootstrap.user=broker", "sasl.inter.broker.user=broker",
+                    "authorizer.enabled=true", "allow.everyone.if.no.acl.found=true", "super.users=User:broker"));
+            cluster.startCluster(0, io.strata.metastore.postgres.PostgresServer.shared().newDatabase("sasl_inter_broker"));
+            for (int i = 0; i < 2; i++) {
+                cluster.addNode("listeners=PLAINTEXT://127.0.0.1:{port},INTERNAL://127.0.0.1:" + internal[i]);
+            }
+            Properties broker = SecurityIT.saslSslAt(certs, internal[0], "SCRAM-SHA-512", "broker", "broker-secret");
+            try (Admin a = Admin.create(broker)) {
+                a.createTopics(List.of(new NewTopic("over-sasl", 1, (short) 2))).all().get(30, TimeUnit.SECONDS);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                TopicDescription d = a.describeTopics(List.of("over-sasl")).allTopicNames().get().get("over-sasl");
+                while (d.partitions().get(0).isr().size() < 2 && System.nanoTime() < deadline) {
+                    Thread.sleep(200);
+                    d = a.describeTopics(List.of("over-sasl")).allTopicNames().get().get("over-sasl");
+                }
+                assertThat(d.partitions().get(0).isr()).as("the follower logs in with SCRAM and fetches as a replica").hasSize(2);
+            }
+            SecurityIT.roundTrip(SecurityIT.saslSslAt(certs, internal[1], "SCRAM-SHA-512", "broker", "broker-secret"), "over-sasl", 300, false);
+            try (Admin a = Admin.create(broker)) {
+                assertThat(a.describeTopics(List.of("over-sasl")).allTopicNames().get().get("over-sasl").partitions().get(0).isr())
+                        .as("the follower kept up").hasSize(2);
+            }
+        }
+    }
 }

@@ -644,4 +644,63 @@ class SecurityIT {
             assertThat(mtls.log()).contains("TLS handshake failed");
         }
     }
+
+    /** The subject of the certificate a TLS listener at {@code port} presents (the client shows {@code clientKeystore} when not null). */
+    private static String presentedSubject(int port, Path clientKeystore) throws Exception {
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(certs.truststore())) {
+            trust.load(in, TestCertificates.PASSWORD.toCharArray());
+        }
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        javax.net.ssl.KeyManager[] keys = null;
+        if (clientKeystore != null) {
+            java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+            try (var in = Files.newInputStream(clientKeystore)) {
+                ks.load(in, TestCertificates.PASSWORD.toCharArray());
+            }
+            javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, TestCertificates.PASSWORD.toCharArray());
+            keys = kmf.getKeyManagers();
+        }
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(keys, tmf.getTrustManagers(), null);
+        try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port)) {
+            s.startHandshake();
+            return ((X509Certificate) s.getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName();
+        }
+    }
+
+    /** Kafka's listener.name.<name>.* settings: each listener its own certificate, client authentication and SASL mechanisms. */
+    @Test
+    void eachListenerTakesItsOwnTlsAndSaslSettings(@TempDir Path nodeDir) throws Exception {
+        Path internalKeystore = certs.issue("internal", "CN=localhost,O=internal", "dns:localhost,ip:127.0.0.1");
+        Path nodeCert = certs.issue("peer", "CN=peer,O=internal", null);
+        int sslAt = StrataNode.freePort();
+        int internalAt = StrataNode.freePort();
+        int saslAt = StrataNode.freePort();
+        try (StrataNode multi = StrataNode.startWithEnv(nodeDir.resolve("node"), Map.of("STRATA_SASL_BOOTSTRAP_PASSWORD", "pw"),
+                "listeners=PLAINTEXT://127.0.0.1:{port},SSL://:" + sslAt + ",INTERNAL://127.0.0.1:" + internalAt + ",SASL_SSL://:" + saslAt,
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,INTERNAL:SSL,SASL_SSL:SASL_SSL",
+                "ssl.keystore.location=" + serverKeystore, "ssl.keystore.password=" + TestCertificates.PASSWORD,
+                "ssl.truststore.location=" + certs.truststore(), "ssl.truststore.password=" + TestCertificates.PASSWORD,
+                "listener.name.internal.ssl.keystore.location=" + internalKeystore, "listener.name.internal.ssl.client.auth=required",
+                "sasl.enabled.mechanisms=SCRAM-SHA-512", "listener.name.sasl_ssl.sasl.enabled.mechanisms=PLAIN",
+                "sasl.bootstrap.user=ops")) {
+            assertThat(presentedSubject(sslAt, null)).contains("O=strata");
+            assertThat(presentedSubject(internalAt, nodeCert)).contains("O=internal");
+            roundTrip(ssl(sslAt), "per-listener-ssl", 5);
+            assertThat(firstSendFails(ssl(internalAt))).as("INTERNAL requires a client certificate").isNotNull();
+            Properties withCert = ssl(internalAt);
+            withCert.put("ssl.keystore.location", nodeCert.toString());
+            withCert.put("ssl.keystore.password", TestCertificates.PASSWORD);
+            withCert.put("ssl.keystore.type", "PKCS12");
+            roundTrip(withCert, "per-listener-ssl", 5, false);
+            roundTrip(saslSslAt(certs, saslAt, "PLAIN", "ops", "pw"), "per-listener-sasl", 5);
+            assertThat(firstSendFails(saslSslAt(certs, saslAt, "SCRAM-SHA-512", "ops", "pw")))
+                    .as("SCRAM is not enabled on this listener").isInstanceOf(org.apache.kafka.common.errors.UnsupportedSaslMechanismException.class);
+        }
+        assertThatThrownBy(() -> StrataNode.start(nodeDir.resolve("typo"), "listener.name.intrenal.ssl.client.auth=required"))
+                .hasMessageContaining("name no listener");
+    }
 }

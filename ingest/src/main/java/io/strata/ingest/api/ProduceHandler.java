@@ -107,13 +107,18 @@ final class ProduceHandler {
                 }
                 pr.setErrorCode(r.error().code()).setErrorMessage(r.message())
                         .setBaseOffset(r.baseOffset()).setLogAppendTimeMs(r.logAppendTime()).setLogStartOffset(r.logStartOffset());
-                if (!r.ok()) {
+                if (r.oldDuplicate()) {
+                    log.debug("produce to {}: {}", tpc, r.message());
+                }
+                if (!r.ok() && !r.oldDuplicate()) {
                     if (r.error() == Errors.OUT_OF_ORDER_SEQUENCE_NUMBER || r.error() == Errors.INVALID_PRODUCER_EPOCH) {
                         // Rare and a sign of trouble a client keeps retrying into: said, at most every 10 s per partition.
                         sequenceRefusals.log(tpc, r.error() + " " + r.message());
                     }
                     log.debug("produce to {}-{} refused: {} {}", td.name(), pd.index(), r.error(), r.message());
                 } else if (acks == -1) {
+                    // A retry of an old batch (DUPLICATE_SEQUENCE_NUMBER, which clients take as success) waits like a new one:
+                    // the original lies at or below r.lastOffset() and may not be durable and replicated yet.
                     TopicPartition tp = new TopicPartition(td.name(), pd.index());
                     PartitionLog log = pl.get();
                     // Durable on the leader's disk, then held by every in-sync replica.

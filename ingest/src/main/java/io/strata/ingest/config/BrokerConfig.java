@@ -59,6 +59,9 @@ public final class BrokerConfig {
             Setting.ofString("authorizer.class.name", "", "Accepted for Kafka configs: naming Kafka's standard authorizer (org.apache.kafka.metadata.authorizer.StandardAuthorizer or kafka.security.authorizer.AclAuthorizer) is the same as authorizer.enabled=true."),
             Setting.ofString("super.users", "", "Principals allowed everything, separated by semicolons (e.g. User:admin;User:CN=broker-1,O=acme). Nodes reach each other as the principal of the inter-broker listener (User:ANONYMOUS over PLAINTEXT), which must be here when ACLs are enforced."),
             Setting.ofBoolean("allow.everyone.if.no.acl.found", false, "With ACLs enforced, let everyone use a resource that has no ACL at all (Kafka's default: false)."),
+            Setting.ofString("sasl.mechanism.inter.broker.protocol", "", "The SASL mechanism nodes log in to each other with when inter.broker.listener.name is a SASL listener: SCRAM-SHA-256, SCRAM-SHA-512 or PLAIN (empty: the first of these in sasl.enabled.mechanisms)."),
+            Setting.ofString("sasl.inter.broker.user", "", "The user nodes log in to each other as on a SASL inter-broker listener (a SCRAM user; a super user, or one with ClusterAction, when ACLs are on)."),
+            Setting.ofString("sasl.inter.broker.password", "", "Password of sasl.inter.broker.user (better given as the environment variable STRATA_SASL_INTER_BROKER_PASSWORD)."),
             Setting.ofString("sasl.bootstrap.user", "", "A SCRAM user created at start-up when it has no credentials yet (the first admin); its password from sasl.bootstrap.password."),
             Setting.ofString("sasl.bootstrap.password", "", "Password of sasl.bootstrap.user (better given as the environment variable STRATA_SASL_BOOTSTRAP_PASSWORD)."),
             Setting.ofInt("admin.port", 9644, 0, 65535, "Admin HTTP port (/health, /ready, /metrics, /api/…); 0 picks a free port."),
@@ -188,7 +191,52 @@ public final class BrokerConfig {
         });
     }
 
+    /** Settings a listener may override with Kafka's {@code listener.name.<name>.<setting>} (the name in lower case). */
+    private static boolean perListener(String key) {
+        return key.startsWith("ssl.") || key.startsWith("sasl.oauthbearer.") || key.equals("sasl.enabled.mechanisms")
+                || key.equals("connections.max.reauth.ms");
+    }
+
+    private static final String LISTENER_PREFIX = "listener.name.";
+
+    /**
+     * These settings as {@code listener} sees them: each {@code listener.name.<listener>.<key>}
+     * given replaces {@code <key>}, as in Kafka.
+     */
+    public BrokerConfig forListener(String listener) {
+        String prefix = LISTENER_PREFIX + listener.toLowerCase(java.util.Locale.ROOT) + ".";
+        Map<String, Object> view = new TreeMap<>(values);
+        values.forEach((k, v) -> {
+            if (k.startsWith(prefix)) {
+                view.put(k.substring(prefix.length()), v);
+            }
+        });
+        return new BrokerConfig(view, warnings);
+    }
+
+    /** The listener names that {@code listener.name.<name>.*} settings were given for, in lower case. */
+    public java.util.Set<String> listenerOverrideNames() {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (String k : values.keySet()) {
+            if (k.startsWith(LISTENER_PREFIX)) {
+                String rest = k.substring(LISTENER_PREFIX.length());
+                out.add(rest.substring(0, Math.max(0, rest.indexOf('.'))));
+            }
+        }
+        return out;
+    }
+
     private static Setting setting(String key, String where) {
+        if (key.startsWith(LISTENER_PREFIX)) {
+            String rest = key.substring(LISTENER_PREFIX.length());
+            int dot = rest.indexOf('.');
+            String base = dot < 0 ? "" : rest.substring(dot + 1);
+            if (dot > 0 && perListener(base) && BY_KEY.containsKey(base)) {
+                return BY_KEY.get(base);
+            }
+            throw new ConfigException("unknown setting '" + key + "' " + where + ": a listener may override the ssl.*, sasl.enabled.mechanisms, "
+                    + "sasl.oauthbearer.* and connections.max.reauth.ms settings, as listener.name.<name in lower case>.<setting>");
+        }
         Setting s = BY_KEY.get(key);
         if (s == null) {
             String hint = closest(key).map(c -> "; did you mean '" + c + "'?").orElse("");

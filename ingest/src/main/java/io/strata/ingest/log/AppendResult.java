@@ -16,4 +16,9 @@ public record AppendResult(Errors error, String message, long baseOffset, long l
     public boolean ok() {
         return error == Errors.NONE;
     }
+
+    /** A retried batch written before whose offsets are no longer kept: answered as Kafka does, the log unchanged below {@link #lastOffset}. */
+    public boolean oldDuplicate() {
+        return error == Errors.DUPLICATE_SEQUENCE_NUMBER && lastOffset >= 0;
+    }
 }

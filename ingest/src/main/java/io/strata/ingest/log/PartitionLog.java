@@ -341,6 +341,15 @@ public final class PartitionLog {
                     }
                     return AppendResult.failed(Errors.DUPLICATE_SEQUENCE_NUMBER, "duplicate batch inside a multi-batch append", logStartOffset);
                 }
+                if (c instanceof ProducerStateTable.OldDuplicate && batches.size() == 1) {
+                    // Its offsets are no longer known; it lies below the log end, which acks=all waits for.
+                    return new AppendResult(Errors.DUPLICATE_SEQUENCE_NUMBER, "batch with sequences " + b.baseSequence() + ".."
+                            + b.lastSequence() + " of producer " + b.producerId() + " was written before", -1, logEndOffset - 1, -1,
+                            logStartOffset);
+                }
+                if (c instanceof ProducerStateTable.OldDuplicate) {
+                    return AppendResult.failed(Errors.DUPLICATE_SEQUENCE_NUMBER, "duplicate batch inside a multi-batch append", logStartOffset);
+                }
                 if (c instanceof ProducerStateTable.Reject r) {
                     return AppendResult.failed(r.error(), r.message(), logStartOffset);
                 }

@@ -16,9 +16,10 @@ import java.util.Map;
  * {@code producer.id.expiration.ms} are forgotten, as in Kafka. Guarded by the owning log's lock.
  *
  * <pre>
- * snapshot: version int16 (1) | count int32 | per producer: id int64, epoch int16,
- *           lastTimestamp int64, batches int8, per batch: firstSeq int32, lastSeq int32,
- *           firstOffset int64, lastOffset int64 | crc int32 (CRC-32C of everything before)
+ * snapshot: version int16 (2) | count int32 | per producer: id int64, epoch int16,
+ *           lastTimestamp int64, floorSeq int32 (version 2), batches int8, per batch: firstSeq int32,
+ *           lastSeq int32, firstOffset int64, lastOffset int64 | crc int32 (CRC-32C of everything before)
+ * (version 1, without floorSeq, still reads: the oldest kept batch's first sequence stands in)
  * </pre>
  */
 final class ProducerStateTable {
@@ -27,13 +28,20 @@ final class ProducerStateTable {
     private final Map<Long, Entry> producers = new HashMap<>();
 
     /** What to do with an incoming batch. */
-    sealed interface Check permits Accept, Duplicate, Reject {
+    sealed interface Check permits Accept, Duplicate, OldDuplicate, Reject {
     }
 
     record Accept() implements Check {
     }
 
     record Duplicate(long firstOffset, long lastOffset) implements Check {
+    }
+
+    /**
+     * A retry of a batch written before, older than the batches kept: Kafka's
+     * DUPLICATE_SEQUENCE_NUMBER, which clients take as success without an offset.
+     */
+    record OldDuplicate() implements Check {
     }
 
     record Reject(Errors error, String message) implements Check {
@@ -44,6 +52,8 @@ final class ProducerStateTable {
 
     private static final class Entry {
         short epoch;
+        /** The first sequence of this epoch's contiguous run in this log: every sequence from it to the last was written. */
+        int floorSeq;
         long lastTimestamp = -1;
         final Deque<BatchMeta> recent = new ArrayDeque<>();
     }
@@ -79,6 +89,12 @@ final class ProducerStateTable {
             }
         }
         BatchMeta last = e.recent.peekLast();
+        if (last != null && e.floorSeq <= firstSeq && firstSeq <= lastSeq && lastSeq <= last.lastSeq) {
+            // Written before, but older than the batches kept: the client retried it after later ones were taken (it
+            // had batches in flight to an old leader and to the new one). Refusing it as out of order would have the
+            // client retry it until its delivery timeout and then re-send its later batches under a new epoch.
+            return new OldDuplicate();
+        }
         if (last != null && firstSeq != nextSeq(last.lastSeq)) {
             return new Reject(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, "producer " + producerId + " expected sequence "
                     + nextSeq(last.lastSeq) + " but got " + firstSeq);
@@ -93,9 +109,13 @@ final class ProducerStateTable {
     void record(long producerId, short epoch, int firstSeq, int lastSeq, long firstOffset, long lastOffset, long timestamp) {
         Entry e = producers.computeIfAbsent(producerId, id -> new Entry());
         e.lastTimestamp = Math.max(e.lastTimestamp, timestamp);
-        if (epoch != e.epoch) {
+        if (epoch != e.epoch || e.recent.isEmpty()) {
             e.epoch = epoch;
             e.recent.clear();
+            e.floorSeq = firstSeq;
+        } else if (firstSeq != nextSeq(e.recent.peekLast().lastSeq)) {
+            // Not contiguous (a replica copying whatever its leader took): the run starts again here.
+            e.floorSeq = firstSeq;
         }
         e.recent.addLast(new BatchMeta(firstSeq, lastSeq, firstOffset, lastOffset));
         while (e.recent.size() > RETAINED_BATCHES) {
@@ -121,13 +141,13 @@ final class ProducerStateTable {
     byte[] snapshot() {
         int size = 2 + 4 + 4;
         for (Entry e : producers.values()) {
-            size += 8 + 2 + 8 + 1 + e.recent.size() * 24;
+            size += 8 + 2 + 8 + 4 + 1 + e.recent.size() * 24;
         }
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(size);
-        b.putShort((short) 1).putInt(producers.size());
+        b.putShort((short) 2).putInt(producers.size());
         for (Map.Entry<Long, Entry> p : producers.entrySet()) {
             Entry e = p.getValue();
-            b.putLong(p.getKey()).putShort(e.epoch).putLong(e.lastTimestamp).put((byte) e.recent.size());
+            b.putLong(p.getKey()).putShort(e.epoch).putLong(e.lastTimestamp).putInt(e.floorSeq).put((byte) e.recent.size());
             for (BatchMeta m : e.recent) {
                 b.putInt(m.firstSeq).putInt(m.lastSeq).putLong(m.firstOffset).putLong(m.lastOffset);
             }
@@ -153,8 +173,9 @@ final class ProducerStateTable {
         if (b.getInt(snapshot.length - 4) != (int) crc.getValue()) {
             throw new IllegalArgumentException("producer snapshot CRC mismatch");
         }
-        if (b.getShort() != 1) {
-            throw new IllegalArgumentException("unknown producer snapshot version");
+        short version = b.getShort();
+        if (version != 1 && version != 2) {
+            throw new IllegalArgumentException("unknown producer snapshot version " + version);
         }
         Map<Long, Entry> loaded = new HashMap<>();
         int count = b.getInt();
@@ -163,9 +184,14 @@ final class ProducerStateTable {
             Entry e = new Entry();
             e.epoch = b.getShort();
             e.lastTimestamp = b.getLong();
+            boolean hasFloor = version >= 2;
+            e.floorSeq = hasFloor ? b.getInt() : 0;
             int n = b.get();
             for (int j = 0; j < n; j++) {
                 e.recent.addLast(new BatchMeta(b.getInt(), b.getInt(), b.getLong(), b.getLong()));
+            }
+            if (!hasFloor && !e.recent.isEmpty()) {
+                e.floorSeq = e.recent.peekFirst().firstSeq;
             }
             loaded.put(id, e);
         }

@@ -102,7 +102,17 @@ final class LeaderFetcher implements AutoCloseable {
 
     private WireClient connection() throws IOException {
         if (connection == null) {
-            connection = new WireClient(manager.connector(), host, port, "strata-replica-" + me, SOCKET_TIMEOUT_MS);
+            WireClient c = new WireClient(manager.connector(), host, port, "strata-replica-" + me, SOCKET_TIMEOUT_MS);
+            SaslLogin login = manager.login();
+            if (login != null) {
+                try {
+                    login.authenticate(c, host);
+                } catch (IOException | RuntimeException e) {
+                    c.close();
+                    throw e;
+                }
+            }
+            connection = c;
         }
         return connection;
     }

@@ -72,6 +72,17 @@ public final class ReplicationManager implements AutoCloseable {
         return connector;
     }
 
+    private volatile SaslLogin login;
+
+    /** How followers log in when the inter-broker listener uses SASL (set before {@link #start}); null: they do not. */
+    public void setLogin(SaslLogin login) {
+        this.login = login;
+    }
+
+    SaslLogin login() {
+        return login;
+    }
+
     public ReplicationManager(TopicManager topics, ClusterNode cluster, ClusterControl control, LongSupplier clock, long maxLagMs) {
         this.topics = topics;
         this.cluster = cluster;

@@ -46,9 +46,11 @@ public final class KafkaServer implements AutoCloseable {
      * before the dispatcher, which advertises them, is built; {@link #serve} starts accepting.
      * Returns the listeners with their bound ports.
      */
-    public List<Listener> bind(List<Listener> listeners, ConnectionSecurity security, int maxFrameBytes) throws InterruptedException {
+    public List<Listener> bind(List<Listener> listeners, java.util.function.Function<Listener, ConnectionSecurity> securityOf, int maxFrameBytes)
+            throws InterruptedException {
         List<Listener> out = new ArrayList<>();
         for (Listener l : listeners) {
+            ConnectionSecurity security = securityOf.apply(l);
             ServerBootstrap b = new ServerBootstrap()
                     .group(boss, workers)
                     .channel(NioServerSocketChannel.class)

@@ -61,4 +61,21 @@ class BrokerConfigTest {
         assertThatThrownBy(() -> BrokerConfig.resolve(null, Map.of(), Map.of("retention.ms", "5")))
                 .hasMessageContaining("did you mean 'log.retention.ms'");
     }
+
+    @Test
+    void aListenerOverridesSslAndSaslSettingsWithKafkasListenerNamePrefix() throws Exception {
+        Path f = yaml("ssl.keystore.location: /etc/strata/external.p12\n"
+                + "listener.name.internal.ssl.keystore.location: /etc/strata/internal.p12\n"
+                + "listener.name:\n  internal:\n    ssl.client.auth: required\n");
+        BrokerConfig c = BrokerConfig.resolve(f, Map.of(), Map.of("listener.name.client.sasl.enabled.mechanisms", "PLAIN"));
+        assertThat(c.forListener("INTERNAL").getString("ssl.keystore.location")).isEqualTo("/etc/strata/internal.p12");
+        assertThat(c.forListener("INTERNAL").getString("ssl.client.auth")).isEqualTo("required");
+        assertThat(c.forListener("EXTERNAL").getString("ssl.keystore.location")).isEqualTo("/etc/strata/external.p12");
+        assertThat(c.forListener("EXTERNAL").getString("ssl.client.auth")).isEqualTo("none");
+        assertThat(c.forListener("CLIENT").getString("sasl.enabled.mechanisms")).isEqualTo("PLAIN");
+        assertThat(c.getString("sasl.enabled.mechanisms")).isEqualTo("SCRAM-SHA-256,SCRAM-SHA-512");
+        assertThat(c.listenerOverrideNames()).containsExactly("client", "internal");
+        assertThatThrownBy(() -> BrokerConfig.resolve(null, Map.of(), Map.of("listener.name.internal.num.partitions", "3")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("a listener may override the ssl.*");
+    }
 }

@@ -197,6 +197,41 @@ class PartitionLogTest {
 
 
     /**
+     * A client with batches in flight to an old leader and to the new one retries the old ones
+     * after later ones were taken: past the five batches kept, a retry of what was written is
+     * Kafka's DUPLICATE_SEQUENCE_NUMBER (success without offsets), never a second copy and never
+     * an endless out-of-order refusal; a sequence below what this log saw of the producer is not.
+     */
+    @Test
+    void aRetryOlderThanTheKeptBatchesIsADuplicateSequenceAndNotWrittenAgain() {
+        PartitionLog log = open(1 << 20);
+        for (int seq = 0; seq < 8; seq++) {
+            assertThat(log.append(idempotentBatch(7, (short) 0, seq, "v" + seq), now).baseOffset()).isEqualTo(seq);
+        }
+        AppendResult old = log.append(idempotentBatch(7, (short) 0, 1, "v1"), now);
+        assertThat(old.error()).isEqualTo(Errors.DUPLICATE_SEQUENCE_NUMBER);
+        assertThat(old.oldDuplicate()).isTrue();
+        assertThat(old.lastOffset()).as("acks=all waits up to the log end").isEqualTo(7);
+        assertThat(log.append(idempotentBatch(7, (short) 0, 6, "v6"), now).baseOffset()).as("kept: its own offset").isEqualTo(6);
+        assertThat(log.append(idempotentBatch(7, (short) 0, 10, "gap"), now).error()).isEqualTo(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER);
+        // Producer 8 is first seen here at sequence 20: sequence 3 was never written to this log.
+        assertThat(log.append(idempotentBatch(8, (short) 0, 20, "p8"), now).baseOffset()).isEqualTo(8);
+        for (int seq = 21; seq < 27; seq++) {
+            log.append(idempotentBatch(8, (short) 0, seq, "p8-" + seq), now);
+        }
+        assertThat(log.append(idempotentBatch(8, (short) 0, 3, "p8-3"), now).error()).isEqualTo(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER);
+        assertThat(log.append(idempotentBatch(8, (short) 0, 21, "p8-21"), now).error()).isEqualTo(Errors.DUPLICATE_SEQUENCE_NUMBER);
+        assertThat(log.logEndOffset()).isEqualTo(15);
+        log.close();
+        PartitionLog reopened = open(1 << 20);
+        assertThat(reopened.append(idempotentBatch(7, (short) 0, 2, "v2"), now).error()).as("after a restart")
+                .isEqualTo(Errors.DUPLICATE_SEQUENCE_NUMBER);
+        assertThat(reopened.append(idempotentBatch(8, (short) 0, 3, "p8-3"), now).error()).isEqualTo(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER);
+        assertThat(reopened.logEndOffset()).isEqualTo(15);
+        reopened.close();
+    }
+
+    /**
      * A new partition's leader whose role came a moment after Metadata named it refuses an
      * idempotent producer's first batch (sequence 0) and may take its second one: if it did, the
      * first could never follow (out of order for good, retried until the delivery timeout).
@@ -242,7 +277,8 @@ class PartitionLogTest {
         assertThat(retry.baseOffset()).as("the retry is recognised from the snapshot").isEqualTo(first.baseOffset());
         assertThat(reopened.logEndOffset()).as("and not written twice").isEqualTo(end);
         assertThat(reopened.append(idempotentBatch(8, (short) 0, 5, "stale"), now).error())
-                .as("an old sequence of producer 8 is still refused").isEqualTo(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER);
+                .as("an old sequence of producer 8 is known as written (from the snapshot)").isEqualTo(Errors.DUPLICATE_SEQUENCE_NUMBER);
+        assertThat(reopened.logEndOffset()).as("and not written again").isEqualTo(end);
         reopened.close();
     }
 
