@@ -198,7 +198,17 @@ public final class Broker implements AutoCloseable {
         new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(metrics);
         new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(metrics);
         admin = new AdminHttpServer();
-        admin.setAuth(io.strata.ingest.admin.AdminAuth.of(config.getString("admin.auth.token"), config.getString("admin.auth.open.paths")));
+        boolean adminCertificates = false;
+        if (config.getBoolean("admin.ssl.enabled")) {
+            BrokerConfig adminTls = config.forListener("admin");
+            SslEngines engines = SslEngines.of(adminTls);
+            tlsEngines.put("admin", engines);
+            scheduler.scheduleWithFixedDelay(guard("TLS store reload", engines::reloadIfChanged), 5, 5, TimeUnit.SECONDS);
+            admin.setTls(engines);
+            adminCertificates = !adminTls.getString("ssl.client.auth").equals("none");
+        }
+        admin.setAuth(io.strata.ingest.admin.AdminAuth.of(config.getString("admin.auth.token"), config.getString("admin.auth.open.paths"),
+                adminCertificates));
         InetSocketAddress adminAddress = bindOrExplain("admin.port", config.getInt("admin.port"),
                 () -> admin.start(config.getString("host"), config.getInt("admin.port")));
         java.util.Map<String, Object> info = new java.util.LinkedHashMap<>();
@@ -234,6 +244,9 @@ public final class Broker implements AutoCloseable {
     private java.util.Map<String, ConnectionSecurity> connectionSecurity(ListenerConfig listeners) {
         java.util.Set<String> names = new java.util.TreeSet<>();
         listeners.listeners().forEach(l -> names.add(l.name().toLowerCase(java.util.Locale.ROOT)));
+        if (config.getBoolean("admin.ssl.enabled")) {
+            names.add("admin"); // the admin HTTP API's TLS settings: listener.name.admin.ssl.*
+        }
         for (String named : config.listenerOverrideNames()) {
             if (!names.contains(named)) {
                 throw new ConfigException("listener.name." + named + ".* settings name no listener; the listeners are " + names);

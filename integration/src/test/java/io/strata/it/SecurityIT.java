@@ -703,4 +703,55 @@ class SecurityIT {
         assertThatThrownBy(() -> StrataNode.start(nodeDir.resolve("typo"), "listener.name.intrenal.ssl.client.auth=required"))
                 .hasMessageContaining("name no listener");
     }
+
+    /** A GET over HTTPS trusting the test CA, showing {@code clientKeystore} when not null; the status code. */
+    private static int httpsGet(int port, String path, String token, Path clientKeystore) throws Exception {
+        Properties ssl = new Properties();
+        ssl.put("ssl.truststore.location", certs.truststore().toString());
+        ssl.put("ssl.truststore.password", TestCertificates.PASSWORD);
+        if (clientKeystore != null) {
+            ssl.put("ssl.keystore.location", clientKeystore.toString());
+            ssl.put("ssl.keystore.password", TestCertificates.PASSWORD);
+        }
+        java.util.Map<String, Object> parsed = new org.apache.kafka.common.config.ConfigDef().withClientSslSupport().parse(ssl);
+        org.apache.kafka.common.security.ssl.DefaultSslEngineFactory factory = new org.apache.kafka.common.security.ssl.DefaultSslEngineFactory();
+        factory.configure(parsed);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().sslContext(factory.sslContext()).build();
+        java.net.http.HttpRequest.Builder req = java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://localhost:" + port + path));
+        if (token != null) {
+            req.header("Authorization", "Bearer " + token);
+        }
+        return http.send(req.build(), java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
+    /** admin.ssl.enabled: the admin API over HTTPS, where a client certificate the trust store vouches for stands in for the token. */
+    @Test
+    void theAdminApiOverHttpsTakesAClientCertificateInsteadOfTheToken(@TempDir Path nodeDir) throws Exception {
+        Path operator = certs.issue("operator", "CN=operator,O=strata", null);
+        try (StrataNode https = StrataNode.startWithEnv(nodeDir.resolve("node"), Map.of("STRATA_ADMIN_AUTH_TOKEN", ADMIN_TOKEN),
+                "admin.ssl.enabled=true", "ssl.keystore.location=" + serverKeystore, "ssl.keystore.password=" + TestCertificates.PASSWORD,
+                "ssl.truststore.location=" + certs.truststore(), "ssl.truststore.password=" + TestCertificates.PASSWORD,
+                "listener.name.admin.ssl.client.auth=requested")) {
+            int port = https.adminPort();
+            assertThat(httpsGet(port, "/health", null, null)).as("open path, no certificate").isEqualTo(200);
+            assertThat(httpsGet(port, "/api/topics", null, null)).as("neither token nor certificate").isEqualTo(401);
+            assertThat(httpsGet(port, "/api/topics", ADMIN_TOKEN, null)).isEqualTo(200);
+            assertThat(httpsGet(port, "/api/topics", null, operator)).as("a client certificate").isEqualTo(200);
+            assertThatThrownBy(() -> new java.net.URI("http://127.0.0.1:" + port + "/health").toURL().openStream().close())
+                    .as("plain HTTP on the HTTPS port").isInstanceOf(java.io.IOException.class);
+
+            Properties plaintext = new Properties();
+            plaintext.put("bootstrap.servers", https.bootstrap());
+            roundTrip(plaintext, "replayed-over-https", 20);
+            Properties tls = new Properties();
+            tls.put("ssl.truststore.location", certs.truststore().toString());
+            tls.put("ssl.truststore.password", TestCertificates.PASSWORD);
+            tls.put("ssl.keystore.location", operator.toString());
+            tls.put("ssl.keystore.password", TestCertificates.PASSWORD);
+            java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
+            io.strata.sdk.replay.Replay.of("replayed-over-https").adminUrl("https://localhost:" + port).bootstrap(https.bootstrap())
+                    .clientProperties(tls).run(r -> seen.incrementAndGet());
+            assertThat(seen).as("the SDK's replay with the client certificate, no token").hasValue(20);
+        }
+    }
 }

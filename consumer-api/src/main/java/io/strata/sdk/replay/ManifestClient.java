@@ -23,14 +23,42 @@ final class ManifestClient {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http;
     private final String adminUrl;
     private final String token;
 
     /** {@code token}: the node's admin.auth.token, or null when its admin API is open. */
     ManifestClient(String adminUrl, String token) {
+        this(adminUrl, token, new java.util.Properties());
+    }
+
+    /** {@code client}: Kafka client settings whose ssl.* also secure an https admin URL. */
+    ManifestClient(String adminUrl, String token, java.util.Properties client) {
         this.adminUrl = adminUrl.replaceAll("/+$", "");
         this.token = token;
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+        if (this.adminUrl.startsWith("https:") && client.keySet().stream().anyMatch(k -> k.toString().startsWith("ssl."))) {
+            b.sslContext(sslContext(client));
+        }
+        this.http = b.build();
+    }
+
+    /** TLS for the admin API from Kafka's client ssl.* settings, built by kafka-clients' own engine factory. */
+    private static javax.net.ssl.SSLContext sslContext(java.util.Properties client) {
+        java.util.Map<String, Object> ssl = new java.util.HashMap<>();
+        client.forEach((k, v) -> {
+            if (k.toString().startsWith("ssl.")) {
+                ssl.put(k.toString(), v);
+            }
+        });
+        try {
+            java.util.Map<String, Object> parsed = new org.apache.kafka.common.config.ConfigDef().withClientSslSupport().parse(ssl);
+            org.apache.kafka.common.security.ssl.DefaultSslEngineFactory factory = new org.apache.kafka.common.security.ssl.DefaultSslEngineFactory();
+            factory.configure(parsed);
+            return factory.sslContext();
+        } catch (RuntimeException e) {
+            throw new ReplayException("cannot use the ssl.* client settings for the admin API: " + e.getMessage(), e);
+        }
     }
 
     int partitions(String topic) {

@@ -136,7 +136,11 @@ public final class Replay {
         return this;
     }
 
-    /** Client settings for the Kafka connection (security.protocol, sasl.*, ssl.*), as a Kafka consumer takes them. */
+    /**
+     * Client settings for the Kafka connection (security.protocol, sasl.*, ssl.*), as a Kafka
+     * consumer takes them; an https admin URL is trusted, and answered with a client certificate,
+     * through the same ssl.truststore.* and ssl.keystore.*.
+     */
     public Replay clientProperties(Properties properties) {
         this.clientProperties.putAll(properties);
         return this;
@@ -180,7 +184,7 @@ public final class Replay {
     }
 
     public Result run(RecordHandler handler) {
-        ManifestClient manifests = new ManifestClient(adminUrl, adminToken);
+        ManifestClient manifests = new ManifestClient(adminUrl, adminToken, clientProperties);
         int count = manifests.partitions(topic);
         if (partitions != null && !partitions.isEmpty() && partitions.stream().anyMatch(p -> p < 0 || p >= count)) {
             throw new ReplayException(topic + " has " + count + " partition(s) (0 to " + (count - 1) + "); cannot replay partitions "

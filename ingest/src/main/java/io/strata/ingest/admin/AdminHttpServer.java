@@ -43,6 +43,13 @@ public final class AdminHttpServer implements AutoCloseable {
     private Channel channel;
     private volatile AdminAuth auth = AdminAuth.NONE;
 
+    private volatile io.strata.ingest.security.SslEngines tls;
+
+    /** HTTPS with these engines (set before {@link #start}); null: plain HTTP. */
+    public void setTls(io.strata.ingest.security.SslEngines tls) {
+        this.tls = tls;
+    }
+
     /** Who may call which path (set before {@link #serve}). */
     public void setAuth(AdminAuth auth) {
         this.auth = auth;
@@ -53,6 +60,13 @@ public final class AdminHttpServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        io.strata.ingest.security.SslEngines engines = tls;
+                        if (engines != null) {
+                            InetSocketAddress peer = ch.remoteAddress();
+                            io.netty.handler.ssl.SslHandler ssl = new io.netty.handler.ssl.SslHandler(engines.serverEngine(peer.getHostString(), peer.getPort()));
+                            ssl.setHandshakeTimeoutMillis(10_000);
+                            ch.pipeline().addLast("tls", ssl);
+                        }
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024), new Handler());
                     }
                 }).bind(host, port).sync().channel();
@@ -75,10 +89,12 @@ public final class AdminHttpServer implements AutoCloseable {
             String path = new QueryStringDecoder(req.uri()).path();
             String authorization = req.headers().get(HttpHeaderNames.AUTHORIZATION);
             String peer = ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() : "-";
+            String certificate = clientCertificate(ctx);
             workers.execute(() -> {
                 AdminApi a = api;
-                AdminApi.Answer answer = !auth.permits(path, authorization, peer)
-                        ? new AdminApi.Answer(401, "application/json", "{\"error\":\"this path needs 'Authorization: Bearer <admin.auth.token>'\"}")
+                AdminApi.Answer answer = !auth.permits(path, authorization, peer, certificate)
+                        ? new AdminApi.Answer(401, "application/json", "{\"error\":\"this path needs 'Authorization: Bearer <admin.auth.token>'"
+                                + (auth.certificates() ? " or a client certificate" : "") + "\"}")
                         : a != null ? a.handle(method, path)
                         : path.equals("/health") ? new AdminApi.Answer(200, "application/json", "{\"status\":\"ok\"}")
                         : new AdminApi.Answer(503, "application/json", "{\"error\":\"starting\"}");
@@ -91,6 +107,19 @@ public final class AdminHttpServer implements AutoCloseable {
                 }
                 ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
             });
+        }
+
+        /** The subject of the client certificate the TLS handshake verified, or null. */
+        private String clientCertificate(ChannelHandlerContext ctx) {
+            io.netty.handler.ssl.SslHandler ssl = ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+            if (ssl == null) {
+                return null;
+            }
+            try {
+                return ssl.engine().getSession().getPeerPrincipal().getName();
+            } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                return null;
+            }
         }
 
         @Override

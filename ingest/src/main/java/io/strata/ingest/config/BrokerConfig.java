@@ -65,6 +65,7 @@ public final class BrokerConfig {
             Setting.ofString("sasl.bootstrap.user", "", "A SCRAM user created at start-up when it has no credentials yet (the first admin); its password from sasl.bootstrap.password."),
             Setting.ofString("sasl.bootstrap.password", "", "Password of sasl.bootstrap.user (better given as the environment variable STRATA_SASL_BOOTSTRAP_PASSWORD)."),
             Setting.ofInt("admin.port", 9644, 0, 65535, "Admin HTTP port (/health, /ready, /metrics, /api/…); 0 picks a free port."),
+            Setting.ofBoolean("admin.ssl.enabled", false, "Serve the admin HTTP API over HTTPS with the node's ssl.* settings (or listener.name.admin.ssl.*); with ssl.client.auth requested or required there, a client certificate the trust store vouches for authenticates like admin.auth.token."),
             Setting.ofString("admin.auth.token", "", "When set, the admin HTTP API wants 'Authorization: Bearer <token>' on every path but admin.auth.open.paths (better given as STRATA_ADMIN_AUTH_TOKEN)."),
             Setting.ofString("admin.auth.open.paths", "/health,/ready,/metrics", "Admin HTTP paths served without the token, separated by commas (load balancers and Prometheus need no secret)."),
             Setting.ofString("broker.rack", "", "This node's rack or availability zone; replicas of a partition are spread over racks."),
