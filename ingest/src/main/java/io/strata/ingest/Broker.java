@@ -66,6 +66,8 @@ public final class Broker implements AutoCloseable {
     private io.strata.ingest.replication.ReplicationManager replication;
     private io.strata.ingest.metrics.ScrapeTimeMetrics scrapeTime;
     private ScramCredentials credentials;
+    /** The log cleaner's thread (cleanup.policy=compact), when log.cleaner.enable. */
+    private java.util.concurrent.ScheduledExecutorService cleaner;
     /** TLS engines by listener name. */
     private final java.util.Map<String, SslEngines> tlsEngines = new java.util.concurrent.ConcurrentHashMap<>();
     private AclAuthorizer aclAuthorizer;
@@ -127,6 +129,12 @@ public final class Broker implements AutoCloseable {
                 tiering.applyRetention();
             }
         }), retentionEvery, retentionEvery, TimeUnit.MILLISECONDS);
+
+        if (config.getBoolean("log.cleaner.enable")) {
+            long cleanEvery = config.getLong("log.cleaner.backoff.ms");
+            cleaner = io.strata.ingest.util.NamedThreads.scheduled("log-cleaner");
+            cleaner.scheduleWithFixedDelay(guard("log cleaner", topics::cleanCompactedLogs), cleanEvery, cleanEvery, TimeUnit.MILLISECONDS);
+        }
 
         GroupStore groupStore = new GroupStore(metaStore, keyspace);
         // Offsets are keyed by topic name; they go with the topic (by id, so a recreated topic's stay).
@@ -436,6 +444,9 @@ public final class Broker implements AutoCloseable {
         }
         if (scheduler != null) {
             scheduler.shutdownNow();
+        }
+        if (cleaner != null) {
+            cleaner.shutdownNow();
         }
         if (dispatcher != null) {
             dispatcher.close();

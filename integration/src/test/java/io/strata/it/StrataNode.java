@@ -235,10 +235,18 @@ public final class StrataNode implements AutoCloseable {
         }
     }
 
+    /** Ports handed out by {@link #freePort} in this JVM: the OS may offer a just-closed one again. */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** A free port, never one this JVM handed out before (a node given two equal ports cannot bind). */
     public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
+        while (true) {
+            try (ServerSocket s = new ServerSocket(0)) {
+                s.setReuseAddress(true);
+                if (HANDED_OUT.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            }
         }
     }
 

@@ -40,9 +40,13 @@ public final class BatchValidator {
      */
     public static final int MAX_DECOMPRESSED_RECORD_BYTES = 32 << 20;
 
-    /** Timestamp bounds of a topic (Kafka's names). */
-    public record TimestampPolicy(boolean logAppendTime, long beforeMaxMs, long afterMaxMs) {
+    /** Timestamp bounds of a topic (Kafka's names), and whether records need keys (a compacted topic). */
+    public record TimestampPolicy(boolean logAppendTime, long beforeMaxMs, long afterMaxMs, boolean keysRequired) {
         public static final TimestampPolicy KAFKA_DEFAULT = new TimestampPolicy(false, Long.MAX_VALUE, 3_600_000L);
+
+        public TimestampPolicy(boolean logAppendTime, long beforeMaxMs, long afterMaxMs) {
+            this(logAppendTime, beforeMaxMs, afterMaxMs, false);
+        }
     }
 
     private static final long NO_TIMESTAMP = -1;
@@ -192,6 +196,10 @@ public final class BatchValidator {
         private void check(int index, DefaultRecord r) {
             if (r.offset() != index) {
                 throw invalid("record " + index + " has offset delta " + r.offset());
+            }
+            if (policy.keysRequired() && !r.hasKey()) {
+                // Kafka's words: compaction keeps the latest record per key, so a record without one has no place.
+                throw invalid("Compacted topic cannot accept message without key (record " + index + " of the batch)");
             }
             if (!checkTimestamps) {
                 return;

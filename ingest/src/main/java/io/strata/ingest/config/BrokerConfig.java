@@ -84,6 +84,8 @@ public final class BrokerConfig {
             Setting.ofLong("log.roll.ms", 7L * 24 * 3600 * 1000, 1, Long.MAX_VALUE, "Default segment.ms of topics."),
             Setting.ofLong("log.retention.ms", 7L * 24 * 3600 * 1000, -1, Long.MAX_VALUE, "Default retention.ms of topics (-1: forever)."),
             Setting.ofLong("log.retention.bytes", -1, -1, Long.MAX_VALUE, "Default retention.bytes of topics (-1: unlimited)."),
+            Setting.ofBoolean("log.cleaner.enable", true, "Run the log cleaner, which compacts topics with cleanup.policy=compact (keeps the latest record of each key)."),
+            Setting.ofLong("log.cleaner.backoff.ms", 15_000, 10, Long.MAX_VALUE, "How often the log cleaner looks for compacted partitions due a pass."),
             Setting.ofLong("log.retention.check.interval.ms", 300_000, 100, Long.MAX_VALUE, "How often retention runs."),
             Setting.ofInt("message.max.bytes", 1024 * 1024 + 12, 0, Integer.MAX_VALUE, "Default max.message.bytes of topics."),
             Setting.ofInt("log.index.interval.bytes", 4096, 0, Integer.MAX_VALUE, "Bytes between offset index entries."),

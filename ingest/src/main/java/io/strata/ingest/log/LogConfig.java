@@ -6,13 +6,45 @@ package io.strata.ingest.log;
  * max.message.bytes, index.interval.bytes, message.timestamp.type, and KIP-405's
  * remote.storage.enable, local.retention.ms, local.retention.bytes; KIP-937's
  * message.timestamp.before.max.ms and message.timestamp.after.max.ms; the broker's
- * producer.id.expiration.ms; min.insync.replicas). A retention of -1 means
- * unlimited and a local retention of -2 "same as retention", as in Kafka.
+ * producer.id.expiration.ms; min.insync.replicas; cleanup.policy and the compaction settings).
+ * A retention of -1 means unlimited and a local retention of -2 "same as retention", as in Kafka.
  */
 public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes,
                         int maxMessageBytes, int indexIntervalBytes, boolean logAppendTime,
                         boolean remoteStorage, long localRetentionMs, long localRetentionBytes,
-                        long timestampBeforeMaxMs, long timestampAfterMaxMs, long producerIdExpirationMs, int minInsyncReplicas) {
+                        long timestampBeforeMaxMs, long timestampAfterMaxMs, long producerIdExpirationMs, int minInsyncReplicas,
+                        Compaction compaction) {
+
+    /**
+     * Kafka's cleanup.policy (compact, delete or both) and the log cleaner's settings:
+     * delete.retention.ms (how long tombstones stay readable once cleaned), min.cleanable.dirty.ratio,
+     * min.compaction.lag.ms and max.compaction.lag.ms.
+     */
+    public record Compaction(boolean compact, boolean delete, long deleteRetentionMs, double minCleanableDirtyRatio,
+                             long minCompactionLagMs, long maxCompactionLagMs) {
+        public static final Compaction NONE = new Compaction(false, true, 86_400_000L, 0.5, 0, Long.MAX_VALUE);
+    }
+
+    /** With cleanup.policy=delete. */
+    public LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes,
+                     int maxMessageBytes, int indexIntervalBytes, boolean logAppendTime,
+                     boolean remoteStorage, long localRetentionMs, long localRetentionBytes,
+                     long timestampBeforeMaxMs, long timestampAfterMaxMs, long producerIdExpirationMs, int minInsyncReplicas) {
+        this(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, indexIntervalBytes, logAppendTime, remoteStorage,
+                localRetentionMs, localRetentionBytes, timestampBeforeMaxMs, timestampAfterMaxMs, producerIdExpirationMs, minInsyncReplicas,
+                Compaction.NONE);
+    }
+
+    /** A copy with another cleanup policy. */
+    public LogConfig withCompaction(Compaction c) {
+        return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, indexIntervalBytes, logAppendTime,
+                remoteStorage, localRetentionMs, localRetentionBytes, timestampBeforeMaxMs, timestampAfterMaxMs, producerIdExpirationMs,
+                minInsyncReplicas, c);
+    }
+
+    public boolean compacted() {
+        return compaction.compact();
+    }
 
     /** With min.insync.replicas 1. */
     public LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes,
@@ -36,9 +68,10 @@ public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long
                 Long.MAX_VALUE, DEFAULT_TIMESTAMP_AFTER_MAX_MS, DEFAULT_PRODUCER_ID_EXPIRATION_MS);
     }
 
-    /** What the batch validator needs to judge record timestamps. */
+    /** What the batch validator needs to judge record timestamps (and, on a compacted topic, keys). */
     public io.strata.records.BatchValidator.TimestampPolicy timestampPolicy() {
-        return new io.strata.records.BatchValidator.TimestampPolicy(logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs);
+        return new io.strata.records.BatchValidator.TimestampPolicy(logAppendTime, timestampBeforeMaxMs, timestampAfterMaxMs,
+                compaction.compact());
     }
 
     public static LogConfig defaults() {

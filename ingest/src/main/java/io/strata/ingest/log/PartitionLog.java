@@ -44,6 +44,10 @@ public final class PartitionLog {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
     private static final String CLEAN_MARKER = ".clean-shutdown";
     private static final String START_OFFSET_FILE = "log-start-offset";
+    /** The first offset the log cleaner has not mapped yet (Kafka's cleaner-offset-checkpoint, per partition). */
+    private static final String CLEANER_CHECKPOINT_FILE = "cleaner-offset-checkpoint";
+    /** A segment rewritten by the cleaner, durable but not yet swapped in. */
+    static final String CLEANED_SUFFIX = ".log.cleaned";
 
     private final LogFileSystem fs;
     private final Path dir;
@@ -117,6 +121,7 @@ public final class PartitionLog {
     }
 
     private void load(boolean clean, long nowMs, RemoteRange remote) throws IOException {
+        finishCleanerSwaps();
         List<Long> bases = new ArrayList<>();
         for (Path p : fs.list(dir)) {
             String f = p.getFileName().toString();
@@ -485,6 +490,9 @@ public final class PartitionLog {
         ByteBuffer out = ByteBuffer.allocate(0);
         if (offset < hw) {
             Map.Entry<Long, LogSegment> e = segments.floorEntry(offset);
+            if (e == null) {
+                e = segments.ceilingEntry(offset);
+            }
             while (e != null) {
                 try {
                     out = e.getValue().read(offset, maxBytes, hw);
@@ -558,7 +566,8 @@ public final class PartitionLog {
      */
     public int applyRetention(long nowMs) {
         expireProducers(nowMs);
-        if (config.remoteStorage()) {
+        if (config.remoteStorage() || !config.compaction().delete()) {
+            // Tiered: the tiering service applies retention. cleanup.policy=compact alone: nothing goes by age or size.
             return 0;
         }
         lock.lock();
@@ -750,6 +759,99 @@ public final class PartitionLog {
         }
     }
 
+    /**
+     * A cleaned segment left by a crash: before its swap began (the original is still there) it is
+     * dropped; mid-swap (the original already renamed away) it is the segment, durable as written.
+     */
+    private void finishCleanerSwaps() throws IOException {
+        boolean changed = false;
+        for (Path p : fs.list(dir)) {
+            String f = p.getFileName().toString();
+            if (!f.endsWith(CLEANED_SUFFIX) || f.length() != 20 + CLEANED_SUFFIX.length()) {
+                continue;
+            }
+            Path original = dir.resolve(f.substring(0, 20) + ".log");
+            if (fs.exists(original)) {
+                fs.deleteIfExists(p);
+            } else {
+                log.info("{}: finishing the log cleaner's swap of segment {} interrupted by a crash", name, f.substring(0, 20));
+                fs.move(p, original);
+            }
+            changed = true;
+        }
+        if (changed) {
+            fs.fsyncDirectory(dir);
+        }
+    }
+
+    // ---- the log cleaner's access (cleanup.policy=compact) ----
+
+    LogFileSystem fileSystem() {
+        return fs;
+    }
+
+    /** Sealed segments wholly below the high watermark, oldest first: what the cleaner may rewrite. */
+    List<LogSegment> sealedBelowHighWatermark() {
+        List<LogSegment> out = new ArrayList<>();
+        long hw = highWatermark();
+        Map.Entry<Long, LogSegment> active = segments.lastEntry();
+        for (LogSegment s : segments.values()) {
+            if (s == active.getValue() || s.nextOffset() > hw) {
+                break;
+            }
+            out.add(s);
+        }
+        return out;
+    }
+
+    /** Where the cleaner's next pass starts mapping keys (0 before the first pass). */
+    long firstDirtyOffset() {
+        Path f = dir.resolve(CLEANER_CHECKPOINT_FILE);
+        try {
+            if (!fs.exists(f)) {
+                return 0;
+            }
+            return Long.parseLong(new String(fs.readAll(f), java.nio.charset.StandardCharsets.UTF_8).trim());
+        } catch (IOException | NumberFormatException e) {
+            return 0; // a lost checkpoint only makes the next pass map more
+        }
+    }
+
+    void setFirstDirtyOffset(long offset) {
+        try {
+            fs.writeAtomically(dir.resolve(CLEANER_CHECKPOINT_FILE), Long.toString(offset).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            log.warn("{}: cannot write the cleaner checkpoint: {}", name, e.getMessage());
+        }
+    }
+
+    /**
+     * Swaps a segment for its cleaned rewrite ({@code cleaned}, durable): the original is
+     * renamed away (readers holding it finish; it is removed later), the rewrite takes its name.
+     * False when retention or truncation took the segment meanwhile (the rewrite is dropped).
+     */
+    boolean replaceSegment(LogSegment original, Path cleaned) {
+        lock.lock();
+        try {
+            ensureOnline();
+            if (segments.get(original.baseOffset()) != original || segments.lastEntry().getValue() == original) {
+                fs.deleteIfExists(cleaned);
+                return false;
+            }
+            original.delete();
+            fs.move(cleaned, dir.resolve(LogSegment.fileName(original.baseOffset(), ".log")));
+            fs.fsyncDirectory(dir);
+            segments.put(original.baseOffset(), LogSegment.open(fs, dir, original.baseOffset(), config.indexIntervalBytes(), false, h -> { }));
+            return true;
+        } catch (IOException e) {
+            throw goOffline(new LogIOException("cannot swap in the cleaned segment " + cleaned, e));
+        } catch (LogIOException e) {
+            throw goOffline(e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void fsyncDir() {
         try {
             fs.fsyncDirectory(dir);
@@ -902,7 +1004,9 @@ public final class PartitionLog {
                 return logEndOffset;
             }
             Batches.Batch first = batches.get(skip);
-            if (first.baseOffset() != logEndOffset) {
+            // A compacted leader's log has gaps where the cleaner removed whole batches: the replica keeps them as gaps.
+            boolean gap = first.baseOffset() > logEndOffset && config.compacted();
+            if (first.baseOffset() != logEndOffset && !gap) {
                 throw new IllegalStateException(name + ": leader sent offset " + first.baseOffset() + " but the log ends at " + logEndOffset);
             }
             long maxTs = -1;
@@ -922,7 +1026,7 @@ public final class PartitionLog {
             tail.limit(tail.position() + (int) bytes);
             try {
                 maybeRoll((int) bytes, last + 1 - logEndOffset, nowMs);
-                segments.lastEntry().getValue().append(logEndOffset, last, maxTs, tail.slice());
+                segments.lastEntry().getValue().append(first.baseOffset(), last, maxTs, tail.slice());
             } catch (LogIOException e) {
                 // As for a leader's append: a disk error leaves nothing writable in an unknown state.
                 throw goOffline(e);

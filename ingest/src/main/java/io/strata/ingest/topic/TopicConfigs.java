@@ -30,7 +30,11 @@ public final class TopicConfigs {
             Map.entry("min.insync.replicas", "min.insync.replicas"));
 
     private static final List<Setting> TOPIC_SETTINGS = List.of(
-            Setting.ofChoice("cleanup.policy", "delete", List.of("delete"), "Only delete is supported; compaction comes later."),
+            Setting.ofChoice("cleanup.policy", "delete", List.of("delete", "compact", "compact,delete"), "delete: segments go by retention.ms/retention.bytes; compact: the log cleaner keeps the latest record of each key (records need keys); compact,delete: both."),
+            Setting.ofLong("delete.retention.ms", 86_400_000L, 0, Long.MAX_VALUE, "Compacted topics: how long a tombstone (a null value) stays readable once its segment was cleaned."),
+            Setting.ofString("min.cleanable.dirty.ratio", "0.5", "Compacted topics: the share of the log not yet cleaned above which the cleaner cleans it (0 to 1)."),
+            Setting.ofLong("min.compaction.lag.ms", 0, 0, Long.MAX_VALUE, "Compacted topics: a record stays uncompacted at least this long."),
+            Setting.ofLong("max.compaction.lag.ms", Long.MAX_VALUE, 1, Long.MAX_VALUE, "Compacted topics: a record is eligible for cleaning at the latest this long after it was written, whatever the dirty ratio."),
             Setting.ofInt("segment.bytes", 1 << 30, 1024, Integer.MAX_VALUE, "Roll a segment at this size (broker default: log.segment.bytes)."),
             Setting.ofLong("segment.ms", 604_800_000L, 1, Long.MAX_VALUE, "Roll a segment at this age (broker default: log.roll.ms)."),
             Setting.ofLong("retention.ms", 604_800_000L, -1, Long.MAX_VALUE, "Delete data older than this, across tiers; -1 keeps it forever (broker default: log.retention.ms)."),
@@ -66,6 +70,23 @@ public final class TopicConfigs {
         if (value == null) {
             throw new ConfigException("Null value not supported for topic config " + key);
         }
+        if (key.equals("cleanup.policy")) {
+            // Kafka takes a list: "delete,compact", "compact, delete" and "compact,delete" are one policy.
+            value = String.join(",", new java.util.TreeSet<>(java.util.Arrays.stream(value.split(",")).map(String::trim)
+                    .filter(v -> !v.isEmpty()).toList()));
+        }
+        if (key.equals("min.cleanable.dirty.ratio")) {
+            double ratio;
+            try {
+                ratio = Double.parseDouble(value.trim());
+            } catch (NumberFormatException e) {
+                throw new ConfigException("Invalid value " + value + " for configuration min.cleanable.dirty.ratio: expected a number");
+            }
+            if (!(ratio >= 0 && ratio <= 1)) {
+                throw new ConfigException("Invalid value " + value + " for configuration min.cleanable.dirty.ratio: must be between 0 and 1");
+            }
+            return Double.toString(ratio);
+        }
         return String.valueOf(s.parse(value));
     }
 
@@ -76,7 +97,8 @@ public final class TopicConfigs {
             String brokerKey = BROKER_DEFAULT.get(s.key());
             String def = brokerKey != null ? String.valueOf(broker.asMap().get(brokerKey)) : String.valueOf(s.defaultValue());
             if (s.key().equals("remote.storage.enable")) {
-                def = Boolean.toString(broker.objectStoreUrl().isPresent());
+                // On when an object store is configured, except for compacted topics, which stay local.
+                def = Boolean.toString(broker.objectStoreUrl().isPresent() && !out.getOrDefault("cleanup.policy", "").contains("compact"));
             }
             out.put(s.key(), overrides.getOrDefault(s.key(), def));
         }
@@ -89,10 +111,15 @@ public final class TopicConfigs {
                 Long.parseLong(e.get("retention.ms")), Long.parseLong(e.get("retention.bytes")),
                 Integer.parseInt(e.get("max.message.bytes")), Integer.parseInt(e.get("index.interval.bytes")),
                 "LogAppendTime".equals(e.get("message.timestamp.type")),
-                Boolean.parseBoolean(e.get("remote.storage.enable")) && broker.objectStoreUrl().isPresent(),
+                // Compacted topics stay local (the cleaner works on local segments), whatever the broker default.
+                Boolean.parseBoolean(e.get("remote.storage.enable")) && broker.objectStoreUrl().isPresent()
+                        && !e.get("cleanup.policy").contains("compact"),
                 Long.parseLong(e.get("local.retention.ms")), Long.parseLong(e.get("local.retention.bytes")),
                 Long.parseLong(e.get("message.timestamp.before.max.ms")), Long.parseLong(e.get("message.timestamp.after.max.ms")),
-                broker.getLong("producer.id.expiration.ms"), Integer.parseInt(e.get("min.insync.replicas")));
+                broker.getLong("producer.id.expiration.ms"), Integer.parseInt(e.get("min.insync.replicas")),
+                new LogConfig.Compaction(e.get("cleanup.policy").contains("compact"), e.get("cleanup.policy").contains("delete"),
+                        Long.parseLong(e.get("delete.retention.ms")), Double.parseDouble(e.get("min.cleanable.dirty.ratio")),
+                        Long.parseLong(e.get("min.compaction.lag.ms")), Long.parseLong(e.get("max.compaction.lag.ms"))));
     }
 
     public static String docOf(String key) {

@@ -317,6 +317,11 @@ public final class TopicManager implements AutoCloseable {
                 throw new TopicException(Errors.INVALID_CONFIG, ex.getMessage());
             }
         }
+        if (canonical.getOrDefault("cleanup.policy", "").contains("compact") && "true".equals(canonical.get("remote.storage.enable"))) {
+            // As Kafka answers (KIP-405): the cleaner works on local segments only, so a compacted topic stays local.
+            throw new TopicException(Errors.INVALID_CONFIG, "Remote log storage is not supported yet for compacted topics: "
+                    + "set cleanup.policy=delete or leave remote.storage.enable unset");
+        }
         return canonical;
     }
 
@@ -399,6 +404,25 @@ public final class TopicManager implements AutoCloseable {
 
     public GroupCommit groupCommit() {
         return groupCommit;
+    }
+
+    /** One log-cleaner round: a pass over every compacted log that is due one (dirty ratio or max lag). */
+    public void cleanCompactedLogs() {
+        for (PartitionLog pl : logs.values()) {
+            if (!pl.config().compacted() || pl.isOffline()) {
+                continue;
+            }
+            try {
+                io.strata.ingest.log.LogCleaner.cleanIfDue(pl, clock.getAsLong()).ifPresent(r -> {
+                    if (r.segmentsRewritten() > 0) {
+                        log.info("{}: log cleaner rewrote {} segment(s) up to offset {}: {} -> {} bytes, {} record(s) removed", pl.name(),
+                                r.segmentsRewritten(), r.cleanedTo(), r.bytesBefore(), r.bytesAfter(), r.recordsRemoved());
+                    }
+                });
+            } catch (RuntimeException e) {
+                log.error("log cleaner failed for {}", pl.name(), e);
+            }
+        }
     }
 
     /** Runs retention on every log; returns the number of segments deleted. */
