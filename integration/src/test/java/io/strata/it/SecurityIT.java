@@ -674,6 +674,8 @@ class SecurityIT {
     /** Kafka's listener.name.<name>.* settings: each listener its own certificate, client authentication and SASL mechanisms. */
     @Test
     void eachListenerTakesItsOwnTlsAndSaslSettings(@TempDir Path nodeDir) throws Exception {
+        // Keystores of its own: another test replaces the shared one's certificate.
+        Path externalKeystore = certs.issue("external", "CN=localhost,O=external", "dns:localhost,ip:127.0.0.1");
         Path internalKeystore = certs.issue("internal", "CN=localhost,O=internal", "dns:localhost,ip:127.0.0.1");
         Path nodeCert = certs.issue("peer", "CN=peer,O=internal", null);
         int sslAt = StrataNode.freePort();
@@ -682,12 +684,12 @@ class SecurityIT {
         try (StrataNode multi = StrataNode.startWithEnv(nodeDir.resolve("node"), Map.of("STRATA_SASL_BOOTSTRAP_PASSWORD", "pw"),
                 "listeners=PLAINTEXT://127.0.0.1:{port},SSL://:" + sslAt + ",INTERNAL://127.0.0.1:" + internalAt + ",SASL_SSL://:" + saslAt,
                 "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,INTERNAL:SSL,SASL_SSL:SASL_SSL",
-                "ssl.keystore.location=" + serverKeystore, "ssl.keystore.password=" + TestCertificates.PASSWORD,
+                "ssl.keystore.location=" + externalKeystore, "ssl.keystore.password=" + TestCertificates.PASSWORD,
                 "ssl.truststore.location=" + certs.truststore(), "ssl.truststore.password=" + TestCertificates.PASSWORD,
                 "listener.name.internal.ssl.keystore.location=" + internalKeystore, "listener.name.internal.ssl.client.auth=required",
                 "sasl.enabled.mechanisms=SCRAM-SHA-512", "listener.name.sasl_ssl.sasl.enabled.mechanisms=PLAIN",
                 "sasl.bootstrap.user=ops")) {
-            assertThat(presentedSubject(sslAt, null)).contains("O=strata");
+            assertThat(presentedSubject(sslAt, null)).contains("O=external");
             assertThat(presentedSubject(internalAt, nodeCert)).contains("O=internal");
             roundTrip(ssl(sslAt), "per-listener-ssl", 5);
             assertThat(firstSendFails(ssl(internalAt))).as("INTERNAL requires a client certificate").isNotNull();

@@ -1,0 +1,153 @@
+package io.strata.it;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Kafka Streams 4.4 (as its own process) against a Strata node: a word count whose state store
+ * Streams backs with a compacted changelog topic, and a repartition topic it purges with
+ * DeleteRecords. The counts are exact; after a clean stop the local state is wiped, more input
+ * arrives, and the restarted application restores its store from the changelog and keeps
+ * counting exactly. (With processing.guarantee=at_least_once: exactly-once needs transactions,
+ * which Strata does not have yet.)
+ */
+class StreamsIT {
+    private static final List<String> WORDS = List.of("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
+            "india", "juliet", "kilo", "lima", "mike", "november", "oscar", "papa");
+
+    @TempDir
+    Path dir;
+
+    private static Process start(StrataNode node, Path stateDir, Path log) throws Exception {
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+                "-cp", System.getProperty("java.class.path"), "io.strata.it.streams.WordCountApp", node.bootstrap(), stateDir.toString(),
+                "at_least_once");
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    private static void stop(Process p) throws Exception {
+        p.destroy();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor();
+        }
+    }
+
+    private static void produceLines(StrataNode node, int n, Map<String, Long> expected, Random random) throws Exception {
+        produceLines(node, n, expected, random, WORDS.size());
+    }
+
+    /** {@code n} lines of five words drawn from the first {@code vocabulary} words. */
+    private static void produceLines(StrataNode node, int n, Map<String, Long> expected, Random random, int vocabulary) throws Exception {
+        try (KafkaProducer<byte[], byte[]> p = Clients.producer(node, Map.of("acks", "all"))) {
+            for (int i = 0; i < n; i++) {
+                List<String> line = new ArrayList<>();
+                for (int w = 0; w < 5; w++) {
+                    String word = WORDS.get(random.nextInt(vocabulary));
+                    line.add(word);
+                    expected.merge(word, 1L, Long::sum);
+                }
+                p.send(new ProducerRecord<>("words-in", ("line-" + i).getBytes(), String.join(" ", line).getBytes()));
+            }
+            p.flush();
+        }
+    }
+
+    /** The latest count of each word in words-out, once it equals {@code expected}, or what it was at the deadline. */
+    private static Map<String, Long> awaitCounts(StrataNode node, Map<String, Long> expected, Path log) throws Exception {
+        Map<String, Long> latest = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> c = Clients.consumer(node, Map.of())) {
+            List<TopicPartition> parts = new ArrayList<>();
+            c.partitionsFor("words-out").forEach(pi -> parts.add(new TopicPartition("words-out", pi.partition())));
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+                    latest.put(new String(r.key(), StandardCharsets.UTF_8), ByteBuffer.wrap(r.value()).getLong());
+                }
+                if (latest.equals(expected)) {
+                    return latest;
+                }
+            }
+        }
+        throw new AssertionError("counts " + latest + " never reached " + expected + "\n" + Files.readString(log));
+    }
+
+    /** How many times the node's log cleaner has rewritten segments of the counts changelog. */
+    private static int cleanerPasses(StrataNode node) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("wordcount-counts-changelog-\\d+: log cleaner rewrote").matcher(node.log());
+        int n = 0;
+        while (m.find()) {
+            n++;
+        }
+        return n;
+    }
+
+    @Test
+    void aWordCountIsExactAndItsStoreIsRestoredFromTheCompactedChangelog() throws Exception {
+        try (StrataNode node = StrataNode.start(dir.resolve("node"), "log.cleaner.backoff.ms=1000");
+             Admin admin = Clients.admin(node)) {
+            admin.createTopics(List.of(new NewTopic("words-in", 3, (short) 1), new NewTopic("words-out", 3, (short) 1))).all().get();
+            Map<String, Long> expected = new HashMap<>();
+            Random random = new Random(42);
+            produceLines(node, 2000, expected, random);
+            Path log = dir.resolve("streams.log");
+            Process app = start(node, dir.resolve("state"), log);
+            try {
+                assertThat(awaitCounts(node, expected, log)).isEqualTo(expected);
+                // Then only half the words: the other half's latest counts stay behind in segments the cleaner compacts.
+                int cleanedBefore = cleanerPasses(node);
+                produceLines(node, 3000, expected, random, WORDS.size() / 2);
+                assertThat(awaitCounts(node, expected, log)).isEqualTo(expected);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (cleanerPasses(node) <= cleanedBefore) {
+                    assertThat(System.nanoTime()).as("the log cleaner compacted the changelog").isLessThan(deadline);
+                    Thread.sleep(300);
+                }
+            } finally {
+                stop(app);
+            }
+            ConfigResource changelog = new ConfigResource(ConfigResource.Type.TOPIC, "wordcount-counts-changelog");
+            Config config = admin.describeConfigs(List.of(changelog)).all().get().get(changelog);
+            assertThat(config.get("cleanup.policy").value()).as("Streams made its changelog compacted").isEqualTo("compact");
+
+            // The local state is lost; the restarted application restores it from the changelog.
+            // (Without the restore, the counts would start again from zero and never reach the totals.)
+            try (var paths = Files.walk(dir.resolve("state"))) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+            produceLines(node, 1000, expected, random);
+            Process again = start(node, dir.resolve("state"), log);
+            try {
+                assertThat(awaitCounts(node, expected, log)).isEqualTo(expected);
+            } finally {
+                stop(again);
+            }
+            System.out.printf("streams: %d words counted exactly across a restart restored from the compacted changelog%n",
+                    expected.values().stream().mapToLong(Long::longValue).sum());
+        }
+    }
+}
