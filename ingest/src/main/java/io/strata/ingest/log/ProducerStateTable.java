@@ -191,7 +191,13 @@ final class ProducerStateTable {
                 e.recent.addLast(new BatchMeta(b.getInt(), b.getInt(), b.getLong(), b.getLong()));
             }
             if (!hasFloor && !e.recent.isEmpty()) {
-                e.floorSeq = e.recent.peekFirst().firstSeq;
+                // Version 1 kept no run start: the contiguous tail of the kept batches is all that is known.
+                BatchMeta[] kept = e.recent.toArray(BatchMeta[]::new);
+                int k = kept.length - 1;
+                while (k > 0 && kept[k].firstSeq == nextSeq(kept[k - 1].lastSeq)) {
+                    k--;
+                }
+                e.floorSeq = kept[k].firstSeq;
             }
             loaded.put(id, e);
         }

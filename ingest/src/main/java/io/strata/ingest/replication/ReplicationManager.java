@@ -240,10 +240,12 @@ public final class ReplicationManager implements AutoCloseable {
      * there would be dangerous for idempotent producers: their first batch refused, the next one
      * taken, the first could never follow it in sequence.
      */
-    public boolean leadsOrBecomesLeader(TopicPartition tp) {
+    public synchronized boolean leadsOrBecomesLeader(TopicPartition tp) {
         if (leaders.containsKey(tp)) {
             return true;
         }
+        // Read under the lock apply() takes: the cluster loop applies each view it publishes before it reads the
+        // next, so a view read here is never older than one already applied (an older one would undo a failover).
         ClusterView view = cluster.view();
         int me = cluster.nodeId();
         boolean named = topics.topic(tp.topic()).flatMap(t -> view.placement(t.id(), tp.partition()))
