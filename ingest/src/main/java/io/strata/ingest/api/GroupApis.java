@@ -87,9 +87,12 @@ public final class GroupApis {
             owned.remove(groupId);
             return false;
         }
-        if (owned.putIfAbsent(groupId, membership) == null) {
-            coordinator.reload(groupId);
-        }
+        // The reload finishes before any request for the group goes on: a JoinGroup let through meanwhile would join a
+        // copy of the group that the reload then replaces, and two generations of one group would run side by side.
+        owned.computeIfAbsent(groupId, g -> {
+            coordinator.reload(g);
+            return membership;
+        });
         return true;
     }
 
