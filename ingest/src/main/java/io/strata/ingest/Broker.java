@@ -209,10 +209,7 @@ public final class Broker implements AutoCloseable {
         boolean adminCertificates = false;
         if (config.getBoolean("admin.ssl.enabled")) {
             BrokerConfig adminTls = config.forListener("admin");
-            SslEngines engines = SslEngines.of(adminTls);
-            tlsEngines.put("admin", engines);
-            scheduler.scheduleWithFixedDelay(guard("TLS store reload", engines::reloadIfChanged), 5, 5, TimeUnit.SECONDS);
-            admin.setTls(engines);
+            admin.setTls(tlsEngines("admin", adminTls));
             adminCertificates = !adminTls.getString("ssl.client.auth").equals("none");
         }
         admin.setAuth(io.strata.ingest.admin.AdminAuth.of(config.getString("admin.auth.token"), config.getString("admin.auth.open.paths"),
@@ -263,17 +260,20 @@ public final class Broker implements AutoCloseable {
         java.util.Map<String, ConnectionSecurity> out = new java.util.HashMap<>();
         for (Listener l : listeners.listeners()) {
             BrokerConfig seen = config.forListener(l.name());
-            SslEngines engines = null;
-            if (l.usesTls()) {
-                engines = SslEngines.of(seen);
-                tlsEngines.put(l.name(), engines);
-                scheduler.scheduleWithFixedDelay(guard("TLS store reload", engines::reloadIfChanged), 5, 5, TimeUnit.SECONDS);
-            }
+            SslEngines engines = l.usesTls() ? tlsEngines(l.name(), seen) : null;
             SaslMechanisms sasl = l.usesSasl() ? SaslMechanisms.of(seen, credentials) : null;
             out.put(l.name(), new ConnectionSecurity(engines, new CertificatePrincipals(seen.getString("ssl.principal.mapping.rules")), sasl,
                     seen.getLong("connections.max.reauth.ms"), seen.getLong("connections.authentication.timeout.ms")));
         }
         return out;
+    }
+
+    /** TLS engines for {@code name} (a listener, or the admin API) from its settings, their stores re-read every 5 s. */
+    private SslEngines tlsEngines(String name, BrokerConfig seen) {
+        SslEngines engines = SslEngines.of(seen);
+        tlsEngines.put(name, engines);
+        scheduler.scheduleWithFixedDelay(guard("TLS store reload", engines::reloadIfChanged), 5, 5, TimeUnit.SECONDS);
+        return engines;
     }
 
     /** The login of followers on a SASL inter-broker listener: Kafka's sasl.mechanism.inter.broker.protocol and a SCRAM or PLAIN user. */

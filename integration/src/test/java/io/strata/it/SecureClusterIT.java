@@ -34,6 +34,23 @@ class SecureClusterIT {
     @TempDir
     Path dir;
 
+    /** The nodes' key and trust stores. */
+    private static List<String> stores(TestCertificates certs, Path keystore) {
+        return List.of("ssl.keystore.location=" + keystore, "ssl.keystore.password=" + TestCertificates.PASSWORD,
+                "ssl.truststore.location=" + certs.truststore(), "ssl.truststore.password=" + TestCertificates.PASSWORD);
+    }
+
+    /** The ISR of partition 0 of {@code topic} once it has two replicas, or as it is after 30 s. */
+    private static List<org.apache.kafka.common.Node> isrOnceTwo(Admin a, String topic) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        TopicDescription d = a.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+        while (d.partitions().get(0).isr().size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            d = a.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+        }
+        return d.partitions().get(0).isr();
+    }
+
     @Test
     void nodesReplicateOverMutualTlsAndShareUsersAndAcls() throws Exception {
         Files.createDirectories(dir.resolve("certs"));
@@ -43,11 +60,10 @@ class SecureClusterIT {
         int[] external = {StrataNode.freePort(), StrataNode.freePort()};
         try (ClusterHarness cluster = new ClusterHarness(dir)) {
             cluster.env.put("STRATA_SASL_BOOTSTRAP_PASSWORD", "admin-secret");
+            cluster.common.addAll(stores(certs, keystore));
             cluster.common.addAll(List.of(
                     "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,INTERNAL:SSL,SASL_SSL:SASL_SSL",
                     "inter.broker.listener.name=INTERNAL",
-                    "ssl.keystore.location=" + keystore, "ssl.keystore.password=" + TestCertificates.PASSWORD,
-                    "ssl.truststore.location=" + certs.truststore(), "ssl.truststore.password=" + TestCertificates.PASSWORD,
                     "ssl.client.auth=requested", "sasl.enabled.mechanisms=SCRAM-SHA-512",
                     "sasl.bootstrap.user=admin", "authorizer.enabled=true",
                     "super.users=User:admin;User:CN=localhost,O=strata"));
@@ -69,13 +85,7 @@ class SecureClusterIT {
                         new AclBinding(new ResourcePattern(ResourceType.GROUP, "replicated-", PatternType.PREFIXED),
                                 new AccessControlEntry("User:carol", "*", AclOperation.READ, AclPermissionType.ALLOW))))
                         .all().get(10, TimeUnit.SECONDS);
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                TopicDescription d = a.describeTopics(List.of("replicated")).allTopicNames().get().get("replicated");
-                while (d.partitions().get(0).isr().size() < 2 && System.nanoTime() < deadline) {
-                    Thread.sleep(200);
-                    d = a.describeTopics(List.of("replicated")).allTopicNames().get().get("replicated");
-                }
-                assertThat(d.partitions().get(0).isr()).as("the follower fetches over mutual TLS as a super user").hasSize(2);
+                assertThat(isrOnceTwo(a, "replicated")).as("the follower fetches over mutual TLS as a super user").hasSize(2);
             }
             // carol was made through node 1; she writes through node 2 only.
             Properties carol = SecurityIT.saslSslAt(certs, external[1], "SCRAM-SHA-512", "carol", "carol-pw");
@@ -99,11 +109,10 @@ class SecureClusterIT {
         try (ClusterHarness cluster = new ClusterHarness(dir)) {
             cluster.env.put("STRATA_SASL_BOOTSTRAP_PASSWORD", "broker-secret");
             cluster.env.put("STRATA_SASL_INTER_BROKER_PASSWORD", "broker-secret");
+            cluster.common.addAll(stores(certs, keystore));
             cluster.common.addAll(List.of(
                     "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,INTERNAL:SASL_SSL",
                     "inter.broker.listener.name=INTERNAL",
-                    "ssl.keystore.location=" + keystore, "ssl.keystore.password=" + TestCertificates.PASSWORD,
-                    "ssl.truststore.location=" + certs.truststore(), "ssl.truststore.password=" + TestCertificates.PASSWORD,
                     "sasl.enabled.mechanisms=SCRAM-SHA-512", "sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512",
                     "sasl.bootstrap.user=broker", "sasl.inter.broker.user=broker",
                     "authorizer.enabled=true", "allow.everyone.if.no.acl.found=true", "super.users=User:broker"));
@@ -114,13 +123,7 @@ class SecureClusterIT {
             Properties broker = SecurityIT.saslSslAt(certs, internal[0], "SCRAM-SHA-512", "broker", "broker-secret");
             try (Admin a = Admin.create(broker)) {
                 a.createTopics(List.of(new NewTopic("over-sasl", 1, (short) 2))).all().get(30, TimeUnit.SECONDS);
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                TopicDescription d = a.describeTopics(List.of("over-sasl")).allTopicNames().get().get("over-sasl");
-                while (d.partitions().get(0).isr().size() < 2 && System.nanoTime() < deadline) {
-                    Thread.sleep(200);
-                    d = a.describeTopics(List.of("over-sasl")).allTopicNames().get().get("over-sasl");
-                }
-                assertThat(d.partitions().get(0).isr()).as("the follower logs in with SCRAM and fetches as a replica").hasSize(2);
+                assertThat(isrOnceTwo(a, "over-sasl")).as("the follower logs in with SCRAM and fetches as a replica").hasSize(2);
             }
             SecurityIT.roundTrip(SecurityIT.saslSslAt(certs, internal[1], "SCRAM-SHA-512", "broker", "broker-secret"), "over-sasl", 300, false);
             try (Admin a = Admin.create(broker)) {

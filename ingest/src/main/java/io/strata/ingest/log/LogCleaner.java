@@ -184,27 +184,21 @@ public final class LogCleaner {
             log.fileSystem().deleteIfExists(file);
             LogFile out = log.fileSystem().create(file);
             try {
-                long offset = s.baseOffset();
-                while (offset < s.nextOffset()) {
-                    ByteBuffer chunk = s.read(offset, CHUNK_BYTES, s.nextOffset());
-                    if (!chunk.hasRemaining()) {
-                        break;
-                    }
-                    MemoryRecords in = MemoryRecords.readableRecords(chunk.duplicate());
-                    long last = offset;
-                    for (RecordBatch b : in.batches()) {
-                        last = b.lastOffset();
-                    }
-                    MemoryRecords.FilterResult r = in.filterTo(filter, ByteBuffer.allocate(chunk.remaining()), BufferSupplier.NO_CACHING,
-                            Integer.MAX_VALUE);
+                long[] at = {0, 0}; // bytes written, records removed
+                boolean[] differs = {false};
+                forEachChunk(s, chunk -> {
+                    MemoryRecords.FilterResult r = MemoryRecords.readableRecords(chunk.duplicate()).filterTo(filter,
+                            ByteBuffer.allocate(chunk.remaining()), BufferSupplier.NO_CACHING, Integer.MAX_VALUE);
                     ByteBuffer kept = r.outputBuffer();
                     kept.flip();
-                    changed |= !kept.equals(chunk);
-                    removed += r.messagesRead() - r.messagesRetained();
-                    out.writeFully(kept.duplicate(), written);
-                    written += kept.remaining();
-                    offset = last + 1;
-                }
+                    differs[0] |= !kept.equals(chunk);
+                    at[1] += r.messagesRead() - r.messagesRetained();
+                    out.writeFully(kept.duplicate(), at[0]);
+                    at[0] += kept.remaining();
+                });
+                changed = differs[0];
+                written = at[0];
+                removed = at[1];
                 out.force();
             } finally {
                 out.close();
@@ -219,18 +213,31 @@ public final class LogCleaner {
         }
     }
 
-    /** Every batch of {@code s}, read a chunk at a time. */
-    private static void forEachBatch(LogSegment s, java.util.function.Consumer<RecordBatch> onBatch) {
+    private interface ChunkHandler {
+        void accept(ByteBuffer wholeBatches) throws IOException;
+    }
+
+    /** The segment's batches, a chunk of whole batches (about {@value #CHUNK_BYTES} bytes) at a time. */
+    private static void forEachChunk(LogSegment s, ChunkHandler onChunk) throws IOException {
         long offset = s.baseOffset();
         while (offset < s.nextOffset()) {
             ByteBuffer chunk = s.read(offset, CHUNK_BYTES, s.nextOffset());
             if (!chunk.hasRemaining()) {
                 break;
             }
-            for (RecordBatch b : MemoryRecords.readableRecords(chunk).batches()) {
-                onBatch.accept(b);
+            for (RecordBatch b : MemoryRecords.readableRecords(chunk.duplicate()).batches()) {
                 offset = b.lastOffset() + 1;
             }
+            onChunk.accept(chunk);
+        }
+    }
+
+    /** Every batch of {@code s}, read a chunk at a time. */
+    private static void forEachBatch(LogSegment s, java.util.function.Consumer<RecordBatch> onBatch) {
+        try {
+            forEachChunk(s, chunk -> MemoryRecords.readableRecords(chunk).batches().forEach(onBatch));
+        } catch (IOException e) {
+            throw new LogIOException("cannot read segment " + s.baseOffset(), e); // not thrown: reading batches does no I/O of its own
         }
     }
 
