@@ -14,6 +14,8 @@ import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
@@ -138,6 +140,10 @@ class AclIT {
             return null;
         } catch (ExecutionException e) {
             return e.getCause();
+        } catch (KafkaException e) {
+            // A refusal of InitProducerId that reaches the client before send() is thrown by send() itself,
+            // wrapped ("in an error state") with the refusal as its cause; one that comes later fails the future.
+            return e.getCause() instanceof ApiException ? e.getCause() : e;
         } catch (Exception e) {
             return e;
         }
