@@ -18,7 +18,9 @@ import com.apple.foundationdb.tuple.Tuple;
  *   ├─ "nodes",     "node", nodeId            → NodeRecord (JSON): address, rack, broker epoch, lease
  *   │               "epoch"                   → last broker epoch handed out
  *   │               "controller"              → ControllerRecord (JSON): holder, controller epoch, lease
- *   └─ "producers"                            → producer id allocation
+ *   ├─ "producers"                            → producer id allocation
+ *   ├─ "transactions", transactionalId        → TransactionRecord (JSON): producer, epoch, state, partitions, coordinator epoch
+ *   └─ "txnoffsets", group, producerId, topic, partition → an offset a transaction committed, applied when it commits
  * </pre>
  */
 public final class Keyspace {
@@ -26,7 +28,8 @@ public final class Keyspace {
     /** The fixed first-level subspaces. */
     public enum Area {
         CLUSTER("cluster"), TOPICS("topics"), GROUPS("groups"), OFFSETS("offsets"),
-        PLACEMENT("placement"), SEGMENTS("segments"), NODES("nodes"), PRODUCERS("producers"), USERS("users"), ACLS("acls");
+        PLACEMENT("placement"), SEGMENTS("segments"), NODES("nodes"), PRODUCERS("producers"), USERS("users"), ACLS("acls"),
+        TRANSACTIONS("transactions"), TXN_OFFSETS("txnoffsets");
 
         private final String label;
 

@@ -56,6 +56,8 @@ public final class Broker implements AutoCloseable {
     private MetaStore metaStore;
     private TopicManager topics;
     private GroupCoordinator groups;
+    private io.strata.ingest.txn.TransactionCoordinator transactions;
+    private io.strata.ingest.replication.NodeRequests nodeRequests;
     private KafkaServer server;
     private AdminHttpServer admin;
     private ScheduledExecutorService scheduler;
@@ -188,9 +190,18 @@ public final class Broker implements AutoCloseable {
             int me = self.nodeId();
             tiering.setLeaderCheck((tx, topicId, partition, epoch) -> control.checkLeader(tx, topicId, partition, me, epoch));
         }
-        dispatcher = new RequestDispatcher(self, topics, new ProducerIdStore(metaStore, keyspace, 1000),
-                new GroupApis(groups, topics, clusterNode), config.getInt("fetch.max.bytes"), config.getBoolean("auto.create.topics.enable"),
-                config.getInt("num.partitions"), tiering, clusterNode, replication, metrics, credentials, authorizer(keyspace));
+        ProducerIdStore producerIds = new ProducerIdStore(metaStore, keyspace, 1000);
+        io.strata.metastore.store.TransactionStore transactionStore = new io.strata.metastore.store.TransactionStore(metaStore, keyspace);
+        io.strata.ingest.txn.MarkerAppender markerAppender = new io.strata.ingest.txn.MarkerAppender(topics, replication);
+        nodeRequests = new io.strata.ingest.replication.NodeRequests(replication, clusterNode);
+        transactions = new io.strata.ingest.txn.TransactionCoordinator(transactionStore, producerIds, clusterNode,
+                new io.strata.ingest.txn.TxnMarkers(topics, clusterNode, markerAppender, nodeRequests), System::currentTimeMillis,
+                config.getInt("transaction.max.timeout.ms"));
+        transactions.start(config.getLong("transaction.abort.timed.out.transaction.cleanup.interval.ms"));
+        dispatcher = new RequestDispatcher(self, topics, producerIds,
+                new GroupApis(groups, topics, clusterNode, transactionStore), config.getInt("fetch.max.bytes"),
+                config.getBoolean("auto.create.topics.enable"), config.getInt("num.partitions"), tiering, clusterNode, replication, metrics,
+                credentials, authorizer(keyspace), transactions, markerAppender);
         server.serve(dispatcher);
         io.micrometer.core.instrument.Gauge.builder("strata.connections.active", server.connections(),
                 c -> c.open()).description("Open Kafka client connections").register(metrics);
@@ -450,6 +461,12 @@ public final class Broker implements AutoCloseable {
         }
         if (dispatcher != null) {
             dispatcher.close();
+        }
+        if (transactions != null) {
+            transactions.close();
+        }
+        if (nodeRequests != null) {
+            nodeRequests.close();
         }
         if (replication != null) {
             replication.close();

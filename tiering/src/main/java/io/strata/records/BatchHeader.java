@@ -13,10 +13,11 @@ import java.nio.ByteBuffer;
  * </pre>
  *
  * Used to scan logs on disk (recovery, index rebuilds, offset lookups) one header at a time.
+ * {@code marker} is null unless a scan also read a control batch's record ({@link #withMarker}).
  */
 public record BatchHeader(long baseOffset, int batchLength, int partitionLeaderEpoch, byte magic,
                           short attributes, int lastOffsetDelta, long maxTimestamp, long producerId,
-                          short producerEpoch, int baseSequence, int recordCount) {
+                          short producerEpoch, int baseSequence, int recordCount, TxnMarker marker) {
 
     public static final int SIZE = 61;
     /** Bytes before {@code batchLength}'s payload starts: baseOffset and batchLength themselves. */
@@ -27,7 +28,13 @@ public record BatchHeader(long baseOffset, int batchLength, int partitionLeaderE
         int p = buf.position();
         return new BatchHeader(buf.getLong(p), buf.getInt(p + 8), buf.getInt(p + 12), buf.get(p + 16),
                 buf.getShort(p + 21), buf.getInt(p + 23), buf.getLong(p + 35), buf.getLong(p + 43),
-                buf.getShort(p + 51), buf.getInt(p + 53), buf.getInt(p + 57));
+                buf.getShort(p + 51), buf.getInt(p + 53), buf.getInt(p + 57), null);
+    }
+
+    /** This header with the transaction marker its control batch carries (read from the record, which the header does not hold). */
+    public BatchHeader withMarker(TxnMarker m) {
+        return new BatchHeader(baseOffset, batchLength, partitionLeaderEpoch, magic, attributes, lastOffsetDelta, maxTimestamp,
+                producerId, producerEpoch, baseSequence, recordCount, m);
     }
 
     public int totalSize() {

@@ -80,6 +80,9 @@ public final class BatchValidator {
         if (b.isControlBatch()) {
             throw invalid("clients may not write control batches");
         }
+        if (b.isTransactional() && !b.hasProducerId()) {
+            throw invalid("a transactional batch must carry a producer id");
+        }
         if (b.hasProducerId()) {
             if (b.producerEpoch() < 0) {
                 throw invalid("producer " + b.producerId() + " has an invalid epoch " + b.producerEpoch());

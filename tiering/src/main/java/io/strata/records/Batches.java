@@ -1,6 +1,8 @@
 package io.strata.records;
 
 import org.apache.kafka.common.record.internal.BaseRecords;
+import org.apache.kafka.common.record.internal.ControlRecordType;
+import org.apache.kafka.common.record.internal.EndTransactionMarker;
 import org.apache.kafka.common.record.internal.DefaultRecordBatch;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
@@ -40,6 +42,41 @@ public final class Batches {
             return m.buffer();
         }
         throw new IllegalArgumentException("unexpected records type " + records.getClass().getName());
+    }
+
+    /**
+     * One control batch ending a transaction (Kafka's COMMIT or ABORT marker) at {@code offset},
+     * stamped with the leader epoch, for the producer and epoch it ends.
+     */
+    public static ByteBuffer txnMarkerBatch(long offset, long timestamp, int leaderEpoch, long producerId, short producerEpoch,
+                                            TxnMarker marker) {
+        EndTransactionMarker m = new EndTransactionMarker(marker.commit() ? ControlRecordType.COMMIT : ControlRecordType.ABORT,
+                marker.coordinatorEpoch());
+        return MemoryRecords.withEndTransactionMarker(offset, timestamp, leaderEpoch, producerId, producerEpoch, m).buffer();
+    }
+
+    /** The transaction marker of one whole control batch; empty for any other control record (or a data batch). */
+    public static Optional<TxnMarker> txnMarker(ByteBuffer oneBatch) {
+        for (MutableRecordBatch b : MemoryRecords.readableRecords(oneBatch.duplicate()).batches()) {
+            return markerOf(b);
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<TxnMarker> markerOf(RecordBatch b) {
+        if (!b.isControlBatch()) {
+            return Optional.empty();
+        }
+        java.util.Iterator<Record> it = b.iterator();
+        if (!it.hasNext()) {
+            return Optional.empty();
+        }
+        Record r = it.next();
+        ControlRecordType type = ControlRecordType.parse(r.key());
+        if (type != ControlRecordType.COMMIT && type != ControlRecordType.ABORT) {
+            return Optional.empty();
+        }
+        return Optional.of(new TxnMarker(type == ControlRecordType.COMMIT, EndTransactionMarker.deserialize(r).coordinatorEpoch()));
     }
 
     /** Wraps record bytes (one or more whole batches); the buffer is shared, not copied. */
@@ -221,6 +258,11 @@ public final class Batches {
 
         public boolean hasProducerId() {
             return batch.hasProducerId();
+        }
+
+        /** The transaction marker this control batch carries, if it is one. */
+        public Optional<TxnMarker> txnMarker() {
+            return markerOf(batch);
         }
 
         public void assignOffsets(long baseOffset, int leaderEpoch) {

@@ -56,6 +56,15 @@ public final class ApiVersionsTable {
         put(ApiKeys.CREATE_ACLS, 1, 3);
         put(ApiKeys.DESCRIBE_ACLS, 1, 3);
         put(ApiKeys.DELETE_ACLS, 1, 3);
+        // Transactions as Kafka's transaction version 1 runs them (the client adds partitions with AddPartitionsToTxn);
+        // the versions after these belong to KIP-890's version 2, which Strata does not advertise.
+        put(ApiKeys.ADD_PARTITIONS_TO_TXN, 0, 3);
+        put(ApiKeys.ADD_OFFSETS_TO_TXN, 0, 3);
+        put(ApiKeys.END_TXN, 0, 4);
+        put(ApiKeys.TXN_OFFSET_COMMIT, 0, 4);
+        put(ApiKeys.WRITE_TXN_MARKERS, 1, 1);
+        put(ApiKeys.DESCRIBE_TRANSACTIONS, 0, 0);
+        put(ApiKeys.LIST_TRANSACTIONS, 0, 2);
     }
 
     private ApiVersionsTable() {

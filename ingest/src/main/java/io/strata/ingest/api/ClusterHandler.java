@@ -9,7 +9,7 @@ import org.apache.kafka.common.requests.FindCoordinatorRequest;
 
 /**
  * DescribeCluster (the live nodes and the controller, from this node's cluster view) and
- * FindCoordinator (a group's coordinator is the live node its id hashes to).
+ * FindCoordinator (a group's or transactional id's coordinator is the live node it hashes to).
  */
 final class ClusterHandler {
     private final BrokerIdentity self;
@@ -77,7 +77,8 @@ final class ClusterHandler {
     }
 
     private static Errors checkType(byte keyType) {
-        // Transactions are not served yet: saying so beats a client polling for a coordinator forever.
-        return keyType == FindCoordinatorRequest.CoordinatorType.GROUP.id() ? Errors.NONE : Errors.UNSUPPORTED_VERSION;
+        // Groups and transactional ids are coordinated alike: by the live node the key hashes to.
+        return keyType == FindCoordinatorRequest.CoordinatorType.GROUP.id()
+                || keyType == FindCoordinatorRequest.CoordinatorType.TRANSACTION.id() ? Errors.NONE : Errors.UNSUPPORTED_VERSION;
     }
 }

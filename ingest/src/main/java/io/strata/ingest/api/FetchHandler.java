@@ -179,7 +179,40 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
 
     /** A partition whose data is being read from object storage. */
     private record RemoteRead(FetchResponseData.PartitionData pd, TopicPartition tp, PartitionLog log, long offset,
-                              CompletableFuture<ByteBuffer> bytes) {
+                              CompletableFuture<ByteBuffer> bytes, boolean readCommitted) {
+    }
+
+    /**
+     * Fills a partition's answer with {@code bytes} read at {@code offset}. For a
+     * {@code read_committed} fetch the bytes end before the last stable offset (batches past it
+     * are cut, as a remote read does not know it) and the answer names the aborted transactions
+     * with data in them, which the consumer drops (KIP-98).
+     */
+    static void fill(FetchResponseData.PartitionData pd, PartitionLog log, long offset, ByteBuffer bytes, boolean readCommitted) {
+        long lso = log.lastStableOffset();
+        if (readCommitted && bytes.hasRemaining()) {
+            List<Batches.Batch> batches = Batches.of(bytes);
+            int keep = 0;
+            long last = -1;
+            for (Batches.Batch b : batches) {
+                if (b.baseOffset() >= lso) {
+                    break;
+                }
+                keep += b.sizeInBytes();
+                last = b.lastOffset();
+            }
+            ByteBuffer kept = bytes.duplicate();
+            kept.limit(kept.position() + keep);
+            bytes = kept.slice();
+            if (last >= 0) {
+                for (io.strata.ingest.log.AbortedTxn a : log.abortedTransactions(offset, last)) {
+                    pd.abortedTransactions().add(new FetchResponseData.AbortedTransaction()
+                            .setProducerId(a.producerId()).setFirstOffset(a.firstOffset()));
+                }
+            }
+        }
+        pd.setHighWatermark(log.highWatermark()).setLastStableOffset(lso)
+                .setLogStartOffset(log.logStartOffset()).setRecords(Batches.toRecords(bytes));
     }
 
     private record Read(FetchResponseData response, int bytes, boolean hasError, List<RemoteRead> remote) {
@@ -194,8 +227,7 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
 
         private static void fill(RemoteRead r, ByteBuffer bytes, Throwable error) {
             if (error == null) {
-                r.pd().setHighWatermark(r.log().highWatermark()).setLastStableOffset(r.log().highWatermark())
-                        .setLogStartOffset(r.log().logStartOffset()).setRecords(Batches.toRecords(bytes));
+                FetchHandler.fill(r.pd(), r.log(), r.offset(), bytes, r.readCommitted());
                 return;
             }
             Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ? error.getCause() : error;
@@ -255,10 +287,10 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
                     FetchResult r = limit <= 0 && total > 0
                             ? new FetchResult(ByteBuffer.allocate(0), log.highWatermark(), log.logStartOffset())
                             : replicaFetch ? log.readForReplica(p.fetchOffset(), Math.max(limit, 1))
+                            : readCommitted ? log.readCommitted(p.fetchOffset(), Math.max(limit, 1))
                             : log.read(p.fetchOffset(), Math.max(limit, 1));
                     total += r.records().remaining();
-                    pd.setHighWatermark(r.highWatermark()).setLastStableOffset(r.highWatermark())
-                            .setLogStartOffset(r.logStartOffset()).setRecords(Batches.toRecords(r.records()));
+                    fill(pd, log, p.fetchOffset(), r.records(), readCommitted && !replicaFetch);
                 } catch (NotLocalException e) {
                     int limit = Math.max(1, Math.min(p.partitionMaxBytes(), budget - total));
                     TopicPartition tp = new TopicPartition(t.topic(), p.partition());
@@ -268,7 +300,7 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
                     } else {
                         // Reserve the partition's share of the budget; the bytes arrive asynchronously.
                         total += limit;
-                        remote.add(new RemoteRead(pd, tp, log, p.fetchOffset(), tiering.readAsync(tp, p.fetchOffset(), limit)));
+                        remote.add(new RemoteRead(pd, tp, log, p.fetchOffset(), tiering.readAsync(tp, p.fetchOffset(), limit), readCommitted));
                     }
                 } catch (io.strata.ingest.log.LogOfflineException e) {
                     // Kafka answers a partition on a failed log directory this way; clients retry elsewhere.
@@ -276,7 +308,7 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
                     error = true;
                 } catch (OffsetOutOfRangeException e) {
                     pd.setErrorCode(Errors.OFFSET_OUT_OF_RANGE.code()).setHighWatermark(log.highWatermark())
-                            .setLastStableOffset(log.highWatermark()).setLogStartOffset(log.logStartOffset())
+                            .setLastStableOffset(log.lastStableOffset()).setLogStartOffset(log.logStartOffset())
                             .setRecords(Batches.toRecords(ByteBuffer.allocate(0)));
                     error = true;
                 } catch (RuntimeException e) {

@@ -51,7 +51,11 @@ public final class GroupApis {
     private final java.util.concurrent.ConcurrentHashMap<String, Long> owned = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile long seenMembership = -1;
 
-    public GroupApis(GroupCoordinator coordinator, TopicManager topics, io.strata.ingest.cluster.ClusterNode cluster) {
+    private final io.strata.metastore.store.TransactionStore transactions;
+
+    public GroupApis(GroupCoordinator coordinator, TopicManager topics, io.strata.ingest.cluster.ClusterNode cluster,
+                     io.strata.metastore.store.TransactionStore transactions) {
+        this.transactions = transactions;
         this.coordinator = coordinator;
         this.topics = topics;
         this.cluster = cluster;
@@ -65,6 +69,7 @@ public final class GroupApis {
             case HEARTBEAT -> ((HeartbeatRequestData) r.body()).groupId();
             case LEAVE_GROUP -> ((LeaveGroupRequestData) r.body()).groupId();
             case OFFSET_COMMIT -> ((OffsetCommitRequestData) r.body()).groupId();
+            case TXN_OFFSET_COMMIT -> ((org.apache.kafka.common.message.TxnOffsetCommitRequestData) r.body()).groupId();
             case OFFSET_DELETE -> ((OffsetDeleteRequestData) r.body()).groupId();
             case OFFSET_FETCH -> r.version() < 8 ? ((OffsetFetchRequestData) r.body()).groupId()
                     : ((OffsetFetchRequestData) r.body()).groups().size() == 1 ? ((OffsetFetchRequestData) r.body()).groups().get(0).groupId() : null;
@@ -110,6 +115,7 @@ public final class GroupApis {
             case LEAVE_GROUP -> done(leave((LeaveGroupRequestData) r.body(), v));
             case OFFSET_COMMIT -> commit((OffsetCommitRequestData) r.body()).thenApply(m -> m);
             case OFFSET_FETCH -> fetch((OffsetFetchRequestData) r.body(), v).thenApply(m -> m);
+            case TXN_OFFSET_COMMIT -> done(txnCommit((org.apache.kafka.common.message.TxnOffsetCommitRequestData) r.body()));
             case OFFSET_DELETE -> deleteOffsets((OffsetDeleteRequestData) r.body()).thenApply(m -> m);
             case LIST_GROUPS -> done(list((ListGroupsRequestData) r.body()));
             case DESCRIBE_GROUPS -> done(describe((DescribeGroupsRequestData) r.body()));
@@ -219,9 +225,50 @@ public final class GroupApis {
         });
     }
 
+    /**
+     * TxnOffsetCommit: the offsets are staged in the MetaStore under the producer; the transaction's
+     * coordinator makes them the group's committed offsets when the transaction commits, in the
+     * same MetaStore transaction that completes it, and drops them when it aborts.
+     */
+    private org.apache.kafka.common.message.TxnOffsetCommitResponseData txnCommit(org.apache.kafka.common.message.TxnOffsetCommitRequestData req) {
+        var out = new org.apache.kafka.common.message.TxnOffsetCommitResponseData();
+        // KIP-447: a member's commit is checked against the group's generation, as an OffsetCommit is.
+        Errors groupError = req.memberId() == null || req.memberId().isEmpty() ? Errors.NONE
+                : coordinator.validateCommit(req.groupId(), req.generationIdOrMemberEpoch(), req.memberId(), req.groupInstanceId());
+        Map<PartitionKey, CommittedOffset> accepted = new HashMap<>();
+        long now = topics.now();
+        for (var t : req.topics()) {
+            var rt = new org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic().setName(t.name());
+            out.topics().add(rt);
+            var topic = groupError == Errors.NONE ? topics.lookup(t.name()) : java.util.Optional.<io.strata.metastore.store.TopicRecord>empty();
+            int partitions = topic.map(x -> x.partitions()).orElse(0);
+            String topicId = topic.map(x -> x.id().toString()).orElse(null);
+            for (var p : t.partitions()) {
+                Errors e = groupError;
+                if (e == Errors.NONE && p.partitionIndex() >= partitions) {
+                    e = Errors.UNKNOWN_TOPIC_OR_PARTITION;
+                }
+                if (e == Errors.NONE && p.committedMetadata() != null && p.committedMetadata().length() > 4096) {
+                    e = Errors.OFFSET_METADATA_TOO_LARGE;
+                }
+                if (e == Errors.NONE) {
+                    accepted.put(new PartitionKey(t.name(), p.partitionIndex()),
+                            new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(), p.committedMetadata(), now, topicId));
+                }
+                rt.partitions().add(new org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition()
+                        .setPartitionIndex(p.partitionIndex()).setErrorCode(e.code()));
+            }
+        }
+        if (!accepted.isEmpty()) {
+            transactions.stageOffsets(req.groupId(), req.producerId(), accepted);
+        }
+        return out;
+    }
+
     private CompletableFuture<OffsetFetchResponseData> fetch(OffsetFetchRequestData req, short version) {
+        boolean stable = version >= 7 && req.requireStable();
         if (version < 8) {
-            return fetchGroup(req.groupId(), req.topics() == null ? null : toTopicsV8(req.topics())).thenApply(g -> {
+            return fetchGroup(req.groupId(), req.topics() == null ? null : toTopicsV8(req.topics()), stable).thenApply(g -> {
                 OffsetFetchResponseData out = new OffsetFetchResponseData().setErrorCode(g.errorCode());
                 for (OffsetFetchResponseData.OffsetFetchResponseTopics t : g.topics()) {
                     OffsetFetchResponseData.OffsetFetchResponseTopic ot = new OffsetFetchResponseData.OffsetFetchResponseTopic().setName(t.name());
@@ -238,7 +285,7 @@ public final class GroupApis {
         OffsetFetchResponseData out = new OffsetFetchResponseData();
         List<CompletableFuture<OffsetFetchResponseData.OffsetFetchResponseGroup>> all = new ArrayList<>();
         for (OffsetFetchRequestData.OffsetFetchRequestGroup g : req.groups()) {
-            all.add(fetchGroup(g.groupId(), g.topics()));
+            all.add(fetchGroup(g.groupId(), g.topics(), stable));
         }
         return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> {
             all.forEach(f -> out.groups().add(f.join()));
@@ -253,10 +300,19 @@ public final class GroupApis {
         return out;
     }
 
+    /**
+     * One group's committed offsets. With {@code requireStable} (KIP-447: a read_committed
+     * consumer) a partition with offsets staged by an undecided transaction answers
+     * UNSTABLE_OFFSET_COMMIT, and the consumer asks again once the transaction is decided.
+     */
     private CompletableFuture<OffsetFetchResponseData.OffsetFetchResponseGroup> fetchGroup(
-            String groupId, List<OffsetFetchRequestData.OffsetFetchRequestTopics> requested) {
+            String groupId, List<OffsetFetchRequestData.OffsetFetchRequestTopics> requested, boolean requireStable) {
+        java.util.Set<PartitionKey> unstable = requireStable ? transactions.pendingPartitions(groupId) : java.util.Set.of();
         return coordinator.fetchOffsets(groupId).thenApply(this::ofLiveTopics).thenApply(committed -> {
             OffsetFetchResponseData.OffsetFetchResponseGroup g = new OffsetFetchResponseData.OffsetFetchResponseGroup().setGroupId(groupId);
+            if (requested == null && !unstable.isEmpty()) {
+                g.setErrorCode(Errors.UNSTABLE_OFFSET_COMMIT.code());
+            }
             Map<String, List<OffsetFetchResponseData.OffsetFetchResponsePartitions>> byTopic = new java.util.TreeMap<>();
             if (requested == null) {
                 committed.forEach((tp, o) -> byTopic.computeIfAbsent(tp.topic(), k -> new ArrayList<>()).add(partition(tp.partition(), o)));
@@ -264,7 +320,12 @@ public final class GroupApis {
                 for (OffsetFetchRequestData.OffsetFetchRequestTopics t : requested) {
                     List<OffsetFetchResponseData.OffsetFetchResponsePartitions> ps = byTopic.computeIfAbsent(t.name(), k -> new ArrayList<>());
                     for (int p : t.partitionIndexes()) {
-                        ps.add(partition(p, committed.get(new PartitionKey(t.name(), p))));
+                        PartitionKey key = new PartitionKey(t.name(), p);
+                        OffsetFetchResponseData.OffsetFetchResponsePartitions answer = partition(p, committed.get(key));
+                        if (unstable.contains(key)) {
+                            answer.setErrorCode(Errors.UNSTABLE_OFFSET_COMMIT.code());
+                        }
+                        ps.add(answer);
                     }
                 }
             }

@@ -63,7 +63,8 @@ final class ListOffsetsHandler {
                 } else if (ts == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
                     pr.setOffset(log.localStartOffset());
                 } else if (ts == ListOffsetsRequest.LATEST_TIMESTAMP) {
-                    pr.setOffset(log.highWatermark());
+                    // read_committed (isolation level 1) ends at the last stable offset, as its consumer's fetches do.
+                    pr.setOffset(req.isolationLevel() == 1 ? log.lastStableOffset() : log.highWatermark());
                 } else if (ts == ListOffsetsRequest.LATEST_TIERED_TIMESTAMP) {
                     // The highest offset in object storage, -1 when nothing is (as Kafka answers).
                     pr.setOffset(log.tieredOffset() > log.logStartOffset() ? log.tieredOffset() - 1 : -1);

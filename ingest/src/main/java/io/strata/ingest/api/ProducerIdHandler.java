@@ -3,12 +3,12 @@ package io.strata.ingest.api;
 import io.strata.metastore.store.ProducerIdStore;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
-import org.apache.kafka.common.protocol.Errors;
 
 /**
  * InitProducerId for idempotent producers: a fresh id at epoch 0, or, when a producer that
  * already has an id asks again (KIP-360, after a sequence error), the same id with its epoch
- * bumped so the partition logs reset its sequence.
+ * bumped so the partition logs reset its sequence. Transactional producers go to
+ * {@link TransactionApis} instead.
  */
 final class ProducerIdHandler {
     private final ProducerIdStore ids;
@@ -18,10 +18,6 @@ final class ProducerIdHandler {
     }
 
     InitProducerIdResponseData handle(InitProducerIdRequestData req) {
-        if (req.transactionalId() != null) {
-            return new InitProducerIdResponseData().setProducerId(-1).setProducerEpoch((short) -1)
-                    .setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code());
-        }
         if (req.producerId() >= 0 && req.producerEpoch() >= 0 && req.producerEpoch() < Short.MAX_VALUE - 1) {
             return new InitProducerIdResponseData().setProducerId(req.producerId()).setProducerEpoch((short) (req.producerEpoch() + 1));
         }

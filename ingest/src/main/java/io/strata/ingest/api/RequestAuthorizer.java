@@ -119,6 +119,25 @@ final class RequestAuthorizer {
             case LIST_GROUPS -> listGroups(c, r, route);
             case DELETE_GROUPS -> deleteGroups(c, (DeleteGroupsRequestData) body.duplicate(), r, route);
             case FIND_COORDINATOR -> findCoordinator(c, (FindCoordinatorRequestData) body, r, route);
+            case ADD_PARTITIONS_TO_TXN -> addPartitionsToTxn(c, (org.apache.kafka.common.message.AddPartitionsToTxnRequestData) body, r, route);
+            case ADD_OFFSETS_TO_TXN -> {
+                var req = (org.apache.kafka.common.message.AddOffsetsToTxnRequestData) body;
+                yield !c.transactionalId(AclOperation.WRITE, req.transactionalId()) ? transactionalIdDenied(req.transactionalId())
+                        : group(c, req.groupId(), AclOperation.READ, r, route);
+            }
+            case END_TXN -> {
+                String id = ((org.apache.kafka.common.message.EndTxnRequestData) body).transactionalId();
+                yield c.transactionalId(AclOperation.WRITE, id) ? route.apply(r) : transactionalIdDenied(id);
+            }
+            case TXN_OFFSET_COMMIT -> txnOffsetCommit(c, (org.apache.kafka.common.message.TxnOffsetCommitRequestData) body.duplicate(), r, route);
+            case DESCRIBE_TRANSACTIONS -> describeTransactions(c, r, route);
+            case LIST_TRANSACTIONS -> route.apply(r).thenApply(m -> {
+                // Only the ids the principal may describe are listed, as Kafka lists them.
+                ((org.apache.kafka.common.message.ListTransactionsResponseData) m).transactionStates()
+                        .removeIf(t -> !c.allowed(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, t.transactionalId(), false));
+                return m;
+            });
+            case WRITE_TXN_MARKERS -> c.cluster(AclOperation.CLUSTER_ACTION) ? route.apply(r) : clusterDenied(AclOperation.CLUSTER_ACTION);
             default -> clusterDenied(AclOperation.ALTER);
         };
     }
@@ -146,6 +165,10 @@ final class RequestAuthorizer {
 
         boolean cluster(AclOperation op) {
             return allowed(op, ResourceType.CLUSTER, CLUSTER, true);
+        }
+
+        boolean transactionalId(AclOperation op, String id) {
+            return allowed(op, ResourceType.TRANSACTIONAL_ID, id, true);
         }
 
         @Override
@@ -193,6 +216,66 @@ final class RequestAuthorizer {
         }
     }
 
+    private static CompletableFuture<ApiMessage> transactionalIdDenied(String id) {
+        return CompletableFuture.failedFuture(new org.apache.kafka.common.errors.TransactionalIdAuthorizationException(
+                "Not authorized to use transactional id " + id));
+    }
+
+    /** WRITE on the transactional id, then WRITE on every topic; if a topic is refused none is added, as in Kafka. */
+    private CompletableFuture<ApiMessage> addPartitionsToTxn(Check c, org.apache.kafka.common.message.AddPartitionsToTxnRequestData req,
+                                                             Request r, Function<Request, CompletableFuture<ApiMessage>> route) {
+        if (!c.transactionalId(AclOperation.WRITE, req.v3AndBelowTransactionalId())) {
+            return transactionalIdDenied(req.v3AndBelowTransactionalId());
+        }
+        List<String> denied = req.v3AndBelowTopics().stream().map(t -> t.name()).filter(t -> !c.topic(AclOperation.WRITE, t)).toList();
+        if (denied.isEmpty()) {
+            return route.apply(r);
+        }
+        var resp = new org.apache.kafka.common.message.AddPartitionsToTxnResponseData();
+        for (var t : req.v3AndBelowTopics()) {
+            var tr = new org.apache.kafka.common.message.AddPartitionsToTxnResponseData.AddPartitionsToTxnTopicResult().setName(t.name());
+            short code = denied.contains(t.name()) ? DENIED_TOPIC : Errors.OPERATION_NOT_ATTEMPTED.code();
+            t.partitions().forEach(p -> tr.resultsByPartition().add(
+                    new org.apache.kafka.common.message.AddPartitionsToTxnResponseData.AddPartitionsToTxnPartitionResult()
+                            .setPartitionIndex(p).setPartitionErrorCode(code)));
+            resp.resultsByTopicV3AndBelow().add(tr);
+        }
+        return CompletableFuture.completedFuture(resp);
+    }
+
+    /** WRITE on the transactional id, READ on the group, READ on each topic (refused topics answered TOPIC_AUTHORIZATION_FAILED). */
+    private CompletableFuture<ApiMessage> txnOffsetCommit(Check c, org.apache.kafka.common.message.TxnOffsetCommitRequestData req, Request r,
+                                                          Function<Request, CompletableFuture<ApiMessage>> route) {
+        if (!c.transactionalId(AclOperation.WRITE, req.transactionalId())) {
+            return transactionalIdDenied(req.transactionalId());
+        }
+        if (!c.group(AclOperation.READ, req.groupId())) {
+            return CompletableFuture.failedFuture(new GroupAuthorizationException("Not authorized to access group: " + req.groupId()));
+        }
+        var denied = takeOut(req.topics(), t -> c.topic(AclOperation.READ, t.name()));
+        return answerDenied(r, req, req.topics().isEmpty(), denied, org.apache.kafka.common.message.TxnOffsetCommitResponseData::new,
+                (resp, t) -> {
+                    var tr = new org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic().setName(t.name());
+                    t.partitions().forEach(p -> tr.partitions().add(
+                            new org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition()
+                                    .setPartitionIndex(p.partitionIndex()).setErrorCode(DENIED_TOPIC)));
+                    resp.topics().add(tr);
+                }, route);
+    }
+
+    /** DESCRIBE on each transactional id; refused ids are answered TRANSACTIONAL_ID_AUTHORIZATION_FAILED. */
+    private CompletableFuture<ApiMessage> describeTransactions(Check c, Request r, Function<Request, CompletableFuture<ApiMessage>> route) {
+        return route.apply(r).thenApply(m -> {
+            for (var s : ((org.apache.kafka.common.message.DescribeTransactionsResponseData) m).transactionStates()) {
+                if (!c.transactionalId(AclOperation.DESCRIBE, s.transactionalId())) {
+                    s.setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code()).setTransactionState("").setProducerId(-1)
+                            .setProducerEpoch((short) -1).setTransactionStartTimeMs(-1).setTransactionTimeoutMs(0).topics().clear();
+                }
+            }
+            return m;
+        });
+    }
+
     private static CompletableFuture<ApiMessage> clusterDenied(AclOperation op) {
         return CompletableFuture.failedFuture(new ClusterAuthorizationException("Request requires " + op + " on the cluster"));
     }
@@ -237,6 +320,9 @@ final class RequestAuthorizer {
     private static final short DENIED_GROUP = Errors.GROUP_AUTHORIZATION_FAILED.code();
 
     private CompletableFuture<ApiMessage> produce(Check c, ProduceRequestData req, Request r, Function<Request, CompletableFuture<ApiMessage>> route) {
+        if (req.transactionalId() != null && !c.transactionalId(AclOperation.WRITE, req.transactionalId())) {
+            return transactionalIdDenied(req.transactionalId());
+        }
         List<ProduceRequestData.TopicProduceData> denied = takeOut(req.topicData(), t -> c.topic(AclOperation.WRITE, t.name()));
         if (req.acks() == 0 && !denied.isEmpty()) {
             // No answer goes back; the refused records are simply not written.
@@ -383,8 +469,7 @@ final class RequestAuthorizer {
             return route.apply(r);
         }
         if (req.transactionalId() != null) {
-            // Transactions are not served yet; the handler says so.
-            return route.apply(r);
+            return c.transactionalId(AclOperation.WRITE, req.transactionalId()) ? route.apply(r) : transactionalIdDenied(req.transactionalId());
         }
         c.cluster(AclOperation.IDEMPOTENT_WRITE);
         return clusterDenied(AclOperation.IDEMPOTENT_WRITE);
@@ -488,6 +573,9 @@ final class RequestAuthorizer {
     }
 
     private CompletableFuture<ApiMessage> findCoordinator(Check c, FindCoordinatorRequestData req, Request r, Function<Request, CompletableFuture<ApiMessage>> route) {
+        if (req.keyType() == FindCoordinatorRequest.CoordinatorType.TRANSACTION.id()) {
+            return findTransactionCoordinator(c, req, r, route);
+        }
         if (req.keyType() != FindCoordinatorRequest.CoordinatorType.GROUP.id()) {
             return route.apply(r);
         }
@@ -499,6 +587,22 @@ final class RequestAuthorizer {
             FindCoordinatorResponseData resp = (FindCoordinatorResponseData) m;
             resp.coordinators().stream().filter(x -> denied.contains(x.key())).forEach(x -> x.setErrorCode(DENIED_GROUP)
                     .setErrorMessage(Errors.GROUP_AUTHORIZATION_FAILED.message()).setNodeId(-1).setHost("").setPort(-1));
+            return resp;
+        });
+    }
+
+    /** DESCRIBE on each transactional id asked about (Kafka's rule for FindCoordinator of type TRANSACTION). */
+    private CompletableFuture<ApiMessage> findTransactionCoordinator(Check c, FindCoordinatorRequestData req, Request r,
+                                                                     Function<Request, CompletableFuture<ApiMessage>> route) {
+        if (r.version() < 4) {
+            return c.transactionalId(AclOperation.DESCRIBE, req.key()) ? route.apply(r) : transactionalIdDenied(req.key());
+        }
+        List<String> denied = req.coordinatorKeys().stream().filter(k -> !c.transactionalId(AclOperation.DESCRIBE, k)).toList();
+        return route.apply(r).thenApply(m -> {
+            FindCoordinatorResponseData resp = (FindCoordinatorResponseData) m;
+            resp.coordinators().stream().filter(x -> denied.contains(x.key())).forEach(x -> x.setErrorCode(
+                    Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code()).setErrorMessage(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.message())
+                    .setNodeId(-1).setHost("").setPort(-1));
             return resp;
         });
     }

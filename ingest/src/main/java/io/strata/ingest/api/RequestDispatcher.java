@@ -53,13 +53,16 @@ public final class RequestDispatcher {
     private final ScramCredentialsHandler scramCredentials;
     private final AclApis acls;
     private final RequestAuthorizer requestAuthorizer;
+    private final TransactionApis transactions;
 
     public RequestDispatcher(BrokerIdentity self, TopicManager topics, ProducerIdStore ids, GroupApis groups,
                              int fetchMaxBytes, boolean autoCreate, int defaultPartitions,
                              io.strata.ingest.tier.TieringService tiering, io.strata.ingest.cluster.ClusterNode clusterNode,
                              io.strata.ingest.replication.ReplicationManager replication, io.micrometer.core.instrument.MeterRegistry metrics,
                              io.strata.ingest.security.ScramCredentials credentials,
-                             org.apache.kafka.server.authorizer.Authorizer authorizer) {
+                             org.apache.kafka.server.authorizer.Authorizer authorizer,
+                             io.strata.ingest.txn.TransactionCoordinator txnCoordinator, io.strata.ingest.txn.MarkerAppender markerAppender) {
+        this.transactions = new TransactionApis(txnCoordinator, markerAppender, topics);
         this.metrics = metrics;
         this.acls = new AclApis(authorizer);
         this.requestAuthorizer = new RequestAuthorizer(authorizer);
@@ -135,7 +138,15 @@ public final class RequestDispatcher {
             case PRODUCE -> widen(produce.handle((ProduceRequestData) body));
             case FETCH -> widen(fetch.handle((FetchRequestData) body));
             case LIST_OFFSETS -> widen(listOffsets.handle((ListOffsetsRequestData) body, v));
-            case INIT_PRODUCER_ID -> done(producerIds.handle((InitProducerIdRequestData) body));
+            case INIT_PRODUCER_ID -> done(((InitProducerIdRequestData) body).transactionalId() != null
+                    ? transactions.initProducerId((InitProducerIdRequestData) body, v)
+                    : producerIds.handle((InitProducerIdRequestData) body));
+            case ADD_PARTITIONS_TO_TXN -> done(transactions.addPartitions((org.apache.kafka.common.message.AddPartitionsToTxnRequestData) body, v));
+            case ADD_OFFSETS_TO_TXN -> done(transactions.addOffsets((org.apache.kafka.common.message.AddOffsetsToTxnRequestData) body, v));
+            case END_TXN -> widen(transactions.endTxn((org.apache.kafka.common.message.EndTxnRequestData) body, v));
+            case DESCRIBE_TRANSACTIONS -> done(transactions.describe((org.apache.kafka.common.message.DescribeTransactionsRequestData) body));
+            case LIST_TRANSACTIONS -> done(transactions.list((org.apache.kafka.common.message.ListTransactionsRequestData) body));
+            case WRITE_TXN_MARKERS -> widen(transactions.writeMarkers((org.apache.kafka.common.message.WriteTxnMarkersRequestData) body));
             case DELETE_RECORDS -> done(deleteRecords.handle((DeleteRecordsRequestData) body));
             case ALTER_PARTITION_REASSIGNMENTS -> done(reassignments.alter((org.apache.kafka.common.message.AlterPartitionReassignmentsRequestData) body));
             case LIST_PARTITION_REASSIGNMENTS -> done(reassignments.list((org.apache.kafka.common.message.ListPartitionReassignmentsRequestData) body));
@@ -153,7 +164,7 @@ public final class RequestDispatcher {
             case DESCRIBE_ACLS -> done(acls.describe((org.apache.kafka.common.message.DescribeAclsRequestData) body));
             case DELETE_ACLS -> done(acls.delete((org.apache.kafka.common.message.DeleteAclsRequestData) body));
             case JOIN_GROUP, SYNC_GROUP, HEARTBEAT, LEAVE_GROUP, OFFSET_COMMIT, OFFSET_FETCH, OFFSET_DELETE,
-                 LIST_GROUPS, DESCRIBE_GROUPS, DELETE_GROUPS -> groups.handle(r);
+                 LIST_GROUPS, DESCRIBE_GROUPS, DELETE_GROUPS, TXN_OFFSET_COMMIT -> groups.handle(r);
             default -> CompletableFuture.failedFuture(new UnsupportedVersionException(r.apiKey() + " is not supported"));
         };
     }
@@ -186,7 +197,8 @@ public final class RequestDispatcher {
             org.apache.kafka.common.protocol.ApiKeys.HEARTBEAT, org.apache.kafka.common.protocol.ApiKeys.LEAVE_GROUP,
             org.apache.kafka.common.protocol.ApiKeys.OFFSET_COMMIT, org.apache.kafka.common.protocol.ApiKeys.OFFSET_FETCH,
             org.apache.kafka.common.protocol.ApiKeys.OFFSET_DELETE, org.apache.kafka.common.protocol.ApiKeys.LIST_GROUPS,
-            org.apache.kafka.common.protocol.ApiKeys.DESCRIBE_GROUPS, org.apache.kafka.common.protocol.ApiKeys.DELETE_GROUPS);
+            org.apache.kafka.common.protocol.ApiKeys.DESCRIBE_GROUPS, org.apache.kafka.common.protocol.ApiKeys.DELETE_GROUPS,
+            org.apache.kafka.common.protocol.ApiKeys.TXN_OFFSET_COMMIT);
 
     private static Throwable unwrap(Throwable t) {
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {

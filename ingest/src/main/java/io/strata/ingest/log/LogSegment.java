@@ -73,7 +73,8 @@ public final class LogSegment {
      * Opens an existing segment. With {@code validate}, every batch's CRC is checked and the
      * file is truncated at the first batch that is torn or corrupt (the recovery of an unclean
      * shutdown); the number of bytes cut is returned through {@link #truncatedBytes}.
-     * Each intact batch's header is passed to {@code onBatch} (producer-state rebuild).
+     * Each intact batch's header is passed to {@code onBatch} (producer-state rebuild), a
+     * transaction marker's with the marker.
      */
     public static LogSegment open(LogFileSystem fs, Path dir, long baseOffset, int indexIntervalBytes, boolean validate,
                                   Consumer<BatchHeader> onBatch) {
@@ -117,7 +118,7 @@ public final class LogSegment {
                 break;
             }
             indexBatch(h.baseOffset(), h.lastOffset(), h.maxTimestamp(), (int) pos, (int) total);
-            onBatch.accept(h);
+            onBatch.accept(withMarker(h, pos));
             pos += total;
         }
         if (pos < fileSize) {
@@ -281,8 +282,26 @@ public final class LogSegment {
         ByteBuffer head = ByteBuffer.allocate(BatchHeader.SIZE);
         while (pos + BatchHeader.SIZE <= end) {
             BatchHeader h = headerAt(pos, head);
-            onBatch.accept(h);
+            onBatch.accept(withMarker(h, pos));
             pos += h.totalSize();
+        }
+    }
+
+    /**
+     * {@code h} with the transaction marker of its control batch (a small batch, read whole), so a
+     * scan rebuilding transaction state knows which transactions committed and which aborted.
+     */
+    private BatchHeader withMarker(BatchHeader h, long pos) {
+        if (!h.isControl() || h.totalSize() > 4096) {
+            return h;
+        }
+        ByteBuffer whole = ByteBuffer.allocate(h.totalSize());
+        readFully(whole, pos);
+        whole.flip();
+        try {
+            return Batches.txnMarker(whole).map(h::withMarker).orElse(h);
+        } catch (RuntimeException e) {
+            return h;
         }
     }
 

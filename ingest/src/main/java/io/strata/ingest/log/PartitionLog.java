@@ -205,10 +205,24 @@ public final class PartitionLog {
 
     private void rememberProducer(BatchHeader h) {
         // Batches before the loaded snapshot are already in it.
-        if (h.producerId() >= 0 && h.baseSequence() >= 0 && h.baseOffset() >= snapshotOffset) {
+        if (h.baseOffset() >= snapshotOffset) {
+            replayProducerBatch(h);
+        }
+    }
+
+    /** Producer and transaction state from one batch header, as its append recorded it. */
+    private void replayProducerBatch(BatchHeader h) {
+        if (h.producerId() >= 0 && h.baseSequence() >= 0) {
             int lastSeq = h.baseSequence() + h.lastOffsetDelta();
             producers.record(h.producerId(), h.producerEpoch(), h.baseSequence(), lastSeq, h.baseOffset(), h.lastOffset(),
                     h.maxTimestamp());
+        }
+        if (h.producerId() >= 0 && h.isTransactional() && !h.isControl()) {
+            producers.recordTxnData(h.producerId(), h.baseOffset());
+        }
+        if (h.marker() != null) {
+            producers.recordMarker(h.producerId(), h.producerEpoch(), h.marker().commit(), h.marker().coordinatorEpoch(),
+                    h.baseOffset(), h.maxTimestamp());
         }
     }
 
@@ -275,10 +289,6 @@ public final class PartitionLog {
             if (!b.isValid()) {
                 return AppendResult.failed(Errors.CORRUPT_MESSAGE, "record batch failed its CRC check", logStartOffset);
             }
-            if (b.isTransactional() && !b.isControl()) {
-                return AppendResult.failed(Errors.UNSUPPORTED_VERSION,
-                        "transactional produce is not supported yet", logStartOffset);
-            }
             try {
                 BatchValidator.validateFromClient(b, nowMs, config.timestampPolicy());
             } catch (InvalidBatchException e) {
@@ -339,7 +349,7 @@ public final class PartitionLog {
         for (Batches.Batch b : batches) {
             if (b.hasProducerId() && b.baseSequence() >= 0) {
                 ProducerStateTable.Check c = producers.check(b.producerId(), b.producerEpoch(), b.baseSequence(), b.lastSequence(),
-                        neverWritten);
+                        neverWritten, b.isTransactional());
                 if (c instanceof ProducerStateTable.Duplicate d) {
                     if (batches.size() == 1) {
                         return new AppendResult(Errors.NONE, null, d.firstOffset(), d.lastOffset(), -1, logStartOffset);
@@ -386,10 +396,71 @@ public final class PartitionLog {
                 producers.record(b.producerId(), b.producerEpoch(), b.baseSequence(), b.lastSequence(), b.baseOffset(), b.lastOffset(),
                         b.maxTimestamp());
             }
+            if (b.isTransactional()) {
+                producers.recordTxnData(b.producerId(), b.baseOffset());
+            }
         }
         logEndOffset = next;
         appendListener.run();
         return new AppendResult(Errors.NONE, null, base, next - 1, appendTime, logStartOffset);
+    }
+
+    /**
+     * Ends a transaction in this partition with a COMMIT or ABORT marker (Kafka's WriteTxnMarkers on
+     * the leader): one control batch for the producer and epoch, refused when the producer has a
+     * newer epoch or the marker comes from an older coordinator than the last one that wrote here.
+     */
+    public AppendResult appendTxnMarker(long producerId, short producerEpoch, io.strata.records.TxnMarker marker, long nowMs) {
+        lock.lock();
+        try {
+            if (offline != null) {
+                return AppendResult.failed(Errors.KAFKA_STORAGE_ERROR, offline.getMessage(), logStartOffset);
+            }
+            if (!leading) {
+                return AppendResult.failed(Errors.NOT_LEADER_OR_FOLLOWER, name + " is a follower since leader epoch " + leaderEpoch,
+                        logStartOffset);
+            }
+            ProducerStateTable.Reject refused = producers.checkMarker(producerId, producerEpoch, marker.coordinatorEpoch());
+            if (refused != null) {
+                return AppendResult.failed(refused.error(), refused.message(), logStartOffset);
+            }
+            ByteBuffer bytes = Batches.txnMarkerBatch(logEndOffset, nowMs, leaderEpoch, producerId, producerEpoch, marker);
+            maybeRoll(bytes.remaining(), 1, nowMs);
+            long offset = logEndOffset;
+            segments.lastEntry().getValue().append(offset, offset, nowMs, bytes);
+            epochs.assign(leaderEpoch, offset);
+            producers.recordMarker(producerId, producerEpoch, marker.commit(), marker.coordinatorEpoch(), offset, nowMs);
+            logEndOffset = offset + 1;
+            appendListener.run();
+            return new AppendResult(Errors.NONE, null, offset, offset, -1, logStartOffset);
+        } catch (LogIOException e) {
+            return AppendResult.failed(Errors.KAFKA_STORAGE_ERROR, goOffline(e).getMessage(), logStartOffset);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The last stable offset (KIP-98): below it every transaction is decided, so a
+     * {@code read_committed} consumer reads up to it and no further.
+     */
+    public long lastStableOffset() {
+        lock.lock();
+        try {
+            return producers.lastStableOffset(highWatermark());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The aborted transactions with data in {@code [from, upTo]}: what a read_committed fetch of that range must name. */
+    public List<AbortedTxn> abortedTransactions(long from, long upTo) {
+        lock.lock();
+        try {
+            return producers.abortedBetween(from, upTo);
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void maybeRoll(int incoming, long incomingOffsets, long nowMs) {
@@ -467,6 +538,11 @@ public final class PartitionLog {
      */
     public FetchResult read(long offset, int maxBytes) {
         return read(offset, maxBytes, highWatermark());
+    }
+
+    /** Reads for a {@code read_committed} consumer: never past the last stable offset. */
+    public FetchResult readCommitted(long offset, int maxBytes) {
+        return read(offset, maxBytes, lastStableOffset());
     }
 
     /** Reads for a follower's replica fetch: up to the log end, not the high watermark. */
@@ -550,6 +626,7 @@ public final class PartitionLog {
             }
             if (target > logStartOffset) {
                 logStartOffset = target;
+                producers.trimAborted(target);
                 writeStartOffset(target);
                 deleteSegmentsBelowStart();
             }
@@ -592,6 +669,7 @@ public final class PartitionLog {
                 if (newStart > logStartOffset) {
                     writeStartOffset(newStart);
                     logStartOffset = newStart;
+                    producers.trimAborted(newStart);
                 }
                 removeOldestSegment();
                 totalBytes -= oldest.size();
@@ -720,6 +798,7 @@ public final class PartitionLog {
         try {
             if (offset > logStartOffset) {
                 logStartOffset = Math.min(offset, logEndOffset);
+                producers.trimAborted(logStartOffset);
                 writeStartOffset(logStartOffset);
                 deleteSegmentsBelowStart();
             }
@@ -1037,6 +1116,14 @@ public final class PartitionLog {
                     producers.record(b.producerId(), b.producerEpoch(), b.baseSequence(), b.lastSequence(), b.baseOffset(), b.lastOffset(),
                             b.maxTimestamp());
                 }
+                if (b.isTransactional() && !b.isControl()) {
+                    producers.recordTxnData(b.producerId(), b.baseOffset());
+                }
+                Optional<io.strata.records.TxnMarker> marker = b.isControl() ? b.txnMarker() : Optional.empty();
+                if (marker.isPresent()) {
+                    producers.recordMarker(b.producerId(), b.producerEpoch(), marker.get().commit(), marker.get().coordinatorEpoch(),
+                            b.baseOffset(), b.maxTimestamp());
+                }
             }
             for (int i = skip; i < batches.size(); i++) {
                 epochs.assign(batches.get(i).partitionLeaderEpoch(), batches.get(i).baseOffset());
@@ -1221,9 +1308,8 @@ public final class PartitionLog {
                 continue;
             }
             seg.forEachBatch(h -> {
-                if (h.producerId() >= 0 && h.baseSequence() >= 0 && h.baseOffset() >= since) {
-                    producers.record(h.producerId(), h.producerEpoch(), h.baseSequence(), h.baseSequence() + h.lastOffsetDelta(),
-                            h.baseOffset(), h.lastOffset(), h.maxTimestamp());
+                if (h.baseOffset() >= since) {
+                    replayProducerBatch(h);
                 }
             });
         }

@@ -1,0 +1,257 @@
+package io.strata.it;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionListing;
+import org.apache.kafka.clients.admin.TransactionState;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Kafka transactions (KIP-98, KIP-447) through kafka-clients against a real node: commit and
+ * abort as read_committed and read_uncommitted consumers see them, zombie fencing of two
+ * producers on one transactional id, a transaction aborted by its timeout, consume-transform-
+ * produce with sendOffsetsToTransaction, a node restart in the middle of a transaction, and
+ * kafka-clients' Admin describing and listing transactions.
+ */
+class TransactionsIT {
+    @TempDir
+    Path dir;
+
+    static KafkaProducer<byte[], byte[]> txProducer(StrataNode node, String id, Map<String, Object> extra) {
+        Map<String, Object> o = new HashMap<>(Map.of("transactional.id", id, "acks", "all", "linger.ms", 0));
+        o.putAll(extra);
+        return Clients.producer(node, o);
+    }
+
+    static List<String> readAll(StrataNode node, String topic, String isolation, int partitions, Duration settle) {
+        try (KafkaConsumer<byte[], byte[]> c = Clients.consumer(node, Map.of("isolation.level", isolation, "group.id", "g-" + System.nanoTime(),
+                "auto.offset.reset", "earliest", "enable.auto.commit", "false"))) {
+            List<TopicPartition> tps = new ArrayList<>();
+            for (int p = 0; p < partitions; p++) {
+                tps.add(new TopicPartition(topic, p));
+            }
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            List<String> out = new ArrayList<>();
+            long quietSince = System.nanoTime();
+            while (System.nanoTime() - quietSince < settle.toNanos()) {
+                ConsumerRecords<byte[], byte[]> rs = c.poll(Duration.ofMillis(200));
+                if (!rs.isEmpty()) {
+                    quietSince = System.nanoTime();
+                }
+                rs.forEach(r -> out.add(new String(r.value(), StandardCharsets.UTF_8)));
+            }
+            return out;
+        }
+    }
+
+    private static ProducerRecord<byte[], byte[]> rec(String topic, int partition, String v) {
+        return new ProducerRecord<>(topic, partition, null, v.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void committedTransactionsAreSeenAndAbortedOnesOnlyByReadUncommitted() throws Exception {
+        try (StrataNode node = StrataNode.start(dir.resolve("node"));
+             Admin admin = Clients.admin(node)) {
+            admin.createTopics(List.of(new NewTopic("tx", 3, (short) 1))).all().get();
+            try (KafkaProducer<byte[], byte[]> p = txProducer(node, "tx-1", Map.of())) {
+                p.initTransactions();
+                p.beginTransaction();
+                for (int i = 0; i < 30; i++) {
+                    p.send(rec("tx", i % 3, "committed-" + i));
+                }
+                p.commitTransaction();
+                p.beginTransaction();
+                for (int i = 0; i < 30; i++) {
+                    p.send(rec("tx", i % 3, "aborted-" + i));
+                }
+                p.flush();
+                // Sent and acknowledged, but the transaction is open: read_committed consumers must not see it yet.
+                assertThat(readAll(node, "tx", "read_committed", 3, Duration.ofSeconds(2))).hasSize(30)
+                        .allMatch(v -> v.startsWith("committed-"));
+                p.abortTransaction();
+                p.beginTransaction();
+                for (int i = 0; i < 30; i++) {
+                    p.send(rec("tx", i % 3, "second-" + i));
+                }
+                p.commitTransaction();
+            }
+            List<String> committed = readAll(node, "tx", "read_committed", 3, Duration.ofSeconds(2));
+            assertThat(committed).hasSize(60).noneMatch(v -> v.startsWith("aborted-"));
+            List<String> uncommitted = readAll(node, "tx", "read_uncommitted", 3, Duration.ofSeconds(2));
+            assertThat(uncommitted).hasSize(90);
+
+            Map<TopicPartition, org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(
+                    Map.of(new TopicPartition("tx", 0), org.apache.kafka.clients.admin.OffsetSpec.latest()),
+                    new org.apache.kafka.clients.admin.ListOffsetsOptions(org.apache.kafka.common.IsolationLevel.READ_COMMITTED)).all().get();
+            // 30 records and three markers per partition, all decided: the stable end is the log end.
+            assertThat(ends.get(new TopicPartition("tx", 0)).offset()).isEqualTo(33);
+
+            TransactionDescription d = admin.describeTransactions(List.of("tx-1")).description("tx-1").get();
+            assertThat(d.state()).isEqualTo(TransactionState.COMPLETE_COMMIT);
+            assertThat(admin.listTransactions().all().get()).extracting(TransactionListing::transactionalId).contains("tx-1");
+        }
+    }
+
+    @Test
+    void aSecondProducerOnTheSameIdFencesTheFirstAndAbortsItsTransaction() throws Exception {
+        try (StrataNode node = StrataNode.start(dir.resolve("node"));
+             Admin admin = Clients.admin(node)) {
+            admin.createTopics(List.of(new NewTopic("fence", 1, (short) 1))).all().get();
+            KafkaProducer<byte[], byte[]> zombie = txProducer(node, "same-id", Map.of());
+            zombie.initTransactions();
+            zombie.beginTransaction();
+            zombie.send(rec("fence", 0, "zombie")).get();
+            try (KafkaProducer<byte[], byte[]> successor = txProducer(node, "same-id", Map.of())) {
+                successor.initTransactions();
+                successor.beginTransaction();
+                successor.send(rec("fence", 0, "successor")).get();
+                successor.commitTransaction();
+            }
+            assertThatThrownBy(() -> {
+                zombie.send(rec("fence", 0, "zombie-2")).get();
+                zombie.commitTransaction();
+            }).satisfies(t -> assertThat(rootOrSelf(t)).isInstanceOfAny(ProducerFencedException.class, InvalidProducerEpochException.class));
+            zombie.close(Duration.ZERO);
+            assertThat(readAll(node, "fence", "read_committed", 1, Duration.ofSeconds(2))).containsExactly("successor");
+        }
+    }
+
+    @Test
+    void aTransactionOpenPastItsTimeoutIsAbortedAndItsProducerFenced() throws Exception {
+        try (StrataNode node = StrataNode.start(dir.resolve("node"), "transaction.abort.timed.out.transaction.cleanup.interval.ms=200");
+             Admin admin = Clients.admin(node)) {
+            admin.createTopics(List.of(new NewTopic("slow", 1, (short) 1))).all().get();
+            try (KafkaProducer<byte[], byte[]> p = txProducer(node, "slow-id", Map.of("transaction.timeout.ms", 2000))) {
+                p.initTransactions();
+                p.beginTransaction();
+                p.send(rec("slow", 0, "too-late")).get();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (!node.log().contains("past its timeout") && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                assertThat(node.log()).contains("past its timeout");
+                assertThatThrownBy(p::commitTransaction).isInstanceOf(KafkaException.class);
+            }
+            assertThat(readAll(node, "slow", "read_committed", 1, Duration.ofSeconds(2))).isEmpty();
+            assertThat(readAll(node, "slow", "read_uncommitted", 1, Duration.ofSeconds(2))).containsExactly("too-late");
+        }
+    }
+
+    @Test
+    void consumeTransformProduceCommitsOffsetsWithTheOutput() throws Exception {
+        try (StrataNode node = StrataNode.start(dir.resolve("node"));
+             Admin admin = Clients.admin(node)) {
+            admin.createTopics(List.of(new NewTopic("in", 1, (short) 1), new NewTopic("out", 1, (short) 1))).all().get();
+            try (KafkaProducer<byte[], byte[]> p = Clients.producer(node, Map.of())) {
+                for (int i = 0; i < 100; i++) {
+                    p.send(rec("in", 0, "m" + i));
+                }
+            }
+            TopicPartition in = new TopicPartition("in", 0);
+            // First pass: the transaction of the first 50 records is aborted, so neither its output nor its offsets count.
+            runTransform(node, in, 50, false);
+            try (KafkaConsumer<byte[], byte[]> c = Clients.consumer(node, Map.of("group.id", "transformer", "isolation.level", "read_committed"))) {
+                assertThat(c.committed(Set.of(in)).get(in)).as("offsets of an aborted transaction are not committed").isNull();
+            }
+            assertThat(readAll(node, "out", "read_committed", 1, Duration.ofSeconds(1))).isEmpty();
+            assertThat(readAll(node, "out", "read_uncommitted", 1, Duration.ofSeconds(1))).hasSize(50);
+            runTransform(node, in, 100, true);
+            try (KafkaConsumer<byte[], byte[]> c = Clients.consumer(node, Map.of("group.id", "transformer", "isolation.level", "read_committed"))) {
+                OffsetAndMetadata committed = c.committed(Set.of(in)).get(in);
+                assertThat(committed.offset()).isEqualTo(100);
+            }
+            List<String> out = readAll(node, "out", "read_committed", 1, Duration.ofSeconds(2));
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                expected.add("M" + i);
+            }
+            assertThat(out).containsExactlyElementsOf(expected);
+        }
+    }
+
+    /** Reads {@code in} from the group's committed offset and writes upper-cased copies to {@code out} in one transaction. */
+    private static void runTransform(StrataNode node, TopicPartition in, int upTo, boolean commit) throws Exception {
+        try (KafkaConsumer<byte[], byte[]> c = Clients.consumer(node, Map.of("group.id", "transformer", "isolation.level", "read_committed",
+                "enable.auto.commit", "false", "auto.offset.reset", "earliest"));
+             KafkaProducer<byte[], byte[]> p = txProducer(node, "transformer-tx", Map.of())) {
+            p.initTransactions();
+            c.subscribe(List.of(in.topic()));
+            p.beginTransaction();
+            long next = -1;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (next < upTo && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    if (r.offset() >= upTo) {
+                        break;
+                    }
+                    p.send(rec("out", 0, new String(r.value(), StandardCharsets.UTF_8).toUpperCase()));
+                    next = r.offset() + 1;
+                }
+            }
+            assertThat(next).isEqualTo(upTo);
+            p.sendOffsetsToTransaction(Map.of(in, new OffsetAndMetadata(next)), c.groupMetadata());
+            if (commit) {
+                p.commitTransaction();
+            } else {
+                p.abortTransaction();
+            }
+        }
+    }
+
+    @Test
+    void aTransactionSurvivesARestartOfItsCoordinator() throws Exception {
+        try (StrataNode node = StrataNode.start(dir.resolve("node"));
+             Admin admin = Clients.admin(node)) {
+            admin.createTopics(List.of(new NewTopic("restart", 2, (short) 1))).all().get();
+            try (KafkaProducer<byte[], byte[]> p = txProducer(node, "restart-id", Map.of("delivery.timeout.ms", 60_000,
+                    "max.block.ms", 60_000))) {
+                p.initTransactions();
+                p.beginTransaction();
+                for (int i = 0; i < 10; i++) {
+                    p.send(rec("restart", i % 2, "before-" + i)).get();
+                }
+                node.restart();
+                for (int i = 0; i < 10; i++) {
+                    p.send(rec("restart", i % 2, "after-" + i));
+                }
+                p.commitTransaction();
+            }
+            List<String> seen = readAll(node, "restart", "read_committed", 2, Duration.ofSeconds(2));
+            assertThat(seen).hasSize(20);
+        }
+    }
+
+    static Throwable rootOrSelf(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && !(c instanceof ProducerFencedException) && !(c instanceof InvalidProducerEpochException)) {
+            c = c.getCause();
+        }
+        return c;
+    }
+}
