@@ -144,6 +144,11 @@ class ProtocolVersionSweepIT {
                     (v, r) -> assertThat(((DescribeClusterResponseData) r).brokers()).hasSize(1))),
             Map.entry(ApiKeys.INIT_PRODUCER_ID, new Case(v -> new InitProducerIdRequestData().setTransactionalId(null).setTransactionTimeoutMs(1000),
                     (v, r) -> assertThat(((InitProducerIdResponseData) r).producerId()).isNotNegative())),
+            Map.entry(ApiKeys.LIST_TRANSACTIONS, new Case(v -> new org.apache.kafka.common.message.ListTransactionsRequestData(),
+                    (v, r) -> assertThat(((org.apache.kafka.common.message.ListTransactionsResponseData) r).errorCode()).isZero())),
+            Map.entry(ApiKeys.DESCRIBE_TRANSACTIONS, new Case(v -> new org.apache.kafka.common.message.DescribeTransactionsRequestData()
+                    .setTransactionalIds(List.of("sweep-unknown")), (v, r) -> assertThat(((org.apache.kafka.common.message.DescribeTransactionsResponseData) r)
+                    .transactionStates().get(0).errorCode()).isEqualTo(org.apache.kafka.common.protocol.Errors.TRANSACTIONAL_ID_NOT_FOUND.code()))),
             Map.entry(ApiKeys.CREATE_TOPICS, new Case(v -> {
                 CreateTopicsRequestData req = new CreateTopicsRequestData().setTimeoutMs(5000).setValidateOnly(true);
                 req.topics().add(new CreateTopicsRequestData.CreatableTopic().setName("sweep-new-" + v).setNumPartitions(1).setReplicationFactor((short) 1));

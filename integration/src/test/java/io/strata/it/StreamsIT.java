@@ -31,8 +31,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Streams backs with a compacted changelog topic, and a repartition topic it purges with
  * DeleteRecords. The counts are exact; after a clean stop the local state is wiped, more input
  * arrives, and the restarted application restores its store from the changelog and keeps
- * counting exactly. (With processing.guarantee=at_least_once: exactly-once needs transactions,
- * which Strata does not have yet.)
+ * counting exactly (processing.guarantee=at_least_once). With exactly_once_v2 the application is
+ * killed with SIGKILL several times while its input flows: the counts still come out exact, and a
+ * read_committed consumer of the output sees every word's count go up by one at a time, never a
+ * count from a transaction that was aborted by a kill.
  */
 class StreamsIT {
     private static final List<String> WORDS = List.of("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
@@ -42,9 +44,13 @@ class StreamsIT {
     Path dir;
 
     private static Process start(StrataNode node, Path stateDir, Path log) throws Exception {
+        return start(node, stateDir, log, "at_least_once");
+    }
+
+    private static Process start(StrataNode node, Path stateDir, Path log, String guarantee) throws Exception {
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
                 "-cp", System.getProperty("java.class.path"), "io.strata.it.streams.WordCountApp", node.bootstrap(), stateDir.toString(),
-                "at_least_once");
+                guarantee);
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }
 
@@ -94,6 +100,19 @@ class StreamsIT {
             }
         }
         throw new AssertionError("counts " + latest + " never reached " + expected + "\n" + Files.readString(log));
+    }
+
+    /** Waits until the application's log says it reached RUNNING {@code times} times (so a kill lands while it processes). */
+    private static void awaitRunning(Path log, int times) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            String text = Files.exists(log) ? Files.readString(log) : "";
+            if (text.split("-> RUNNING", -1).length - 1 >= times) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the application did not reach RUNNING " + times + " times");
     }
 
     /** How many times the node's log cleaner has rewritten segments of the counts changelog. */
@@ -148,6 +167,70 @@ class StreamsIT {
             }
             System.out.printf("streams: %d words counted exactly across a restart restored from the compacted changelog%n",
                     expected.values().stream().mapToLong(Long::longValue).sum());
+        }
+    }
+
+    @Test
+    void exactlyOnceCountsStayExactAcrossSigkills() throws Exception {
+        try (StrataNode node = StrataNode.start(dir.resolve("node"), "transaction.abort.timed.out.transaction.cleanup.interval.ms=1000");
+             Admin admin = Clients.admin(node)) {
+            admin.createTopics(List.of(new NewTopic("words-in", 3, (short) 1), new NewTopic("words-out", 3, (short) 1))).all().get();
+            Map<String, Long> expected = new HashMap<>();
+            Random random = new Random(7);
+            Path log = dir.resolve("streams-eos.log");
+            Process app = start(node, dir.resolve("state-eos"), log, "exactly_once_v2");
+            int kills = 0;
+            // Input flows the whole time (about 15 s): each SIGKILL lands while the application is counting, with a transaction open.
+            java.util.concurrent.CompletableFuture<Void> input = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    for (int chunk = 0; chunk < 120; chunk++) {
+                        produceLines(node, 50, expected, random);
+                        Thread.sleep(100);
+                    }
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            try {
+                for (int round = 0; round < 3; round++) {
+                    awaitRunning(log, round + 1);
+                    Thread.sleep(1500);
+                    // SIGKILL mid-stream: its open transaction must be aborted, its state rebuilt, nothing counted twice.
+                    app.destroyForcibly().waitFor();
+                    kills++;
+                    app = start(node, dir.resolve("state-eos"), log, "exactly_once_v2");
+                }
+                input.get(120, TimeUnit.SECONDS);
+                assertThat(awaitCounts(node, expected, log)).isEqualTo(expected);
+            } finally {
+                stop(app);
+            }
+            // Every count a read_committed reader saw went up by exactly one: no aborted or repeated output got through.
+            Map<String, List<Long>> history = new HashMap<>();
+            try (KafkaConsumer<byte[], byte[]> c = Clients.consumer(node, Map.of("isolation.level", "read_committed"))) {
+                List<TopicPartition> parts = new ArrayList<>();
+                c.partitionsFor("words-out").forEach(pi -> parts.add(new TopicPartition("words-out", pi.partition())));
+                c.assign(parts);
+                c.seekToBeginning(parts);
+                long total = expected.values().stream().mapToLong(Long::longValue).sum();
+                long seen = 0;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (seen < total && System.nanoTime() < deadline) {
+                    for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+                        history.computeIfAbsent(new String(r.key(), StandardCharsets.UTF_8), k -> new ArrayList<>())
+                                .add(ByteBuffer.wrap(r.value()).getLong());
+                        seen++;
+                    }
+                }
+            }
+            history.forEach((word, counts) -> {
+                for (int i = 0; i < counts.size(); i++) {
+                    assertThat(counts.get(i)).as("count %d of %s", i + 1, word).isEqualTo(i + 1L);
+                }
+                assertThat((long) counts.size()).as("updates of %s", word).isEqualTo(expected.get(word));
+            });
+            System.out.printf("streams exactly_once_v2: %d words counted exactly across %d SIGKILLs of the application%n",
+                    expected.values().stream().mapToLong(Long::longValue).sum(), kills);
         }
     }
 }

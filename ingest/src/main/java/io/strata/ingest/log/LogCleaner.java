@@ -34,6 +34,10 @@ import java.util.OptionalLong;
  * <p>A pass is due when the dirty share of the cleanable bytes reaches
  * {@code min.cleanable.dirty.ratio}, or when a dirty segment is older than
  * {@code max.compaction.lag.ms}.
+ *
+ * <p>Transactions: only segments below the last stable offset are cleaned; records of aborted
+ * transactions are neither mapped (they never replace a key's committed value) nor kept; markers
+ * are kept, so every offset stays decided.
  */
 public final class LogCleaner {
     private static final int CHUNK_BYTES = 1 << 20;
@@ -78,10 +82,10 @@ public final class LogCleaner {
         return Optional.of(clean(log, nowMs, cleanable, firstDirty, c));
     }
 
-    /** Sealed segments below the high watermark whose newest record is older than min.compaction.lag.ms. */
+    /** Sealed segments below the last stable offset whose newest record is older than min.compaction.lag.ms. */
     private static List<LogSegment> cleanable(PartitionLog log, long nowMs, LogConfig.Compaction c) {
         List<LogSegment> out = new ArrayList<>();
-        for (LogSegment s : log.sealedBelowHighWatermark()) {
+        for (LogSegment s : log.sealedBelowStableOffset()) {
             if (c.minCompactionLagMs() > 0 && s.maxTimestamp() >= 0 && nowMs - s.maxTimestamp() < c.minCompactionLagMs()) {
                 break;
             }
@@ -93,6 +97,8 @@ public final class LogCleaner {
     private static Result clean(PartitionLog log, long nowMs, List<LogSegment> cleanable, long firstDirty, LogConfig.Compaction c) {
         Map<ByteBuffer, Long> latest = new HashMap<>();
         Map<Long, Long> producersLastBatch = new HashMap<>();
+        AbortedData aborted = new AbortedData(cleanable.isEmpty() ? List.of()
+                : log.abortedTransactions(cleanable.get(0).baseOffset(), cleanable.get(cleanable.size() - 1).nextOffset()));
         long mapBytes = 0;
         long mappedTo = firstDirty;
         for (LogSegment s : cleanable) {
@@ -109,7 +115,8 @@ public final class LogCleaner {
             }
             long[] added = {0};
             forEachBatch(s, batch -> {
-                if (batch.isControlBatch()) {
+                if (batch.isControlBatch() || aborted.contains(batch)) {
+                    // An aborted record never replaces a key's committed value: read_committed consumers never see it.
                     return;
                 }
                 for (Record r : batch) {
@@ -128,13 +135,20 @@ public final class LogCleaner {
         MemoryRecords.RecordFilter filter = new MemoryRecords.RecordFilter(nowMs, c.deleteRetentionMs()) {
             @Override
             protected BatchRetentionResult checkBatchRetention(RecordBatch batch) {
+                if (aborted.contains(batch)) {
+                    // Kafka's cleaner drops the data of aborted transactions; the markers stay, so the offsets stay decided.
+                    return new BatchRetentionResult(BatchRetention.DELETE, false);
+                }
+                if (batch.isControlBatch()) {
+                    return new BatchRetentionResult(BatchRetention.RETAIN_EMPTY, false);
+                }
                 boolean producersNewest = batch.hasProducerId() && producersLastBatch.getOrDefault(batch.producerId(), -1L) == batch.lastOffset();
                 return new BatchRetentionResult(producersNewest ? BatchRetention.RETAIN_EMPTY : BatchRetention.DELETE_EMPTY, false);
             }
 
             @Override
             protected boolean shouldRetainRecord(RecordBatch batch, Record record) {
-                if (!record.hasKey()) {
+                if (batch.isControlBatch() || !record.hasKey()) {
                     return true; // written before the topic was compacted: nothing says what replaces it
                 }
                 Long newest = latest.get(record.key());
@@ -172,6 +186,29 @@ public final class LogCleaner {
     }
 
     private record Rewrite(Path file, long bytes, long recordsRemoved) {
+    }
+
+    /** The aborted transactions of the range being cleaned: whether a batch holds aborted data. */
+    private static final class AbortedData {
+        private final Map<Long, List<AbortedTxn>> byProducer = new HashMap<>();
+
+        AbortedData(List<AbortedTxn> aborted) {
+            for (AbortedTxn a : aborted) {
+                byProducer.computeIfAbsent(a.producerId(), k -> new ArrayList<>()).add(a);
+            }
+        }
+
+        boolean contains(RecordBatch batch) {
+            if (!batch.isTransactional() || batch.isControlBatch()) {
+                return false;
+            }
+            for (AbortedTxn a : byProducer.getOrDefault(batch.producerId(), List.of())) {
+                if (a.firstOffset() <= batch.baseOffset() && batch.lastOffset() < a.lastOffset()) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /** The segment filtered into {@code <base>.log.cleaned}, made durable; null when nothing in it changes. */

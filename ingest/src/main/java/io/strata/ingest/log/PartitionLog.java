@@ -870,9 +870,11 @@ public final class PartitionLog {
     }
 
     /** Sealed segments wholly below the high watermark, oldest first: what the cleaner may rewrite. */
-    List<LogSegment> sealedBelowHighWatermark() {
+    List<LogSegment> sealedBelowStableOffset() {
         List<LogSegment> out = new ArrayList<>();
-        long hw = highWatermark();
+        // Below the last stable offset only: an open transaction may still abort, and its records must not be
+        // taken as the newest of their keys (Kafka's cleaner stops at the first unstable offset too).
+        long hw = lastStableOffset();
         Map.Entry<Long, LogSegment> active = segments.lastEntry();
         for (LogSegment s : segments.values()) {
             if (s == active.getValue() || s.nextOffset() > hw) {

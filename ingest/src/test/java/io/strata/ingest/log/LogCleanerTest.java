@@ -177,4 +177,26 @@ class LogCleanerTest {
         leader.close();
         follower.close();
     }
+
+    @Test
+    void abortedRecordsNeverReplaceACommittedValueAndOpenTransactionsAreNotCleaned() {
+        PartitionLog log = open(dir.resolve("tx-0"), compacted(300, 0));
+        log.append(keyed("k", "committed"), now);                                                         // 0
+        log.append(MemoryRecords.withTransactionalRecords(Compression.NONE, 7, (short) 0, 0,
+                new SimpleRecord(now, "k".getBytes(StandardCharsets.UTF_8), "aborted".getBytes(StandardCharsets.UTF_8))).buffer(), now); // 1
+        log.appendTxnMarker(7, (short) 0, new io.strata.records.TxnMarker(false, 0), now);                 // 2
+        log.append(MemoryRecords.withTransactionalRecords(Compression.NONE, 8, (short) 0, 0,
+                new SimpleRecord(now, "j".getBytes(StandardCharsets.UTF_8), "open".getBytes(StandardCharsets.UTF_8))).buffer(), now);    // 3
+        for (int i = 0; i < 20; i++) {
+            log.append(keyed("filler-" + (i % 3), "f" + i), now);
+        }
+        assertThat(log.lastStableOffset()).isEqualTo(3);
+        LogCleaner.cleanIfDue(log, now + 1).orElseThrow();
+        Map<Long, String> after = contents(log);
+        // The aborted value is gone and the committed one, which it would have replaced, stays.
+        assertThat(after).containsEntry(0L, "k=committed").doesNotContainKey(1L);
+        // The open transaction's segment (and all after it) is not cleaned yet.
+        assertThat(after).containsEntry(3L, "j=open");
+        assertThat(log.abortedTransactions(0, 3)).hasSize(1);
+    }
 }

@@ -35,6 +35,9 @@ public final class WordCountApp {
         p.put(StreamsConfig.topicPrefix("segment.bytes"), 16384);
         p.put(StreamsConfig.topicPrefix("min.cleanable.dirty.ratio"), "0.01");
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0); // every update to the changelog: more to compact
+        // A SIGKILLed instance leaves the group only when its session times out; the test kills it on purpose.
+        p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 6000);
+        p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 1000);
         StreamsBuilder b = new StreamsBuilder();
         b.stream("words-in", Consumed.with(Serdes.String(), Serdes.String()))
                 .flatMapValues(line -> Arrays.asList(line.toLowerCase(Locale.ROOT).split("\\s+")))
