@@ -136,6 +136,10 @@ public final class Broker implements AutoCloseable {
             long cleanEvery = config.getLong("log.cleaner.backoff.ms");
             cleaner = io.strata.ingest.util.NamedThreads.scheduled("log-cleaner");
             cleaner.scheduleWithFixedDelay(guard("log cleaner", topics::cleanCompactedLogs), cleanEvery, cleanEvery, TimeUnit.MILLISECONDS);
+            if (tiering != null) {
+                io.strata.ingest.tier.TieringService t = tiering;
+                cleaner.scheduleWithFixedDelay(guard("tiered compaction", t::compactTiered), cleanEvery, cleanEvery, TimeUnit.MILLISECONDS);
+            }
         }
 
         GroupStore groupStore = new GroupStore(metaStore, keyspace);

@@ -71,6 +71,37 @@ public final class SegmentManifestStore {
         });
     }
 
+    /**
+     * Replaces consecutive entries with others that cover exactly the same offsets (compacted
+     * copies of tiered segments), in one transaction. Nothing is written, and false returned,
+     * when the stored entries are no longer {@code old} (tiering or another pass changed them).
+     */
+    public boolean replace(UUID topicId, int partition, List<SegmentEntry> old, List<SegmentEntry> replacement,
+                           java.util.function.Consumer<io.strata.metastore.Transaction> precondition) {
+        if (old.isEmpty() || replacement.isEmpty() || old.get(0).baseOffset() != replacement.get(0).baseOffset()
+                || old.get(old.size() - 1).lastOffset() != replacement.get(replacement.size() - 1).lastOffset()) {
+            throw new IllegalArgumentException("a replacement must cover exactly the offsets of the entries it replaces");
+        }
+        for (int i = 1; i < replacement.size(); i++) {
+            if (replacement.get(i - 1).lastOffset() + 1 != replacement.get(i).baseOffset()) {
+                throw new IllegalArgumentException("replacement entries leave a gap at " + replacement.get(i).baseOffset());
+            }
+        }
+        Subspace p = partition(topicId, partition);
+        return store.run(tx -> {
+            precondition.accept(tx);
+            for (SegmentEntry e : old) {
+                byte[] stored = tx.get(p.pack(Tuple.from(e.baseOffset())));
+                if (stored == null || !decode(e.baseOffset(), stored).objectKey().equals(e.objectKey())) {
+                    return false;
+                }
+            }
+            old.forEach(e -> tx.clear(p.pack(Tuple.from(e.baseOffset()))));
+            replacement.forEach(e -> tx.set(p.pack(Tuple.from(e.baseOffset())), encode(e)));
+            return true;
+        });
+    }
+
     public List<SegmentEntry> list(UUID topicId, int partition) {
         Subspace p = partition(topicId, partition);
         return store.run(tx -> {

@@ -2,19 +2,14 @@ package io.strata.ingest.log;
 
 import io.strata.ingest.log.fs.LogFile;
 import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
-import org.apache.kafka.common.utils.internals.BufferSupplier;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * Kafka's log cleaner for one partition with {@code cleanup.policy=compact}: keeps the latest
@@ -43,7 +38,6 @@ public final class LogCleaner {
     private static final int CHUNK_BYTES = 1 << 20;
     /** Bytes the key map may take (Kafka's log.cleaner.dedupe.buffer.size); a pass maps fewer segments beyond it. */
     static final long MAX_MAP_BYTES = 64L << 20;
-    private static final long ENTRY_OVERHEAD = 64;
 
     private LogCleaner() {
     }
@@ -95,73 +89,22 @@ public final class LogCleaner {
     }
 
     private static Result clean(PartitionLog log, long nowMs, List<LogSegment> cleanable, long firstDirty, LogConfig.Compaction c) {
-        Map<ByteBuffer, Long> latest = new HashMap<>();
-        Map<Long, Long> producersLastBatch = new HashMap<>();
-        AbortedData aborted = new AbortedData(cleanable.isEmpty() ? List.of()
+        CompactionMap map = new CompactionMap(cleanable.isEmpty() ? List.of()
                 : log.abortedTransactions(cleanable.get(0).baseOffset(), cleanable.get(cleanable.size() - 1).nextOffset()));
-        long mapBytes = 0;
         long mappedTo = firstDirty;
         for (LogSegment s : cleanable) {
-            s.forEachBatch(h -> {
-                if (h.producerId() >= 0) {
-                    producersLastBatch.merge(h.producerId(), h.lastOffset(), Math::max);
-                }
-            });
+            s.forEachBatch(h -> map.noteProducer(h.producerId(), h.lastOffset()));
             if (s.nextOffset() <= firstDirty) {
                 continue;
             }
-            if (mapBytes > MAX_MAP_BYTES) {
+            if (map.bytes() > MAX_MAP_BYTES) {
                 break;
             }
-            long[] added = {0};
-            forEachBatch(s, batch -> {
-                if (batch.isControlBatch() || aborted.contains(batch)) {
-                    // An aborted record never replaces a key's committed value: read_committed consumers never see it.
-                    return;
-                }
-                for (Record r : batch) {
-                    if (r.hasKey()) {
-                        ByteBuffer key = copy(r.key());
-                        if (latest.put(key, r.offset()) == null) {
-                            added[0] += key.remaining() + ENTRY_OVERHEAD;
-                        }
-                    }
-                }
-            });
-            mapBytes += added[0];
+            forEachBatch(s, map::map);
             mappedTo = s.nextOffset();
         }
         long to = mappedTo;
-        MemoryRecords.RecordFilter filter = new MemoryRecords.RecordFilter(nowMs, c.deleteRetentionMs()) {
-            @Override
-            protected BatchRetentionResult checkBatchRetention(RecordBatch batch) {
-                if (aborted.contains(batch)) {
-                    // Kafka's cleaner drops the data of aborted transactions; the markers stay, so the offsets stay decided.
-                    return new BatchRetentionResult(BatchRetention.DELETE, false);
-                }
-                if (batch.isControlBatch()) {
-                    return new BatchRetentionResult(BatchRetention.RETAIN_EMPTY, false);
-                }
-                boolean producersNewest = batch.hasProducerId() && producersLastBatch.getOrDefault(batch.producerId(), -1L) == batch.lastOffset();
-                return new BatchRetentionResult(producersNewest ? BatchRetention.RETAIN_EMPTY : BatchRetention.DELETE_EMPTY, false);
-            }
-
-            @Override
-            protected boolean shouldRetainRecord(RecordBatch batch, Record record) {
-                if (batch.isControlBatch() || !record.hasKey()) {
-                    return true; // written before the topic was compacted: nothing says what replaces it
-                }
-                Long newest = latest.get(record.key());
-                if (newest != null && record.offset() < newest) {
-                    return false;
-                }
-                if (!record.hasValue()) {
-                    OptionalLong horizon = batch.deleteHorizonMs();
-                    return horizon.isEmpty() || nowMs < horizon.getAsLong();
-                }
-                return true;
-            }
-        };
+        MemoryRecords.RecordFilter filter = map.filter(nowMs, c.deleteRetentionMs());
         int rewritten = 0;
         long before = 0;
         long after = 0;
@@ -188,29 +131,6 @@ public final class LogCleaner {
     private record Rewrite(Path file, long bytes, long recordsRemoved) {
     }
 
-    /** The aborted transactions of the range being cleaned: whether a batch holds aborted data. */
-    private static final class AbortedData {
-        private final Map<Long, List<AbortedTxn>> byProducer = new HashMap<>();
-
-        AbortedData(List<AbortedTxn> aborted) {
-            for (AbortedTxn a : aborted) {
-                byProducer.computeIfAbsent(a.producerId(), k -> new ArrayList<>()).add(a);
-            }
-        }
-
-        boolean contains(RecordBatch batch) {
-            if (!batch.isTransactional() || batch.isControlBatch()) {
-                return false;
-            }
-            for (AbortedTxn a : byProducer.getOrDefault(batch.producerId(), List.of())) {
-                if (a.firstOffset() <= batch.baseOffset() && batch.lastOffset() < a.lastOffset()) {
-                    return true;
-                }
-            }
-            return false;
-        }
-    }
-
     /** The segment filtered into {@code <base>.log.cleaned}, made durable; null when nothing in it changes. */
     private static Rewrite rewrite(PartitionLog log, LogSegment s, MemoryRecords.RecordFilter filter) {
         Path file = log.dir().resolve(LogSegment.fileName(s.baseOffset(), PartitionLog.CLEANED_SUFFIX));
@@ -224,12 +144,10 @@ public final class LogCleaner {
                 long[] at = {0, 0}; // bytes written, records removed
                 boolean[] differs = {false};
                 forEachChunk(s, chunk -> {
-                    MemoryRecords.FilterResult r = MemoryRecords.readableRecords(chunk.duplicate()).filterTo(filter,
-                            ByteBuffer.allocate(chunk.remaining()), BufferSupplier.NO_CACHING, Integer.MAX_VALUE);
-                    ByteBuffer kept = r.outputBuffer();
-                    kept.flip();
+                    CompactionMap.Filtered r = CompactionMap.apply(chunk, filter);
+                    ByteBuffer kept = r.batches();
                     differs[0] |= !kept.equals(chunk);
-                    at[1] += r.messagesRead() - r.messagesRetained();
+                    at[1] += r.recordsRemoved();
                     out.writeFully(kept.duplicate(), at[0]);
                     at[0] += kept.remaining();
                 });
@@ -269,6 +187,16 @@ public final class LogCleaner {
         }
     }
 
+    /**
+     * Maps the keys of the log's local segments below its last stable offset into {@code map}
+     * (the compaction of tiered segments needs the newest local value of every key too).
+     */
+    public static void mapLocal(PartitionLog log, CompactionMap map) {
+        for (LogSegment s : log.sealedBelowStableOffset()) {
+            forEachBatch(s, map::map);
+        }
+    }
+
     /** Every batch of {@code s}, read a chunk at a time. */
     private static void forEachBatch(LogSegment s, java.util.function.Consumer<RecordBatch> onBatch) {
         try {
@@ -276,11 +204,5 @@ public final class LogCleaner {
         } catch (IOException e) {
             throw new LogIOException("cannot read segment " + s.baseOffset(), e); // not thrown: reading batches does no I/O of its own
         }
-    }
-
-    private static ByteBuffer copy(ByteBuffer b) {
-        ByteBuffer c = ByteBuffer.allocate(b.remaining());
-        c.put(b.duplicate()).flip();
-        return c;
     }
 }

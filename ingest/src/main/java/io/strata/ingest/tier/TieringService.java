@@ -169,6 +169,79 @@ public final class TieringService {
         return segmentKey.substring(0, segmentKey.length() - ".seg".length()) + ".snapshot";
     }
 
+    // ---- compaction of tiered segments (TieredCompaction) ----
+
+    private final TieredCompaction compaction = new TieredCompaction(this);
+    /** Objects a compaction replaced, with when: deleted once the orphan grace period has passed since. */
+    private final Map<String, Long> retired = new ConcurrentHashMap<>();
+
+    /**
+     * Compacts the tiered segments of compacted topics this node leads (run by the log cleaner's
+     * thread, on its schedule).
+     */
+    public void compactTiered() {
+        for (Map.Entry<TopicPartition, PartitionLog> e : topics.logs().entrySet()) {
+            PartitionLog pl = e.getValue();
+            if (!pl.config().remoteStorage() || !pl.config().compaction().compact() || !leads.test(e.getKey())) {
+                continue;
+            }
+            Optional<TopicRecord> t = topics.topic(e.getKey().topic());
+            if (t.isEmpty()) {
+                continue;
+            }
+            try {
+                compaction.compact(e.getKey(), t.get().id(), pl, clock.getAsLong());
+            } catch (Exception ex) {
+                log.warn("compaction of the tiered segments of {} failed, will retry: {}", e.getKey(), rootMessage(ex));
+            }
+        }
+    }
+
+    SegmentManifestStore manifest() {
+        return manifest;
+    }
+
+    /** Every batch of a tiered segment. */
+    ByteBuffer readWhole(SegmentEntry e) {
+        return reader.read(e.objectKey(), e.sizeBytes(), e.baseOffset(), (int) Math.min(Integer.MAX_VALUE, e.sizeBytes()));
+    }
+
+    String objectKey(TopicPartition tp, UUID topicId, long baseOffset, int epoch) {
+        return String.format("%s/%s/%d/%020d-%d-%s.seg", clusterId, topicId, tp.partition(), baseOffset, epoch, UUID.randomUUID());
+    }
+
+    Optional<byte[]> snapshotOf(String segmentKey) throws Exception {
+        String key = snapshotKeyOf(segmentKey);
+        if (store.head(key).get(1, TimeUnit.MINUTES).isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(store.get(key).get(1, TimeUnit.MINUTES));
+    }
+
+    /** The checks of every manifest write by a leader: it still leads in {@code epoch}, and the topic still exists. */
+    void checkLeaderAndTopic(io.strata.metastore.Transaction tx, TopicPartition tp, UUID topicId, int epoch) {
+        leaderCheck.check(tx, topicId, tp.partition(), epoch);
+        if (!catalog.isLive(tx, tp.topic(), topicId)) {
+            throw new TopicGoneException(tp.topic() + " (id " + topicId + ") was deleted");
+        }
+    }
+
+    void deleteObjectNow(String segmentKey) {
+        deleteObject(segmentKey);
+    }
+
+    /** A compaction replaced {@code old} with {@code replacement} in the manifest: reads go to the new objects from now on. */
+    void replaced(TopicPartition tp, UUID topicId, List<SegmentEntry> old, List<SegmentEntry> replacement, List<String> retiredKeys) {
+        ConcurrentSkipListMap<Long, SegmentEntry> m = entriesOf(tp, topicId);
+        // New entries first: a read between the two steps finds either the old object (still there) or the new one.
+        replacement.forEach(e -> m.put(e.baseOffset(), e));
+        java.util.Set<Long> bases = new java.util.HashSet<>();
+        replacement.forEach(e -> bases.add(e.baseOffset()));
+        old.stream().filter(e -> !bases.contains(e.baseOffset())).forEach(e -> m.remove(e.baseOffset()));
+        long now = clock.getAsLong();
+        retiredKeys.forEach(k -> retired.put(k, now));
+    }
+
     private void deleteObject(String segmentKey) {
         store.delete(segmentKey).whenComplete((v, e) -> reader.evict(segmentKey));
         store.delete(snapshotKeyOf(segmentKey));
@@ -198,12 +271,26 @@ public final class TieringService {
     /** Batches from object storage starting with the one holding {@code offset}. */
     public ByteBuffer read(TopicPartition tp, long offset, int maxBytes) {
         TopicRecord t = topics.topic(tp.topic()).orElseThrow();
-        Map.Entry<Long, SegmentEntry> e = entriesOf(tp, t.id()).floorEntry(offset);
+        ConcurrentSkipListMap<Long, SegmentEntry> m = entriesOf(tp, t.id());
+        Map.Entry<Long, SegmentEntry> e = m.floorEntry(offset);
         if (e == null || e.getValue().lastOffset() < offset) {
             return ByteBuffer.allocate(0);
         }
-        SegmentEntry s = e.getValue();
-        return reader.read(s.objectKey(), s.sizeBytes(), offset, maxBytes);
+        // A compacted object may hold no batch at or after the offset (the cleaner removed them): the next batch
+        // is in a later object, or in the local log, as a compacted local segment's next batch is in the next segment.
+        while (e != null) {
+            SegmentEntry s = e.getValue();
+            ByteBuffer out = reader.read(s.objectKey(), s.sizeBytes(), Math.max(offset, s.baseOffset()), maxBytes);
+            if (out.hasRemaining()) {
+                return out;
+            }
+            e = m.higherEntry(e.getKey());
+        }
+        Optional<PartitionLog> pl = topics.partition(tp);
+        if (pl.isPresent() && pl.get().config().compaction().compact() && offset < pl.get().localStartOffset()) {
+            return pl.get().read(pl.get().localStartOffset(), maxBytes).records();
+        }
+        return ByteBuffer.allocate(0);
     }
 
     /** As {@link #offsetForTimestamp}, on the {@code remote-read} threads. */
@@ -498,7 +585,13 @@ public final class TieringService {
             for (ObjectInfo o : listed) {
                 // A snapshot belongs to the segment object of the same name.
                 String owner = o.key().endsWith(".snapshot") ? o.key().substring(0, o.key().length() - ".snapshot".length()) + ".seg" : o.key();
+                Long retiredAt = retired.get(owner);
+                if (retiredAt != null && now - retiredAt <= orphanGraceMs) {
+                    continue; // replaced by a compaction a moment ago: a read may still be on its way to it
+                }
                 if (!named.contains(owner) && now - o.lastModifiedMs() > orphanGraceMs && !manifest.names(owner)) {
+                    retired.remove(owner);
+                    reader.evict(owner);
                     store.delete(o.key()).get(1, TimeUnit.MINUTES);
                     log.info("deleted orphan object {} ({} bytes): no manifest entry names it", o.key(), o.size());
                     deleted++;

@@ -97,7 +97,8 @@ public final class TopicConfigs {
             String brokerKey = BROKER_DEFAULT.get(s.key());
             String def = brokerKey != null ? String.valueOf(broker.asMap().get(brokerKey)) : String.valueOf(s.defaultValue());
             if (s.key().equals("remote.storage.enable")) {
-                // On when an object store is configured, except for compacted topics, which stay local.
+                // On when an object store is configured, except for compacted topics, which stay local unless they ask to
+                // tier (remote.storage.enable=true): Kafka keeps them local, Strata compacts their tiered segments too.
                 def = Boolean.toString(broker.objectStoreUrl().isPresent() && !out.getOrDefault("cleanup.policy", "").contains("compact"));
             }
             out.put(s.key(), overrides.getOrDefault(s.key(), def));
@@ -111,9 +112,7 @@ public final class TopicConfigs {
                 Long.parseLong(e.get("retention.ms")), Long.parseLong(e.get("retention.bytes")),
                 Integer.parseInt(e.get("max.message.bytes")), Integer.parseInt(e.get("index.interval.bytes")),
                 "LogAppendTime".equals(e.get("message.timestamp.type")),
-                // Compacted topics stay local (the cleaner works on local segments), whatever the broker default.
-                Boolean.parseBoolean(e.get("remote.storage.enable")) && broker.objectStoreUrl().isPresent()
-                        && !e.get("cleanup.policy").contains("compact"),
+                Boolean.parseBoolean(e.get("remote.storage.enable")) && broker.objectStoreUrl().isPresent(),
                 Long.parseLong(e.get("local.retention.ms")), Long.parseLong(e.get("local.retention.bytes")),
                 Long.parseLong(e.get("message.timestamp.before.max.ms")), Long.parseLong(e.get("message.timestamp.after.max.ms")),
                 broker.getLong("producer.id.expiration.ms"), Integer.parseInt(e.get("min.insync.replicas")),

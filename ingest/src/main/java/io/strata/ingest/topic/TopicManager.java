@@ -317,11 +317,6 @@ public final class TopicManager implements AutoCloseable {
                 throw new TopicException(Errors.INVALID_CONFIG, ex.getMessage());
             }
         }
-        if (canonical.getOrDefault("cleanup.policy", "").contains("compact") && "true".equals(canonical.get("remote.storage.enable"))) {
-            // As Kafka answers (KIP-405): the cleaner works on local segments only, so a compacted topic stays local.
-            throw new TopicException(Errors.INVALID_CONFIG, "Remote log storage is not supported yet for compacted topics: "
-                    + "set cleanup.policy=delete or leave remote.storage.enable unset");
-        }
         return canonical;
     }
 
