@@ -115,6 +115,13 @@ class TransactionsIT {
             TransactionDescription d = admin.describeTransactions(List.of("tx-1")).description("tx-1").get();
             assertThat(d.state()).isEqualTo(TransactionState.COMPLETE_COMMIT);
             assertThat(admin.listTransactions().all().get()).extracting(TransactionListing::transactionalId).contains("tx-1");
+            // Kafka's own kafka-transactions tool, as its own process.
+            OperationsIT.Cli listed = kafkaTransactions(node, "list");
+            assertThat(listed.code()).as(listed.out()).isZero();
+            assertThat(listed.out()).contains("tx-1").contains("CompleteCommit");
+            OperationsIT.Cli described = kafkaTransactions(node, "describe", "--transactional-id", "tx-1");
+            assertThat(described.code()).as(described.out()).isZero();
+            assertThat(described.out()).contains("tx-1").contains("CompleteCommit");
         }
     }
 
@@ -245,6 +252,18 @@ class TransactionsIT {
             List<String> seen = readAll(node, "restart", "read_committed", 2, Duration.ofSeconds(2));
             assertThat(seen).hasSize(20);
         }
+    }
+
+    /** Kafka's kafka-transactions tool (TransactionsCommand from kafka-tools) against the node, as its own process. */
+    static OperationsIT.Cli kafkaTransactions(StrataNode node, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "org.apache.kafka.tools.TransactionsCommand",
+                "--bootstrap-server", node.bootstrap()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new OperationsIT.Cli(p.exitValue(), out);
     }
 
     static Throwable rootOrSelf(Throwable t) {
