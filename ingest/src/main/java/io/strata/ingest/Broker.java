@@ -200,7 +200,7 @@ public final class Broker implements AutoCloseable {
         nodeRequests = new io.strata.ingest.replication.NodeRequests(replication, clusterNode);
         transactions = new io.strata.ingest.txn.TransactionCoordinator(transactionStore, producerIds, clusterNode,
                 new io.strata.ingest.txn.TxnMarkers(topics, clusterNode, markerAppender, nodeRequests), System::currentTimeMillis,
-                config.getInt("transaction.max.timeout.ms"));
+                config.getInt("transaction.max.timeout.ms"), config.getLong("transactional.id.expiration.ms"));
         transactions.start(config.getLong("transaction.abort.timed.out.transaction.cleanup.interval.ms"));
         dispatcher = new RequestDispatcher(self, topics, producerIds,
                 new GroupApis(groups, topics, clusterNode, transactionStore), config.getInt("fetch.max.bytes"),

@@ -28,8 +28,9 @@ public final class Bench {
                 case "kafka" -> KafkaComparisonBench.run(out);
                 case "replication" -> ReplicationBench.run();
                 case "security" -> SecurityOverheadBench.run(out);
+                case "transactions" -> TransactionsBench.run(out);
                 default -> throw new IllegalArgumentException("unknown benchmark '" + name
-                        + "': expected tiering, metastore, kafka, replication or security");
+                        + "': expected tiering, metastore, kafka, replication, security or transactions");
             };
             System.out.println(md);
             Files.writeString(out.resolve(name + ".md"), md, StandardCharsets.UTF_8);

@@ -39,9 +39,17 @@ final class ClientProcess {
 
     /** As above, with more producer settings ({@code key=value}: security, for instance). */
     static Produced produce(String bootstrap, String topic, int records, int rate, List<String> moreProps) throws Exception {
+        return produce(bootstrap, topic, records, rate, moreProps, List.of());
+    }
+
+    /** As above, with more ProducerPerformance arguments ({@code --transactional-id}, for instance). */
+    static Produced produce(String bootstrap, String topic, int records, int rate, List<String> moreProps, List<String> moreArgs)
+            throws Exception {
         List<String> args = new ArrayList<>(List.of("org.apache.kafka.tools.ProducerPerformance", "--topic", topic,
                 "--num-records", Integer.toString(records), "--record-size", Integer.toString(Workloads.RECORD),
-                "--throughput", Integer.toString(rate), "--producer-props", "bootstrap.servers=" + bootstrap));
+                "--throughput", Integer.toString(rate)));
+        args.addAll(moreArgs);
+        args.addAll(List.of("--producer-props", "bootstrap.servers=" + bootstrap));
         args.addAll(PRODUCER_PROPS);
         if (!moreProps.isEmpty()) {
             // A file: --producer-props splits each setting at every '=', which a JAAS line has several of.

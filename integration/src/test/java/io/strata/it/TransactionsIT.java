@@ -254,6 +254,50 @@ class TransactionsIT {
         }
     }
 
+    @Test
+    void aTransactionalBatchForAPartitionOutsideTheOpenTransactionIsRefused() throws Exception {
+        try (StrataNode node = StrataNode.start(dir.resolve("node"));
+             Admin admin = Clients.admin(node);
+             RawKafkaConnection c = new RawKafkaConnection(node.port())) {
+            admin.createTopics(List.of(new NewTopic("guarded", 1, (short) 1))).all().get();
+            var init = (org.apache.kafka.common.message.InitProducerIdResponseData) c.send(new org.apache.kafka.common.message.InitProducerIdRequestData()
+                    .setTransactionalId("guarded-tx").setTransactionTimeoutMs(60_000).setProducerId(-1).setProducerEpoch((short) -1), (short) 4);
+            assertThat(init.errorCode()).isZero();
+            long pid = init.producerId();
+            short epoch = init.producerEpoch();
+            // KIP-890: the partition was never added to a transaction, so its leader refuses to open one there.
+            assertThat(produceTransactional(c, pid, epoch, 0)).isEqualTo(org.apache.kafka.common.protocol.Errors.INVALID_TXN_STATE);
+            var add = new org.apache.kafka.common.message.AddPartitionsToTxnRequestData().setV3AndBelowTransactionalId("guarded-tx")
+                    .setV3AndBelowProducerId(pid).setV3AndBelowProducerEpoch(epoch);
+            add.v3AndBelowTopics().add(new org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic()
+                    .setName("guarded").setPartitions(List.of(0)));
+            c.send(add, (short) 3);
+            assertThat(produceTransactional(c, pid, epoch, 0)).isEqualTo(org.apache.kafka.common.protocol.Errors.NONE);
+            var end = (org.apache.kafka.common.message.EndTxnResponseData) c.send(new org.apache.kafka.common.message.EndTxnRequestData()
+                    .setTransactionalId("guarded-tx").setProducerId(pid).setProducerEpoch(epoch).setCommitted(false), (short) 3);
+            assertThat(end.errorCode()).isZero();
+            // A batch of the same producer and epoch arriving after the abort (delayed on the network) must not open a
+            // transaction that nobody would ever end: the last stable offset would stay behind it for good.
+            assertThat(produceTransactional(c, pid, epoch, 1)).isEqualTo(org.apache.kafka.common.protocol.Errors.INVALID_TXN_STATE);
+            assertThat(readAll(node, "guarded", "read_committed", 1, Duration.ofSeconds(1))).isEmpty();
+            var offsets = admin.listOffsets(Map.of(new TopicPartition("guarded", 0), org.apache.kafka.clients.admin.OffsetSpec.latest()),
+                    new org.apache.kafka.clients.admin.ListOffsetsOptions(org.apache.kafka.common.IsolationLevel.READ_COMMITTED)).all().get();
+            assertThat(offsets.get(new TopicPartition("guarded", 0)).offset()).as("nothing holds the stable offset back").isEqualTo(2);
+        }
+    }
+
+    private static org.apache.kafka.common.protocol.Errors produceTransactional(RawKafkaConnection c, long pid, short epoch, int seq) throws Exception {
+        var req = new org.apache.kafka.common.message.ProduceRequestData().setAcks((short) -1).setTimeoutMs(5000).setTransactionalId("guarded-tx");
+        var td = new org.apache.kafka.common.message.ProduceRequestData.TopicProduceData().setName("guarded");
+        td.partitionData().add(new org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData().setIndex(0)
+                .setRecords(org.apache.kafka.common.record.internal.MemoryRecords.withTransactionalRecords(
+                        org.apache.kafka.common.compress.Compression.NONE, pid, epoch, seq,
+                        new org.apache.kafka.common.record.internal.SimpleRecord("v".getBytes()))));
+        req.topicData().add(td);
+        var resp = (org.apache.kafka.common.message.ProduceResponseData) c.send(req, (short) 9);
+        return org.apache.kafka.common.protocol.Errors.forCode(resp.responses().iterator().next().partitionResponses().get(0).errorCode());
+    }
+
     /** Kafka's kafka-transactions tool (TransactionsCommand from kafka-tools) against the node, as its own process. */
     static OperationsIT.Cli kafkaTransactions(StrataNode node, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

@@ -107,6 +107,21 @@ public final class TransactionStore {
         });
     }
 
+    /**
+     * Forgets a transactional id (transactional.id.expiration.ms): removed only if the record is
+     * still {@code expected}, unchanged since the caller read it.
+     */
+    public boolean expire(TransactionRecord expected) {
+        return store.run(tx -> {
+            Optional<TransactionRecord> cur = read(tx, expected.transactionalId());
+            if (cur.isEmpty() || !cur.get().equals(expected)) {
+                return false;
+            }
+            tx.clear(key(expected.transactionalId()));
+            return true;
+        });
+    }
+
     /** Stages offsets a transaction of {@code producerId} commits for {@code group} (TxnOffsetCommit). */
     public void stageOffsets(String group, long producerId, Map<PartitionKey, CommittedOffset> commits) {
         store.run(tx -> {

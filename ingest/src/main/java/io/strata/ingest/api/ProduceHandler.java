@@ -32,8 +32,17 @@ final class ProduceHandler {
     private final ThrottledLog sequenceRefusals = new ThrottledLog(log, 10_000);
     private final io.strata.ingest.replication.ReplicationManager replication;
 
+    /** KIP-890: whether a transactional id's open transaction includes a partition (the coordinator's state). */
+    interface TransactionCheck {
+        Errors inTransaction(String transactionalId, long producerId, short epoch, io.strata.metastore.store.PartitionKey partition);
+    }
+
+    private final TransactionCheck transactionCheck;
+
     ProduceHandler(TopicManager topics, io.strata.ingest.tier.TieringService tiering, Leadership leadership,
-                   io.strata.ingest.replication.ReplicationManager replication, io.micrometer.core.instrument.MeterRegistry metrics) {
+                   io.strata.ingest.replication.ReplicationManager replication, io.micrometer.core.instrument.MeterRegistry metrics,
+                   TransactionCheck transactionCheck) {
+        this.transactionCheck = transactionCheck;
         this.leadership = leadership;
         this.replication = replication;
         this.topics = topics;
@@ -95,7 +104,8 @@ final class ProduceHandler {
                 java.nio.ByteBuffer bytes = Batches.bytesOf(pd.records());
                 int size = bytes.remaining();
                 int epoch = leadership.leaderEpoch(tpc);
-                AppendResult r = pl.get().append(bytes, topics.now());
+                AppendResult r = req.transactionalId() != null ? appendTransactional(req.transactionalId(), tpc, pl.get(), bytes)
+                        : pl.get().append(bytes, topics.now());
                 if (r.ok()) {
                     replication.leaderAppended(new TopicPartition(td.name(), pd.index()));
                 }
@@ -144,5 +154,32 @@ final class ProduceHandler {
             return CompletableFuture.completedFuture(null);
         }
         return CompletableFuture.allOf(durability.toArray(CompletableFuture[]::new)).thenApply(v -> resp);
+    }
+
+    /**
+     * A transactional producer's batches, with KIP-890's server-side defence: the first batch of a
+     * transaction in this partition is taken only if the coordinator's state lists the partition in
+     * the producer's open transaction, so a late batch of a transaction that was already decided
+     * (a zombie's, or one delayed past its abort) can never open a transaction nobody will end.
+     */
+    private AppendResult appendTransactional(String transactionalId, TopicPartition tp, PartitionLog log, java.nio.ByteBuffer bytes) {
+        List<Batches.Batch> batches;
+        try {
+            batches = Batches.of(bytes);
+        } catch (RuntimeException e) {
+            return log.append(bytes, topics.now()); // the log answers what is wrong with it
+        }
+        Object guard = null;
+        if (!batches.isEmpty() && batches.get(0).isTransactional()) {
+            Batches.Batch b = batches.get(0);
+            guard = log.startTransactionVerification(b.producerId());
+            Errors check = guard == null ? Errors.NONE : transactionCheck.inTransaction(transactionalId, b.producerId(), b.producerEpoch(),
+                    new io.strata.metastore.store.PartitionKey(tp.topic(), tp.partition()));
+            if (check != Errors.NONE) {
+                return AppendResult.failed(check, "the transaction of " + transactionalId + " (producer " + b.producerId() + " epoch "
+                        + b.producerEpoch() + ") does not include " + tp + ": " + check.message(), log.logStartOffset());
+            }
+        }
+        return log.append(bytes, topics.now(), guard, true);
     }
 }

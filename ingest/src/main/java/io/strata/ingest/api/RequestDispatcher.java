@@ -72,7 +72,7 @@ public final class RequestDispatcher {
         this.reassignments = new ReassignmentHandler(topics, clusterNode);
         this.metadata = new MetadataHandler(self, topics, clusterNode, autoCreate, defaultPartitions);
         this.topicAdmin = new TopicAdminHandler(topics, self, clusterNode, defaultPartitions);
-        this.produce = new ProduceHandler(topics, tiering, leadership, replication, metrics);
+        this.produce = new ProduceHandler(topics, tiering, leadership, replication, metrics, txnCoordinator::partitionInTransaction);
         this.fetch = new FetchHandler(topics, fetchMaxBytes, tiering, leadership, replication, metrics);
         this.listOffsets = new ListOffsetsHandler(topics, tiering, leadership);
         this.producerIds = new ProducerIdHandler(ids);

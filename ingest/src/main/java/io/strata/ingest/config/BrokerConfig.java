@@ -93,6 +93,7 @@ public final class BrokerConfig {
             Setting.ofLong("log.message.timestamp.before.max.ms", Long.MAX_VALUE, 0, Long.MAX_VALUE, "Default message.timestamp.before.max.ms of topics."),
             Setting.ofLong("log.message.timestamp.after.max.ms", 3_600_000L, 0, Long.MAX_VALUE, "Default message.timestamp.after.max.ms of topics (Kafka 4: one hour)."),
             Setting.ofInt("transaction.max.timeout.ms", 900_000, 1, Integer.MAX_VALUE, "The longest transaction.timeout.ms a transactional producer may ask for (InitProducerId answers INVALID_TRANSACTION_TIMEOUT above it)."),
+            Setting.ofLong("transactional.id.expiration.ms", 604_800_000L, 1, Long.MAX_VALUE, "How long a transactional id without a transaction is remembered after its last use (Kafka's default: 7 days); then its producer id and epoch are forgotten."),
             Setting.ofLong("transaction.abort.timed.out.transaction.cleanup.interval.ms", 10_000L, 10, Long.MAX_VALUE, "How often the transaction coordinator aborts transactions open past their timeout and finishes ones a previous coordinator left half-done."),
             Setting.ofLong("producer.id.expiration.ms", 86_400_000L, 1, Long.MAX_VALUE, "How long a partition remembers an idle idempotent producer (Kafka's default: one day)."),
             Setting.ofInt("fetch.max.bytes", 55 * 1024 * 1024, 1024, Integer.MAX_VALUE, "Most bytes one Fetch response carries, whatever the client asks (Kafka's default: 55 MiB)."),

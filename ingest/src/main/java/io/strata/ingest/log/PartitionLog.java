@@ -264,6 +264,30 @@ public final class PartitionLog {
      * batch is appended or none is.
      */
     public AppendResult append(ByteBuffer records, long nowMs) {
+        return append(records, nowMs, null, false);
+    }
+
+    /**
+     * Starts KIP-890's server-side check of a transactional producer's batch: null when the
+     * producer's transaction is already open in this partition, else the guard to pass to
+     * {@link #append(ByteBuffer, long, Object, boolean)} once the coordinator's state confirms the
+     * partition is in the transaction (a marker written in between voids the guard).
+     */
+    public Object startTransactionVerification(long producerId) {
+        lock.lock();
+        try {
+            return producers.startVerification(producerId);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * As {@link #append(ByteBuffer, long)}; with {@code verifyTransactions} a transactional batch
+     * that would open a transaction here is taken only with the guard of a verification that no
+     * marker has voided since.
+     */
+    public AppendResult append(ByteBuffer records, long nowMs, Object verification, boolean verifyTransactions) {
         if (offline != null) {
             return AppendResult.failed(Errors.KAFKA_STORAGE_ERROR, offline.getMessage(), logStartOffset);
         }
@@ -312,6 +336,15 @@ public final class PartitionLog {
                 // client's batch, or its log would hold an offset its new leader wrote differently.
                 return AppendResult.failed(Errors.NOT_LEADER_OR_FOLLOWER, name + " is a follower since leader epoch " + leaderEpoch,
                         logStartOffset);
+            }
+            if (verifyTransactions) {
+                for (Batches.Batch b : batches) {
+                    if (b.isTransactional() && !producers.verified(b.producerId(), verification)) {
+                        return AppendResult.failed(Errors.INVALID_TXN_STATE, "producer " + b.producerId() + " has no transaction "
+                                + "that includes " + name + " (its coordinator does not list the partition, or the transaction ended)",
+                                logStartOffset);
+                    }
+                }
             }
             return appendLocked(batches, records, nowMs);
         } catch (LogIOException e) {

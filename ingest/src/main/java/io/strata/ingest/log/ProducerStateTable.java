@@ -71,6 +71,8 @@ final class ProducerStateTable {
         long txnFirstOffset = -1;
         /** The epoch of the transaction coordinator that wrote this producer's last marker (-1: none yet). */
         int coordinatorEpoch = -1;
+        /** KIP-890: the verification under way for the producer's next transaction here; a marker ends it. Not persisted. */
+        Object verification;
         /** The first sequence of this epoch's contiguous run in this log: every sequence from it to the last was written. */
         int floorSeq;
         long lastTimestamp = -1;
@@ -169,6 +171,26 @@ final class ProducerStateTable {
 
     // ---- transactions ----
 
+    /**
+     * Starts KIP-890's check before a producer's transactional batch opens a transaction here:
+     * null when the producer already has one open in this partition (nothing to check), else a
+     * guard that the append must present and that a marker written meanwhile voids.
+     */
+    Object startVerification(long producerId) {
+        Entry e = producers.computeIfAbsent(producerId, id -> new Entry());
+        if (e.txnFirstOffset >= 0) {
+            return null;
+        }
+        e.verification = new Object();
+        return e.verification;
+    }
+
+    /** Whether a transactional batch of the producer may be appended with {@code guard} (KIP-890). */
+    boolean verified(long producerId, Object guard) {
+        Entry e = producers.get(producerId);
+        return e != null && (e.txnFirstOffset >= 0 || (guard != null && guard == e.verification));
+    }
+
     /** Notes a transactional batch at {@code firstOffset}: it opens the producer's transaction unless one is open. */
     void recordTxnData(long producerId, long firstOffset) {
         Entry e = producers.computeIfAbsent(producerId, id -> new Entry());
@@ -208,6 +230,7 @@ final class ProducerStateTable {
         }
         e.coordinatorEpoch = Math.max(e.coordinatorEpoch, coordinatorEpoch);
         e.lastTimestamp = Math.max(e.lastTimestamp, timestamp);
+        e.verification = null;
         if (e.txnFirstOffset >= 0) {
             unstable.put(e.txnFirstOffset, markerOffset);
             if (!commit) {

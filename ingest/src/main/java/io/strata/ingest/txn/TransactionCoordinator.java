@@ -37,7 +37,8 @@ import java.util.function.LongSupplier;
  * the consumer offsets the transaction committed. A coordinator that finds an id in a PREPARE
  * state (its predecessor died mid-way) writes the markers again; partitions take a repeated
  * marker harmlessly. Transactions open longer than their timeout are aborted with the producer's
- * epoch raised, which fences the producer that let them lapse.
+ * epoch raised, which fences the producer that let them lapse; ids unused for
+ * {@code transactional.id.expiration.ms} are forgotten.
  *
  * <p>Threads: called on the request threads (blocking on the MetaStore, as other handlers do);
  * markers are written on {@code txn-markers}; one lock per transactional id orders its state changes.
@@ -58,8 +59,11 @@ public final class TransactionCoordinator implements AutoCloseable {
     /** Ids whose markers are being written, with the completion of that write. */
     private final Map<String, CompletableFuture<Errors>> completing = new ConcurrentHashMap<>();
 
+    private final long idExpirationMs;
+
     public TransactionCoordinator(TransactionStore store, ProducerIdStore producerIds, ClusterNode cluster, TxnMarkers markers,
-                                  LongSupplier clock, int maxTimeoutMs) {
+                                  LongSupplier clock, int maxTimeoutMs, long idExpirationMs) {
+        this.idExpirationMs = idExpirationMs;
         this.store = store;
         this.producerIds = producerIds;
         this.cluster = cluster;
@@ -215,6 +219,25 @@ public final class TransactionCoordinator implements AutoCloseable {
         return store.load(txnId).filter(r -> r.producerId() >= 0);
     }
 
+    /**
+     * KIP-890's server-side check, for a partition leader about to take a transactional batch that
+     * opens a transaction: NONE when the id's current transaction is open, held by this producer and
+     * epoch, and includes the partition; INVALID_PRODUCER_EPOCH for a fenced epoch;
+     * INVALID_PRODUCER_ID_MAPPING for another producer id; INVALID_TXN_STATE otherwise. Read from the MetaStore, where the coordinator records a
+     * partition before it answers AddPartitionsToTxn, so any node can answer it.
+     */
+    public Errors partitionInTransaction(String txnId, long producerId, short epoch, PartitionKey partition) {
+        Optional<TransactionRecord> r = store.load(txnId);
+        if (r.isEmpty() || r.get().producerId() != producerId) {
+            return Errors.INVALID_PRODUCER_ID_MAPPING;
+        }
+        if (r.get().producerEpoch() > epoch) {
+            return Errors.INVALID_PRODUCER_EPOCH; // fenced, as the coordinator's verification answers a stale epoch
+        }
+        return r.get().state() == State.ONGOING && r.get().producerEpoch() == epoch && r.get().partitions().contains(partition)
+                ? Errors.NONE : Errors.INVALID_TXN_STATE;
+    }
+
     /** Whether {@code txnId} is this node's to coordinate. */
     public boolean coordinates(String txnId) {
         return cluster.coordinates(txnId);
@@ -297,6 +320,16 @@ public final class TransactionCoordinator implements AutoCloseable {
                     continue;
                 }
                 boolean expired = r.state() == State.ONGOING && now - r.startMs() > r.timeoutMs();
+                boolean idle = (r.state() == State.EMPTY || r.state() == State.COMPLETE_COMMIT || r.state() == State.COMPLETE_ABORT)
+                        && now - r.updateMs() > idExpirationMs;
+                if (idle) {
+                    // transactional.id.expiration.ms: an id unused that long is forgotten, as Kafka forgets it.
+                    if (store.expire(r)) {
+                        owned.remove(id);
+                        log.info("transactional id {} expired: unused for {} ms", id, now - r.updateMs());
+                    }
+                    continue;
+                }
                 if (!expired && !r.state().preparing()) {
                     continue;
                 }
