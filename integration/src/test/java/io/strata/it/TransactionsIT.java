@@ -151,7 +151,8 @@ class TransactionsIT {
 
     @Test
     void aTransactionOpenPastItsTimeoutIsAbortedAndItsProducerFenced() throws Exception {
-        try (StrataNode node = StrataNode.start(dir.resolve("node"), "transaction.abort.timed.out.transaction.cleanup.interval.ms=200");
+        try (StrataNode node = StrataNode.start(dir.resolve("node"), "transaction.abort.timed.out.transaction.cleanup.interval.ms=200",
+                "transactional.id.expiration.ms=4000");
              Admin admin = Clients.admin(node)) {
             admin.createTopics(List.of(new NewTopic("slow", 1, (short) 1))).all().get();
             try (KafkaProducer<byte[], byte[]> p = txProducer(node, "slow-id", Map.of("transaction.timeout.ms", 2000))) {
@@ -167,6 +168,13 @@ class TransactionsIT {
             }
             assertThat(readAll(node, "slow", "read_committed", 1, Duration.ofSeconds(2))).isEmpty();
             assertThat(readAll(node, "slow", "read_uncommitted", 1, Duration.ofSeconds(2))).containsExactly("too-late");
+            // Unused for transactional.id.expiration.ms, the id is forgotten.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!node.log().contains("transactional id slow-id expired") && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThatThrownBy(() -> admin.describeTransactions(List.of("slow-id")).description("slow-id").get())
+                    .hasCauseInstanceOf(org.apache.kafka.common.errors.TransactionalIdNotFoundException.class);
         }
     }
 
