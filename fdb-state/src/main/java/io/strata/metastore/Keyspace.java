@@ -20,7 +20,8 @@ import com.apple.foundationdb.tuple.Tuple;
  *   │               "controller"              → ControllerRecord (JSON): holder, controller epoch, lease
  *   ├─ "producers"                            → producer id allocation
  *   ├─ "transactions", transactionalId        → TransactionRecord (JSON): producer, epoch, state, partitions, coordinator epoch
- *   └─ "txnoffsets", group, producerId, topic, partition → an offset a transaction committed, applied when it commits
+ *   ├─ "txnoffsets", group, producerId, topic, partition → an offset a transaction committed, applied when it commits
+ *   └─ "retired",  objectKey                 → when a compaction replaced that segment object (deleted after the grace period)
  * </pre>
  */
 public final class Keyspace {
@@ -29,7 +30,7 @@ public final class Keyspace {
     public enum Area {
         CLUSTER("cluster"), TOPICS("topics"), GROUPS("groups"), OFFSETS("offsets"),
         PLACEMENT("placement"), SEGMENTS("segments"), NODES("nodes"), PRODUCERS("producers"), USERS("users"), ACLS("acls"),
-        TRANSACTIONS("transactions"), TXN_OFFSETS("txnoffsets");
+        TRANSACTIONS("transactions"), TXN_OFFSETS("txnoffsets"), RETIRED_OBJECTS("retired");
 
         private final String label;
 

@@ -66,7 +66,9 @@ class TieredCompactionIT {
                  Admin admin = Clients.admin(node)) {
                 admin.createTopics(List.of(new NewTopic("profiles", 1, (short) 1).configs(Map.of("cleanup.policy", "compact",
                         "remote.storage.enable", "true", "segment.bytes", "65536", "segment.ms", "2000", "local.retention.bytes", "65536",
-                        "min.cleanable.dirty.ratio", "0.01", "delete.retention.ms", "0")))).all().get();
+                        "min.cleanable.dirty.ratio", "0.01", "delete.retention.ms", "0",
+                        // Compact-only: retention.ms must not delete the tiered history, however old (every key's latest value).
+                        "retention.ms", "1000")))).all().get();
                 try (KafkaProducer<byte[], byte[]> p = Clients.producer(node, Map.of("acks", "all", "linger.ms", 5))) {
                     List<Future<RecordMetadata>> acks = new ArrayList<>();
                     List<String> sent = new ArrayList<>();

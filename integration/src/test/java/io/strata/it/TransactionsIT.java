@@ -281,6 +281,15 @@ class TransactionsIT {
                     .setName("guarded").setPartitions(List.of(0)));
             c.send(add, (short) 3);
             assertThat(produceTransactional(c, pid, epoch, 0)).isEqualTo(org.apache.kafka.common.protocol.Errors.NONE);
+            // Offsets for a group the transaction never added (no AddOffsetsToTxn) are refused, not staged to wait forever.
+            var commit = new org.apache.kafka.common.message.TxnOffsetCommitRequestData().setTransactionalId("guarded-tx")
+                    .setGroupId("never-added").setProducerId(pid).setProducerEpoch(epoch);
+            commit.topics().add(new org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic().setName("guarded")
+                    .setPartitions(List.of(new org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition()
+                            .setPartitionIndex(0).setCommittedOffset(1))));
+            var committed = (org.apache.kafka.common.message.TxnOffsetCommitResponseData) c.send(commit, (short) 3);
+            assertThat(committed.topics().get(0).partitions().get(0).errorCode())
+                    .isEqualTo(org.apache.kafka.common.protocol.Errors.INVALID_TXN_STATE.code());
             var end = (org.apache.kafka.common.message.EndTxnResponseData) c.send(new org.apache.kafka.common.message.EndTxnRequestData()
                     .setTransactionalId("guarded-tx").setProducerId(pid).setProducerEpoch(epoch).setCommitted(false), (short) 3);
             assertThat(end.errorCode()).isZero();

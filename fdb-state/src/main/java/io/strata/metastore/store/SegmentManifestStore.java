@@ -21,10 +21,12 @@ import java.util.UUID;
 public final class SegmentManifestStore {
     private final MetaStore store;
     private final Subspace segments;
+    private final Subspace retired;
 
     public SegmentManifestStore(MetaStore store, Keyspace keyspace) {
         this.store = store;
         this.segments = keyspace.area(Keyspace.Area.SEGMENTS);
+        this.retired = keyspace.area(Keyspace.Area.RETIRED_OBJECTS);
     }
 
     private Subspace partition(UUID topicId, int partition) {
@@ -77,7 +79,7 @@ public final class SegmentManifestStore {
      * when the stored entries are no longer {@code old} (tiering or another pass changed them).
      */
     public boolean replace(UUID topicId, int partition, List<SegmentEntry> old, List<SegmentEntry> replacement,
-                           java.util.function.Consumer<io.strata.metastore.Transaction> precondition) {
+                           List<String> retiredKeys, long nowMs, java.util.function.Consumer<io.strata.metastore.Transaction> precondition) {
         if (old.isEmpty() || replacement.isEmpty() || old.get(0).baseOffset() != replacement.get(0).baseOffset()
                 || old.get(old.size() - 1).lastOffset() != replacement.get(replacement.size() - 1).lastOffset()) {
             throw new IllegalArgumentException("a replacement must cover exactly the offsets of the entries it replaces");
@@ -98,6 +100,8 @@ public final class SegmentManifestStore {
             }
             old.forEach(e -> tx.clear(p.pack(Tuple.from(e.baseOffset()))));
             replacement.forEach(e -> tx.set(p.pack(Tuple.from(e.baseOffset())), encode(e)));
+            // Every node's orphan sweep leaves a replaced object alone for its grace period from now.
+            retiredKeys.forEach(k -> tx.set(retired.pack(Tuple.from(k)), Tuple.from(nowMs).pack()));
             return true;
         });
     }
@@ -113,11 +117,38 @@ public final class SegmentManifestStore {
         });
     }
 
-    /** Removes entries (retention); their objects are deleted after, by the caller. */
+    /**
+     * Removes entries (retention); their objects are deleted after, by the caller. An entry that
+     * names another object by now (a compaction replaced it) stays: it covers other offsets too.
+     */
     public void delete(UUID topicId, int partition, List<SegmentEntry> entries) {
         Subspace p = partition(topicId, partition);
         store.run(tx -> {
-            entries.forEach(e -> tx.clear(p.pack(Tuple.from(e.baseOffset()))));
+            for (SegmentEntry e : entries) {
+                byte[] stored = tx.get(p.pack(Tuple.from(e.baseOffset())));
+                if (stored != null && decode(e.baseOffset(), stored).objectKey().equals(e.objectKey())) {
+                    tx.clear(p.pack(Tuple.from(e.baseOffset())));
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Objects a compaction replaced, with when (the orphan sweep waits its grace period from then). */
+    public java.util.Map<String, Long> retiredObjects() {
+        return store.run(tx -> {
+            java.util.Map<String, Long> out = new java.util.HashMap<>();
+            for (KeyValue kv : tx.getRange(KeyRange.of(retired))) {
+                out.put(retired.unpack(kv.key()).getString(0), Tuple.fromBytes(kv.value()).getLong(0));
+            }
+            return out;
+        });
+    }
+
+    /** Forgets that {@code objectKey} was replaced (its object is gone). */
+    public void forgetRetired(String objectKey) {
+        store.run(tx -> {
+            tx.clear(retired.pack(Tuple.from(objectKey)));
             return null;
         });
     }

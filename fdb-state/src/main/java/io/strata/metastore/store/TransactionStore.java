@@ -108,26 +108,49 @@ public final class TransactionStore {
     }
 
     /**
-     * Forgets a transactional id (transactional.id.expiration.ms): removed only if the record is
-     * still {@code expected}, unchanged since the caller read it.
+     * Forgets a transactional id's producer (transactional.id.expiration.ms), if the record is
+     * still {@code expected}, unchanged since the caller read it. What stays is an empty record
+     * with the id's coordinator epoch, so fencing between coordinators survives the expiry.
      */
-    public boolean expire(TransactionRecord expected) {
+    public boolean expire(TransactionRecord expected, long nowMs) {
         return store.run(tx -> {
             Optional<TransactionRecord> cur = read(tx, expected.transactionalId());
             if (cur.isEmpty() || !cur.get().equals(expected)) {
                 return false;
             }
-            tx.clear(key(expected.transactionalId()));
+            tx.set(key(expected.transactionalId()), Json.write(new TransactionRecord(expected.transactionalId(), -1, (short) -1,
+                    expected.timeoutMs(), TransactionRecord.State.EMPTY, List.of(), List.of(), -1, nowMs, expected.coordinatorEpoch())));
             return true;
         });
     }
 
-    /** Stages offsets a transaction of {@code producerId} commits for {@code group} (TxnOffsetCommit). */
-    public void stageOffsets(String group, long producerId, Map<PartitionKey, CommittedOffset> commits) {
-        store.run(tx -> {
+    /** Why offsets were or were not staged. */
+    public enum StageResult {
+        STAGED, UNKNOWN_PRODUCER, FENCED, NOT_IN_TRANSACTION
+    }
+
+    /**
+     * Stages offsets a transaction commits for {@code group} (TxnOffsetCommit), in one MetaStore
+     * transaction with the check that the id's transaction is open, held by this producer and
+     * epoch, and includes the group (AddOffsetsToTxn): late offsets of a fenced or finished
+     * transaction would otherwise wait forever, or be applied by a later transaction's commit.
+     */
+    public StageResult stageOffsets(String transactionalId, String group, long producerId, short epoch,
+                                    Map<PartitionKey, CommittedOffset> commits) {
+        return store.run(tx -> {
+            Optional<TransactionRecord> r = read(tx, transactionalId);
+            if (r.isEmpty() || r.get().producerId() != producerId) {
+                return StageResult.UNKNOWN_PRODUCER;
+            }
+            if (r.get().producerEpoch() != epoch) {
+                return StageResult.FENCED;
+            }
+            if (r.get().state() != TransactionRecord.State.ONGOING || !r.get().groups().contains(group)) {
+                return StageResult.NOT_IN_TRANSACTION;
+            }
             commits.forEach((tp, o) -> tx.set(pending.pack(Tuple.from(group, producerId, tp.topic(), tp.partition())),
                     Tuple.from(o.offset(), o.leaderEpoch(), o.metadata(), o.commitTimestamp(), o.topicId()).pack()));
-            return null;
+            return StageResult.STAGED;
         });
     }
 

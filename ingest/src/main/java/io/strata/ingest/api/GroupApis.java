@@ -260,7 +260,23 @@ public final class GroupApis {
             }
         }
         if (!accepted.isEmpty()) {
-            transactions.stageOffsets(req.groupId(), req.producerId(), accepted);
+            io.strata.metastore.store.TransactionStore.StageResult staged = transactions.stageOffsets(req.transactionalId(), req.groupId(),
+                    req.producerId(), req.producerEpoch(), accepted);
+            Errors refused = switch (staged) {
+                case STAGED -> Errors.NONE;
+                case UNKNOWN_PRODUCER -> Errors.INVALID_PRODUCER_ID_MAPPING;
+                case FENCED -> Errors.PRODUCER_FENCED;
+                case NOT_IN_TRANSACTION -> Errors.INVALID_TXN_STATE;
+            };
+            if (refused != Errors.NONE) {
+                for (var rt : out.topics()) {
+                    for (var rp : rt.partitions()) {
+                        if (accepted.containsKey(new PartitionKey(rt.name(), rp.partitionIndex()))) {
+                            rp.setErrorCode(refused.code());
+                        }
+                    }
+                }
+            }
         }
         return out;
     }

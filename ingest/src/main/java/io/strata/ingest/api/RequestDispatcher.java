@@ -181,7 +181,8 @@ public final class RequestDispatcher {
         } else if (cause instanceof MetaStoreUnavailableException) {
             log.warn("{} from {} failed: metastore unavailable: {}", r.apiKey(), r.clientId(), cause.getMessage());
             // Both are retriable: group clients rediscover the coordinator, others retry the request.
-            api = GROUP_APIS.contains(r.apiKey())
+            boolean transactional = TRANSACTION_APIS.contains(r.apiKey()) || r.body() instanceof InitProducerIdRequestData ip && ip.transactionalId() != null;
+            api = GROUP_APIS.contains(r.apiKey()) || transactional
                     ? new org.apache.kafka.common.errors.CoordinatorNotAvailableException("metastore unavailable: " + cause.getMessage())
                     : new org.apache.kafka.common.errors.TimeoutException("metastore unavailable: " + cause.getMessage());
         } else {
@@ -199,6 +200,12 @@ public final class RequestDispatcher {
             org.apache.kafka.common.protocol.ApiKeys.OFFSET_DELETE, org.apache.kafka.common.protocol.ApiKeys.LIST_GROUPS,
             org.apache.kafka.common.protocol.ApiKeys.DESCRIBE_GROUPS, org.apache.kafka.common.protocol.ApiKeys.DELETE_GROUPS,
             org.apache.kafka.common.protocol.ApiKeys.TXN_OFFSET_COMMIT);
+
+    /** Answered COORDINATOR_NOT_AVAILABLE when the MetaStore is down: every client handler of these retries it. */
+    private static final java.util.Set<org.apache.kafka.common.protocol.ApiKeys> TRANSACTION_APIS = java.util.EnumSet.of(
+            org.apache.kafka.common.protocol.ApiKeys.ADD_PARTITIONS_TO_TXN, org.apache.kafka.common.protocol.ApiKeys.ADD_OFFSETS_TO_TXN,
+            org.apache.kafka.common.protocol.ApiKeys.END_TXN, org.apache.kafka.common.protocol.ApiKeys.DESCRIBE_TRANSACTIONS,
+            org.apache.kafka.common.protocol.ApiKeys.LIST_TRANSACTIONS);
 
     private static Throwable unwrap(Throwable t) {
         while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {

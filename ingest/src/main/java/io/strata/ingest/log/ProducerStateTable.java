@@ -37,6 +37,8 @@ final class ProducerStateTable {
     static final int RETAINED_BATCHES = 5;
 
     private final Map<Long, Entry> producers = new HashMap<>();
+    /** KIP-890: the verification under way before each producer's next transaction here; a marker ends it. Not persisted. */
+    private final Map<Long, Object> verifications = new HashMap<>();
     /** Transactions not yet stable, by first offset: the marker's offset, or -1 while open. */
     private final java.util.TreeMap<Long, Long> unstable = new java.util.TreeMap<>();
     /** Aborted transactions in marker order. */
@@ -71,8 +73,6 @@ final class ProducerStateTable {
         long txnFirstOffset = -1;
         /** The epoch of the transaction coordinator that wrote this producer's last marker (-1: none yet). */
         int coordinatorEpoch = -1;
-        /** KIP-890: the verification under way for the producer's next transaction here; a marker ends it. Not persisted. */
-        Object verification;
         /** The first sequence of this epoch's contiguous run in this log: every sequence from it to the last was written. */
         int floorSeq;
         long lastTimestamp = -1;
@@ -165,6 +165,7 @@ final class ProducerStateTable {
 
     void clear() {
         producers.clear();
+        verifications.clear();
         unstable.clear();
         aborted.clear();
     }
@@ -177,18 +178,21 @@ final class ProducerStateTable {
      * guard that the append must present and that a marker written meanwhile voids.
      */
     Object startVerification(long producerId) {
-        Entry e = producers.computeIfAbsent(producerId, id -> new Entry());
-        if (e.txnFirstOffset >= 0) {
+        Entry e = producers.get(producerId);
+        if (e != null && e.txnFirstOffset >= 0) {
             return null;
         }
-        e.verification = new Object();
-        return e.verification;
+        // Kept apart from the producer entries (as Kafka's verification state is): a check must not make an unknown
+        // producer known, which would change how its sequences are judged, nor be written into snapshots.
+        Object guard = new Object();
+        verifications.put(producerId, guard);
+        return guard;
     }
 
     /** Whether a transactional batch of the producer may be appended with {@code guard} (KIP-890). */
     boolean verified(long producerId, Object guard) {
         Entry e = producers.get(producerId);
-        return e != null && (e.txnFirstOffset >= 0 || (guard != null && guard == e.verification));
+        return (e != null && e.txnFirstOffset >= 0) || (guard != null && guard == verifications.get(producerId));
     }
 
     /** Notes a transactional batch at {@code firstOffset}: it opens the producer's transaction unless one is open. */
@@ -197,6 +201,7 @@ final class ProducerStateTable {
         if (e.txnFirstOffset < 0) {
             e.txnFirstOffset = firstOffset;
             unstable.put(firstOffset, -1L);
+            verifications.remove(producerId);
         }
     }
 
@@ -230,7 +235,7 @@ final class ProducerStateTable {
         }
         e.coordinatorEpoch = Math.max(e.coordinatorEpoch, coordinatorEpoch);
         e.lastTimestamp = Math.max(e.lastTimestamp, timestamp);
-        e.verification = null;
+        verifications.remove(producerId);
         if (e.txnFirstOffset >= 0) {
             unstable.put(e.txnFirstOffset, markerOffset);
             if (!commit) {

@@ -32,14 +32,20 @@ import java.util.concurrent.TimeUnit;
  * commits the new objects in place of the old ones in one MetaStore transaction, checked against
  * the leader epoch and against the manifest still holding what was read. Offsets never change:
  * each new entry covers exactly the offsets of the entries it replaces. The old objects are
- * deleted after the orphan grace period, so reads already on their way finish. So a compacted
+ * deleted after the orphan grace period counted from the replacement (recorded in the MetaStore, so every
+ * node's orphan sweep honours it), so reads already on their way finish. So a compacted
  * topic's history in the bucket stays bounded by its live keys, not by how often they changed.
  *
  * <p>A pass runs for a partition when the manifest changed since its last pass (new segments
- * tiered): those may replace keys of older objects.
+ * tiered): those may replace keys of older objects. It covers only segments below the last
+ * stable offset, and at most {@link #MAX_PASS_BYTES} of them (it holds them in memory): a larger
+ * tiered history is left as it is, with a warning, until passes work in slices.
  */
 final class TieredCompaction {
     private static final Logger log = LoggerFactory.getLogger(TieredCompaction.class);
+
+    /** The most tiered bytes one pass reads and rewrites (it holds them in memory). */
+    static final long MAX_PASS_BYTES = 256L << 20;
 
     private final TieringService tiering;
     /** Per partition, the object keys its manifest held after the last pass. */
@@ -54,8 +60,20 @@ final class TieredCompaction {
     }
 
     Optional<Result> compact(TopicPartition tp, UUID topicId, PartitionLog pl, long nowMs) throws Exception {
-        List<SegmentEntry> entries = tiering.manifest().list(topicId, tp.partition());
+        // Only what is below the last stable offset: a transaction still open may abort, and its records must never
+        // replace a key's committed value (tiering uploads up to the high watermark, which may be past it).
+        long stable = pl.lastStableOffset();
+        List<SegmentEntry> entries = tiering.manifest().list(topicId, tp.partition()).stream()
+                .filter(e -> e.lastOffset() < stable).toList();
         List<String> keys = entries.stream().map(SegmentEntry::objectKey).toList();
+        long tieredBytes = entries.stream().mapToLong(SegmentEntry::sizeBytes).sum();
+        if (tieredBytes > MAX_PASS_BYTES) {
+            // A pass holds the history it rewrites in memory; beyond this it would need to work in slices.
+            log.warn("{}: {} bytes of tiered segments are more than one pass compacts ({}); not compacting them", tp, tieredBytes,
+                    MAX_PASS_BYTES);
+            lastPass.put(tp, keys);
+            return Optional.empty();
+        }
         if (entries.isEmpty() || keys.equals(lastPass.get(tp))) {
             return Optional.empty();
         }
@@ -111,7 +129,7 @@ final class TieredCompaction {
                 lastPass.put(tp, keys);
                 return Optional.empty();
             }
-            boolean committed = tiering.manifest().replace(topicId, tp.partition(), entries, replacement,
+            boolean committed = tiering.manifest().replace(topicId, tp.partition(), entries, replacement, retired, nowMs,
                     tx -> tiering.checkLeaderAndTopic(tx, tp, topicId, epoch));
             if (!committed) {
                 log.info("{}: the manifest changed during compaction of tiered segments; trying again next pass", tp);
@@ -122,7 +140,7 @@ final class TieredCompaction {
             written.forEach(tiering::deleteObjectNow);
             throw e;
         }
-        tiering.replaced(tp, topicId, entries, replacement, retired);
+        tiering.replaced(tp, topicId, entries, replacement);
         lastPass.put(tp, replacement.stream().map(SegmentEntry::objectKey).toList());
         Result r = new Result(entries.size(), replacement.size(), before, after, removed);
         log.info("{}: compacted tiered segments: {} objects -> {}, {} -> {} bytes, {} record(s) removed", tp, entries.size(),

@@ -172,8 +172,6 @@ public final class TieringService {
     // ---- compaction of tiered segments (TieredCompaction) ----
 
     private final TieredCompaction compaction = new TieredCompaction(this);
-    /** Objects a compaction replaced, with when: deleted once the orphan grace period has passed since. */
-    private final Map<String, Long> retired = new ConcurrentHashMap<>();
 
     /**
      * Compacts the tiered segments of compacted topics this node leads (run by the log cleaner's
@@ -231,15 +229,13 @@ public final class TieringService {
     }
 
     /** A compaction replaced {@code old} with {@code replacement} in the manifest: reads go to the new objects from now on. */
-    void replaced(TopicPartition tp, UUID topicId, List<SegmentEntry> old, List<SegmentEntry> replacement, List<String> retiredKeys) {
+    void replaced(TopicPartition tp, UUID topicId, List<SegmentEntry> old, List<SegmentEntry> replacement) {
         ConcurrentSkipListMap<Long, SegmentEntry> m = entriesOf(tp, topicId);
         // New entries first: a read between the two steps finds either the old object (still there) or the new one.
         replacement.forEach(e -> m.put(e.baseOffset(), e));
         java.util.Set<Long> bases = new java.util.HashSet<>();
         replacement.forEach(e -> bases.add(e.baseOffset()));
         old.stream().filter(e -> !bases.contains(e.baseOffset())).forEach(e -> m.remove(e.baseOffset()));
-        long now = clock.getAsLong();
-        retiredKeys.forEach(k -> retired.put(k, now));
     }
 
     private void deleteObject(String segmentKey) {
@@ -544,8 +540,10 @@ public final class TieringService {
                 }
                 List<SegmentEntry> expired = new ArrayList<>();
                 for (SegmentEntry s : remote.values()) {
-                    boolean byTime = c.retentionMs() >= 0 && now - s.maxTimestamp() > c.retentionMs();
-                    boolean bySize = c.retentionBytes() >= 0 && total - s.sizeBytes() >= c.retentionBytes();
+                    // A compact-only topic keeps every key's latest value whatever its age: only compaction shrinks it.
+                    boolean deletes = !c.compaction().compact() || c.compaction().delete();
+                    boolean byTime = deletes && c.retentionMs() >= 0 && now - s.maxTimestamp() > c.retentionMs();
+                    boolean bySize = deletes && c.retentionBytes() >= 0 && total - s.sizeBytes() >= c.retentionBytes();
                     boolean belowStart = s.lastOffset() < pl.logStartOffset();
                     if (!byTime && !bySize && !belowStart) {
                         break;
@@ -580,6 +578,7 @@ public final class TieringService {
         try {
             List<ObjectInfo> listed = store.list(clusterId + "/").get(5, TimeUnit.MINUTES);
             Set<String> named = manifest.allObjectKeys();
+            Map<String, Long> retired = manifest.retiredObjects();
             long now = clock.getAsLong();
             int deleted = 0;
             for (ObjectInfo o : listed) {
@@ -587,12 +586,14 @@ public final class TieringService {
                 String owner = o.key().endsWith(".snapshot") ? o.key().substring(0, o.key().length() - ".snapshot".length()) + ".seg" : o.key();
                 Long retiredAt = retired.get(owner);
                 if (retiredAt != null && now - retiredAt <= orphanGraceMs) {
-                    continue; // replaced by a compaction a moment ago: a read may still be on its way to it
+                    continue; // replaced by a compaction a moment ago (on any node): a read may still be on its way to it
                 }
                 if (!named.contains(owner) && now - o.lastModifiedMs() > orphanGraceMs && !manifest.names(owner)) {
-                    retired.remove(owner);
                     reader.evict(owner);
                     store.delete(o.key()).get(1, TimeUnit.MINUTES);
+                    if (retiredAt != null && o.key().equals(owner)) {
+                        manifest.forgetRetired(owner);
+                    }
                     log.info("deleted orphan object {} ({} bytes): no manifest entry names it", o.key(), o.size());
                     deleted++;
                 }

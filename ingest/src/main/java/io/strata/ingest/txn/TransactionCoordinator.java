@@ -105,20 +105,21 @@ public final class TransactionCoordinator implements AutoCloseable {
             return locked(txnId, () -> {
                 TransactionRecord cur = current(txnId);
                 long now = clock.getAsLong();
+                if (expectedProducerId >= 0 && cur.producerId() >= 0
+                        && (expectedProducerId != cur.producerId() || expectedEpoch != cur.producerEpoch())) {
+                    // KIP-360: a producer asking for its own epoch to be raised must still hold the current one. Checked
+                    // first, as Kafka does: a fenced instance must not abort the current producer's transaction.
+                    throw new Refused(Errors.PRODUCER_FENCED, "producer " + expectedProducerId + " epoch " + expectedEpoch
+                            + " is not the current producer of " + txnId);
+                }
                 if (cur.state().preparing()) {
                     resumeCompletion(cur);
                     throw new Refused(Errors.CONCURRENT_TRANSACTIONS, "the previous transaction of " + txnId + " is completing");
                 }
                 if (cur.state() == State.ONGOING) {
                     // A new producer instance for the id: the old one's open transaction is aborted, and it is fenced.
-                    beginCompletion(bump(cur), false, now);
+                    beginCompletion(fence(cur), false, now);
                     throw new Refused(Errors.CONCURRENT_TRANSACTIONS, "aborting the open transaction of " + txnId);
-                }
-                if (expectedProducerId >= 0 && cur.producerId() >= 0
-                        && (expectedProducerId != cur.producerId() || expectedEpoch != cur.producerEpoch())) {
-                    // KIP-360: a producer asking for its own epoch to be raised must still hold the current one.
-                    throw new Refused(Errors.PRODUCER_FENCED, "producer " + expectedProducerId + " epoch " + expectedEpoch
-                            + " is not the current producer of " + txnId);
                 }
                 TransactionRecord next = bump(cur);
                 next = new TransactionRecord(txnId, next.producerId(), next.producerEpoch(), timeoutMs, State.EMPTY, List.of(), List.of(),
@@ -271,23 +272,31 @@ public final class TransactionCoordinator implements AutoCloseable {
     /** Writes the markers of a PREPARE record and then completes it; at most one such write runs per id. */
     private CompletableFuture<Errors> resumeCompletion(TransactionRecord prepared) {
         String id = prepared.transactionalId();
-        return completing.computeIfAbsent(id, k -> {
-            boolean commit = prepared.state() == State.PREPARE_COMMIT;
-            CompletableFuture<Errors> f = markers.write(prepared.producerId(), prepared.producerEpoch(), prepared.coordinatorEpoch(),
-                            commit, prepared.partitions(), () -> stillOwned(prepared))
-                    .thenApply(v -> {
-                        complete(prepared, commit);
-                        return Errors.NONE;
-                    });
-            f.whenComplete((e, t) -> {
-                completing.remove(id);
-                if (t != null) {
-                    log.warn("transaction of {} (producer {} epoch {}) not completed here: {}", id, prepared.producerId(),
-                            prepared.producerEpoch(), t.getMessage());
-                }
-            });
-            return f;
-        });
+        CompletableFuture<Errors> started = new CompletableFuture<>();
+        CompletableFuture<Errors> running = completing.putIfAbsent(id, started);
+        if (running != null) {
+            return running;
+        }
+        boolean commit = prepared.state() == State.PREPARE_COMMIT;
+        // The completion runs on the coordinator's own thread, never on the fsync or replication threads that finish
+        // the markers' writes: it takes the id's lock and writes to the MetaStore.
+        markers.write(prepared.producerId(), prepared.producerEpoch(), prepared.coordinatorEpoch(), commit, prepared.partitions(),
+                        () -> stillOwned(prepared))
+                .thenApplyAsync(v -> {
+                    complete(prepared, commit);
+                    return Errors.NONE;
+                }, timer)
+                .whenComplete((e, t) -> {
+                    completing.remove(id, started);
+                    if (t != null) {
+                        log.warn("transaction of {} (producer {} epoch {}) not completed here: {}", id, prepared.producerId(),
+                                prepared.producerEpoch(), t.getMessage());
+                        started.completeExceptionally(t);
+                    } else {
+                        started.complete(e);
+                    }
+                });
+        return started;
     }
 
     private void complete(TransactionRecord prepared, boolean commit) {
@@ -316,7 +325,7 @@ public final class TransactionCoordinator implements AutoCloseable {
             long now = clock.getAsLong();
             for (TransactionRecord r : store.loadAll()) {
                 String id = r.transactionalId();
-                if (!cluster.coordinates(id) || completing.containsKey(id)) {
+                if (r.producerId() < 0 || !cluster.coordinates(id) || completing.containsKey(id)) {
                     continue;
                 }
                 boolean expired = r.state() == State.ONGOING && now - r.startMs() > r.timeoutMs();
@@ -324,7 +333,7 @@ public final class TransactionCoordinator implements AutoCloseable {
                         && now - r.updateMs() > idExpirationMs;
                 if (idle) {
                     // transactional.id.expiration.ms: an id unused that long is forgotten, as Kafka forgets it.
-                    if (store.expire(r)) {
+                    if (store.expire(r, now)) {
                         owned.remove(id);
                         log.info("transactional id {} expired: unused for {} ms", id, now - r.updateMs());
                     }
@@ -339,7 +348,7 @@ public final class TransactionCoordinator implements AutoCloseable {
                         if (cur.state() == State.ONGOING && now - cur.startMs() > cur.timeoutMs()) {
                             log.info("aborting the transaction of {} (producer {} epoch {}): open {} ms, past its timeout of {} ms",
                                     id, cur.producerId(), cur.producerEpoch(), now - cur.startMs(), cur.timeoutMs());
-                            beginCompletion(bump(cur), false, now);
+                            beginCompletion(fence(cur), false, now);
                         } else if (cur.state().preparing()) {
                             resumeCompletion(cur);
                         }
@@ -372,7 +381,12 @@ public final class TransactionCoordinator implements AutoCloseable {
                     claimed.state().kafkaName());
             return claimed;
         }
-        TransactionRecord cur = store.load(txnId).orElseThrow(() -> new Refused(Errors.NOT_COORDINATOR, txnId + " vanished"));
+        Optional<TransactionRecord> loaded = store.load(txnId);
+        if (loaded.isEmpty()) {
+            owned.remove(txnId);
+            throw new Refused(Errors.NOT_COORDINATOR, txnId + " vanished; it is taken over again on the next request");
+        }
+        TransactionRecord cur = loaded.get();
         if (cur.coordinatorEpoch() != held) {
             // Another node took the id over (this one was cut off from the cluster for a while): it is theirs.
             owned.remove(txnId);
@@ -395,6 +409,17 @@ public final class TransactionCoordinator implements AutoCloseable {
             throw new Refused(Errors.INVALID_PRODUCER_EPOCH, "producer " + producerId + " epoch " + epoch + " is newer than "
                     + cur.producerEpoch() + " of " + cur.transactionalId());
         }
+    }
+
+    /**
+     * {@code cur} with its producer's epoch raised to fence the producer, keeping the producer id:
+     * the markers of the transaction being aborted must carry the id its data was written with
+     * (Kafka lets this bump reach Short.MAX_VALUE; the next InitProducerId then takes a new id).
+     */
+    private static TransactionRecord fence(TransactionRecord cur) {
+        short epoch = cur.producerEpoch() < Short.MAX_VALUE ? (short) (cur.producerEpoch() + 1) : cur.producerEpoch();
+        return new TransactionRecord(cur.transactionalId(), cur.producerId(), epoch, cur.timeoutMs(), cur.state(), cur.partitions(),
+                cur.groups(), cur.startMs(), cur.updateMs(), cur.coordinatorEpoch());
     }
 
     /** {@code cur} with its producer's epoch raised, or a new producer id once the epoch would overflow. */

@@ -124,4 +124,19 @@ class PartitionLogTransactionsTest {
         assertThat(reopened.lastStableOffset()).isEqualTo(2);
         reopened.close();
     }
+
+    @Test
+    void aVerificationNeitherMakesAProducerKnownNorOutlivesAMarker() {
+        PartitionLog log = open(1 << 20);
+        Object guard = log.startTransactionVerification(7);
+        assertThat(log.producerCount()).as("a check does not make the producer known").isZero();
+        log.appendTxnMarker(7, (short) 0, new TxnMarker(false, 0), now);
+        // The marker (an abort decided meanwhile) voids the check: the batch cannot open a transaction now.
+        assertThat(log.append(txBatch(7, (short) 0, 0, "late"), now, guard, true).error()).isEqualTo(Errors.INVALID_TXN_STATE);
+        Object fresh = log.startTransactionVerification(9);
+        assertThat(log.append(txBatch(9, (short) 0, 0, "verified"), now, fresh, true).ok()).isTrue();
+        // Open now: the producer's next batches need no new check.
+        assertThat(log.startTransactionVerification(9)).isNull();
+        assertThat(log.append(txBatch(9, (short) 0, 1, "more"), now, null, true).ok()).isTrue();
+    }
 }
