@@ -207,19 +207,30 @@ class StreamsIT {
             }
             // Every count a read_committed reader saw went up by exactly one: no aborted or repeated output got through.
             Map<String, List<Long>> history = new HashMap<>();
-            try (KafkaConsumer<byte[], byte[]> c = Clients.consumer(node, Map.of("isolation.level", "read_committed"))) {
+            try (KafkaConsumer<byte[], byte[]> c = Clients.consumer(node, Map.of("isolation.level", "read_committed"));
+                 KafkaConsumer<byte[], byte[]> uncommitted = Clients.consumer(node, Map.of())) {
                 List<TopicPartition> parts = new ArrayList<>();
                 c.partitionsFor("words-out").forEach(pi -> parts.add(new TopicPartition("words-out", pi.partition())));
                 c.assign(parts);
                 c.seekToBeginning(parts);
-                long total = expected.values().stream().mapToLong(Long::longValue).sum();
-                long seen = 0;
+                // Every transaction gets decided (the last instance's open one, if its stop left it open, by its timeout):
+                // the stable end (what read_committed may read) must reach the log end, which a marker may still move.
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (seen < total && System.nanoTime() < deadline) {
+                Map<TopicPartition, Long> stableEnds = c.endOffsets(parts);
+                Map<TopicPartition, Long> logEnds = uncommitted.endOffsets(parts);
+                while (!stableEnds.equals(logEnds) && System.nanoTime() < deadline) {
+                    Thread.sleep(200);
+                    stableEnds = c.endOffsets(parts);
+                    logEnds = uncommitted.endOffsets(parts);
+                }
+                assertThat(stableEnds).as("read_committed end offsets (the last stable offsets) reach the log ends; node log:\n"
+                        + node.log().lines().filter(l -> l.contains("ransaction") || l.contains("marker")).reduce("", (a, b) -> a + b + "\n"))
+                        .isEqualTo(logEnds);
+                Map<TopicPartition, Long> ends = logEnds;
+                while (parts.stream().anyMatch(tp -> c.position(tp) < ends.get(tp)) && System.nanoTime() < deadline) {
                     for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
                         history.computeIfAbsent(new String(r.key(), StandardCharsets.UTF_8), k -> new ArrayList<>())
                                 .add(ByteBuffer.wrap(r.value()).getLong());
-                        seen++;
                     }
                 }
             }
