@@ -187,17 +187,8 @@ public final class GroupApis {
             int partitions = topic.map(x -> x.partitions()).orElse(0);
             String topicId = topic.map(x -> x.id().toString()).orElse(null);
             for (OffsetCommitRequestData.OffsetCommitRequestPartition p : t.partitions()) {
-                Errors e = groupError;
-                if (e == Errors.NONE && p.partitionIndex() >= partitions) {
-                    e = Errors.UNKNOWN_TOPIC_OR_PARTITION;
-                }
-                if (e == Errors.NONE && p.committedMetadata() != null && p.committedMetadata().length() > 4096) {
-                    e = Errors.OFFSET_METADATA_TOO_LARGE;
-                }
-                if (e == Errors.NONE) {
-                    accepted.put(new PartitionKey(t.name(), p.partitionIndex()),
-                            new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(), p.committedMetadata(), now, topicId));
-                }
+                Errors e = accept(groupError, partitions, new PartitionKey(t.name(), p.partitionIndex()),
+                        new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(), p.committedMetadata(), now, topicId), accepted);
                 rt.partitions().add(new OffsetCommitResponseData.OffsetCommitResponsePartition()
                         .setPartitionIndex(p.partitionIndex()).setErrorCode(e.code()));
             }
@@ -226,6 +217,25 @@ public final class GroupApis {
     }
 
     /**
+     * Checks one partition's offset of an OffsetCommit or TxnOffsetCommit (the group's verdict, the
+     * partition, the metadata's size) and, when it passes, adds it to {@code accepted}; returns the error.
+     */
+    private static Errors accept(Errors groupError, int partitions, PartitionKey tp, CommittedOffset offset,
+                                 Map<PartitionKey, CommittedOffset> accepted) {
+        if (groupError != Errors.NONE) {
+            return groupError;
+        }
+        if (tp.partition() >= partitions) {
+            return Errors.UNKNOWN_TOPIC_OR_PARTITION;
+        }
+        if (offset.metadata() != null && offset.metadata().length() > 4096) {
+            return Errors.OFFSET_METADATA_TOO_LARGE;
+        }
+        accepted.put(tp, offset);
+        return Errors.NONE;
+    }
+
+    /**
      * TxnOffsetCommit: the offsets are staged in the MetaStore under the producer; the transaction's
      * coordinator makes them the group's committed offsets when the transaction commits, in the
      * same MetaStore transaction that completes it, and drops them when it aborts.
@@ -244,17 +254,8 @@ public final class GroupApis {
             int partitions = topic.map(x -> x.partitions()).orElse(0);
             String topicId = topic.map(x -> x.id().toString()).orElse(null);
             for (var p : t.partitions()) {
-                Errors e = groupError;
-                if (e == Errors.NONE && p.partitionIndex() >= partitions) {
-                    e = Errors.UNKNOWN_TOPIC_OR_PARTITION;
-                }
-                if (e == Errors.NONE && p.committedMetadata() != null && p.committedMetadata().length() > 4096) {
-                    e = Errors.OFFSET_METADATA_TOO_LARGE;
-                }
-                if (e == Errors.NONE) {
-                    accepted.put(new PartitionKey(t.name(), p.partitionIndex()),
-                            new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(), p.committedMetadata(), now, topicId));
-                }
+                Errors e = accept(groupError, partitions, new PartitionKey(t.name(), p.partitionIndex()),
+                        new CommittedOffset(p.committedOffset(), p.committedLeaderEpoch(), p.committedMetadata(), now, topicId), accepted);
                 rt.partitions().add(new org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition()
                         .setPartitionIndex(p.partitionIndex()).setErrorCode(e.code()));
             }

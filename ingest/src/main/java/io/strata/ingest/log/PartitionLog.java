@@ -328,14 +328,9 @@ public final class PartitionLog {
         }
         lock.lock();
         try {
-            if (offline != null) {
-                return AppendResult.failed(Errors.KAFKA_STORAGE_ERROR, offline.getMessage(), logStartOffset);
-            }
-            if (!leading) {
-                // Checked under the lock: a replica that became a follower meanwhile must not take a
-                // client's batch, or its log would hold an offset its new leader wrote differently.
-                return AppendResult.failed(Errors.NOT_LEADER_OR_FOLLOWER, name + " is a follower since leader epoch " + leaderEpoch,
-                        logStartOffset);
+            AppendResult refused = refuseLeaderAppend();
+            if (refused != null) {
+                return refused;
             }
             if (verifyTransactions) {
                 for (Batches.Batch b : batches) {
@@ -352,6 +347,22 @@ public final class PartitionLog {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Why this replica may not take a leader's append now, or null when it may. Called under the
+     * lock: a replica that became a follower meanwhile must not take a client's batch, or its log
+     * would hold an offset its new leader wrote differently.
+     */
+    private AppendResult refuseLeaderAppend() {
+        if (offline != null) {
+            return AppendResult.failed(Errors.KAFKA_STORAGE_ERROR, offline.getMessage(), logStartOffset);
+        }
+        if (!leading) {
+            return AppendResult.failed(Errors.NOT_LEADER_OR_FOLLOWER, name + " is a follower since leader epoch " + leaderEpoch,
+                    logStartOffset);
+        }
+        return null;
     }
 
     /** Takes the log offline after a disk error (once; later errors keep the first cause). */
@@ -446,12 +457,9 @@ public final class PartitionLog {
     public AppendResult appendTxnMarker(long producerId, short producerEpoch, io.strata.records.TxnMarker marker, long nowMs) {
         lock.lock();
         try {
-            if (offline != null) {
-                return AppendResult.failed(Errors.KAFKA_STORAGE_ERROR, offline.getMessage(), logStartOffset);
-            }
-            if (!leading) {
-                return AppendResult.failed(Errors.NOT_LEADER_OR_FOLLOWER, name + " is a follower since leader epoch " + leaderEpoch,
-                        logStartOffset);
+            AppendResult notWritable = refuseLeaderAppend();
+            if (notWritable != null) {
+                return notWritable;
             }
             ProducerStateTable.Reject refused = producers.checkMarker(producerId, producerEpoch, marker.coordinatorEpoch());
             if (refused != null) {

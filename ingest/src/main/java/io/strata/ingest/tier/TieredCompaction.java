@@ -86,10 +86,10 @@ final class TieredCompaction {
             data.add(b);
         }
         LogCleaner.mapLocal(pl, map);
-        MemoryRecordsFilter filter = new MemoryRecordsFilter(map.filter(nowMs, pl.config().compaction().deleteRetentionMs()));
+        org.apache.kafka.common.record.internal.MemoryRecords.RecordFilter filter = map.filter(nowMs, pl.config().compaction().deleteRetentionMs());
         List<CompactionMap.Filtered> filtered = new ArrayList<>();
         for (ByteBuffer b : data) {
-            filtered.add(filter.apply(b));
+            filtered.add(CompactionMap.apply(b, filter));
         }
         List<List<Integer>> groups = group(filtered, pl.config().segmentBytes());
         List<SegmentEntry> replacement = new ArrayList<>();
@@ -133,11 +133,11 @@ final class TieredCompaction {
                     tx -> tiering.checkLeaderAndTopic(tx, tp, topicId, epoch));
             if (!committed) {
                 log.info("{}: the manifest changed during compaction of tiered segments; trying again next pass", tp);
-                written.forEach(tiering::deleteObjectNow);
+                written.forEach(tiering::deleteObject);
                 return Optional.empty();
             }
         } catch (Exception e) {
-            written.forEach(tiering::deleteObjectNow);
+            written.forEach(tiering::deleteObject);
             throw e;
         }
         tiering.replaced(tp, topicId, entries, replacement);
@@ -211,13 +211,6 @@ final class TieredCompaction {
             } catch (IOException ignored) {
                 // Overwritten by the next pass.
             }
-        }
-    }
-
-    /** The pass's filter; kept apart so a pass filters every object with one map. */
-    private record MemoryRecordsFilter(org.apache.kafka.common.record.internal.MemoryRecords.RecordFilter filter) {
-        CompactionMap.Filtered apply(ByteBuffer b) {
-            return CompactionMap.apply(b, filter);
         }
     }
 }

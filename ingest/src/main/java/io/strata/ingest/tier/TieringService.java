@@ -224,10 +224,6 @@ public final class TieringService {
         }
     }
 
-    void deleteObjectNow(String segmentKey) {
-        deleteObject(segmentKey);
-    }
-
     /** A compaction replaced {@code old} with {@code replacement} in the manifest: reads go to the new objects from now on. */
     void replaced(TopicPartition tp, UUID topicId, List<SegmentEntry> old, List<SegmentEntry> replacement) {
         ConcurrentSkipListMap<Long, SegmentEntry> m = entriesOf(tp, topicId);
@@ -238,7 +234,7 @@ public final class TieringService {
         old.stream().filter(e -> !bases.contains(e.baseOffset())).forEach(e -> m.remove(e.baseOffset()));
     }
 
-    private void deleteObject(String segmentKey) {
+    void deleteObject(String segmentKey) {
         store.delete(segmentKey).whenComplete((v, e) -> reader.evict(segmentKey));
         store.delete(snapshotKeyOf(segmentKey));
     }
