@@ -1,6 +1,6 @@
 package io.strata.ingest.api;
 
-import io.strata.ingest.log.FetchResult;
+import io.strata.ingest.log.SegmentRecords;
 import io.strata.ingest.log.NotLocalException;
 import io.strata.ingest.tier.TieringService;
 import io.strata.tiering.segment.CorruptSegmentObjectException;
@@ -215,6 +215,23 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
                 .setLogStartOffset(log.logStartOffset()).setRecords(Batches.toRecords(bytes));
     }
 
+    /**
+     * Fills a partition's answer with batches located in a segment file. They already end before
+     * the last stable offset for a {@code read_committed} fetch; the answer names the aborted
+     * transactions with data in them.
+     */
+    private static void fillLocal(FetchResponseData.PartitionData pd, PartitionLog log, long offset, SegmentRecords records,
+                                  boolean readCommitted) {
+        if (readCommitted && records.sizeInBytes() > 0) {
+            for (io.strata.ingest.log.AbortedTxn a : log.abortedTransactions(offset, records.lastOffset())) {
+                pd.abortedTransactions().add(new FetchResponseData.AbortedTransaction()
+                        .setProducerId(a.producerId()).setFirstOffset(a.firstOffset()));
+            }
+        }
+        pd.setHighWatermark(log.highWatermark()).setLastStableOffset(log.lastStableOffset())
+                .setLogStartOffset(log.logStartOffset()).setRecords(records);
+    }
+
     private record Read(FetchResponseData response, int bytes, boolean hasError, List<RemoteRead> remote) {
         /** Fills in the partitions read from object storage, each with its data or its error. */
         CompletableFuture<FetchResponseData> completeRemote() {
@@ -284,13 +301,14 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
                     // Once the request budget is spent, others get no data this round (Kafka's rule: the first
                     // partition with data always gets at least one batch so no consumer can be stuck).
                     int limit = Math.min(p.partitionMaxBytes(), budget - total);
-                    FetchResult r = limit <= 0 && total > 0
-                            ? new FetchResult(ByteBuffer.allocate(0), log.highWatermark(), log.logStartOffset())
-                            : replicaFetch ? log.readForReplica(p.fetchOffset(), Math.max(limit, 1))
-                            : readCommitted ? log.readCommitted(p.fetchOffset(), Math.max(limit, 1))
-                            : log.read(p.fetchOffset(), Math.max(limit, 1));
-                    total += r.records().remaining();
-                    fill(pd, log, p.fetchOffset(), r.records(), readCommitted && !replicaFetch);
+                    PartitionLog.ReadBound bound = replicaFetch ? PartitionLog.ReadBound.LOG_END
+                            : readCommitted ? PartitionLog.ReadBound.LAST_STABLE_OFFSET : PartitionLog.ReadBound.HIGH_WATERMARK;
+                    // Located, not read: the bytes go from the segment file to the socket when the response is written.
+                    SegmentRecords r = limit <= 0 && total > 0
+                            ? SegmentRecords.EMPTY
+                            : log.slice(p.fetchOffset(), Math.max(limit, 1), bound).records();
+                    total += r.sizeInBytes();
+                    fillLocal(pd, log, p.fetchOffset(), r, readCommitted && !replicaFetch);
                 } catch (NotLocalException e) {
                     int limit = Math.max(1, Math.min(p.partitionMaxBytes(), budget - total));
                     TopicPartition tp = new TopicPartition(t.topic(), p.partition());

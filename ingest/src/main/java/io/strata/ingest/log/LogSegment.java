@@ -199,36 +199,74 @@ public final class LogSegment {
      * larger (then it is returned whole, as Kafka does so a consumer is never stuck).
      */
     public ByteBuffer read(long offset, int maxBytes, long maxOffsetExclusive) {
+        try {
+            return slice(offset, maxBytes, maxOffsetExclusive).read();
+        } catch (IOException e) {
+            throw new LogIOException("cannot read " + dir.resolve(fileName(baseOffset, ".log")), e);
+        }
+    }
+
+    /**
+     * Where in this segment's file the batches {@link #read} would return lie, found from their
+     * headers alone: a fetch sends them from the file without copying them through the heap.
+     */
+    public SegmentRecords slice(long offset, int maxBytes, long maxOffsetExclusive) {
         int end = size;
         int pos = positionOf(offset, end);
         if (pos < 0) {
-            return ByteBuffer.allocate(0);
+            return SegmentRecords.EMPTY;
         }
-        int want = Math.min(end - pos, Math.max(maxBytes, BatchHeader.SIZE));
-        ByteBuffer buf = ByteBuffer.allocate(want);
-        readFully(buf, pos);
-        buf.flip();
-        int cut = 0;
-        while (buf.limit() - cut >= BatchHeader.SIZE) {
-            buf.position(cut);
-            BatchHeader h = BatchHeader.parse(buf);
-            if (h.baseOffset() >= maxOffsetExclusive) {
+        HeaderWindow headers = new HeaderWindow(end);
+        int cut = pos;
+        long last = -1;
+        while (cut + BatchHeader.SIZE <= end) {
+            BatchHeader h = headers.at(cut);
+            if (h.baseOffset() >= maxOffsetExclusive || h.totalSize() < BatchHeader.SIZE || cut + h.totalSize() > end) {
                 break;
             }
-            if (cut + h.totalSize() > buf.limit()) {
-                if (cut == 0) {
-                    // The first batch is larger than maxBytes: return it whole.
-                    ByteBuffer whole = ByteBuffer.allocate(h.totalSize());
-                    readFully(whole, pos);
-                    whole.flip();
-                    return whole;
-                }
+            if (cut > pos && cut - pos + h.totalSize() > maxBytes) {
                 break;
             }
             cut += h.totalSize();
+            last = h.lastOffset();
         }
-        buf.position(0).limit(cut);
-        return buf.slice();
+        return cut == pos ? SegmentRecords.EMPTY : new SegmentRecords(channel, pos, cut - pos, last);
+    }
+
+    /**
+     * Reads batch headers in a forward walk: one small read per header while batches are large,
+     * one read of many headers at once while they are small (a fetch of a megabyte of
+     * one-record batches would otherwise make thousands of reads).
+     */
+    private final class HeaderWindow {
+        private static final int SMALL_BATCH = 4096;
+        private static final int WINDOW = 64 * 1024;
+        private final int end;
+        private ByteBuffer window = ByteBuffer.allocate(BatchHeader.SIZE);
+        private long windowStart = -1;
+        private int lastBatchSize = Integer.MAX_VALUE;
+
+        HeaderWindow(int end) {
+            this.end = end;
+        }
+
+        BatchHeader at(long pos) {
+            if (windowStart < 0 || pos < windowStart || pos + BatchHeader.SIZE > windowStart + window.limit()) {
+                int want = (int) Math.min(end - pos, lastBatchSize < SMALL_BATCH ? WINDOW : BatchHeader.SIZE);
+                if (window.capacity() < want) {
+                    window = ByteBuffer.allocate(want);
+                }
+                window.clear().limit(want);
+                readFully(window, pos);
+                window.flip();
+                windowStart = pos;
+            }
+            ByteBuffer head = window.duplicate();
+            head.position((int) (pos - windowStart));
+            BatchHeader h = BatchHeader.parse(head);
+            lastBatchSize = h.totalSize();
+            return h;
+        }
     }
 
     /** The position of the batch containing {@code offset}, or -1 when this segment has none. */
@@ -358,9 +396,8 @@ public final class LogSegment {
      */
     public void flush() {
         synchronized (forceLock) {
-            Path file = dir.resolve(fileName(baseOffset, ".log"));
             if (fsyncFailure != null) {
-                throw new LogIOException("an earlier fsync of " + file + " failed", fsyncFailure);
+                throw new LogIOException("an earlier fsync of " + dir.resolve(fileName(baseOffset, ".log")) + " failed", fsyncFailure);
             }
             long upTo = size;
             try {
@@ -373,7 +410,7 @@ public final class LogSegment {
                 } catch (IOException ignored) {
                     // The next open's CRC check is the remaining guard.
                 }
-                throw new LogIOException("cannot fsync " + file, e);
+                throw new LogIOException("cannot fsync " + dir.resolve(fileName(baseOffset, ".log")), e);
             }
         }
     }

@@ -578,23 +578,50 @@ public final class PartitionLog {
      * @throws OffsetOutOfRangeException when {@code offset} is below the log start or past the end
      */
     public FetchResult read(long offset, int maxBytes) {
-        return read(offset, maxBytes, highWatermark());
+        return copied(slice(offset, maxBytes, ReadBound.HIGH_WATERMARK));
     }
 
     /** Reads for a {@code read_committed} consumer: never past the last stable offset. */
     public FetchResult readCommitted(long offset, int maxBytes) {
-        return read(offset, maxBytes, lastStableOffset());
+        return copied(slice(offset, maxBytes, ReadBound.LAST_STABLE_OFFSET));
     }
 
     /** Reads for a follower's replica fetch: up to the log end, not the high watermark. */
     public FetchResult readForReplica(long offset, int maxBytes) {
-        return read(offset, maxBytes, logEndOffset);
+        return copied(slice(offset, maxBytes, ReadBound.LOG_END));
     }
 
-    private FetchResult read(long offset, int maxBytes, long hw) {
+    /** How far a read may go: a consumer's (high watermark), a read_committed consumer's, a follower's. */
+    public enum ReadBound { HIGH_WATERMARK, LAST_STABLE_OFFSET, LOG_END }
+
+    /** Batches from {@code offset} by position in their segment file, for a fetch to send without copying. */
+    public record Slice(SegmentRecords records, long highWatermark, long logStartOffset) {
+    }
+
+    private FetchResult copied(Slice slice) {
+        try {
+            return new FetchResult(slice.records().read(), slice.highWatermark(), slice.logStartOffset());
+        } catch (IOException e) {
+            throw goOffline(new LogIOException("cannot read " + name, e));
+        }
+    }
+
+    /**
+     * Locates whole batches from {@code offset} up to {@code bound}, at most {@code maxBytes}
+     * unless the first batch alone is larger.
+     *
+     * @throws OffsetOutOfRangeException when {@code offset} is below the log start or past the end
+     * @throws NotLocalException when {@code offset} is only in object storage
+     */
+    public Slice slice(long offset, int maxBytes, ReadBound bound) {
         ensureOnline();
         long start = logStartOffset;
         long end = logEndOffset;
+        long hw = switch (bound) {
+            case HIGH_WATERMARK -> highWatermark();
+            case LAST_STABLE_OFFSET -> lastStableOffset();
+            case LOG_END -> end;
+        };
         // Out of range means outside the log; between the high watermark and the log end (a new
         // leader whose watermark has not caught up with its predecessor's) there is just nothing
         // to read yet, as in Kafka, so a consumer keeps its position instead of resetting it.
@@ -604,7 +631,7 @@ public final class PartitionLog {
         if (offset < localStartOffset()) {
             throw new NotLocalException(name + ": offset " + offset + " is only in object storage");
         }
-        ByteBuffer out = ByteBuffer.allocate(0);
+        SegmentRecords out = SegmentRecords.EMPTY;
         if (offset < hw) {
             Map.Entry<Long, LogSegment> e = segments.floorEntry(offset);
             if (e == null) {
@@ -612,18 +639,18 @@ public final class PartitionLog {
             }
             while (e != null) {
                 try {
-                    out = e.getValue().read(offset, maxBytes, hw);
+                    out = e.getValue().slice(offset, maxBytes, hw);
                 } catch (LogIOException ex) {
                     throw goOffline(ex);
                 }
-                if (out.hasRemaining()) {
+                if (out.sizeInBytes() > 0) {
                     break;
                 }
                 // The offset lies past this segment's last batch (a rolled segment): try the next.
                 e = segments.higherEntry(e.getKey());
             }
         }
-        return new FetchResult(out, highWatermark(), start);
+        return new Slice(out, highWatermark(), start);
     }
 
     /**

@@ -246,13 +246,19 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             queuedBytes -= f.bytes;
             if (f.response != null) {
                 try {
+                    // Record bytes go from the page cache to the socket (sendfile) unless TLS must encrypt them here.
+                    boolean fileRegions = ctx.pipeline().get(SslHandler.class) == null;
+                    java.util.List<Object> parts = RequestCodec.encode(ctx.alloc(), f.request, f.response, fileRegions);
+                    io.netty.channel.ChannelFuture last = null;
+                    for (Object part : parts) {
+                        last = ctx.write(part);
+                    }
                     if (f.closeAfter) {
-                        ctx.writeAndFlush(RequestCodec.encode(ctx.alloc(), f.request, f.response))
-                                .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                        ctx.flush();
+                        last.addListener(io.netty.channel.ChannelFutureListener.CLOSE);
                         outbox.clear();
                         return;
                     }
-                    ctx.write(RequestCodec.encode(ctx.alloc(), f.request, f.response));
                     wrote = true;
                 } catch (RuntimeException e) {
                     // A response we cannot encode for the client's version is our bug; closing beats a hang.

@@ -60,8 +60,17 @@ public final class RequestCodec {
         }
     }
 
-    /** Encodes a response frame (size prefix, response header, body). */
+    /** Encodes a response frame (size prefix, response header, body) into one buffer. */
     public static ByteBuf encode(ByteBufAllocator alloc, Request request, ApiMessage response) {
+        return (ByteBuf) encode(alloc, request, response, false).get(0);
+    }
+
+    /**
+     * Encodes a response frame as the parts to write in order: buffers, and with
+     * {@code fileRegions} the record bytes of segment files as file regions the kernel sends
+     * itself (a plaintext connection); without, everything in one buffer.
+     */
+    public static java.util.List<Object> encode(ByteBufAllocator alloc, Request request, ApiMessage response, boolean fileRegions) {
         short version = request.version();
         short headerVersion = request.apiKey().responseHeaderVersion(version);
         if (request.apiKey() == ApiKeys.API_VERSIONS && !ApiVersionsTable.supports(ApiKeys.API_VERSIONS, version)) {
@@ -70,13 +79,20 @@ public final class RequestCodec {
         ObjectSerializationCache cache = new ObjectSerializationCache();
         ResponseHeaderData header = new ResponseHeaderData().setCorrelationId(request.correlationId());
         int size = header.size(cache, headerVersion) + response.size(cache, version);
-        ByteBuf buf = alloc.buffer(4 + size);
-        buf.writeInt(size);
-        ByteBuffer nio = buf.nioBuffer(4, size);
-        ByteBufferAccessor acc = new ByteBufferAccessor(nio);
-        header.write(acc, cache, headerVersion);
-        response.write(acc, cache, version);
-        buf.writerIndex(4 + size);
-        return buf;
+        // With file regions the buffers hold little more than the headers; grown as needed.
+        ResponseWriter out = new ResponseWriter(alloc, fileRegions, fileRegions ? Math.min(4 + size, 4096) : 4 + size);
+        try {
+            out.writeInt(size);
+            header.write(out, cache, headerVersion);
+            response.write(out, cache, version);
+            if (out.written() != 4 + (long) size) {
+                throw new IllegalStateException(request.apiKey() + " v" + version + " response wrote " + (out.written() - 4)
+                        + " bytes, its size is " + size);
+            }
+            return out.parts();
+        } catch (RuntimeException e) {
+            out.release();
+            throw e;
+        }
     }
 }

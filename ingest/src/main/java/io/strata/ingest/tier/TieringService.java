@@ -601,9 +601,22 @@ public final class TieringService {
         }
     }
 
-    /** True when local data not yet in object storage exceeds the budget: produce must wait. */
+    /** How long the untiered total a produce checks may be old: the budget is a guard against a long outage, not a quota. */
+    private static final long BUDGET_CHECK_INTERVAL_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
+    private volatile long budgetCheckedAt = System.nanoTime() - BUDGET_CHECK_INTERVAL_NANOS;
+    private volatile boolean overBudget;
+
+    /**
+     * True when local data not yet in object storage exceeds the budget: produce must wait.
+     * Summing every segment of every log is recomputed at most every 100 ms, not on each produce.
+     */
     public boolean overBudget() {
-        return untieredBytes() > maxUntieredBytes;
+        long now = System.nanoTime();
+        if (now - budgetCheckedAt >= BUDGET_CHECK_INTERVAL_NANOS) {
+            budgetCheckedAt = now;
+            overBudget = untieredBytes() > maxUntieredBytes;
+        }
+        return overBudget;
     }
 
     public long maxUntieredBytes() {

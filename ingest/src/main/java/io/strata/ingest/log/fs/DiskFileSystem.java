@@ -116,5 +116,10 @@ public final class DiskFileSystem implements LogFileSystem {
         public void close() throws IOException {
             channel.close();
         }
+
+        @Override
+        public java.util.Optional<FileChannel> fileChannel() {
+            return java.util.Optional.of(channel);
+        }
     }
 }

@@ -24,4 +24,12 @@ public interface LogFile extends AutoCloseable {
 
     @Override
     void close() throws IOException;
+
+    /**
+     * The channel of a file on a real disk, for the kernel to send from directly
+     * ({@code sendfile}); empty for a file system that only simulates one.
+     */
+    default java.util.Optional<java.nio.channels.FileChannel> fileChannel() {
+        return java.util.Optional.empty();
+    }
 }

@@ -1,0 +1,115 @@
+package io.strata.ingest.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.FileRegion;
+import io.strata.ingest.log.LogConfig;
+import io.strata.ingest.log.PartitionLog;
+import io.strata.ingest.log.RemoteRange;
+import io.strata.ingest.log.SegmentRecords;
+import io.strata.ingest.security.Session;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.RequestHeaderData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.ObjectSerializationCache;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A fetch answer whose records lie in a segment file is written as buffers around a file region
+ * (sendfile) on a plaintext connection and as one buffer on a TLS one; both put on the wire
+ * exactly the bytes of the same answer built from a copy of the records, for the oldest and
+ * newest Fetch version served (4, flexible 12).
+ */
+class ZeroCopyFetchTest {
+    @TempDir
+    Path dir;
+
+    private static Request fetchRequest(short version) {
+        RequestHeaderData header = new RequestHeaderData().setRequestApiKey(ApiKeys.FETCH.id).setRequestApiVersion(version)
+                .setCorrelationId(7).setClientId("zero-copy-test");
+        FetchRequestData body = new FetchRequestData();
+        short headerVersion = ApiKeys.FETCH.requestHeaderVersion(version);
+        ObjectSerializationCache cache = new ObjectSerializationCache();
+        ByteBuffer buf = ByteBuffer.allocate(header.size(cache, headerVersion) + body.size(cache, version));
+        ByteBufferAccessor acc = new ByteBufferAccessor(buf);
+        header.write(acc, cache, headerVersion);
+        body.write(acc, cache, version);
+        return RequestCodec.decode(buf.flip(), Session.internal("test"));
+    }
+
+    /** Two partitions: one answered from the segment, one from memory; plus an empty one. */
+    private static FetchResponseData answer(Object first, MemoryRecords second) {
+        FetchResponseData.FetchableTopicResponse t = new FetchResponseData.FetchableTopicResponse().setTopic("t")
+                .setTopicId(Uuid.randomUuid());
+        t.partitions().add(new FetchResponseData.PartitionData().setPartitionIndex(0).setHighWatermark(123_456_789_012L)
+                .setLastStableOffset(99).setLogStartOffset(3).setRecords((org.apache.kafka.common.record.internal.BaseRecords) first));
+        t.partitions().add(new FetchResponseData.PartitionData().setPartitionIndex(1).setHighWatermark(5).setRecords(second));
+        t.partitions().add(new FetchResponseData.PartitionData().setPartitionIndex(2).setHighWatermark(0)
+                .setRecords(SegmentRecords.EMPTY));
+        return new FetchResponseData().setSessionId(0).setResponses(new java.util.ArrayList<>(List.of(t)));
+    }
+
+    /** What a socket would receive from these parts. */
+    private static byte[] wire(List<Object> parts) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        WritableByteChannel ch = Channels.newChannel(out);
+        for (Object p : parts) {
+            if (p instanceof ByteBuf b) {
+                out.write(io.netty.buffer.ByteBufUtil.getBytes(b));
+                b.release();
+            } else {
+                FileRegion r = (FileRegion) p;
+                while (r.transferred() < r.count()) {
+                    r.transferTo(ch, r.transferred());
+                }
+                r.release();
+            }
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void segmentRecordsGoOnTheWireExactlyAsTheirCopyWould() throws Exception {
+        PartitionLog log = PartitionLog.open(dir.resolve("t-0"), "t-0", LogConfig.defaults(), 1_000_000, RemoteRange.NONE);
+        for (int i = 0; i < 40; i++) {
+            log.append(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(1_000_000 + i, ("k" + i).getBytes(),
+                    ("value-" + i + "-" + "x".repeat(i * 37)).getBytes())).buffer(), 1_000_000);
+        }
+        log.flush();
+        log.updateHighWatermark(log.logEndOffset());
+        MemoryRecords other = MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(1L, null, "other".getBytes()));
+        // Starting mid-log and bounded by bytes, so the region neither starts nor ends at the file's edges.
+        SegmentRecords slice = log.slice(10, 2000, PartitionLog.ReadBound.HIGH_WATERMARK).records();
+        assertThat(slice.sizeInBytes()).isGreaterThan(0).isLessThanOrEqualTo(2000);
+        assertThat(slice.position()).isGreaterThan(0);
+        MemoryRecords copy = MemoryRecords.readableRecords(log.read(10, 2000).records());
+        assertThat(copy.sizeInBytes()).isEqualTo(slice.sizeInBytes());
+
+        for (short version : new short[]{4, 12}) {
+            Request request = fetchRequest(version);
+            byte[] expected = wire(RequestCodec.encode(ByteBufAllocator.DEFAULT, request, answer(copy, other), false));
+            List<Object> plain = RequestCodec.encode(ByteBufAllocator.DEFAULT, request, answer(slice, other), true);
+            assertThat(plain).as("a file region between buffers").anyMatch(p -> p instanceof FileRegion);
+            assertThat(wire(plain)).as("v" + version + " with sendfile").isEqualTo(expected);
+            List<Object> tls = RequestCodec.encode(ByteBufAllocator.DEFAULT, request, answer(slice, other), false);
+            assertThat(tls).as("one buffer for TLS").hasSize(1);
+            assertThat(wire(tls)).as("v" + version + " copied for TLS").isEqualTo(expected);
+        }
+    }
+}
