@@ -185,14 +185,16 @@ public final class ReplicationManager implements AutoCloseable {
             log.info("{} partition role change(s): leading {}, following {}{}", changed, leaders.size(), followers.size(),
                     cluster.isFenced() ? " (fenced)" : rejoining(view, me) ? " (rejoining)" : "");
         }
+        // Once per partition each cluster round: a copy of all logs each time made thousands of
+        // partitions cost megabytes of garbage a round.
         leaders.keySet().removeIf(tp -> {
-            if (!topics.logs().containsKey(tp)) {
+            if (!topics.hosts(tp)) {
                 leaders.get(tp).close();
                 return true;
             }
             return false;
         });
-        followers.keySet().retainAll(topics.logs().keySet());
+        followers.keySet().removeIf(tp -> !topics.hosts(tp));
         for (int leader : leadersFollowed) {
             view.node(leader).ifPresent(n -> fetchers.computeIfAbsent(leader, id -> new LeaderFetcher(id, this, cluster.nodeId())).start());
         }

@@ -279,8 +279,14 @@ public final class TopicManager implements AutoCloseable {
     }
 
     /** Every open partition log with its topic. */
+    /** A copy of the logs this node holds (for a walk that must not see changes; {@link #hosts} to test one). */
     public Map<TopicPartition, PartitionLog> logs() {
         return Map.copyOf(logs);
+    }
+
+    /** Whether this node holds a log of {@code tp}, without copying the map. */
+    public boolean hosts(TopicPartition tp) {
+        return logs.containsKey(tp);
     }
 
     public Collection<TopicRecord> topics() {
