@@ -1,86 +1,232 @@
 package io.strata.bench;
 
+import io.strata.ingest.cli.JsonLinesWriter;
 import io.strata.it.Clients;
 import io.strata.it.StrataNode;
+import io.strata.sdk.replay.ReplayRecord;
 import io.strata.tiering.store.S3Location;
 import io.strata.tiering.store.S3ObjectStore;
 import io.strata.tiering.store.S3ProxyServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Segment upload and remote read throughput of Strata against the raw PUT and GET throughput of
- * the same S3 server (s3proxy on this machine), as ratios.
+ * Tiering and reading history against the raw speed of the same S3 server (s3proxy on this
+ * machine): segment upload against PUTs; SDK replay against GETs of the same size with as many in
+ * flight as it keeps; remote reads through the broker against GETs of the broker's chunk size
+ * with as many in flight as its prefetch keeps; {@code strata replay --out} against a
+ * kafka-clients consumer writing the same JSON lines, each its own process; and the JSON writer
+ * alone, to show it is not what limits the replay.
  */
 final class TieringBench {
-    static final int OBJECT = 8 * 1024 * 1024;
-    static final int OBJECTS = 25;
-    static final long BYTES = 200L * 1000 * 1000;
+    static final int SEGMENT = 8 * 1024 * 1024;
+    static final int PARTITIONS = 6;
+    static final int VALUE = 1000;
+    static final long BYTES = 300L * 1000 * 1000;
+    static final long RECORDS = BYTES / VALUE;
+    static final int ROUNDS = Integer.getInteger("strata.bench.rounds", 3);
+    /** What the SDK replay keeps in flight: {@code Replay.readAhead} default per partition. */
+    static final int REPLAY_READ_AHEAD = 3;
+    /** What a broker keeps in flight for one partition read forward: the chunk and the prefetched ones. */
+    static final int BROKER_CHUNKS_IN_FLIGHT = 5;
 
     private TieringBench() {
+    }
+
+    /** MiB/s of GETs of {@code size} bytes over the raw objects, {@code inFlight} at a time. */
+    private static double rawGets(S3ObjectStore raw, int objects, int size, int inFlight) throws Exception {
+        Semaphore permits = new Semaphore(inFlight);
+        List<CompletableFuture<byte[]>> all = new ArrayList<>();
+        long t0 = System.nanoTime();
+        long bytes = 0;
+        for (int i = 0; i < objects; i++) {
+            for (long off = 0; off < SEGMENT; off += size) {
+                permits.acquire();
+                all.add(raw.getRange("o" + i, off, size).whenComplete((b, e) -> permits.release()));
+                bytes += size;
+            }
+        }
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get();
+        return bytes / ((System.nanoTime() - t0) / 1e9) / (1 << 20);
+    }
+
+    /** Printable values: the JSON lines hold text, as most topics' values are. */
+    private static byte[] value(Random random) {
+        byte[] v = new byte[VALUE];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (byte) (' ' + 1 + random.nextInt(90));
+        }
+        return v;
+    }
+
+    private record Timed(long records, long bytes, double seconds) {
+        double mibPerSec() {
+            return bytes / seconds / (1 << 20);
+        }
+    }
+
+    private static Timed process(List<String> cmd, Path log) throws Exception {
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (!p.waitFor(600, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException(cmd + " did not finish: " + Files.readString(log));
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException(cmd + " exited " + p.exitValue() + ": " + Files.readString(log));
+        }
+        return new Timed(RECORDS, RECORDS * VALUE, seconds);
+    }
+
+    private static List<String> javaWith(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(KafkaBroker.java()));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    private static String classesDir() throws Exception {
+        return Path.of(JsonConsumer.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    }
+
+    private static Timed consumer(StrataNode node, Path out, Path log) throws Exception {
+        Timed t = process(javaWith("-cp", StrataNode.jar() + java.io.File.pathSeparator + classesDir(), JsonConsumer.class.getName(),
+                node.bootstrap(), "bench", Integer.toString(PARTITIONS), Long.toString(RECORDS), out == null ? "-" : out.toString()), log);
+        Matcher m = Pattern.compile("consumed records=(\\d+)").matcher(Files.readString(log));
+        if (!m.find() || Long.parseLong(m.group(1)) < RECORDS) {
+            throw new IllegalStateException("the consumer did not read every record: " + Files.readString(log));
+        }
+        return t;
+    }
+
+    private static Timed replayCli(StrataNode node, Path out, Path log) throws Exception {
+        Files.deleteIfExists(out);
+        Timed t = process(javaWith("-jar", StrataNode.jar().toString(), "replay", "--topic", "bench", "--admin-url",
+                "http://127.0.0.1:" + node.adminPort(), "--bootstrap-server", node.bootstrap(), "--parallelism",
+                Integer.toString(PARTITIONS), "--out", out.toString()), log);
+        long lines;
+        try (var s = Files.lines(out)) {
+            lines = s.count();
+        }
+        if (lines != RECORDS) {
+            throw new IllegalStateException("strata replay wrote " + lines + " lines, expected " + RECORDS + ": " + Files.readString(log));
+        }
+        return t;
+    }
+
+    /** The JSON writer alone, from records in memory of the replayed shape, to a discarding stream, on as many threads. */
+    private static double jsonWriterMibPerSec(Random random) throws Exception {
+        int perThread = 50_000;
+        List<byte[]> values = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            values.add(value(random));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(PARTITIONS);
+        try (JsonLinesWriter w = new JsonLinesWriter(OutputStream.nullOutputStream())) {
+            for (int warm = 0; warm < 2; warm++) {
+                long t0 = System.nanoTime();
+                List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+                for (int t = 0; t < PARTITIONS; t++) {
+                    int part = t;
+                    fs.add(pool.submit(() -> {
+                        for (int i = 0; i < perThread; i++) {
+                            w.write(new ReplayRecord("bench", part, i, 1_700_000_000_000L + i, null,
+                                    java.nio.ByteBuffer.wrap(values.get(i & 63)), List.of()));
+                        }
+                        return null;
+                    }));
+                }
+                for (var f : fs) {
+                    f.get();
+                }
+                if (warm == 1) {
+                    return (double) PARTITIONS * perThread * VALUE / ((System.nanoTime() - t0) / 1e9) / (1 << 20);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        throw new IllegalStateException("unreachable");
+    }
+
+    private static double median(List<Double> xs) {
+        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return a[a.length / 2];
     }
 
     static String run() throws Exception {
         System.setProperty("aws.accessKeyId", S3ProxyServer.ACCESS_KEY);
         System.setProperty("aws.secretAccessKey", S3ProxyServer.SECRET_KEY);
         Path tmp = Files.createTempDirectory("strata-bench-tiering");
+        Random random = new Random(2);
+        int rawObjects = 25;
         try (S3ProxyServer s3 = S3ProxyServer.start()) {
             double rawPut;
-            double rawGet;
+            List<Double> rawOne = new ArrayList<>();
+            List<Double> rawReplayShape = new ArrayList<>();
+            List<Double> rawBrokerShape = new ArrayList<>();
             try (S3ObjectStore raw = new S3ObjectStore(S3Location.parse(s3.url("raw", "")))) {
                 raw.ensureBucket().get();
-                byte[] data = new byte[OBJECT];
+                byte[] data = new byte[SEGMENT];
                 new Random(1).nextBytes(data);
                 Path file = tmp.resolve("object");
                 Files.write(file, data);
                 Semaphore inFlight = new Semaphore(4);
                 List<CompletableFuture<Void>> puts = new ArrayList<>();
                 long t0 = System.nanoTime();
-                for (int i = 0; i < OBJECTS; i++) {
+                for (int i = 0; i < rawObjects; i++) {
                     inFlight.acquire();
                     puts.add(raw.put("o" + i, file).whenComplete((v, e) -> inFlight.release()));
                 }
                 CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new)).get();
-                rawPut = (double) OBJECTS * OBJECT / ((System.nanoTime() - t0) / 1e9);
-                long t1 = System.nanoTime();
-                for (int i = 0; i < OBJECTS; i++) {
-                    for (long off = 0; off < OBJECT; off += 1 << 20) {
-                        raw.getRange("o" + i, off, 1 << 20).get();
-                    }
+                rawPut = (double) rawObjects * SEGMENT / ((System.nanoTime() - t0) / 1e9) / (1 << 20);
+                rawGets(raw, rawObjects, SEGMENT, PARTITIONS); // warm-up
+                for (int round = 0; round < ROUNDS; round++) {
+                    rawOne.add(rawGets(raw, rawObjects, SEGMENT, 1));
+                    rawReplayShape.add(rawGets(raw, rawObjects, SEGMENT, PARTITIONS * REPLAY_READ_AHEAD));
+                    rawBrokerShape.add(rawGets(raw, rawObjects, 1 << 20, PARTITIONS * BROKER_CHUNKS_IN_FLIGHT));
                 }
-                rawGet = (double) OBJECTS * OBJECT / ((System.nanoTime() - t1) / 1e9);
             }
 
             double upload;
-            double remoteRead;
-            double replay;
+            List<Double> sdkReplay = new ArrayList<>();
+            List<Double> throughBroker = new ArrayList<>();
+            List<Double> consumerJson = new ArrayList<>();
+            List<Double> replayJson = new ArrayList<>();
+            List<String> order = new ArrayList<>();
             try (StrataNode node = StrataNode.startWithEnv(tmp.resolve("node"), Map.of("AWS_ACCESS_KEY_ID", S3ProxyServer.ACCESS_KEY,
                             "AWS_SECRET_ACCESS_KEY", S3ProxyServer.SECRET_KEY, "AWS_REGION", "us-east-1"),
                     "object.store=" + s3.url("bench", "strata"), "metastore=sqlite:" + tmp.resolve("meta.db"),
-                    "log.segment.bytes=" + OBJECT, "log.local.retention.bytes=0", "log.retention.check.interval.ms=500",
+                    "log.segment.bytes=" + SEGMENT, "log.local.retention.bytes=0", "log.retention.check.interval.ms=500",
                     "tiering.check.interval.ms=50", "tiering.max.untiered.bytes=1000000000000");
                  Admin admin = Clients.admin(node)) {
-                admin.createTopics(List.of(new NewTopic("bench", 3, (short) 1))).all().get();
+                admin.createTopics(List.of(new NewTopic("bench", PARTITIONS, (short) 1))).all().get();
                 s3.stopProcess();
-                byte[] value = new byte[1000];
-                new Random(2).nextBytes(value);
+                List<byte[]> values = new ArrayList<>();
+                for (int i = 0; i < 64; i++) {
+                    values.add(value(random));
+                }
                 try (KafkaProducer<byte[], byte[]> p = Clients.producer(node, Map.of("linger.ms", 5, "batch.size", 131072))) {
-                    for (long i = 0; i < BYTES / 1000; i++) {
-                        p.send(new ProducerRecord<>("bench", (int) (i % 3), null, value));
+                    for (long i = 0; i < RECORDS; i++) {
+                        p.send(new ProducerRecord<>("bench", (int) (i % PARTITIONS), null, values.get((int) (i & 63))));
                     }
                     p.flush();
                 }
@@ -97,36 +243,58 @@ final class TieringBench {
                         lastChange = System.nanoTime();
                     }
                 }
-                upload = (last - before) / ((lastChange - t0) / 1e9);
-
-                try (KafkaConsumer<byte[], byte[]> c = Clients.consumer(node, Map.of("max.partition.fetch.bytes", 8 << 20, "fetch.max.bytes", 64 << 20))) {
-                    List<TopicPartition> tps = List.of(new TopicPartition("bench", 0), new TopicPartition("bench", 1), new TopicPartition("bench", 2));
-                    c.assign(tps);
-                    c.seekToBeginning(tps);
-                    long target = node.metric("strata_tiering_upload_bytes_total") > 0 ? BYTES / 1000 : 0;
-                    long n = 0;
-                    long bytes = 0;
-                    long t1 = System.nanoTime();
-                    long deadline = System.currentTimeMillis() + 300_000;
-                    while (n < target * 9 / 10 && System.currentTimeMillis() < deadline) {
-                        for (var r : c.poll(Duration.ofMillis(500))) {
-                            n++;
-                            bytes += r.serializedValueSize();
-                        }
+                upload = (last - before) / ((lastChange - t0) / 1e9) / (1 << 20);
+                // The active segments roll and tier too (segment.ms is long): read what is tiered, the tail through the broker.
+                Path out = tmp.resolve("out.jsonl");
+                for (int round = 1; round <= ROUNDS; round++) {
+                    List<String> steps = new ArrayList<>(List.of("sdk", "broker", "consumer-json", "replay-json"));
+                    if (round % 2 == 0) {
+                        java.util.Collections.reverse(steps);
                     }
-                    remoteRead = bytes / ((System.nanoTime() - t1) / 1e9);
+                    for (String step : steps) {
+                        switch (step) {
+                            case "sdk" -> {
+                                long t = System.nanoTime();
+                                io.strata.sdk.replay.Replay.Result rr = io.strata.sdk.replay.Replay.of("bench").parallelism(PARTITIONS)
+                                        .adminUrl("http://127.0.0.1:" + node.adminPort()).bootstrap(node.bootstrap()).run(rec -> { });
+                                if (rr.records() != RECORDS) {
+                                    throw new IllegalStateException("SDK replay delivered " + rr.records() + " records");
+                                }
+                                sdkReplay.add(rr.bytes() / ((System.nanoTime() - t) / 1e9) / (1 << 20));
+                            }
+                            case "broker" -> throughBroker.add(consumer(node, null, tmp.resolve("count.log")).mibPerSec());
+                            case "consumer-json" -> consumerJson.add(consumer(node, out, tmp.resolve("consumer.log")).mibPerSec());
+                            default -> replayJson.add(replayCli(node, out, tmp.resolve("replay.log")).mibPerSec());
+                        }
+                        order.add(step);
+                    }
                 }
-                long t2 = System.nanoTime();
-                io.strata.sdk.replay.Replay.Result rr = io.strata.sdk.replay.Replay.of("bench").parallelism(3)
-                        .adminUrl("http://127.0.0.1:" + node.adminPort()).bootstrap(node.bootstrap()).run(rec -> { });
-                replay = rr.bytes() / ((System.nanoTime() - t2) / 1e9);
             }
-            return "## Tiering (s3proxy on this machine, " + OBJECT / (1 << 20) + " MiB segments, 200 MB)\n\n"
+            double json = jsonWriterMibPerSec(random);
+            double one = median(rawOne);
+            double replayShape = median(rawReplayShape);
+            double brokerShape = median(rawBrokerShape);
+            return "## Reading history: tiering, replay and remote reads (s3proxy on this machine, " + SEGMENT / (1 << 20)
+                    + " MiB segments, " + BYTES / 1_000_000 + " MB of " + VALUE + "-byte text values on " + PARTITIONS + " partitions)\n\n"
+                    + ROUNDS + " rounds, alternating order (" + String.join(", ", order.subList(0, Math.min(8, order.size())))
+                    + ", …), medians; MiB/s of record values. Clients other than the SDK run as their own processes and are timed from"
+                    + " start to exit.\n\n"
                     + "| measure | Strata | raw S3 server | Strata / raw |\n|---|---|---|---|\n"
-                    + String.format("| segment upload (catch-up after an outage) vs PUT (4 in flight) | %.1f MB/s | %.1f MB/s | %.2f |%n", upload / 1e6, rawPut / 1e6, upload / rawPut)
-                    + String.format("| remote read (kafka-clients consumer from offset 0) vs sequential 1 MiB ranged GETs | %.1f MB/s | %.1f MB/s | %.2f |%n", remoteRead / 1e6, rawGet / 1e6, remoteRead / rawGet)
-                    + String.format("| SDK replay straight from the bucket (3 partitions in parallel) vs sequential 1 MiB ranged GETs | %.1f MB/s | %.1f MB/s | %.2f |%n", replay / 1e6, rawGet / 1e6, replay / rawGet)
-                    + String.format("%nSDK replay vs a kafka-clients consumer reading the same history through the broker: %.2f%n", replay / remoteRead);
+                    + String.format("| segment upload (catch-up after an outage) vs 8 MiB PUTs, 4 in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
+                    upload, rawPut, upload / rawPut)
+                    + String.format("| SDK replay, handler does nothing (%d partitions, %d GETs of 8 MiB in flight each) vs 8 MiB GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
+                    PARTITIONS, REPLAY_READ_AHEAD, PARTITIONS * REPLAY_READ_AHEAD, median(sdkReplay), replayShape, median(sdkReplay) / replayShape)
+                    + String.format("| remote read through the broker (a kafka-clients consumer from offset 0) vs 1 MiB GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
+                    PARTITIONS * BROKER_CHUNKS_IN_FLIGHT, median(throughBroker), brokerShape, median(throughBroker) / brokerShape)
+                    + String.format("%nOne stream of sequential 8 MiB GETs: %.1f MiB/s.%n%n", one)
+                    + "| JSON lines to a file | MiB/s |\n|---|---|\n"
+                    + String.format("| `strata replay --out FILE` (process) | %.1f |%n", median(replayJson))
+                    + String.format("| kafka-clients consumer through the broker writing the same lines with the same writer (process) | %.1f |%n", median(consumerJson))
+                    + String.format("| replay / consumer | %.2f |%n", median(replayJson) / median(consumerJson))
+                    + String.format("| the JSON writer alone, %d threads, records in memory | %.1f |%n", PARTITIONS, json)
+                    + "\nRaw runs (MiB/s): SDK replay " + sdkReplay + "; through the broker " + throughBroker + "; replay --out " + replayJson
+                    + "; consumer JSON " + consumerJson + "; raw 8 MiB GETs x" + PARTITIONS * REPLAY_READ_AHEAD + " " + rawReplayShape
+                    + "; raw 1 MiB GETs x" + PARTITIONS * BROKER_CHUNKS_IN_FLIGHT + " " + rawBrokerShape + "; raw one stream " + rawOne + ".\n";
         }
     }
 }

@@ -1,9 +1,12 @@
 package io.strata.sdk.replay;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.strata.records.Batches;
 import io.strata.tiering.segment.CorruptSegmentObjectException;
 import io.strata.tiering.segment.RemoteSegmentReader;
+import io.strata.tiering.segment.SequentialSegmentReader;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.Record;
 import io.strata.tiering.store.ObjectStore;
 import io.strata.tiering.store.ObjectStores;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -38,7 +41,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       .run(record -> …);
  * }</pre>
  * Sealed segments are found in the segment manifest (the broker's admin API) and read from the
- * bucket with ranged GETs, partitions in parallel; the part of the range not yet tiered is read
+ * bucket with 8 MiB ranged GETs, {@link #readAhead} of them in flight per partition, partitions in
+ * parallel, each decoded on its own thread with no copy of a record's bytes until the handler asks
+ * for them ({@link ReplayRecord}); the part of the range not yet tiered is read
  * through the Kafka protocol at the end. Records reach the handler in offset order within each
  * partition (partitions concurrently: the handler must be thread-safe). Time bounds resolve to
  * offsets exactly as kafka-clients' {@code offsetsForTimes} does: {@code from} inclusive,
@@ -67,6 +72,7 @@ public final class Replay {
     private Long toOffset;
     private Instant toTime;
     private int parallelism = 4;
+    private int readAhead = 3;
     private String adminUrl = "http://localhost:9644";
     private String bootstrap = "localhost:9092";
     private String adminToken;
@@ -117,6 +123,18 @@ public final class Replay {
 
     public Replay parallelism(int n) {
         this.parallelism = n;
+        return this;
+    }
+
+    /**
+     * Ranged GETs of 8 MiB kept in flight per partition (default 3): the next ones download
+     * while the handler works through this one. Memory is about parallelism × readAhead × 8 MiB.
+     */
+    public Replay readAhead(int spans) {
+        if (spans < 1) {
+            throw new IllegalArgumentException("readAhead must be at least 1, got " + spans);
+        }
+        this.readAhead = spans;
         return this;
     }
 
@@ -220,13 +238,14 @@ public final class Replay {
         String storeUrl = objectStoreUrl != null ? objectStoreUrl
                 : byPartition.values().stream().map(ManifestClient.Manifest::objectStore).filter(s -> s != null).findFirst().orElse(null);
         ObjectStore store = storeUrl == null ? null : ObjectStores.open(storeUrl);
-        RemoteSegmentReader reader = store == null ? null : new RemoteSegmentReader(store, 256L << 20, new SimpleMeterRegistry());
+        // Only for segment indexes: the data is read by each partition's SequentialSegmentReader, not through a cache.
+        RemoteSegmentReader reader = store == null ? null : new RemoteSegmentReader(store, 0, new SimpleMeterRegistry());
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallelism));
         try {
             List<Future<?>> tasks = new ArrayList<>();
             for (int p : parts) {
                 tasks.add(pool.submit(() -> {
-                    replayPartition(p, byPartition.get(p), reader, handler);
+                    replayPartition(p, byPartition.get(p), store, reader, handler);
                     return null;
                 }));
             }
@@ -296,45 +315,64 @@ public final class Replay {
         return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
-    private void replayPartition(int p, ManifestClient.Manifest manifest, RemoteSegmentReader reader, RecordHandler handler) throws Exception {
+    /** Bytes of one ranged GET: large enough that a request's round trip is a small part of its time. */
+    static final int SPAN_BYTES = 8 << 20;
+
+    private void replayPartition(int p, ManifestClient.Manifest manifest, ObjectStore store, RemoteSegmentReader indexes,
+                                 RecordHandler handler) throws Exception {
         long to = end.get(p);
-        for (ManifestClient.Segment s : manifest.segments()) {
-            long from = next.get(p);
-            if (stopped || from >= to) {
-                return;
+        if (store != null && next.get(p) < to) {
+            List<SequentialSegmentReader.Segment> segments = new ArrayList<>();
+            for (ManifestClient.Segment s : manifest.segments()) {
+                segments.add(new SequentialSegmentReader.Segment(s.objectKey(), s.sizeBytes(), s.baseOffset(), s.lastOffset()));
             }
-            if (s.lastOffset() < from || s.baseOffset() >= to || reader == null) {
-                continue;
-            }
-            while (!stopped && next.get(p) <= s.lastOffset() && next.get(p) < to) {
-                long at = next.get(p);
-                ByteBuffer chunk;
-                try {
-                    chunk = reader.read(s.objectKey(), s.sizeBytes(), at, 4 << 20);
-                } catch (CorruptSegmentObjectException e) {
-                    throw new ReplayException(e.getMessage(), e);
-                }
-                if (!chunk.hasRemaining()) {
-                    break;
-                }
-                long lastInChunk = at;
-                for (Batches.Batch b : Batches.of(chunk)) {
-                    lastInChunk = b.lastOffset();
-                }
-                for (Batches.RecordView r : Batches.records(chunk, at, to)) {
-                    if (stopped) {
-                        return;
+            try (SequentialSegmentReader reader = new SequentialSegmentReader(store, indexes, segments, next.get(p), to,
+                    SPAN_BYTES, readAhead)) {
+                ByteBuffer run;
+                while (!stopped && next.get(p) < to && (run = reader.next()) != null) {
+                    long lastInRun = -1;
+                    for (MutableRecordBatch b : MemoryRecords.readableRecords(run).batches()) {
+                        lastInRun = b.lastOffset();
+                        if (b.isControlBatch() || b.lastOffset() < next.get(p)) {
+                            continue;
+                        }
+                        if (b.baseOffset() >= to) {
+                            break;
+                        }
+                        for (Record r : b) {
+                            if (stopped) {
+                                return;
+                            }
+                            if (r.offset() < next.get(p) || r.offset() >= to) {
+                                continue;
+                            }
+                            deliver(p, r.offset(), r.timestamp(), r.key(), r.value(), headers(r), handler);
+                        }
                     }
-                    deliver(p, r.offset(), r.timestamp(), r.key(), r.value(), r.headers(), handler);
+                    if (!stopped && lastInRun >= 0) {
+                        // Past control batches and compacted-away offsets too.
+                        next.put(p, Math.max(next.get(p), Math.min(lastInRun + 1, to)));
+                    }
                 }
-                if (!stopped) {
-                    next.put(p, Math.max(next.get(p), Math.min(lastInChunk + 1, to)));
-                }
+            } catch (CorruptSegmentObjectException e) {
+                throw new ReplayException(e.getMessage(), e);
             }
         }
         if (!stopped && next.get(p) < to) {
             tail(p, to, handler);
         }
+    }
+
+    private static List<Map.Entry<String, byte[]>> headers(Record r) {
+        org.apache.kafka.common.header.Header[] hs = r.headers();
+        if (hs.length == 0) {
+            return List.of();
+        }
+        List<Map.Entry<String, byte[]>> out = new ArrayList<>(hs.length);
+        for (org.apache.kafka.common.header.Header h : hs) {
+            out.add(Map.entry(h.key(), h.value() == null ? new byte[0] : h.value()));
+        }
+        return out;
     }
 
     /** The part of the range not in object storage yet, through the Kafka protocol. */
@@ -363,8 +401,18 @@ public final class Replay {
     private void deliver(int p, long offset, long ts, byte[] key, byte[] value, List<Map.Entry<String, byte[]>> headers,
                          RecordHandler handler) throws Exception {
         handler.handle(new ReplayRecord(topic, p, offset, ts, key, value, headers));
+        delivered(p, offset, (key == null ? 0 : key.length) + (value == null ? 0 : value.length));
+    }
+
+    private void deliver(int p, long offset, long ts, ByteBuffer key, ByteBuffer value, List<Map.Entry<String, byte[]>> headers,
+                         RecordHandler handler) throws Exception {
+        handler.handle(new ReplayRecord(topic, p, offset, ts, key, value, headers));
+        delivered(p, offset, (key == null ? 0 : key.remaining()) + (value == null ? 0 : value.remaining()));
+    }
+
+    private void delivered(int p, long offset, int size) {
         next.put(p, offset + 1);
         records.incrementAndGet();
-        bytes.addAndGet((key == null ? 0 : key.length) + (value == null ? 0 : value.length));
+        bytes.addAndGet(size);
     }
 }

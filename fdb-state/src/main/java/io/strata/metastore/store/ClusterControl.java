@@ -31,11 +31,13 @@ public final class ClusterControl {
 
     private final MetaStore store;
     private final byte[] controllerKey;
+    private final byte[] placementVersionKey;
     private final Subspace placement;
 
     public ClusterControl(MetaStore store, Keyspace keyspace) {
         this.store = store;
         this.controllerKey = keyspace.area(Keyspace.Area.NODES).pack(Tuple.from("controller"));
+        this.placementVersionKey = keyspace.area(Keyspace.Area.NODES).pack(Tuple.from("placement-version"));
         this.placement = keyspace.area(Keyspace.Area.PLACEMENT);
     }
 
@@ -102,7 +104,7 @@ public final class ClusterControl {
                 return false;
             }
             tx.set(key, Json.write(next));
-            tx.signal(CHANGES);
+            placementsChanged(tx);
             return true;
         });
     }
@@ -132,7 +134,7 @@ public final class ClusterControl {
             Optional<PartitionPlacement> next = read(tx, key).flatMap(change);
             next.ifPresent(n -> {
                 tx.set(key, Json.write(n));
-                tx.signal(CHANGES);
+                placementsChanged(tx);
             });
             return next;
         });
@@ -223,17 +225,52 @@ public final class ClusterControl {
         });
     }
 
+    /**
+     * Every write of a placement moves the placement version on, in its own transaction, and
+     * signals watchers: a node's round reads one key to know whether its copy is current
+     * instead of reading and parsing every placement of the cluster.
+     */
+    private void placementsChanged(Transaction tx) {
+        tx.set(placementVersionKey, Tuple.from(placementVersion(tx) + 1).pack());
+        tx.signal(CHANGES);
+    }
+
+    private long placementVersion(Transaction tx) {
+        byte[] v = tx.get(placementVersionKey);
+        return v == null ? 0 : Tuple.fromBytes(v).getLong(0);
+    }
+
+    /** Every placement of the cluster with the placement version they are at. */
+    public record Placements(long version, Map<UUID, Map<Integer, PartitionPlacement>> byTopic) {
+    }
+
+    /**
+     * Every placement of the cluster, unless the placement version is still {@code knownVersion}
+     * (empty: the caller's copy is current). One key read when nothing changed.
+     */
+    public Optional<Placements> allPlacementsIfChanged(long knownVersion) {
+        return store.run(tx -> {
+            long version = placementVersion(tx);
+            if (version == knownVersion) {
+                return Optional.empty();
+            }
+            return Optional.of(new Placements(version, readAll(tx)));
+        });
+    }
+
     /** Every placement of the cluster: topic id → partition → placement (one range read). */
     public Map<UUID, Map<Integer, PartitionPlacement>> allPlacements() {
-        return store.run(tx -> {
-            Map<UUID, Map<Integer, PartitionPlacement>> out = new HashMap<>();
-            for (KeyValue kv : tx.getRange(KeyRange.of(placement))) {
-                Tuple k = placement.unpack(kv.key());
-                out.computeIfAbsent(UUID.fromString(k.getString(0)), x -> new HashMap<>())
-                        .put((int) k.getLong(1), Json.read(kv.value(), PartitionPlacement.class));
-            }
-            return out;
-        });
+        return store.run(this::readAll);
+    }
+
+    private Map<UUID, Map<Integer, PartitionPlacement>> readAll(Transaction tx) {
+        Map<UUID, Map<Integer, PartitionPlacement>> out = new HashMap<>();
+        for (KeyValue kv : tx.getRange(KeyRange.of(placement))) {
+            Tuple k = placement.unpack(kv.key());
+            out.computeIfAbsent(UUID.fromString(k.getString(0)), x -> new HashMap<>())
+                    .put((int) k.getLong(1), Json.read(kv.value(), PartitionPlacement.class));
+        }
+        return out;
     }
 
     /** Removes a deleted topic's placements. */
@@ -242,7 +279,7 @@ public final class ClusterControl {
         store.run(tx -> {
             KeyRange r = KeyRange.of(t);
             tx.clearRange(r.begin(), r.end());
-            tx.signal(CHANGES);
+            placementsChanged(tx);
             return null;
         });
     }

@@ -202,6 +202,26 @@ class TypedStoresTest {
     }
 
     @Test
+    void everyPlacementWriteMovesThePlacementVersionSoARoundReadsOnlyWhatChanged() {
+        ClusterControl control = new ClusterControl(store, keyspace);
+        ControllerRecord c = control.tryLead(1, 10, 1000, 5000).orElseThrow();
+        java.util.UUID topic = java.util.UUID.randomUUID();
+        ClusterControl.Placements start = control.allPlacementsIfChanged(-1).orElseThrow();
+        assertThat(control.allPlacementsIfChanged(start.version())).as("nothing changed").isEmpty();
+        assertThat(control.place(c.controllerEpoch(), topic, 0, -1, new PartitionPlacement(1, 0, 0, List.of(1, 2), List.of(1, 2)))).isTrue();
+        ClusterControl.Placements placed = control.allPlacementsIfChanged(start.version()).orElseThrow();
+        assertThat(placed.byTopic().get(topic).get(0).isr()).containsExactly(1, 2);
+        assertThat(control.place(c.controllerEpoch(), topic, 0, -1, new PartitionPlacement(1, 0, 0, List.of(1), List.of(1))))
+                .as("a refused write").isFalse();
+        assertThat(control.allPlacementsIfChanged(placed.version())).as("a refused write changes nothing").isEmpty();
+        assertThat(control.alterIsr(topic, 0, 1, 0, 0, List.of(1))).isPresent();
+        ClusterControl.Placements shrunk = control.allPlacementsIfChanged(placed.version()).orElseThrow();
+        assertThat(shrunk.byTopic().get(topic).get(0).isr()).containsExactly(1);
+        control.deleteTopic(topic);
+        assertThat(control.allPlacementsIfChanged(shrunk.version()).orElseThrow().byTopic()).doesNotContainKey(topic);
+    }
+
+    @Test
     void isrChangesAreCompareAndSetAndAReplacedLeaderIsFenced() {
         ClusterControl control = new ClusterControl(store, keyspace);
         ControllerRecord c = control.tryLead(1, 10, 1000, 5000).orElseThrow();

@@ -1,25 +1,14 @@
 package io.strata.ingest.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.strata.sdk.replay.Replay;
 import io.strata.sdk.replay.ReplayException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Base64;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -55,8 +44,6 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--parallelism", defaultValue = "4", description = "Partitions read at once (default: ${DEFAULT-VALUE}).")
     int parallelism;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @Override
     public Integer call() {
         Replay replay = Replay.of(topic).parallelism(parallelism).adminUrl(adminUrl).bootstrap(bootstrap).adminToken(adminToken);
@@ -88,35 +75,11 @@ final class ReplayCommand implements Callable<Integer> {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(replay::stop));
         Progress progress = System.console() != null ? new Progress(replay) : null;
-        try (Writer w = out == null ? new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8))
-                : Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
+        try (JsonLinesWriter w = new JsonLinesWriter(out == null ? System.out : Files.newOutputStream(out))) {
             if (progress != null) {
                 progress.start();
             }
-            Replay.Result r = replay.run(rec -> {
-                Map<String, Object> line = new LinkedHashMap<>();
-                line.put("partition", rec.partition());
-                line.put("offset", rec.offset());
-                line.put("timestamp", rec.timestamp());
-                text(line, "key", rec.key());
-                text(line, "value", rec.value());
-                if (rec.headers() != null && !rec.headers().isEmpty()) {
-                    // Headers as a list of {key, value} (names may repeat, as in Kafka), values as text or base64.
-                    java.util.List<Map<String, Object>> headers = new java.util.ArrayList<>();
-                    for (Map.Entry<String, byte[]> h : rec.headers()) {
-                        Map<String, Object> one = new LinkedHashMap<>();
-                        one.put("key", h.getKey());
-                        text(one, "value", h.getValue());
-                        headers.add(one);
-                    }
-                    line.put("headers", headers);
-                }
-                String s = JSON.writeValueAsString(line);
-                synchronized (w) {
-                    w.write(s);
-                    w.write('\n');
-                }
-            });
+            Replay.Result r = replay.run(w::write);
             if (progress != null) {
                 progress.finish();
             }
@@ -159,20 +122,6 @@ final class ReplayCommand implements Callable<Integer> {
         } catch (java.time.format.DateTimeParseException e) {
             throw new IllegalArgumentException((isFrom ? "--from" : "--to") + " must be " + (isFrom ? "earliest" : "now")
                     + ", an offset or an ISO-8601 time like 2026-11-24T10:00:00Z; got '" + value + "'");
-        }
-    }
-
-    /** Text when the bytes are UTF-8, else base64 under {@code <name>Base64}. */
-    private static void text(Map<String, Object> line, String name, byte[] bytes) {
-        if (bytes == null) {
-            line.put(name, null);
-            return;
-        }
-        try {
-            line.put(name, StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString());
-        } catch (CharacterCodingException e) {
-            line.put(name + "Base64", Base64.getEncoder().encodeToString(bytes));
         }
     }
 

@@ -193,7 +193,7 @@ public final class ClusterNode implements AutoCloseable {
     private void refreshView(long now, ClusterView before) {
         List<NodeRecord> nodes = registry.all();
         Optional<ControllerRecord> controller = control.controller();
-        Map<UUID, Map<Integer, PartitionPlacement>> placements = control.allPlacements();
+        Map<UUID, Map<Integer, PartitionPlacement>> placements = placements(now);
         ClusterView next = new ClusterView(now, nodes, controller, placements, before.membershipVersion());
         Set<Integer> was = ids(before);
         Set<Integer> is = ids(next);
@@ -208,6 +208,25 @@ public final class ClusterNode implements AutoCloseable {
         selfRejoining = rejoining;
         view = next;
         notifyListeners(next);
+    }
+
+    /** Full reads of the placements at least this often, whatever the version says. */
+    private static final long PLACEMENTS_FULL_READ_MS = 30_000;
+    private ClusterControl.Placements placements = new ClusterControl.Placements(-1, Map.of());
+    private long placementsReadAt;
+
+    /**
+     * The cluster's placements: re-read whole only when their version moved (one key read a
+     * round otherwise; thousands of partitions made every round parse them all), and every 30 s.
+     */
+    private Map<UUID, Map<Integer, PartitionPlacement>> placements(long now) {
+        boolean stale = now - placementsReadAt >= PLACEMENTS_FULL_READ_MS;
+        Optional<ClusterControl.Placements> fresh = control.allPlacementsIfChanged(stale ? Long.MIN_VALUE : placements.version());
+        if (fresh.isPresent()) {
+            placements = fresh.get();
+            placementsReadAt = now;
+        }
+        return placements.byTopic();
     }
 
     private void notifyListeners(ClusterView next) {

@@ -38,7 +38,13 @@ public record ClusterView(long readAtMs, List<NodeRecord> nodes, Optional<Contro
     }
 
     public Optional<NodeRecord> node(int nodeId) {
-        return nodes.stream().filter(n -> n.nodeId() == nodeId).findFirst();
+        // A loop, not a stream: asked for every partition in every cluster round.
+        for (NodeRecord n : nodes) {
+            if (n.nodeId() == nodeId) {
+                return Optional.of(n);
+            }
+        }
+        return Optional.empty();
     }
 
     public Optional<PartitionPlacement> placement(UUID topicId, int partition) {

@@ -21,11 +21,13 @@ import java.util.concurrent.TimeoutException;
 /**
  * Reads record batches out of sealed-segment objects with ranged GETs: the footer and indexes
  * once per object (kept), then data in 1 MiB chunks through a bounded {@link ChunkCache}, with
- * the next chunk fetched ahead. Every batch handed out has passed its CRC check; a bad one is
+ * the next {@value #PREFETCH_CHUNKS} chunks fetched ahead (a consumer reads forward). Every batch handed out has passed its CRC check; a bad one is
  * reported with the object and offset, never served. Thread-safe; calls block the caller.
  */
 public final class RemoteSegmentReader {
     static final int CHUNK = 1024 * 1024;
+    /** Chunks fetched ahead of the one read: enough GETs in flight to keep one partition's reads at the bucket's speed. */
+    static final int PREFETCH_CHUNKS = 4;
 
     private final ObjectStore store;
     private final ChunkCache cache;
@@ -183,9 +185,11 @@ public final class RemoteSegmentReader {
             misses.increment();
             c = await(key, fetch(key, idx, dataEnd));
         }
-        long next = idx + 1;
-        if (next * CHUNK < dataEnd && !cache.contains(key + "#" + next)) {
-            fetch(key, next, dataEnd);
+        // A reader going forward finds the next chunks downloaded, or on their way.
+        for (long next = idx + 1; next <= idx + PREFETCH_CHUNKS && next * CHUNK < dataEnd; next++) {
+            if (!cache.contains(key + "#" + next)) {
+                fetch(key, next, dataEnd);
+            }
         }
         return c;
     }
@@ -216,7 +220,8 @@ public final class RemoteSegmentReader {
         return mine;
     }
 
-    private static byte[] await(String key, CompletableFuture<byte[]> f) {
+    /** The result of a GET, waited for at most 60 s; failures as the object store's exceptions. */
+    static <T> T await(String key, CompletableFuture<T> f) {
         try {
             return f.get(60, TimeUnit.SECONDS);
         } catch (ExecutionException e) {

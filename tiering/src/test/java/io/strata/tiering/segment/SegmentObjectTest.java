@@ -111,6 +111,86 @@ class SegmentObjectTest {
         assertThat(reader.findByTimestamp(key, size, 9_999_999)).isEmpty();
     }
 
+    /** Offsets of every record in the runs a sequential reader hands out. */
+    private static List<Long> readAll(SequentialSegmentReader reader) {
+        List<Long> offsets = new ArrayList<>();
+        ByteBuffer run;
+        while ((run = reader.next()) != null) {
+            for (MutableRecordBatch b : MemoryRecords.readableRecords(run).batches()) {
+                assertThat(b.isValid()).isTrue();
+                b.forEach(r -> offsets.add(r.offset()));
+            }
+        }
+        return offsets;
+    }
+
+    @Test
+    void aSequentialReadHandsOutEveryBatchOnceWhateverSpanCutsThem() throws Exception {
+        String key = upload(segment());
+        long size = Files.size(dir.resolve("object"));
+        // The same object under a second key: two segments in a row, read as one partition's history.
+        store.put("t/0/seg2", dir.resolve("object")).get();
+        RemoteSegmentReader indexes = new RemoteSegmentReader(store, 0, new SimpleMeterRegistry());
+        List<SequentialSegmentReader.Segment> one = List.of(new SequentialSegmentReader.Segment(key, size, 1000, 6999));
+        List<Long> expected = new ArrayList<>();
+        for (long o = 1000; o < 7000; o++) {
+            expected.add(o);
+        }
+        // Spans smaller than a batch, cutting headers, of odd sizes, and larger than the object.
+        for (int span : new int[]{40, 61, 97, 1000, 4096, 100_000, 8 << 20}) {
+            for (int depth : new int[]{1, 3}) {
+                try (SequentialSegmentReader r = new SequentialSegmentReader(store, indexes, one, 1000, Long.MAX_VALUE, span, depth)) {
+                    assertThat(readAll(r)).as("span " + span + ", depth " + depth).isEqualTo(expected);
+                }
+            }
+        }
+        // From the middle: from the indexed batch at or before the offset (the caller skips what it did not ask for).
+        try (SequentialSegmentReader r = new SequentialSegmentReader(store, indexes, one, 4001, Long.MAX_VALUE, 1000, 2)) {
+            List<Long> got = readAll(r);
+            assertThat(got.get(0)).isLessThanOrEqualTo(4001L).isGreaterThan(1000L);
+            assertThat(got).isEqualTo(expected.subList((int) (got.get(0) - 1000), expected.size()));
+        }
+        List<SequentialSegmentReader.Segment> two = List.of(new SequentialSegmentReader.Segment(key, size, 1000, 6999),
+                new SequentialSegmentReader.Segment("t/0/seg2", size, 1000, 6999));
+        try (SequentialSegmentReader r = new SequentialSegmentReader(store, indexes, two, 1000, Long.MAX_VALUE, 3000, 2)) {
+            assertThat(readAll(r)).hasSize(12_000);
+        }
+        try (SequentialSegmentReader r = new SequentialSegmentReader(store, indexes, two, 1000, 1000, 3000, 2)) {
+            assertThat(readAll(r)).as("nothing below the end asked for").isEmpty();
+        }
+    }
+
+    @Test
+    void aSequentialReadReportsACorruptedBatchWithTheObjectAndNeverHandsItOut() throws Exception {
+        Path seg = segment();
+        Path obj = dir.resolve("object");
+        SegmentObjectWriter.write(seg, 0, obj);
+        try (RandomAccessFile f = new RandomAccessFile(obj.toFile(), "rw")) {
+            f.seek(50_000);
+            int b = f.read();
+            f.seek(50_000);
+            f.write(b ^ 0x55);
+        }
+        store.put("t/0/bad", obj).get();
+        RemoteSegmentReader indexes = new RemoteSegmentReader(store, 0, new SimpleMeterRegistry());
+        for (int span : new int[]{1000, 8 << 20}) {
+            List<Long> seen = new ArrayList<>();
+            try (SequentialSegmentReader r = new SequentialSegmentReader(store, indexes,
+                    List.of(new SequentialSegmentReader.Segment("t/0/bad", Files.size(obj), 1000, 6999)), 1000, Long.MAX_VALUE, span, 2)) {
+                assertThatThrownBy(() -> {
+                    ByteBuffer run;
+                    while ((run = r.next()) != null) {
+                        for (MutableRecordBatch b : MemoryRecords.readableRecords(run).batches()) {
+                            b.forEach(rec -> seen.add(rec.offset()));
+                        }
+                    }
+                }).isInstanceOf(CorruptSegmentObjectException.class).hasMessageContaining("t/0/bad").hasMessageContaining("CRC");
+            }
+            assertThat(seen).as("nothing from the corrupted batch on (span " + span + ")").allMatch(o -> o < 2000 * 3 + 1000);
+            assertThat(seen.size()).isLessThan(6000);
+        }
+    }
+
     @Test
     void aCorruptedByteIsReportedWithTheObjectAndOffsetNeverServed() throws Exception {
         Path seg = segment();

@@ -1,0 +1,152 @@
+package io.strata.ingest.cli;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.strata.sdk.replay.ReplayRecord;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.Map;
+
+/**
+ * Replayed records as JSON lines: {@code {"partition":…,"offset":…,"timestamp":…,"key":…,"value":…,
+ * "headers":[{"key":…,"value":…}]}}, a key, value or header value as text when its bytes are UTF-8
+ * and else base64 under {@code <name>Base64}. Each thread builds its line with its own generator
+ * straight from the record's bytes (no String, no map), then appends it whole to the shared
+ * stream, so lines of partitions read in parallel never interleave.
+ */
+public final class JsonLinesWriter implements AutoCloseable {
+    private static final JsonFactory FACTORY = new JsonFactory();
+
+    private final OutputStream out;
+    private final boolean closeTarget;
+    private final ThreadLocal<Line> lines = ThreadLocal.withInitial(Line::new);
+
+    /** Writes to {@code target}, closed with this writer unless it is standard output. */
+    public JsonLinesWriter(OutputStream target) {
+        this.out = new java.io.BufferedOutputStream(target, 1 << 20);
+        this.closeTarget = target != System.out;
+    }
+
+    /** One thread's line under construction. */
+    private static final class Line {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream(4096);
+        final JsonGenerator json;
+        byte[] scratch = new byte[4096];
+
+        Line() {
+            try {
+                json = FACTORY.createGenerator(bytes);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            // Lines, not a stream of values separated by spaces.
+            json.setRootValueSeparator(null);
+        }
+    }
+
+    public void write(ReplayRecord rec) throws IOException {
+        Line line = lines.get();
+        JsonGenerator g = line.json;
+        g.writeStartObject();
+        g.writeNumberField("partition", rec.partition());
+        g.writeNumberField("offset", rec.offset());
+        g.writeNumberField("timestamp", rec.timestamp());
+        field(line, "key", rec.keyBuffer());
+        field(line, "value", rec.valueBuffer());
+        if (rec.headers() != null && !rec.headers().isEmpty()) {
+            // As a list of {key, value}: names may repeat, as in Kafka.
+            g.writeArrayFieldStart("headers");
+            for (Map.Entry<String, byte[]> h : rec.headers()) {
+                g.writeStartObject();
+                g.writeStringField("key", h.getKey());
+                field(line, "value", ByteBuffer.wrap(h.getValue()));
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        }
+        g.writeEndObject();
+        g.flush();
+        line.bytes.write('\n');
+        synchronized (out) {
+            line.bytes.writeTo(out);
+        }
+        line.bytes.reset();
+    }
+
+    private static void field(Line line, String name, ByteBuffer value) throws IOException {
+        JsonGenerator g = line.json;
+        if (value == null) {
+            g.writeNullField(name);
+            return;
+        }
+        int n = value.remaining();
+        if (line.scratch.length < n) {
+            line.scratch = new byte[Math.max(n, line.scratch.length * 2)];
+        }
+        value.duplicate().get(line.scratch, 0, n);
+        if (Utf8.isValid(line.scratch, 0, n)) {
+            g.writeFieldName(name);
+            g.writeUTF8String(line.scratch, 0, n);
+        } else {
+            g.writeFieldName(name + "Base64");
+            g.writeBinary(line.scratch, 0, n);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        synchronized (out) {
+            if (closeTarget) {
+                out.close();
+            } else {
+                out.flush();
+            }
+        }
+    }
+
+    /** Strict UTF-8 as Java's decoder reports it: no overlong forms, surrogates or code points past U+10FFFF. */
+    static final class Utf8 {
+        private Utf8() {
+        }
+
+        static boolean isValid(byte[] b, int from, int to) {
+            int i = from;
+            while (i < to) {
+                int c = b[i] & 0xff;
+                if (c < 0x80) {
+                    i++;
+                    continue;
+                }
+                int more;
+                if (c >= 0xC2 && c <= 0xDF) {
+                    more = 1;
+                } else if (c >= 0xE0 && c <= 0xEF) {
+                    more = 2;
+                } else if (c >= 0xF0 && c <= 0xF4) {
+                    more = 3;
+                } else {
+                    return false;
+                }
+                if (i + more >= to) {
+                    return false;
+                }
+                int c1 = b[i + 1] & 0xff;
+                if ((c1 & 0xC0) != 0x80 || (c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F)
+                        || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F)) {
+                    return false;
+                }
+                for (int k = 2; k <= more; k++) {
+                    if ((b[i + k] & 0xC0) != 0x80) {
+                        return false;
+                    }
+                }
+                i += more + 1;
+            }
+            return true;
+        }
+    }
+}

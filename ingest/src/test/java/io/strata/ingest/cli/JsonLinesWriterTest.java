@@ -1,0 +1,113 @@
+package io.strata.ingest.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.strata.sdk.replay.ReplayRecord;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The replay CLI's JSON lines: text or base64 exactly as UTF-8 decoding decides, escaped, whole lines under concurrency. */
+class JsonLinesWriterTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static boolean decodes(byte[] b) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b));
+            return true;
+        } catch (CharacterCodingException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void utf8ValidityAgreesWithJavasDecoder() {
+        Random random = new Random(7);
+        List<byte[]> cases = new ArrayList<>(List.of(new byte[0], "plain".getBytes(), "ünïcødé ✓ 😀".getBytes(StandardCharsets.UTF_8),
+                new byte[]{(byte) 0xC0, (byte) 0x80}, new byte[]{(byte) 0xED, (byte) 0xA0, (byte) 0x80},
+                new byte[]{(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, new byte[]{(byte) 0xE2, (byte) 0x82},
+                new byte[]{(byte) 0xF0, (byte) 0x8F, (byte) 0xBF, (byte) 0xBF}, new byte[]{(byte) 0xE0, (byte) 0x9F, (byte) 0xBF}));
+        for (int i = 0; i < 200_000; i++) {
+            byte[] b = new byte[1 + random.nextInt(6)];
+            random.nextBytes(b);
+            cases.add(b);
+        }
+        for (byte[] b : cases) {
+            assertThat(JsonLinesWriter.Utf8.isValid(b, 0, b.length)).as(java.util.HexFormat.of().formatHex(b)).isEqualTo(decodes(b));
+        }
+    }
+
+    @Test
+    void textBase64NullsAndHeadersLikeKafkasTools() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] binary = {(byte) 0xff, 0, 1, 2};
+        try (JsonLinesWriter w = new JsonLinesWriter(out)) {
+            w.write(new ReplayRecord("t", 3, 42, 1000, "k\"1\n".getBytes(), "välue 😀".getBytes(StandardCharsets.UTF_8),
+                    List.of(Map.entry("h", "x".getBytes()), Map.entry("h", binary))));
+            w.write(new ReplayRecord("t", 0, 7, 5, null, ByteBuffer.wrap(binary), List.of()));
+        }
+        String[] lines = out.toString(StandardCharsets.UTF_8).split("\n");
+        assertThat(lines).hasSize(2);
+        JsonNode first = JSON.readTree(lines[0]);
+        assertThat(first.get("partition").asInt()).isEqualTo(3);
+        assertThat(first.get("offset").asLong()).isEqualTo(42);
+        assertThat(first.get("timestamp").asLong()).isEqualTo(1000);
+        assertThat(first.get("key").asText()).isEqualTo("k\"1\n");
+        assertThat(first.get("value").asText()).isEqualTo("välue 😀");
+        assertThat(first.get("headers").get(0).get("value").asText()).isEqualTo("x");
+        assertThat(first.get("headers").get(1).get("valueBase64").asText()).isEqualTo(Base64.getEncoder().encodeToString(binary));
+        JsonNode second = JSON.readTree(lines[1]);
+        assertThat(second.get("key").isNull()).isTrue();
+        assertThat(second.has("value")).isFalse();
+        assertThat(second.get("valueBase64").asText()).isEqualTo(Base64.getEncoder().encodeToString(binary));
+        assertThat(second.has("headers")).isFalse();
+    }
+
+    @Test
+    void linesFromManyThreadsNeverInterleave() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int threads = 6;
+        int each = 5000;
+        try (JsonLinesWriter w = new JsonLinesWriter(out)) {
+            List<Thread> ts = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int p = t;
+                Thread th = new Thread(() -> {
+                    for (int i = 0; i < each; i++) {
+                        try {
+                            w.write(new ReplayRecord("t", p, i, i, null, ("value " + p + "/" + i + " " + "x".repeat(i % 300)).getBytes(), List.of()));
+                        } catch (Exception e) {
+                            throw new RuntimeException(e);
+                        }
+                    }
+                });
+                th.start();
+                ts.add(th);
+            }
+            for (Thread t : ts) {
+                t.join();
+            }
+        }
+        Set<String> seen = new HashSet<>();
+        for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) {
+            JsonNode n = JSON.readTree(line);
+            assertThat(n.get("value").asText()).startsWith("value " + n.get("partition").asInt() + "/" + n.get("offset").asLong() + " ");
+            seen.add(n.get("partition").asInt() + "/" + n.get("offset").asLong());
+        }
+        assertThat(seen).hasSize(threads * each);
+    }
+}

@@ -1,0 +1,110 @@
+package io.strata.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code ./strata bench profile}: CPU flame graphs of a node as {@code ./strata broker} runs it,
+ * taken with async-profiler attached to the running process, one per workload of the Kafka
+ * comparison after its warm-up (produce, consume from the first fetch, produce to 1,000
+ * partitions), written as {@code bench-results/flame-<workload>.html} with the top frames in
+ * {@code bench-results/profile.md}.
+ */
+final class ProfileBench {
+    private ProfileBench() {
+    }
+
+    private static Path profilerJar() throws Exception {
+        return Path.of(Class.forName("one.converter.Main").getProtectionDomain().getCodeSource().getLocation().toURI());
+    }
+
+    private static String tool(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(KafkaBroker.java(), "-jar", profilerJar().toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
+        }
+        return out;
+    }
+
+    private interface Workload {
+        void run() throws Exception;
+    }
+
+    /** Profiles {@code w} in the node {@code pid}; returns the top-frames section. */
+    private static String profile(long pid, String name, Workload w, Path out) throws Exception {
+        tool("profiler", "start", "-e", "cpu", "-i", "1ms", Long.toString(pid));
+        long t0 = System.nanoTime();
+        w.run();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Path collapsed = Files.createTempFile("profile-" + name, ".collapsed");
+        tool("profiler", "stop", "-o", "collapsed", "-f", collapsed.toString(), Long.toString(pid));
+        tool("converter", "-o", "html", collapsed.toString(), out.resolve("flame-" + name + ".html").toString());
+        return summary(name, collapsed, seconds);
+    }
+
+    /** The frames with the most samples: by self time, and the node's own (io.strata) by total time. */
+    static String summary(String name, Path collapsed, double seconds) throws IOException {
+        Map<String, Long> self = new HashMap<>();
+        Map<String, Long> total = new HashMap<>();
+        long all = 0;
+        for (String line : Files.readAllLines(collapsed)) {
+            int sp = line.lastIndexOf(' ');
+            if (sp < 0) {
+                continue;
+            }
+            long n = Long.parseLong(line.substring(sp + 1));
+            String[] frames = line.substring(0, sp).split(";");
+            all += n;
+            self.merge(frames[frames.length - 1], n, Long::sum);
+            Set<String> seen = new HashSet<>(List.of(frames));
+            for (String f : seen) {
+                total.merge(f, n, Long::sum);
+            }
+        }
+        long samples = all;
+        StringBuilder sb = new StringBuilder("### " + name + String.format(" (%.1f s, %d samples of 1 ms CPU: %.2f cores busy)%n%n",
+                seconds, samples, samples / 1000.0 / seconds));
+        sb.append("| self % | frame |\n|---|---|\n");
+        self.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(12)
+                .forEach(e -> sb.append(String.format("| %.1f | `%s` |%n", 100.0 * e.getValue() / samples, e.getKey())));
+        sb.append("\n| total % | Strata frame |\n|---|---|\n");
+        total.entrySet().stream().filter(e -> e.getKey().startsWith("io/strata/") && !e.getKey().contains("$$Lambda"))
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey(Comparator.naturalOrder())))
+                .limit(15).forEach(e -> sb.append(String.format("| %.1f | `%s` |%n", 100.0 * e.getValue() / samples, e.getKey())));
+        return sb.append('\n').toString();
+    }
+
+    static String run(Path out) throws Exception {
+        Path dir = Files.createTempDirectory("strata-bench-profile");
+        StringBuilder md = new StringBuilder("## Where a Strata node spends its CPU (async-profiler, 1 ms CPU samples)\n\n"
+                + "`./strata bench profile` on " + Runtime.getRuntime().availableProcessors() + " cores: `./strata broker` with its"
+                + " defaults and a 1 GiB heap, Kafka's ProducerPerformance and ConsumerPerformance in their own JVMs (the workloads"
+                + " of the Kafka comparison), each profiled after a warm-up. Flame graphs: `flame-produce.html`, `flame-consume.html`,"
+                + " `flame-wide.html`. Samples cover the node's process only; the clients share the same cores.\n\n");
+        try (BrokerProcess b = StrataBroker.start(dir.resolve("node"), "-Xms1G -Xmx1G")) {
+            String bootstrap = b.bootstrap();
+            Workloads.createTopic(bootstrap, "warmup", 6);
+            ClientProcess.produce(bootstrap, "warmup", 200_000, -1);
+            ClientProcess.consume(bootstrap, "warmup", 200_000, "warmup");
+            Workloads.createTopic(bootstrap, "bench", 6);
+            md.append(profile(b.pid(), "produce", () -> ClientProcess.produce(bootstrap, "bench", 1_000_000, -1), out));
+            md.append(profile(b.pid(), "consume", () -> ClientProcess.consume(bootstrap, "bench", 1_000_000, "profile"), out));
+            Workloads.createTopic(bootstrap, "wide", 1000);
+            md.append(profile(b.pid(), "wide", () -> ClientProcess.produce(bootstrap, "wide", 200_000, -1), out));
+        }
+        return md.toString();
+    }
+}

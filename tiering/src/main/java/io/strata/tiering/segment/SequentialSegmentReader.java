@@ -1,0 +1,216 @@
+package io.strata.tiering.segment;
+
+import io.strata.records.BatchHeader;
+import io.strata.tiering.store.ObjectStore;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.zip.CRC32C;
+
+/**
+ * Reads one partition's segment objects front to back at the bucket's speed: large ranged GETs
+ * ({@code spanBytes} each) with several in flight ({@code depth}), so the next spans arrive while
+ * the caller decodes this one. Hands out runs of whole, CRC-checked batches in offset order,
+ * slices of the downloaded spans (no copy, except for the one batch a span boundary cuts). What
+ * a full replay wants; a broker's random reads go through {@link RemoteSegmentReader} and its
+ * cache. Not thread-safe: one reader per partition, on the thread that decodes.
+ */
+public final class SequentialSegmentReader implements AutoCloseable {
+    /** One segment object to read, as the manifest lists it. */
+    public record Segment(String objectKey, long objectSize, long baseOffset, long lastOffset) {
+    }
+
+    private record Span(Segment segment, long position, int length, boolean lastOfSegment, CompletableFuture<ByteBuffer> bytes) {
+    }
+
+    private final ObjectStore store;
+    private final RemoteSegmentReader indexes;
+    private final Iterator<Segment> segments;
+    private final long toOffset;
+    private final int spanBytes;
+    private final int depth;
+    private final ArrayDeque<Span> inFlight = new ArrayDeque<>();
+    private long nextOffset;
+    // Planning position: the segment whose spans are being requested and where the next one starts.
+    private Segment planning;
+    private long planPosition;
+    private long planEnd;
+    // A batch cut by a span boundary: its first bytes, completed from the next span.
+    private ByteBuffer carry;
+
+    /**
+     * @param segments the partition's segments in offset order
+     * @param fromOffset the first offset wanted (its batch is the first handed out)
+     * @param toOffset the first offset not wanted: no span past the segment that holds it is requested
+     */
+    public SequentialSegmentReader(ObjectStore store, RemoteSegmentReader indexes, List<Segment> segments, long fromOffset,
+                                   long toOffset, int spanBytes, int depth) {
+        this.store = store;
+        this.indexes = indexes;
+        this.segments = segments.iterator();
+        this.nextOffset = fromOffset;
+        this.toOffset = toOffset;
+        this.spanBytes = spanBytes;
+        this.depth = Math.max(1, depth);
+    }
+
+    /**
+     * The next run of whole batches, CRC-checked, or null when the segments hold nothing more
+     * below {@code toOffset}. The buffer may be a view of a downloaded span: it is not reused.
+     *
+     * @throws CorruptSegmentObjectException when a batch fails its CRC or an object ends mid-batch
+     */
+    public ByteBuffer next() {
+        while (true) {
+            plan();
+            Span span = inFlight.poll();
+            if (span == null) {
+                return null;
+            }
+            ByteBuffer data = RemoteSegmentReader.await(span.segment().objectKey(), span.bytes());
+            ByteBuffer out = wholeBatches(span, data);
+            if (out != null && out.hasRemaining()) {
+                return out;
+            }
+        }
+    }
+
+    /** Requests spans until {@code depth} are in flight or there is nothing more to request. */
+    private void plan() {
+        while (inFlight.size() < depth) {
+            if (planning == null || planPosition >= planEnd) {
+                if (!nextSegment()) {
+                    return;
+                }
+            }
+            int length = (int) Math.min(spanBytes, planEnd - planPosition);
+            boolean last = planPosition + length >= planEnd;
+            inFlight.add(new Span(planning, planPosition, length, last,
+                    store.getRange(planning.objectKey(), planPosition, length).thenApply(ByteBuffer::wrap)));
+            planPosition += length;
+        }
+    }
+
+    /** Moves planning to the next segment with wanted offsets; false when there is none. */
+    private boolean nextSegment() {
+        while (segments.hasNext()) {
+            Segment s = segments.next();
+            if (s.lastOffset() < nextOffset) {
+                continue;
+            }
+            if (s.baseOffset() >= toOffset) {
+                return false;
+            }
+            SegmentIndex idx = indexes.index(s.objectKey(), s.objectSize());
+            planning = s;
+            // The first segment may start mid-way: from the indexed batch at or before the offset.
+            planPosition = s.baseOffset() <= nextOffset ? idx.positionFloor(nextOffset) : 0;
+            planEnd = idx.footer().dataLength();
+            if (planPosition < planEnd) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The whole batches in {@code data} (after completing a batch cut by the previous span); keeps the cut tail. */
+    private ByteBuffer wholeBatches(Span span, ByteBuffer data) {
+        String key = span.segment().objectKey();
+        if (carry != null) {
+            // Complete the cut batch with the head of this span: the only bytes ever copied.
+            int total = BatchHeader.SIZE <= carry.position() ? carry.getInt(8) + 12 : -1;
+            if (total < 0) {
+                int need = Math.min(BatchHeader.SIZE - carry.position(), data.remaining());
+                carry.put(data.slice().limit(need));
+                data.position(data.position() + need);
+                if (carry.position() < BatchHeader.SIZE) {
+                    return endOfSpan(span, null);
+                }
+                total = carry.getInt(8) + 12;
+            }
+            if (total < BatchHeader.SIZE) {
+                throw new CorruptSegmentObjectException(key, "batch of " + total + " bytes near position " + span.position());
+            }
+            if (carry.capacity() < total) {
+                ByteBuffer bigger = ByteBuffer.allocate(total);
+                bigger.put(carry.flip());
+                carry = bigger;
+            }
+            int need = Math.min(total - carry.position(), data.remaining());
+            carry.put(data.slice().limit(need));
+            data.position(data.position() + need);
+            if (carry.position() < total) {
+                return endOfSpan(span, null);
+            }
+            ByteBuffer whole = carry.flip();
+            carry = null;
+            check(key, whole);
+            // The completed batch goes first; the rest of this span follows at the next call.
+            ByteBuffer rest = data.slice();
+            if (rest.hasRemaining()) {
+                inFlight.addFirst(new Span(span.segment(), span.position() + data.position(), rest.remaining(), span.lastOfSegment(),
+                        CompletableFuture.completedFuture(rest)));
+            } else if (span.lastOfSegment()) {
+                endOfSpan(span, null);
+            }
+            return whole;
+        }
+        int start = data.position();
+        int cut = start;
+        while (data.limit() - cut >= BatchHeader.SIZE) {
+            int total = data.getInt(cut + 8) + 12;
+            if (total < BatchHeader.SIZE) {
+                throw new CorruptSegmentObjectException(key, "batch of " + total + " bytes at position " + (span.position() + cut));
+            }
+            if (cut + total > data.limit()) {
+                break;
+            }
+            cut += total;
+        }
+        ByteBuffer batches = data.duplicate().position(start).limit(cut).slice();
+        if (cut < data.limit()) {
+            ByteBuffer tail = data.duplicate().position(cut).slice();
+            carry = ByteBuffer.allocate(Math.max(BatchHeader.SIZE, tail.remaining() >= BatchHeader.SIZE
+                    ? tail.getInt(8) + 12 : BatchHeader.SIZE));
+            carry.put(tail);
+        }
+        check(key, batches);
+        return endOfSpan(span, batches);
+    }
+
+    /** At a segment's last span nothing may be left over: an object's data ends with a whole batch. */
+    private ByteBuffer endOfSpan(Span span, ByteBuffer out) {
+        if (span.lastOfSegment() && carry != null) {
+            throw new CorruptSegmentObjectException(span.segment().objectKey(), "data ends inside a batch");
+        }
+        return out;
+    }
+
+    /** Every batch's CRC-32C (over attributes to the end, as Kafka's v2 batches define it). */
+    private static void check(String key, ByteBuffer batches) {
+        CRC32C crc = new CRC32C();
+        int p = 0;
+        while (p < batches.limit()) {
+            int total = batches.getInt(p + 8) + 12;
+            long stored = Integer.toUnsignedLong(batches.getInt(p + 17));
+            crc.reset();
+            crc.update(batches.duplicate().position(p + 21).limit(p + total));
+            if (crc.getValue() != stored) {
+                throw new CorruptSegmentObjectException(key, "batch at offset " + batches.getLong(p) + " fails its CRC check");
+            }
+            p += total;
+        }
+    }
+
+    /** Abandons the spans still in flight. */
+    @Override
+    public void close() {
+        for (Span s : inFlight) {
+            s.bytes().cancel(false);
+        }
+        inFlight.clear();
+    }
+}
