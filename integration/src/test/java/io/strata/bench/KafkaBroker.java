@@ -44,38 +44,99 @@ final class KafkaBroker {
 
     /** Starts one KRaft node; {@code extra} settings (e.g. log.flush.interval.messages) go after the shipped file's. */
     static BrokerProcess start(Path dir, Map<String, String> extra) throws Exception {
-        Files.createDirectories(dir);
         int port = StrataNode.freePort();
         int controller = StrataNode.freePort();
         Map<String, String> changes = new LinkedHashMap<>();
         changes.put("node.id", "1");
         changes.put("controller.quorum.bootstrap.servers", "127.0.0.1:" + controller);
-        changes.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controller);
-        changes.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controller);
-        changes.put("log.dirs", dir.resolve("data").toString());
+        Path config = configure(dir, port, controller, changes, extra);
+        format(dir, config, UUID.randomUUID().toString().replace("-", "").substring(0, 22), true);
+        return launch(dir, config, port);
+    }
+
+    /**
+     * Three KRaft nodes, each broker and controller as the shipped file has them, with a static
+     * quorum of the three ({@code controller.quorum.voters}), each in its own process.
+     */
+    static List<BrokerProcess> startCluster(Path dir, int nodes) throws Exception {
+        int[] ports = new int[nodes];
+        int[] controllers = new int[nodes];
+        List<String> voters = new ArrayList<>();
+        for (int i = 0; i < nodes; i++) {
+            ports[i] = StrataNode.freePort();
+            controllers[i] = StrataNode.freePort();
+            voters.add((i + 1) + "@127.0.0.1:" + controllers[i]);
+        }
+        String clusterId = UUID.randomUUID().toString().replace("-", "").substring(0, 22);
+        List<Path> configs = new ArrayList<>();
+        for (int i = 0; i < nodes; i++) {
+            Map<String, String> changes = new LinkedHashMap<>();
+            changes.put("node.id", Integer.toString(i + 1));
+            // A static quorum replaces the shipped file's single bootstrap controller.
+            changes.put("controller.quorum.bootstrap.servers", null);
+            Path nodeDir = dir.resolve("kafka-" + (i + 1));
+            Path config = configure(nodeDir, ports[i], controllers[i], changes, Map.of("controller.quorum.voters", String.join(",", voters)));
+            format(nodeDir, config, clusterId, false);
+            configs.add(config);
+        }
+        List<BrokerProcess> out = new ArrayList<>();
+        for (int i = 0; i < nodes; i++) {
+            out.add(launch(dir.resolve("kafka-" + (i + 1)), configs.get(i), ports[i]));
+        }
+        return out;
+    }
+
+    /** Writes the shipped server.properties with {@code changes} (null: the line is left out) and {@code extra} appended. */
+    private static Path configure(Path dir, int port, int controller, Map<String, String> changes, Map<String, String> extra) throws IOException {
+        Files.createDirectories(dir);
+        Map<String, String> all = new LinkedHashMap<>(changes);
+        all.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controller);
+        all.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controller);
+        all.put("log.dirs", dir.resolve("data").toString());
         List<String> lines = new ArrayList<>();
         for (String line : Files.readAllLines(configDir().resolve("server.properties"))) {
             int eq = line.indexOf('=');
             String key = line.startsWith("#") || eq < 0 ? null : line.substring(0, eq);
-            lines.add(key != null && changes.containsKey(key) ? key + "=" + changes.get(key) : line);
+            if (key != null && all.containsKey(key)) {
+                if (all.get(key) != null) {
+                    lines.add(key + "=" + all.get(key));
+                }
+            } else {
+                lines.add(line);
+            }
         }
         extra.forEach((k, v) -> lines.add(k + "=" + v));
         Path config = dir.resolve("server.properties");
         Files.write(config, lines, StandardCharsets.UTF_8);
-        Path logs = dir.resolve("logs");
-        Files.createDirectories(logs);
+        Files.createDirectories(dir.resolve("logs"));
+        return config;
+    }
+
+    private static List<String> jvm(Path dir) {
         List<String> jvm = new ArrayList<>(List.of(java()));
         jvm.addAll(DISTRIBUTION_JVM_OPTIONS);
-        jvm.addAll(List.of("-Dkafka.logs.dir=" + logs, "-Dlog4j2.configurationFile=" + configDir().resolve("log4j2.yaml").toAbsolutePath(),
-                "-cp", classpath()));
-        List<String> format = new ArrayList<>(jvm);
-        format.addAll(List.of("kafka.tools.StorageTool", "format", "--standalone", "-t",
-                UUID.randomUUID().toString().replace("-", "").substring(0, 22), "-c", config.toString()));
+        jvm.addAll(List.of("-Dkafka.logs.dir=" + dir.resolve("logs"), "-Dlog4j2.configurationFile="
+                + configDir().resolve("log4j2.yaml").toAbsolutePath(), "-cp", classpath()));
+        return jvm;
+    }
+
+    /** kafka-storage format; {@code standalone}: this node alone is the initial controller quorum. */
+    private static void format(Path dir, Path config, String clusterId, boolean standalone) throws Exception {
+        List<String> format = new ArrayList<>(jvm(dir));
+        format.addAll(List.of("kafka.tools.StorageTool", "format"));
+        if (standalone) {
+            format.add("--standalone");
+        }
+        format.addAll(List.of("-t", clusterId, "-c", config.toString()));
         Process f = new ProcessBuilder(format).redirectErrorStream(true).redirectOutput(dir.resolve("format.log").toFile()).start();
         if (!f.waitFor(120, TimeUnit.SECONDS) || f.exitValue() != 0) {
             throw new IllegalStateException("kafka-storage format failed: " + Files.readString(dir.resolve("format.log")));
         }
-        List<String> cmd = new ArrayList<>(jvm);
+    }
+
+    private static BrokerProcess launch(Path dir, Path config, int port) throws Exception {
+        Path logs = dir.resolve("logs");
+        List<String> cmd = new ArrayList<>(jvm(dir));
         cmd.addAll(List.of("kafka.Kafka", config.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logs.resolve("kafkaServer.out").toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);

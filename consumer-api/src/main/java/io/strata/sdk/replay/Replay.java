@@ -56,6 +56,13 @@ public final class Replay {
     /** Receives replayed records. */
     public interface RecordHandler {
         void handle(ReplayRecord record) throws Exception;
+
+        /**
+         * Called before the replay writes its checkpoint: a handler that buffers what it was
+         * handed makes it durable here, so the checkpoint never counts a record that was lost.
+         */
+        default void flush() throws Exception {
+        }
     }
 
     /** What a run did. */
@@ -265,6 +272,13 @@ public final class Replay {
         } finally {
             pool.shutdownNow();
             if (ckpt != null) {
+                try {
+                    // Stopped threads may still be in the handler: wait briefly so the checkpoint matches what it holds.
+                    pool.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+                    handler.flush();
+                } catch (Exception e) {
+                    throw new ReplayException("the handler could not flush before the checkpoint was written: " + e, e);
+                }
                 ckpt.write(topic, next, end, range);
             }
             if (store != null) {
@@ -283,7 +297,8 @@ public final class Replay {
     }
 
     private void resolveRange(List<Integer> parts) {
-        try (KafkaConsumer<byte[], byte[]> c = consumer()) {
+        try (Closing closing = new Closing(consumer())) {
+            KafkaConsumer<byte[], byte[]> c = closing.consumer();
             List<TopicPartition> tps = parts.stream().map(p -> new TopicPartition(topic, p)).toList();
             Map<TopicPartition, Long> begin = c.beginningOffsets(tps);
             Map<TopicPartition, Long> ends = c.endOffsets(tps);
@@ -304,6 +319,17 @@ public final class Replay {
         Map<TopicPartition, Long> m = new HashMap<>();
         tps.forEach(tp -> m.put(tp, t.toEpochMilli()));
         return m;
+    }
+
+    /**
+     * A consumer closed without waiting: it commits nothing, and a graceful close waits for its
+     * fetch sessions to be closed on the broker, which made each partition's tail cost up to seconds.
+     */
+    private record Closing(KafkaConsumer<byte[], byte[]> consumer) implements AutoCloseable {
+        @Override
+        public void close() {
+            consumer.close(Duration.ZERO);
+        }
     }
 
     private KafkaConsumer<byte[], byte[]> consumer() {
@@ -378,7 +404,8 @@ public final class Replay {
     /** The part of the range not in object storage yet, through the Kafka protocol. */
     private void tail(int p, long to, RecordHandler handler) throws Exception {
         TopicPartition tp = new TopicPartition(topic, p);
-        try (KafkaConsumer<byte[], byte[]> c = consumer()) {
+        try (Closing closing = new Closing(consumer())) {
+            KafkaConsumer<byte[], byte[]> c = closing.consumer();
             c.assign(List.of(tp));
             c.seek(tp, next.get(p));
             long deadline = System.currentTimeMillis() + 120_000;

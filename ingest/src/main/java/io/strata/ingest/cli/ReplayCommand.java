@@ -79,7 +79,7 @@ final class ReplayCommand implements Callable<Integer> {
             if (progress != null) {
                 progress.start();
             }
-            Replay.Result r = replay.run(w::write);
+            Replay.Result r = replay.run(w);
             if (progress != null) {
                 progress.finish();
             }

@@ -66,6 +66,38 @@ public final class RemoteSegmentReader {
         return loaded;
     }
 
+    /**
+     * As {@link #index}, without blocking: a reader going forward asks for the next segments'
+     * indexes ahead, so their two small GETs are not on its path.
+     */
+    public CompletableFuture<SegmentIndex> indexAsync(String key, long objectSize) {
+        SegmentIndex cached = indexes.get(key);
+        if (cached != null) {
+            return CompletableFuture.completedFuture(cached);
+        }
+        return store.getRange(key, objectSize - SegmentFooter.SIZE, SegmentFooter.SIZE).thenCompose(footerBytes -> {
+            SegmentFooter f = SegmentFooter.decode(footerBytes, key);
+            if (f.objectSize() != objectSize) {
+                throw new CorruptSegmentObjectException(key, "footer describes " + f.objectSize() + " bytes, object has " + objectSize);
+            }
+            return store.getRange(key, f.offsetIndexPosition(), f.offsetIndexLength() + f.timeIndexLength())
+                    .thenApply(idx -> {
+                        SegmentIndex loaded = indexOf(key, footerBytes, f, idx);
+                        indexes.put(key, loaded);
+                        return loaded;
+                    });
+        });
+    }
+
+    private static SegmentIndex indexOf(String key, byte[] footerBytes, SegmentFooter f, byte[] idx) {
+        byte[] off = new byte[f.offsetIndexLength()];
+        byte[] time = new byte[f.timeIndexLength()];
+        System.arraycopy(idx, 0, off, 0, off.length);
+        System.arraycopy(idx, off.length, time, 0, time.length);
+        SegmentFooter.verify(footerBytes, off, time, key);
+        return new SegmentIndex(f, off, time);
+    }
+
     private SegmentIndex loadIndex(String key, long objectSize) {
         String k = key;
         byte[] footerBytes = await(k, store.getRange(k, objectSize - SegmentFooter.SIZE, SegmentFooter.SIZE));
@@ -74,12 +106,7 @@ public final class RemoteSegmentReader {
             throw new CorruptSegmentObjectException(k, "footer describes " + f.objectSize() + " bytes, object has " + objectSize);
         }
         byte[] idx = await(k, store.getRange(k, f.offsetIndexPosition(), f.offsetIndexLength() + f.timeIndexLength()));
-        byte[] off = new byte[f.offsetIndexLength()];
-        byte[] time = new byte[f.timeIndexLength()];
-        System.arraycopy(idx, 0, off, 0, off.length);
-        System.arraycopy(idx, off.length, time, 0, time.length);
-        SegmentFooter.verify(footerBytes, off, time, k);
-        return new SegmentIndex(f, off, time);
+        return indexOf(k, footerBytes, f, idx);
     }
 
     /**

@@ -26,9 +26,16 @@ public final class SequentialSegmentReader implements AutoCloseable {
     private record Span(Segment segment, long position, int length, boolean lastOfSegment, CompletableFuture<ByteBuffer> bytes) {
     }
 
+    /** Segments ahead whose indexes are being fetched: their footers are known before their data is wanted. */
+    private static final int INDEXES_AHEAD = 2;
+
+    private record Upcoming(Segment segment, CompletableFuture<SegmentIndex> index) {
+    }
+
     private final ObjectStore store;
     private final RemoteSegmentReader indexes;
     private final Iterator<Segment> segments;
+    private final ArrayDeque<Upcoming> upcoming = new ArrayDeque<>();
     private final long toOffset;
     private final int spanBytes;
     private final int depth;
@@ -96,15 +103,14 @@ public final class SequentialSegmentReader implements AutoCloseable {
 
     /** Moves planning to the next segment with wanted offsets; false when there is none. */
     private boolean nextSegment() {
-        while (segments.hasNext()) {
-            Segment s = segments.next();
-            if (s.lastOffset() < nextOffset) {
-                continue;
-            }
-            if (s.baseOffset() >= toOffset) {
+        while (true) {
+            lookAhead();
+            Upcoming u = upcoming.poll();
+            if (u == null) {
                 return false;
             }
-            SegmentIndex idx = indexes.index(s.objectKey(), s.objectSize());
+            Segment s = u.segment();
+            SegmentIndex idx = RemoteSegmentReader.await(s.objectKey(), u.index());
             planning = s;
             // The first segment may start mid-way: from the indexed batch at or before the offset.
             planPosition = s.baseOffset() <= nextOffset ? idx.positionFloor(nextOffset) : 0;
@@ -113,7 +119,24 @@ public final class SequentialSegmentReader implements AutoCloseable {
                 return true;
             }
         }
-        return false;
+    }
+
+    /** Starts fetching the indexes of the next wanted segments. */
+    private void lookAhead() {
+        while (upcoming.size() < INDEXES_AHEAD && segments.hasNext()) {
+            Segment s = segments.next();
+            if (s.lastOffset() < nextOffset) {
+                continue;
+            }
+            if (s.baseOffset() >= toOffset) {
+                // Segments are in offset order: none after this one is wanted either.
+                while (segments.hasNext()) {
+                    segments.next();
+                }
+                return;
+            }
+            upcoming.add(new Upcoming(s, indexes.indexAsync(s.objectKey(), s.objectSize())));
+        }
     }
 
     /** The whole batches in {@code data} (after completing a batch cut by the previous span); keeps the cut tail. */
@@ -212,5 +235,6 @@ public final class SequentialSegmentReader implements AutoCloseable {
             s.bytes().cancel(false);
         }
         inFlight.clear();
+        upcoming.clear();
     }
 }
