@@ -79,9 +79,14 @@ final class KafkaBroker {
             format(nodeDir, config, clusterId, false);
             configs.add(config);
         }
+        // All at once: no node's broker is ready before a majority of the quorum runs.
+        List<Process> processes = new ArrayList<>();
+        for (int i = 0; i < nodes; i++) {
+            processes.add(spawn(dir.resolve("kafka-" + (i + 1)), configs.get(i)));
+        }
         List<BrokerProcess> out = new ArrayList<>();
         for (int i = 0; i < nodes; i++) {
-            out.add(launch(dir.resolve("kafka-" + (i + 1)), configs.get(i), ports[i]));
+            out.add(awaitReady(dir.resolve("kafka-" + (i + 1)), processes.get(i), ports[i]));
         }
         return out;
     }
@@ -135,10 +140,17 @@ final class KafkaBroker {
     }
 
     private static BrokerProcess launch(Path dir, Path config, int port) throws Exception {
-        Path logs = dir.resolve("logs");
+        return awaitReady(dir, spawn(dir, config), port);
+    }
+
+    private static Process spawn(Path dir, Path config) throws IOException {
         List<String> cmd = new ArrayList<>(jvm(dir));
         cmd.addAll(List.of("kafka.Kafka", config.toString()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(logs.resolve("kafkaServer.out").toFile()).start();
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("logs").resolve("kafkaServer.out").toFile()).start();
+    }
+
+    private static BrokerProcess awaitReady(Path dir, Process p, int port) throws Exception {
+        Path logs = dir.resolve("logs");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) {
