@@ -248,6 +248,8 @@ public final class Replay {
         // Only for segment indexes: the data is read by each partition's SequentialSegmentReader, not through a cache.
         RemoteSegmentReader reader = store == null ? null : new RemoteSegmentReader(store, 0, new SimpleMeterRegistry());
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallelism));
+        ReplayException failure = null;
+        boolean interrupted = false;
         try {
             List<Future<?>> tasks = new ArrayList<>();
             for (int p : parts) {
@@ -262,28 +264,41 @@ public final class Replay {
         } catch (java.util.concurrent.ExecutionException e) {
             stopped = true;
             Throwable c = e.getCause();
-            if (c instanceof ReplayException re) {
-                throw re;
-            }
-            throw new ReplayException("replay of " + topic + " failed: " + c, c);
+            failure = c instanceof ReplayException re ? re : new ReplayException("replay of " + topic + " failed: " + c, c);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ReplayException("interrupted", e);
+            stopped = true;
+            interrupted = true;
+            failure = new ReplayException("interrupted", e);
         } finally {
-            pool.shutdownNow();
-            if (ckpt != null) {
-                try {
-                    // Stopped threads may still be in the handler: wait briefly so the checkpoint matches what it holds.
+            // Not shutdownNow: an interrupted handler may be mid-write (an interrupted write closes a file channel).
+            pool.shutdown();
+            try {
+                if (ckpt != null) {
+                    // Stopped threads may still be in the handler: wait briefly, then record only what it was given.
                     pool.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+                    Map<Integer, Long> given = Map.copyOf(next);
                     handler.flush();
-                } catch (Exception e) {
-                    throw new ReplayException("the handler could not flush before the checkpoint was written: " + e, e);
+                    ckpt.write(topic, given, end, range);
                 }
-                ckpt.write(topic, next, end, range);
+            } catch (Exception e) {
+                ReplayException f = new ReplayException("the handler could not flush before the checkpoint was written: " + e, e);
+                if (failure == null) {
+                    failure = f;
+                } else {
+                    failure.addSuppressed(f);
+                }
+            } finally {
+                pool.shutdownNow();
+                if (store != null) {
+                    store.close();
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
-            if (store != null) {
-                store.close();
-            }
+        }
+        if (failure != null) {
+            throw failure;
         }
         boolean complete = parts.stream().allMatch(p -> next.get(p) >= end.get(p));
         return new Result(records.get(), bytes.get(), Map.copyOf(next), complete, alreadyComplete);

@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * One replayed record; {@code key} and {@code value} are null when the record had none.
@@ -103,12 +102,27 @@ public final class ReplayRecord {
     public boolean equals(Object o) {
         return o instanceof ReplayRecord r && partition == r.partition && offset == r.offset && timestamp == r.timestamp
                 && topic.equals(r.topic) && Arrays.equals(key(), r.key()) && Arrays.equals(value(), r.value())
-                && Objects.equals(headers, r.headers);
+                && sameHeaders(headers, r.headers);
+    }
+
+    private static boolean sameHeaders(List<Map.Entry<String, byte[]>> a, List<Map.Entry<String, byte[]>> b) {
+        if (a == null || b == null) {
+            return a == b;
+        }
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (!a.get(i).getKey().equals(b.get(i).getKey()) || !Arrays.equals(a.get(i).getValue(), b.get(i).getValue())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(topic, partition, offset);
+        return java.util.Objects.hash(topic, partition, offset);
     }
 
     /** Readable: key and value as UTF-8 text (cut at 64 characters), headers by name. */

@@ -226,12 +226,18 @@ public final class ClusterControl {
     }
 
     /**
-     * Every write of a placement moves the placement version on, in its own transaction, and
-     * signals watchers: a node's round reads one key to know whether its copy is current
-     * instead of reading and parsing every placement of the cluster.
+     * Every write of a placement gives the placement version a new random value, in its own
+     * transaction, and signals watchers: a node's round reads one key to know whether its copy is
+     * current instead of reading and parsing every placement of the cluster. A blind write (no
+     * read of the old value), so placement writes do not conflict on it where the store can tell
+     * (FoundationDB).
      */
     private void placementsChanged(Transaction tx) {
-        tx.set(placementVersionKey, Tuple.from(placementVersion(tx) + 1).pack());
+        long token;
+        do {
+            token = java.util.concurrent.ThreadLocalRandom.current().nextLong();
+        } while (token == -1 || token == 0 || token == Long.MIN_VALUE);
+        tx.set(placementVersionKey, Tuple.from(token).pack());
         tx.signal(CHANGES);
     }
 
@@ -240,7 +246,7 @@ public final class ClusterControl {
         return v == null ? 0 : Tuple.fromBytes(v).getLong(0);
     }
 
-    /** Every placement of the cluster with the placement version they are at. */
+    /** Every placement of the cluster with the placement version (a token: equal or not, no order) they are at. */
     public record Placements(long version, Map<UUID, Map<Integer, PartitionPlacement>> byTopic) {
     }
 
@@ -263,6 +269,7 @@ public final class ClusterControl {
         return store.run(this::readAll);
     }
 
+    /** Read-only: views share it between threads until the next change. */
     private Map<UUID, Map<Integer, PartitionPlacement>> readAll(Transaction tx) {
         Map<UUID, Map<Integer, PartitionPlacement>> out = new HashMap<>();
         for (KeyValue kv : tx.getRange(KeyRange.of(placement))) {
@@ -270,7 +277,8 @@ public final class ClusterControl {
             out.computeIfAbsent(UUID.fromString(k.getString(0)), x -> new HashMap<>())
                     .put((int) k.getLong(1), Json.read(kv.value(), PartitionPlacement.class));
         }
-        return out;
+        out.replaceAll((id, m) -> java.util.Collections.unmodifiableMap(m));
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     /** Removes a deleted topic's placements. */

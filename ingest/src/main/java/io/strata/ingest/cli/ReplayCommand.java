@@ -73,7 +73,24 @@ final class ReplayCommand implements Callable<Integer> {
         if (checkpoint != null) {
             replay.checkpoint(checkpoint);
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(replay::stop));
+        // Ctrl-C stops the replay after the record in hand and waits for its output and checkpoint to be written.
+        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            replay.stop();
+            try {
+                finished.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        try {
+            return replay(replay);
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    private int replay(Replay replay) {
         Progress progress = System.console() != null ? new Progress(replay) : null;
         try (JsonLinesWriter w = new JsonLinesWriter(out == null ? System.out : Files.newOutputStream(out))) {
             if (progress != null) {

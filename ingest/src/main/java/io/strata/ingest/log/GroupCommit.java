@@ -78,7 +78,12 @@ public final class GroupCommit implements AutoCloseable {
                     continue;
                 }
                 List<Future<?>> round = new ArrayList<>(byLog.size());
-                byLog.forEach((pl, waiters) -> round.add(fsyncs.submit(() -> commit(pl, waiters))));
+                try {
+                    byLog.forEach((pl, waiters) -> round.add(fsyncs.submit(() -> commit(pl, waiters))));
+                } catch (RuntimeException e) {
+                    // Closing: the logs not handed to an fsync thread fail rather than wait forever.
+                    byLog.values().forEach(ws -> ws.forEach(w -> w.done.completeExceptionally(e)));
+                }
                 // The next round starts when this one is done, so one log is never fsynced twice at once.
                 for (Future<?> f : round) {
                     try {
@@ -101,7 +106,8 @@ public final class GroupCommit implements AutoCloseable {
         if (pl.flushedOffset() <= needed) {
             try {
                 pl.flush();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // Every waiter is answered, whatever went wrong: none may wait forever.
                 log.error("fsync of {} failed", pl.name(), e);
                 failure = e;
             }

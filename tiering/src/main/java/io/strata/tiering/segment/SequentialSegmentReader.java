@@ -154,7 +154,7 @@ public final class SequentialSegmentReader implements AutoCloseable {
                 }
                 total = carry.getInt(8) + 12;
             }
-            if (total < BatchHeader.SIZE) {
+            if (total < BatchHeader.SIZE || total > span.segment().objectSize()) {
                 throw new CorruptSegmentObjectException(key, "batch of " + total + " bytes near position " + span.position());
             }
             if (carry.capacity() < total) {
@@ -184,20 +184,23 @@ public final class SequentialSegmentReader implements AutoCloseable {
         int start = data.position();
         int cut = start;
         while (data.limit() - cut >= BatchHeader.SIZE) {
-            int total = data.getInt(cut + 8) + 12;
-            if (total < BatchHeader.SIZE) {
+            long total = data.getInt(cut + 8) + 12L;
+            if (total < BatchHeader.SIZE || total > span.segment().objectSize()) {
                 throw new CorruptSegmentObjectException(key, "batch of " + total + " bytes at position " + (span.position() + cut));
             }
             if (cut + total > data.limit()) {
                 break;
             }
-            cut += total;
+            cut += (int) total;
         }
         ByteBuffer batches = data.duplicate().position(start).limit(cut).slice();
         if (cut < data.limit()) {
             ByteBuffer tail = data.duplicate().position(cut).slice();
-            carry = ByteBuffer.allocate(Math.max(BatchHeader.SIZE, tail.remaining() >= BatchHeader.SIZE
-                    ? tail.getInt(8) + 12 : BatchHeader.SIZE));
+            long whole = tail.remaining() >= BatchHeader.SIZE ? tail.getInt(8) + 12L : BatchHeader.SIZE;
+            if (whole < BatchHeader.SIZE || whole > span.segment().objectSize()) {
+                throw new CorruptSegmentObjectException(key, "batch of " + whole + " bytes at position " + (span.position() + cut));
+            }
+            carry = ByteBuffer.allocate((int) whole);
             carry.put(tail);
         }
         check(key, batches);
