@@ -102,6 +102,13 @@ class ClusterUpIT {
             Result drained = run("nodes", "drain", "3", "--wait", "--timeout-ms", "60000", "--bootstrap-server", bootstrap);
             assertThat(drained.code()).as(drained.output()).isZero();
             try (Admin admin = Admin.create(props(bootstrap))) {
+                // The drain saw node 3 empty through one node; another may answer from the cluster round before
+                // (metadata is eventually consistent between nodes, as between Kafka brokers): give it a few rounds.
+                long settled = System.currentTimeMillis() + 10_000;
+                while (System.currentTimeMillis() < settled && admin.describeTopics(List.of("local", "replicated")).allTopicNames().get()
+                        .values().stream().anyMatch(d -> d.partitions().stream().anyMatch(p -> p.replicas().stream().anyMatch(n -> n.id() == 3)))) {
+                    Thread.sleep(200);
+                }
                 for (TopicDescription d : admin.describeTopics(List.of("local", "replicated")).allTopicNames().get().values()) {
                     for (TopicPartitionInfo p : d.partitions()) {
                         assertThat(p.replicas()).extracting(Node::id).as("%s-%d after draining node 3", d.name(), p.partition())
