@@ -99,14 +99,7 @@ public final class RemoteSegmentReader {
     }
 
     private SegmentIndex loadIndex(String key, long objectSize) {
-        String k = key;
-        byte[] footerBytes = await(k, store.getRange(k, objectSize - SegmentFooter.SIZE, SegmentFooter.SIZE));
-        SegmentFooter f = SegmentFooter.decode(footerBytes, k);
-        if (f.objectSize() != objectSize) {
-            throw new CorruptSegmentObjectException(k, "footer describes " + f.objectSize() + " bytes, object has " + objectSize);
-        }
-        byte[] idx = await(k, store.getRange(k, f.offsetIndexPosition(), f.offsetIndexLength() + f.timeIndexLength()));
-        return indexOf(k, footerBytes, f, idx);
+        return await(key, indexAsync(key, objectSize));
     }
 
     /**
