@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code ./strata bench [tiering] [metastore] [kafka] [replication] [security] [transactions] [profile]}: runs the named benchmarks (all when none
+ * {@code ./strata bench [tiering] [metastore] [kafka] [replication] [security] [transactions] [profile] [alloc]}: runs the named benchmarks (all when none
  * is named), prints each result table and writes it to {@code bench-results/<name>.md}; a full
  * run also writes the combined {@code bench-results/latest.md}.
  */
@@ -30,8 +30,9 @@ public final class Bench {
                 case "security" -> SecurityOverheadBench.run(out);
                 case "transactions" -> TransactionsBench.run(out);
                 case "profile" -> ProfileBench.run(out);
+                case "alloc" -> ProfileBench.runAlloc(out);
                 default -> throw new IllegalArgumentException("unknown benchmark '" + name
-                        + "': expected tiering, metastore, kafka, replication, security, transactions or profile");
+                        + "': expected tiering, metastore, kafka, replication, security, transactions, profile or alloc");
             };
             System.out.println(md);
             Files.writeString(out.resolve(name + ".md"), md, StandardCharsets.UTF_8);

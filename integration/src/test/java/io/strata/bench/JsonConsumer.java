@@ -21,7 +21,7 @@ import java.util.Properties;
  * partition from the beginning through the broker, writing the same JSON lines as
  * {@code strata replay --out} with the same writer (or, with {@code -}, only counting). Run as
  * its own process: {@code JsonConsumer BOOTSTRAP TOPIC PARTITIONS RECORDS OUT|-}; prints
- * {@code consumed records=N bytes=B seconds=S}.
+ * {@code consumed records=N bytes=B seconds=S reading=R}, R the seconds from the first record to the last.
  */
 public final class JsonConsumer {
     private JsonConsumer() {
@@ -42,6 +42,7 @@ public final class JsonConsumer {
         long t0 = System.nanoTime();
         long n = 0;
         long bytes = 0;
+        long first = 0;
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
              OutputStream file = write ? Files.newOutputStream(Path.of(args[4])) : OutputStream.nullOutputStream();
              JsonLinesWriter out = new JsonLinesWriter(file)) {
@@ -54,6 +55,9 @@ public final class JsonConsumer {
             long deadline = System.currentTimeMillis() + 600_000;
             while (n < want && System.currentTimeMillis() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+                    if (first == 0) {
+                        first = System.nanoTime();
+                    }
                     if (write) {
                         List<Map.Entry<String, byte[]>> headers = new ArrayList<>();
                         r.headers().forEach(h -> headers.add(Map.entry(h.key(), h.value() == null ? new byte[0] : h.value())));
@@ -64,6 +68,8 @@ public final class JsonConsumer {
                 }
             }
         }
-        System.out.printf("consumed records=%d bytes=%d seconds=%.3f%n", n, bytes, (System.nanoTime() - t0) / 1e9);
+        long t1 = System.nanoTime();
+        System.out.printf("consumed records=%d bytes=%d seconds=%.3f reading=%.3f%n", n, bytes, (t1 - t0) / 1e9,
+                first == 0 ? 0.0 : (t1 - first) / 1e9);
     }
 }

@@ -33,7 +33,8 @@ final class KafkaComparisonBench {
     static final int WIDE_RECORDS = Integer.getInteger("strata.bench.wideRecords", 200_000);
     static final int E2E_RATE = 1000;
     static final int E2E_SECONDS = Integer.getInteger("strata.bench.e2eSeconds", 20);
-    static final List<String> BROKERS = List.of("Kafka", "Kafka fsync", "Strata");
+    /** Which brokers to compare; {@code -Dstrata.bench.brokers=Strata} measures one alone (to profile it, say). */
+    static final List<String> BROKERS = List.of(System.getProperty("strata.bench.brokers", "Kafka,Kafka fsync,Strata").split(","));
     static final List<String> METRICS = List.of("produce MiB/s", "produce p50 ms", "produce p99 ms", "produce p99.9 ms",
             "produce p99 ms at a fixed rate", "consume MiB/s from the first fetch", "new group: first record ms",
             "new group: join ms (ConsumerPerformance)", "end-to-end p50 ms", "end-to-end p99 ms", "1000 partitions MiB/s",
@@ -74,7 +75,8 @@ final class KafkaComparisonBench {
             }
         }
         // Phase 2: produce latency of a broker that keeps up: 80 % of the slower broker's maximum.
-        double slower = Math.min(median(results.get("Kafka").get("produce MiB/s")), median(results.get("Strata").get("produce MiB/s")));
+        double slower = results.entrySet().stream().filter(e -> !e.getKey().equals("Kafka fsync"))
+                .mapToDouble(e -> median(e.getValue().get("produce MiB/s"))).min().orElseThrow();
         int rate = (int) (0.8 * slower * 1024 * 1024 / Workloads.RECORD);
         for (int round = 1; round <= ROUNDS; round++) {
             for (String broker : order(round)) {
@@ -133,6 +135,11 @@ final class KafkaComparisonBench {
         Workloads.createTopic(bootstrap, topic, partitions);
     }
 
+    /** NaN for a broker this run left out ({@code strata.bench.brokers}). */
+    private static double median(Map<String, Map<String, List<Double>>> results, String broker, String metric) {
+        return median(results.getOrDefault(broker, Map.of()).getOrDefault(metric, List.of()));
+    }
+
     static double median(List<Double> xs) {
         double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return a.length == 0 ? Double.NaN : a[a.length / 2];
@@ -163,9 +170,9 @@ final class KafkaComparisonBench {
         List<String> labels = new ArrayList<>();
         List<Double> ratios = new ArrayList<>();
         for (String metric : METRICS) {
-            double k = median(results.get("Kafka").get(metric));
-            double kf = median(results.get("Kafka fsync").get(metric));
-            double s = median(results.get("Strata").get(metric));
+            double k = median(results, "Kafka", metric);
+            double kf = median(results, "Kafka fsync", metric);
+            double s = median(results, "Strata", metric);
             md.append(String.format("| %s%s | %.1f | %.1f | %.1f | %.2f | %.2f |%n", metric, lowerIsBetter(metric) ? " (lower is better)" : "",
                     k, kf, s, s / k, s / kf));
             labels.add(metric);

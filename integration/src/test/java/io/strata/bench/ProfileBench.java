@@ -18,7 +18,9 @@ import java.util.concurrent.TimeUnit;
  * taken with async-profiler attached to the running process, one per workload of the Kafka
  * comparison after its warm-up (produce, consume from the first fetch, produce to 1,000
  * partitions), written as {@code bench-results/flame-<workload>.html} with the top frames in
- * {@code bench-results/profile.md}.
+ * {@code bench-results/profile.md}. {@code ./strata bench alloc} does the same for heap
+ * allocation (bytes allocated, {@code flame-alloc-<workload>.html}, {@code alloc.md}): what fills
+ * the young generation decides how much of the heap G1 touches, and so the node's resident memory.
  */
 final class ProfileBench {
     private ProfileBench() {
@@ -44,15 +46,20 @@ final class ProfileBench {
     }
 
     /** Profiles {@code w} in the node {@code pid}; returns the top-frames section. */
-    private static String profile(long pid, String name, Workload w, Path out) throws Exception {
-        tool("profiler", "start", "-e", "cpu", "-i", "1ms", Long.toString(pid));
+    private static String profile(long pid, String event, String name, Workload w, Path out) throws Exception {
+        if (event.equals("alloc")) {
+            tool("profiler", "start", "-e", "alloc", "--total", Long.toString(pid));
+        } else {
+            tool("profiler", "start", "-e", "cpu", "-i", "1ms", Long.toString(pid));
+        }
         long t0 = System.nanoTime();
         w.run();
         double seconds = (System.nanoTime() - t0) / 1e9;
         Path collapsed = Files.createTempFile("profile-" + name, ".collapsed");
         tool("profiler", "stop", "-o", "collapsed", "-f", collapsed.toString(), Long.toString(pid));
-        tool("converter", "-o", "html", collapsed.toString(), out.resolve("flame-" + name + ".html").toString());
-        return summary(name, collapsed, seconds);
+        String flame = event.equals("alloc") ? "flame-alloc-" + name + ".html" : "flame-" + name + ".html";
+        tool("converter", "-o", "html", collapsed.toString(), out.resolve(flame).toString());
+        return event.equals("alloc") ? allocSummary(name, collapsed, seconds) : summary(name, collapsed, seconds);
     }
 
     /** The frames with the most samples: by self time, and the node's own (io.strata) by total time. */
@@ -87,23 +94,67 @@ final class ProfileBench {
         return sb.append('\n').toString();
     }
 
+    /** The frames that allocate the most bytes: by self, and the node's own (io.strata) by total. */
+    static String allocSummary(String name, Path collapsed, double seconds) throws IOException {
+        Map<String, Long> self = new HashMap<>();
+        Map<String, Long> total = new HashMap<>();
+        long all = 0;
+        for (String line : Files.readAllLines(collapsed)) {
+            int sp = line.lastIndexOf(' ');
+            if (sp < 0) {
+                continue;
+            }
+            long n = Long.parseLong(line.substring(sp + 1));
+            String[] frames = line.substring(0, sp).split(";");
+            all += n;
+            // The last frame is the allocated class; the one before it the allocating method.
+            String site = frames.length > 1 ? frames[frames.length - 2] + " -> " + frames[frames.length - 1] : frames[0];
+            self.merge(site, n, Long::sum);
+            for (String f : new HashSet<>(List.of(frames))) {
+                total.merge(f, n, Long::sum);
+            }
+        }
+        long bytes = all;
+        StringBuilder sb = new StringBuilder("### " + name + String.format(" (%.1f s, %.0f MiB allocated: %.0f MiB/s)%n%n",
+                seconds, bytes / 1048576.0, bytes / 1048576.0 / seconds));
+        sb.append("| % of bytes | allocating site -> class |\n|---|---|\n");
+        self.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(12)
+                .forEach(e -> sb.append(String.format("| %.1f | `%s` |%n", 100.0 * e.getValue() / bytes, e.getKey())));
+        sb.append("\n| total % | Strata frame |\n|---|---|\n");
+        total.entrySet().stream().filter(e -> e.getKey().startsWith("io/strata/") && !e.getKey().contains("$$Lambda"))
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey(Comparator.naturalOrder())))
+                .limit(15).forEach(e -> sb.append(String.format("| %.1f | `%s` |%n", 100.0 * e.getValue() / bytes, e.getKey())));
+        return sb.append('\n').toString();
+    }
+
     static String run(Path out) throws Exception {
+        return run(out, "cpu");
+    }
+
+    static String runAlloc(Path out) throws Exception {
+        return run(out, "alloc");
+    }
+
+    private static String run(Path out, String event) throws Exception {
         Path dir = Files.createTempDirectory("strata-bench-profile");
-        StringBuilder md = new StringBuilder("## Where a Strata node spends its CPU (async-profiler, 1 ms CPU samples)\n\n"
-                + "`./strata bench profile` on " + Runtime.getRuntime().availableProcessors() + " cores: `./strata broker` with its"
+        String prefix = event.equals("alloc") ? "flame-alloc-" : "flame-";
+        StringBuilder md = new StringBuilder((event.equals("alloc")
+                ? "## What a Strata node allocates on its heap (async-profiler, bytes allocated)\n\n`./strata bench alloc`"
+                : "## Where a Strata node spends its CPU (async-profiler, 1 ms CPU samples)\n\n`./strata bench profile`")
+                + " on " + Runtime.getRuntime().availableProcessors() + " cores: `./strata broker` with its"
                 + " defaults and a 1 GiB heap, Kafka's ProducerPerformance and ConsumerPerformance in their own JVMs (the workloads"
-                + " of the Kafka comparison), each profiled after a warm-up. Flame graphs: `flame-produce.html`, `flame-consume.html`,"
-                + " `flame-wide.html`. Samples cover the node's process only; the clients share the same cores.\n\n");
+                + " of the Kafka comparison), each profiled after a warm-up. Flame graphs: `" + prefix + "produce.html`, `" + prefix
+                + "consume.html`, `" + prefix + "wide.html`. Samples cover the node's process only; the clients share the same cores.\n\n");
         try (BrokerProcess b = StrataBroker.start(dir.resolve("node"), "-Xms1G -Xmx1G")) {
             String bootstrap = b.bootstrap();
             Workloads.createTopic(bootstrap, "warmup", 6);
             ClientProcess.produce(bootstrap, "warmup", 200_000, -1);
             ClientProcess.consume(bootstrap, "warmup", 200_000, "warmup");
             Workloads.createTopic(bootstrap, "bench", 6);
-            md.append(profile(b.pid(), "produce", () -> ClientProcess.produce(bootstrap, "bench", 1_000_000, -1), out));
-            md.append(profile(b.pid(), "consume", () -> ClientProcess.consume(bootstrap, "bench", 1_000_000, "profile"), out));
+            md.append(profile(b.pid(), event, "produce", () -> ClientProcess.produce(bootstrap, "bench", 1_000_000, -1), out));
+            md.append(profile(b.pid(), event, "consume", () -> ClientProcess.consume(bootstrap, "bench", 1_000_000, "profile"), out));
             Workloads.createTopic(bootstrap, "wide", 1000);
-            md.append(profile(b.pid(), "wide", () -> ClientProcess.produce(bootstrap, "wide", 200_000, -1), out));
+            md.append(profile(b.pid(), event, "wide", () -> ClientProcess.produce(bootstrap, "wide", 200_000, -1), out));
         }
         return md.toString();
     }

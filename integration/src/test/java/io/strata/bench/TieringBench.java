@@ -77,9 +77,18 @@ final class TieringBench {
         return v;
     }
 
-    private record Timed(long records, long bytes, double seconds) {
+    /** A client process's run: {@code seconds} from start to exit, {@code reading} from its first record to its last. */
+    private record Timed(long records, long bytes, double seconds, double reading) {
         double mibPerSec() {
             return bytes / seconds / (1 << 20);
+        }
+
+        double readingMibPerSec() {
+            return bytes / reading / (1 << 20);
+        }
+
+        Timed reading(double r) {
+            return new Timed(records, bytes, seconds, r);
         }
     }
 
@@ -98,7 +107,7 @@ final class TieringBench {
         if (p.exitValue() != 0) {
             throw new IllegalStateException(cmd + " exited " + p.exitValue() + ": " + Files.readString(log));
         }
-        return new Timed(RECORDS, RECORDS * VALUE, seconds);
+        return new Timed(RECORDS, RECORDS * VALUE, seconds, Double.NaN);
     }
 
     private static List<String> javaWith(String... args) {
@@ -114,11 +123,11 @@ final class TieringBench {
     private static Timed consumer(StrataNode node, Path out, Path log) throws Exception {
         Timed t = process(javaWith("-cp", StrataNode.jar() + java.io.File.pathSeparator + classesDir(), JsonConsumer.class.getName(),
                 node.bootstrap(), "bench", Integer.toString(PARTITIONS), Long.toString(RECORDS), out == null ? "-" : out.toString()), log);
-        Matcher m = Pattern.compile("consumed records=(\\d+)").matcher(Files.readString(log));
+        Matcher m = Pattern.compile("consumed records=(\\d+) .* reading=([0-9.]+)").matcher(Files.readString(log));
         if (!m.find() || Long.parseLong(m.group(1)) < RECORDS) {
             throw new IllegalStateException("the consumer did not read every record: " + Files.readString(log));
         }
-        return t;
+        return t.reading(Double.parseDouble(m.group(2)));
     }
 
     private static Timed replayCli(StrataNode node, Path out, Path log) throws Exception {
@@ -133,7 +142,11 @@ final class TieringBench {
         if (lines != RECORDS) {
             throw new IllegalStateException("strata replay wrote " + lines + " lines, expected " + RECORDS + ": " + Files.readString(log));
         }
-        return t;
+        Matcher m = Pattern.compile(" in ([0-9.]+) s: first record after ([0-9.]+) s").matcher(Files.readString(log));
+        if (!m.find()) {
+            throw new IllegalStateException("strata replay did not report its timing: " + Files.readString(log));
+        }
+        return t.reading(Double.parseDouble(m.group(1)) - Double.parseDouble(m.group(2)));
     }
 
     /** The JSON writer alone, from records in memory of the replayed shape, to a discarding stream, on as many threads. */
@@ -215,6 +228,8 @@ final class TieringBench {
             List<Double> throughBroker = new ArrayList<>();
             List<Double> consumerJson = new ArrayList<>();
             List<Double> replayJson = new ArrayList<>();
+            List<Double> consumerJsonReading = new ArrayList<>();
+            List<Double> replayJsonReading = new ArrayList<>();
             List<String> order = new ArrayList<>();
             try (StrataNode node = StrataNode.startWithEnv(tmp.resolve("node"), Map.of("AWS_ACCESS_KEY_ID", S3ProxyServer.ACCESS_KEY,
                             "AWS_SECRET_ACCESS_KEY", S3ProxyServer.SECRET_KEY, "AWS_REGION", "us-east-1"),
@@ -271,8 +286,16 @@ final class TieringBench {
                                 sdkReplay.add(rr.bytes() / ((System.nanoTime() - t) / 1e9) / (1 << 20));
                             }
                             case "broker" -> throughBroker.add(consumer(node, null, tmp.resolve("count.log")).mibPerSec());
-                            case "consumer-json" -> consumerJson.add(consumer(node, out, tmp.resolve("consumer.log")).mibPerSec());
-                            default -> replayJson.add(replayCli(node, out, tmp.resolve("replay.log")).mibPerSec());
+                            case "consumer-json" -> {
+                                Timed t = consumer(node, out, tmp.resolve("consumer.log"));
+                                consumerJson.add(t.mibPerSec());
+                                consumerJsonReading.add(t.readingMibPerSec());
+                            }
+                            default -> {
+                                Timed t = replayCli(node, out, tmp.resolve("replay.log"));
+                                replayJson.add(t.mibPerSec());
+                                replayJsonReading.add(t.readingMibPerSec());
+                            }
                         }
                         order.add(step);
                     }
@@ -296,13 +319,16 @@ final class TieringBench {
                     + String.format("| remote read through the broker (a kafka-clients consumer from offset 0) vs 1 MiB GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
                     PARTITIONS * BROKER_CHUNKS_IN_FLIGHT, median(throughBroker), brokerShape, median(throughBroker) / brokerShape)
                     + String.format("%nOne stream of sequential 8 MiB GETs: %.1f MiB/s.%n%n", one)
-                    + "| JSON lines to a file | MiB/s |\n|---|---|\n"
-                    + String.format("| `strata replay --out FILE` (process) | %.1f |%n", median(replayJson))
-                    + String.format("| kafka-clients consumer through the broker writing the same lines with the same writer (process) | %.1f |%n", median(consumerJson))
-                    + String.format("| replay / consumer | %.2f |%n", median(replayJson) / median(consumerJson))
-                    + String.format("| the JSON writer alone, %d threads, records in memory | %.1f |%n", PARTITIONS, json)
+                    + "| JSON lines to a file | MiB/s, process start to exit | MiB/s, first record to last |\n|---|---|---|\n"
+                    + String.format("| `strata replay --out FILE` (process) | %.1f | %.1f |%n", median(replayJson), median(replayJsonReading))
+                    + String.format("| kafka-clients consumer through the broker writing the same lines with the same writer (process) | %.1f | %.1f |%n",
+                    median(consumerJson), median(consumerJsonReading))
+                    + String.format("| replay / consumer | %.2f | %.2f |%n", median(replayJson) / median(consumerJson),
+                    median(replayJsonReading) / median(consumerJsonReading))
+                    + String.format("| the JSON writer alone, %d threads, records in memory | %.1f | |%n", PARTITIONS, json)
                     + "\nRaw runs (MiB/s): SDK replay " + sdkReplay + "; through the broker " + throughBroker + "; replay --out " + replayJson
-                    + "; consumer JSON " + consumerJson + "; raw 8 MiB GETs x" + PARTITIONS * REPLAY_READ_AHEAD + " " + rawReplayShape
+                    + "; consumer JSON " + consumerJson + "; replay --out first record to last " + replayJsonReading
+                    + "; consumer JSON first record to last " + consumerJsonReading + "; raw 8 MiB GETs x" + PARTITIONS * REPLAY_READ_AHEAD + " " + rawReplayShape
                     + "; raw 1 MiB GETs x" + PARTITIONS * BROKER_CHUNKS_IN_FLIGHT + " " + rawBrokerShape + "; raw one stream " + rawOne + ".\n";
         }
     }

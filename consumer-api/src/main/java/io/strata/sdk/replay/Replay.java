@@ -28,6 +28,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -235,16 +236,42 @@ public final class Replay {
             next.putAll(resumed.next());
             end.putAll(resumed.end());
             alreadyComplete = parts.stream().allMatch(p -> next.getOrDefault(p, 0L) >= end.getOrDefault(p, 0L));
-        } else {
-            resolveRange(parts);
         }
+        // The offsets come from the brokers and the manifests from the admin API: the two are independent, and starting a
+        // Kafka client and an S3 client each costs a fresh process most of a second, so they start side by side.
+        // Logging is initialised here first: two threads initialising SLF4J at once print a warning about replayed calls.
+        org.slf4j.LoggerFactory.getILoggerFactory();
+        CompletableFuture<Void> ranges = resumed != null ? CompletableFuture.completedFuture(null)
+                : CompletableFuture.runAsync(() -> resolveRange(parts), runnable -> daemon("replay-offsets", runnable).start());
         Map<Integer, ManifestClient.Manifest> byPartition = new HashMap<>();
-        for (int p : parts) {
-            byPartition.put(p, manifests.manifest(topic, p));
+        ObjectStore opened = null;
+        RuntimeException setupFailure = null;
+        try {
+            for (int p : parts) {
+                byPartition.put(p, manifests.manifest(topic, p));
+            }
+            String storeUrl = objectStoreUrl != null ? objectStoreUrl
+                    : byPartition.values().stream().map(ManifestClient.Manifest::objectStore).filter(s -> s != null).findFirst().orElse(null);
+            opened = storeUrl == null ? null : ObjectStores.open(storeUrl);
+        } catch (RuntimeException e) {
+            setupFailure = e;
         }
-        String storeUrl = objectStoreUrl != null ? objectStoreUrl
-                : byPartition.values().stream().map(ManifestClient.Manifest::objectStore).filter(s -> s != null).findFirst().orElse(null);
-        ObjectStore store = storeUrl == null ? null : ObjectStores.open(storeUrl);
+        try {
+            awaitRanges(ranges);
+        } catch (RuntimeException e) {
+            if (setupFailure == null) {
+                setupFailure = e;
+            } else {
+                setupFailure.addSuppressed(e);
+            }
+        }
+        if (setupFailure != null) {
+            if (opened != null) {
+                opened.close();
+            }
+            throw setupFailure;
+        }
+        ObjectStore store = opened;
         // Only for segment indexes: the data is read by each partition's SequentialSegmentReader, not through a cache.
         RemoteSegmentReader reader = store == null ? null : new RemoteSegmentReader(store, 0, new SimpleMeterRegistry());
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallelism));
@@ -309,6 +336,27 @@ public final class Replay {
         return "from " + (fromOffset != null ? "offset " + fromOffset : fromTime != null ? fromTime.toString() : "earliest")
                 + " to " + (toOffset != null ? "offset " + toOffset : toTime != null ? toTime.toString() : "now")
                 + ", partitions " + (partitions == null ? "all" : partitions.toString());
+    }
+
+    private static Thread daemon(String name, Runnable r) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Waits for {@link #resolveRange}, rethrowing what it threw as it threw it. */
+    private static void awaitRanges(CompletableFuture<Void> ranges) {
+        try {
+            ranges.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
     }
 
     private void resolveRange(List<Integer> parts) {

@@ -96,7 +96,25 @@ final class ReplayCommand implements Callable<Integer> {
             if (progress != null) {
                 progress.start();
             }
-            Replay.Result r = replay.run(w);
+            // When the first record arrived, to report the replay's rate apart from the clients' start-up.
+            long started = System.nanoTime();
+            java.util.concurrent.atomic.AtomicLong firstRecord = new java.util.concurrent.atomic.AtomicLong();
+            Replay.RecordHandler timed = new Replay.RecordHandler() {
+                @Override
+                public void handle(io.strata.sdk.replay.ReplayRecord record) throws IOException {
+                    if (firstRecord.get() == 0) {
+                        firstRecord.compareAndSet(0, System.nanoTime());
+                    }
+                    w.handle(record);
+                }
+
+                @Override
+                public void flush() throws IOException {
+                    w.flush();
+                }
+            };
+            Replay.Result r = replay.run(timed);
+            long finished = System.nanoTime();
             if (progress != null) {
                 progress.finish();
             }
@@ -105,7 +123,14 @@ final class ReplayCommand implements Callable<Integer> {
                         + "delete it to replay the range again, or use another --checkpoint for a new range");
                 return 0;
             }
-            System.err.printf("strata: replayed %d records (%.1f MB)%s%n", r.records(), r.bytes() / 1e6,
+            String timing = "";
+            if (firstRecord.get() != 0) {
+                double toFirst = (firstRecord.get() - started) / 1e9;
+                double reading = Math.max(1e-9, (finished - firstRecord.get()) / 1e9);
+                timing = String.format(" in %.1f s: first record after %.2f s, then %.1f MB/s", (finished - started) / 1e9, toFirst,
+                        r.bytes() / 1e6 / reading);
+            }
+            System.err.printf("strata: replayed %d records (%.1f MB)%s%s%n", r.records(), r.bytes() / 1e6, timing,
                     r.complete() ? "" : "; stopped early, resume with the same --checkpoint");
             return 0;
         } catch (ReplayException e) {
