@@ -20,9 +20,12 @@ import java.util.Optional;
  * bytes that lie in a segment file become a {@link SegmentRegion} between two buffers, so the
  * kernel sends them from the page cache (Kafka's zero-copy fetch); where that cannot be (a TLS
  * connection encrypts in the JVM, a simulated file system has no file) they are read straight
- * into the response buffer, one copy.
+ * into the response buffer, one copy. Large records already in memory (a remote read's) become a
+ * {@link BufferRegion} the same way, where file regions can be used.
  */
 final class ResponseWriter implements Writable {
+    /** In-memory records at least this large are written from where they are ({@link BufferRegion}), not copied. */
+    static final int BUFFER_REGION_MIN = 64 * 1024;
     private final ByteBufAllocator alloc;
     private final boolean fileRegions;
     private final List<Object> parts = new ArrayList<>();
@@ -135,7 +138,14 @@ final class ResponseWriter implements Writable {
         if (records instanceof SegmentRecords s) {
             writeSegment(s);
         } else if (records instanceof MemoryRecords m) {
-            writeByteBuffer(m.buffer());
+            if (fileRegions && m.sizeInBytes() >= BUFFER_REGION_MIN) {
+                parts.add(current);
+                parts.add(new BufferRegion(m.buffer()));
+                current = alloc.buffer(64);
+                written += m.sizeInBytes();
+            } else {
+                writeByteBuffer(m.buffer());
+            }
         } else {
             throw new IllegalArgumentException("cannot write records of type " + records.getClass().getName());
         }

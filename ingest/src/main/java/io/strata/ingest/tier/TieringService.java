@@ -274,6 +274,7 @@ public final class TieringService {
             SegmentEntry s = e.getValue();
             ByteBuffer out = reader.read(s.objectKey(), s.sizeBytes(), Math.max(offset, s.baseOffset()), maxBytes);
             if (out.hasRemaining()) {
+                readAhead(m, e, out, maxBytes);
                 return out;
             }
             e = m.higherEntry(e.getKey());
@@ -283,6 +284,29 @@ public final class TieringService {
             return pl.get().read(pl.get().localStartOffset(), maxBytes).records();
         }
         return ByteBuffer.allocate(0);
+    }
+
+    /**
+     * Starts fetching what a consumer reading forward asks for next, the {@code maxBytes} after
+     * what it was just served, into the following objects: with fetches as large as a segment,
+     * each would otherwise begin with a cold object (its index, then its first chunk) while
+     * nothing was read during the consumer's processing of the previous response.
+     */
+    private void readAhead(ConcurrentSkipListMap<Long, SegmentEntry> m, Map.Entry<Long, SegmentEntry> e, ByteBuffer served, int maxBytes) {
+        long budget = Math.min(maxBytes, reader.readAheadBudget());
+        List<Batches.Batch> batches = Batches.of(served);
+        long next = batches.get(batches.size() - 1).lastOffset() + 1;
+        while (e != null && budget > 0) {
+            SegmentEntry s = e.getValue();
+            if (next <= s.lastOffset()) {
+                long from = Math.max(next, s.baseOffset());
+                reader.readAhead(s.objectKey(), s.sizeBytes(), from, budget);
+                // The object's bytes from there, estimated from its offsets: the manifest does not hold positions.
+                double share = (double) (s.lastOffset() - from + 1) / Math.max(1, s.lastOffset() - s.baseOffset() + 1);
+                budget -= Math.max(1, (long) (share * s.sizeBytes()));
+            }
+            e = m.higherEntry(e.getKey());
+        }
     }
 
     /** As {@link #offsetForTimestamp}, on the {@code remote-read} threads. */

@@ -67,8 +67,13 @@ class ZeroCopyFetchTest {
 
     /** What a socket would receive from these parts. */
     private static byte[] wire(List<Object> parts) throws Exception {
+        return wire(parts, Integer.MAX_VALUE);
+    }
+
+    /** What a socket taking at most {@code maxPerWrite} bytes per write would receive from these parts. */
+    private static byte[] wire(List<Object> parts, int maxPerWrite) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        WritableByteChannel ch = Channels.newChannel(out);
+        WritableByteChannel ch = trickle(out, maxPerWrite);
         for (Object p : parts) {
             if (p instanceof ByteBuf b) {
                 out.write(io.netty.buffer.ByteBufUtil.getBytes(b));
@@ -82,6 +87,52 @@ class ZeroCopyFetchTest {
             }
         }
         return out.toByteArray();
+    }
+
+    /** A socket that takes at most {@code max} bytes per write, as a full socket buffer does. */
+    private static WritableByteChannel trickle(java.io.OutputStream out, int max) {
+        WritableByteChannel all = Channels.newChannel(out);
+        return new WritableByteChannel() {
+            @Override
+            public int write(ByteBuffer src) throws java.io.IOException {
+                ByteBuffer part = src.duplicate();
+                part.limit(part.position() + Math.min(max, part.remaining()));
+                int n = all.write(part);
+                src.position(src.position() + n);
+                return n;
+            }
+
+            @Override
+            public boolean isOpen() {
+                return true;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Test
+    void largeRecordsInMemoryGoOnTheWireFromWhereTheyAreExactlyAsTheirCopyWould() throws Exception {
+        // A remote read's answer: several slices' worth of batches in a heap buffer, plus a small one that is copied.
+        List<SimpleRecord> records = new java.util.ArrayList<>();
+        for (int i = 0; i < 700; i++) {
+            records.add(new SimpleRecord(1_000L + i, null, ("remote-" + i + "-" + "y".repeat(1000)).getBytes()));
+        }
+        MemoryRecords large = MemoryRecords.withRecords(Compression.NONE, records.toArray(SimpleRecord[]::new));
+        assertThat(large.sizeInBytes()).isGreaterThan(2 * BufferRegion.SLICE);
+        MemoryRecords small = MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(1L, null, "small".getBytes()));
+        for (short version : new short[]{4, 12}) {
+            Request request = fetchRequest(version);
+            byte[] expected = wire(RequestCodec.encode(ByteBufAllocator.DEFAULT, request, answer(large, small), false));
+            List<Object> plain = RequestCodec.encode(ByteBufAllocator.DEFAULT, request, answer(large, small), true);
+            assertThat(plain).as("the large records as a region").anyMatch(p -> p instanceof BufferRegion);
+            assertThat(plain.stream().filter(p -> p instanceof ByteBuf).mapToInt(p -> ((ByteBuf) p).readableBytes()).sum())
+                    .as("buffers hold the rest, not the records").isLessThan(4096);
+            assertThat(wire(plain, 7_001)).as("v" + version + " written from memory in parts").isEqualTo(expected);
+            assertThat(large.sizeInBytes()).as("the records are not consumed").isEqualTo(large.buffer().remaining());
+        }
     }
 
     @Test

@@ -16,6 +16,10 @@ public final class ChunkCache {
         this.maxBytes = maxBytes;
     }
 
+    public long maxBytes() {
+        return maxBytes;
+    }
+
     public synchronized byte[] get(String key) {
         return chunks.get(key);
     }

@@ -21,7 +21,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * Reads record batches out of sealed-segment objects with ranged GETs: the footer and indexes
  * once per object (kept), then data in 1 MiB chunks through a bounded {@link ChunkCache}, with
- * the next {@value #PREFETCH_CHUNKS} chunks fetched ahead (a consumer reads forward). Every batch handed out has passed its CRC check; a bad one is
+ * the next {@value #PREFETCH_CHUNKS} chunks fetched ahead (a consumer reads forward), and
+ * {@link #readAhead} for a caller that knows where the next read begins, across objects. Every batch handed out has passed its CRC check; a bad one is
  * reported with the object and offset, never served. Thread-safe; calls block the caller.
  */
 public final class RemoteSegmentReader {
@@ -177,6 +178,37 @@ public final class RemoteSegmentReader {
         return Optional.empty();
     }
 
+    /**
+     * How many bytes one reader may have fetched ahead: an eighth of the cache, so the read-ahead
+     * of several consumers and the chunks of the reads in hand fit together.
+     */
+    public long readAheadBudget() {
+        return cache.maxBytes() / 8;
+    }
+
+    /**
+     * Starts the GETs for up to {@code bytes} of data from the batch holding {@code offset} (or
+     * from the object's start when {@code offset} is negative), loading the index first if it is
+     * not loaded, and returns at once: a consumer reading forward finds its next request's bytes
+     * cached or on their way. A failed read-ahead costs nothing; the read that needs the bytes
+     * fetches them again and reports the failure.
+     */
+    public void readAhead(String key, long objectSize, long offset, long bytes) {
+        if (bytes <= 0 || readAheadBudget() <= 0) {
+            return;
+        }
+        indexAsync(key, objectSize).thenAccept(idx -> {
+            long dataEnd = idx.footer().dataLength();
+            long pos = offset < 0 ? 0 : idx.positionFloor(offset);
+            long end = Math.min(dataEnd, pos + bytes);
+            for (long c = pos / CHUNK; c * CHUNK < end; c++) {
+                if (!cache.contains(key + "#" + c)) {
+                    fetch(key, c, dataEnd);
+                }
+            }
+        }).exceptionally(t -> null);
+    }
+
     /** Bytes {@code [pos, pos+len)} of the object's data region, assembled from cached chunks. */
     private byte[] bytes(String key, long pos, int len, long dataEnd) {
         byte[] out = new byte[len];
@@ -226,9 +258,10 @@ public final class RemoteSegmentReader {
         long t0 = System.nanoTime();
         store.getRange(key, start, len).whenComplete((b, t) -> {
             if (t == null) {
+                // Cached before it is counted: whoever sees the bytes counted finds them cached.
+                cache.put(ck, b);
                 latency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
                 downloaded.increment(b.length);
-                cache.put(ck, b);
             }
             inFlight.remove(ck, mine);
             if (t == null) {

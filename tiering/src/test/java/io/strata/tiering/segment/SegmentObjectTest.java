@@ -21,6 +21,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -98,6 +100,80 @@ class SegmentObjectTest {
             }
         }
         assertThat(all).hasSize(2000).isSorted();
+    }
+
+    @Test
+    void aReadAheadFetchesTheIndexAndDataSoTheReadThatFollowsMakesNoRequest() throws Exception {
+        String key = upload(segment());
+        long size = store.head(key).get().orElseThrow().size();
+        AtomicInteger gets = new AtomicInteger();
+        ObjectStore counting = new CountingStore(store, gets);
+        SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+        RemoteSegmentReader reader = new RemoteSegmentReader(counting, 16 << 20, metrics);
+        reader.readAhead(key, size, -1, 1 << 20);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (metrics.counter("strata.tiering.download.bytes").count() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        int before = gets.get();
+        assertThat(before).as("footer, indexes and one chunk").isEqualTo(3);
+        ByteBuffer got = reader.read(key, size, 1000, 100_000);
+        assertThat(Batches.of(got).get(0).baseOffset()).isEqualTo(1000);
+        assertThat(gets.get()).as("the read found everything fetched ahead").isEqualTo(before);
+        // Nothing to fetch without a cache to keep it in.
+        RemoteSegmentReader uncached = new RemoteSegmentReader(counting, 0, new SimpleMeterRegistry());
+        uncached.readAhead(key, size, -1, 1 << 20);
+        Thread.sleep(100);
+        assertThat(gets.get()).isEqualTo(before);
+    }
+
+    /** An object store that counts its reads. */
+    private record CountingStore(ObjectStore delegate, AtomicInteger gets) implements ObjectStore {
+        @Override
+        public java.util.concurrent.CompletableFuture<Void> put(String key, Path file) {
+            return delegate.put(key, file);
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Void> put(String key, byte[] data) {
+            return delegate.put(key, data);
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<byte[]> get(String key) {
+            gets.incrementAndGet();
+            return delegate.get(key);
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<byte[]> getRange(String key, long offset, int length) {
+            gets.incrementAndGet();
+            return delegate.getRange(key, offset, length);
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<java.util.Optional<io.strata.tiering.store.ObjectInfo>> head(String key) {
+            return delegate.head(key);
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<List<io.strata.tiering.store.ObjectInfo>> list(String prefix) {
+            return delegate.list(prefix);
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Void> delete(String key) {
+            return delegate.delete(key);
+        }
+
+        @Override
+        public String describe() {
+            return delegate.describe();
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     @Test
