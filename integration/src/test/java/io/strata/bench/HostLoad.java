@@ -18,6 +18,11 @@ final class HostLoad {
         return String.format("load %s, steal %.1f%%", loadAverage(), steal);
     }
 
+    /** CPU seconds a process has used so far (user and system), NaN where the platform cannot tell. */
+    static double cpuSeconds(long pid) {
+        return ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration()).map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
+    }
+
     private static String loadAverage() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];

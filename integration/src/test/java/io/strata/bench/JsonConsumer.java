@@ -21,7 +21,8 @@ import java.util.Properties;
  * partition from the beginning through the broker, writing the same JSON lines as
  * {@code strata replay --out} with the same writer (or, with {@code -}, only counting). Run as
  * its own process: {@code JsonConsumer BOOTSTRAP TOPIC PARTITIONS RECORDS OUT|-}; prints
- * {@code consumed records=N bytes=B seconds=S reading=R}, R the seconds from the first record to the last.
+ * {@code consumed records=N bytes=B seconds=S reading=R cpu=C}, R the seconds from the first record to the
+ * last, C the CPU seconds the process used.
  */
 public final class JsonConsumer {
     private JsonConsumer() {
@@ -69,7 +70,7 @@ public final class JsonConsumer {
             }
         }
         long t1 = System.nanoTime();
-        System.out.printf("consumed records=%d bytes=%d seconds=%.3f reading=%.3f%n", n, bytes, (t1 - t0) / 1e9,
-                first == 0 ? 0.0 : (t1 - first) / 1e9);
+        System.out.printf("consumed records=%d bytes=%d seconds=%.3f reading=%.3f cpu=%.3f%n", n, bytes, (t1 - t0) / 1e9,
+                first == 0 ? 0.0 : (t1 - first) / 1e9, HostLoad.cpuSeconds(ProcessHandle.current().pid()));
     }
 }

@@ -78,7 +78,7 @@ final class TieringBench {
     }
 
     /** A client process's run: {@code seconds} from start to exit, {@code reading} from its first record to its last. */
-    private record Timed(long records, long bytes, double seconds, double reading) {
+    private record Timed(long records, long bytes, double seconds, double reading, double cpu) {
         double mibPerSec() {
             return bytes / seconds / (1 << 20);
         }
@@ -88,7 +88,11 @@ final class TieringBench {
         }
 
         Timed reading(double r) {
-            return new Timed(records, bytes, seconds, r);
+            return new Timed(records, bytes, seconds, r, cpu);
+        }
+
+        Timed cpu(double c) {
+            return new Timed(records, bytes, seconds, reading, c);
         }
     }
 
@@ -107,7 +111,7 @@ final class TieringBench {
         if (p.exitValue() != 0) {
             throw new IllegalStateException(cmd + " exited " + p.exitValue() + ": " + Files.readString(log));
         }
-        return new Timed(RECORDS, RECORDS * VALUE, seconds, Double.NaN);
+        return new Timed(RECORDS, RECORDS * VALUE, seconds, Double.NaN, Double.NaN);
     }
 
     private static List<String> javaWith(String... args) {
@@ -123,11 +127,11 @@ final class TieringBench {
     private static Timed consumer(StrataNode node, Path out, Path log) throws Exception {
         Timed t = process(javaWith("-cp", StrataNode.jar() + java.io.File.pathSeparator + classesDir(), JsonConsumer.class.getName(),
                 node.bootstrap(), "bench", Integer.toString(PARTITIONS), Long.toString(RECORDS), out == null ? "-" : out.toString()), log);
-        Matcher m = Pattern.compile("consumed records=(\\d+) .* reading=([0-9.]+)").matcher(Files.readString(log));
+        Matcher m = Pattern.compile("consumed records=(\\d+) .* reading=([0-9.]+) cpu=([0-9.]+|NaN)").matcher(Files.readString(log));
         if (!m.find() || Long.parseLong(m.group(1)) < RECORDS) {
             throw new IllegalStateException("the consumer did not read every record: " + Files.readString(log));
         }
-        return t.reading(Double.parseDouble(m.group(2)));
+        return t.reading(Double.parseDouble(m.group(2))).cpu(Double.parseDouble(m.group(3)));
     }
 
     private static Timed replayCli(StrataNode node, Path out, Path log) throws Exception {
@@ -200,6 +204,12 @@ final class TieringBench {
             List<Double> rawOne = new ArrayList<>();
             List<Double> rawReplayShape = new ArrayList<>();
             List<Double> rawBrokerShape = new ArrayList<>();
+            // CPU seconds per 100 MB read: the S3 server, the GET client (this JVM), and through the broker the node too.
+            List<Double> rawCpuServer = new ArrayList<>();
+            List<Double> rawCpuClient = new ArrayList<>();
+            List<Double> brokerCpuServer = new ArrayList<>();
+            List<Double> brokerCpuNode = new ArrayList<>();
+            List<Double> brokerCpuClient = new ArrayList<>();
             try (S3ObjectStore raw = new S3ObjectStore(S3Location.parse(s3.url("raw", "")))) {
                 raw.ensureBucket().get();
                 byte[] data = new byte[SEGMENT];
@@ -219,7 +229,13 @@ final class TieringBench {
                 for (int round = 0; round < ROUNDS; round++) {
                     rawOne.add(rawGets(raw, rawObjects, SEGMENT, 1));
                     rawReplayShape.add(rawGets(raw, rawObjects, SEGMENT, PARTITIONS * REPLAY_READ_AHEAD));
+                    double s3Before = HostLoad.cpuSeconds(s3.pid());
+                    double selfBefore = HostLoad.cpuSeconds(ProcessHandle.current().pid());
                     rawBrokerShape.add(rawGets(raw, rawObjects, 1 << 20, PARTITIONS * BROKER_CHUNKS_IN_FLIGHT));
+                    // Per 100 MB read, as the rows through the broker are.
+                    double per100 = 100e6 / ((double) rawObjects * SEGMENT);
+                    rawCpuServer.add((HostLoad.cpuSeconds(s3.pid()) - s3Before) * per100);
+                    rawCpuClient.add((HostLoad.cpuSeconds(ProcessHandle.current().pid()) - selfBefore) * per100);
                 }
             }
 
@@ -269,6 +285,11 @@ final class TieringBench {
                     Thread.sleep(200);
                 }
                 Path out = tmp.resolve("out.jsonl");
+                // Warm-up, untimed: the S3 server was restarted for the upload row, and a fresh JVM serves its first few
+                // hundred megabytes at up to three times the CPU per byte (JIT); the node's fetch path warms up too.
+                io.strata.sdk.replay.Replay.of("bench").parallelism(PARTITIONS).adminUrl("http://127.0.0.1:" + node.adminPort())
+                        .bootstrap(node.bootstrap()).run(rec -> { });
+                consumer(node, null, tmp.resolve("warmup.log"));
                 for (int round = 1; round <= ROUNDS; round++) {
                     List<String> steps = new ArrayList<>(List.of("sdk", "broker", "consumer-json", "replay-json"));
                     if (round % 2 == 0) {
@@ -285,7 +306,16 @@ final class TieringBench {
                                 }
                                 sdkReplay.add(rr.bytes() / ((System.nanoTime() - t) / 1e9) / (1 << 20));
                             }
-                            case "broker" -> throughBroker.add(consumer(node, null, tmp.resolve("count.log")).mibPerSec());
+                            case "broker" -> {
+                                double s3Before = HostLoad.cpuSeconds(s3.pid());
+                                double nodeBefore = HostLoad.cpuSeconds(node.pid());
+                                Timed t = consumer(node, null, tmp.resolve("count.log"));
+                                throughBroker.add(t.mibPerSec());
+                                double per100 = 100e6 / t.bytes();
+                                brokerCpuServer.add((HostLoad.cpuSeconds(s3.pid()) - s3Before) * per100);
+                                brokerCpuNode.add((HostLoad.cpuSeconds(node.pid()) - nodeBefore) * per100);
+                                brokerCpuClient.add(t.cpu() * per100);
+                            }
                             case "consumer-json" -> {
                                 Timed t = consumer(node, out, tmp.resolve("consumer.log"));
                                 consumerJson.add(t.mibPerSec());
@@ -308,7 +338,7 @@ final class TieringBench {
             return "## Reading history: tiering, replay and remote reads (s3proxy on this machine, " + SEGMENT / (1 << 20)
                     + " MiB segments, " + BYTES / 1_000_000 + " MB of " + VALUE + "-byte text values on " + PARTITIONS + " partitions)\n\n"
                     + ROUNDS + " rounds, alternating order (" + String.join(", ", order.subList(0, Math.min(8, order.size())))
-                    + ", …), medians; MiB/s of record values. Everything is tiered before the reads start (segments roll after 10 s)."
+                    + ", …), after an untimed SDK replay and consumer read, medians; MiB/s of record values. Everything is tiered before the reads start (segments roll after 10 s)."
                     + " Clients other than the SDK run as their own processes and are timed from start to exit (JVM start included);"
                     + " the SDK replay runs in the benchmark's JVM and is timed from run() to its return.\n\n"
                     + "| measure | Strata | raw S3 server | Strata / raw |\n|---|---|---|---|\n"
@@ -319,6 +349,13 @@ final class TieringBench {
                     + String.format("| remote read through the broker (a kafka-clients consumer from offset 0) vs 1 MiB GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
                     PARTITIONS * BROKER_CHUNKS_IN_FLIGHT, median(throughBroker), brokerShape, median(throughBroker) / brokerShape)
                     + String.format("%nOne stream of sequential 8 MiB GETs: %.1f MiB/s.%n%n", one)
+                    + "CPU seconds per 100 MB read (medians; the processes share the machine's "
+                    + Runtime.getRuntime().availableProcessors() + " cores, so a path that costs more CPU per byte reads slower here):\n\n"
+                    + "| path | S3 server | Strata node | reading client (process, JVM start included) | total |\n|---|---|---|---|---|\n"
+                    + String.format("| 1 MiB GETs, %d in flight | %.2f | | %.2f | %.2f |%n", PARTITIONS * BROKER_CHUNKS_IN_FLIGHT,
+                    median(rawCpuServer), median(rawCpuClient), median(rawCpuServer) + median(rawCpuClient))
+                    + String.format("| a kafka-clients consumer through the broker | %.2f | %.2f | %.2f | %.2f |%n%n", median(brokerCpuServer),
+                    median(brokerCpuNode), median(brokerCpuClient), median(brokerCpuServer) + median(brokerCpuNode) + median(brokerCpuClient))
                     + "| JSON lines to a file | MiB/s, process start to exit | MiB/s, first record to last |\n|---|---|---|\n"
                     + String.format("| `strata replay --out FILE` (process) | %.1f | %.1f |%n", median(replayJson), median(replayJsonReading))
                     + String.format("| kafka-clients consumer through the broker writing the same lines with the same writer (process) | %.1f | %.1f |%n",

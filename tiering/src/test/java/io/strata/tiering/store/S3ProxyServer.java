@@ -82,6 +82,11 @@ public final class S3ProxyServer implements AutoCloseable {
         }
     }
 
+    /** The server process's id (changes when {@link #stopProcess} and {@link #startProcess} restart it). */
+    public long pid() {
+        return process.pid();
+    }
+
     public String endpoint() {
         return "http://127.0.0.1:" + port;
     }
