@@ -1,15 +1,12 @@
 package io.strata.tiering.store;
 
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
-import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
-import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -139,8 +136,7 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public CompletableFuture<byte[]> get(String key) {
-        return wrap(key, s3.getObject(r -> r.bucket(location.bucket()).key(full(key)), AsyncResponseTransformer.toBytes())
-                .thenApply(ResponseBytes::asByteArray));
+        return wrap(key, s3.getObject(r -> r.bucket(location.bucket()).key(full(key)), new ExactBytesTransformer()));
     }
 
     @Override
@@ -149,10 +145,8 @@ public final class S3ObjectStore implements ObjectStore {
             return CompletableFuture.completedFuture(new byte[0]);
         }
         String range = "bytes=" + offset + "-" + (offset + length - 1);
-        CompletableFuture<ResponseBytes<GetObjectResponse>> f = s3.getObject(
-                r -> r.bucket(location.bucket()).key(full(key)).range(range), AsyncResponseTransformer.toBytes());
-        // The response's own array, not a copy of it: nothing else holds it.
-        return wrap(key, f.thenApply(ResponseBytes::asByteArrayUnsafe)).exceptionallyCompose(t -> {
+        CompletableFuture<byte[]> f = s3.getObject(r -> r.bucket(location.bucket()).key(full(key)).range(range), new ExactBytesTransformer());
+        return wrap(key, f).exceptionallyCompose(t -> {
             Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
             // 416: the range starts at or past the end, which reads as "no more bytes".
             if (cause instanceof ObjectStoreException && cause.getCause() instanceof S3Exception e && e.statusCode() == 416) {
