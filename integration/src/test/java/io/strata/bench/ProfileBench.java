@@ -48,7 +48,7 @@ final class ProfileBench {
     /** Profiles {@code w} in the node {@code pid}; returns the top-frames section. */
     private static String profile(long pid, String event, String name, Workload w, Path out) throws Exception {
         if (event.equals("alloc")) {
-            tool("profiler", "start", "-e", "alloc", "--total", Long.toString(pid));
+            tool("profiler", "start", "-e", "alloc", Long.toString(pid));
         } else {
             tool("profiler", "start", "-e", "cpu", "-i", "1ms", Long.toString(pid));
         }
@@ -56,7 +56,12 @@ final class ProfileBench {
         w.run();
         double seconds = (System.nanoTime() - t0) / 1e9;
         Path collapsed = Files.createTempFile("profile-" + name, ".collapsed");
-        tool("profiler", "stop", "-o", "collapsed", "-f", collapsed.toString(), Long.toString(pid));
+        if (event.equals("alloc")) {
+            // Bytes, not samples: --total is an output option, given where the profile is written.
+            tool("profiler", "stop", "-o", "collapsed", "--total", "-f", collapsed.toString(), Long.toString(pid));
+        } else {
+            tool("profiler", "stop", "-o", "collapsed", "-f", collapsed.toString(), Long.toString(pid));
+        }
         String flame = event.equals("alloc") ? "flame-alloc-" + name + ".html" : "flame-" + name + ".html";
         tool("converter", "-o", "html", collapsed.toString(), out.resolve(flame).toString());
         return event.equals("alloc") ? allocSummary(name, collapsed, seconds) : summary(name, collapsed, seconds);
