@@ -274,7 +274,12 @@ public final class TieringService {
             SegmentEntry s = e.getValue();
             ByteBuffer out = reader.read(s.objectKey(), s.sizeBytes(), Math.max(offset, s.baseOffset()), maxBytes);
             if (out.hasRemaining()) {
-                readAhead(m, e, out, maxBytes);
+                try {
+                    readAhead(m, e, out, maxBytes);
+                } catch (RuntimeException ex) {
+                    // The read has its bytes; a read-ahead that cannot start (a store closing) must not fail it.
+                    log.debug("read-ahead for {} not started", tp, ex);
+                }
                 return out;
             }
             e = m.higherEntry(e.getKey());
@@ -292,15 +297,21 @@ public final class TieringService {
      * each would otherwise begin with a cold object (its index, then its first chunk) while
      * nothing was read during the consumer's processing of the previous response.
      */
+    /** Objects one read-ahead may reach into. */
+    static final int MAX_READ_AHEAD_OBJECTS = 16;
+
     private void readAhead(ConcurrentSkipListMap<Long, SegmentEntry> m, Map.Entry<Long, SegmentEntry> e, ByteBuffer served, int maxBytes) {
         long budget = Math.min(maxBytes, reader.readAheadBudget());
         List<Batches.Batch> batches = Batches.of(served);
         long next = batches.get(batches.size() - 1).lastOffset() + 1;
-        while (e != null && budget > 0) {
+        // Bytes bound the read-ahead, and so does the number of objects: many small objects would mean many index GETs.
+        int objects = 0;
+        while (e != null && budget > 0 && objects < MAX_READ_AHEAD_OBJECTS) {
             SegmentEntry s = e.getValue();
             if (next <= s.lastOffset()) {
                 long from = Math.max(next, s.baseOffset());
                 reader.readAhead(s.objectKey(), s.sizeBytes(), from, budget);
+                objects++;
                 // The object's bytes from there, estimated from its offsets: the manifest does not hold positions.
                 double share = (double) (s.lastOffset() - from + 1) / Math.max(1, s.lastOffset() - s.baseOffset() + 1);
                 budget -= Math.max(1, (long) (share * s.sizeBytes()));

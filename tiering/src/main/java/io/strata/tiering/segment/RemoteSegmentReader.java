@@ -42,6 +42,7 @@ public final class RemoteSegmentReader {
             });
     static final int MAX_CACHED_INDEXES = 4096;
     private final Map<String, CompletableFuture<byte[]>> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<SegmentIndex>> indexLoads = new ConcurrentHashMap<>();
     private final Counter hits;
     private final Counter misses;
     private final Counter downloaded;
@@ -76,6 +77,29 @@ public final class RemoteSegmentReader {
         if (cached != null) {
             return CompletableFuture.completedFuture(cached);
         }
+        // One load per object at a time: read-aheads of back-to-back fetches ask for the same indexes.
+        CompletableFuture<SegmentIndex> mine = new CompletableFuture<>();
+        CompletableFuture<SegmentIndex> running = indexLoads.putIfAbsent(key, mine);
+        if (running != null) {
+            return running;
+        }
+        try {
+            loadIndexAsync(key, objectSize).whenComplete((idx, t) -> {
+                indexLoads.remove(key, mine);
+                if (t == null) {
+                    mine.complete(idx);
+                } else {
+                    mine.completeExceptionally(t);
+                }
+            });
+        } catch (RuntimeException e) {
+            indexLoads.remove(key, mine);
+            mine.completeExceptionally(e);
+        }
+        return mine;
+    }
+
+    private CompletableFuture<SegmentIndex> loadIndexAsync(String key, long objectSize) {
         return store.getRange(key, objectSize - SegmentFooter.SIZE, SegmentFooter.SIZE).thenCompose(footerBytes -> {
             SegmentFooter f = SegmentFooter.decode(footerBytes, key);
             if (f.objectSize() != objectSize) {

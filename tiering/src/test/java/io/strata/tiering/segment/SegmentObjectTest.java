@@ -127,8 +127,28 @@ class SegmentObjectTest {
         assertThat(gets.get()).isEqualTo(before);
     }
 
-    /** An object store that counts its reads. */
-    private record CountingStore(ObjectStore delegate, AtomicInteger gets) implements ObjectStore {
+    @Test
+    void concurrentLoadsOfOneIndexShareTheirRequests() throws Exception {
+        String key = upload(segment());
+        long size = store.head(key).get().orElseThrow().size();
+        AtomicInteger gets = new AtomicInteger();
+        java.util.concurrent.CompletableFuture<Void> gate = new java.util.concurrent.CompletableFuture<>();
+        RemoteSegmentReader reader = new RemoteSegmentReader(new CountingStore(store, gets, gate), 16 << 20, new SimpleMeterRegistry());
+        // Both asked before either answer arrives, as the read-aheads of back-to-back fetches do.
+        var first = reader.indexAsync(key, size);
+        var second = reader.indexAsync(key, size);
+        gate.complete(null);
+        assertThat(first.get(10, TimeUnit.SECONDS)).isSameAs(second.get(10, TimeUnit.SECONDS));
+        assertThat(gets.get()).as("one footer and one index GET").isEqualTo(2);
+    }
+
+    /** An object store that counts its reads, and answers them once {@code gate} opens. */
+    private record CountingStore(ObjectStore delegate, AtomicInteger gets, java.util.concurrent.CompletableFuture<Void> gate)
+            implements ObjectStore {
+        CountingStore(ObjectStore delegate, AtomicInteger gets) {
+            this(delegate, gets, java.util.concurrent.CompletableFuture.completedFuture(null));
+        }
+
         @Override
         public java.util.concurrent.CompletableFuture<Void> put(String key, Path file) {
             return delegate.put(key, file);
@@ -148,7 +168,7 @@ class SegmentObjectTest {
         @Override
         public java.util.concurrent.CompletableFuture<byte[]> getRange(String key, long offset, int length) {
             gets.incrementAndGet();
-            return delegate.getRange(key, offset, length);
+            return delegate.getRange(key, offset, length).thenCombine(gate, (b, v) -> b);
         }
 
         @Override
