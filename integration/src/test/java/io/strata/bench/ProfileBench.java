@@ -10,7 +10,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -67,69 +66,54 @@ final class ProfileBench {
         return event.equals("alloc") ? allocSummary(name, collapsed, seconds) : summary(name, collapsed, seconds);
     }
 
+    /** A collapsed profile's counts: by last frame (or another key of the stack), by every frame, and in all. */
+    private record Tally(Map<String, Long> self, Map<String, Long> total, long all) {
+        static Tally of(Path collapsed, java.util.function.Function<String[], String> selfKey) throws IOException {
+            Map<String, Long> self = new HashMap<>();
+            Map<String, Long> total = new HashMap<>();
+            long all = 0;
+            for (String line : Files.readAllLines(collapsed)) {
+                int sp = line.lastIndexOf(' ');
+                if (sp < 0) {
+                    continue;
+                }
+                long n = Long.parseLong(line.substring(sp + 1));
+                String[] frames = line.substring(0, sp).split(";");
+                all += n;
+                self.merge(selfKey.apply(frames), n, Long::sum);
+                for (String f : new HashSet<>(List.of(frames))) {
+                    total.merge(f, n, Long::sum);
+                }
+            }
+            return new Tally(self, total, all);
+        }
+
+        /** The twelve largest self entries, then the fifteen io.strata frames with the largest totals. */
+        String tables(String selfHeader) {
+            StringBuilder sb = new StringBuilder("| " + selfHeader + " |\n|---|---|\n");
+            self.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(12)
+                    .forEach(e -> sb.append(String.format("| %.1f | `%s` |%n", 100.0 * e.getValue() / all, e.getKey())));
+            sb.append("\n| total % | Strata frame |\n|---|---|\n");
+            total.entrySet().stream().filter(e -> e.getKey().startsWith("io/strata/") && !e.getKey().contains("$$Lambda"))
+                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey(Comparator.naturalOrder())))
+                    .limit(15).forEach(e -> sb.append(String.format("| %.1f | `%s` |%n", 100.0 * e.getValue() / all, e.getKey())));
+            return sb.append('\n').toString();
+        }
+    }
+
     /** The frames with the most samples: by self time, and the node's own (io.strata) by total time. */
     static String summary(String name, Path collapsed, double seconds) throws IOException {
-        Map<String, Long> self = new HashMap<>();
-        Map<String, Long> total = new HashMap<>();
-        long all = 0;
-        for (String line : Files.readAllLines(collapsed)) {
-            int sp = line.lastIndexOf(' ');
-            if (sp < 0) {
-                continue;
-            }
-            long n = Long.parseLong(line.substring(sp + 1));
-            String[] frames = line.substring(0, sp).split(";");
-            all += n;
-            self.merge(frames[frames.length - 1], n, Long::sum);
-            Set<String> seen = new HashSet<>(List.of(frames));
-            for (String f : seen) {
-                total.merge(f, n, Long::sum);
-            }
-        }
-        long samples = all;
-        StringBuilder sb = new StringBuilder("### " + name + String.format(" (%.1f s, %d samples of 1 ms CPU: %.2f cores busy)%n%n",
-                seconds, samples, samples / 1000.0 / seconds));
-        sb.append("| self % | frame |\n|---|---|\n");
-        self.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(12)
-                .forEach(e -> sb.append(String.format("| %.1f | `%s` |%n", 100.0 * e.getValue() / samples, e.getKey())));
-        sb.append("\n| total % | Strata frame |\n|---|---|\n");
-        total.entrySet().stream().filter(e -> e.getKey().startsWith("io/strata/") && !e.getKey().contains("$$Lambda"))
-                .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey(Comparator.naturalOrder())))
-                .limit(15).forEach(e -> sb.append(String.format("| %.1f | `%s` |%n", 100.0 * e.getValue() / samples, e.getKey())));
-        return sb.append('\n').toString();
+        Tally t = Tally.of(collapsed, frames -> frames[frames.length - 1]);
+        return "### " + name + String.format(" (%.1f s, %d samples of 1 ms CPU: %.2f cores busy)%n%n", seconds, t.all(),
+                t.all() / 1000.0 / seconds) + t.tables("self % | frame");
     }
 
     /** The frames that allocate the most bytes: by self, and the node's own (io.strata) by total. */
     static String allocSummary(String name, Path collapsed, double seconds) throws IOException {
-        Map<String, Long> self = new HashMap<>();
-        Map<String, Long> total = new HashMap<>();
-        long all = 0;
-        for (String line : Files.readAllLines(collapsed)) {
-            int sp = line.lastIndexOf(' ');
-            if (sp < 0) {
-                continue;
-            }
-            long n = Long.parseLong(line.substring(sp + 1));
-            String[] frames = line.substring(0, sp).split(";");
-            all += n;
-            // The last frame is the allocated class; the one before it the allocating method.
-            String site = frames.length > 1 ? frames[frames.length - 2] + " -> " + frames[frames.length - 1] : frames[0];
-            self.merge(site, n, Long::sum);
-            for (String f : new HashSet<>(List.of(frames))) {
-                total.merge(f, n, Long::sum);
-            }
-        }
-        long bytes = all;
-        StringBuilder sb = new StringBuilder("### " + name + String.format(" (%.1f s, %.0f MiB allocated: %.0f MiB/s)%n%n",
-                seconds, bytes / 1048576.0, bytes / 1048576.0 / seconds));
-        sb.append("| % of bytes | allocating site -> class |\n|---|---|\n");
-        self.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(12)
-                .forEach(e -> sb.append(String.format("| %.1f | `%s` |%n", 100.0 * e.getValue() / bytes, e.getKey())));
-        sb.append("\n| total % | Strata frame |\n|---|---|\n");
-        total.entrySet().stream().filter(e -> e.getKey().startsWith("io/strata/") && !e.getKey().contains("$$Lambda"))
-                .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey(Comparator.naturalOrder())))
-                .limit(15).forEach(e -> sb.append(String.format("| %.1f | `%s` |%n", 100.0 * e.getValue() / bytes, e.getKey())));
-        return sb.append('\n').toString();
+        // The last frame is the allocated class; the one before it the allocating method.
+        Tally t = Tally.of(collapsed, frames -> frames.length > 1 ? frames[frames.length - 2] + " -> " + frames[frames.length - 1] : frames[0]);
+        return "### " + name + String.format(" (%.1f s, %.0f MiB allocated: %.0f MiB/s)%n%n", seconds, t.all() / 1048576.0,
+                t.all() / 1048576.0 / seconds) + t.tables("% of bytes | allocating site -> class");
     }
 
     static String run(Path out) throws Exception {

@@ -139,10 +139,7 @@ final class ResponseWriter implements Writable {
             writeSegment(s);
         } else if (records instanceof MemoryRecords m) {
             if (fileRegions && m.sizeInBytes() >= BUFFER_REGION_MIN) {
-                parts.add(current);
-                parts.add(new BufferRegion(m.buffer()));
-                current = alloc.buffer(64);
-                written += m.sizeInBytes();
+                addRegion(new BufferRegion(m.buffer()));
             } else {
                 writeByteBuffer(m.buffer());
             }
@@ -158,9 +155,7 @@ final class ResponseWriter implements Writable {
         }
         Optional<FileChannel> file = fileRegions ? s.channel() : Optional.empty();
         if (file.isPresent()) {
-            parts.add(current);
-            parts.add(new SegmentRegion(file.get(), s.position(), size));
-            current = alloc.buffer(64);
+            addRegion(new SegmentRegion(file.get(), s.position(), size));
         } else {
             current.ensureWritable(size);
             try {
@@ -169,7 +164,15 @@ final class ResponseWriter implements Writable {
                 throw new UncheckedIOException("cannot read " + s, e);
             }
             current.writerIndex(current.writerIndex() + size);
+            written += size;
         }
-        written += size;
+    }
+
+    /** Ends the buffer in hand, puts the region after it, and starts a small one for what follows. */
+    private void addRegion(SocketRegion region) {
+        parts.add(current);
+        parts.add(region);
+        current = alloc.buffer(64);
+        written += region.count();
     }
 }
