@@ -11,7 +11,10 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The command line: bad configuration stops start-up naming the key; SIGTERM stops a node cleanly. */
+/**
+ * The command line: bad configuration stops start-up naming the key; SIGTERM stops a node cleanly;
+ * the launcher starts one-shot commands from a class-data archive written by their first run.
+ */
 class LauncherIT {
     @TempDir
     Path dir;
@@ -140,5 +143,66 @@ class LauncherIT {
             assertThat(node.stop()).isZero();
             assertThat(node.log()).contains("shut down cleanly");
         }
+    }
+
+    /** Runs the {@code strata} launcher script itself, with its class-data archives in {@code cds}. */
+    private Result launch(Path cds, java.util.Map<String, String> env, String... args) throws Exception {
+        Path launcher = StrataNode.jar().toAbsolutePath().getParent().getParent().getParent().resolve("strata");
+        List<String> cmd = new java.util.ArrayList<>(List.of("bash", launcher.toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("STRATA_CDS_DIR", cds.toString());
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    private static List<Path> archives(Path cds) throws Exception {
+        try (var files = Files.list(cds)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".jsa")).toList();
+        }
+    }
+
+    /** How many classes a run logged as loaded from the dynamic (top) layer of a class-data archive. */
+    private static long fromArchive(Path classLog) throws Exception {
+        try (var lines = Files.lines(classLog)) {
+            return lines.filter(l -> l.contains("source: shared objects file (top)")).count();
+        }
+    }
+
+    @Test
+    void aOneShotCommandStartsFromAClassDataArchiveItsFirstRunWrote() throws Exception {
+        Path cds = dir.resolve("cds");
+        String[] cluster = {"cluster", "--bootstrap-server", "localhost:" + StrataNode.freePort()};
+        Result first = launch(cds, java.util.Map.of(), cluster);
+        assertThat(first.code()).as(first.output()).isEqualTo(1);
+        assertThat(first.output().strip().lines()).as("the archive is written without a word").hasSize(1);
+        assertThat(archives(cds)).as("the first run left its archive").singleElement()
+                .satisfies(a -> assertThat(a.getFileName().toString()).startsWith("cluster-"));
+
+        Path classLog = dir.resolve("classes.log");
+        Result second = launch(cds, java.util.Map.of("STRATA_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog), cluster);
+        assertThat(second.code()).as(second.output()).isEqualTo(1);
+        assertThat(second.output()).contains("cannot reach a Strata node");
+        assertThat(fromArchive(classLog)).as("classes the second run mapped from the archive").isGreaterThan(1000);
+        assertThat(Files.readString(classLog)).contains("org.apache.kafka.clients.admin.Admin source: shared objects file (top)");
+
+        Files.delete(classLog);
+        launch(cds, java.util.Map.of("STRATA_CDS", "off", "STRATA_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog), cluster);
+        assertThat(fromArchive(classLog)).as("STRATA_CDS=off").isZero();
+
+        // An archive older than the jar (a rebuild since) is not used but written again.
+        Path archive = archives(cds).get(0);
+        Files.setLastModifiedTime(archive, java.nio.file.attribute.FileTime.fromMillis(
+                Files.getLastModifiedTime(StrataNode.jar()).toMillis() - 60_000));
+        Files.delete(classLog);
+        launch(cds, java.util.Map.of("STRATA_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog), cluster);
+        assertThat(fromArchive(classLog)).as("a stale archive is not mapped").isZero();
+        assertThat(Files.getLastModifiedTime(archive)).as("and is written again").isGreaterThan(Files.getLastModifiedTime(StrataNode.jar()));
+
+        // Help loads too little to be worth an archive.
+        launch(cds, java.util.Map.of(), "topics", "--help");
+        assertThat(archives(cds)).hasSize(1);
     }
 }
