@@ -97,8 +97,13 @@ final class TieringBench {
     }
 
     private static Timed process(List<String> cmd, Path log) throws Exception {
+        return process(cmd, log, Map.of());
+    }
+
+    private static Timed process(List<String> cmd, Path log, Map<String, String> env) throws Exception {
         long t0 = System.nanoTime();
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
         // The bucket's credentials, as a user's environment would give them to strata replay.
         pb.environment().putAll(Map.of("AWS_ACCESS_KEY_ID", S3ProxyServer.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", S3ProxyServer.SECRET_KEY,
                 "AWS_REGION", "us-east-1"));
@@ -124,8 +129,34 @@ final class TieringBench {
         return Path.of(JsonConsumer.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     }
 
-    private static Timed consumer(StrataNode node, Path out, Path log) throws Exception {
-        Timed t = process(javaWith("-cp", StrataNode.jar() + java.io.File.pathSeparator + classesDir(), JsonConsumer.class.getName(),
+    /** The benchmark's client classes in a jar: a class-data archive takes no directory on the class path. */
+    private static Path consumerJar(Path dir) throws Exception {
+        Path jar = dir.resolve("bench-clients.jar");
+        if (Files.exists(jar)) {
+            return jar;
+        }
+        Path classes = Path.of(classesDir());
+        Path pkg = classes.resolve(JsonConsumer.class.getPackageName().replace('.', '/'));
+        try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar)); var files = Files.list(pkg)) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".class")).toList()) {
+                out.putNextEntry(new java.util.jar.JarEntry(classes.relativize(f).toString().replace(java.io.File.separatorChar, '/')));
+                out.write(Files.readAllBytes(f));
+                out.closeEntry();
+            }
+        }
+        return jar;
+    }
+
+    /**
+     * The consumer process, started as {@code strata replay} is by its launcher: from an
+     * application class-data archive, which its first (untimed) run writes, so that neither client
+     * is charged for class loading the other is spared.
+     */
+    private static Timed consumer(StrataNode node, Path out, Path log, Path cds) throws Exception {
+        Path archive = cds.resolve("consumer.jsa");
+        String cdsFlag = Files.exists(archive) ? "-XX:SharedArchiveFile=" + archive : "-XX:ArchiveClassesAtExit=" + archive;
+        Timed t = process(javaWith(cdsFlag, "-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-cp",
+                StrataNode.jar() + java.io.File.pathSeparator + consumerJar(cds), JsonConsumer.class.getName(),
                 node.bootstrap(), "bench", Integer.toString(PARTITIONS), Long.toString(RECORDS), out == null ? "-" : out.toString()), log);
         Matcher m = Pattern.compile("consumed records=(\\d+) .* reading=([0-9.]+) cpu=([0-9.]+|NaN)").matcher(Files.readString(log));
         if (!m.find() || Long.parseLong(m.group(1)) < RECORDS) {
@@ -134,11 +165,13 @@ final class TieringBench {
         return t.reading(Double.parseDouble(m.group(2))).cpu(Double.parseDouble(m.group(3)));
     }
 
-    private static Timed replayCli(StrataNode node, Path out, Path log) throws Exception {
+    /** {@code strata replay} as a user runs it, through the launcher (which keeps its class-data archive in {@code cds}). */
+    private static Timed replayCli(StrataNode node, Path out, Path log, Path cds) throws Exception {
         Files.deleteIfExists(out);
-        Timed t = process(javaWith("-jar", StrataNode.jar().toString(), "replay", "--topic", "bench", "--admin-url",
+        Path launcher = Path.of(System.getProperty("strata.root", ".")).resolve("strata");
+        Timed t = process(List.of("bash", launcher.toString(), "replay", "--topic", "bench", "--admin-url",
                 "http://127.0.0.1:" + node.adminPort(), "--bootstrap-server", node.bootstrap(), "--parallelism",
-                Integer.toString(PARTITIONS), "--out", out.toString()), log);
+                Integer.toString(PARTITIONS), "--out", out.toString()), log, Map.of("STRATA_CDS_DIR", cds.toString()));
         long lines;
         try (var s = Files.lines(out)) {
             lines = s.count();
@@ -242,6 +275,7 @@ final class TieringBench {
             double upload;
             List<Double> sdkReplay = new ArrayList<>();
             List<Double> throughBroker = new ArrayList<>();
+            List<Double> throughBrokerReading = new ArrayList<>();
             List<Double> consumerJson = new ArrayList<>();
             List<Double> replayJson = new ArrayList<>();
             List<Double> consumerJsonReading = new ArrayList<>();
@@ -289,7 +323,10 @@ final class TieringBench {
                 // hundred megabytes at up to three times the CPU per byte (JIT); the node's fetch path warms up too.
                 io.strata.sdk.replay.Replay.of("bench").parallelism(PARTITIONS).adminUrl("http://127.0.0.1:" + node.adminPort())
                         .bootstrap(node.bootstrap()).run(rec -> { });
-                consumer(node, null, tmp.resolve("warmup.log"));
+                // Each client process's first run also writes the class-data archive its later runs start from.
+                Path cds = Files.createDirectories(tmp.resolve("cds"));
+                consumer(node, out, tmp.resolve("warmup.log"), cds);
+                replayCli(node, out, tmp.resolve("warmup-replay.log"), cds);
                 for (int round = 1; round <= ROUNDS; round++) {
                     List<String> steps = new ArrayList<>(List.of("sdk", "broker", "consumer-json", "replay-json"));
                     if (round % 2 == 0) {
@@ -309,20 +346,21 @@ final class TieringBench {
                             case "broker" -> {
                                 double s3Before = HostLoad.cpuSeconds(s3.pid());
                                 double nodeBefore = HostLoad.cpuSeconds(node.pid());
-                                Timed t = consumer(node, null, tmp.resolve("count.log"));
+                                Timed t = consumer(node, null, tmp.resolve("count.log"), cds);
                                 throughBroker.add(t.mibPerSec());
+                                throughBrokerReading.add(t.readingMibPerSec());
                                 double per100 = 100e6 / t.bytes();
                                 brokerCpuServer.add((HostLoad.cpuSeconds(s3.pid()) - s3Before) * per100);
                                 brokerCpuNode.add((HostLoad.cpuSeconds(node.pid()) - nodeBefore) * per100);
                                 brokerCpuClient.add(t.cpu() * per100);
                             }
                             case "consumer-json" -> {
-                                Timed t = consumer(node, out, tmp.resolve("consumer.log"));
+                                Timed t = consumer(node, out, tmp.resolve("consumer.log"), cds);
                                 consumerJson.add(t.mibPerSec());
                                 consumerJsonReading.add(t.readingMibPerSec());
                             }
                             default -> {
-                                Timed t = replayCli(node, out, tmp.resolve("replay.log"));
+                                Timed t = replayCli(node, out, tmp.resolve("replay.log"), cds);
                                 replayJson.add(t.mibPerSec());
                                 replayJsonReading.add(t.readingMibPerSec());
                             }
@@ -338,9 +376,11 @@ final class TieringBench {
             return "## Reading history: tiering, replay and remote reads (s3proxy on this machine, " + SEGMENT / (1 << 20)
                     + " MiB segments, " + BYTES / 1_000_000 + " MB of " + VALUE + "-byte text values on " + PARTITIONS + " partitions)\n\n"
                     + ROUNDS + " rounds, alternating order (" + String.join(", ", order.subList(0, Math.min(8, order.size())))
-                    + ", …), after an untimed SDK replay and consumer read, medians; MiB/s of record values. Everything is tiered before the reads start (segments roll after 10 s)."
-                    + " Clients other than the SDK run as their own processes and are timed from start to exit (JVM start included);"
-                    + " the SDK replay runs in the benchmark's JVM and is timed from run() to its return.\n\n"
+                    + ", …), after an untimed SDK replay, consumer read and `strata replay`, medians; MiB/s of record values. Everything is tiered before the reads start (segments roll after 10 s)."
+                    + " Clients other than the SDK run as their own processes and are timed from start to exit (JVM start included), each"
+                    + " started from an application class-data archive its untimed run wrote (`strata replay` through its launcher, which"
+                    + " does this for every user; the consumer with -XX:SharedArchiveFile); the SDK replay and the raw GETs run in the"
+                    + " benchmark's warm JVM and are timed from the first request to the last answer.\n\n"
                     + "| measure | Strata | raw S3 server | Strata / raw |\n|---|---|---|---|\n"
                     + String.format("| segment upload (catch-up after an outage) vs 8 MiB PUTs, 4 in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
                     upload, rawPut, upload / rawPut)
@@ -348,6 +388,8 @@ final class TieringBench {
                     PARTITIONS, REPLAY_READ_AHEAD, PARTITIONS * REPLAY_READ_AHEAD, median(sdkReplay), replayShape, median(sdkReplay) / replayShape)
                     + String.format("| remote read through the broker (a kafka-clients consumer from offset 0) vs 1 MiB GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
                     PARTITIONS * BROKER_CHUNKS_IN_FLIGHT, median(throughBroker), brokerShape, median(throughBroker) / brokerShape)
+                    + String.format("| the same, the consumer's first record to its last (as warm as the GETs) | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
+                    median(throughBrokerReading), brokerShape, median(throughBrokerReading) / brokerShape)
                     + String.format("%nOne stream of sequential 8 MiB GETs: %.1f MiB/s.%n%n", one)
                     + "CPU seconds per 100 MB read (medians; the processes share the machine's "
                     + Runtime.getRuntime().availableProcessors() + " cores, so a path that costs more CPU per byte reads slower here):\n\n"
@@ -363,7 +405,8 @@ final class TieringBench {
                     + String.format("| replay / consumer | %.2f | %.2f |%n", median(replayJson) / median(consumerJson),
                     median(replayJsonReading) / median(consumerJsonReading))
                     + String.format("| the JSON writer alone, %d threads, records in memory | %.1f | |%n", PARTITIONS, json)
-                    + "\nRaw runs (MiB/s): SDK replay " + sdkReplay + "; through the broker " + throughBroker + "; replay --out " + replayJson
+                    + "\nRaw runs (MiB/s): SDK replay " + sdkReplay + "; through the broker " + throughBroker + "; through the broker first record to last "
+                    + throughBrokerReading + "; replay --out " + replayJson
                     + "; consumer JSON " + consumerJson + "; replay --out first record to last " + replayJsonReading
                     + "; consumer JSON first record to last " + consumerJsonReading + "; raw 8 MiB GETs x" + PARTITIONS * REPLAY_READ_AHEAD + " " + rawReplayShape
                     + "; raw 1 MiB GETs x" + PARTITIONS * BROKER_CHUNKS_IN_FLIGHT + " " + rawBrokerShape + "; raw one stream " + rawOne + ".\n";
