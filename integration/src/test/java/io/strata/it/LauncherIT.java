@@ -147,15 +147,30 @@ class LauncherIT {
 
     /** Runs the {@code strata} launcher script itself, with its class-data archives in {@code cds}. */
     private Result launch(Path cds, java.util.Map<String, String> env, String... args) throws Exception {
+        Process p = startLauncher(cds, env, args);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            throw new AssertionError("the launcher did not finish in 60 s: " + String.join(" ", args));
+        }
+        return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The launcher in a known environment: this JVM's java first on the PATH, and none of the
+     * variables that change how it starts java unless the test sets them.
+     */
+    private static Process startLauncher(Path cds, java.util.Map<String, String> env, String... args) throws Exception {
         Path launcher = StrataNode.jar().toAbsolutePath().getParent().getParent().getParent().resolve("strata");
         List<String> cmd = new java.util.ArrayList<>(List.of("bash", launcher.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("STRATA_CDS_DIR", cds.toString());
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        java.util.Map<String, String> e = pb.environment();
+        List.of("STRATA_CDS", "STRATA_JAVA_OPTS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS").forEach(e::remove);
+        e.put("PATH", Path.of(System.getProperty("java.home"), "bin") + java.io.File.pathSeparator + e.getOrDefault("PATH", ""));
+        e.put("STRATA_CDS_DIR", cds.toString());
+        e.putAll(env);
+        return pb.start();
     }
 
     private static List<Path> archives(Path cds) throws Exception {
@@ -189,7 +204,8 @@ class LauncherIT {
         assertThat(Files.readString(classLog)).contains("org.apache.kafka.clients.admin.Admin source: shared objects file (top)");
 
         Files.delete(classLog);
-        launch(cds, java.util.Map.of("STRATA_CDS", "off", "STRATA_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog), cluster);
+        Result off = launch(cds, java.util.Map.of("STRATA_CDS", "off", "STRATA_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog), cluster);
+        assertThat(off.code()).as(off.output()).isEqualTo(1);
         assertThat(fromArchive(classLog)).as("STRATA_CDS=off").isZero();
 
         // An archive older than the jar (a rebuild since) is not used but written again.
@@ -202,7 +218,41 @@ class LauncherIT {
         assertThat(Files.getLastModifiedTime(archive)).as("and is written again").isGreaterThan(Files.getLastModifiedTime(StrataNode.jar()));
 
         // Help loads too little to be worth an archive.
-        launch(cds, java.util.Map.of(), "topics", "--help");
+        Result help = launch(cds, java.util.Map.of(), "topics", "--help");
+        assertThat(help.code()).as(help.output()).isZero();
         assertThat(archives(cds)).hasSize(1);
+
+        // Settings a JDK 17 cannot dump an archive with (here, sharing turned off): the command runs as it did before.
+        Result noSharing = launch(cds, java.util.Map.of("STRATA_JAVA_OPTS", "-Xshare:off"), "topics", "list", cluster[1], cluster[2]);
+        assertThat(noSharing.code()).as(noSharing.output()).isEqualTo(1);
+        assertThat(noSharing.output().strip().lines()).as(noSharing.output()).hasSize(1).allMatch(l -> l.contains("cannot reach"));
+        assertThat(archives(cds)).hasSize(1);
+    }
+
+    @Test
+    void aFirstRunPassesTheSignalsItIsSentToTheJvmAndKeepsNoArchive() throws Exception {
+        Path cds = dir.resolve("cds-signal");
+        // A "broker" that accepts connections and never answers: the command waits on it.
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0)) {
+            Process p = startLauncher(cds, java.util.Map.of(), "groups", "list", "--bootstrap-server", "localhost:" + silent.getLocalPort());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (p.descendants().noneMatch(d -> d.info().command().orElse("").endsWith("java")) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            List<ProcessHandle> jvms = p.descendants().toList();
+            assertThat(jvms).as("the launcher started a JVM").isNotEmpty();
+            Thread.sleep(500);
+            assertThat(p.isAlive()).as("the command is still waiting on the silent broker").isTrue();
+            p.destroy(); // SIGTERM to the launcher's own process, as a supervisor sends it
+            assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            for (ProcessHandle jvm : jvms) {
+                // Promptly: left running, the command would give up on the silent broker by itself, but only after many seconds.
+                assertThat(jvm.onExit().completeOnTimeout(null, 5, TimeUnit.SECONDS).get()).as("the JVM stopped with its launcher").isNotNull();
+            }
+            assertThat(p.exitValue()).isEqualTo(143);
+        }
+        try (var left = Files.list(cds)) {
+            assertThat(left.toList()).as("a stopped first run keeps no archive, whole or partial").isEmpty();
+        }
     }
 }
