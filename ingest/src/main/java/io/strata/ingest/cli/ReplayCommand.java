@@ -114,6 +114,8 @@ final class ReplayCommand implements Callable<Integer> {
                 }
             };
             Replay.Result r = replay.run(timed);
+            // The timing covers the output written, not only handed to the writer's buffers.
+            w.flush();
             long finished = System.nanoTime();
             if (progress != null) {
                 progress.finish();
@@ -127,7 +129,7 @@ final class ReplayCommand implements Callable<Integer> {
             if (firstRecord.get() != 0) {
                 double toFirst = (firstRecord.get() - started) / 1e9;
                 double reading = Math.max(1e-9, (finished - firstRecord.get()) / 1e9);
-                timing = String.format(" in %.1f s: first record after %.2f s, then %.1f MB/s", (finished - started) / 1e9, toFirst,
+                timing = String.format(" in %.2f s: first record after %.2f s, then %.1f MB/s", (finished - started) / 1e9, toFirst,
                         r.bytes() / 1e6 / reading);
             }
             System.err.printf("strata: replayed %d records (%.1f MB)%s%s%n", r.records(), r.bytes() / 1e6, timing,
