@@ -130,7 +130,7 @@ final class TieringBench {
     }
 
     /** The benchmark's client classes in a jar: a class-data archive takes no directory on the class path. */
-    private static Path consumerJar(Path dir) throws Exception {
+    private static Path clientsJar(Path dir) throws Exception {
         Path jar = dir.resolve("bench-clients.jar");
         if (Files.exists(jar)) {
             return jar;
@@ -156,7 +156,7 @@ final class TieringBench {
         Path archive = cds.resolve("consumer.jsa");
         String cdsFlag = Files.exists(archive) ? "-XX:SharedArchiveFile=" + archive : "-XX:ArchiveClassesAtExit=" + archive;
         Timed t = process(javaWith(cdsFlag, "-Xlog:cds=off", "-Xlog:cds+dynamic=off", "-cp",
-                StrataNode.jar() + java.io.File.pathSeparator + consumerJar(cds), JsonConsumer.class.getName(),
+                StrataNode.jar() + java.io.File.pathSeparator + clientsJar(cds), JsonConsumer.class.getName(),
                 node.bootstrap(), "bench", Integer.toString(PARTITIONS), Long.toString(RECORDS), out == null ? "-" : out.toString()), log);
         Matcher m = Pattern.compile("consumed records=(\\d+) .* reading=([0-9.]+) cpu=([0-9.]+|NaN)").matcher(Files.readString(log));
         if (!m.find() || Long.parseLong(m.group(1)) < RECORDS) {

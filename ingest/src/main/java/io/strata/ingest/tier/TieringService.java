@@ -291,15 +291,15 @@ public final class TieringService {
         return ByteBuffer.allocate(0);
     }
 
+    /** Objects one read-ahead may reach into. */
+    static final int MAX_READ_AHEAD_OBJECTS = 16;
+
     /**
      * Starts fetching what a consumer reading forward asks for next, the {@code maxBytes} after
      * what it was just served, into the following objects: with fetches as large as a segment,
      * each would otherwise begin with a cold object (its index, then its first chunk) while
      * nothing was read during the consumer's processing of the previous response.
      */
-    /** Objects one read-ahead may reach into. */
-    static final int MAX_READ_AHEAD_OBJECTS = 16;
-
     private void readAhead(ConcurrentSkipListMap<Long, SegmentEntry> m, Map.Entry<Long, SegmentEntry> e, ByteBuffer served, int maxBytes) {
         long budget = Math.min(maxBytes, reader.readAheadBudget());
         List<Batches.Batch> batches = Batches.of(served);

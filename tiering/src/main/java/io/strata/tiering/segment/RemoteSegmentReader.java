@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -41,8 +40,8 @@ public final class RemoteSegmentReader {
                 }
             });
     static final int MAX_CACHED_INDEXES = 4096;
-    private final Map<String, CompletableFuture<byte[]>> inFlight = new ConcurrentHashMap<>();
-    private final Map<String, CompletableFuture<SegmentIndex>> indexLoads = new ConcurrentHashMap<>();
+    private final SharedLoads<byte[]> chunkLoads = new SharedLoads<>();
+    private final SharedLoads<SegmentIndex> indexLoads = new SharedLoads<>();
     private final Counter hits;
     private final Counter misses;
     private final Counter downloaded;
@@ -62,10 +61,7 @@ public final class RemoteSegmentReader {
         if (cached != null) {
             return cached;
         }
-        // Loaded outside the map's lock: two readers may both load it, which is harmless.
-        SegmentIndex loaded = loadIndex(key, objectSize);
-        indexes.put(key, loaded);
-        return loaded;
+        return await(key, indexAsync(key, objectSize));
     }
 
     /**
@@ -78,25 +74,7 @@ public final class RemoteSegmentReader {
             return CompletableFuture.completedFuture(cached);
         }
         // One load per object at a time: read-aheads of back-to-back fetches ask for the same indexes.
-        CompletableFuture<SegmentIndex> mine = new CompletableFuture<>();
-        CompletableFuture<SegmentIndex> running = indexLoads.putIfAbsent(key, mine);
-        if (running != null) {
-            return running;
-        }
-        try {
-            loadIndexAsync(key, objectSize).whenComplete((idx, t) -> {
-                indexLoads.remove(key, mine);
-                if (t == null) {
-                    mine.complete(idx);
-                } else {
-                    mine.completeExceptionally(t);
-                }
-            });
-        } catch (RuntimeException e) {
-            indexLoads.remove(key, mine);
-            mine.completeExceptionally(e);
-        }
-        return mine;
+        return indexLoads.load(key, () -> loadIndexAsync(key, objectSize));
     }
 
     private CompletableFuture<SegmentIndex> loadIndexAsync(String key, long objectSize) {
@@ -121,10 +99,6 @@ public final class RemoteSegmentReader {
         System.arraycopy(idx, off.length, time, 0, time.length);
         SegmentFooter.verify(footerBytes, off, time, key);
         return new SegmentIndex(f, off, time);
-    }
-
-    private SegmentIndex loadIndex(String key, long objectSize) {
-        return await(key, indexAsync(key, objectSize));
     }
 
     /**
@@ -272,29 +246,19 @@ public final class RemoteSegmentReader {
 
     private CompletableFuture<byte[]> fetch(String key, long idx, long dataEnd) {
         String ck = key + "#" + idx;
-        CompletableFuture<byte[]> mine = new CompletableFuture<>();
-        CompletableFuture<byte[]> running = inFlight.putIfAbsent(ck, mine);
-        if (running != null) {
-            return running;
-        }
-        long start = idx * CHUNK;
-        int len = (int) Math.min(CHUNK, dataEnd - start);
-        long t0 = System.nanoTime();
-        store.getRange(key, start, len).whenComplete((b, t) -> {
-            if (t == null) {
-                // Cached before it is counted: whoever sees the bytes counted finds them cached.
+        return chunkLoads.load(ck, () -> {
+            long start = idx * CHUNK;
+            int len = (int) Math.min(CHUNK, dataEnd - start);
+            long t0 = System.nanoTime();
+            return store.getRange(key, start, len).thenApply(b -> {
+                // Cached before it is counted, and before the load is shared no more: whoever sees the bytes counted,
+                // or asks for the chunk next, finds them cached.
                 cache.put(ck, b);
                 latency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
                 downloaded.increment(b.length);
-            }
-            inFlight.remove(ck, mine);
-            if (t == null) {
-                mine.complete(b);
-            } else {
-                mine.completeExceptionally(t);
-            }
+                return b;
+            });
         });
-        return mine;
     }
 
     /** The result of a GET, waited for at most 60 s; failures as the object store's exceptions. */
