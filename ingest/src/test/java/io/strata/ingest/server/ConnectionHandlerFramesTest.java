@@ -1,0 +1,130 @@
+package io.strata.ingest.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.strata.ingest.security.ConnectionSecurity;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A request is parsed where Netty received it, so its frame must stay allocated for exactly as
+ * long as a handler may read it: released once answered, never while its handler still runs (not
+ * even when the connection closes under it), and never leaked.
+ */
+class ConnectionHandlerFramesTest {
+    private static final short PRODUCE_VERSION = 9;
+
+    /** Holds each request's answer open until the test completes it, and keeps what the handler saw. */
+    private static final class HeldAnswers implements RequestHandler {
+        final List<CompletableFuture<ApiMessage>> answers = new ArrayList<>();
+        final List<ByteBuffer> records = new ArrayList<>();
+
+        @Override
+        public CompletableFuture<ApiMessage> handle(Request request) {
+            ProduceRequestData body = (ProduceRequestData) request.body();
+            records.add(((MemoryRecords) body.topicData().iterator().next().partitionData().get(0).records()).buffer());
+            CompletableFuture<ApiMessage> answer = new CompletableFuture<>();
+            answers.add(answer);
+            return answer;
+        }
+
+        @Override
+        public ApiMessage errorResponse(Request request, Throwable error) {
+            return new ProduceResponseData();
+        }
+    }
+
+    private final HeldAnswers handler = new HeldAnswers();
+    private final EmbeddedChannel channel = new EmbeddedChannel(new ConnectionHandler(handler, Runnable::run, new ConnectionCounter(),
+            new Listener("PLAINTEXT", SecurityProtocol.PLAINTEXT, "127.0.0.1", 0, "127.0.0.1", 0), ConnectionSecurity.NONE));
+
+    private static ByteBuf produceFrame(int correlationId, String value) {
+        MemoryRecords records = MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(value.getBytes(StandardCharsets.UTF_8)));
+        ProduceRequestData body = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(30_000);
+        ProduceRequestData.TopicProduceData topic = new ProduceRequestData.TopicProduceData().setName("t");
+        topic.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(records));
+        body.topicData().add(topic);
+        ByteBuffer bytes = RequestBytes.of(ApiKeys.PRODUCE, PRODUCE_VERSION, body, correlationId, "test");
+        // Direct, as frames from the socket are.
+        return Unpooled.directBuffer(bytes.remaining()).writeBytes(bytes);
+    }
+
+    private static String text(ByteBuffer records) {
+        return StandardCharsets.UTF_8.decode(MemoryRecords.readableRecords(records.duplicate()).records().iterator().next().value()).toString();
+    }
+
+    @Test
+    void aProduceIsReadInPlaceAndItsFrameReleasedOnceItsAnswerIsWritten() {
+        ByteBuf frame = produceFrame(1, "in place");
+        channel.writeInbound(frame);
+        assertThat(handler.records).hasSize(1);
+        assertThat(handler.records.get(0).isDirect()).as("the records are a view of the frame, not a heap copy").isTrue();
+        assertThat(text(handler.records.get(0))).isEqualTo("in place");
+        assertThat(frame.refCnt()).as("held while the answer is pending").isEqualTo(1);
+
+        handler.answers.get(0).complete(new ProduceResponseData());
+        channel.runPendingTasks();
+        assertThat((Object) channel.readOutbound()).as("the answer was written").isNotNull();
+        assertThat(frame.refCnt()).as("released once answered").isZero();
+    }
+
+    @Test
+    void aFrameStaysHeldWhileItsHandlerRunsEvenAfterTheConnectionCloses() {
+        ByteBuf frame = produceFrame(1, "still being appended");
+        channel.writeInbound(frame);
+        channel.close();
+        channel.runPendingTasks();
+        assertThat(frame.refCnt()).as("its handler may still be reading it").isEqualTo(1);
+        assertThat(text(handler.records.get(0))).isEqualTo("still being appended");
+
+        handler.answers.get(0).complete(new ProduceResponseData());
+        channel.runPendingTasks();
+        assertThat(frame.refCnt()).as("released once the handler is done").isZero();
+    }
+
+    @Test
+    void framesNoHandlerHasAreReleasedWhenTheConnectionCloses() {
+        ByteBuf first = produceFrame(1, "first");
+        ByteBuf second = produceFrame(2, "second");
+        channel.writeInbound(first);
+        channel.writeInbound(second);
+        channel.runPendingTasks();
+        assertThat(handler.records).as("requests of a connection are handled one at a time").hasSize(2);
+        handler.answers.get(1).complete(new ProduceResponseData());
+        channel.runPendingTasks();
+        assertThat(second.refCnt()).as("answered, but waiting behind the first answer").isEqualTo(1);
+
+        channel.close();
+        channel.runPendingTasks();
+        assertThat(second.refCnt()).as("answered and never to be written: released at close").isZero();
+        assertThat(first.refCnt()).isEqualTo(1);
+        handler.answers.get(0).completeExceptionally(new IllegalStateException("node stopping"));
+        channel.runPendingTasks();
+        assertThat(first.refCnt()).isZero();
+    }
+
+    @Test
+    void aMalformedFrameIsReleasedAndClosesTheConnection() {
+        ByteBuf frame = Unpooled.directBuffer(16).writeShort(ApiKeys.PRODUCE.id).writeShort(PRODUCE_VERSION).writeInt(7).writeLong(-1);
+        channel.writeInbound(frame);
+        assertThat(frame.refCnt()).isZero();
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(handler.records).isEmpty();
+    }
+}
