@@ -20,10 +20,12 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * One client connection. Requests are handled one at a time in arrival order (as Kafka does,
@@ -41,11 +43,12 @@ import java.util.concurrent.Executor;
  * client has authenticated, nor after its session expired (a request then closes the
  * connection, as Kafka does).
  *
- * <p>Memory: a request is parsed where Netty received it, in pooled direct memory, so a produce's
- * records reach the log file without a copy into the heap (one copy per byte fewer, and no
- * frame-sized heap arrays: a produce frame is often over half a G1 region, which made it a
- * humongous allocation). The frame is released once its answer has been written, or, when the
- * connection closes, once the handler is done with it: never while a handler may still read it.
+ * <p>Memory: a produce is parsed where Netty received it, in pooled direct memory, so its records
+ * reach the log file without a copy into the heap (one copy per byte fewer, and no frame-sized
+ * heap arrays: a produce frame is often over half a G1 region, which made it a humongous
+ * allocation that G1 could only free in a young collection). The frame goes back to the pool once
+ * the handler's answer completes, whether or not the connection is still open: never while a
+ * handler may still read it. Other requests are copied and their frames released at once.
  *
  * <p>All fields are touched only on the channel's event loop; handlers run on the I/O pool.
  */
@@ -84,10 +87,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private static final class InFlight {
         final Request request;
-        /** The frame {@code request}'s buffers are views of; null once released. */
+        /** The frame {@code request}'s buffers are views of (a produce's); null for a copied request, or once released. */
         private ByteBuf frame;
         final int bytes;
-        /** Handed to the handler, which may read the frame until its answer completes. */
+        /** Handed to the I/O pool: its handler may read the frame until its answer completes. */
         boolean dispatched;
         boolean done;
         boolean closeAfter;
@@ -97,11 +100,6 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             this.request = request;
             this.frame = frame;
             this.bytes = bytes;
-        }
-
-        /** Whether the frame may be released now: no handler has it, or its handler is done with it. */
-        boolean idle() {
-            return !dispatched || done;
         }
 
         void release() {
@@ -137,9 +135,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         connections.closed();
         closing = true;
+        // Frames no handler was given go back now; a handler's frame goes back when its answer completes (answered()).
         inbox.forEach(InFlight::release);
         inbox.clear();
-        releaseIdle();
+        outbox.removeIf(f -> {
+            if (!f.dispatched) {
+                f.release();
+            }
+            return !f.dispatched;
+        });
         if (muted) {
             muted = false;
             connections.resume();
@@ -178,21 +182,31 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
         int size = frame.readableBytes();
+        ByteBuf kept = null;
         Request request;
         try {
-            request = RequestCodec.decode(frame.nioBuffer(), session);
+            if (closing) {
+                return;
+            }
+            // Only a produce keeps its frame: its records go to the log file from where Netty received them. Other
+            // requests are small and some wait long for their answer (a long-poll fetch, a JoinGroup), pinning the
+            // buffer their frame is part of: they are copied, and their frame released at once.
+            boolean produce = size >= 2 && frame.getShort(frame.readerIndex()) == ApiKeys.PRODUCE.id;
+            ByteBuffer bytes = produce ? frame.nioBuffer() : ByteBuffer.allocate(size);
+            if (!produce) {
+                frame.getBytes(frame.readerIndex(), bytes);
+                bytes.flip();
+            }
+            request = RequestCodec.decode(bytes, session);
+            kept = produce ? frame : null;
         } catch (InvalidFrameException e) {
-            frame.release();
             log.warn("closing connection {}: {}", connectionId, e.getMessage());
             ctx.close();
             return;
-        } catch (RuntimeException e) {
-            frame.release();
-            throw e;
-        }
-        if (closing) {
-            frame.release();
-            return;
+        } finally {
+            if (kept == null) {
+                frame.release();
+            }
         }
         queuedRequests++;
         queuedBytes += size;
@@ -202,7 +216,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             ctx.channel().config().setAutoRead(false);
             log.debug("connection {}: {} requests ({} bytes) unanswered; pausing reads", connectionId, queuedRequests, queuedBytes);
         }
-        inbox.add(new InFlight(request, frame, size));
+        inbox.add(new InFlight(request, kept, size));
         handleNext(ctx);
     }
 
@@ -227,40 +241,68 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
+        try {
+            ioPool.execute(() -> handle(ctx, inFlight, saslRequest));
+        } catch (RejectedExecutionException e) {
+            log.debug("closing connection {}: the node is stopping", connectionId);
+            ctx.close();
+            return;
+        }
+        // Set on the event loop before the answer can reach it (answered() runs there too).
         inFlight.dispatched = true;
-        ioPool.execute(() -> {
-            CompletableFuture<ApiMessage> answer;
-            try {
-                if (saslRequest) {
-                    SaslAuthenticator.Answer a = authenticate(request);
-                    inFlight.closeAfter = a.closeAfter();
-                    answer = CompletableFuture.completedFuture(a.response());
-                } else {
-                    answer = dispatcher.handle(request);
-                }
-            } catch (Throwable t) {
-                answer = CompletableFuture.failedFuture(t);
+    }
+
+    /** On the I/O pool: the handler's answer, taken back to the event loop. */
+    private void handle(ChannelHandlerContext ctx, InFlight inFlight, boolean saslRequest) {
+        CompletableFuture<ApiMessage> answer;
+        try {
+            if (saslRequest) {
+                SaslAuthenticator.Answer a = authenticate(inFlight.request);
+                inFlight.closeAfter = a.closeAfter();
+                answer = CompletableFuture.completedFuture(a.response());
+            } else {
+                answer = dispatcher.handle(inFlight.request);
             }
+        } catch (Throwable t) {
+            answer = CompletableFuture.failedFuture(t);
+        }
+        answer.whenComplete((response, error) -> {
+            try {
+                ctx.executor().execute(() -> answered(ctx, inFlight, response, error));
+            } catch (RejectedExecutionException e) {
+                // The event loop has stopped with the node: nothing will be written, but the frame must still go back.
+                inFlight.release();
+            }
+        });
+        try {
             ctx.executor().execute(() -> {
                 handling = false;
                 handleNext(ctx);
             });
-            answer.whenComplete((response, error) -> ctx.executor().execute(() -> {
-                inFlight.done = true;
-                if (closing) {
-                    inFlight.release();
-                    return;
-                }
-                try {
-                    inFlight.response = error == null ? response : dispatcher.errorResponse(request, error);
-                } catch (RuntimeException e) {
-                    log.error("closing connection {}: cannot answer {} v{}", connectionId, request.apiKey(), request.version(), e);
-                    ctx.close();
-                    return;
-                }
-                writeReady(ctx);
-            }));
-        });
+        } catch (RejectedExecutionException e) {
+            // The node is stopping; the connection goes with it.
+        }
+    }
+
+    /** On the event loop: the handler is done with the request's buffers, so its frame goes back now. */
+    private void answered(ChannelHandlerContext ctx, InFlight inFlight, ApiMessage response, Throwable error) {
+        inFlight.done = true;
+        ApiMessage answer;
+        try {
+            answer = error == null ? response : dispatcher.errorResponse(inFlight.request, error);
+        } catch (RuntimeException e) {
+            inFlight.release();
+            log.error("closing connection {}: cannot answer {} v{}", connectionId, inFlight.request.apiKey(),
+                    inFlight.request.version(), e);
+            ctx.close();
+            return;
+        }
+        inFlight.release();
+        if (closing) {
+            return;
+        }
+        inFlight.response = answer;
+        writeReady(ctx);
     }
 
     /** SaslHandshake or SaslAuthenticate; on a listener without SASL, ILLEGAL_SASL_STATE as Kafka answers. */
@@ -292,25 +334,20 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                     for (Object part : parts) {
                         last = ctx.write(part);
                     }
-                    f.release();
                     if (f.closeAfter) {
                         ctx.flush();
                         last.addListener(io.netty.channel.ChannelFutureListener.CLOSE);
                         closing = true;
-                        releaseIdle();
                         return;
                     }
                     wrote = true;
                 } catch (RuntimeException e) {
-                    f.release();
                     // A response we cannot encode for the client's version is our bug; closing beats a hang.
                     log.error("closing connection {}: cannot encode {} v{} response", connectionId,
                             f.request.apiKey(), f.request.version(), e);
                     ctx.close();
                     return;
                 }
-            } else {
-                f.release();
             }
         }
         if (wrote) {
@@ -321,20 +358,6 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             connections.resume();
             ctx.channel().config().setAutoRead(true);
         }
-    }
-
-    /**
-     * Releases the frames of the unanswered requests no handler holds, and forgets them; a request
-     * whose handler still runs is released when its answer completes ({@link #closing}).
-     */
-    private void releaseIdle() {
-        outbox.removeIf(f -> {
-            if (f.idle()) {
-                f.release();
-                return true;
-            }
-            return false;
-        });
     }
 
     @Override
