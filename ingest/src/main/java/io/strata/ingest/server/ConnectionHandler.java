@@ -20,12 +20,10 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
  * One client connection. Requests are handled one at a time in arrival order (as Kafka does,
@@ -43,12 +41,11 @@ import java.util.concurrent.RejectedExecutionException;
  * client has authenticated, nor after its session expired (a request then closes the
  * connection, as Kafka does).
  *
- * <p>Memory: a produce is parsed where Netty received it, in pooled direct memory, so its records
- * reach the log file without a copy into the heap (one copy per byte fewer, and no frame-sized
- * heap arrays: a produce frame is often over half a G1 region, which made it a humongous
- * allocation that G1 could only free in a young collection). The frame goes back to the pool once
- * the handler's answer completes, whether or not the connection is still open: never while a
- * handler may still read it. Other requests are copied and their frames released at once.
+ * <p>Memory: a request is parsed where Netty received it, in pooled direct memory, so a produce's
+ * records reach the log file without a copy into the heap (one copy per byte fewer, and no
+ * frame-sized heap arrays: a produce frame is often over half a G1 region, which made it a
+ * humongous allocation). The frame is released once its answer has been written, or, when the
+ * connection closes, once the handler is done with it: never while a handler may still read it.
  *
  * <p>All fields are touched only on the channel's event loop; handlers run on the I/O pool.
  */
@@ -87,10 +84,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private static final class InFlight {
         final Request request;
-        /** The frame {@code request}'s buffers are views of (a produce's); null for a copied request, or once released. */
+        /** The frame {@code request}'s buffers are views of; null once released. */
         private ByteBuf frame;
         final int bytes;
-        /** Handed to the I/O pool: its handler may read the frame until its answer completes. */
+        /** Handed to the handler, which may read the frame until its answer completes. */
         boolean dispatched;
         boolean done;
         boolean closeAfter;
@@ -100,6 +97,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             this.request = request;
             this.frame = frame;
             this.bytes = bytes;
+        }
+
+        /** Whether the frame may be released now: no handler has it, or its handler is done with it. */
+        boolean idle() {
+            return !dispatched || done;
         }
 
         void release() {
@@ -135,15 +137,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         connections.closed();
         closing = true;
-        // Frames no handler was given go back now; a handler's frame goes back when its answer completes (answered()).
         inbox.forEach(InFlight::release);
         inbox.clear();
-        outbox.removeIf(f -> {
-            if (!f.dispatched) {
-                f.release();
-            }
-            return !f.dispatched;
-        });
+        releaseIdle();
         if (muted) {
             muted = false;
             connections.resume();
@@ -182,31 +178,21 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
         int size = frame.readableBytes();
-        ByteBuf kept = null;
         Request request;
         try {
-            if (closing) {
-                return;
-            }
-            // Only a produce keeps its frame: its records go to the log file from where Netty received them. Other
-            // requests are small and some wait long for their answer (a long-poll fetch, a JoinGroup), pinning the
-            // buffer their frame is part of: they are copied, and their frame released at once.
-            boolean produce = size >= 2 && frame.getShort(frame.readerIndex()) == ApiKeys.PRODUCE.id;
-            ByteBuffer bytes = produce ? frame.nioBuffer() : ByteBuffer.allocate(size);
-            if (!produce) {
-                frame.getBytes(frame.readerIndex(), bytes);
-                bytes.flip();
-            }
-            request = RequestCodec.decode(bytes, session);
-            kept = produce ? frame : null;
+            request = RequestCodec.decode(frame.nioBuffer(), session);
         } catch (InvalidFrameException e) {
+            frame.release();
             log.warn("closing connection {}: {}", connectionId, e.getMessage());
             ctx.close();
             return;
-        } finally {
-            if (kept == null) {
-                frame.release();
-            }
+        } catch (RuntimeException e) {
+            frame.release();
+            throw e;
+        }
+        if (closing) {
+            frame.release();
+            return;
         }
         queuedRequests++;
         queuedBytes += size;
@@ -216,7 +202,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             ctx.channel().config().setAutoRead(false);
             log.debug("connection {}: {} requests ({} bytes) unanswered; pausing reads", connectionId, queuedRequests, queuedBytes);
         }
-        inbox.add(new InFlight(request, kept, size));
+        inbox.add(new InFlight(request, frame, size));
         handleNext(ctx);
     }
 
@@ -241,68 +227,40 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
-        try {
-            ioPool.execute(() -> handle(ctx, inFlight, saslRequest));
-        } catch (RejectedExecutionException e) {
-            log.debug("closing connection {}: the node is stopping", connectionId);
-            ctx.close();
-            return;
-        }
-        // Set on the event loop before the answer can reach it (answered() runs there too).
         inFlight.dispatched = true;
-    }
-
-    /** On the I/O pool: the handler's answer, taken back to the event loop. */
-    private void handle(ChannelHandlerContext ctx, InFlight inFlight, boolean saslRequest) {
-        CompletableFuture<ApiMessage> answer;
-        try {
-            if (saslRequest) {
-                SaslAuthenticator.Answer a = authenticate(inFlight.request);
-                inFlight.closeAfter = a.closeAfter();
-                answer = CompletableFuture.completedFuture(a.response());
-            } else {
-                answer = dispatcher.handle(inFlight.request);
-            }
-        } catch (Throwable t) {
-            answer = CompletableFuture.failedFuture(t);
-        }
-        answer.whenComplete((response, error) -> {
+        ioPool.execute(() -> {
+            CompletableFuture<ApiMessage> answer;
             try {
-                ctx.executor().execute(() -> answered(ctx, inFlight, response, error));
-            } catch (RejectedExecutionException e) {
-                // The event loop has stopped with the node: nothing will be written, but the frame must still go back.
-                inFlight.release();
+                if (saslRequest) {
+                    SaslAuthenticator.Answer a = authenticate(request);
+                    inFlight.closeAfter = a.closeAfter();
+                    answer = CompletableFuture.completedFuture(a.response());
+                } else {
+                    answer = dispatcher.handle(request);
+                }
+            } catch (Throwable t) {
+                answer = CompletableFuture.failedFuture(t);
             }
-        });
-        try {
             ctx.executor().execute(() -> {
                 handling = false;
                 handleNext(ctx);
             });
-        } catch (RejectedExecutionException e) {
-            // The node is stopping; the connection goes with it.
-        }
-    }
-
-    /** On the event loop: the handler is done with the request's buffers, so its frame goes back now. */
-    private void answered(ChannelHandlerContext ctx, InFlight inFlight, ApiMessage response, Throwable error) {
-        inFlight.done = true;
-        ApiMessage answer;
-        try {
-            answer = error == null ? response : dispatcher.errorResponse(inFlight.request, error);
-        } catch (RuntimeException e) {
-            inFlight.release();
-            log.error("closing connection {}: cannot answer {} v{}", connectionId, inFlight.request.apiKey(),
-                    inFlight.request.version(), e);
-            ctx.close();
-            return;
-        }
-        inFlight.release();
-        if (closing) {
-            return;
-        }
-        inFlight.response = answer;
-        writeReady(ctx);
+            answer.whenComplete((response, error) -> ctx.executor().execute(() -> {
+                inFlight.done = true;
+                if (closing) {
+                    inFlight.release();
+                    return;
+                }
+                try {
+                    inFlight.response = error == null ? response : dispatcher.errorResponse(request, error);
+                } catch (RuntimeException e) {
+                    log.error("closing connection {}: cannot answer {} v{}", connectionId, request.apiKey(), request.version(), e);
+                    ctx.close();
+                    return;
+                }
+                writeReady(ctx);
+            }));
+        });
     }
 
     /** SaslHandshake or SaslAuthenticate; on a listener without SASL, ILLEGAL_SASL_STATE as Kafka answers. */
@@ -334,20 +292,25 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                     for (Object part : parts) {
                         last = ctx.write(part);
                     }
+                    f.release();
                     if (f.closeAfter) {
                         ctx.flush();
                         last.addListener(io.netty.channel.ChannelFutureListener.CLOSE);
                         closing = true;
+                        releaseIdle();
                         return;
                     }
                     wrote = true;
                 } catch (RuntimeException e) {
+                    f.release();
                     // A response we cannot encode for the client's version is our bug; closing beats a hang.
                     log.error("closing connection {}: cannot encode {} v{} response", connectionId,
                             f.request.apiKey(), f.request.version(), e);
                     ctx.close();
                     return;
                 }
+            } else {
+                f.release();
             }
         }
         if (wrote) {
@@ -358,6 +321,20 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             connections.resume();
             ctx.channel().config().setAutoRead(true);
         }
+    }
+
+    /**
+     * Releases the frames of the unanswered requests no handler holds, and forgets them; a request
+     * whose handler still runs is released when its answer completes ({@link #closing}).
+     */
+    private void releaseIdle() {
+        outbox.removeIf(f -> {
+            if (f.idle()) {
+                f.release();
+                return true;
+            }
+            return false;
+        });
     }
 
     @Override

@@ -3,10 +3,8 @@ package io.strata.ingest.server;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.util.ReferenceCountUtil;
 import io.strata.ingest.security.ConnectionSecurity;
 import org.apache.kafka.common.compress.Compression;
-import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -18,9 +16,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -55,27 +51,8 @@ class ConnectionHandlerFramesTest {
     }
 
     private final HeldAnswers handler = new HeldAnswers();
-    /** The I/O pool, run by hand: a test decides whether the connection closes before or after a handler runs. */
-    private final Deque<Runnable> ioPool = new ArrayDeque<>();
-    private final EmbeddedChannel channel = new EmbeddedChannel(new ConnectionHandler(handler, ioPool::add, new ConnectionCounter(),
+    private final EmbeddedChannel channel = new EmbeddedChannel(new ConnectionHandler(handler, Runnable::run, new ConnectionCounter(),
             new Listener("PLAINTEXT", SecurityProtocol.PLAINTEXT, "127.0.0.1", 0, "127.0.0.1", 0), ConnectionSecurity.NONE));
-
-    /** Runs what the I/O pool and the event loop have queued, until neither has more; fails on what the channel caught. */
-    private void settle() {
-        do {
-            while (!ioPool.isEmpty()) {
-                ioPool.poll().run();
-            }
-            channel.runPendingTasks();
-        } while (!ioPool.isEmpty());
-        channel.checkException();
-    }
-
-    private void readAnswer() {
-        Object answer = channel.readOutbound();
-        assertThat(answer).as("the answer was written").isNotNull();
-        ReferenceCountUtil.release(answer);
-    }
 
     private static ByteBuf produceFrame(int correlationId, String value) {
         MemoryRecords records = MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(value.getBytes(StandardCharsets.UTF_8)));
@@ -93,18 +70,17 @@ class ConnectionHandlerFramesTest {
     }
 
     @Test
-    void aProduceIsReadInPlaceAndItsFrameReleasedOnceAnswered() {
+    void aProduceIsReadInPlaceAndItsFrameReleasedOnceItsAnswerIsWritten() {
         ByteBuf frame = produceFrame(1, "in place");
         channel.writeInbound(frame);
-        settle();
         assertThat(handler.records).hasSize(1);
         assertThat(handler.records.get(0).isDirect()).as("the records are a view of the frame, not a heap copy").isTrue();
         assertThat(text(handler.records.get(0))).isEqualTo("in place");
         assertThat(frame.refCnt()).as("held while the answer is pending").isEqualTo(1);
 
         handler.answers.get(0).complete(new ProduceResponseData());
-        settle();
-        readAnswer();
+        channel.runPendingTasks();
+        assertThat((Object) channel.readOutbound()).as("the answer was written").isNotNull();
         assertThat(frame.refCnt()).as("released once answered").isZero();
     }
 
@@ -112,77 +88,35 @@ class ConnectionHandlerFramesTest {
     void aFrameStaysHeldWhileItsHandlerRunsEvenAfterTheConnectionCloses() {
         ByteBuf frame = produceFrame(1, "still being appended");
         channel.writeInbound(frame);
-        channel.runPendingTasks();
-        // Closed after the request was handed to the I/O pool, before its handler ran.
         channel.close();
         channel.runPendingTasks();
-        assertThat(frame.refCnt()).as("its handler has yet to read it").isEqualTo(1);
-
-        settle();
-        assertThat(text(handler.records.get(0))).isEqualTo("still being appended");
         assertThat(frame.refCnt()).as("its handler may still be reading it").isEqualTo(1);
+        assertThat(text(handler.records.get(0))).isEqualTo("still being appended");
+
         handler.answers.get(0).complete(new ProduceResponseData());
-        settle();
+        channel.runPendingTasks();
         assertThat(frame.refCnt()).as("released once the handler is done").isZero();
-        assertThat((Object) channel.readOutbound()).as("nothing is written to a closed connection").isNull();
     }
 
     @Test
-    void framesNoHandlerWasGivenAreReleasedWhenTheConnectionCloses() {
+    void framesNoHandlerHasAreReleasedWhenTheConnectionCloses() {
         ByteBuf first = produceFrame(1, "first");
         ByteBuf second = produceFrame(2, "second");
         channel.writeInbound(first);
         channel.writeInbound(second);
-        // The first is with the I/O pool; the second waits until the first's handler returns.
+        channel.runPendingTasks();
+        assertThat(handler.records).as("requests of a connection are handled one at a time").hasSize(2);
+        handler.answers.get(1).complete(new ProduceResponseData());
+        channel.runPendingTasks();
+        assertThat(second.refCnt()).as("answered, but waiting behind the first answer").isEqualTo(1);
+
         channel.close();
-        settle();
-        assertThat(second.refCnt()).as("never to be handled: released at close").isZero();
-        assertThat(handler.records).hasSize(1);
+        channel.runPendingTasks();
+        assertThat(second.refCnt()).as("answered and never to be written: released at close").isZero();
         assertThat(first.refCnt()).isEqualTo(1);
         handler.answers.get(0).completeExceptionally(new IllegalStateException("node stopping"));
-        settle();
+        channel.runPendingTasks();
         assertThat(first.refCnt()).isZero();
-    }
-
-    @Test
-    void answersWaitingBehindAnEarlierOneHaveTheirFramesReleasedAlready() {
-        ByteBuf first = produceFrame(1, "first");
-        ByteBuf second = produceFrame(2, "second");
-        channel.writeInbound(first);
-        settle();
-        channel.writeInbound(second);
-        settle();
-        handler.answers.get(1).complete(new ProduceResponseData());
-        settle();
-        assertThat((Object) channel.readOutbound()).as("answers are written in request order").isNull();
-        assertThat(second.refCnt()).as("its handler is done with it").isZero();
-        handler.answers.get(0).complete(new ProduceResponseData());
-        settle();
-        readAnswer();
-        readAnswer();
-        assertThat(first.refCnt()).isZero();
-    }
-
-    @Test
-    void otherRequestsAreCopiedAndTheirFramesReleasedAtOnce() {
-        ByteBuffer bytes = RequestBytes.of(ApiKeys.METADATA, (short) 12, new MetadataRequestData(), 1, "test");
-        ByteBuf frame = Unpooled.directBuffer(bytes.remaining()).writeBytes(bytes);
-        RequestHandler held = new RequestHandler() {
-            @Override
-            public CompletableFuture<ApiMessage> handle(Request request) {
-                return new CompletableFuture<>();
-            }
-
-            @Override
-            public ApiMessage errorResponse(Request request, Throwable error) {
-                throw new AssertionError(error);
-            }
-        };
-        EmbeddedChannel other = new EmbeddedChannel(new ConnectionHandler(held, Runnable::run, new ConnectionCounter(),
-                new Listener("PLAINTEXT", SecurityProtocol.PLAINTEXT, "127.0.0.1", 0, "127.0.0.1", 0), ConnectionSecurity.NONE));
-        other.writeInbound(frame);
-        assertThat(frame.refCnt()).as("a long-poll fetch or a JoinGroup must not pin the buffer its frame is part of").isZero();
-        other.checkException();
     }
 
     @Test
