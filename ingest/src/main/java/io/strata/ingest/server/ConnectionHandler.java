@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.strata.ingest.api.RequestDispatcher;
 import io.strata.ingest.security.AuditLog;
 import io.strata.ingest.security.ConnectionSecurity;
 import io.strata.ingest.security.SaslAuthenticator;
@@ -20,6 +21,7 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.CompletableFuture;
@@ -41,18 +43,12 @@ import java.util.concurrent.Executor;
  * client has authenticated, nor after its session expired (a request then closes the
  * connection, as Kafka does).
  *
- * <p>Memory: a request is parsed where Netty received it, in pooled direct memory, so a produce's
- * records reach the log file without a copy into the heap (one copy per byte fewer, and no
- * frame-sized heap arrays: a produce frame is often over half a G1 region, which made it a
- * humongous allocation). The frame is released once its answer has been written, or, when the
- * connection closes, once the handler is done with it: never while a handler may still read it.
- *
  * <p>All fields are touched only on the channel's event loop; handlers run on the I/O pool.
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
 
-    private final RequestHandler dispatcher;
+    private final RequestDispatcher dispatcher;
     private final Executor ioPool;
     private final ConnectionCounter connections;
     private final Listener listener;
@@ -67,13 +63,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private int queuedRequests;
     private long queuedBytes;
     private boolean muted;
-    /** Set once the connection is closing: answers that complete later are dropped, and their frames released. */
-    private boolean closing;
 
     static final int MAX_QUEUED_REQUESTS = 64;
     static final long MAX_QUEUED_BYTES = 64L << 20;
 
-    ConnectionHandler(RequestHandler dispatcher, Executor ioPool, ConnectionCounter connections, Listener listener,
+    ConnectionHandler(RequestDispatcher dispatcher, Executor ioPool, ConnectionCounter connections, Listener listener,
                       ConnectionSecurity security) {
         this.dispatcher = dispatcher;
         this.ioPool = ioPool;
@@ -84,31 +78,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private static final class InFlight {
         final Request request;
-        /** The frame {@code request}'s buffers are views of; null once released. */
-        private ByteBuf frame;
-        final int bytes;
-        /** Handed to the handler, which may read the frame until its answer completes. */
-        boolean dispatched;
+        int bytes;
         boolean done;
         boolean closeAfter;
         ApiMessage response;
 
-        InFlight(Request request, ByteBuf frame, int bytes) {
+        InFlight(Request request, int bytes) {
             this.request = request;
-            this.frame = frame;
             this.bytes = bytes;
-        }
-
-        /** Whether the frame may be released now: no handler has it, or its handler is done with it. */
-        boolean idle() {
-            return !dispatched || done;
-        }
-
-        void release() {
-            if (frame != null) {
-                frame.release();
-                frame = null;
-            }
         }
     }
 
@@ -136,10 +113,6 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         connections.closed();
-        closing = true;
-        inbox.forEach(InFlight::release);
-        inbox.clear();
-        releaseIdle();
         if (muted) {
             muted = false;
             connections.resume();
@@ -177,38 +150,37 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
-        int size = frame.readableBytes();
+        ByteBuffer copy;
+        try {
+            copy = ByteBuffer.allocate(frame.readableBytes());
+            frame.readBytes(copy);
+            copy.flip();
+        } finally {
+            frame.release();
+        }
         Request request;
         try {
-            request = RequestCodec.decode(frame.nioBuffer(), session);
+            request = RequestCodec.decode(copy, session);
         } catch (InvalidFrameException e) {
-            frame.release();
             log.warn("closing connection {}: {}", connectionId, e.getMessage());
             ctx.close();
             return;
-        } catch (RuntimeException e) {
-            frame.release();
-            throw e;
-        }
-        if (closing) {
-            frame.release();
-            return;
         }
         queuedRequests++;
-        queuedBytes += size;
+        queuedBytes += copy.capacity();
         if (!muted && (queuedRequests >= MAX_QUEUED_REQUESTS || queuedBytes >= MAX_QUEUED_BYTES)) {
             muted = true;
             connections.pause();
             ctx.channel().config().setAutoRead(false);
             log.debug("connection {}: {} requests ({} bytes) unanswered; pausing reads", connectionId, queuedRequests, queuedBytes);
         }
-        inbox.add(new InFlight(request, frame, size));
+        inbox.add(new InFlight(request, copy.capacity()));
         handleNext(ctx);
     }
 
 
     private void handleNext(ChannelHandlerContext ctx) {
-        if (handling || closing || inbox.isEmpty() || !ctx.channel().isActive()) {
+        if (handling || inbox.isEmpty() || !ctx.channel().isActive()) {
             return;
         }
         handling = true;
@@ -227,7 +199,6 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
-        inFlight.dispatched = true;
         ioPool.execute(() -> {
             CompletableFuture<ApiMessage> answer;
             try {
@@ -247,17 +218,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             });
             answer.whenComplete((response, error) -> ctx.executor().execute(() -> {
                 inFlight.done = true;
-                if (closing) {
-                    inFlight.release();
-                    return;
-                }
-                try {
-                    inFlight.response = error == null ? response : dispatcher.errorResponse(request, error);
-                } catch (RuntimeException e) {
-                    log.error("closing connection {}: cannot answer {} v{}", connectionId, request.apiKey(), request.version(), e);
-                    ctx.close();
-                    return;
-                }
+                inFlight.response = error == null ? response : dispatcher.errorResponse(request, error);
                 writeReady(ctx);
             }));
         });
@@ -292,25 +253,20 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                     for (Object part : parts) {
                         last = ctx.write(part);
                     }
-                    f.release();
                     if (f.closeAfter) {
                         ctx.flush();
                         last.addListener(io.netty.channel.ChannelFutureListener.CLOSE);
-                        closing = true;
-                        releaseIdle();
+                        outbox.clear();
                         return;
                     }
                     wrote = true;
                 } catch (RuntimeException e) {
-                    f.release();
                     // A response we cannot encode for the client's version is our bug; closing beats a hang.
                     log.error("closing connection {}: cannot encode {} v{} response", connectionId,
                             f.request.apiKey(), f.request.version(), e);
                     ctx.close();
                     return;
                 }
-            } else {
-                f.release();
             }
         }
         if (wrote) {
@@ -321,20 +277,6 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             connections.resume();
             ctx.channel().config().setAutoRead(true);
         }
-    }
-
-    /**
-     * Releases the frames of the unanswered requests no handler holds, and forgets them; a request
-     * whose handler still runs is released when its answer completes ({@link #closing}).
-     */
-    private void releaseIdle() {
-        outbox.removeIf(f -> {
-            if (f.idle()) {
-                f.release();
-                return true;
-            }
-            return false;
-        });
     }
 
     @Override
