@@ -8,6 +8,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -293,6 +294,9 @@ final class ClusterHarness implements AutoCloseable {
         final AtomicReference<String> backwards = new AtomicReference<>();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         final AtomicBoolean stop = new AtomicBoolean();
+        /** Set to make the member rejoin: it then resumes from what its group committed, which the check covers. */
+        final AtomicBoolean rejoin = new AtomicBoolean();
+        final AtomicLong rejoins = new AtomicLong();
         final Thread thread;
 
         GroupReader() {
@@ -307,6 +311,10 @@ final class ClusterHarness implements AutoCloseable {
             try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(withSerializers(cfg))) {
                 c.subscribe(List.of(TOPIC));
                 while (!stop.get()) {
+                    if (rejoin.getAndSet(false)) {
+                        c.enforceRebalance("the test asks for a rejoin");
+                        rejoins.incrementAndGet();
+                    }
                     for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
                         Long prev = lastOffset.put(r.partition(), r.offset());
                         // After a rebalance a consumer resumes from its group's committed offset, which is behind what it
@@ -319,9 +327,15 @@ final class ClusterHarness implements AutoCloseable {
                         records.incrementAndGet();
                     }
                     try {
-                        Map<Integer, Long> polled = new HashMap<>(lastOffset);
-                        c.commitSync(Duration.ofSeconds(10));
-                        polled.forEach((p, o) -> committed.merge(p, o + 1, Math::max));
+                        // Commit the positions of what is assigned now, and count exactly those as committed. A rebalance
+                        // (eager, or a generation lost to a coordinator move) empties the assignment, and a commitSync()
+                        // then commits nothing and still returns: what was polled is not committed until a later commit.
+                        Map<TopicPartition, OffsetAndMetadata> positions = new HashMap<>();
+                        for (TopicPartition tp : c.assignment()) {
+                            positions.put(tp, new OffsetAndMetadata(c.position(tp, Duration.ofSeconds(10))));
+                        }
+                        c.commitSync(positions, Duration.ofSeconds(10));
+                        positions.forEach((tp, o) -> committed.merge(tp.partition(), o.offset(), Math::max));
                     } catch (org.apache.kafka.common.KafkaException e) {
                         // A coordinator moving or a rebalance: the next commit carries the same positions.
                     }
