@@ -36,7 +36,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * run on the I/O pool and may block briefly (disk, MetaStore); anything that waits longer
  * (fsync, delayed fetch, rebalance) returns an incomplete future instead.
  */
-public final class RequestDispatcher {
+public final class RequestDispatcher implements io.strata.ingest.server.RequestHandler {
     private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
 
     private final MetadataHandler metadata;
@@ -95,6 +95,7 @@ public final class RequestDispatcher {
      * Handles one request, timing it per API and counting the errors its response carries; a
      * failure becomes the request's own error response. A null response means none is sent (acks=0 produce).
      */
+    @Override
     public CompletableFuture<ApiMessage> handle(Request r) {
         long t0 = System.nanoTime();
         io.micrometer.core.instrument.Timer timer = timers.computeIfAbsent(r.apiKey(), k -> io.micrometer.core.instrument.Timer
@@ -173,6 +174,7 @@ public final class RequestDispatcher {
      * The response of the request's own shape for a failure, built by kafka-clients' request
      * classes: every partition or resource of the request carries the error code.
      */
+    @Override
     public ApiMessage errorResponse(Request r, Throwable failure) {
         Throwable cause = unwrap(failure);
         ApiException api;

@@ -6,7 +6,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.strata.ingest.api.RequestDispatcher;
 import io.strata.ingest.security.AuditLog;
 import io.strata.ingest.security.ConnectionSecurity;
 import io.strata.ingest.security.SaslAuthenticator;
@@ -26,6 +25,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * One client connection. Requests are handled one at a time in arrival order (as Kafka does,
@@ -43,12 +43,19 @@ import java.util.concurrent.Executor;
  * client has authenticated, nor after its session expired (a request then closes the
  * connection, as Kafka does).
  *
+ * <p>Memory: a produce is parsed where Netty received it, in pooled direct memory, so its records
+ * reach the log file without a copy into the heap (one copy per byte fewer, and no frame-sized
+ * heap arrays: a produce frame is often over half a G1 region, which made it a humongous
+ * allocation that G1 could only free in a young collection). The frame goes back to the pool once
+ * the handler's answer completes, whether or not the connection is still open: never while a
+ * handler may still read it. Other requests are copied and their frames released at once.
+ *
  * <p>All fields are touched only on the channel's event loop; handlers run on the I/O pool.
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
 
-    private final RequestDispatcher dispatcher;
+    private final RequestHandler dispatcher;
     private final Executor ioPool;
     private final ConnectionCounter connections;
     private final Listener listener;
@@ -63,11 +70,13 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private int queuedRequests;
     private long queuedBytes;
     private boolean muted;
+    /** Set once the connection is closing: answers that complete later are dropped, and their frames released. */
+    private boolean closing;
 
     static final int MAX_QUEUED_REQUESTS = 64;
     static final long MAX_QUEUED_BYTES = 64L << 20;
 
-    ConnectionHandler(RequestDispatcher dispatcher, Executor ioPool, ConnectionCounter connections, Listener listener,
+    ConnectionHandler(RequestHandler dispatcher, Executor ioPool, ConnectionCounter connections, Listener listener,
                       ConnectionSecurity security) {
         this.dispatcher = dispatcher;
         this.ioPool = ioPool;
@@ -78,14 +87,26 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     private static final class InFlight {
         final Request request;
-        int bytes;
+        /** The frame {@code request}'s buffers are views of (a produce's); null for a copied request, or once released. */
+        private ByteBuf frame;
+        final int bytes;
+        /** Handed to the I/O pool: its handler may read the frame until its answer completes. */
+        boolean dispatched;
         boolean done;
         boolean closeAfter;
         ApiMessage response;
 
-        InFlight(Request request, int bytes) {
+        InFlight(Request request, ByteBuf frame, int bytes) {
             this.request = request;
+            this.frame = frame;
             this.bytes = bytes;
+        }
+
+        void release() {
+            if (frame != null) {
+                frame.release();
+                frame = null;
+            }
         }
     }
 
@@ -113,6 +134,16 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         connections.closed();
+        closing = true;
+        // Frames no handler was given go back now; a handler's frame goes back when its answer completes (answered()).
+        inbox.forEach(InFlight::release);
+        inbox.clear();
+        outbox.removeIf(f -> {
+            if (!f.dispatched) {
+                f.release();
+            }
+            return !f.dispatched;
+        });
         if (muted) {
             muted = false;
             connections.resume();
@@ -150,37 +181,48 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
-        ByteBuffer copy;
-        try {
-            copy = ByteBuffer.allocate(frame.readableBytes());
-            frame.readBytes(copy);
-            copy.flip();
-        } finally {
-            frame.release();
-        }
+        int size = frame.readableBytes();
+        ByteBuf kept = null;
         Request request;
         try {
-            request = RequestCodec.decode(copy, session);
+            if (closing) {
+                return;
+            }
+            // Only a produce keeps its frame: its records go to the log file from where Netty received them. Other
+            // requests are small and some wait long for their answer (a long-poll fetch, a JoinGroup), pinning the
+            // buffer their frame is part of: they are copied, and their frame released at once.
+            boolean produce = size >= 2 && frame.getShort(frame.readerIndex()) == ApiKeys.PRODUCE.id;
+            ByteBuffer bytes = produce ? frame.nioBuffer() : ByteBuffer.allocate(size);
+            if (!produce) {
+                frame.getBytes(frame.readerIndex(), bytes);
+                bytes.flip();
+            }
+            request = RequestCodec.decode(bytes, session);
+            kept = produce ? frame : null;
         } catch (InvalidFrameException e) {
             log.warn("closing connection {}: {}", connectionId, e.getMessage());
             ctx.close();
             return;
+        } finally {
+            if (kept == null) {
+                frame.release();
+            }
         }
         queuedRequests++;
-        queuedBytes += copy.capacity();
+        queuedBytes += size;
         if (!muted && (queuedRequests >= MAX_QUEUED_REQUESTS || queuedBytes >= MAX_QUEUED_BYTES)) {
             muted = true;
             connections.pause();
             ctx.channel().config().setAutoRead(false);
             log.debug("connection {}: {} requests ({} bytes) unanswered; pausing reads", connectionId, queuedRequests, queuedBytes);
         }
-        inbox.add(new InFlight(request, copy.capacity()));
+        inbox.add(new InFlight(request, kept, size));
         handleNext(ctx);
     }
 
 
     private void handleNext(ChannelHandlerContext ctx) {
-        if (handling || inbox.isEmpty() || !ctx.channel().isActive()) {
+        if (handling || closing || inbox.isEmpty() || !ctx.channel().isActive()) {
             return;
         }
         handling = true;
@@ -199,29 +241,68 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
-        ioPool.execute(() -> {
-            CompletableFuture<ApiMessage> answer;
-            try {
-                if (saslRequest) {
-                    SaslAuthenticator.Answer a = authenticate(request);
-                    inFlight.closeAfter = a.closeAfter();
-                    answer = CompletableFuture.completedFuture(a.response());
-                } else {
-                    answer = dispatcher.handle(request);
-                }
-            } catch (Throwable t) {
-                answer = CompletableFuture.failedFuture(t);
+        try {
+            ioPool.execute(() -> handle(ctx, inFlight, saslRequest));
+        } catch (RejectedExecutionException e) {
+            log.debug("closing connection {}: the node is stopping", connectionId);
+            ctx.close();
+            return;
+        }
+        // Set on the event loop before the answer can reach it (answered() runs there too).
+        inFlight.dispatched = true;
+    }
+
+    /** On the I/O pool: the handler's answer, taken back to the event loop. */
+    private void handle(ChannelHandlerContext ctx, InFlight inFlight, boolean saslRequest) {
+        CompletableFuture<ApiMessage> answer;
+        try {
+            if (saslRequest) {
+                SaslAuthenticator.Answer a = authenticate(inFlight.request);
+                inFlight.closeAfter = a.closeAfter();
+                answer = CompletableFuture.completedFuture(a.response());
+            } else {
+                answer = dispatcher.handle(inFlight.request);
             }
+        } catch (Throwable t) {
+            answer = CompletableFuture.failedFuture(t);
+        }
+        answer.whenComplete((response, error) -> {
+            try {
+                ctx.executor().execute(() -> answered(ctx, inFlight, response, error));
+            } catch (RejectedExecutionException e) {
+                // The event loop has stopped with the node: nothing will be written, but the frame must still go back.
+                inFlight.release();
+            }
+        });
+        try {
             ctx.executor().execute(() -> {
                 handling = false;
                 handleNext(ctx);
             });
-            answer.whenComplete((response, error) -> ctx.executor().execute(() -> {
-                inFlight.done = true;
-                inFlight.response = error == null ? response : dispatcher.errorResponse(request, error);
-                writeReady(ctx);
-            }));
-        });
+        } catch (RejectedExecutionException e) {
+            // The node is stopping; the connection goes with it.
+        }
+    }
+
+    /** On the event loop: the handler is done with the request's buffers, so its frame goes back now. */
+    private void answered(ChannelHandlerContext ctx, InFlight inFlight, ApiMessage response, Throwable error) {
+        inFlight.done = true;
+        ApiMessage answer;
+        try {
+            answer = error == null ? response : dispatcher.errorResponse(inFlight.request, error);
+        } catch (RuntimeException e) {
+            inFlight.release();
+            log.error("closing connection {}: cannot answer {} v{}", connectionId, inFlight.request.apiKey(),
+                    inFlight.request.version(), e);
+            ctx.close();
+            return;
+        }
+        inFlight.release();
+        if (closing) {
+            return;
+        }
+        inFlight.response = answer;
+        writeReady(ctx);
     }
 
     /** SaslHandshake or SaslAuthenticate; on a listener without SASL, ILLEGAL_SASL_STATE as Kafka answers. */
@@ -256,7 +337,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                     if (f.closeAfter) {
                         ctx.flush();
                         last.addListener(io.netty.channel.ChannelFutureListener.CLOSE);
-                        outbox.clear();
+                        closing = true;
                         return;
                     }
                     wrote = true;

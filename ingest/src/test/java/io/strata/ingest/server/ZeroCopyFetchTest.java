@@ -12,10 +12,7 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
-import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
-import org.apache.kafka.common.protocol.ByteBufferAccessor;
-import org.apache.kafka.common.protocol.ObjectSerializationCache;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.junit.jupiter.api.Test;
@@ -41,16 +38,7 @@ class ZeroCopyFetchTest {
     Path dir;
 
     private static Request fetchRequest(short version) {
-        RequestHeaderData header = new RequestHeaderData().setRequestApiKey(ApiKeys.FETCH.id).setRequestApiVersion(version)
-                .setCorrelationId(7).setClientId("zero-copy-test");
-        FetchRequestData body = new FetchRequestData();
-        short headerVersion = ApiKeys.FETCH.requestHeaderVersion(version);
-        ObjectSerializationCache cache = new ObjectSerializationCache();
-        ByteBuffer buf = ByteBuffer.allocate(header.size(cache, headerVersion) + body.size(cache, version));
-        ByteBufferAccessor acc = new ByteBufferAccessor(buf);
-        header.write(acc, cache, headerVersion);
-        body.write(acc, cache, version);
-        return RequestCodec.decode(buf.flip(), Session.internal("test"));
+        return RequestCodec.decode(RequestBytes.of(ApiKeys.FETCH, version, new FetchRequestData(), 7, "zero-copy-test"), Session.internal("test"));
     }
 
     /** Two partitions: one answered from the segment, one from memory; plus an empty one. */

@@ -1,0 +1,196 @@
+package io.strata.ingest.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.util.ReferenceCountUtil;
+import io.strata.ingest.security.ConnectionSecurity;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A request is parsed where Netty received it, so its frame must stay allocated for exactly as
+ * long as a handler may read it: released once answered, never while its handler still runs (not
+ * even when the connection closes under it), and never leaked.
+ */
+class ConnectionHandlerFramesTest {
+    private static final short PRODUCE_VERSION = 9;
+
+    /** Holds each request's answer open until the test completes it, and keeps what the handler saw. */
+    private static final class HeldAnswers implements RequestHandler {
+        final List<CompletableFuture<ApiMessage>> answers = new ArrayList<>();
+        final List<ByteBuffer> records = new ArrayList<>();
+
+        @Override
+        public CompletableFuture<ApiMessage> handle(Request request) {
+            ProduceRequestData body = (ProduceRequestData) request.body();
+            records.add(((MemoryRecords) body.topicData().iterator().next().partitionData().get(0).records()).buffer());
+            CompletableFuture<ApiMessage> answer = new CompletableFuture<>();
+            answers.add(answer);
+            return answer;
+        }
+
+        @Override
+        public ApiMessage errorResponse(Request request, Throwable error) {
+            return new ProduceResponseData();
+        }
+    }
+
+    private final HeldAnswers handler = new HeldAnswers();
+    /** The I/O pool, run by hand: a test decides whether the connection closes before or after a handler runs. */
+    private final Deque<Runnable> ioPool = new ArrayDeque<>();
+    private final EmbeddedChannel channel = new EmbeddedChannel(new ConnectionHandler(handler, ioPool::add, new ConnectionCounter(),
+            new Listener("PLAINTEXT", SecurityProtocol.PLAINTEXT, "127.0.0.1", 0, "127.0.0.1", 0), ConnectionSecurity.NONE));
+
+    /** Runs what the I/O pool and the event loop have queued, until neither has more; fails on what the channel caught. */
+    private void settle() {
+        do {
+            while (!ioPool.isEmpty()) {
+                ioPool.poll().run();
+            }
+            channel.runPendingTasks();
+        } while (!ioPool.isEmpty());
+        channel.checkException();
+    }
+
+    private void readAnswer() {
+        Object answer = channel.readOutbound();
+        assertThat(answer).as("the answer was written").isNotNull();
+        ReferenceCountUtil.release(answer);
+    }
+
+    private static ByteBuf produceFrame(int correlationId, String value) {
+        MemoryRecords records = MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(value.getBytes(StandardCharsets.UTF_8)));
+        ProduceRequestData body = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(30_000);
+        ProduceRequestData.TopicProduceData topic = new ProduceRequestData.TopicProduceData().setName("t");
+        topic.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(records));
+        body.topicData().add(topic);
+        ByteBuffer bytes = RequestBytes.of(ApiKeys.PRODUCE, PRODUCE_VERSION, body, correlationId, "test");
+        // Direct, as frames from the socket are.
+        return Unpooled.directBuffer(bytes.remaining()).writeBytes(bytes);
+    }
+
+    private static String text(ByteBuffer records) {
+        return StandardCharsets.UTF_8.decode(MemoryRecords.readableRecords(records.duplicate()).records().iterator().next().value()).toString();
+    }
+
+    @Test
+    void aProduceIsReadInPlaceAndItsFrameReleasedOnceAnswered() {
+        ByteBuf frame = produceFrame(1, "in place");
+        channel.writeInbound(frame);
+        settle();
+        assertThat(handler.records).hasSize(1);
+        assertThat(handler.records.get(0).isDirect()).as("the records are a view of the frame, not a heap copy").isTrue();
+        assertThat(text(handler.records.get(0))).isEqualTo("in place");
+        assertThat(frame.refCnt()).as("held while the answer is pending").isEqualTo(1);
+
+        handler.answers.get(0).complete(new ProduceResponseData());
+        settle();
+        readAnswer();
+        assertThat(frame.refCnt()).as("released once answered").isZero();
+    }
+
+    @Test
+    void aFrameStaysHeldWhileItsHandlerRunsEvenAfterTheConnectionCloses() {
+        ByteBuf frame = produceFrame(1, "still being appended");
+        channel.writeInbound(frame);
+        channel.runPendingTasks();
+        // Closed after the request was handed to the I/O pool, before its handler ran.
+        channel.close();
+        channel.runPendingTasks();
+        assertThat(frame.refCnt()).as("its handler has yet to read it").isEqualTo(1);
+
+        settle();
+        assertThat(text(handler.records.get(0))).isEqualTo("still being appended");
+        assertThat(frame.refCnt()).as("its handler may still be reading it").isEqualTo(1);
+        handler.answers.get(0).complete(new ProduceResponseData());
+        settle();
+        assertThat(frame.refCnt()).as("released once the handler is done").isZero();
+        assertThat((Object) channel.readOutbound()).as("nothing is written to a closed connection").isNull();
+    }
+
+    @Test
+    void framesNoHandlerWasGivenAreReleasedWhenTheConnectionCloses() {
+        ByteBuf first = produceFrame(1, "first");
+        ByteBuf second = produceFrame(2, "second");
+        channel.writeInbound(first);
+        channel.writeInbound(second);
+        // The first is with the I/O pool; the second waits until the first's handler returns.
+        channel.close();
+        settle();
+        assertThat(second.refCnt()).as("never to be handled: released at close").isZero();
+        assertThat(handler.records).hasSize(1);
+        assertThat(first.refCnt()).isEqualTo(1);
+        handler.answers.get(0).completeExceptionally(new IllegalStateException("node stopping"));
+        settle();
+        assertThat(first.refCnt()).isZero();
+    }
+
+    @Test
+    void answersWaitingBehindAnEarlierOneHaveTheirFramesReleasedAlready() {
+        ByteBuf first = produceFrame(1, "first");
+        ByteBuf second = produceFrame(2, "second");
+        channel.writeInbound(first);
+        settle();
+        channel.writeInbound(second);
+        settle();
+        handler.answers.get(1).complete(new ProduceResponseData());
+        settle();
+        assertThat((Object) channel.readOutbound()).as("answers are written in request order").isNull();
+        assertThat(second.refCnt()).as("its handler is done with it").isZero();
+        handler.answers.get(0).complete(new ProduceResponseData());
+        settle();
+        readAnswer();
+        readAnswer();
+        assertThat(first.refCnt()).isZero();
+    }
+
+    @Test
+    void otherRequestsAreCopiedAndTheirFramesReleasedAtOnce() {
+        ByteBuffer bytes = RequestBytes.of(ApiKeys.METADATA, (short) 12, new MetadataRequestData(), 1, "test");
+        ByteBuf frame = Unpooled.directBuffer(bytes.remaining()).writeBytes(bytes);
+        RequestHandler held = new RequestHandler() {
+            @Override
+            public CompletableFuture<ApiMessage> handle(Request request) {
+                return new CompletableFuture<>();
+            }
+
+            @Override
+            public ApiMessage errorResponse(Request request, Throwable error) {
+                throw new AssertionError(error);
+            }
+        };
+        EmbeddedChannel other = new EmbeddedChannel(new ConnectionHandler(held, Runnable::run, new ConnectionCounter(),
+                new Listener("PLAINTEXT", SecurityProtocol.PLAINTEXT, "127.0.0.1", 0, "127.0.0.1", 0), ConnectionSecurity.NONE));
+        other.writeInbound(frame);
+        assertThat(frame.refCnt()).as("a long-poll fetch or a JoinGroup must not pin the buffer its frame is part of").isZero();
+        other.checkException();
+    }
+
+    @Test
+    void aMalformedFrameIsReleasedAndClosesTheConnection() {
+        ByteBuf frame = Unpooled.directBuffer(16).writeShort(ApiKeys.PRODUCE.id).writeShort(PRODUCE_VERSION).writeInt(7).writeLong(-1);
+        channel.writeInbound(frame);
+        assertThat(frame.refCnt()).isZero();
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(handler.records).isEmpty();
+    }
+}
