@@ -248,6 +248,7 @@ public final class Broker implements AutoCloseable {
                     scrapeTime.refresh();
                     return metrics.scrape();
                 }, () -> true);
+        adminApi.setLeadership(replication::leads);
         adminApi.setClusterState(() -> io.strata.ingest.cluster.ClusterStatus.of(cn.view(), System.currentTimeMillis()),
                 (topicId, partition) -> io.strata.ingest.cluster.ClusterStatus.partition(cn.view(), topicId, partition));
         admin.serve(adminApi);

@@ -154,6 +154,27 @@ class ReplayIT {
     }
 
     @Test
+    void offsetBoundsResolveFromTheLeadersManifestAsAConsumersWould() throws Exception {
+        // The node leads every partition, so the replay takes its range from the manifests' log start offsets and
+        // high watermarks: the bounds must come out as Kafka's beginningOffsets/endOffsets would make them.
+        long end;
+        try (KafkaConsumer<byte[], byte[]> c = Clients.consumer(node, Map.of())) {
+            TopicPartition tp = new TopicPartition("replayed", 2);
+            end = c.endOffsets(List.of(tp)).get(tp);
+        }
+        List<Long> offsets = java.util.Collections.synchronizedList(new ArrayList<>());
+        Replay.Result middle = replay().partitions(Set.of(2)).from(1_000).to(2_500).run(rec -> offsets.add(rec.offset()));
+        assertThat(middle.records()).isEqualTo(1_500);
+        assertThat(offsets.get(0)).isEqualTo(1_000);
+        assertThat(offsets.get(offsets.size() - 1)).isEqualTo(2_499);
+        offsets.clear();
+        Replay.Result tail = replay().partitions(Set.of(2)).from(end - 10).to(end + 1_000).run(rec -> offsets.add(rec.offset()));
+        assertThat(tail.records()).as("up to the high watermark, not past it").isEqualTo(10);
+        assertThat(tail.nextOffsets()).containsEntry(2, end);
+        assertThat(replay().partitions(Set.of(2)).from(end + 5).run(rec -> offsets.add(rec.offset())).records()).isZero();
+    }
+
+    @Test
     void aStoppedReplayResumesFromItsCheckpointWithNoDuplicateAndNoGap() throws Exception {
         Path ckpt = dir.resolve("replay.ckpt");
         Map<Integer, Set<Long>> seen = new ConcurrentHashMap<>();

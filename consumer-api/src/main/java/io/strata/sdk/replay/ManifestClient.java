@@ -19,7 +19,11 @@ final class ManifestClient {
     record Segment(long baseOffset, long lastOffset, String objectKey, long sizeBytes, long minTimestamp, long maxTimestamp) {
     }
 
-    record Manifest(String objectStore, long logStartOffset, long highWatermark, List<Segment> segments) {
+    /**
+     * {@code leader}: the answering node leads the partition, so its log start offset and high
+     * watermark are the partition's (false also when the node does not say).
+     */
+    record Manifest(String objectStore, long logStartOffset, long highWatermark, boolean leader, List<Segment> segments) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -73,7 +77,7 @@ final class ManifestClient {
                     s.get("sizeBytes").asLong(), s.get("minTimestamp").asLong(), s.get("maxTimestamp").asLong()));
         }
         return new Manifest(n.get("objectStore").isNull() ? null : n.get("objectStore").asText(),
-                n.get("logStartOffset").asLong(), n.get("highWatermark").asLong(), segs);
+                n.get("logStartOffset").asLong(), n.get("highWatermark").asLong(), n.path("leader").asBoolean(false), segs);
     }
 
     private JsonNode get(String path) {

@@ -237,24 +237,32 @@ public final class Replay {
             end.putAll(resumed.end());
             alreadyComplete = parts.stream().allMatch(p -> next.getOrDefault(p, 0L) >= end.getOrDefault(p, 0L));
         }
-        // The offsets come from the brokers and the manifests from the admin API: the two are independent, and starting a
-        // Kafka client and an S3 client each costs a fresh process most of a second, so they start side by side.
-        // Logging is initialised here first: two threads initialising SLF4J at once print a warning about replayed calls.
-        org.slf4j.LoggerFactory.getILoggerFactory();
-        CompletableFuture<Void> ranges = resumed != null ? CompletableFuture.completedFuture(null)
-                : CompletableFuture.runAsync(() -> resolveRange(parts), runnable -> daemon("replay-offsets", runnable).start());
         Map<Integer, ManifestClient.Manifest> byPartition = new HashMap<>();
-        ObjectStore opened = null;
         RuntimeException setupFailure = null;
         try {
             for (int p : parts) {
                 byPartition.put(p, manifests.manifest(topic, p));
             }
-            String storeUrl = objectStoreUrl != null ? objectStoreUrl
-                    : byPartition.values().stream().map(ManifestClient.Manifest::objectStore).filter(s -> s != null).findFirst().orElse(null);
-            opened = storeUrl == null ? null : ObjectStores.open(storeUrl);
         } catch (RuntimeException e) {
             setupFailure = e;
+        }
+        // Offset bounds (or none: the whole log, to the watermark) resolve from the manifests when the node that answered
+        // leads every partition. Otherwise they come from the brokers through a Kafka client, which costs a fresh process
+        // most of a second, as does the S3 client: the two then start side by side.
+        // Logging is initialised here first: two threads initialising SLF4J at once print a warning about replayed calls.
+        org.slf4j.LoggerFactory.getILoggerFactory();
+        CompletableFuture<Void> ranges = resumed != null || (setupFailure == null && rangeFromManifests(parts, byPartition))
+                ? CompletableFuture.completedFuture(null)
+                : CompletableFuture.runAsync(() -> resolveRange(parts), runnable -> daemon("replay-offsets", runnable).start());
+        ObjectStore opened = null;
+        if (setupFailure == null) {
+            try {
+                String storeUrl = objectStoreUrl != null ? objectStoreUrl
+                        : byPartition.values().stream().map(ManifestClient.Manifest::objectStore).filter(s -> s != null).findFirst().orElse(null);
+                opened = storeUrl == null ? null : ObjectStores.open(storeUrl);
+            } catch (RuntimeException e) {
+                setupFailure = e;
+            }
         }
         try {
             awaitRanges(ranges);
@@ -357,6 +365,25 @@ public final class Replay {
             }
             throw e;
         }
+    }
+
+    /**
+     * The range from the manifests' log start offsets and high watermarks, as a Kafka client's
+     * beginningOffsets and endOffsets would give it; false (nothing set) when a bound is a time,
+     * or when the node that answered does not lead a partition and so may trail its watermark.
+     */
+    private boolean rangeFromManifests(List<Integer> parts, Map<Integer, ManifestClient.Manifest> byPartition) {
+        if (fromTime != null || toTime != null || parts.stream().anyMatch(p -> !byPartition.get(p).leader())) {
+            return false;
+        }
+        for (int p : parts) {
+            ManifestClient.Manifest m = byPartition.get(p);
+            long f = fromOffset != null ? Math.max(fromOffset, m.logStartOffset()) : m.logStartOffset();
+            long t = toOffset != null ? Math.min(toOffset, m.highWatermark()) : m.highWatermark();
+            next.put(p, f);
+            end.put(p, Math.max(f, t));
+        }
+        return true;
     }
 
     private void resolveRange(List<Integer> parts) {

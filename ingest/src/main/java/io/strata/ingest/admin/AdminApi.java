@@ -43,6 +43,7 @@ public final class AdminApi {
     private final SegmentManifestStore manifest;
     private final Supplier<String> metrics;
     private final Supplier<Boolean> started;
+    private volatile java.util.function.Predicate<TopicPartition> leads;
     private volatile Supplier<Map<String, Object>> clusterState = Map::of;
     private volatile java.util.function.BiFunction<java.util.UUID, Integer, Map<String, Object>> placement = (t, p) -> Map.of();
 
@@ -51,6 +52,14 @@ public final class AdminApi {
                                 java.util.function.BiFunction<java.util.UUID, Integer, Map<String, Object>> placement) {
         this.clusterState = state;
         this.placement = placement;
+    }
+
+    /**
+     * Whether this node leads a partition now: only then are the log start offset and high
+     * watermark it reports the partition's own (a follower's watermark trails the leader's).
+     */
+    public void setLeadership(java.util.function.Predicate<TopicPartition> leads) {
+        this.leads = leads;
     }
 
     public AdminApi(Map<String, Object> clusterInfo, TopicManager topics, GroupCoordinator groups, MetaStore metaStore,
@@ -228,6 +237,9 @@ public final class AdminApi {
         out.put("objectStore", clusterInfo.get("objectStore"));
         out.put("logStartOffset", pl.logStartOffset());
         out.put("highWatermark", pl.highWatermark());
+        if (leads != null) {
+            out.put("leader", leads.test(new TopicPartition(t.name(), partition)));
+        }
         out.put("segments", segs);
         return json(200, out);
     }
