@@ -442,14 +442,19 @@ public final class Replay {
             for (ManifestClient.Segment s : manifest.segments()) {
                 segments.add(new SequentialSegmentReader.Segment(s.objectKey(), s.sizeBytes(), s.baseOffset(), s.lastOffset()));
             }
-            try (SequentialSegmentReader reader = new SequentialSegmentReader(store, indexes, segments, next.get(p), to,
+            // The position and the counts are kept here and published once per run of batches (and on the way out), not
+            // per record: six partition threads updating shared maps and counters for every record contend for them.
+            long position = next.get(p);
+            long delivered = 0;
+            long deliveredBytes = 0;
+            try (SequentialSegmentReader reader = new SequentialSegmentReader(store, indexes, segments, position, to,
                     SPAN_BYTES, readAhead)) {
                 ByteBuffer run;
-                while (!stopped && next.get(p) < to && (run = reader.next()) != null) {
+                while (!stopped && position < to && (run = reader.next()) != null) {
                     long lastInRun = -1;
                     for (MutableRecordBatch b : MemoryRecords.readableRecords(run).batches()) {
                         lastInRun = b.lastOffset();
-                        if (b.isControlBatch() || b.lastOffset() < next.get(p)) {
+                        if (b.isControlBatch() || b.lastOffset() < position) {
                             continue;
                         }
                         if (b.baseOffset() >= to) {
@@ -459,19 +464,35 @@ public final class Replay {
                             if (stopped) {
                                 return;
                             }
-                            if (r.offset() < next.get(p) || r.offset() >= to) {
+                            long offset = r.offset();
+                            if (offset < position || offset >= to) {
                                 continue;
                             }
-                            deliver(p, r.offset(), r.timestamp(), r.key(), r.value(), headers(r), handler);
+                            ByteBuffer key = r.key();
+                            ByteBuffer value = r.value();
+                            handler.handle(new ReplayRecord(topic, p, offset, r.timestamp(), key, value, headers(r)));
+                            position = offset + 1;
+                            delivered++;
+                            deliveredBytes += (key == null ? 0 : key.remaining()) + (value == null ? 0 : value.remaining());
                         }
                     }
                     if (!stopped && lastInRun >= 0) {
                         // Past control batches and compacted-away offsets too.
-                        next.put(p, Math.max(next.get(p), Math.min(lastInRun + 1, to)));
+                        position = Math.max(position, Math.min(lastInRun + 1, to));
                     }
+                    next.put(p, position);
+                    records.addAndGet(delivered);
+                    bytes.addAndGet(deliveredBytes);
+                    delivered = 0;
+                    deliveredBytes = 0;
                 }
             } catch (CorruptSegmentObjectException e) {
                 throw new ReplayException(e.getMessage(), e);
+            } finally {
+                // Exact on every way out (a stop, a handler's exception): the checkpoint counts what the handler was given.
+                next.put(p, position);
+                records.addAndGet(delivered);
+                bytes.addAndGet(deliveredBytes);
             }
         }
         if (!stopped && next.get(p) < to) {
@@ -519,12 +540,6 @@ public final class Replay {
                          RecordHandler handler) throws Exception {
         handler.handle(new ReplayRecord(topic, p, offset, ts, key, value, headers));
         delivered(p, offset, (key == null ? 0 : key.length) + (value == null ? 0 : value.length));
-    }
-
-    private void deliver(int p, long offset, long ts, ByteBuffer key, ByteBuffer value, List<Map.Entry<String, byte[]>> headers,
-                         RecordHandler handler) throws Exception {
-        handler.handle(new ReplayRecord(topic, p, offset, ts, key, value, headers));
-        delivered(p, offset, (key == null ? 0 : key.remaining()) + (value == null ? 0 : value.remaining()));
     }
 
     private void delivered(int p, long offset, int size) {
