@@ -480,9 +480,7 @@ public final class Replay {
                         // Past control batches and compacted-away offsets too.
                         position = Math.max(position, Math.min(lastInRun + 1, to));
                     }
-                    next.put(p, position);
-                    records.addAndGet(delivered);
-                    bytes.addAndGet(deliveredBytes);
+                    published(p, position, delivered, deliveredBytes);
                     delivered = 0;
                     deliveredBytes = 0;
                 }
@@ -490,9 +488,7 @@ public final class Replay {
                 throw new ReplayException(e.getMessage(), e);
             } finally {
                 // Exact on every way out (a stop, a handler's exception): the checkpoint counts what the handler was given.
-                next.put(p, position);
-                records.addAndGet(delivered);
-                bytes.addAndGet(deliveredBytes);
+                published(p, position, delivered, deliveredBytes);
             }
         }
         if (!stopped && next.get(p) < to) {
@@ -540,6 +536,13 @@ public final class Replay {
                          RecordHandler handler) throws Exception {
         handler.handle(new ReplayRecord(topic, p, offset, ts, key, value, headers));
         delivered(p, offset, (key == null ? 0 : key.length) + (value == null ? 0 : value.length));
+    }
+
+    /** A partition thread's position and what it delivered since it last said, made visible to progress and the checkpoint. */
+    private void published(int p, long position, long recordsSince, long bytesSince) {
+        next.put(p, position);
+        records.addAndGet(recordsSince);
+        bytes.addAndGet(bytesSince);
     }
 
     private void delivered(int p, long offset, int size) {

@@ -291,13 +291,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         try {
             answer = error == null ? response : dispatcher.errorResponse(inFlight.request, error);
         } catch (RuntimeException e) {
-            inFlight.release();
             log.error("closing connection {}: cannot answer {} v{}", connectionId, inFlight.request.apiKey(),
                     inFlight.request.version(), e);
             ctx.close();
             return;
+        } finally {
+            // An error response may still read the request; after it, nothing does.
+            inFlight.release();
         }
-        inFlight.release();
         if (closing) {
             return;
         }
