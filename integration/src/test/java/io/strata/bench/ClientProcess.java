@@ -28,9 +28,17 @@ final class ClientProcess {
     /** The settings every producer of the comparison uses, for both brokers. */
     static final List<String> PRODUCER_PROPS = List.of("acks=all", "enable.idempotence=true", "linger.ms=5", "batch.size=131072");
 
-    /** {@code failed}: records the producer gave up on (ProducerPerformance counts only those acknowledged). */
-    record Produced(double recordsPerSec, double mibPerSec, double p50Ms, double p99Ms, double p999Ms, long failed) {
+    /**
+     * {@code failed}: records the producer gave up on (ProducerPerformance counts only those acknowledged);
+     * {@code steadyState}: the same figures for the records after {@code --warmup-records}, when it was given (else null).
+     */
+    record Produced(double recordsPerSec, double mibPerSec, double p50Ms, double p99Ms, double p999Ms, long failed, Produced steadyState) {
     }
+
+    /** ProducerPerformance's summary of the records after its {@code --warmup-records}. */
+    private static final Pattern STEADY_SUMMARY = Pattern.compile(
+            "(\\d+) steady state records sent, ([\\d.]+) records/sec \\(([\\d.]+) MB/sec\\), ([\\d.]+) ms avg latency, ([\\d.]+) ms max latency, "
+                    + "(\\d+) ms 50th, (\\d+) ms 95th, (\\d+) ms 99th, (\\d+) ms 99.9th");
 
     /** ProducerPerformance: {@code records} of 1 KiB; {@code rate} records/s, or -1 for unthrottled. */
     static Produced produce(String bootstrap, String topic, int records, int rate) throws Exception {
@@ -73,8 +81,15 @@ final class ClientProcess {
             System.err.println("ProducerPerformance: " + failed + " of " + records + " records failed on " + topic + "; first error: "
                     + out.lines().filter(l -> l.contains("Exception")).findFirst().orElse("?"));
         }
+        Matcher steady = STEADY_SUMMARY.matcher(out);
+        Produced steadyState = steady.find() ? summary(steady, 0, null) : null;
+        return summary(m, failed, steadyState);
+    }
+
+    /** A summary line's rate, MiB/s and percentiles; groups as in both summary patterns. */
+    private static Produced summary(Matcher m, long failed, Produced steadyState) {
         return new Produced(Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)), Double.parseDouble(m.group(6)),
-                Double.parseDouble(m.group(8)), Double.parseDouble(m.group(9)), failed);
+                Double.parseDouble(m.group(8)), Double.parseDouble(m.group(9)), failed, steadyState);
     }
 
     record Consumed(double fetchMibPerSec, double totalMibPerSec, double rebalanceMs) {
