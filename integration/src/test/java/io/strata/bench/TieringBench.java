@@ -43,6 +43,9 @@ final class TieringBench {
     static final long BYTES = 300L * 1000 * 1000;
     static final long RECORDS = BYTES / VALUE;
     static final int ROUNDS = Integer.getInteger("strata.bench.rounds", 3);
+    /** The reads of each round; {@code -Dstrata.bench.steps=sdk,raw-8MiB} measures the SDK replay alone (to profile it, say). */
+    static final List<String> STEPS = List.of(System.getProperty("strata.bench.steps", "sdk,raw-8MiB,broker,raw-1MiB,consumer-json,replay-json")
+            .split(","));
     /** What the SDK replay keeps in flight: {@code Replay.readAhead} default per partition. */
     static final int REPLAY_READ_AHEAD = 3;
     /** What a broker keeps in flight for one partition read forward: the chunk and the prefetched ones. */
@@ -225,7 +228,7 @@ final class TieringBench {
 
     private static double median(List<Double> xs) {
         double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return a[a.length / 2];
+        return a.length == 0 ? Double.NaN : a[a.length / 2];
     }
 
     static String run() throws Exception {
@@ -233,7 +236,8 @@ final class TieringBench {
         System.setProperty("aws.secretAccessKey", S3ProxyServer.SECRET_KEY);
         Path tmp = Files.createTempDirectory("strata-bench-tiering");
         Random random = new Random(2);
-        int rawObjects = 25;
+        // As many bytes as the replays read (286 MiB of values), so both pay their start once over the same amount.
+        int rawObjects = (int) Math.round((double) BYTES / SEGMENT);
         try (S3ProxyServer s3 = S3ProxyServer.start()) {
             double rawPut;
             List<Double> rawOne = new ArrayList<>();
@@ -245,6 +249,16 @@ final class TieringBench {
             List<Double> brokerCpuServer = new ArrayList<>();
             List<Double> brokerCpuNode = new ArrayList<>();
             List<Double> brokerCpuClient = new ArrayList<>();
+            double upload;
+            List<Double> sdkReplay = new ArrayList<>();
+            List<Double> throughBroker = new ArrayList<>();
+            List<Double> throughBrokerReading = new ArrayList<>();
+            List<Double> consumerJson = new ArrayList<>();
+            List<Double> replayJson = new ArrayList<>();
+            List<Double> consumerJsonReading = new ArrayList<>();
+            List<Double> replayJsonReading = new ArrayList<>();
+            List<String> order = new ArrayList<>();
+            // Open until the end: the raw GETs the reads through Strata are compared with run in the same rounds, beside them.
             try (S3ObjectStore raw = new S3ObjectStore(S3Location.parse(s3.url("raw", "")))) {
                 raw.ensureBucket().get();
                 byte[] data = new byte[SEGMENT];
@@ -263,117 +277,112 @@ final class TieringBench {
                 rawGets(raw, rawObjects, SEGMENT, PARTITIONS); // warm-up
                 for (int round = 0; round < ROUNDS; round++) {
                     rawOne.add(rawGets(raw, rawObjects, SEGMENT, 1));
-                    rawReplayShape.add(rawGets(raw, rawObjects, SEGMENT, PARTITIONS * REPLAY_READ_AHEAD));
-                    double s3Before = HostLoad.cpuSeconds(s3.pid());
-                    double selfBefore = HostLoad.cpuSeconds(ProcessHandle.current().pid());
-                    rawBrokerShape.add(rawGets(raw, rawObjects, 1 << 20, PARTITIONS * BROKER_CHUNKS_IN_FLIGHT));
-                    // Per 100 MB read, as the rows through the broker are.
-                    double per100 = 100e6 / ((double) rawObjects * SEGMENT);
-                    rawCpuServer.add((HostLoad.cpuSeconds(s3.pid()) - s3Before) * per100);
-                    rawCpuClient.add((HostLoad.cpuSeconds(ProcessHandle.current().pid()) - selfBefore) * per100);
                 }
-            }
 
-            double upload;
-            List<Double> sdkReplay = new ArrayList<>();
-            List<Double> throughBroker = new ArrayList<>();
-            List<Double> throughBrokerReading = new ArrayList<>();
-            List<Double> consumerJson = new ArrayList<>();
-            List<Double> replayJson = new ArrayList<>();
-            List<Double> consumerJsonReading = new ArrayList<>();
-            List<Double> replayJsonReading = new ArrayList<>();
-            List<String> order = new ArrayList<>();
-            try (StrataNode node = StrataNode.startWithEnv(tmp.resolve("node"), Map.of("AWS_ACCESS_KEY_ID", S3ProxyServer.ACCESS_KEY,
-                            "AWS_SECRET_ACCESS_KEY", S3ProxyServer.SECRET_KEY, "AWS_REGION", "us-east-1"),
-                    "object.store=" + s3.url("bench", "strata"), "metastore=sqlite:" + tmp.resolve("meta.db"),
-                    "log.segment.bytes=" + SEGMENT, "log.roll.ms=10000", "log.local.retention.bytes=0", "log.retention.check.interval.ms=500",
-                    "tiering.check.interval.ms=50", "tiering.max.untiered.bytes=1000000000000");
-                 Admin admin = Clients.admin(node)) {
-                admin.createTopics(List.of(new NewTopic("bench", PARTITIONS, (short) 1))).all().get();
-                s3.stopProcess();
-                List<byte[]> values = new ArrayList<>();
-                for (int i = 0; i < 64; i++) {
-                    values.add(value(random));
-                }
-                try (KafkaProducer<byte[], byte[]> p = Clients.producer(node, Map.of("linger.ms", 5, "batch.size", 131072))) {
-                    for (long i = 0; i < RECORDS; i++) {
-                        p.send(new ProducerRecord<>("bench", (int) (i % PARTITIONS), null, values.get((int) (i & 63))));
+                try (StrataNode node = StrataNode.startWithEnv(tmp.resolve("node"), Map.of("AWS_ACCESS_KEY_ID", S3ProxyServer.ACCESS_KEY,
+                                "AWS_SECRET_ACCESS_KEY", S3ProxyServer.SECRET_KEY, "AWS_REGION", "us-east-1"),
+                        "object.store=" + s3.url("bench", "strata"), "metastore=sqlite:" + tmp.resolve("meta.db"),
+                        "log.segment.bytes=" + SEGMENT, "log.roll.ms=10000", "log.local.retention.bytes=0", "log.retention.check.interval.ms=500",
+                        "tiering.check.interval.ms=50", "tiering.max.untiered.bytes=1000000000000");
+                     Admin admin = Clients.admin(node)) {
+                    admin.createTopics(List.of(new NewTopic("bench", PARTITIONS, (short) 1))).all().get();
+                    s3.stopProcess();
+                    List<byte[]> values = new ArrayList<>();
+                    for (int i = 0; i < 64; i++) {
+                        values.add(value(random));
                     }
-                    p.flush();
-                }
-                double before = node.metric("strata_tiering_upload_bytes_total");
-                s3.startProcess();
-                long t0 = System.nanoTime();
-                double last = before;
-                long lastChange = System.nanoTime();
-                while (System.nanoTime() - lastChange < 3_000_000_000L) {
-                    Thread.sleep(100);
-                    double now = node.metric("strata_tiering_upload_bytes_total");
-                    if (now > last) {
-                        last = now;
-                        lastChange = System.nanoTime();
-                    }
-                }
-                upload = (last - before) / ((lastChange - t0) / 1e9) / (1 << 20);
-                // History, as replay is for: the active segments roll (log.roll.ms) and tier too before anything is read.
-                long deadline = System.currentTimeMillis() + 60_000;
-                while (node.metric("strata_tiering_untiered_bytes") > 0 && System.currentTimeMillis() < deadline) {
-                    Thread.sleep(200);
-                }
-                Path out = tmp.resolve("out.jsonl");
-                // Warm-up, untimed: the S3 server was restarted for the upload row, and a fresh JVM serves its first few
-                // hundred megabytes at up to three times the CPU per byte (JIT); the node's fetch path warms up too.
-                io.strata.sdk.replay.Replay.of("bench").parallelism(PARTITIONS).adminUrl("http://127.0.0.1:" + node.adminPort())
-                        .bootstrap(node.bootstrap()).run(rec -> { });
-                // Each client process's first run also writes the class-data archive its later runs start from.
-                Path cds = Files.createDirectories(tmp.resolve("cds"));
-                consumer(node, out, tmp.resolve("warmup.log"), cds);
-                replayCli(node, out, tmp.resolve("warmup-replay.log"), cds);
-                try (var archives = Files.list(cds)) {
-                    List<String> names = archives.map(f -> f.getFileName().toString()).toList();
-                    if (!names.contains("consumer.jsa") || names.stream().noneMatch(n -> n.startsWith("replay-") && n.endsWith(".jsa"))) {
-                        throw new IllegalStateException("a client's untimed run wrote no class-data archive: " + names);
-                    }
-                }
-                for (int round = 1; round <= ROUNDS; round++) {
-                    List<String> steps = new ArrayList<>(List.of("sdk", "broker", "consumer-json", "replay-json"));
-                    if (round % 2 == 0) {
-                        java.util.Collections.reverse(steps);
-                    }
-                    for (String step : steps) {
-                        switch (step) {
-                            case "sdk" -> {
-                                long t = System.nanoTime();
-                                io.strata.sdk.replay.Replay.Result rr = io.strata.sdk.replay.Replay.of("bench").parallelism(PARTITIONS)
-                                        .adminUrl("http://127.0.0.1:" + node.adminPort()).bootstrap(node.bootstrap()).run(rec -> { });
-                                if (rr.records() != RECORDS) {
-                                    throw new IllegalStateException("SDK replay delivered " + rr.records() + " records");
-                                }
-                                sdkReplay.add(rr.bytes() / ((System.nanoTime() - t) / 1e9) / (1 << 20));
-                            }
-                            case "broker" -> {
-                                double s3Before = HostLoad.cpuSeconds(s3.pid());
-                                double nodeBefore = HostLoad.cpuSeconds(node.pid());
-                                Timed t = consumer(node, null, tmp.resolve("count.log"), cds);
-                                throughBroker.add(t.mibPerSec());
-                                throughBrokerReading.add(t.readingMibPerSec());
-                                double per100 = 100e6 / t.bytes();
-                                brokerCpuServer.add((HostLoad.cpuSeconds(s3.pid()) - s3Before) * per100);
-                                brokerCpuNode.add((HostLoad.cpuSeconds(node.pid()) - nodeBefore) * per100);
-                                brokerCpuClient.add(t.cpu() * per100);
-                            }
-                            case "consumer-json" -> {
-                                Timed t = consumer(node, out, tmp.resolve("consumer.log"), cds);
-                                consumerJson.add(t.mibPerSec());
-                                consumerJsonReading.add(t.readingMibPerSec());
-                            }
-                            default -> {
-                                Timed t = replayCli(node, out, tmp.resolve("replay.log"), cds);
-                                replayJson.add(t.mibPerSec());
-                                replayJsonReading.add(t.readingMibPerSec());
-                            }
+                    try (KafkaProducer<byte[], byte[]> p = Clients.producer(node, Map.of("linger.ms", 5, "batch.size", 131072))) {
+                        for (long i = 0; i < RECORDS; i++) {
+                            p.send(new ProducerRecord<>("bench", (int) (i % PARTITIONS), null, values.get((int) (i & 63))));
                         }
-                        order.add(step);
+                        p.flush();
+                    }
+                    double before = node.metric("strata_tiering_upload_bytes_total");
+                    s3.startProcess();
+                    long uploadStart = System.nanoTime();
+                    double last = before;
+                    long lastChange = System.nanoTime();
+                    while (System.nanoTime() - lastChange < 3_000_000_000L) {
+                        Thread.sleep(100);
+                        double now = node.metric("strata_tiering_upload_bytes_total");
+                        if (now > last) {
+                            last = now;
+                            lastChange = System.nanoTime();
+                        }
+                    }
+                    upload = (last - before) / ((lastChange - uploadStart) / 1e9) / (1 << 20);
+                    // History, as replay is for: the active segments roll (log.roll.ms) and tier too before anything is read.
+                    long deadline = System.currentTimeMillis() + 60_000;
+                    while (node.metric("strata_tiering_untiered_bytes") > 0 && System.currentTimeMillis() < deadline) {
+                        Thread.sleep(200);
+                    }
+                    Path out = tmp.resolve("out.jsonl");
+                    // Warm-up, untimed: the S3 server was restarted for the upload row, and a fresh JVM serves its first few
+                    // hundred megabytes at up to three times the CPU per byte (JIT); the node's fetch path warms up too.
+                    io.strata.sdk.replay.Replay.of("bench").parallelism(PARTITIONS).adminUrl("http://127.0.0.1:" + node.adminPort())
+                            .bootstrap(node.bootstrap()).run(rec -> { });
+                    rawGets(raw, rawObjects, SEGMENT, PARTITIONS * REPLAY_READ_AHEAD); // the raw client's connections were to the old server
+                    // Each client process's first run also writes the class-data archive its later runs start from.
+                    Path cds = Files.createDirectories(tmp.resolve("cds"));
+                    consumer(node, out, tmp.resolve("warmup.log"), cds);
+                    replayCli(node, out, tmp.resolve("warmup-replay.log"), cds);
+                    try (var archives = Files.list(cds)) {
+                        List<String> names = archives.map(f -> f.getFileName().toString()).toList();
+                        if (!names.contains("consumer.jsa") || names.stream().noneMatch(n -> n.startsWith("replay-") && n.endsWith(".jsa"))) {
+                            throw new IllegalStateException("a client's untimed run wrote no class-data archive: " + names);
+                        }
+                    }
+                    for (int round = 1; round <= ROUNDS; round++) {
+                        // Each read through Strata next to the raw GETs it is compared with.
+                        List<String> steps = new ArrayList<>(STEPS);
+                        if (round % 2 == 0) {
+                            java.util.Collections.reverse(steps);
+                        }
+                        for (String step : steps) {
+                            switch (step) {
+                                case "sdk" -> {
+                                    long t = System.nanoTime();
+                                    io.strata.sdk.replay.Replay.Result rr = io.strata.sdk.replay.Replay.of("bench").parallelism(PARTITIONS)
+                                            .adminUrl("http://127.0.0.1:" + node.adminPort()).bootstrap(node.bootstrap()).run(rec -> { });
+                                    if (rr.records() != RECORDS) {
+                                        throw new IllegalStateException("SDK replay delivered " + rr.records() + " records");
+                                    }
+                                    sdkReplay.add(rr.bytes() / ((System.nanoTime() - t) / 1e9) / (1 << 20));
+                                }
+                                case "raw-8MiB" -> rawReplayShape.add(rawGets(raw, rawObjects, SEGMENT, PARTITIONS * REPLAY_READ_AHEAD));
+                                case "raw-1MiB" -> {
+                                    double s3Before = HostLoad.cpuSeconds(s3.pid());
+                                    double selfBefore = HostLoad.cpuSeconds(ProcessHandle.current().pid());
+                                    rawBrokerShape.add(rawGets(raw, rawObjects, 1 << 20, PARTITIONS * BROKER_CHUNKS_IN_FLIGHT));
+                                    // Per 100 MB read, as the rows through the broker are.
+                                    double per100 = 100e6 / ((double) rawObjects * SEGMENT);
+                                    rawCpuServer.add((HostLoad.cpuSeconds(s3.pid()) - s3Before) * per100);
+                                    rawCpuClient.add((HostLoad.cpuSeconds(ProcessHandle.current().pid()) - selfBefore) * per100);
+                                }
+                                case "broker" -> {
+                                    double s3Before = HostLoad.cpuSeconds(s3.pid());
+                                    double nodeBefore = HostLoad.cpuSeconds(node.pid());
+                                    Timed t = consumer(node, null, tmp.resolve("count.log"), cds);
+                                    throughBroker.add(t.mibPerSec());
+                                    throughBrokerReading.add(t.readingMibPerSec());
+                                    double per100 = 100e6 / t.bytes();
+                                    brokerCpuServer.add((HostLoad.cpuSeconds(s3.pid()) - s3Before) * per100);
+                                    brokerCpuNode.add((HostLoad.cpuSeconds(node.pid()) - nodeBefore) * per100);
+                                    brokerCpuClient.add(t.cpu() * per100);
+                                }
+                                case "consumer-json" -> {
+                                    Timed t = consumer(node, out, tmp.resolve("consumer.log"), cds);
+                                    consumerJson.add(t.mibPerSec());
+                                    consumerJsonReading.add(t.readingMibPerSec());
+                                }
+                                default -> {
+                                    Timed t = replayCli(node, out, tmp.resolve("replay.log"), cds);
+                                    replayJson.add(t.mibPerSec());
+                                    replayJsonReading.add(t.readingMibPerSec());
+                                }
+                            }
+                            order.add(step);
+                        }
                     }
                 }
             }
@@ -388,7 +397,9 @@ final class TieringBench {
                     + " Clients other than the SDK run as their own processes and are timed from start to exit (JVM start included), each"
                     + " started from an application class-data archive its untimed run wrote (`strata replay` through its launcher, which"
                     + " does this for every user; the consumer with -XX:SharedArchiveFile); the SDK replay and the raw GETs run in the"
-                    + " benchmark's warm JVM and are timed from the first request to the last answer.\n\n"
+                    + " benchmark's warm JVM, in the same rounds, over the same number of bytes: the raw GETs timed from the first request"
+                    + " to the last answer on an S3 client already open, the SDK replay from `run()` to its return (its manifests, its own"
+                    + " S3 client and the segments' indexes included).\n\n"
                     + "| measure | Strata | raw S3 server | Strata / raw |\n|---|---|---|---|\n"
                     + String.format("| segment upload (catch-up after an outage) vs 8 MiB PUTs, 4 in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
                     upload, rawPut, upload / rawPut)

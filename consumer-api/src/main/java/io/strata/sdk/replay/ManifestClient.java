@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /** Reads a partition's segment manifest from a broker's admin API ({@code /api/topics/{t}/partitions/{p}/segments}). */
 final class ManifestClient {
@@ -70,7 +71,26 @@ final class ManifestClient {
     }
 
     Manifest manifest(String topic, int partition) {
-        JsonNode n = get("/api/topics/" + enc(topic) + "/partitions/" + partition + "/segments");
+        return manifest(get(segmentsPath(topic, partition)));
+    }
+
+    /** As {@link #manifest}, without blocking: a replay asks for every partition's at once. */
+    CompletableFuture<Manifest> manifestAsync(String topic, int partition) {
+        String path = segmentsPath(topic, partition);
+        return http.sendAsync(request(path), HttpResponse.BodyHandlers.ofString()).handle((r, t) -> {
+            if (t == null) {
+                return manifest(answer(path, r));
+            }
+            Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+            throw cause instanceof IOException io ? unreachable(io) : new ReplayException("admin API " + adminUrl + path + ": " + cause, cause);
+        });
+    }
+
+    private static String segmentsPath(String topic, int partition) {
+        return "/api/topics/" + enc(topic) + "/partitions/" + partition + "/segments";
+    }
+
+    private static Manifest manifest(JsonNode n) {
         List<Segment> segs = new ArrayList<>();
         for (JsonNode s : n.get("segments")) {
             segs.add(new Segment(s.get("baseOffset").asLong(), s.get("lastOffset").asLong(), s.get("objectKey").asText(),
@@ -80,31 +100,46 @@ final class ManifestClient {
                 n.get("logStartOffset").asLong(), n.get("highWatermark").asLong(), n.path("leader").asBoolean(false), segs);
     }
 
+    private HttpRequest request(String path) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(adminUrl + path)).timeout(Duration.ofSeconds(30));
+        if (token != null && !token.isEmpty()) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return request.build();
+    }
+
     private JsonNode get(String path) {
         try {
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(adminUrl + path)).timeout(Duration.ofSeconds(30));
-            if (token != null && !token.isEmpty()) {
-                request.header("Authorization", "Bearer " + token);
-            }
-            HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() == 401) {
-                throw new ReplayException("admin API " + adminUrl + path + " wants a token: give the node's admin.auth.token"
-                        + " (Replay.adminToken, or --admin-token / STRATA_ADMIN_TOKEN with ./strata replay)", null);
-            }
-            if (r.statusCode() != 200) {
-                throw new ReplayException("admin API " + adminUrl + path + " answered " + r.statusCode() + ": " + r.body(), null);
-            }
-            return JSON.readTree(r.body());
+            return answer(path, http.send(request(path), HttpResponse.BodyHandlers.ofString()));
         } catch (IOException e) {
-            // A refused connection has no message of its own: name its kind (ConnectException, …) instead of "null".
-            String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()
-                    + (e.getCause() != null ? " (" + e.getCause() + ")" : "");
-            throw new ReplayException("cannot reach the admin API at " + adminUrl + ": " + why
-                    + "; check --admin-url (a node's admin port, 9644 by default)", e);
+            throw unreachable(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ReplayException("interrupted", e);
         }
+    }
+
+    private JsonNode answer(String path, HttpResponse<String> r) {
+        if (r.statusCode() == 401) {
+            throw new ReplayException("admin API " + adminUrl + path + " wants a token: give the node's admin.auth.token"
+                    + " (Replay.adminToken, or --admin-token / STRATA_ADMIN_TOKEN with ./strata replay)", null);
+        }
+        if (r.statusCode() != 200) {
+            throw new ReplayException("admin API " + adminUrl + path + " answered " + r.statusCode() + ": " + r.body(), null);
+        }
+        try {
+            return JSON.readTree(r.body());
+        } catch (IOException e) {
+            throw new ReplayException("admin API " + adminUrl + path + " answered what is not JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private ReplayException unreachable(IOException e) {
+        // A refused connection has no message of its own: name its kind (ConnectException, …) instead of "null".
+        String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()
+                + (e.getCause() != null ? " (" + e.getCause() + ")" : "");
+        return new ReplayException("cannot reach the admin API at " + adminUrl + ": " + why
+                + "; check --admin-url (a node's admin port, 9644 by default)", e);
     }
 
     private static String enc(String s) {

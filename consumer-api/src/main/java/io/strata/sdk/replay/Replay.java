@@ -237,35 +237,51 @@ public final class Replay {
             end.putAll(resumed.end());
             alreadyComplete = parts.stream().allMatch(p -> next.getOrDefault(p, 0L) >= end.getOrDefault(p, 0L));
         }
+        // Logging is initialised here first: two threads initialising SLF4J at once print a warning about replayed calls.
+        org.slf4j.LoggerFactory.getILoggerFactory();
+        // The manifests are read side by side, and the S3 client opens as soon as the bucket is known (given, or named by
+        // the first manifest to arrive): in a fresh process opening it costs a good part of a second.
+        StoreOpening opening = new StoreOpening();
+        if (objectStoreUrl != null) {
+            opening.open(objectStoreUrl);
+        }
+        Map<Integer, CompletableFuture<ManifestClient.Manifest>> asked = new HashMap<>();
+        for (int p : parts) {
+            asked.put(p, manifests.manifestAsync(topic, p).whenComplete((m, t) -> {
+                if (m != null && m.objectStore() != null) {
+                    opening.open(m.objectStore());
+                }
+            }));
+        }
         Map<Integer, ManifestClient.Manifest> byPartition = new HashMap<>();
         RuntimeException setupFailure = null;
-        try {
-            for (int p : parts) {
-                byPartition.put(p, manifests.manifest(topic, p));
+        for (int p : parts) {
+            try {
+                byPartition.put(p, join(asked.get(p)));
+            } catch (RuntimeException e) {
+                if (setupFailure == null) {
+                    setupFailure = e;
+                }
             }
-        } catch (RuntimeException e) {
-            setupFailure = e;
         }
         // Offset bounds (or none: the whole log, to the watermark) resolve from the manifests when the node that answered
         // leads every partition. Otherwise they come from the brokers through a Kafka client, which costs a fresh process
         // most of a second, as does the S3 client: the two then start side by side.
-        // Logging is initialised here first: two threads initialising SLF4J at once print a warning about replayed calls.
-        org.slf4j.LoggerFactory.getILoggerFactory();
         CompletableFuture<Void> ranges = resumed != null || (setupFailure == null && rangeFromManifests(parts, byPartition))
                 ? CompletableFuture.completedFuture(null)
                 : CompletableFuture.runAsync(() -> resolveRange(parts), runnable -> daemon("replay-offsets", runnable).start());
         ObjectStore opened = null;
-        if (setupFailure == null) {
-            try {
-                String storeUrl = objectStoreUrl != null ? objectStoreUrl
-                        : byPartition.values().stream().map(ManifestClient.Manifest::objectStore).filter(s -> s != null).findFirst().orElse(null);
-                opened = storeUrl == null ? null : ObjectStores.open(storeUrl);
-            } catch (RuntimeException e) {
+        try {
+            opened = opening.await();
+        } catch (RuntimeException e) {
+            if (setupFailure == null) {
                 setupFailure = e;
+            } else {
+                setupFailure.addSuppressed(e);
             }
         }
         try {
-            awaitRanges(ranges);
+            join(ranges);
         } catch (RuntimeException e) {
             if (setupFailure == null) {
                 setupFailure = e;
@@ -352,10 +368,10 @@ public final class Replay {
         return t;
     }
 
-    /** Waits for {@link #resolveRange}, rethrowing what it threw as it threw it. */
-    private static void awaitRanges(CompletableFuture<Void> ranges) {
+    /** Waits for a set-up step, rethrowing what it threw as it threw it. */
+    private static <T> T join(CompletableFuture<T> step) {
         try {
-            ranges.join();
+            return step.join();
         } catch (java.util.concurrent.CompletionException e) {
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;
@@ -364,6 +380,28 @@ public final class Replay {
                 throw err;
             }
             throw e;
+        }
+    }
+
+    /**
+     * The S3 client, opened once on its own thread from the first bucket URL it is given; later
+     * URLs are ignored (every manifest of a topic names the same bucket). Null when none was given.
+     */
+    private static final class StoreOpening {
+        private CompletableFuture<ObjectStore> store;
+
+        synchronized void open(String url) {
+            if (store == null) {
+                store = CompletableFuture.supplyAsync(() -> ObjectStores.open(url), runnable -> daemon("replay-open-store", runnable).start());
+            }
+        }
+
+        ObjectStore await() {
+            CompletableFuture<ObjectStore> s;
+            synchronized (this) {
+                s = store;
+            }
+            return s == null ? null : join(s);
         }
     }
 

@@ -83,6 +83,30 @@ public record SegmentFooter(long baseOffset, long lastOffset, long minTimestamp,
         }
     }
 
+    /**
+     * The footer of an object read whole ({@code object} from its position to its limit), checked
+     * as a footer read on its own is: its magic, the object's size it describes, and its CRC over
+     * itself and the indexes.
+     */
+    public static SegmentFooter ofObject(ByteBuffer object, String objectKey) {
+        ByteBuffer o = object.slice();
+        if (o.remaining() < SIZE) {
+            throw new CorruptSegmentObjectException(objectKey, "object of " + o.remaining() + " bytes is shorter than its footer");
+        }
+        byte[] footer = new byte[SIZE];
+        o.get(o.remaining() - SIZE, footer);
+        SegmentFooter f = decode(footer, objectKey);
+        if (f.objectSize() != o.remaining()) {
+            throw new CorruptSegmentObjectException(objectKey, "footer describes " + f.objectSize() + " bytes, object has " + o.remaining());
+        }
+        byte[] offsetIndex = new byte[f.offsetIndexLength];
+        byte[] timeIndex = new byte[f.timeIndexLength];
+        o.get((int) f.offsetIndexPosition(), offsetIndex);
+        o.get((int) f.timeIndexPosition(), timeIndex);
+        verify(footer, offsetIndex, timeIndex, objectKey);
+        return f;
+    }
+
     public long offsetIndexPosition() {
         return dataLength;
     }

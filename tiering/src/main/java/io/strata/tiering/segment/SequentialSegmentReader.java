@@ -13,22 +13,34 @@ import java.util.zip.CRC32C;
 /**
  * Reads one partition's segment objects front to back at the bucket's speed: large ranged GETs
  * ({@code spanBytes} each) with several in flight ({@code depth}), so the next spans arrive while
- * the caller decodes this one. Hands out runs of whole, CRC-checked batches in offset order,
- * slices of the downloaded spans (no copy, except for the one batch a span boundary cuts). What
- * a full replay wants; a broker's random reads go through {@link RemoteSegmentReader} and its
- * cache. Not thread-safe: one reader per partition, on the thread that decodes.
+ * the caller decodes this one. A segment read from its start needs no index: one about a span
+ * long is read whole in a single GET (its footer, checked, says where the data ends), and a
+ * longer one's first span goes out while its index is fetched. Hands out runs of whole,
+ * CRC-checked batches in offset order, slices of the downloaded spans (no copy, except for the
+ * one batch a span boundary cuts). What a full replay wants; a broker's random reads go through
+ * {@link RemoteSegmentReader} and its cache. Not thread-safe: one reader per partition, on the
+ * thread that decodes.
  */
 public final class SequentialSegmentReader implements AutoCloseable {
     /** One segment object to read, as the manifest lists it. */
     public record Segment(String objectKey, long objectSize, long baseOffset, long lastOffset) {
     }
 
-    private record Span(Segment segment, long position, int length, boolean lastOfSegment, CompletableFuture<ByteBuffer> bytes) {
+    /**
+     * {@code dataEnd}: for a span requested before its segment's data length was known, where the
+     * data ends (the span may run on into the index), learned once the span is in hand; null when
+     * the span is exact.
+     */
+    private record Span(Segment segment, long position, int length, boolean lastOfSegment, CompletableFuture<ByteBuffer> bytes,
+                        DataEnd dataEnd) {
     }
 
-    /** Segments ahead whose indexes are being fetched: their footers are known before their data is wanted. */
-    private static final int INDEXES_AHEAD = 2;
+    /** Where a segment's data ends, from the span read (a whole object holds its own footer) or from the index. */
+    private interface DataEnd {
+        long of(ByteBuffer span);
+    }
 
+    /** {@code index}: null for a segment read whole, which needs none. */
     private record Upcoming(Segment segment, CompletableFuture<SegmentIndex> index) {
     }
 
@@ -39,12 +51,20 @@ public final class SequentialSegmentReader implements AutoCloseable {
     private final long toOffset;
     private final int spanBytes;
     private final int depth;
+    /** Segments ahead whose indexes are being fetched: one more than the spans in flight, so no span waits for one. */
+    private final int indexesAhead;
     private final ArrayDeque<Span> inFlight = new ArrayDeque<>();
     private long nextOffset;
     // Planning position: the segment whose spans are being requested and where the next one starts.
     private Segment planning;
     private long planPosition;
     private long planEnd;
+    // While the planned segment's index is on its way: planEnd is only a bound (the object less its footer).
+    private CompletableFuture<SegmentIndex> planIndex;
+    // How the planned spans learn where the data ends, when planEnd is not exact.
+    private DataEnd planDataEnd;
+    // The planned segment is read in one span, whatever spanBytes says.
+    private boolean planWhole;
     // A batch cut by a span boundary: its first bytes, completed from the next span.
     private ByteBuffer carry;
 
@@ -62,6 +82,7 @@ public final class SequentialSegmentReader implements AutoCloseable {
         this.toOffset = toOffset;
         this.spanBytes = spanBytes;
         this.depth = Math.max(1, depth);
+        this.indexesAhead = this.depth + 1;
     }
 
     /**
@@ -78,6 +99,12 @@ public final class SequentialSegmentReader implements AutoCloseable {
                 return null;
             }
             ByteBuffer data = RemoteSegmentReader.await(span.segment().objectKey(), span.bytes());
+            if (span.dataEnd() != null) {
+                // Requested before the data's length was known: cut where the data ends.
+                long end = span.dataEnd().of(data);
+                data.limit((int) Math.max(0, Math.min(data.limit(), end - span.position())));
+                span = new Span(span.segment(), span.position(), data.limit(), span.position() + data.limit() >= end, span.bytes(), null);
+            }
             ByteBuffer out = wholeBatches(span, data);
             if (out != null && out.hasRemaining()) {
                 return out;
@@ -88,15 +115,21 @@ public final class SequentialSegmentReader implements AutoCloseable {
     /** Requests spans until {@code depth} are in flight or there is nothing more to request. */
     private void plan() {
         while (inFlight.size() < depth) {
+            if (planIndex != null && planPosition < planEnd) {
+                // A segment begun without its index: where its data ends decides whether it has more spans.
+                planEnd = RemoteSegmentReader.await(planning.objectKey(), planIndex).footer().dataLength();
+                planIndex = null;
+                planDataEnd = null;
+            }
             if (planning == null || planPosition >= planEnd) {
                 if (!nextSegment()) {
                     return;
                 }
             }
-            int length = (int) Math.min(spanBytes, planEnd - planPosition);
+            int length = (int) (planWhole ? planEnd : Math.min(spanBytes, planEnd - planPosition));
             boolean last = planPosition + length >= planEnd;
             inFlight.add(new Span(planning, planPosition, length, last,
-                    store.getRange(planning.objectKey(), planPosition, length).thenApply(ByteBuffer::wrap)));
+                    store.getRange(planning.objectKey(), planPosition, length).thenApply(ByteBuffer::wrap), planDataEnd));
             planPosition += length;
         }
     }
@@ -110,8 +143,28 @@ public final class SequentialSegmentReader implements AutoCloseable {
                 return false;
             }
             Segment s = u.segment();
-            SegmentIndex idx = RemoteSegmentReader.await(s.objectKey(), u.index());
+            String key = s.objectKey();
             planning = s;
+            planIndex = null;
+            planDataEnd = null;
+            planWhole = u.index() == null;
+            if (planWhole) {
+                // Read whole in one GET: the footer at its end says where the data ends, and no index is fetched.
+                planPosition = 0;
+                planEnd = s.objectSize();
+                planDataEnd = span -> SegmentFooter.ofObject(span, key).dataLength();
+                return true;
+            }
+            if (s.baseOffset() >= nextOffset && s.objectSize() > SegmentFooter.SIZE && !u.index().isDone()) {
+                // Read from its start: the first span needs no index, so its GET does not wait behind the index's two.
+                CompletableFuture<SegmentIndex> index = u.index();
+                planPosition = 0;
+                planEnd = s.objectSize() - SegmentFooter.SIZE;
+                planIndex = index;
+                planDataEnd = span -> RemoteSegmentReader.await(key, index).footer().dataLength();
+                return true;
+            }
+            SegmentIndex idx = RemoteSegmentReader.await(s.objectKey(), u.index());
             // The first segment may start mid-way: from the indexed batch at or before the offset.
             planPosition = s.baseOffset() <= nextOffset ? idx.positionFloor(nextOffset) : 0;
             planEnd = idx.footer().dataLength();
@@ -123,7 +176,7 @@ public final class SequentialSegmentReader implements AutoCloseable {
 
     /** Starts fetching the indexes of the next wanted segments. */
     private void lookAhead() {
-        while (upcoming.size() < INDEXES_AHEAD && segments.hasNext()) {
+        while (upcoming.size() < indexesAhead && segments.hasNext()) {
             Segment s = segments.next();
             if (s.lastOffset() < nextOffset) {
                 continue;
@@ -135,8 +188,17 @@ public final class SequentialSegmentReader implements AutoCloseable {
                 }
                 return;
             }
-            upcoming.add(new Upcoming(s, indexes.indexAsync(s.objectKey(), s.objectSize())));
+            upcoming.add(new Upcoming(s, readWhole(s) ? null : indexes.indexAsync(s.objectKey(), s.objectSize())));
         }
+    }
+
+    /**
+     * A segment read from its start whose object is about one span long is read in a single GET,
+     * index and footer included: its index would cost two more requests, each about as dear to
+     * the store as a span of data is, for a segment that needs no lookup.
+     */
+    private boolean readWhole(Segment s) {
+        return s.baseOffset() >= nextOffset && s.objectSize() > SegmentFooter.SIZE && s.objectSize() <= spanBytes + spanBytes / 8;
     }
 
     /** The whole batches in {@code data} (after completing a batch cut by the previous span); keeps the cut tail. */
@@ -175,7 +237,7 @@ public final class SequentialSegmentReader implements AutoCloseable {
             ByteBuffer rest = data.slice();
             if (rest.hasRemaining()) {
                 inFlight.addFirst(new Span(span.segment(), span.position() + data.position(), rest.remaining(), span.lastOfSegment(),
-                        CompletableFuture.completedFuture(rest)));
+                        CompletableFuture.completedFuture(rest), null));
             } else if (span.lastOfSegment()) {
                 endOfSpan(span, null);
             }

@@ -142,11 +142,15 @@ class SegmentObjectTest {
         assertThat(gets.get()).as("one footer and one index GET").isEqualTo(2);
     }
 
-    /** An object store that counts its reads, and answers them once {@code gate} opens. */
-    private record CountingStore(ObjectStore delegate, AtomicInteger gets, java.util.concurrent.CompletableFuture<Void> gate)
-            implements ObjectStore {
+    /** An object store that counts its reads, and answers a ranged read once its {@code gate} (by range start) opens. */
+    private record CountingStore(ObjectStore delegate, AtomicInteger gets,
+                                 java.util.function.LongFunction<java.util.concurrent.CompletableFuture<Void>> gate) implements ObjectStore {
         CountingStore(ObjectStore delegate, AtomicInteger gets) {
             this(delegate, gets, java.util.concurrent.CompletableFuture.completedFuture(null));
+        }
+
+        CountingStore(ObjectStore delegate, AtomicInteger gets, java.util.concurrent.CompletableFuture<Void> gate) {
+            this(delegate, gets, offset -> gate);
         }
 
         @Override
@@ -168,7 +172,7 @@ class SegmentObjectTest {
         @Override
         public java.util.concurrent.CompletableFuture<byte[]> getRange(String key, long offset, int length) {
             gets.incrementAndGet();
-            return delegate.getRange(key, offset, length).thenCombine(gate, (b, v) -> b);
+            return delegate.getRange(key, offset, length).thenCombine(gate.apply(offset), (b, v) -> b);
         }
 
         @Override
@@ -253,6 +257,74 @@ class SegmentObjectTest {
         }
         try (SequentialSegmentReader r = new SequentialSegmentReader(store, indexes, two, 1000, 1000, 3000, 2)) {
             assertThat(readAll(r)).as("nothing below the end asked for").isEmpty();
+        }
+    }
+
+    @Test
+    void aSegmentReadFromItsStartAsksForItsDataBeforeItsIndexArrives() throws Exception {
+        String key = upload(segment());
+        long size = Files.size(dir.resolve("object"));
+        List<SequentialSegmentReader.Segment> one = List.of(new SequentialSegmentReader.Segment(key, size, 1000, 6999));
+        // Spans that end inside the data (the rest waits for the index), and one that runs on into the index (cut there),
+        // with an object too long to be read whole.
+        for (int span : new int[]{1000, 100_000, (int) (size * 2 / 3)}) {
+            java.util.concurrent.CompletableFuture<Void> dataAsked = new java.util.concurrent.CompletableFuture<>();
+            // The footer is answered only once the data's first span has been asked for (a reader that waits for the index
+            // first times out here).
+            ObjectStore slowIndex = new CountingStore(store, new AtomicInteger(), offset -> {
+                if (offset == 0) {
+                    dataAsked.complete(null);
+                }
+                return offset == size - SegmentFooter.SIZE ? dataAsked.orTimeout(5, TimeUnit.SECONDS)
+                        : java.util.concurrent.CompletableFuture.completedFuture(null);
+            });
+            RemoteSegmentReader indexes = new RemoteSegmentReader(slowIndex, 0, new SimpleMeterRegistry());
+            try (SequentialSegmentReader r = new SequentialSegmentReader(slowIndex, indexes, one, 1000, Long.MAX_VALUE, span, 2)) {
+                List<Long> got = readAll(r);
+                assertThat(got).as("span " + span).hasSize(6000).isSorted();
+                assertThat(got.get(0)).isEqualTo(1000L);
+            }
+        }
+    }
+
+    @Test
+    void aSegmentAboutOneSpanLongIsReadInOneRequestAndItsFooterChecked() throws Exception {
+        String key = upload(segment());
+        Path obj = dir.resolve("object");
+        long size = Files.size(obj);
+        List<Long> expected = new ArrayList<>();
+        for (long o = 1000; o < 7000; o++) {
+            expected.add(o);
+        }
+        // Spans a little shorter than the object, and longer: the object in one GET, no footer or index GET.
+        for (int span : new int[]{(int) (size - size / 10), (int) size, 8 << 20}) {
+            AtomicInteger gets = new AtomicInteger();
+            ObjectStore counting = new CountingStore(store, gets);
+            RemoteSegmentReader indexes = new RemoteSegmentReader(counting, 0, new SimpleMeterRegistry());
+            try (SequentialSegmentReader r = new SequentialSegmentReader(counting, indexes,
+                    List.of(new SequentialSegmentReader.Segment(key, size, 1000, 6999)), 1000, Long.MAX_VALUE, span, 2)) {
+                assertThat(readAll(r)).as("span " + span).isEqualTo(expected);
+            }
+            assertThat(gets.get()).as("span " + span).isEqualTo(1);
+        }
+        // Its index is not used, and still checked: a flipped byte in it fails the footer's CRC.
+        try (RandomAccessFile f = new RandomAccessFile(obj.toFile(), "rw")) {
+            f.seek(size - SegmentFooter.SIZE - 3);
+            int b = f.read();
+            f.seek(size - SegmentFooter.SIZE - 3);
+            f.write(b ^ 0x01);
+        }
+        store.put("t/0/badindex", obj).get();
+        RemoteSegmentReader indexes = new RemoteSegmentReader(store, 0, new SimpleMeterRegistry());
+        try (SequentialSegmentReader r = new SequentialSegmentReader(store, indexes,
+                List.of(new SequentialSegmentReader.Segment("t/0/badindex", size, 1000, 6999)), 1000, Long.MAX_VALUE, 8 << 20, 2)) {
+            assertThatThrownBy(r::next).isInstanceOf(CorruptSegmentObjectException.class).hasMessageContaining("t/0/badindex")
+                    .hasMessageContaining("CRC");
+        }
+        // A manifest whose size disagrees with the footer's is an error, not a short or long read.
+        try (SequentialSegmentReader r = new SequentialSegmentReader(store, indexes,
+                List.of(new SequentialSegmentReader.Segment(key, size - 1, 1000, 6999)), 1000, Long.MAX_VALUE, 8 << 20, 2)) {
+            assertThatThrownBy(r::next).isInstanceOf(CorruptSegmentObjectException.class).hasMessageContaining(key);
         }
     }
 
