@@ -302,8 +302,13 @@ final class TieringBench {
                     long uploadStart = System.nanoTime();
                     double last = before;
                     long lastChange = System.nanoTime();
-                    while (System.nanoTime() - lastChange < 3_000_000_000L) {
-                        Thread.sleep(100);
+                    // The catch-up is the burst of segments sealed while the store was down: it ends at the first second
+                    // without an upload finishing (four in flight finish every few tenths of a second). The segments
+                    // still active roll 10 s after they began and tier later: counting them, with the pause before them,
+                    // made this row depend on where that roll fell (38-91 MiB/s).
+                    long deadline = System.nanoTime() + 60_000_000_000L;
+                    while (System.nanoTime() < deadline && (last == before || System.nanoTime() - lastChange < 1_000_000_000L)) {
+                        Thread.sleep(50);
                         double now = node.metric("strata_tiering_upload_bytes_total");
                         if (now > last) {
                             last = now;
@@ -312,8 +317,8 @@ final class TieringBench {
                     }
                     upload = (last - before) / ((lastChange - uploadStart) / 1e9) / (1 << 20);
                     // History, as replay is for: the active segments roll (log.roll.ms) and tier too before anything is read.
-                    long deadline = System.currentTimeMillis() + 60_000;
-                    while (node.metric("strata_tiering_untiered_bytes") > 0 && System.currentTimeMillis() < deadline) {
+                    long tiered = System.currentTimeMillis() + 60_000;
+                    while (node.metric("strata_tiering_untiered_bytes") > 0 && System.currentTimeMillis() < tiered) {
                         Thread.sleep(200);
                     }
                     Path out = tmp.resolve("out.jsonl");
