@@ -152,7 +152,14 @@ public final class SequentialSegmentReader implements AutoCloseable {
                 // Read whole in one GET: the footer at its end says where the data ends, and no index is fetched.
                 planPosition = 0;
                 planEnd = s.objectSize();
-                planDataEnd = span -> SegmentFooter.ofObject(span, key).dataLength();
+                long listed = s.objectSize();
+                planDataEnd = span -> {
+                    // A store cuts a range that runs past the object's end: a shorter object than listed is an error here.
+                    if (span.remaining() != listed) {
+                        throw new CorruptSegmentObjectException(key, "object has " + span.remaining() + " bytes, its manifest says " + listed);
+                    }
+                    return SegmentFooter.ofObject(span, key).dataLength();
+                };
                 return true;
             }
             if (s.baseOffset() >= nextOffset && s.objectSize() > SegmentFooter.SIZE && !u.index().isDone()) {

@@ -321,10 +321,13 @@ class SegmentObjectTest {
             assertThatThrownBy(r::next).isInstanceOf(CorruptSegmentObjectException.class).hasMessageContaining("t/0/badindex")
                     .hasMessageContaining("CRC");
         }
-        // A manifest whose size disagrees with the footer's is an error, not a short or long read.
-        try (SequentialSegmentReader r = new SequentialSegmentReader(store, indexes,
-                List.of(new SequentialSegmentReader.Segment(key, size - 1, 1000, 6999)), 1000, Long.MAX_VALUE, 8 << 20, 2)) {
-            assertThatThrownBy(r::next).isInstanceOf(CorruptSegmentObjectException.class).hasMessageContaining(key);
+        // A manifest whose size disagrees with the object's is an error, not a short or long read.
+        for (long listed : new long[]{size - 1, size + 1}) {
+            try (SequentialSegmentReader r = new SequentialSegmentReader(store, indexes,
+                    List.of(new SequentialSegmentReader.Segment(key, listed, 1000, 6999)), 1000, Long.MAX_VALUE, 8 << 20, 2)) {
+                assertThatThrownBy(r::next).as("listed as " + listed + " bytes").isInstanceOf(CorruptSegmentObjectException.class)
+                        .hasMessageContaining(key);
+            }
         }
     }
 
