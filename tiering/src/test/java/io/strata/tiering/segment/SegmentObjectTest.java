@@ -288,6 +288,50 @@ class SegmentObjectTest {
     }
 
     @Test
+    void aFirstSpanSentBeforeItsIndexIsCutWhereTheDataEnds() throws Exception {
+        // An object whose indexes are long beside its data (as no writer of ours makes them): a first span longer than
+        // the data, sent before the index says where the data ends, runs on into the index and must be cut there.
+        ByteBuffer data = ByteBuffer.allocate(64 * 1024);
+        long offset = 0;
+        for (int b = 0; b < 20; b++) {
+            MemoryRecords r = MemoryRecords.withRecords(offset, Compression.NONE, 0,
+                    new SimpleRecord(1_000 + b, null, ("v" + offset).getBytes()), new SimpleRecord(1_000 + b, null, ("v" + (offset + 1)).getBytes()));
+            data.put(r.buffer());
+            offset += 2;
+        }
+        data.flip();
+        int dataLength = data.remaining();
+        byte[] offsetIndex = ByteBuffer.allocate(8).putInt(0).putInt(0).array();
+        byte[] timeIndex = new byte[12 * 1000];
+        byte[] footer = new SegmentFooter(0, offset - 1, 1_000, 1_019, dataLength, offsetIndex.length, timeIndex.length, 0)
+                .encode(ByteBuffer.wrap(offsetIndex), ByteBuffer.wrap(timeIndex));
+        ByteBuffer object = ByteBuffer.allocate(dataLength + offsetIndex.length + timeIndex.length + footer.length);
+        object.put(data).put(offsetIndex).put(timeIndex).put(footer);
+        store.put("t/0/longindex", object.array()).get();
+        long size = object.capacity();
+        List<Long> expected = new ArrayList<>();
+        for (long o = 0; o < offset; o++) {
+            expected.add(o);
+        }
+        for (int span : new int[]{dataLength / 3, dataLength + 500, dataLength * 4}) {
+            java.util.concurrent.CompletableFuture<Void> dataAsked = new java.util.concurrent.CompletableFuture<>();
+            ObjectStore slowIndex = new CountingStore(store, new AtomicInteger(), o -> {
+                if (o == 0) {
+                    dataAsked.complete(null);
+                }
+                return o == size - SegmentFooter.SIZE ? dataAsked.orTimeout(5, TimeUnit.SECONDS)
+                        : java.util.concurrent.CompletableFuture.completedFuture(null);
+            });
+            RemoteSegmentReader indexes = new RemoteSegmentReader(slowIndex, 0, new SimpleMeterRegistry());
+            try (SequentialSegmentReader r = new SequentialSegmentReader(slowIndex, indexes,
+                    List.of(new SequentialSegmentReader.Segment("t/0/longindex", size, 0, offset - 1)), 0, Long.MAX_VALUE, span, 2)) {
+                assertThat(readAll(r)).as("span " + span + " of an object of " + size + " bytes, " + dataLength + " of data")
+                        .isEqualTo(expected);
+            }
+        }
+    }
+
+    @Test
     void aSegmentAboutOneSpanLongIsReadInOneRequestAndItsFooterChecked() throws Exception {
         String key = upload(segment());
         Path obj = dir.resolve("object");
