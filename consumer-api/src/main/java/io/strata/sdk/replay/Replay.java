@@ -278,20 +278,12 @@ public final class Replay {
         try {
             opened = opening.await();
         } catch (RuntimeException e) {
-            if (setupFailure == null) {
-                setupFailure = e;
-            } else {
-                setupFailure.addSuppressed(e);
-            }
+            setupFailure = firstOf(setupFailure, e);
         }
         try {
             join(ranges);
         } catch (RuntimeException e) {
-            if (setupFailure == null) {
-                setupFailure = e;
-            } else {
-                setupFailure.addSuppressed(e);
-            }
+            setupFailure = firstOf(setupFailure, e);
         }
         if (setupFailure != null) {
             if (opened != null) {
@@ -370,6 +362,15 @@ public final class Replay {
         Thread t = new Thread(r, name);
         t.setDaemon(true);
         return t;
+    }
+
+    /** The set-up failure to throw: the first one, with later ones suppressed in it. */
+    private static RuntimeException firstOf(RuntimeException first, RuntimeException later) {
+        if (first == null) {
+            return later;
+        }
+        first.addSuppressed(later);
+        return first;
     }
 
     /** Waits for a set-up step, rethrowing what it threw as it threw it. */

@@ -142,6 +142,20 @@ class SegmentObjectTest {
         assertThat(gets.get()).as("one footer and one index GET").isEqualTo(2);
     }
 
+    /**
+     * The test store, answering an object's footer only once its data (position 0) has been asked
+     * for: a reader that waits for the index before its first span times out.
+     */
+    private ObjectStore footerAfterData(long size, java.util.concurrent.CompletableFuture<Void> dataAsked) {
+        return new CountingStore(store, new AtomicInteger(), offset -> {
+            if (offset == 0) {
+                dataAsked.complete(null);
+            }
+            return offset == size - SegmentFooter.SIZE ? dataAsked.orTimeout(5, TimeUnit.SECONDS)
+                    : java.util.concurrent.CompletableFuture.completedFuture(null);
+        });
+    }
+
     /** An object store that counts its reads, and answers a ranged read once its {@code gate} (by range start) opens. */
     private record CountingStore(ObjectStore delegate, AtomicInteger gets,
                                  java.util.function.LongFunction<java.util.concurrent.CompletableFuture<Void>> gate) implements ObjectStore {
@@ -271,13 +285,7 @@ class SegmentObjectTest {
             java.util.concurrent.CompletableFuture<Void> dataAsked = new java.util.concurrent.CompletableFuture<>();
             // The footer is answered only once the data's first span has been asked for (a reader that waits for the index
             // first times out here).
-            ObjectStore slowIndex = new CountingStore(store, new AtomicInteger(), offset -> {
-                if (offset == 0) {
-                    dataAsked.complete(null);
-                }
-                return offset == size - SegmentFooter.SIZE ? dataAsked.orTimeout(5, TimeUnit.SECONDS)
-                        : java.util.concurrent.CompletableFuture.completedFuture(null);
-            });
+            ObjectStore slowIndex = footerAfterData(size, dataAsked);
             RemoteSegmentReader indexes = new RemoteSegmentReader(slowIndex, 0, new SimpleMeterRegistry());
             try (SequentialSegmentReader r = new SequentialSegmentReader(slowIndex, indexes, one, 1000, Long.MAX_VALUE, span, 2)) {
                 List<Long> got = readAll(r);
@@ -315,13 +323,7 @@ class SegmentObjectTest {
         }
         for (int span : new int[]{dataLength / 3, dataLength + 500, dataLength * 4}) {
             java.util.concurrent.CompletableFuture<Void> dataAsked = new java.util.concurrent.CompletableFuture<>();
-            ObjectStore slowIndex = new CountingStore(store, new AtomicInteger(), o -> {
-                if (o == 0) {
-                    dataAsked.complete(null);
-                }
-                return o == size - SegmentFooter.SIZE ? dataAsked.orTimeout(5, TimeUnit.SECONDS)
-                        : java.util.concurrent.CompletableFuture.completedFuture(null);
-            });
+            ObjectStore slowIndex = footerAfterData(size, dataAsked);
             RemoteSegmentReader indexes = new RemoteSegmentReader(slowIndex, 0, new SimpleMeterRegistry());
             try (SequentialSegmentReader r = new SequentialSegmentReader(slowIndex, indexes,
                     List.of(new SequentialSegmentReader.Segment("t/0/longindex", size, 0, offset - 1)), 0, Long.MAX_VALUE, span, 2)) {
