@@ -8,7 +8,6 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.Record;
 import io.strata.tiering.store.ObjectStore;
-import io.strata.tiering.store.ObjectStores;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -51,7 +50,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code to} exclusive. A checkpoint file records the next offset per partition: a replay
  * stopped with {@link #stop()} resumes with no duplicate and no gap (after a crash, records since
  * the last checkpoint write are delivered again). A batch that fails its CRC stops the replay
- * with a {@link ReplayException} naming the object and offset; it is never delivered.
+ * with a {@link ReplayException} naming the object and offset; it is never delivered. The S3
+ * client is shared by the replays of one process and closed a minute after the last of them ends.
  */
 public final class Replay {
     /** Receives replayed records. */
@@ -240,7 +240,8 @@ public final class Replay {
         // Logging is initialised here first: two threads initialising SLF4J at once print a warning about replayed calls.
         org.slf4j.LoggerFactory.getILoggerFactory();
         // The manifests are read side by side, and the S3 client opens as soon as the bucket is known (given, or named by
-        // the first manifest to arrive): in a fresh process opening it costs a good part of a second.
+        // the first manifest to arrive): in a fresh process opening it costs a good part of a second. A process that has
+        // replayed from the bucket in the last minute still has it open (SharedObjectStores).
         StoreOpening opening = new StoreOpening();
         if (objectStoreUrl != null) {
             opening.open(objectStoreUrl);
@@ -389,15 +390,16 @@ public final class Replay {
     }
 
     /**
-     * The S3 client, opened once on its own thread from the first bucket URL it is given; later
-     * URLs are ignored (every manifest of a topic names the same bucket). Null when none was given.
+     * The S3 client, leased on its own thread from the first bucket URL it is given (the process's
+     * open one for that bucket, or a new one); later URLs are ignored (every manifest of a topic
+     * names the same bucket). Null when none was given.
      */
     private static final class StoreOpening {
         private CompletableFuture<ObjectStore> store;
 
         synchronized void open(String url) {
             if (store == null) {
-                store = CompletableFuture.supplyAsync(() -> ObjectStores.open(url), runnable -> daemon("replay-open-store", runnable).start());
+                store = CompletableFuture.supplyAsync(() -> SharedObjectStores.process().lease(url), runnable -> daemon("replay-open-store", runnable).start());
             }
         }
 

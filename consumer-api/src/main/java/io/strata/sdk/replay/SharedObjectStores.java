@@ -1,0 +1,182 @@
+package io.strata.sdk.replay;
+
+import io.strata.tiering.store.ObjectInfo;
+import io.strata.tiering.store.ObjectStore;
+import io.strata.tiering.store.ObjectStores;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+
+/**
+ * Object-store clients shared by the replays of one process, one per bucket URL, and closed
+ * {@link #IDLE} after the last replay using one returns it. Opening an S3 client costs a warm
+ * process about a tenth of a second (its HTTP stack, credentials chain and endpoint rules), as
+ * long as a replay of a few hundred megabytes takes to read: a service that replays on request
+ * would pay it every time. Every thread the client runs is a daemon, so a client waiting to be
+ * reused never keeps a process from exiting.
+ */
+final class SharedObjectStores {
+    /** How long an unused client stays open for the next replay. */
+    static final Duration IDLE = Duration.ofSeconds(60);
+    private static final SharedObjectStores PROCESS = new SharedObjectStores(ObjectStores::open, IDLE);
+
+    /** One URL's client and the replays using it. */
+    private static final class Entry {
+        final ObjectStore store;
+        int users;
+        ScheduledFuture<?> closing;
+
+        Entry(ObjectStore store) {
+            this.store = store;
+        }
+    }
+
+    private final Function<String, ObjectStore> opener;
+    private final Duration idle;
+    private final Map<String, Entry> open = new HashMap<>();
+    private ScheduledExecutorService closer;
+
+    SharedObjectStores(Function<String, ObjectStore> opener, Duration idle) {
+        this.opener = opener;
+        this.idle = idle;
+    }
+
+    /** The process's shared clients. */
+    static SharedObjectStores process() {
+        return PROCESS;
+    }
+
+    /**
+     * A lease on {@code url}'s client, opened if no replay holds one: closing the returned store
+     * gives it back (once, however often it is closed).
+     */
+    ObjectStore lease(String url) {
+        synchronized (this) {
+            Entry e = open.get(url);
+            if (e != null) {
+                return leased(url, e);
+            }
+        }
+        // Opened outside the lock: it is slow, and another URL's replay need not wait for it.
+        ObjectStore opened = opener.apply(url);
+        synchronized (this) {
+            Entry e = open.get(url);
+            if (e == null) {
+                e = new Entry(opened);
+                open.put(url, e);
+                return leased(url, e);
+            }
+            // Another replay opened one meanwhile: share that one.
+            opened.close();
+            return leased(url, e);
+        }
+    }
+
+    /** Clients open now (in use or waiting to be reused). */
+    synchronized int openCount() {
+        return open.size();
+    }
+
+    private ObjectStore leased(String url, Entry e) {
+        e.users++;
+        if (e.closing != null) {
+            e.closing.cancel(false);
+            e.closing = null;
+        }
+        return new Leased(e.store, () -> giveBack(url, e));
+    }
+
+    private synchronized void giveBack(String url, Entry e) {
+        if (--e.users > 0) {
+            return;
+        }
+        if (closer == null) {
+            closer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "replay-store-closer");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        e.closing = closer.schedule(() -> closeIfIdle(url, e), idle.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void closeIfIdle(String url, Entry e) {
+        synchronized (this) {
+            if (e.users > 0 || open.get(url) != e) {
+                return;
+            }
+            open.remove(url);
+        }
+        e.store.close();
+    }
+
+    /** A store whose close returns the lease instead of closing the client. */
+    private static final class Leased implements ObjectStore {
+        private final ObjectStore store;
+        private final Runnable giveBack;
+        private final AtomicBoolean returned = new AtomicBoolean();
+
+        Leased(ObjectStore store, Runnable giveBack) {
+            this.store = store;
+            this.giveBack = giveBack;
+        }
+
+        @Override
+        public CompletableFuture<Void> put(String key, Path file) {
+            return store.put(key, file);
+        }
+
+        @Override
+        public CompletableFuture<Void> put(String key, byte[] data) {
+            return store.put(key, data);
+        }
+
+        @Override
+        public CompletableFuture<byte[]> get(String key) {
+            return store.get(key);
+        }
+
+        @Override
+        public CompletableFuture<byte[]> getRange(String key, long offset, int length) {
+            return store.getRange(key, offset, length);
+        }
+
+        @Override
+        public CompletableFuture<Optional<ObjectInfo>> head(String key) {
+            return store.head(key);
+        }
+
+        @Override
+        public CompletableFuture<List<ObjectInfo>> list(String prefix) {
+            return store.list(prefix);
+        }
+
+        @Override
+        public CompletableFuture<Void> delete(String key) {
+            return store.delete(key);
+        }
+
+        @Override
+        public String describe() {
+            return store.describe();
+        }
+
+        @Override
+        public void close() {
+            if (returned.compareAndSet(false, true)) {
+                giveBack.run();
+            }
+        }
+    }
+}
