@@ -19,10 +19,12 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Reads record batches out of sealed-segment objects with ranged GETs: the footer and indexes
- * once per object (kept), then data in 1 MiB chunks through a bounded {@link ChunkCache}, with
- * the next {@value #PREFETCH_CHUNKS} chunks fetched ahead (a consumer reads forward), and
- * {@link #readAhead} for a caller that knows where the next read begins, across objects. Every batch handed out has passed its CRC check; a bad one is
- * reported with the object and offset, never served. Thread-safe; calls block the caller.
+ * once per object (kept), in one GET of the object's end that brings its last data chunk too,
+ * then data in 1 MiB chunks through a bounded {@link ChunkCache}, with the next
+ * {@value #PREFETCH_CHUNKS} chunks fetched ahead (a consumer reads forward), and
+ * {@link #readAhead} for a caller that knows where the next read begins, across objects. Every
+ * batch handed out has passed its CRC check; a bad one is reported with the object and offset,
+ * never served. Thread-safe; calls block the caller.
  */
 public final class RemoteSegmentReader {
     static final int CHUNK = 1024 * 1024;
@@ -66,7 +68,7 @@ public final class RemoteSegmentReader {
 
     /**
      * As {@link #index}, without blocking: a reader going forward asks for the next segments'
-     * indexes ahead, so their two small GETs are not on its path.
+     * indexes ahead, so their GETs are not on its path.
      */
     public CompletableFuture<SegmentIndex> indexAsync(String key, long objectSize) {
         SegmentIndex cached = indexes.get(key);
@@ -77,11 +79,34 @@ public final class RemoteSegmentReader {
         return indexLoads.load(key, () -> loadIndexAsync(key, objectSize));
     }
 
+    /**
+     * The footer and both indexes in one GET of the object's end, sized to hold them with room
+     * (see {@link #tailStart}); on this machine's S3 server a request costs as much CPU as
+     * megabytes of data, and a footer read alone was one of three requests per segment a
+     * consumer reading forward paid beyond its data. Indexes longer than the tail (a writer with
+     * a shorter index interval) take a second GET. With a cache, the tail starts on a chunk
+     * boundary and its whole data chunks are kept: the last chunk or two of the object cost no
+     * request of their own.
+     */
     private CompletableFuture<SegmentIndex> loadIndexAsync(String key, long objectSize) {
-        return store.getRange(key, objectSize - SegmentFooter.SIZE, SegmentFooter.SIZE).thenCompose(footerBytes -> {
+        if (objectSize < SegmentFooter.SIZE) {
+            return CompletableFuture.failedFuture(new CorruptSegmentObjectException(key,
+                    "object of " + objectSize + " bytes is shorter than its footer"));
+        }
+        long tailStart = tailStart(objectSize, cache.maxBytes() > 0);
+        return store.getRange(key, tailStart, (int) (objectSize - tailStart)).thenCompose(tail -> {
+            byte[] footerBytes = java.util.Arrays.copyOfRange(tail, Math.max(0, tail.length - SegmentFooter.SIZE), tail.length);
             SegmentFooter f = SegmentFooter.decode(footerBytes, key);
-            if (f.objectSize() != objectSize) {
+            if (f.objectSize() != objectSize || tail.length != objectSize - tailStart) {
                 throw new CorruptSegmentObjectException(key, "footer describes " + f.objectSize() + " bytes, object has " + objectSize);
+            }
+            if (f.offsetIndexPosition() >= tailStart) {
+                int at = (int) (f.offsetIndexPosition() - tailStart);
+                SegmentIndex loaded = indexOf(key, footerBytes, f,
+                        java.util.Arrays.copyOfRange(tail, at, at + f.offsetIndexLength() + f.timeIndexLength()));
+                keepChunks(key, tail, tailStart, f.dataLength());
+                indexes.put(key, loaded);
+                return CompletableFuture.completedFuture(loaded);
             }
             return store.getRange(key, f.offsetIndexPosition(), f.offsetIndexLength() + f.timeIndexLength())
                     .thenApply(idx -> {
@@ -90,6 +115,31 @@ public final class RemoteSegmentReader {
                         return loaded;
                     });
         });
+    }
+
+    /**
+     * Where the GET for an object's footer and indexes starts. Our writer indexes every 64 KiB of
+     * batches at 20 bytes an entry, so the indexes are about 1/3,000 of the object: 1/1,024 and
+     * 4 KiB more holds them with room. {@code chunkAligned}: moved back to a chunk boundary, so
+     * the data it takes in is whole chunks.
+     */
+    static long tailStart(long objectSize, boolean chunkAligned) {
+        long start = Math.max(0, objectSize - (objectSize / 1024 + 4096 + SegmentFooter.SIZE));
+        return chunkAligned ? start / CHUNK * CHUNK : start;
+    }
+
+    /** Caches the whole data chunks an object's tail holds, as {@link #fetch} would have fetched them. */
+    private void keepChunks(String key, byte[] tail, long tailStart, long dataEnd) {
+        for (long c = (tailStart + CHUNK - 1) / CHUNK; c * CHUNK < dataEnd; c++) {
+            long start = c * CHUNK;
+            long end = Math.min(start + CHUNK, dataEnd);
+            String ck = key + "#" + c;
+            if (cache.maxBytes() > 0 && !cache.contains(ck)) {
+                byte[] chunk = java.util.Arrays.copyOfRange(tail, (int) (start - tailStart), (int) (end - tailStart));
+                cache.put(ck, chunk);
+                downloaded.increment(chunk.length);
+            }
+        }
     }
 
     private static SegmentIndex indexOf(String key, byte[] footerBytes, SegmentFooter f, byte[] idx) {
@@ -247,6 +297,11 @@ public final class RemoteSegmentReader {
     private CompletableFuture<byte[]> fetch(String key, long idx, long dataEnd) {
         String ck = key + "#" + idx;
         return chunkLoads.load(ck, () -> {
+            // A load that finished between the caller's look in the cache and this one's start has cached the chunk.
+            byte[] cached = cache.get(ck);
+            if (cached != null) {
+                return CompletableFuture.completedFuture(cached);
+            }
             long start = idx * CHUNK;
             int len = (int) Math.min(CHUNK, dataEnd - start);
             long t0 = System.nanoTime();

@@ -163,7 +163,7 @@ public final class SequentialSegmentReader implements AutoCloseable {
                 return true;
             }
             if (s.baseOffset() >= nextOffset && s.objectSize() > SegmentFooter.SIZE && !u.index().isDone()) {
-                // Read from its start: the first span needs no index, so its GET does not wait behind the index's two.
+                // Read from its start: the first span needs no index, so its GET does not wait behind the index's.
                 CompletableFuture<SegmentIndex> index = u.index();
                 planPosition = 0;
                 planEnd = s.objectSize() - SegmentFooter.SIZE;
@@ -201,7 +201,7 @@ public final class SequentialSegmentReader implements AutoCloseable {
 
     /**
      * A segment read from its start whose object is about one span long is read in a single GET,
-     * index and footer included: its index would cost two more requests, each about as dear to
+     * index and footer included: its index would cost another request, about as dear to
      * the store as a span of data is, for a segment that needs no lookup.
      */
     private boolean readWhole(Segment s) {

@@ -45,15 +45,21 @@ class SegmentObjectTest {
 
     /** 2,000 batches of 3 records each, offsets from 1000, timestamps 10 ms apart per batch. */
     private Path segment() throws Exception {
+        return segment(0);
+    }
+
+    /** As {@link #segment()}, each value padded with {@code padding} more bytes. */
+    private Path segment(int padding) throws Exception {
+        String pad = "x".repeat(padding);
         Path f = dir.resolve("00000000000000001000.log");
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             long offset = 1000;
             for (int b = 0; b < 2000; b++) {
                 long ts = 1_000_000 + b * 10L;
                 MemoryRecords r = MemoryRecords.withRecords(Compression.NONE,
-                        new SimpleRecord(ts, ("k" + b).getBytes(), ("value-" + offset).getBytes()),
-                        new SimpleRecord(ts + 1, ("k" + b).getBytes(), ("value-" + (offset + 1)).getBytes()),
-                        new SimpleRecord(ts + 2, ("k" + b).getBytes(), ("value-" + (offset + 2)).getBytes()));
+                        new SimpleRecord(ts, ("k" + b).getBytes(), ("value-" + offset + pad).getBytes()),
+                        new SimpleRecord(ts + 1, ("k" + b).getBytes(), ("value-" + (offset + 1) + pad).getBytes()),
+                        new SimpleRecord(ts + 2, ("k" + b).getBytes(), ("value-" + (offset + 2) + pad).getBytes()));
                 for (MutableRecordBatch batch : r.batches()) {
                     batch.setLastOffset(offset + 2);
                 }
@@ -104,7 +110,8 @@ class SegmentObjectTest {
 
     @Test
     void aReadAheadFetchesTheIndexAndDataSoTheReadThatFollowsMakesNoRequest() throws Exception {
-        String key = upload(segment());
+        // About 3.7 MB: four chunks, the last of them in the GET of the object's end.
+        String key = upload(segment(600));
         long size = store.head(key).get().orElseThrow().size();
         AtomicInteger gets = new AtomicInteger();
         ObjectStore counting = new CountingStore(store, gets);
@@ -112,19 +119,21 @@ class SegmentObjectTest {
         RemoteSegmentReader reader = new RemoteSegmentReader(counting, 16 << 20, metrics);
         reader.readAhead(key, size, -1, 1 << 20);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (metrics.counter("strata.tiering.download.bytes").count() == 0 && System.nanoTime() < deadline) {
+        // The last chunk comes with the index; the first chunk (1 MiB) after it.
+        while (metrics.counter("strata.tiering.download.bytes").count() <= RemoteSegmentReader.CHUNK && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
         int before = gets.get();
-        assertThat(before).as("footer, indexes and one chunk").isEqualTo(3);
+        assertThat(before).as("the object's end (footer, indexes, last chunk) and its first chunk").isEqualTo(2);
         ByteBuffer got = reader.read(key, size, 1000, 100_000);
         assertThat(Batches.of(got).get(0).baseOffset()).isEqualTo(1000);
-        assertThat(gets.get()).as("the read found everything fetched ahead").isEqualTo(before);
+        // Its own bytes were fetched ahead: it asks only for the chunks after them (the last came with the index).
+        assertThat(gets.get()).as("the read found its chunk fetched ahead").isEqualTo(before + 2);
         // Nothing to fetch without a cache to keep it in.
         RemoteSegmentReader uncached = new RemoteSegmentReader(counting, 0, new SimpleMeterRegistry());
         uncached.readAhead(key, size, -1, 1 << 20);
         Thread.sleep(100);
-        assertThat(gets.get()).isEqualTo(before);
+        assertThat(gets.get()).isEqualTo(before + 2);
     }
 
     @Test
@@ -139,19 +148,89 @@ class SegmentObjectTest {
         var second = reader.indexAsync(key, size);
         gate.complete(null);
         assertThat(first.get(10, TimeUnit.SECONDS)).isSameAs(second.get(10, TimeUnit.SECONDS));
-        assertThat(gets.get()).as("one footer and one index GET").isEqualTo(2);
+        assertThat(gets.get()).as("one GET of the object's end").isEqualTo(1);
+    }
+
+    @Test
+    void aForwardReadPaysNoRequestForTheIndexOrTheLastChunk() throws Exception {
+        String key = upload(segment(600));
+        long size = store.head(key).get().orElseThrow().size();
+        AtomicInteger gets = new AtomicInteger();
+        RemoteSegmentReader reader = new RemoteSegmentReader(new CountingStore(store, gets), 16 << 20, new SimpleMeterRegistry());
+        long dataEnd = reader.index(key, size).footer().dataLength();
+        long chunks = (dataEnd + RemoteSegmentReader.CHUNK - 1) / RemoteSegmentReader.CHUNK;
+        assertThat(chunks).isEqualTo(4);
+        List<Long> offsets = new ArrayList<>();
+        long next = 1000;
+        while (next < 7000) {
+            for (Batches.Batch b : Batches.of(reader.read(key, size, next, 256 * 1024))) {
+                offsets.add(b.baseOffset());
+                next = b.lastOffset() + 1;
+            }
+        }
+        assertThat(offsets).hasSize(2000).isSorted();
+        // The object's end holds the footer, both indexes and the last chunk: one GET for it, one for each other chunk.
+        assertThat(gets.get()).isEqualTo(chunks);
+    }
+
+    @Test
+    void indexesLongerThanTheObjectsEndTakeASecondRequest() throws Exception {
+        long size = longIndexObject("t/0/longindex");
+        AtomicInteger gets = new AtomicInteger();
+        // Without a cache the object's end is not moved back to a chunk boundary (which here would take in all of it).
+        RemoteSegmentReader reader = new RemoteSegmentReader(new CountingStore(store, gets), 0, new SimpleMeterRegistry());
+        SegmentIndex idx = reader.index("t/0/longindex", size);
+        assertThat(idx.footer().timeIndexLength()).isEqualTo(12 * 1000);
+        assertThat(gets.get()).as("the object's end, then the indexes it did not hold").isEqualTo(2);
+        List<Long> offsets = new ArrayList<>();
+        for (Batches.Batch b : Batches.of(reader.read("t/0/longindex", size, 0, 1 << 20))) {
+            offsets.add(b.baseOffset());
+        }
+        assertThat(offsets).hasSize(20).startsWith(0L, 2L).endsWith(38L);
+        // The same index bytes, CRC-checked as they are when they come in the first GET: a flipped byte is reported.
+        byte[] object = store.get("t/0/longindex").get();
+        object[(int) idx.footer().timeIndexPosition() + 5] ^= 1;
+        store.put("t/0/longindex-bad", object).get();
+        assertThatThrownBy(() -> reader.index("t/0/longindex-bad", size)).isInstanceOf(CorruptSegmentObjectException.class)
+                .hasMessageContaining("CRC");
     }
 
     /**
-     * The test store, answering an object's footer only once its data (position 0) has been asked
-     * for: a reader that waits for the index before its first span times out.
+     * Stores, under {@code key}, an object of 20 batches of 2 records (offsets 0 to 39) whose time
+     * index is long beside its data, as no writer of ours makes one; returns its size.
+     */
+    private long longIndexObject(String key) throws Exception {
+        ByteBuffer data = ByteBuffer.allocate(64 * 1024);
+        long offset = 0;
+        for (int b = 0; b < 20; b++) {
+            MemoryRecords r = MemoryRecords.withRecords(offset, Compression.NONE, 0,
+                    new SimpleRecord(1_000 + b, null, ("v" + offset).getBytes()), new SimpleRecord(1_000 + b, null, ("v" + (offset + 1)).getBytes()));
+            data.put(r.buffer());
+            offset += 2;
+        }
+        data.flip();
+        int dataLength = data.remaining();
+        byte[] offsetIndex = ByteBuffer.allocate(8).putInt(0).putInt(0).array();
+        byte[] timeIndex = new byte[12 * 1000];
+        byte[] footer = new SegmentFooter(0, offset - 1, 1_000, 1_019, dataLength, offsetIndex.length, timeIndex.length, 0)
+                .encode(ByteBuffer.wrap(offsetIndex), ByteBuffer.wrap(timeIndex));
+        ByteBuffer object = ByteBuffer.allocate(dataLength + offsetIndex.length + timeIndex.length + footer.length);
+        object.put(data).put(offsetIndex).put(timeIndex).put(footer);
+        store.put(key, object.array()).get();
+        return object.capacity();
+    }
+
+    /**
+     * The test store, answering the GET of an object's end (footer and indexes) only once its data
+     * (position 0) has been asked for: a reader that waits for the index before its first span
+     * times out.
      */
     private ObjectStore footerAfterData(long size, java.util.concurrent.CompletableFuture<Void> dataAsked) {
         return new CountingStore(store, new AtomicInteger(), offset -> {
             if (offset == 0) {
                 dataAsked.complete(null);
             }
-            return offset == size - SegmentFooter.SIZE ? dataAsked.orTimeout(5, TimeUnit.SECONDS)
+            return offset == RemoteSegmentReader.tailStart(size, false) ? dataAsked.orTimeout(5, TimeUnit.SECONDS)
                     : java.util.concurrent.CompletableFuture.completedFuture(null);
         });
     }
@@ -297,26 +376,12 @@ class SegmentObjectTest {
 
     @Test
     void aFirstSpanSentBeforeItsIndexIsCutWhereTheDataEnds() throws Exception {
-        // An object whose indexes are long beside its data (as no writer of ours makes them): a first span longer than
-        // the data, sent before the index says where the data ends, runs on into the index and must be cut there.
-        ByteBuffer data = ByteBuffer.allocate(64 * 1024);
-        long offset = 0;
-        for (int b = 0; b < 20; b++) {
-            MemoryRecords r = MemoryRecords.withRecords(offset, Compression.NONE, 0,
-                    new SimpleRecord(1_000 + b, null, ("v" + offset).getBytes()), new SimpleRecord(1_000 + b, null, ("v" + (offset + 1)).getBytes()));
-            data.put(r.buffer());
-            offset += 2;
-        }
-        data.flip();
-        int dataLength = data.remaining();
-        byte[] offsetIndex = ByteBuffer.allocate(8).putInt(0).putInt(0).array();
-        byte[] timeIndex = new byte[12 * 1000];
-        byte[] footer = new SegmentFooter(0, offset - 1, 1_000, 1_019, dataLength, offsetIndex.length, timeIndex.length, 0)
-                .encode(ByteBuffer.wrap(offsetIndex), ByteBuffer.wrap(timeIndex));
-        ByteBuffer object = ByteBuffer.allocate(dataLength + offsetIndex.length + timeIndex.length + footer.length);
-        object.put(data).put(offsetIndex).put(timeIndex).put(footer);
-        store.put("t/0/longindex", object.array()).get();
-        long size = object.capacity();
+        // An object whose indexes are long beside its data: a first span longer than the data, sent before the index
+        // says where the data ends, runs on into the index and must be cut there.
+        long size = longIndexObject("t/0/longindex");
+        long offset = 40;
+        int dataLength = (int) new RemoteSegmentReader(store, 0, new SimpleMeterRegistry()).index("t/0/longindex", size)
+                .footer().dataLength();
         List<Long> expected = new ArrayList<>();
         for (long o = 0; o < offset; o++) {
             expected.add(o);
