@@ -4,47 +4,49 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Group commit: a produce that must be durable before it is acknowledged waits here. One thread
- * drains every waiting request and fsyncs each log they name once; the fsyncs of different logs
- * run at the same time on {@code log-fsync} threads, so the device and the file system's journal
- * take them together and a round costs about one fsync however many partitions it covers. Each
- * log's waiters complete, in the order they arrived, as soon as that log's fsync returns.
+ * Group commit: a produce that must be durable before it is acknowledged waits here. Each log
+ * has its own chain of fsyncs on the {@code log-fsync} threads, one at a time: a waiter that
+ * arrives while its log is being synced waits for that log's next fsync, which starts as soon as
+ * the current one returns and covers every waiter that came meanwhile. Logs do not wait for each
+ * other: a round that synced every waiting log together and began the next round only after its
+ * slowest fsync made each partition's acknowledgements wait for the slowest disk write of all of
+ * them. The fsyncs of different logs overlap, so the device and the file system's journal take
+ * them together. Each log's waiters complete, in the order they arrived, as soon as the fsync
+ * that covers them returns.
  */
 public final class GroupCommit implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
-    /** fsyncs in flight at once: enough to overlap a round's I/O; they wait on the device, not the CPU. */
+    /** fsyncs in flight at once: enough to overlap several logs' I/O; they wait on the device, not the CPU. */
     static final int FSYNC_THREADS = 8;
 
-    private record Waiter(PartitionLog log, long offset, CompletableFuture<Void> done) {
+    private record Waiter(long offset, CompletableFuture<Void> done) {
     }
 
-    private final LinkedBlockingQueue<Waiter> queue = new LinkedBlockingQueue<>();
-    private final Thread thread;
+    /** A log with an fsync running or about to: the waiters its next fsync will answer. Guarded by {@code chains}. */
+    private static final class Chain {
+        final List<Waiter> next = new ArrayList<>();
+    }
+
+    /** Logs whose chain is running; a log's entry goes when its chain finds no more waiters. */
+    private final Map<PartitionLog, Chain> chains = new HashMap<>();
     private final ExecutorService fsyncs;
-    private volatile boolean running = true;
 
     public GroupCommit() {
-        // -Dstrata.log.fsync.threads: for comparing rounds with and without overlap (1 = one fsync after another).
+        // -Dstrata.log.fsync.threads: for comparing with and without overlap (1 = one fsync after another).
         this(Integer.getInteger("strata.log.fsync.threads", FSYNC_THREADS));
     }
 
     GroupCommit(int fsyncThreads) {
         fsyncs = Executors.newFixedThreadPool(fsyncThreads, io.strata.ingest.util.NamedThreads.daemon("log-fsync", true));
-        thread = new Thread(this::loop, "log-group-commit");
-        thread.setDaemon(true);
-        thread.start();
     }
 
     /** Completes once {@code log} is durable up to and including {@code lastOffset}. */
@@ -53,49 +55,60 @@ public final class GroupCommit implements AutoCloseable {
             return CompletableFuture.completedFuture(null);
         }
         CompletableFuture<Void> f = new CompletableFuture<>();
-        queue.add(new Waiter(partitionLog, lastOffset, f));
+        boolean start;
+        synchronized (chains) {
+            Chain c = chains.get(partitionLog);
+            start = c == null;
+            if (start) {
+                c = new Chain();
+                chains.put(partitionLog, c);
+            }
+            c.next.add(new Waiter(lastOffset, f));
+        }
+        if (start) {
+            submit(partitionLog);
+        }
         return f;
     }
 
-    private void loop() {
-        List<Waiter> batch = new ArrayList<>();
-        while (running || !queue.isEmpty()) {
-            try {
-                Waiter first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch);
-                Map<PartitionLog, List<Waiter>> byLog = new LinkedHashMap<>();
-                for (Waiter w : batch) {
-                    byLog.computeIfAbsent(w.log, k -> new ArrayList<>()).add(w);
-                }
-                batch.clear();
-                if (byLog.size() == 1) {
-                    Map.Entry<PartitionLog, List<Waiter>> only = byLog.entrySet().iterator().next();
-                    commit(only.getKey(), only.getValue());
-                    continue;
-                }
-                List<Future<?>> round = new ArrayList<>(byLog.size());
-                try {
-                    byLog.forEach((pl, waiters) -> round.add(fsyncs.submit(() -> commit(pl, waiters))));
-                } catch (RuntimeException e) {
-                    // Closing: the logs not handed to an fsync thread fail rather than wait forever.
-                    byLog.values().forEach(ws -> ws.forEach(w -> w.done.completeExceptionally(e)));
-                }
-                // The next round starts when this one is done, so one log is never fsynced twice at once.
-                for (Future<?> f : round) {
-                    try {
-                        f.get();
-                    } catch (ExecutionException e) {
-                        log.error("group commit task failed", e.getCause());
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+    /** Runs {@code pl}'s next fsync on an fsync thread (behind other logs' already queued: no log starves the rest). */
+    private void submit(PartitionLog pl) {
+        try {
+            fsyncs.execute(() -> next(pl));
+        } catch (RuntimeException e) {
+            // Closing: the chain's waiters fail rather than wait forever.
+            List<Waiter> dropped;
+            synchronized (chains) {
+                Chain c = chains.remove(pl);
+                dropped = c == null ? List.of() : c.next;
             }
+            dropped.forEach(w -> w.done.completeExceptionally(e));
+        }
+    }
+
+    /** One fsync of {@code pl} for the waiters so far; then the next, if more came meanwhile. */
+    private void next(PartitionLog pl) {
+        List<Waiter> waiters;
+        synchronized (chains) {
+            Chain c = chains.get(pl);
+            waiters = new ArrayList<>(c.next);
+            c.next.clear();
+        }
+        try {
+            commit(pl, waiters);
+        } catch (RuntimeException | Error e) {
+            log.error("group commit of {} failed", pl.name(), e);
+        }
+        boolean more;
+        synchronized (chains) {
+            Chain c = chains.get(pl);
+            more = !c.next.isEmpty();
+            if (!more) {
+                chains.remove(pl);
+            }
+        }
+        if (more) {
+            submit(pl);
         }
     }
 
@@ -123,12 +136,12 @@ public final class GroupCommit implements AutoCloseable {
 
     @Override
     public void close() {
-        running = false;
+        // Queued fsyncs run; what arrives after this fails at once (submit).
+        fsyncs.shutdown();
         try {
-            thread.join(5000);
+            fsyncs.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        fsyncs.shutdown();
     }
 }

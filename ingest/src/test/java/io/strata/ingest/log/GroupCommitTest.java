@@ -57,4 +57,27 @@ class GroupCommitTest {
         assertThat(open("a-0").logEndOffset()).isEqualTo(100);
         assertThat(open("b-0").logEndOffset()).isEqualTo(100);
     }
+
+    @Test
+    void aSlowFsyncOfOneLogDoesNotHoldBackAnotherLogsAcknowledgements() throws Exception {
+        PartitionLog slow = open("slow-0");
+        PartitionLog fast = open("fast-0");
+        CompletableFuture<Void> release = new CompletableFuture<>();
+        disk.stallNextForce(p -> p.toString().contains("slow-0"), release);
+        try (GroupCommit commit = new GroupCommit()) {
+            append(slow, "s");
+            CompletableFuture<Void> slowDurable = commit.awaitDurable(slow, slow.logEndOffset() - 1);
+            // The slow log's fsync has begun (and stalls) before the other log's produce arrives.
+            Thread.sleep(100);
+            for (int i = 0; i < 3; i++) {
+                append(fast, "f" + i);
+                commit.awaitDurable(fast, fast.logEndOffset() - 1).get(5, TimeUnit.SECONDS);
+                assertThat(fast.flushedOffset()).isEqualTo(i + 1);
+            }
+            assertThat(slowDurable).as("its own fsync has not returned").isNotDone();
+            release.complete(null);
+            slowDurable.get(5, TimeUnit.SECONDS);
+            assertThat(slow.flushedOffset()).isEqualTo(1);
+        }
+    }
 }

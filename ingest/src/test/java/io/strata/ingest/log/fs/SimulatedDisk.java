@@ -56,6 +56,8 @@ public final class SimulatedDisk implements LogFileSystem {
     private long clockMs = 1_000_000;
     private Predicate<Path> failForce = p -> false;
     private Predicate<Path> partialWrite = p -> false;
+    private Predicate<Path> stallForce = p -> false;
+    private java.util.concurrent.CompletableFuture<Void> stallUntil = java.util.concurrent.CompletableFuture.completedFuture(null);
     private long freeBytes = Long.MAX_VALUE;
     private long forces;
 
@@ -75,6 +77,15 @@ public final class SimulatedDisk implements LogFileSystem {
     /** The next fsync of a file matching {@code which} fails (once). */
     public synchronized void failNextForce(Predicate<Path> which) {
         failForce = once(which);
+    }
+
+    /**
+     * The next fsync of a file matching {@code which} (once) does not begin until {@code until}
+     * completes, as a slow device's would; other files' fsyncs go on meanwhile.
+     */
+    public synchronized void stallNextForce(Predicate<Path> which, java.util.concurrent.CompletableFuture<Void> until) {
+        stallForce = once(which);
+        stallUntil = until;
     }
 
     /** The next write to a file matching {@code which} writes half its bytes, then fails (once). */
@@ -385,6 +396,16 @@ public final class SimulatedDisk implements LogFileSystem {
 
         @Override
         public void force() throws IOException {
+            java.util.concurrent.CompletableFuture<Void> stall = null;
+            synchronized (SimulatedDisk.this) {
+                if (stallForce.test(path)) {
+                    stall = stallUntil;
+                }
+            }
+            if (stall != null) {
+                // Outside the disk's lock: only this fsync waits.
+                stall.join();
+            }
             synchronized (SimulatedDisk.this) {
                 checkOpen();
                 forces++;
