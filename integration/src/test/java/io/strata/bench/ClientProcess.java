@@ -32,8 +32,13 @@ final class ClientProcess {
      * {@code failed}: records the producer gave up on (ProducerPerformance counts only those acknowledged);
      * {@code steadyState}: the same figures for the records after {@code --warmup-records}, when it was given (else null).
      */
-    record Produced(double recordsPerSec, double mibPerSec, double p50Ms, double p99Ms, double p999Ms, long failed, Produced steadyState) {
+    record Produced(double recordsPerSec, double mibPerSec, double p50Ms, double p99Ms, double p999Ms, long failed, Produced steadyState,
+                    List<Integer> windowMaxMs) {
     }
+
+    /** ProducerPerformance's line for each 5 s window: its max latency says when a run's tail latencies happened. */
+    private static final Pattern WINDOW = Pattern.compile("\\d+ records sent, [\\d.]+ records/sec \\([\\d.]+ MB/sec\\), [\\d.]+ ms avg latency, "
+            + "([\\d.]+) ms max latency\\.$", Pattern.MULTILINE);
 
     /** ProducerPerformance's summary of the records after its {@code --warmup-records}. */
     private static final Pattern STEADY_SUMMARY = Pattern.compile(
@@ -82,14 +87,19 @@ final class ClientProcess {
                     + out.lines().filter(l -> l.contains("Exception")).findFirst().orElse("?"));
         }
         Matcher steady = STEADY_SUMMARY.matcher(out);
-        Produced steadyState = steady.find() ? summary(steady, 0, null) : null;
-        return summary(m, failed, steadyState);
+        Produced steadyState = steady.find() ? summary(steady, 0, null, List.of()) : null;
+        List<Integer> windows = new ArrayList<>();
+        Matcher w = WINDOW.matcher(out);
+        while (w.find()) {
+            windows.add((int) Math.round(Double.parseDouble(w.group(1))));
+        }
+        return summary(m, failed, steadyState, windows);
     }
 
     /** A summary line's rate, MiB/s and percentiles; groups as in both summary patterns. */
-    private static Produced summary(Matcher m, long failed, Produced steadyState) {
+    private static Produced summary(Matcher m, long failed, Produced steadyState, List<Integer> windowMaxMs) {
         return new Produced(Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)), Double.parseDouble(m.group(6)),
-                Double.parseDouble(m.group(8)), Double.parseDouble(m.group(9)), failed, steadyState);
+                Double.parseDouble(m.group(8)), Double.parseDouble(m.group(9)), failed, steadyState, windowMaxMs);
     }
 
     record Consumed(double fetchMibPerSec, double totalMibPerSec, double rebalanceMs) {
@@ -156,6 +166,14 @@ final class ClientProcess {
             throw new IllegalStateException(mainAndArgs.get(0) + " did not finish in " + timeoutSeconds + " s");
         }
         String text = out.get();
+        String keep = System.getProperty("strata.bench.clientLogs");
+        if (keep != null) {
+            // -Dstrata.bench.clientLogs=DIR: every client's output, to see inside a run.
+            java.nio.file.Path dir = java.nio.file.Files.createDirectories(Path.of(keep));
+            String name = mainAndArgs.get(0).substring(mainAndArgs.get(0).lastIndexOf('.') + 1);
+            java.nio.file.Files.writeString(dir.resolve(System.currentTimeMillis() + "-" + name + ".log"),
+                    String.join(" ", mainAndArgs) + "\n" + text);
+        }
         if (p.exitValue() != 0) {
             throw new IllegalStateException(mainAndArgs.get(0) + " exited " + p.exitValue() + ":\n" + text);
         }

@@ -43,6 +43,11 @@ final class KafkaComparisonBench {
      */
     static final int RATE_WARMUP_SECONDS = Integer.getInteger("strata.bench.rateWarmupSeconds", 20);
     static final int RATE_STEADY_SECONDS = Integer.getInteger("strata.bench.rateSteadySeconds", 15);
+    /**
+     * {@code -Dstrata.bench.rate=N}: only the fixed-rate rows, at N records/s (phase 1, which
+     * finds 80 % of the slower broker's maximum, is skipped): for comparing a change's latency.
+     */
+    static final int FIXED_RATE = Integer.getInteger("strata.bench.rate", 0);
     /** Which brokers to compare; {@code -Dstrata.bench.brokers=Strata} measures one alone (to profile it, say). */
     static final List<String> BROKERS = List.of(System.getProperty("strata.bench.brokers", "Kafka,Kafka fsync,Strata").split(","));
     static final List<String> METRICS = List.of("produce MiB/s", "produce p50 ms", "produce p99 ms", "produce p99.9 ms",
@@ -71,7 +76,7 @@ final class KafkaComparisonBench {
         List<String> log = new ArrayList<>();
         Path tmp = Files.createTempDirectory("strata-bench-kafka");
         // Phase 1: everything unthrottled, alternating the order of brokers from round to round.
-        for (int round = 1; round <= ROUNDS; round++) {
+        for (int round = 1; round <= (FIXED_RATE > 0 ? 0 : ROUNDS); round++) {
             for (String broker : order(round)) {
                 Path dir = tmp.resolve(broker.replace(' ', '-') + "-" + round);
                 HostLoad load = new HostLoad();
@@ -85,14 +90,15 @@ final class KafkaComparisonBench {
             }
         }
         // Phase 2: produce latency of a broker that keeps up: 80 % of the slower broker's maximum.
-        double slower = results.entrySet().stream().filter(e -> !e.getKey().equals("Kafka fsync"))
+        double slower = FIXED_RATE > 0 ? Double.NaN : results.entrySet().stream().filter(e -> !e.getKey().equals("Kafka fsync"))
                 .mapToDouble(e -> median(e.getValue().get("produce MiB/s"))).min().orElseThrow();
-        int rate = (int) (0.8 * slower * 1024 * 1024 / Workloads.RECORD);
+        int rate = FIXED_RATE > 0 ? FIXED_RATE : (int) (0.8 * slower * 1024 * 1024 / Workloads.RECORD);
         for (int round = 1; round <= ROUNDS; round++) {
             for (String broker : order(round)) {
                 Path dir = tmp.resolve(broker.replace(' ', '-') + "-rate-" + round);
                 HostLoad load = new HostLoad();
                 double steady;
+                List<Integer> windows;
                 try (BrokerProcess b = start(broker, dir)) {
                     createTopic(b.bootstrap(), "warmup", 6);
                     ClientProcess.produce(b.bootstrap(), "warmup", RECORDS / 5, -1);
@@ -102,11 +108,13 @@ final class KafkaComparisonBench {
                     results.get(broker).get("produce p99 ms at a fixed rate, steady state").add(p.steadyState().p99Ms());
                     results.get(broker).get("produce p99 ms at a fixed rate, whole run").add(p.p99Ms());
                     steady = p.steadyState().recordsPerSec();
+                    windows = p.windowMaxMs();
                 }
                 // A broker still catching up after the warm-up sends faster than the rate in its steady state, one that cannot keep up
                 // slower: either is said here.
                 log.add("round " + round + " " + broker + " at " + rate + " records/s: steady state at " + Math.round(steady) + " records/s"
-                        + (steady > 1.03 * rate ? " (still catching up)" : steady < 0.97 * rate ? " (below the rate: it cannot keep up)" : "") + ", " + load.since());
+                        + (steady > 1.03 * rate ? " (still catching up)" : steady < 0.97 * rate ? " (below the rate: it cannot keep up)" : "")
+                        + "; max latency of each 5 s window, ms: " + windows + ", " + load.since());
                 System.err.println(log.get(log.size() - 1));
                 deleteTree(dir);
             }
@@ -179,7 +187,8 @@ final class KafkaComparisonBench {
                 + " Kafka as shipped does not.\n"
                 + "- **Clients**, each its own JVM from Kafka's class path: Kafka's `ProducerPerformance` (" + RECORDS
                 + " records of 1 KiB on 6 partitions, `" + String.join(" ", ClientProcess.PRODUCER_PROPS) + "`, unthrottled, after a "
-                + RECORDS / 5 + "-record warm-up); the same at a fixed " + rate + " records/s (80 % of the slower broker's median maximum)"
+                + RECORDS / 5 + "-record warm-up); the same at a fixed " + rate + " records/s (" + (FIXED_RATE > 0 ? "set with -Dstrata.bench.rate; the other rows were not run"
+                : "80 % of the slower broker's median maximum") + ")"
                 + " for " + (RATE_WARMUP_SECONDS + RATE_STEADY_SECONDS) + " s, its steady state the last " + RATE_STEADY_SECONDS
                 + " s (`--warmup-records " + rate * RATE_WARMUP_SECONDS + "`: the producer JVM's start and its throttler's catch-up left"
                 + " out), the whole run reported too;"
