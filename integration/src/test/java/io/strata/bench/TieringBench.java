@@ -170,6 +170,14 @@ final class TieringBench {
 
     /** {@code strata replay} as a user runs it, through the launcher (which keeps its class-data archive in {@code cds}). */
     private static Timed replayCli(StrataNode node, Path out, Path log, Path cds) throws Exception {
+        return replayCli(node, out, log, cds, new ArrayList<>(), new ArrayList<>());
+    }
+
+    /**
+     * As above; adds to {@code startUp} the seconds from the process's start to the replay's (the launcher, JVM start, the command
+     * line) and to {@code toFirst} those from there to the first record (manifests, the S3 client, the broker's metadata).
+     */
+    private static Timed replayCli(StrataNode node, Path out, Path log, Path cds, List<Double> startUp, List<Double> toFirst) throws Exception {
         Files.deleteIfExists(out);
         Path launcher = Path.of(System.getProperty("strata.root", ".")).resolve("strata");
         Timed t = process(List.of("bash", launcher.toString(), "replay", "--topic", "bench", "--admin-url",
@@ -188,6 +196,8 @@ final class TieringBench {
         if (!m.find()) {
             throw new IllegalStateException("strata replay did not report its timing: " + Files.readString(log));
         }
+        startUp.add(t.seconds() - Double.parseDouble(m.group(1)));
+        toFirst.add(Double.parseDouble(m.group(2)));
         return t.reading(Double.parseDouble(m.group(1)) - Double.parseDouble(m.group(2)));
     }
 
@@ -260,6 +270,8 @@ final class TieringBench {
             List<Double> replayJson = new ArrayList<>();
             List<Double> consumerJsonReading = new ArrayList<>();
             List<Double> replayJsonReading = new ArrayList<>();
+            List<Double> replayStartUp = new ArrayList<>();
+            List<Double> replayToFirst = new ArrayList<>();
             List<String> order = new ArrayList<>();
             // Open until the end: the raw GETs the reads through Strata are compared with run in the same rounds, beside them.
             try (S3ObjectStore raw = new S3ObjectStore(S3Location.parse(s3.url("raw", "")))) {
@@ -387,7 +399,7 @@ final class TieringBench {
                                     consumerJsonReading.add(t.readingMibPerSec());
                                 }
                                 default -> {
-                                    Timed t = replayCli(node, out, tmp.resolve("replay.log"), cds);
+                                    Timed t = replayCli(node, out, tmp.resolve("replay.log"), cds, replayStartUp, replayToFirst);
                                     replayJson.add(t.mibPerSec());
                                     replayJsonReading.add(t.readingMibPerSec());
                                 }
@@ -437,6 +449,10 @@ final class TieringBench {
                     + String.format("| replay / consumer | %.2f | %.2f |%n", median(replayJson) / median(consumerJson),
                     median(replayJsonReading) / median(consumerJsonReading))
                     + String.format("| the JSON writer alone, %d threads, records in memory | %.1f | |%n", PARTITIONS, json)
+                    + String.format("%n`strata replay --out`'s time, medians: %.2f s from the process's start to the replay's (launcher, JVM start,"
+                            + " command line), %.2f s from there to the first record (manifests, S3 client, the broker's metadata), %.2f s"
+                            + " from the first record to the last; %.2f s in all.%n", median(replayStartUp), median(replayToFirst),
+                    BYTES / (1024.0 * 1024) / median(replayJsonReading), BYTES / (1024.0 * 1024) / median(replayJson))
                     + "\nRaw runs (MiB/s): SDK replay " + sdkReplay + "; through the broker " + throughBroker + "; through the broker first record to last "
                     + throughBrokerReading + "; replay --out " + replayJson
                     + "; consumer JSON " + consumerJson + "; replay --out first record to last " + replayJsonReading
