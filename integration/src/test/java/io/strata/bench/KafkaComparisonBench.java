@@ -30,6 +30,13 @@ final class KafkaComparisonBench {
     static final String HEAP = "-Xms1G -Xmx1G";
     static final int ROUNDS = Integer.getInteger("strata.bench.rounds", 3);
     static final int RECORDS = Integer.getInteger("strata.bench.records", 1_000_000);
+    /**
+     * The untimed produce before the timed one, on each broker: as many records as the timed run. After 200,000 records a
+     * Strata node's C2 compiler threads still took 3.9 of its 9.3 CPU-seconds during the timed million (and 2.5 of 6.7
+     * in the million after, 0.5 of 4.4 in the third), so the timed run measured the JIT as much as the broker; both
+     * brokers get the same warm-up, and users run brokers warm.
+     */
+    static final int WARMUP_RECORDS = Integer.getInteger("strata.bench.warmupRecords", RECORDS);
     static final int WIDE_RECORDS = Integer.getInteger("strata.bench.wideRecords", 200_000);
     static final int E2E_RATE = 1000;
     static final int E2E_SECONDS = Integer.getInteger("strata.bench.e2eSeconds", 20);
@@ -58,6 +65,7 @@ final class KafkaComparisonBench {
     /** Which brokers to compare; {@code -Dstrata.bench.brokers=Strata} measures one alone (to profile it, say). */
     static final List<String> BROKERS = List.of(System.getProperty("strata.bench.brokers", "Kafka,Kafka fsync,Strata").split(","));
     static final List<String> METRICS = List.of("produce MiB/s", "produce p50 ms", "produce p99 ms", "produce p99.9 ms",
+            "broker CPU s per GiB produced",
             "produce p99 ms at a fixed rate, steady state", "produce p99 ms at a fixed rate, whole run", "consume MiB/s from the first fetch", "new group: first record ms",
             "new group: join ms (ConsumerPerformance)", "end-to-end p50 ms", "end-to-end p99 ms", "1000 partitions MiB/s",
             "1000 partitions p99 ms", "peak RSS MiB", "failed records");
@@ -143,9 +151,12 @@ final class KafkaComparisonBench {
         String bootstrap = b.bootstrap();
         // Warm-up (untimed): JIT on both sides and every partition's leader known before timing starts.
         createTopic(bootstrap, "warmup", 6);
-        ClientProcess.produce(bootstrap, "warmup", RECORDS / 5, -1);
+        ClientProcess.produce(bootstrap, "warmup", WARMUP_RECORDS, -1);
         createTopic(bootstrap, "bench", 6);
+        double cpuBefore = HostLoad.cpuSeconds(b.pid());
         ClientProcess.Produced p = ClientProcess.produce(bootstrap, "bench", RECORDS, -1);
+        // The broker's share of the two cores it shares with the producer: what a GiB costs it, fsync or not.
+        r.get("broker CPU s per GiB produced").add((HostLoad.cpuSeconds(b.pid()) - cpuBefore) / (RECORDS * (double) Workloads.RECORD / (1 << 30)));
         r.get("produce MiB/s").add(p.mibPerSec());
         r.get("produce p50 ms").add(p.p50Ms());
         r.get("produce p99 ms").add(p.p99Ms());
@@ -180,7 +191,7 @@ final class KafkaComparisonBench {
     }
 
     private static boolean lowerIsBetter(String metric) {
-        return metric.contains(" ms") || metric.contains("RSS") || metric.contains("failed");
+        return metric.contains(" ms") || metric.contains("RSS") || metric.contains("CPU") || metric.contains("failed");
     }
 
     private static String report(Map<String, Map<String, List<Double>>> results, int rate, List<String> log, Path out) throws Exception {
@@ -196,7 +207,7 @@ final class KafkaComparisonBench {
                 + " Kafka as shipped does not.\n"
                 + "- **Clients**, each its own JVM from Kafka's class path: Kafka's `ProducerPerformance` (" + RECORDS
                 + " records of 1 KiB on 6 partitions, `" + String.join(" ", ClientProcess.PRODUCER_PROPS) + "`, unthrottled, after a "
-                + RECORDS / 5 + "-record warm-up); the same at a fixed " + rate + " records/s (" + (FIXED_RATE > 0 ? "set with -Dstrata.bench.rate; the other rows were not run"
+                + WARMUP_RECORDS + "-record warm-up); the same at a fixed " + rate + " records/s (" + (FIXED_RATE > 0 ? "set with -Dstrata.bench.rate; the other rows were not run"
                 : "80 % of the slower broker's median maximum") + ")"
                 + " for " + (RATE_WARMUP_SECONDS + RATE_STEADY_SECONDS) + " s, its steady state the last " + RATE_STEADY_SECONDS
                 + " s (`--warmup-records " + rate * RATE_WARMUP_SECONDS + "`: the producer JVM's start and its throttler's catch-up left"
