@@ -95,11 +95,12 @@ final class KafkaComparisonBench {
             for (String broker : order(round)) {
                 Path dir = tmp.resolve(broker.replace(' ', '-') + "-" + round);
                 HostLoad load = new HostLoad();
+                String produced;
                 try (BrokerProcess b = start(broker, dir)) {
-                    measure(b, results.get(broker), round);
+                    produced = measure(b, results.get(broker), round);
                     results.get(broker).get("peak RSS MiB").add(b.peakRssMb());
                 }
-                log.add("round " + round + " " + broker + ": " + load.since());
+                log.add("round " + round + " " + broker + ": " + produced + ", " + load.since());
                 System.err.println(log.get(log.size() - 1));
                 deleteTree(dir);
             }
@@ -147,14 +148,20 @@ final class KafkaComparisonBench {
         return o;
     }
 
-    private static void measure(BrokerProcess b, Map<String, List<Double>> r, int round) throws Exception {
+    /** Runs phase 1's rows on {@code b}; returns what the page cache held during the timed produce, for the log. */
+    private static String measure(BrokerProcess b, Map<String, List<Double>> r, int round) throws Exception {
         String bootstrap = b.bootstrap();
         // Warm-up (untimed): JIT on both sides and every partition's leader known before timing starts.
         createTopic(bootstrap, "warmup", 6);
         ClientProcess.produce(bootstrap, "warmup", WARMUP_RECORDS, -1);
         createTopic(bootstrap, "bench", 6);
         double cpuBefore = HostLoad.cpuSeconds(b.pid());
-        ClientProcess.Produced p = ClientProcess.produce(bootstrap, "bench", RECORDS, -1);
+        ClientProcess.Produced p;
+        String dirty;
+        try (DirtyPages pages = new DirtyPages()) {
+            p = ClientProcess.produce(bootstrap, "bench", RECORDS, -1);
+            dirty = "timed produce: " + pages.summary();
+        }
         // The broker's share of the two cores it shares with the producer: what a GiB costs it, fsync or not.
         r.get("broker CPU s per GiB produced").add((HostLoad.cpuSeconds(b.pid()) - cpuBefore) / (RECORDS * (double) Workloads.RECORD / (1 << 30)));
         r.get("produce MiB/s").add(p.mibPerSec());
@@ -174,6 +181,7 @@ final class KafkaComparisonBench {
         r.get("1000 partitions MiB/s").add(wide.mibPerSec());
         r.get("1000 partitions p99 ms").add(wide.p99Ms());
         r.get("failed records").add((double) (p.failed() + wide.failed()));
+        return dirty;
     }
 
     static void createTopic(String bootstrap, String topic, int partitions) throws Exception {
