@@ -75,8 +75,9 @@ public final class GroupCommit implements AutoCloseable {
     private void submit(PartitionLog pl) {
         try {
             fsyncs.execute(() -> next(pl));
-        } catch (RuntimeException e) {
-            // Closing: the chain's waiters fail rather than wait forever.
+        } catch (RuntimeException | Error e) {
+            // Closing (or no thread could be made): the chain's waiters fail, and the log's entry goes, rather than leave
+            // an entry no task will ever answer, which every later waiter of the log would join.
             List<Waiter> dropped;
             synchronized (chains) {
                 Chain c = chains.remove(pl);

@@ -76,7 +76,11 @@ public final class RemoteSegmentReader {
             return CompletableFuture.completedFuture(cached);
         }
         // One load per object at a time: read-aheads of back-to-back fetches ask for the same indexes.
-        return indexLoads.load(key, () -> loadIndexAsync(key, objectSize));
+        return indexLoads.load(key, () -> {
+            // A load that finished between the look above and this one has cached its index: no second GET of the object's end.
+            SegmentIndex loaded = indexes.get(key);
+            return loaded != null ? CompletableFuture.completedFuture(loaded) : loadIndexAsync(key, objectSize);
+        });
     }
 
     /**
