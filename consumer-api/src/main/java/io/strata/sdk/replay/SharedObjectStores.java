@@ -1,16 +1,12 @@
 package io.strata.sdk.replay;
 
-import io.strata.tiering.store.ObjectInfo;
+import io.strata.tiering.store.ForwardingObjectStore;
 import io.strata.tiering.store.ObjectStore;
 import io.strata.tiering.store.ObjectStores;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -122,54 +118,13 @@ final class SharedObjectStores {
     }
 
     /** A store whose close returns the lease instead of closing the client. */
-    private static final class Leased implements ObjectStore {
-        private final ObjectStore store;
+    private static final class Leased extends ForwardingObjectStore {
         private final Runnable giveBack;
         private final AtomicBoolean returned = new AtomicBoolean();
 
         Leased(ObjectStore store, Runnable giveBack) {
-            this.store = store;
+            super(store);
             this.giveBack = giveBack;
-        }
-
-        @Override
-        public CompletableFuture<Void> put(String key, Path file) {
-            return store.put(key, file);
-        }
-
-        @Override
-        public CompletableFuture<Void> put(String key, byte[] data) {
-            return store.put(key, data);
-        }
-
-        @Override
-        public CompletableFuture<byte[]> get(String key) {
-            return store.get(key);
-        }
-
-        @Override
-        public CompletableFuture<byte[]> getRange(String key, long offset, int length) {
-            return store.getRange(key, offset, length);
-        }
-
-        @Override
-        public CompletableFuture<Optional<ObjectInfo>> head(String key) {
-            return store.head(key);
-        }
-
-        @Override
-        public CompletableFuture<List<ObjectInfo>> list(String prefix) {
-            return store.list(prefix);
-        }
-
-        @Override
-        public CompletableFuture<Void> delete(String key) {
-            return store.delete(key);
-        }
-
-        @Override
-        public String describe() {
-            return store.describe();
         }
 
         @Override
