@@ -157,9 +157,21 @@ public final class JsonLinesWriter implements AutoCloseable, io.strata.sdk.repla
         private Utf8() {
         }
 
+        /** Eight bytes of an array as one long: one load and one test per eight ASCII bytes. */
+        private static final java.lang.invoke.VarHandle LONGS =
+                java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+        private static final long HIGH_BITS = 0x8080808080808080L;
+
         static boolean isValid(byte[] b, int from, int to) {
             int i = from;
             while (i < to) {
+                // Text values are mostly ASCII: skip it eight bytes at a time (this check was a tenth of a replay's CPU).
+                while (i + 8 <= to && ((long) LONGS.get(b, i) & HIGH_BITS) == 0) {
+                    i += 8;
+                }
+                if (i >= to) {
+                    break;
+                }
                 int c = b[i] & 0xff;
                 if (c < 0x80) {
                     i++;

@@ -46,9 +46,35 @@ class JsonLinesWriterTest {
             random.nextBytes(b);
             cases.add(b);
         }
+        // Runs of ASCII before and after, which the check skips eight bytes at a time: every alignment of the bytes that
+        // decide, and bytes outside the range given that must not be looked at.
+        for (int i = 0; i < 200_000; i++) {
+            byte[] ascii = new byte[random.nextInt(18)];
+            byte[] tail = new byte[random.nextInt(18)];
+            byte[] middle = new byte[random.nextInt(7)];
+            random.nextBytes(middle);
+            for (byte[] a : List.of(ascii, tail)) {
+                for (int k = 0; k < a.length; k++) {
+                    a[k] = (byte) random.nextInt(0x80);
+                }
+            }
+            cases.add(concat(ascii, middle, tail));
+        }
         for (byte[] b : cases) {
             assertThat(JsonLinesWriter.Utf8.isValid(b, 0, b.length)).as(java.util.HexFormat.of().formatHex(b)).isEqualTo(decodes(b));
+            byte[] padded = concat(new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF}, b, new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF,
+                    (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF});
+            assertThat(JsonLinesWriter.Utf8.isValid(padded, 3, 3 + b.length)).as("within " + java.util.HexFormat.of().formatHex(padded))
+                    .isEqualTo(decodes(b));
         }
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
     }
 
     @Test

@@ -67,6 +67,8 @@ public final class SequentialSegmentReader implements AutoCloseable {
     private boolean planWhole;
     // A batch cut by a span boundary: its first bytes, completed from the next span.
     private ByteBuffer carry;
+    // Whether the first span has arrived: until then it is the only one in flight.
+    private boolean firstArrived;
 
     /**
      * @param segments the partition's segments in offset order
@@ -93,12 +95,19 @@ public final class SequentialSegmentReader implements AutoCloseable {
      */
     public ByteBuffer next() {
         while (true) {
-            plan();
+            // The first span goes out alone: started with its read-ahead, it shares the bucket's bandwidth with them and
+            // arrives when they do, so the first batches would wait for depth spans instead of one.
+            plan(firstArrived ? depth : 1);
             Span span = inFlight.poll();
             if (span == null) {
                 return null;
             }
             ByteBuffer data = RemoteSegmentReader.await(span.segment().objectKey(), span.bytes());
+            if (!firstArrived) {
+                // The read-ahead starts now, and downloads while the caller decodes this span.
+                firstArrived = true;
+                plan(depth - 1);
+            }
             if (span.dataEnd() != null) {
                 // Requested before the data's length was known: cut where the data ends.
                 long end = span.dataEnd().of(data);
@@ -112,9 +121,9 @@ public final class SequentialSegmentReader implements AutoCloseable {
         }
     }
 
-    /** Requests spans until {@code depth} are in flight or there is nothing more to request. */
-    private void plan() {
-        while (inFlight.size() < depth) {
+    /** Requests spans until {@code limit} are in flight or there is nothing more to request. */
+    private void plan(int limit) {
+        while (inFlight.size() < limit) {
             if (planIndex != null && planPosition < planEnd) {
                 // A segment begun without its index: where its data ends decides whether it has more spans.
                 planEnd = RemoteSegmentReader.await(planning.objectKey(), planIndex).footer().dataLength();

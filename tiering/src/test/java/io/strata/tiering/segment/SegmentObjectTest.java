@@ -422,6 +422,35 @@ class SegmentObjectTest {
     }
 
     @Test
+    void theFirstSpanIsAskedForAloneAndTheReadAheadGoesOutWhenItArrives() throws Exception {
+        String key = upload(segment());
+        long size = Files.size(dir.resolve("object"));
+        store.put("t/0/seg2", dir.resolve("object")).get();
+        store.put("t/0/seg3", dir.resolve("object")).get();
+        List<SequentialSegmentReader.Segment> three = List.of(new SequentialSegmentReader.Segment(key, size, 1000, 6999),
+                new SequentialSegmentReader.Segment("t/0/seg2", size, 1000, 6999), new SequentialSegmentReader.Segment("t/0/seg3", size, 1000, 6999));
+        // Segments read whole (one GET each, no index): the GETs counted are the spans asked for. The first is held back.
+        AtomicInteger gets = new AtomicInteger();
+        AtomicInteger asked = new AtomicInteger();
+        java.util.concurrent.CompletableFuture<Void> firstGate = new java.util.concurrent.CompletableFuture<>();
+        ObjectStore gated = new CountingStore(store, gets, offset -> asked.getAndIncrement() == 0 ? firstGate
+                : java.util.concurrent.CompletableFuture.completedFuture(null));
+        RemoteSegmentReader indexes = new RemoteSegmentReader(gated, 0, new SimpleMeterRegistry());
+        try (SequentialSegmentReader r = new SequentialSegmentReader(gated, indexes, three, 1000, Long.MAX_VALUE, (int) size, 3)) {
+            java.util.concurrent.CompletableFuture<ByteBuffer> first = java.util.concurrent.CompletableFuture.supplyAsync(r::next);
+            Thread.sleep(300);
+            // Sent with its read-ahead, the first span would share the bucket with it and arrive no sooner than all three.
+            assertThat(gets.get()).as("GETs before the first span arrived").isEqualTo(1);
+            firstGate.complete(null);
+            assertThat(first.get(5, TimeUnit.SECONDS)).isNotNull();
+            // The read-ahead went out as the first span arrived, before the caller asked for more.
+            assertThat(gets.get()).as("GETs once the first span arrived").isEqualTo(3);
+            List<Long> rest = readAll(r);
+            assertThat(rest).hasSize(2 * 6000);
+        }
+    }
+
+    @Test
     void aSequentialReadReportsACorruptedBatchWithTheObjectAndNeverHandsItOut() throws Exception {
         Path seg = segment();
         Path obj = dir.resolve("object");
