@@ -4,18 +4,24 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
-/** Reads a partition's segment manifest from a broker's admin API ({@code /api/topics/{t}/partitions/{p}/segments}). */
+/**
+ * Reads a partition's segment manifest from a broker's admin API ({@code /api/topics/{t}/partitions/{p}/segments}).
+ * Through {@link HttpURLConnection}: a fresh process opens it in a twentieth of a second, where
+ * {@code java.net.http.HttpClient} took a third of one before its first request (its selector
+ * thread and TLS set-up, even for plain http), and a replay's set-up waits for this first answer.
+ */
 final class ManifestClient {
     record Segment(long baseOffset, long lastOffset, String objectKey, long sizeBytes, long minTimestamp, long maxTimestamp) {
     }
@@ -28,9 +34,15 @@ final class ManifestClient {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient http;
+    private static final int CONNECT_TIMEOUT_MS = 10_000;
+    private static final int READ_TIMEOUT_MS = 30_000;
+    /** Requests in flight at once; the threads go after a second idle, so a long-lived process keeps none. */
+    private static final int THREADS = 8;
     private final String adminUrl;
     private final String token;
+    /** For an https admin URL with ssl.* client settings; null: the JVM's default TLS set-up. */
+    private final javax.net.ssl.SSLSocketFactory tls;
+    private final ThreadPoolExecutor requests;
 
     /** {@code token}: the node's admin.auth.token, or null when its admin API is open. */
     ManifestClient(String adminUrl, String token) {
@@ -41,11 +53,14 @@ final class ManifestClient {
     ManifestClient(String adminUrl, String token, java.util.Properties client) {
         this.adminUrl = adminUrl.replaceAll("/+$", "");
         this.token = token;
-        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
-        if (this.adminUrl.startsWith("https:") && client.keySet().stream().anyMatch(k -> k.toString().startsWith("ssl."))) {
-            b.sslContext(sslContext(client));
-        }
-        this.http = b.build();
+        this.tls = this.adminUrl.startsWith("https:") && client.keySet().stream().anyMatch(k -> k.toString().startsWith("ssl."))
+                ? sslContext(client).getSocketFactory() : null;
+        this.requests = new ThreadPoolExecutor(THREADS, THREADS, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "replay-manifests");
+            t.setDaemon(true);
+            return t;
+        });
+        requests.allowCoreThreadTimeOut(true);
     }
 
     /** TLS for the admin API from Kafka's client ssl.* settings, built by kafka-clients' own engine factory. */
@@ -76,14 +91,7 @@ final class ManifestClient {
 
     /** As {@link #manifest}, without blocking: a replay asks for every partition's at once. */
     CompletableFuture<Manifest> manifestAsync(String topic, int partition) {
-        String path = segmentsPath(topic, partition);
-        return http.sendAsync(request(path), HttpResponse.BodyHandlers.ofString()).handle((r, t) -> {
-            if (t == null) {
-                return manifest(answer(path, r));
-            }
-            Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
-            throw cause instanceof IOException io ? unreachable(io) : new ReplayException("admin API " + adminUrl + path + ": " + cause, cause);
-        });
+        return CompletableFuture.supplyAsync(() -> manifest(topic, partition), requests);
     }
 
     private static String segmentsPath(String topic, int partition) {
@@ -100,37 +108,51 @@ final class ManifestClient {
                 n.get("logStartOffset").asLong(), n.get("highWatermark").asLong(), n.path("leader").asBoolean(false), segs);
     }
 
-    private HttpRequest request(String path) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(adminUrl + path)).timeout(Duration.ofSeconds(30));
-        if (token != null && !token.isEmpty()) {
-            request.header("Authorization", "Bearer " + token);
-        }
-        return request.build();
-    }
-
     private JsonNode get(String path) {
+        HttpURLConnection c = null;
         try {
-            return answer(path, http.send(request(path), HttpResponse.BodyHandlers.ofString()));
+            c = (HttpURLConnection) URI.create(adminUrl + path).toURL().openConnection();
+            if (tls != null && c instanceof javax.net.ssl.HttpsURLConnection https) {
+                https.setSSLSocketFactory(tls);
+            }
+            c.setConnectTimeout(CONNECT_TIMEOUT_MS);
+            c.setReadTimeout(READ_TIMEOUT_MS);
+            if (token != null && !token.isEmpty()) {
+                c.setRequestProperty("Authorization", "Bearer " + token);
+            }
+            int status = c.getResponseCode();
+            if (status == 401) {
+                // Read, so that its connection can be used again.
+                body(c.getErrorStream());
+                throw new ReplayException("admin API " + adminUrl + path + " wants a token: give the node's admin.auth.token"
+                        + " (Replay.adminToken, or --admin-token / STRATA_ADMIN_TOKEN with ./strata replay)", null);
+            }
+            if (status != 200) {
+                throw new ReplayException("admin API " + adminUrl + path + " answered " + status + ": " + body(c.getErrorStream()), null);
+            }
+            String body = body(c.getInputStream());
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new ReplayException("admin API " + adminUrl + path + " answered what is not JSON: " + e.getMessage(), e);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ReplayException("not an admin API URL: " + adminUrl + " (" + e.getMessage() + ")", e);
         } catch (IOException e) {
+            if (c != null) {
+                c.disconnect();
+            }
             throw unreachable(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ReplayException("interrupted", e);
         }
     }
 
-    private JsonNode answer(String path, HttpResponse<String> r) {
-        if (r.statusCode() == 401) {
-            throw new ReplayException("admin API " + adminUrl + path + " wants a token: give the node's admin.auth.token"
-                    + " (Replay.adminToken, or --admin-token / STRATA_ADMIN_TOKEN with ./strata replay)", null);
+    /** An answer's body, read whole: its connection then goes back to the JVM's keep-alive cache for the next request. */
+    private static String body(InputStream in) throws IOException {
+        if (in == null) {
+            return "";
         }
-        if (r.statusCode() != 200) {
-            throw new ReplayException("admin API " + adminUrl + path + " answered " + r.statusCode() + ": " + r.body(), null);
-        }
-        try {
-            return JSON.readTree(r.body());
-        } catch (IOException e) {
-            throw new ReplayException("admin API " + adminUrl + path + " answered what is not JSON: " + e.getMessage(), e);
+        try (InputStream s = in) {
+            return new String(s.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 
