@@ -230,6 +230,20 @@ class LauncherIT {
     }
 
     @Test
+    void aOneShotCommandRunsOnTheParallelCollectorUnlessTheUserNamesOne() throws Exception {
+        Path cds = dir.resolve("cds-gc");
+        Path gcLog = dir.resolve("gc.log");
+        Result dflt = launch(cds, java.util.Map.of("STRATA_JAVA_OPTS", "-Xlog:gc:file=" + gcLog), "topics", "--help");
+        assertThat(dflt.code()).as(dflt.output()).isZero();
+        assertThat(Files.readString(gcLog)).contains("Using Parallel");
+        // A collector of the user's: the JVM refuses two, so the launcher's default gives way.
+        Files.delete(gcLog);
+        Result g1 = launch(cds, java.util.Map.of("STRATA_JAVA_OPTS", "-XX:+UseG1GC -Xlog:gc:file=" + gcLog), "topics", "--help");
+        assertThat(g1.code()).as(g1.output()).isZero();
+        assertThat(Files.readString(gcLog)).contains("Using G1");
+    }
+
+    @Test
     void aFirstRunPassesTheSignalsItIsSentToTheJvmAndKeepsNoArchive() throws Exception {
         Path cds = dir.resolve("cds-signal");
         // A "broker" that accepts connections and never answers: the command waits on it.
