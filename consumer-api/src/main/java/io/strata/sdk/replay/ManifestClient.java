@@ -109,14 +109,25 @@ final class ManifestClient {
     }
 
     private JsonNode get(String path) {
+        java.net.URL url;
+        try {
+            url = URI.create(adminUrl + path).toURL();
+        } catch (IllegalArgumentException | java.net.MalformedURLException e) {
+            throw new ReplayException("not an admin API URL: " + adminUrl + " (" + e.getMessage() + ")", e);
+        }
         HttpURLConnection c = null;
         try {
-            c = (HttpURLConnection) URI.create(adminUrl + path).toURL().openConnection();
+            if (!(url.openConnection() instanceof HttpURLConnection http)) {
+                throw new ReplayException("not an admin API URL: " + adminUrl + " (http or https)", null);
+            }
+            c = http;
             if (tls != null && c instanceof javax.net.ssl.HttpsURLConnection https) {
                 https.setSSLSocketFactory(tls);
             }
             c.setConnectTimeout(CONNECT_TIMEOUT_MS);
             c.setReadTimeout(READ_TIMEOUT_MS);
+            // An answer is the admin API's own: a redirect is reported, as any other status, not followed.
+            c.setInstanceFollowRedirects(false);
             if (token != null && !token.isEmpty()) {
                 c.setRequestProperty("Authorization", "Bearer " + token);
             }
@@ -128,7 +139,8 @@ final class ManifestClient {
                         + " (Replay.adminToken, or --admin-token / STRATA_ADMIN_TOKEN with ./strata replay)", null);
             }
             if (status != 200) {
-                throw new ReplayException("admin API " + adminUrl + path + " answered " + status + ": " + body(c.getErrorStream()), null);
+                throw new ReplayException("admin API " + adminUrl + path + " answered " + status + ": "
+                        + body(status >= 400 ? c.getErrorStream() : c.getInputStream()), null);
             }
             String body = body(c.getInputStream());
             try {
@@ -136,8 +148,6 @@ final class ManifestClient {
             } catch (IOException e) {
                 throw new ReplayException("admin API " + adminUrl + path + " answered what is not JSON: " + e.getMessage(), e);
             }
-        } catch (IllegalArgumentException e) {
-            throw new ReplayException("not an admin API URL: " + adminUrl + " (" + e.getMessage() + ")", e);
         } catch (IOException e) {
             if (c != null) {
                 c.disconnect();

@@ -437,7 +437,20 @@ class SegmentObjectTest {
                 : java.util.concurrent.CompletableFuture.completedFuture(null));
         RemoteSegmentReader indexes = new RemoteSegmentReader(gated, 0, new SimpleMeterRegistry());
         try (SequentialSegmentReader r = new SequentialSegmentReader(gated, indexes, three, 1000, Long.MAX_VALUE, (int) size, 3)) {
-            java.util.concurrent.CompletableFuture<ByteBuffer> first = java.util.concurrent.CompletableFuture.supplyAsync(r::next);
+            java.util.concurrent.CompletableFuture<ByteBuffer> first = new java.util.concurrent.CompletableFuture<>();
+            Thread caller = new Thread(() -> {
+                try {
+                    first.complete(r.next());
+                } catch (RuntimeException e) {
+                    first.completeExceptionally(e);
+                }
+            }, "first-next");
+            caller.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (gets.get() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            // Time for any read-ahead sent with the first span to be counted too.
             Thread.sleep(300);
             // Sent with its read-ahead, the first span would share the bucket with it and arrive no sooner than all three.
             assertThat(gets.get()).as("GETs before the first span arrived").isEqualTo(1);
