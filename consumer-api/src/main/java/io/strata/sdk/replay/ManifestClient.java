@@ -36,7 +36,11 @@ final class ManifestClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int CONNECT_TIMEOUT_MS = 10_000;
     private static final int READ_TIMEOUT_MS = 30_000;
-    /** Requests in flight at once; the threads go after a second idle, so a long-lived process keeps none. */
+    /**
+     * Requests in flight at once, the rest queued: the admin API answers on two worker threads, and a
+     * request's read timeout runs from when it is sent. The threads go after a second idle, so a
+     * long-lived process keeps none.
+     */
     private static final int THREADS = 8;
     private final String adminUrl;
     private final String token;

@@ -247,12 +247,9 @@ public final class Replay {
             opening.open(objectStoreUrl);
         }
         Map<Integer, CompletableFuture<ManifestClient.Manifest>> asked = new HashMap<>();
-        // A few at a time: the admin API answers on two worker threads, and each request's timeout runs from when it is sent.
-        java.util.concurrent.Semaphore manifestsInFlight = new java.util.concurrent.Semaphore(MANIFESTS_IN_FLIGHT);
+        // All asked for at once: the manifest client keeps a few in flight (ManifestClient.THREADS) and queues the rest.
         for (int p : parts) {
-            manifestsInFlight.acquireUninterruptibly();
             asked.put(p, manifests.manifestAsync(topic, p).whenComplete((m, t) -> {
-                manifestsInFlight.release();
                 if (m != null && m.objectStore() != null) {
                     opening.open(m.objectStore());
                 }
@@ -475,9 +472,6 @@ public final class Replay {
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 << 20);
         return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
-
-    /** Manifest requests in flight at once while a replay sets up. */
-    static final int MANIFESTS_IN_FLIGHT = 8;
 
     /** Bytes of one ranged GET: large enough that a request's round trip is a small part of its time. */
     static final int SPAN_BYTES = 8 << 20;
