@@ -61,6 +61,8 @@ public final class ClusterNode implements AutoCloseable {
     // touched only on the cluster-control thread
     private long lastRenewMs;
     private Optional<ControllerRecord> controllerLease = Optional.empty();
+    // When this node last wrote its controller lease.
+    private long leadRenewedMs;
 
     /** The address of each named client listener, registered with the node (call before {@link #start}). */
     public void setListeners(java.util.Map<String, io.strata.metastore.store.NodeRecord.Endpoint> listeners) {
@@ -170,7 +172,12 @@ public final class ClusterNode implements AutoCloseable {
         }
         ClusterView before = view;
         boolean wasController = controllerLease.isPresent();
-        controllerLease = control.tryLead(nodeId, self.brokerEpoch(), now, sessionMs);
+        if (!wasController || now - leadRenewedMs >= leadRenewalMs()) {
+            controllerLease = control.tryLead(nodeId, self.brokerEpoch(), now, sessionMs);
+            if (controllerLease.isPresent()) {
+                leadRenewedMs = now;
+            }
+        }
         if (controllerLease.isPresent() && !wasController) {
             // A new controller first waits a full interval before moving leaders back (as Kafka's does).
             lastRebalanceMs = now;
@@ -179,6 +186,11 @@ public final class ClusterNode implements AutoCloseable {
             log.info("node {} is no longer the controller", nodeId);
         }
         refreshView(now, before);
+        if (controllerLease.isPresent() && !view.controller().map(c -> sameLease(c, controllerLease.get())).orElse(false)) {
+            // Between renewals the lease is taken on trust; the record just read says whether it still holds.
+            log.info("node {} is no longer the controller", nodeId);
+            controllerLease = Optional.empty();
+        }
         if (controllerLease.isPresent()) {
             try {
                 reconcile(controllerLease.get());
@@ -188,6 +200,20 @@ public final class ClusterNode implements AutoCloseable {
             }
             refreshView(now, view);
         }
+    }
+
+    /**
+     * How often the controller writes its lease: every heartbeat, as a node renews its own, and at
+     * least three times a lease. Every round would be a durable MetaStore write (an fsync with the
+     * embedded store) five times a second on a node that has nothing else to do.
+     */
+    private long leadRenewalMs() {
+        return Math.max(TICK_MS, Math.min(heartbeatMs, sessionMs / 3));
+    }
+
+    private static boolean sameLease(ControllerRecord stored, ControllerRecord held) {
+        return stored.nodeId() == held.nodeId() && stored.brokerEpoch() == held.brokerEpoch()
+                && stored.controllerEpoch() == held.controllerEpoch();
     }
 
     private void refreshView(long now, ClusterView before) {
@@ -460,6 +486,15 @@ public final class ClusterNode implements AutoCloseable {
 
     public ClusterView view() {
         return view;
+    }
+
+    /** Whether this node held the controller lease at its last round (read on the cluster-control thread only; for tests). */
+    boolean isController() {
+        try {
+            return loop.submit(() -> controllerLease.isPresent()).get(sessionMs, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public int nodeId() {
