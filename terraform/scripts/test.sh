@@ -9,7 +9,9 @@
 #      examples, terraform test of the root module (mocked providers), plan of an example that
 #      has a terraform.tfvars; otherwise a SKIPPED line with the command to run.
 # Terraform runs with TF_DATA_DIR in a temporary directory, and provider checks on a copy of the
-# tree, so no .terraform/, lock or state file is left behind (checked at the end).
+# tree, so no .terraform/, lock or state file is left behind (checked at the end). Steps 3 and 5
+# run two checks at a time (TF_CHECK_JOBS), each into its own logs, and are reported once all are
+# done, in the order they started.
 # Environment: TF_PLUGIN_DIR (optional) a local provider directory for `terraform init -plugin-dir`;
 # STRATA_JAR (optional) the strata.jar to read strata.yaml with.
 # Exit status: 0 when nothing failed (skipped checks do not fail).
@@ -45,6 +47,37 @@ run() {
   fi
   sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -v '^\s*$' | tail -40
   return 1
+}
+# job NAME COMMAND…: runs a check in the background, at most $jobs_max at a time, its output kept
+# for report; the logs of run() inside it go under $work/NAME.
+jobs_max=${TF_CHECK_JOBS:-2}
+job_names=()
+job() {
+  local name=$1
+  shift
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do
+    wait -n
+  done
+  mkdir -p "$work/$name"
+  "$@" >"$work/$name.out" 2>&1 &
+  job_names+=("$name")
+}
+# report: waits for the jobs and prints their output in the order they were started, counting
+# their PASS, FAIL and SKIPPED lines (a job's own counters died with its subshell).
+report() {
+  wait
+  local name line
+  for name in "${job_names[@]}"; do
+    while IFS= read -r line; do
+      echo "$line"
+      case "$line" in
+        PASS:*) passed=$((passed + 1)) ;;
+        FAIL:*) failed=$((failed + 1)) ;;
+        SKIPPED:*) skipped=$((skipped + 1)) ;;
+      esac
+    done <"$work/$name.out"
+  done
+  job_names=()
 }
 leftovers() {
   find "$here" \( -name .terraform -o -name .terraform.lock.hcl -o -name '*.tfstate' -o -name '*.tfstate.backup' \) -print | sort
@@ -82,14 +115,17 @@ for tests in $(find "$here" -path '*/.terraform' -prune -o -type d -name tests -
   fi
 done
 
-# 3. The rendered files.
-if bash "$here/scripts/check-rendered.sh" "$work/rendered" >"$work/rendered.log" 2>&1; then
-  grep '^SKIPPED' "$work/rendered.log" | while read -r line; do echo "  $line"; done
-  pass "scripts/check-rendered.sh ($(grep -c '^ok' "$work/rendered.log") checks)"
-else
-  grep -v '^ok' "$work/rendered.log"
-  fail "scripts/check-rendered.sh"
-fi
+# 3. The rendered files (in the background, beside steps 3b to 5).
+rendered_checks() {
+  if bash "$here/scripts/check-rendered.sh" "$work/rendered" >"$work/rendered.log" 2>&1; then
+    grep '^SKIPPED' "$work/rendered.log" | while read -r line; do echo "  $line"; done
+    pass "scripts/check-rendered.sh ($(grep -c '^ok' "$work/rendered.log") checks)"
+  else
+    grep -v '^ok' "$work/rendered.log"
+    fail "scripts/check-rendered.sh"
+  fi
+}
+job rendered rendered_checks
 
 # 3b. The settings strata-node-config accepts in extra_settings must be real Strata settings.
 reference="$repo/docs/configuration.md"
@@ -132,26 +168,27 @@ init_args=(-backend=false -input=false -no-color)
 if [ -n "${TF_PLUGIN_DIR:-}" ]; then
   init_args+=("-plugin-dir=$TF_PLUGIN_DIR")
 fi
-for rel in modules/bucket modules/security-groups modules/iam modules/fdb-cluster modules/strata-nodes . examples/basic examples/dev; do
-  name=terraform
+# provider_checks REL JOB: validate, test and plan of one directory of the tree copy.
+provider_checks() {
+  local rel=$1 job=$2 name=terraform data missing what
   [ "$rel" = . ] || name="terraform/$rel"
   data="$work/tfp-$(echo "$rel" | tr '/.' '__')"
-  if ! TF_DATA_DIR="$data" terraform -chdir="$tree/$rel" init "${init_args[@]}" >"$work/pinit.log" 2>&1; then
-    missing=$(sed -n '/Error/,$p' "$work/pinit.log" | grep -o 'hashicorp/[a-z0-9]*:' | tr -d ':' | sort -u | tr '\n' ' ')
+  if ! TF_DATA_DIR="$data" terraform -chdir="$tree/$rel" init "${init_args[@]}" >"$work/$job/init.log" 2>&1; then
+    missing=$(sed -n '/Error/,$p' "$work/$job/init.log" | grep -o 'hashicorp/[a-z0-9]*:' | tr -d ':' | sort -u | tr '\n' ' ')
     what="AWS provider not available"
     case "$missing" in hashicorp/aws*) ;; ?*) what="provider ${missing% } not available" ;; esac
     skip "$name: $what; run: terraform -chdir=$name init -backend=false && terraform -chdir=$name validate"
-    continue
+    return
   fi
-  if run "$work/validate.log" env TF_DATA_DIR="$data" terraform -chdir="$tree/$rel" validate -no-color; then
+  if run "$work/$job/validate.log" env TF_DATA_DIR="$data" terraform -chdir="$tree/$rel" validate -no-color; then
     pass "terraform validate $name"
   else
     fail "terraform validate $name"
-    continue
+    return
   fi
   if compgen -G "$tree/$rel/tests/*.tftest.hcl" >/dev/null; then
-    if run "$work/ptest.log" env TF_DATA_DIR="$data" terraform -chdir="$tree/$rel" test -no-color; then
-      pass "terraform test $name (mocked providers: $(grep -o '[0-9]* passed' "$work/ptest.log" | tail -1))"
+    if run "$work/$job/test.log" env TF_DATA_DIR="$data" terraform -chdir="$tree/$rel" test -no-color; then
+      pass "terraform test $name (mocked providers: $(grep -o '[0-9]* passed' "$work/$job/test.log" | tail -1))"
     else
       fail "terraform test $name (mocked providers)"
     fi
@@ -159,7 +196,7 @@ for rel in modules/bucket modules/security-groups modules/iam modules/fdb-cluste
   case "$rel" in
     examples/*)
       if [ -f "$tree/$rel/terraform.tfvars" ]; then
-        if run "$work/plan.log" env TF_DATA_DIR="$data" terraform -chdir="$tree/$rel" plan -no-color -lock=false -refresh=true; then
+        if run "$work/$job/plan.log" env TF_DATA_DIR="$data" terraform -chdir="$tree/$rel" plan -no-color -lock=false -refresh=true; then
           pass "terraform plan $name"
         else
           fail "terraform plan $name (needs AWS credentials and the VPC of terraform.tfvars)"
@@ -169,7 +206,13 @@ for rel in modules/bucket modules/security-groups modules/iam modules/fdb-cluste
       fi
       ;;
   esac
+}
+n=0
+for rel in modules/bucket modules/security-groups modules/iam modules/fdb-cluster modules/strata-nodes . examples/basic examples/dev; do
+  n=$((n + 1))
+  job "provider-$n" provider_checks "$rel" "provider-$n"
 done
+report
 
 # The tree is left as it was.
 after=$(leftovers)
