@@ -70,7 +70,7 @@ public final class BrokerConfig {
             Setting.ofString("admin.auth.open.paths", "/health,/ready,/metrics", "Admin HTTP paths served without the token, separated by commas (load balancers and Prometheus need no secret)."),
             Setting.ofString("broker.rack", "", "This node's rack or availability zone; replicas of a partition are spread over racks."),
             Setting.ofLong("broker.session.timeout.ms", 9000, 1000, Long.MAX_VALUE, "How long a node (and the controller) stays registered without renewing its lease (Kafka's default)."),
-            Setting.ofLong("broker.heartbeat.interval.ms", 2000, 100, Long.MAX_VALUE, "How often a node renews its lease in the MetaStore (Kafka's default)."),
+            Setting.ofLong("broker.heartbeat.interval.ms", 2000, 100, Long.MAX_VALUE, "How often a node renews its lease in the MetaStore, and the controller its controller lease (Kafka's default)."),
             Setting.ofBoolean("auto.create.topics.enable", true, "Create a topic when a client first asks for it."),
             Setting.ofInt("num.partitions", 1, 1, 100_000, "Partition count of auto-created topics."),
             Setting.ofInt("min.insync.replicas", 1, 1, Short.MAX_VALUE, "Default min.insync.replicas of topics: in-sync replicas an acks=all produce needs."),
