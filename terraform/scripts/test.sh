@@ -20,7 +20,8 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 repo=$(cd "$here/.." && pwd)
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# Checks still running in the background (an interrupted run) stop before their directory goes.
+trap 'kill $(jobs -p) 2>/dev/null; wait; rm -rf "$work"' EXIT
 export TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
 
 passed=0
@@ -49,33 +50,51 @@ run() {
   return 1
 }
 # job NAME COMMAND…: runs a check in the background, at most $jobs_max at a time, its output kept
-# for report; the logs of run() inside it go under $work/NAME.
+# for report; the logs of run() inside it go under $work/NAME. One at a time where bash has no
+# `wait -n` (before 4.3) or Terraform shares a plugin cache (not safe for concurrent inits).
 jobs_max=${TF_CHECK_JOBS:-2}
+case "$jobs_max" in '' | *[!0-9]* | 0) jobs_max=1 ;; esac
+if [ "${BASH_VERSINFO[0]}" -lt 4 ] || { [ "${BASH_VERSINFO[0]}" -eq 4 ] && [ "${BASH_VERSINFO[1]}" -lt 3 ]; } ||
+  [ -n "${TF_PLUGIN_CACHE_DIR:-}" ] || grep -qs plugin_cache_dir "${TF_CLI_CONFIG_FILE:-$HOME/.terraformrc}"; then
+  jobs_max=1
+fi
+job_done="@@check finished@@"
 job_names=()
 job() {
   local name=$1
   shift
-  while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do
-    wait -n
-  done
   mkdir -p "$work/$name"
-  "$@" >"$work/$name.out" 2>&1 &
+  if [ "$jobs_max" -le 1 ]; then
+    # A subshell, as in the background: report counts its results.
+    ("$@"; echo "$job_done") >"$work/$name.out" 2>&1
+  else
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do
+      wait -n
+    done
+    { "$@"; echo "$job_done"; } >"$work/$name.out" 2>&1 &
+  fi
   job_names+=("$name")
 }
 # report: waits for the jobs and prints their output in the order they were started, counting
-# their PASS, FAIL and SKIPPED lines (a job's own counters died with its subshell).
+# their PASS, FAIL and SKIPPED lines (a job's own counters died with its subshell); a job that
+# died before its end (no closing line) fails.
 report() {
   wait
-  local name line
+  local name line finished
   for name in "${job_names[@]}"; do
-    while IFS= read -r line; do
-      echo "$line"
+    finished=false
+    while IFS= read -r line || [ -n "$line" ]; do
       case "$line" in
+        "$job_done") finished=true; continue ;;
         PASS:*) passed=$((passed + 1)) ;;
         FAIL:*) failed=$((failed + 1)) ;;
         SKIPPED:*) skipped=$((skipped + 1)) ;;
       esac
+      echo "$line"
     done <"$work/$name.out"
+    if [ "$finished" != true ]; then
+      fail "check $name stopped before its end (output above)"
+    fi
   done
   job_names=()
 }
@@ -121,7 +140,8 @@ rendered_checks() {
     grep '^SKIPPED' "$work/rendered.log" | while read -r line; do echo "  $line"; done
     pass "scripts/check-rendered.sh ($(grep -c '^ok' "$work/rendered.log") checks)"
   else
-    grep -v '^ok' "$work/rendered.log"
+    # Indented: its own FAIL lines are not counted as checks of this script.
+    grep -v '^ok' "$work/rendered.log" | sed 's/^/  /'
     fail "scripts/check-rendered.sh"
   fi
 }

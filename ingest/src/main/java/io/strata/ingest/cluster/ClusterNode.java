@@ -156,7 +156,8 @@ public final class ClusterNode implements AutoCloseable {
         if (fenced) {
             return;
         }
-        if (now - lastRenewMs >= heartbeatMs) {
+        // (A wall clock that went back renews at once rather than when it has caught up.)
+        if (now - lastRenewMs >= heartbeatMs || now < lastRenewMs) {
             try {
                 self = registry.renew(nodeId, self.brokerEpoch(), now, sessionMs);
                 lastRenewMs = now;
@@ -172,7 +173,7 @@ public final class ClusterNode implements AutoCloseable {
         }
         ClusterView before = view;
         boolean wasController = controllerLease.isPresent();
-        if (!wasController || now - leadRenewedMs >= leadRenewalMs()) {
+        if (!wasController || now - leadRenewedMs >= leadRenewalMs() || now < leadRenewedMs) {
             controllerLease = control.tryLead(nodeId, self.brokerEpoch(), now, sessionMs);
             if (controllerLease.isPresent()) {
                 leadRenewedMs = now;

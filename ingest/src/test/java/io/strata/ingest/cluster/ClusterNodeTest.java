@@ -61,6 +61,15 @@ class ClusterNodeTest {
     }
 
     @Test
+    void aClockThatWentBackRenewsTheLeaseAtOnce() {
+        clock.set(400);
+        node.runOnLoop();
+        assertThat(control.controller().orElseThrow().leaseExpiryMs()).as("renewed from the earlier time, not 2 s after it has caught up")
+                .isEqualTo(400 + SESSION_MS);
+        assertThat(node.isController()).isTrue();
+    }
+
+    @Test
     void aControllerWhoseLeaseWasTakenBetweenRenewalsStopsActingAsOneAtItsNextRound() {
         assertThat(node.isController()).isTrue();
         // Another node whose clock says the lease ran out (skew, or this one's pause) takes it over.
