@@ -156,8 +156,7 @@ public final class ClusterNode implements AutoCloseable {
         if (fenced) {
             return;
         }
-        // (A wall clock that went back renews at once rather than when it has caught up.)
-        if (now - lastRenewMs >= heartbeatMs || now < lastRenewMs) {
+        if (due(now, lastRenewMs, heartbeatMs)) {
             try {
                 self = registry.renew(nodeId, self.brokerEpoch(), now, sessionMs);
                 lastRenewMs = now;
@@ -173,7 +172,7 @@ public final class ClusterNode implements AutoCloseable {
         }
         ClusterView before = view;
         boolean wasController = controllerLease.isPresent();
-        if (!wasController || now - leadRenewedMs >= leadRenewalMs() || now < leadRenewedMs) {
+        if (!wasController || due(now, leadRenewedMs, leadRenewalMs())) {
             controllerLease = control.tryLead(nodeId, self.brokerEpoch(), now, sessionMs);
             if (controllerLease.isPresent()) {
                 leadRenewedMs = now;
@@ -210,6 +209,11 @@ public final class ClusterNode implements AutoCloseable {
      */
     private long leadRenewalMs() {
         return Math.max(TICK_MS, Math.min(heartbeatMs, sessionMs / 3));
+    }
+
+    /** Whether a lease written at {@code lastMs} is due again; a wall clock that went back renews at once, not when it has caught up. */
+    private static boolean due(long now, long lastMs, long intervalMs) {
+        return now - lastMs >= intervalMs || now < lastMs;
     }
 
     private static boolean sameLease(ControllerRecord stored, ControllerRecord held) {
