@@ -69,6 +69,8 @@ public final class ClientProbe {
         TopicPartition tp = new TopicPartition(topic, 0);
         int total = rate * seconds;
         long[] latency = new long[total];
+        long[] sentAt = new long[total];
+        long start = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps(bootstrap));
              KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(bootstrap, null))) {
             consumer.assign(List.of(tp));
@@ -90,14 +92,27 @@ public final class ClientProbe {
             while (received < total && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                     if (received < total) {
-                        latency[received++] = System.nanoTime() - ByteBuffer.wrap(r.value()).getLong();
+                        long t = ByteBuffer.wrap(r.value()).getLong();
+                        sentAt[received] = t - start;
+                        latency[received++] = System.nanoTime() - t;
                     }
                 }
             }
             sender.shutdownNow();
+            // Where the slow records fell: the largest latency of each second of sending.
+            long[] windowMax = new long[seconds + 1];
+            for (int i = 0; i < received; i++) {
+                int w = (int) Math.min(seconds, Math.max(0, sentAt[i] / 1_000_000_000L));
+                windowMax[w] = Math.max(windowMax[w], latency[i]);
+            }
             long[] got = Arrays.copyOf(latency, received);
             Arrays.sort(got);
-            System.out.printf("e2e records=%d p50=%.2f p99=%.2f%n", received, pct(got, 0.50) / 1e6, pct(got, 0.99) / 1e6);
+            StringBuilder windows = new StringBuilder();
+            for (long w : windowMax) {
+                windows.append(windows.length() == 0 ? "" : ",").append(Math.round(w / 1e6));
+            }
+            System.out.printf("e2e records=%d p50=%.2f p99=%.2f max=%.2f; max ms of each second: %s%n", received, pct(got, 0.50) / 1e6,
+                    pct(got, 0.99) / 1e6, got.length == 0 ? Double.NaN : got[got.length - 1] / 1e6, windows);
         }
     }
 

@@ -62,6 +62,11 @@ final class KafkaComparisonBench {
      * finds 80 % of the slower broker's maximum, is skipped): for comparing a change's latency.
      */
     static final int FIXED_RATE = Integer.getInteger("strata.bench.rate", 0);
+    /**
+     * {@code -Dstrata.bench.e2eOnly=true}: only the end-to-end rows, each round on a fresh broker after the same warm-up
+     * produce: more rounds of the noisiest row for the price of a few minutes.
+     */
+    static final boolean E2E_ONLY = Boolean.getBoolean("strata.bench.e2eOnly");
     /** Which brokers to compare; {@code -Dstrata.bench.brokers=Strata} measures one alone (to profile it, say). */
     static final List<String> BROKERS = List.of(System.getProperty("strata.bench.brokers", "Kafka,Kafka fsync,Strata").split(","));
     static final List<String> METRICS = List.of("produce MiB/s", "produce p50 ms", "produce p99 ms", "produce p99.9 ms",
@@ -106,6 +111,9 @@ final class KafkaComparisonBench {
             }
         }
         // Phase 2: produce latency of a broker that keeps up: 80 % of the slower broker's maximum.
+        if (E2E_ONLY) {
+            return report(results, 0, log, out);
+        }
         double slower = FIXED_RATE > 0 ? Double.NaN : results.entrySet().stream().filter(e -> !e.getKey().equals("Kafka fsync"))
                 .mapToDouble(e -> median(e.getValue().get("produce MiB/s"))).min().orElseThrow();
         int rate = FIXED_RATE > 0 ? FIXED_RATE : (int) (0.8 * slower * 1024 * 1024 / Workloads.RECORD);
@@ -154,6 +162,13 @@ final class KafkaComparisonBench {
         // Warm-up (untimed): JIT on both sides and every partition's leader known before timing starts.
         createTopic(bootstrap, "warmup", 6);
         ClientProcess.produce(bootstrap, "warmup", WARMUP_RECORDS, -1);
+        if (E2E_ONLY) {
+            createTopic(bootstrap, "latency", 1);
+            ClientProcess.EndToEnd e2e = ClientProcess.endToEnd(bootstrap, "latency", E2E_RATE, E2E_SECONDS);
+            r.get("end-to-end p50 ms").add(e2e.p50Ms());
+            r.get("end-to-end p99 ms").add(e2e.p99Ms());
+            return e2e.summary();
+        }
         createTopic(bootstrap, "bench", 6);
         double cpuBefore = HostLoad.cpuSeconds(b.pid());
         ClientProcess.Produced p;
@@ -173,15 +188,15 @@ final class KafkaComparisonBench {
         r.get("consume MiB/s from the first fetch").add(c.fetchMibPerSec());
         r.get("new group: join ms (ConsumerPerformance)").add(c.rebalanceMs());
         createTopic(bootstrap, "latency", 1);
-        double[] e2e = ClientProcess.endToEnd(bootstrap, "latency", E2E_RATE, E2E_SECONDS);
-        r.get("end-to-end p50 ms").add(e2e[0]);
-        r.get("end-to-end p99 ms").add(e2e[1]);
+        ClientProcess.EndToEnd e2e = ClientProcess.endToEnd(bootstrap, "latency", E2E_RATE, E2E_SECONDS);
+        r.get("end-to-end p50 ms").add(e2e.p50Ms());
+        r.get("end-to-end p99 ms").add(e2e.p99Ms());
         createTopic(bootstrap, "wide", 1000);
         ClientProcess.Produced wide = ClientProcess.produce(bootstrap, "wide", WIDE_RECORDS, -1);
         r.get("1000 partitions MiB/s").add(wide.mibPerSec());
         r.get("1000 partitions p99 ms").add(wide.p99Ms());
         r.get("failed records").add((double) (p.failed() + wide.failed()));
-        return dirty;
+        return dirty + "; " + e2e.summary();
     }
 
     static void createTopic(String bootstrap, String topic, int partitions) throws Exception {
