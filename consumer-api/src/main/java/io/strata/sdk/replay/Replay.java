@@ -102,6 +102,15 @@ public final class Replay {
         return new Replay(topic);
     }
 
+    /**
+     * Closes the object-store clients that finished replays keep open for the next one (for a
+     * minute): for a program that is done replaying and about to exit, which then exits at once
+     * instead of waiting for their I/O threads.
+     */
+    public static void closeIdleClients() {
+        SharedObjectStores.process().closeUnused();
+    }
+
     public Replay from(long offset) {
         this.fromOffset = offset;
         return this;

@@ -107,6 +107,27 @@ final class SharedObjectStores {
         e.closing = closer.schedule(() -> closeIfIdle(url, e), idle.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Closes now every client no replay is using (those still in use close when given back, after
+     * {@link #IDLE}); for a process about to exit, which will not replay again.
+     */
+    void closeUnused() {
+        java.util.List<ObjectStore> closing = new java.util.ArrayList<>();
+        synchronized (this) {
+            for (var it = open.values().iterator(); it.hasNext(); ) {
+                Entry e = it.next();
+                if (e.users == 0) {
+                    if (e.closing != null) {
+                        e.closing.cancel(false);
+                    }
+                    closing.add(e.store);
+                    it.remove();
+                }
+            }
+        }
+        closing.forEach(ObjectStore::close);
+    }
+
     private void closeIfIdle(String url, Entry e) {
         synchronized (this) {
             if (e.users > 0 || open.get(url) != e) {

@@ -117,6 +117,25 @@ class SharedObjectStoresTest {
     }
 
     @Test
+    void aProcessAboutToExitClosesTheIdleClientsAtOnceAndNotThoseInUse() {
+        List<Client> opened = new ArrayList<>();
+        SharedObjectStores shared = new SharedObjectStores(url -> {
+            Client c = new Client(url);
+            opened.add(c);
+            return c;
+        }, Duration.ofMinutes(1));
+        ObjectStore done = shared.lease("s3://one");
+        ObjectStore busy = shared.lease("s3://two");
+        done.close();
+
+        shared.closeUnused();
+        assertTrue(opened.get(0).closed, "an idle client closes now, not a minute later");
+        assertFalse(opened.get(1).closed, "a client a replay still holds stays open");
+        assertEquals(1, shared.openCount());
+        busy.close();
+    }
+
+    @Test
     void anS3ClientWaitingToBeReusedKeepsNoProcessAlive() throws Exception {
         System.setProperty("aws.accessKeyId", "test");
         System.setProperty("aws.secretAccessKey", "test");
@@ -129,5 +148,9 @@ class SharedObjectStoresTest {
             List<String> nonDaemon = started.stream().filter(t -> t.isAlive() && !t.isDaemon()).map(Thread::getName).toList();
             assertEquals(List.of(), nonDaemon, "threads that would keep a process alive");
         }
+        // Its I/O threads have ended when close returns: one still in its native poll holds the JVM's exit 300 ms.
+        List<String> running = Thread.getAllStackTraces().keySet().stream().filter(t -> !before.contains(t) && t.isAlive()
+                && t.getName().startsWith("s3-io")).map(Thread::getName).toList();
+        assertEquals(List.of(), running, "I/O threads still running after close");
     }
 }

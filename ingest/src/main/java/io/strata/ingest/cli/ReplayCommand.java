@@ -86,6 +86,8 @@ final class ReplayCommand implements Callable<Integer> {
         try {
             return replay(replay);
         } finally {
+            // Nothing replays after this in a one-shot process: the S3 client's threads stop before the JVM exits.
+            Replay.closeIdleClients();
             finished.countDown();
         }
     }

@@ -228,6 +228,16 @@ public final class S3ObjectStore implements ObjectStore {
     @Override
     public void close() {
         s3.close();
-        ioThreads.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        io.netty.util.concurrent.Future<?> stopped = ioThreads.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        // Returns once its threads have ended: a thread still in its native poll when the JVM exits holds the exit for
+        // 300 ms (HotSpot waits for threads in native code to stop), which a one-shot command like strata replay paid
+        // after its work was done. Not on one of its own threads, which would wait for itself.
+        boolean own = false;
+        for (io.netty.util.concurrent.EventExecutor e : ioThreads) {
+            own |= e.inEventLoop();
+        }
+        if (!own) {
+            stopped.awaitUninterruptibly(2, java.util.concurrent.TimeUnit.SECONDS);
+        }
     }
 }
