@@ -18,7 +18,10 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A client cannot make the broker build a response larger than fetch.max.bytes, whatever it asks. */
+/**
+ * A client cannot make the broker build a response larger than fetch.max.bytes, whatever it asks;
+ * a fetch naming no partition (a consumer closing its fetch session) is not parked.
+ */
 class FetchLimitsIT {
     @TempDir
     static Path dir;
@@ -55,6 +58,21 @@ class FetchLimitsIT {
             assertThat(Errors.forCode(pd.errorCode())).isEqualTo(Errors.NONE);
             int size = pd.records().sizeInBytes();
             assertThat(size).as("bytes returned").isPositive().isLessThanOrEqualTo(100_000);
+        }
+    }
+
+    @Test
+    void aFetchNamingNoPartitionIsAnsweredWithoutWaiting() throws Exception {
+        // What a closing consumer sends (session epoch -1, nothing to read): Kafka answers it at once, whatever max.wait.ms says.
+        FetchRequestData req = new FetchRequestData().setReplicaId(-1).setMaxWaitMs(20_000).setMinBytes(1)
+                .setMaxBytes(Integer.MAX_VALUE).setIsolationLevel((byte) 0).setSessionId(0).setSessionEpoch(-1);
+        try (RawKafkaConnection c = new RawKafkaConnection(node.port())) {
+            long t0 = System.nanoTime();
+            FetchResponseData resp = (FetchResponseData) c.send(req, (short) 12);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(Errors.forCode(resp.errorCode())).isEqualTo(Errors.NONE);
+            assertThat(resp.responses()).isEmpty();
+            assertThat(ms).as("ms to the answer of a fetch with max.wait.ms 20,000 and no partition").isLessThan(10_000);
         }
     }
 }

@@ -87,7 +87,9 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
             // Data exists (in object storage): answer as soon as it is read, without waiting for more.
             return first.completeRemote().thenApply(this::counted);
         }
-        if (first.bytes >= req.minBytes() || req.maxWaitMs() <= 0 || first.hasError) {
+        // A fetch naming no partition has nothing to wait for: a consumer closing its fetch session sends one and waits
+        // for the answer, and parking it for max.wait.ms held every consumer's close() half a second (Kafka answers at once).
+        if (first.bytes >= req.minBytes() || req.maxWaitMs() <= 0 || first.hasError || namesNoPartition(req)) {
             return CompletableFuture.completedFuture(counted(first.response));
         }
         WaitingFetch w = new WaitingFetch(req);
@@ -100,6 +102,10 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
         // An append may have landed between the first read and the registration.
         purgatory.execute(w::retry);
         return w.result;
+    }
+
+    private static boolean namesNoPartition(FetchRequestData req) {
+        return req.topics().stream().allMatch(t -> t.partitions().isEmpty());
     }
 
     @Override
