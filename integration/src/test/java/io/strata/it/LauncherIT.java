@@ -147,7 +147,12 @@ class LauncherIT {
 
     /** Runs the {@code strata} launcher script itself, with its class-data archives in {@code cds}. */
     private Result launch(Path cds, java.util.Map<String, String> env, String... args) throws Exception {
-        Process p = startLauncher(cds, env, args);
+        return launchWith(Path.of(System.getProperty("java.home")), cds, env, args);
+    }
+
+    /** As above, with {@code javaHome}'s java first on the PATH. */
+    private Result launchWith(Path javaHome, Path cds, java.util.Map<String, String> env, String... args) throws Exception {
+        Process p = startLauncher(javaHome, cds, env, args);
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
@@ -161,13 +166,17 @@ class LauncherIT {
      * variables that change how it starts java unless the test sets them.
      */
     private static Process startLauncher(Path cds, java.util.Map<String, String> env, String... args) throws Exception {
+        return startLauncher(Path.of(System.getProperty("java.home")), cds, env, args);
+    }
+
+    private static Process startLauncher(Path javaHome, Path cds, java.util.Map<String, String> env, String... args) throws Exception {
         Path launcher = StrataNode.jar().toAbsolutePath().getParent().getParent().getParent().resolve("strata");
         List<String> cmd = new java.util.ArrayList<>(List.of("bash", launcher.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         java.util.Map<String, String> e = pb.environment();
         List.of("STRATA_CDS", "STRATA_JAVA_OPTS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS").forEach(e::remove);
-        e.put("PATH", Path.of(System.getProperty("java.home"), "bin") + java.io.File.pathSeparator + e.getOrDefault("PATH", ""));
+        e.put("PATH", javaHome.resolve("bin") + java.io.File.pathSeparator + e.getOrDefault("PATH", ""));
         e.put("STRATA_CDS_DIR", cds.toString());
         e.putAll(env);
         return pb.start();
@@ -227,6 +236,58 @@ class LauncherIT {
         assertThat(noSharing.code()).as(noSharing.output()).isEqualTo(1);
         assertThat(noSharing.output().strip().lines()).as(noSharing.output()).hasSize(1).allMatch(l -> l.contains("cannot reach"));
         assertThat(archives(cds)).hasSize(1);
+    }
+
+    /** A JDK 25 or later on this machine (the launcher's AOT-cache path), if there is one: {@code STRATA_TEST_JDK25} or /usr/lib/jvm. */
+    private static java.util.Optional<Path> jdk25() throws Exception {
+        List<Path> candidates = new java.util.ArrayList<>();
+        String given = System.getenv("STRATA_TEST_JDK25");
+        if (given != null && !given.isBlank()) {
+            candidates.add(Path.of(given));
+        }
+        Path jvms = Path.of("/usr/lib/jvm");
+        if (Files.isDirectory(jvms)) {
+            try (var homes = Files.list(jvms)) {
+                homes.sorted().forEach(candidates::add);
+            }
+        }
+        for (Path home : candidates) {
+            Path release = home.resolve("release");
+            if (Files.isRegularFile(release) && Files.isExecutable(home.resolve("bin/java"))) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("JAVA_VERSION=\"(\\d+)").matcher(Files.readString(release));
+                if (m.find() && Integer.parseInt(m.group(1)) >= 25) {
+                    return java.util.Optional.of(home);
+                }
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    @Test
+    void onJdk25AOneShotCommandStartsFromAnAotCacheItsFirstRunWrote() throws Exception {
+        Path jdk = jdk25().orElse(null);
+        org.junit.jupiter.api.Assumptions.assumeTrue(jdk != null, "no JDK 25 or later here (STRATA_TEST_JDK25 names one)");
+        Path cds = dir.resolve("aot");
+        String[] cluster = {"cluster", "--bootstrap-server", "localhost:" + StrataNode.freePort()};
+        Result first = launchWith(jdk, cds, java.util.Map.of(), cluster);
+        assertThat(first.code()).as(first.output()).isEqualTo(1);
+        assertThat(first.output().strip().lines()).as("the cache is recorded and assembled without a word").hasSize(1)
+                .allMatch(l -> l.contains("cannot reach a Strata node"));
+        try (var files = Files.list(cds)) {
+            assertThat(files.map(f -> f.getFileName().toString()).toList()).as("only the cache is left")
+                    .singleElement().satisfies(n -> assertThat(n).startsWith("cluster-").endsWith(".aot"));
+        }
+
+        Path classLog = dir.resolve("aot-classes.log");
+        Result second = launchWith(jdk, cds, java.util.Map.of("STRATA_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog), cluster);
+        assertThat(second.code()).as(second.output()).isEqualTo(1);
+        assertThat(second.output().strip().lines()).hasSize(1);
+        assertThat(Files.readString(classLog)).contains("org.apache.kafka.clients.admin.Admin source: shared objects file");
+
+        Files.delete(classLog);
+        launchWith(jdk, cds, java.util.Map.of("STRATA_CDS", "off", "STRATA_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog), cluster);
+        assertThat(Files.readString(classLog)).as("STRATA_CDS=off").contains("org.apache.kafka.clients.admin.Admin source: file:")
+                .doesNotContain("org.apache.kafka.clients.admin.Admin source: shared objects file");
     }
 
     @Test
