@@ -70,7 +70,6 @@ public final class ClientProbe {
         int total = rate * seconds;
         long[] latency = new long[total];
         long[] sentAt = new long[total];
-        long start = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps(bootstrap));
              KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps(bootstrap, null))) {
             consumer.assign(List.of(tp));
@@ -79,6 +78,8 @@ public final class ClientProbe {
             ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor();
             long periodNanos = 1_000_000_000L / rate;
             int[] sent = {0};
+            // The seconds of the per-second maxima count from the first send, not from the clients' start.
+            long start = System.nanoTime();
             sender.scheduleAtFixedRate(() -> {
                 if (sent[0] < total) {
                     byte[] value = new byte[Workloads.RECORD];

@@ -67,6 +67,16 @@ final class KafkaComparisonBench {
      * produce: more rounds of the noisiest row for the price of a few minutes.
      */
     static final boolean E2E_ONLY = Boolean.getBoolean("strata.bench.e2eOnly");
+
+    /** Where a run's tables go: a partial run ({@link #E2E_ONLY}) must be told, so it cannot replace the published results. */
+    static void checkOptions() {
+        if (E2E_ONLY && FIXED_RATE > 0) {
+            throw new IllegalArgumentException("-Dstrata.bench.e2eOnly and -Dstrata.bench.rate select different rows; give one");
+        }
+        if (E2E_ONLY && System.getProperty("strata.bench.out") == null) {
+            throw new IllegalArgumentException("-Dstrata.bench.e2eOnly needs -Dstrata.bench.out=DIR: its partial table must not replace bench-results/kafka.md");
+        }
+    }
     /** Which brokers to compare; {@code -Dstrata.bench.brokers=Strata} measures one alone (to profile it, say). */
     static final List<String> BROKERS = List.of(System.getProperty("strata.bench.brokers", "Kafka,Kafka fsync,Strata").split(","));
     static final List<String> METRICS = List.of("produce MiB/s", "produce p50 ms", "produce p99 ms", "produce p99.9 ms",
@@ -87,6 +97,7 @@ final class KafkaComparisonBench {
     }
 
     static String run(Path out) throws Exception {
+        checkOptions();
         Map<String, Map<String, List<Double>>> results = new LinkedHashMap<>();
         for (String b : BROKERS) {
             Map<String, List<Double>> m = new LinkedHashMap<>();

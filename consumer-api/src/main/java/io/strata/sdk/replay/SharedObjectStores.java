@@ -66,6 +66,7 @@ final class SharedObjectStores {
         }
         // Opened outside the lock: it is slow, and another URL's replay need not wait for it.
         ObjectStore opened = opener.apply(url);
+        ObjectStore lease;
         synchronized (this) {
             Entry e = open.get(url);
             if (e == null) {
@@ -73,10 +74,11 @@ final class SharedObjectStores {
                 open.put(url, e);
                 return leased(url, e);
             }
-            // Another replay opened one meanwhile: share that one.
-            opened.close();
-            return leased(url, e);
+            // Another replay opened one meanwhile: share that one, and close ours outside the lock (closing waits for its threads).
+            lease = leased(url, e);
         }
+        opened.close();
+        return lease;
     }
 
     /** Clients open now (in use or waiting to be reused). */

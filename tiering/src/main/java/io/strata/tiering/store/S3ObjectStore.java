@@ -240,4 +240,9 @@ public final class S3ObjectStore implements ObjectStore {
             stopped.awaitUninterruptibly(2, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
+
+    /** Whether every I/O thread has stopped (for tests). */
+    boolean ioThreadsTerminated() {
+        return ioThreads.isTerminated();
+    }
 }

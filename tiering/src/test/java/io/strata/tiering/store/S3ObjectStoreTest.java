@@ -42,6 +42,16 @@ class S3ObjectStoreTest extends ObjectStoreContract {
     }
 
     @Test
+    void closeReturnsOnceItsIoThreadsHaveStopped() throws Exception {
+        S3ObjectStore store = new S3ObjectStore(S3Location.parse("s3://contract/x?endpoint=http://127.0.0.1:1&region=us-east-1"));
+        // A request (refused) starts the I/O threads.
+        assertThat(store.get("k").handle((v, t) -> t != null).get()).isTrue();
+        store.close();
+        // A thread still in its native poll when the JVM exits holds the exit 300 ms: a one-shot command closes and exits.
+        assertThat(store.ioThreadsTerminated()).as("I/O threads terminated when close returned").isTrue();
+    }
+
+    @Test
     void urlsCarryBucketPrefixEndpointAndRegion() {
         S3Location l = S3Location.parse("s3://bucket/a/b/?endpoint=http://h:9000&region=eu-west-1");
         assertThat(l.bucket()).isEqualTo("bucket");
