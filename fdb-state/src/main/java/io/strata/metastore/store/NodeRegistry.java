@@ -115,9 +115,13 @@ public final class NodeRegistry {
     /**
      * The controller has fenced what a restarted node led or held in sync (new leader epochs, ISRs
      * without it): it may lead and rejoin ISRs again. Only for this registration.
+     *
+     * @throws ClusterControl.FencedControllerException when {@code controllerEpoch} is no longer the controller's
      */
-    public void rejoined(int nodeId, long brokerEpoch) {
+    public void rejoined(int nodeId, long brokerEpoch, ClusterControl control, int controllerEpoch) {
         store.run(tx -> {
+            // Written by the controller of controllerEpoch only while it still is one, as every controller write is.
+            control.checkController(tx, controllerEpoch);
             byte[] existing = tx.get(key(nodeId));
             if (existing != null) {
                 NodeRecord prev = Json.read(existing, NodeRecord.class);

@@ -168,7 +168,7 @@ class TypedStoresTest {
         assertThat(first.rejoining()).isTrue();
         assertThat(first.isEligible(2000)).as("neither leader nor in sync before the controller fenced its partitions").isFalse();
         ControllerRecord c1 = control.tryLead(7, first.brokerEpoch(), 1000, 5000).orElseThrow();
-        nodes.rejoined(7, first.brokerEpoch());
+        nodes.rejoined(7, first.brokerEpoch(), control, c1.controllerEpoch());
         NodeRecord renewed = nodes.renew(7, first.brokerEpoch(), 1500, 5000);
         assertThat(renewed.rejoining()).isFalse();
         assertThat(renewed.isEligible(2000)).isTrue();
@@ -176,6 +176,9 @@ class TypedStoresTest {
         assertThat(again.rejoining()).isTrue();
         ControllerRecord c2 = control.tryLead(7, again.brokerEpoch(), 2000, 5000).orElseThrow();
         assertThat(c2.controllerEpoch()).as("its previous life's lease is taken over at once, in a new epoch").isEqualTo(c1.controllerEpoch() + 1);
+        assertThatThrownBy(() -> nodes.rejoined(7, again.brokerEpoch(), control, c1.controllerEpoch()))
+                .as("a controller that was replaced cannot clear a rejoining node").isInstanceOf(ClusterControl.FencedControllerException.class);
+        assertThat(nodes.get(7).orElseThrow().rejoining()).isTrue();
         nodes.requestShutdown(7, again.brokerEpoch());
         assertThat(nodes.get(7).orElseThrow().shuttingDown()).isTrue();
         assertThat(nodes.get(7).orElseThrow().rejoining()).isTrue();

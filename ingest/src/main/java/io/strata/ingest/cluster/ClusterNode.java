@@ -166,6 +166,8 @@ public final class ClusterNode implements AutoCloseable {
                 }
             } catch (NodeRegistry.FencedNodeException e) {
                 fenced = true;
+                // Its lease as controller belonged to the replaced registration too.
+                controllerLease = Optional.empty();
                 log.error("node {} is fenced and stops leading: {}", nodeId, e.getMessage());
                 return;
             }
@@ -344,7 +346,7 @@ public final class ClusterNode implements AutoCloseable {
             // Every placement this round saw has been fenced against restarted nodes: they may lead again.
             for (NodeRecord n : live) {
                 if (n.rejoining()) {
-                    registry.rejoined(n.nodeId(), n.brokerEpoch());
+                    registry.rejoined(n.nodeId(), n.brokerEpoch(), control, lease.controllerEpoch());
                     log.info("node {} (broker epoch {}) rejoined: its partitions are in new leader epochs", n.nodeId(), n.brokerEpoch());
                 }
             }

@@ -78,4 +78,15 @@ class ClusterNodeTest {
         node.runOnLoop();
         assertThat(node.isController()).as("the record read in the round names another controller").isFalse();
     }
+
+    @Test
+    void aNodeFencedByANewerRegistrationOfItsIdHoldsNoControllerLease() {
+        assertThat(node.isController()).isTrue();
+        // Another process registers node.id 1 from the same address (a restart elsewhere of this node's identity).
+        new NodeRegistry(store, keyspace).register(1, "127.0.0.1", 9092, "", 1100, SESSION_MS);
+        clock.set(1000 + HEARTBEAT_MS);
+        node.runOnLoop();
+        assertThat(node.isFenced()).isTrue();
+        assertThat(node.isController()).as("the lease belonged to the replaced registration").isFalse();
+    }
 }
