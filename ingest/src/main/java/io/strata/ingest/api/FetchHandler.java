@@ -88,7 +88,7 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
             return first.completeRemote().thenApply(this::counted);
         }
         // A fetch naming no partition has nothing to wait for: a consumer closing its fetch session sends one and waits
-        // for the answer, and parking it for max.wait.ms held every consumer's close() half a second (Kafka answers at once).
+        // for the answer, which Kafka gives at once; parked, it would hold that close() for max.wait.ms.
         if (first.bytes >= req.minBytes() || req.maxWaitMs() <= 0 || first.hasError || namesNoPartition(req)) {
             return CompletableFuture.completedFuture(counted(first.response));
         }
