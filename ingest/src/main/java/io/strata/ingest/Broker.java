@@ -203,7 +203,7 @@ public final class Broker implements AutoCloseable {
                 config.getInt("transaction.max.timeout.ms"), config.getLong("transactional.id.expiration.ms"));
         transactions.start(config.getLong("transaction.abort.timed.out.transaction.cleanup.interval.ms"));
         dispatcher = new RequestDispatcher(self, topics, producerIds,
-                new GroupApis(groups, topics, clusterNode, transactionStore), config.getInt("fetch.max.bytes"),
+                new GroupApis(groups, topics, clusterNode, transactionStore), config.getInt("fetch.max.bytes"), config.getInt("max.incremental.fetch.session.cache.slots"),
                 config.getBoolean("auto.create.topics.enable"), config.getInt("num.partitions"), tiering, clusterNode, replication, metrics,
                 credentials, authorizer(keyspace), transactions, markerAppender);
         server.serve(dispatcher);

@@ -180,6 +180,45 @@ class AclIT {
     }
 
     @Test
+    void aReadRevokedWhileAConsumerFetchesEndsItsFetchesThoughItsSessionNoLongerNamesThePartition() throws Exception {
+        AclBinding read = allow("User:alice", ResourceType.TOPIC, "receipts", PatternType.LITERAL, AclOperation.READ);
+        try (Admin admin = Admin.create(client("admin", ADMIN_PASSWORD))) {
+            admin.createTopics(List.of(new NewTopic("receipts", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.createAcls(List.of(read)).all().get(10, TimeUnit.SECONDS);
+        }
+        assertThat(produce(client("admin", ADMIN_PASSWORD), "receipts")).isNull();
+        Properties cp = client("alice", "alice-pw");
+        cp.put("key.deserializer", StringDeserializer.class.getName());
+        cp.put("value.deserializer", StringDeserializer.class.getName());
+        cp.put("fetch.max.wait.ms", "100");
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(cp)) {
+            List<org.apache.kafka.common.TopicPartition> tps = List.of(new org.apache.kafka.common.TopicPartition("receipts", 0));
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            int got = 0;
+            while (got == 0 && System.nanoTime() < deadline) {
+                got = consumer.poll(Duration.ofMillis(200)).count();
+            }
+            assertThat(got).as("records read while allowed").isPositive();
+            // From here the consumer's incremental fetches name no partition: its session holds it.
+            try (Admin admin = Admin.create(client("admin", ADMIN_PASSWORD))) {
+                admin.deleteAcls(List.of(read.toFilter())).all().get(10, TimeUnit.SECONDS);
+            }
+            Throwable refused = null;
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (refused == null && System.nanoTime() < deadline) {
+                try {
+                    consumer.poll(Duration.ofMillis(200));
+                } catch (TopicAuthorizationException e) {
+                    refused = e;
+                }
+            }
+            assertThat(refused).as("a fetch refused once READ is revoked").isInstanceOf(TopicAuthorizationException.class);
+        }
+    }
+
+    @Test
     void literalPrefixedAndWildcardAclsGrantWhatKafkaSpecifiesAndDenyWins() throws Exception {
         Properties alice = client("alice", "alice-pw");
         Properties bob = client("bob", "bob-pw");

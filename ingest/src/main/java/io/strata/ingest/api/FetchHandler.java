@@ -33,8 +33,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the request waits up to {@code max_wait_ms} in the fetch purgatory and is woken by the first
  * append to any of its partitions. Offsets only in object storage are read asynchronously on the
  * tiering service's {@code remote-read} threads, never on a request handler thread. Every
- * failure completes the request with an error code; none is swallowed. No fetch sessions: the
- * response carries session id 0, which tells clients to send full fetch requests.
+ * failure completes the request with an error code; none is swallowed. It reads the partitions it
+ * is given: for an incremental fetch, {@link FetchSessionCache} gives it all of the session's.
  *
  * <p>Threads: {@link #handle} runs on {@code kafka-io}; waiting fetches are retried and expired
  * on the single {@code fetch-purgatory} thread; remote reads complete on {@code remote-read}.

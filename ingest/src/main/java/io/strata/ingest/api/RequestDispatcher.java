@@ -13,6 +13,7 @@ import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DescribeClusterRequestData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
@@ -43,6 +44,7 @@ public final class RequestDispatcher implements io.strata.ingest.server.RequestH
     private final TopicAdminHandler topicAdmin;
     private final ProduceHandler produce;
     private final FetchHandler fetch;
+    private final FetchSessionCache fetchSessions;
     private final ListOffsetsHandler listOffsets;
     private final ProducerIdHandler producerIds;
     private final DeleteRecordsHandler deleteRecords;
@@ -56,7 +58,7 @@ public final class RequestDispatcher implements io.strata.ingest.server.RequestH
     private final TransactionApis transactions;
 
     public RequestDispatcher(BrokerIdentity self, TopicManager topics, ProducerIdStore ids, GroupApis groups,
-                             int fetchMaxBytes, boolean autoCreate, int defaultPartitions,
+                             int fetchMaxBytes, int fetchSessionSlots, boolean autoCreate, int defaultPartitions,
                              io.strata.ingest.tier.TieringService tiering, io.strata.ingest.cluster.ClusterNode clusterNode,
                              io.strata.ingest.replication.ReplicationManager replication, io.micrometer.core.instrument.MeterRegistry metrics,
                              io.strata.ingest.security.ScramCredentials credentials,
@@ -74,6 +76,7 @@ public final class RequestDispatcher implements io.strata.ingest.server.RequestH
         this.topicAdmin = new TopicAdminHandler(topics, self, clusterNode, defaultPartitions);
         this.produce = new ProduceHandler(topics, tiering, leadership, replication, metrics, txnCoordinator::partitionInTransaction);
         this.fetch = new FetchHandler(topics, fetchMaxBytes, tiering, leadership, replication, metrics);
+        this.fetchSessions = new FetchSessionCache(fetchSessionSlots, System::currentTimeMillis, metrics);
         this.listOffsets = new ListOffsetsHandler(topics, tiering, leadership);
         this.producerIds = new ProducerIdHandler(ids);
         this.deleteRecords = new DeleteRecordsHandler(topics, leadership);
@@ -103,7 +106,11 @@ public final class RequestDispatcher implements io.strata.ingest.server.RequestH
                 .description("Kafka requests handled, by API, from arrival at a handler to the response").register(metrics));
         CompletableFuture<ApiMessage> f;
         try {
-            f = requestAuthorizer.handle(r, this::route);
+            f = r.body() instanceof FetchRequestData fetchReq
+                    // The session first: its partitions are authorized and read on every fetch, named in the request or not.
+                    ? widen(fetchSessions.fetch(fetchReq, r.version(), toRead -> requestAuthorizer.handle(withBody(r, toRead), this::route)
+                            .thenApply(m -> (FetchResponseData) m)))
+                    : requestAuthorizer.handle(r, this::route);
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
@@ -115,6 +122,10 @@ public final class RequestDispatcher implements io.strata.ingest.server.RequestH
             }
             return response;
         });
+    }
+
+    private static Request withBody(Request r, org.apache.kafka.common.protocol.ApiMessage body) {
+        return new Request(r.header(), r.apiKey(), r.version(), body, r.raw(), r.session());
     }
 
     /** strata_request_errors_total{api, error}: one per request for each error its response carries. */

@@ -97,6 +97,8 @@ public final class BrokerConfig {
             Setting.ofLong("transaction.abort.timed.out.transaction.cleanup.interval.ms", 10_000L, 10, Long.MAX_VALUE, "How often the transaction coordinator aborts transactions open past their timeout and finishes ones a previous coordinator left half-done."),
             Setting.ofLong("producer.id.expiration.ms", 86_400_000L, 1, Long.MAX_VALUE, "How long a partition remembers an idle idempotent producer (Kafka's default: one day)."),
             Setting.ofInt("fetch.max.bytes", 55 * 1024 * 1024, 1024, Integer.MAX_VALUE, "Most bytes one Fetch response carries, whatever the client asks (Kafka's default: 55 MiB)."),
+            Setting.ofInt("max.incremental.fetch.session.cache.slots", 1000, 0, Integer.MAX_VALUE,
+                    "Incremental fetch sessions (KIP-227) the broker keeps; 0 answers every fetch in full (Kafka's default: 1000)."),
             Setting.ofInt("socket.request.max.bytes", 100 * 1024 * 1024, 1024, Integer.MAX_VALUE, "Largest request frame accepted; a larger one closes the connection."),
             Setting.ofInt("num.io.threads", 8, 1, 1024, "Threads that handle requests."),
             Setting.ofInt("group.initial.rebalance.delay.ms", 0, 0, Integer.MAX_VALUE, "How long an empty group waits for more members before its first rebalance (0, as in Kafka's shipped server.properties; Kafka's built-in default is 3000)."),
