@@ -22,6 +22,7 @@ final class FetchSession {
     final int id;
     /** A follower's session, which a consumer's cannot evict. */
     final boolean privileged;
+    final long createdMs;
     private int epoch;
     private long lastUsedMs;
     private final LinkedHashMap<TopicPartition, Cached> partitions = new LinkedHashMap<>();
@@ -84,13 +85,14 @@ final class FetchSession {
     FetchSession(int id, boolean privileged, long nowMs) {
         this.id = id;
         this.privileged = privileged;
+        this.createdMs = nowMs;
         this.epoch = nextEpoch(0);
         this.lastUsedMs = nowMs;
     }
 
-    /** Kafka's epoch sequence: 1 after the initial 0, wrapping to 1 after the largest int. */
+    /** Kafka's epoch sequence: 1 after the initial 0, wrapping to 1 after the largest int; the final -1 stays. */
     static int nextEpoch(int epoch) {
-        return epoch < 0 ? 0 : epoch == Integer.MAX_VALUE ? 1 : epoch + 1;
+        return epoch < 0 ? -1 : epoch == Integer.MAX_VALUE ? 1 : epoch + 1;
     }
 
     synchronized int epoch() {

@@ -21,9 +21,9 @@ import java.util.function.LongSupplier;
  * position changed, and each answer carries only the partitions with something new; a consumer of
  * a thousand quiet partitions then sends and receives a few bytes per fetch instead of tens of
  * kilobytes. {@code max.incremental.fetch.session.cache.slots} bounds the sessions kept; when all
- * are taken, one unused for {@value #EVICTION_MS} ms makes room, a follower's session may replace a
- * consumer's, and a larger session may replace a smaller one; otherwise the client is answered
- * with session id 0 and goes on with full fetches. A request of epoch -1 closes its session and is
+ * are taken, one unused for over {@value #EVICTION_MS} ms makes room, a follower's session may
+ * replace a consumer's, and a session older than that may be replaced by a larger one; otherwise
+ * the client is answered with session id 0 and goes on with full fetches. A request of epoch -1 closes its session and is
  * read as a full fetch without one. Thread-safe.
  */
 final class FetchSessionCache {
@@ -56,10 +56,6 @@ final class FetchSessionCache {
         return sessions.values().stream().mapToLong(FetchSession::size).sum();
     }
 
-    synchronized FetchSession get(int id) {
-        return sessions.get(id);
-    }
-
     /**
      * Answers a fetch through its session: {@code read} reads the partitions to read (the request's
      * own, or for an incremental request all of its session's) and the answer is cut to what the
@@ -81,22 +77,37 @@ final class FetchSessionCache {
             }
             return read.apply(req).thenApply(resp -> resp.setSessionId(open(req, resp)));
         }
-        FetchSession session = get(req.sessionId());
+        FetchSession session;
+        FetchRequestData toRead;
+        int expected;
+        // Looked up, updated and copied in one step: a session evicted meanwhile cannot be updated, and a second
+        // request of the same session cannot slip between this one's update and the epoch its answer expects.
+        synchronized (this) {
+            session = sessions.get(req.sessionId());
+            if (session == null) {
+                return CompletableFuture.completedFuture(error(Errors.FETCH_SESSION_ID_NOT_FOUND));
+            }
+            Errors refused = session.update(req, clock.getAsLong());
+            if (refused != null) {
+                return CompletableFuture.completedFuture(error(refused));
+            }
+            if (session.size() == 0) {
+                // Everything forgotten: Kafka drops the session and answers without one.
+                sessions.remove(session.id);
+                session = null;
+                toRead = req;
+                expected = 0;
+            } else {
+                toRead = session.toRead(req);
+                expected = FetchSession.nextEpoch(req.sessionEpoch());
+            }
+        }
         if (session == null) {
-            return CompletableFuture.completedFuture(error(Errors.FETCH_SESSION_ID_NOT_FOUND));
+            return read.apply(toRead).thenApply(resp -> resp.setSessionId(0));
         }
-        Errors refused = session.update(req, clock.getAsLong());
-        if (refused != null) {
-            return CompletableFuture.completedFuture(error(refused));
-        }
-        if (session.size() == 0) {
-            // Everything forgotten: Kafka drops the session and answers without one.
-            remove(session.id);
-            return read.apply(req).thenApply(resp -> resp.setSessionId(0));
-        }
-        int expected = session.epoch();
-        return read.apply(session.toRead(req)).thenApply(resp -> session.trim(resp, expected)
-                ? resp.setSessionId(session.id)
+        FetchSession s = session;
+        return read.apply(toRead).thenApply(resp -> s.trim(resp, expected)
+                ? resp.setSessionId(s.id)
                 : error(Errors.INVALID_FETCH_SESSION_EPOCH));
     }
 
@@ -116,58 +127,55 @@ final class FetchSessionCache {
         }
         boolean privileged = req.replicaId() >= 0;
         long now = clock.getAsLong();
-        FetchSession session;
+        // Filled before it is published: an eviction running meanwhile must not take it for an empty one.
+        FetchSession session = new FetchSession(ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE), privileged, now);
+        session.fill(req, resp);
         synchronized (this) {
-            if (sessions.size() >= slots && !evictOneFor(privileged, size, now)) {
+            if (sessions.containsKey(session.id) || (sessions.size() >= slots && !evictOneFor(privileged, size, now))) {
+                // An id already in use (one chance in millions) costs this client one more full fetch.
                 return 0;
             }
-            int id;
-            do {
-                id = ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE);
-            } while (sessions.containsKey(id));
-            session = new FetchSession(id, privileged, now);
-            sessions.put(id, session);
+            sessions.put(session.id, session);
         }
-        session.fill(req, resp);
         return session.id;
     }
 
     /**
-     * Makes room as Kafka does: the least recently used session if it has been unused for
-     * {@link #EVICTION_MS}; else, for a follower, the least recently used consumer session; else
-     * the smallest consumer session if it is smaller than the new one.
+     * Makes room as Kafka's {@code FetchSessionCache.tryEvict} does: the least recently used
+     * session if it has been unused for more than {@link #EVICTION_MS}; else the least valuable
+     * evictable session if the new one is worth more. A consumer's session is worth less than a
+     * follower's, then a smaller one less than a larger one (equal ones keep their place).
+     * Evictable by anyone: sessions created more than {@link #EVICTION_MS} ago; by a follower, also
+     * any consumer's session.
      */
     private boolean evictOneFor(boolean privileged, int size, long now) {
         FetchSession lru = null;
-        FetchSession lruConsumer = null;
-        FetchSession smallestConsumer = null;
+        FetchSession cheapest = null;
         for (FetchSession s : sessions.values()) {
             if (lru == null || s.lastUsedMs() < lru.lastUsedMs()) {
                 lru = s;
             }
-            if (!s.privileged) {
-                if (lruConsumer == null || s.lastUsedMs() < lruConsumer.lastUsedMs()) {
-                    lruConsumer = s;
-                }
-                if (smallestConsumer == null || s.size() < smallestConsumer.size()) {
-                    smallestConsumer = s;
-                }
+            boolean old = now - s.createdMs > EVICTION_MS;
+            if ((old || (privileged && !s.privileged)) && (cheapest == null || worth(s.privileged, s.size()) < worth(cheapest.privileged, cheapest.size()))) {
+                cheapest = s;
             }
         }
-        FetchSession victim = null;
-        if (lru != null && now - lru.lastUsedMs() >= EVICTION_MS) {
+        FetchSession victim;
+        if (lru != null && now - lru.lastUsedMs() > EVICTION_MS) {
             victim = lru;
-        } else if (privileged) {
-            victim = lruConsumer;
-        } else if (smallestConsumer != null && smallestConsumer.size() < size) {
-            victim = smallestConsumer;
-        }
-        if (victim == null) {
+        } else if (cheapest != null && worth(privileged, size) > worth(cheapest.privileged, cheapest.size())) {
+            victim = cheapest;
+        } else {
             return false;
         }
         sessions.remove(victim.id);
         evictions.increment();
         return true;
+    }
+
+    /** Kafka's ordering of sessions for eviction: followers' above consumers', then by partitions held. */
+    private static long worth(boolean privileged, int size) {
+        return (privileged ? 1L << 32 : 0) + size;
     }
 
     /** For tests: the ids of the open sessions. */

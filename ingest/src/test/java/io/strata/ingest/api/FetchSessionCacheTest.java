@@ -186,21 +186,25 @@ class FetchSessionCacheTest {
     void aFullCacheMakesRoomOnlyAsKafkaDoes() {
         FetchSessionCache cache = new FetchSessionCache(1, now::get, metrics);
         Reads reads = new Reads();
-        int big = fetch(cache, request(0, 0, "t-0", "t-1"), reads).sessionId();
-        assertThat(big).isNotZero();
-        // A consumer's session no larger than the one in use, which was just used: refused.
+        int a = fetch(cache, request(0, 0, "t-0", "t-1"), reads).sessionId();
+        assertThat(a).isNotZero();
+        // Neither a smaller session nor a larger one may take the slot of one created moments ago.
         assertThat(fetch(cache, request(0, 0, "t-0"), reads).sessionId()).isZero();
-        assertThat(cache.ids()).containsExactly(big);
-        // A larger one replaces it.
-        int bigger = fetch(cache, request(0, 0, "t-0", "t-1", "t-2"), reads).sessionId();
-        assertThat(cache.ids()).containsExactly(bigger);
-        // A follower's replaces a consumer's, whatever the sizes.
-        FetchRequestData follower = request(0, 0, "t-0").setReplicaId(2);
-        int followers = fetch(cache, follower, reads).sessionId();
-        assertThat(cache.ids()).containsExactly(followers);
-        // Which a consumer cannot take, until it has been unused for the eviction time.
+        assertThat(fetch(cache, request(0, 0, "t-0", "t-1", "t-2"), reads).sessionId()).isZero();
+        // Created over two minutes ago and still in use: a larger session replaces it.
+        now.addAndGet(60_000);
+        assertThat(fetch(cache, request(a, 1), reads).errorCode()).isEqualTo(Errors.NONE.code());
+        now.addAndGet(FetchSessionCache.EVICTION_MS - 60_000 + 1);
+        int b = fetch(cache, request(0, 0, "t-0", "t-1", "t-2"), reads).sessionId();
+        assertThat(cache.ids()).containsExactly(b);
+        // A follower's session replaces a consumer's, however new and large.
+        int f = fetch(cache, request(0, 0, "t-0").setReplicaId(2), reads).sessionId();
+        assertThat(cache.ids()).containsExactly(f);
+        // Which no consumer's can take, until it has been unused for over the eviction time.
         assertThat(fetch(cache, request(0, 0, "t-0", "t-1", "t-2", "t-3"), reads).sessionId()).isZero();
         now.addAndGet(FetchSessionCache.EVICTION_MS);
+        assertThat(fetch(cache, request(0, 0, "t-0"), reads).sessionId()).isZero();
+        now.addAndGet(1);
         int late = fetch(cache, request(0, 0, "t-0"), reads).sessionId();
         assertThat(cache.ids()).containsExactly(late);
         assertThat(metrics.get("strata.fetch.sessions.evicted").counter().count()).isEqualTo(3.0);
