@@ -39,6 +39,19 @@ class ReplicationIT {
         return Files.readAllBytes(node.dataDir().resolve("logs").resolve("mirrored-0").resolve("00000000000000000000.log"));
     }
 
+    /**
+     * The leader's open fetch sessions once there is one: a full fetch that replaces a session (as
+     * a follower's first fetch after a reconnection does) closes the old one when it arrives and
+     * opens the new one when it is answered, up to max.wait.ms later.
+     */
+    private static double sessions(StrataNode leader) throws Exception {
+        long deadline = System.currentTimeMillis() + 5000;
+        while (leader.metric("strata_fetch_sessions") < 1 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        return leader.metric("strata_fetch_sessions");
+    }
+
     @Test
     void acknowledgedRecordsAreOnTheFollowerAndTheWatermarkWaitsForIt() throws Exception {
         String url = PostgresServer.shared().newDatabase("replication");
@@ -67,6 +80,8 @@ class ReplicationIT {
             }
             assertThat(latest(admin, tp)).isEqualTo(n);
             assertThat(segment(follower)).as("the follower holds every acknowledged record, byte for byte").isEqualTo(segment(leader));
+            // The follower fetches within one incremental fetch session (KIP-227), as Kafka's replica fetchers do.
+            assertThat(sessions(leader)).as("fetch sessions at the leader").isEqualTo(1.0);
 
             // The follower stops: acks=all cannot complete and the watermark stays.
             new ProcessBuilder("kill", "-STOP", Long.toString(follower.pid())).start().waitFor(10, TimeUnit.SECONDS);
@@ -88,6 +103,8 @@ class ReplicationIT {
             }
             assertThat(latest(admin, tp)).as("the watermark catches up once the follower does").isEqualTo(n + 2);
             assertThat(segment(follower)).isEqualTo(segment(leader));
+            // However the stop ended its fetch, the follower holds one session there: a new one closes the old.
+            assertThat(sessions(leader)).as("fetch sessions at the leader after the stop").isEqualTo(1.0);
         }
     }
 }

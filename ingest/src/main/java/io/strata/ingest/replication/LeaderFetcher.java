@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
@@ -26,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  * (a paused or unreachable leader then delays only the partitions it leads). Each round it first
  * reconciles partitions whose leader or epoch changed — OffsetForLeaderEpoch with the newest
  * epoch the local log holds, lowering it while the leader answers with an epoch this log lacks,
- * then truncation to where both agree (KIP-101, KIP-279) — and then sends one Fetch for the rest.
+ * then truncation to where both agree (KIP-101, KIP-279) — and then sends one Fetch for the rest,
+ * within an incremental fetch session: it names only the partitions whose position changed.
  */
 final class LeaderFetcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LeaderFetcher.class);
@@ -41,6 +43,8 @@ final class LeaderFetcher implements AutoCloseable {
     private volatile String host;
     private volatile int port;
     private WireClient connection;
+    /** This follower's incremental fetch session with the leader (KIP-227), as Kafka's replica fetchers keep one. */
+    private final FollowerFetchSession session = new FollowerFetchSession();
     private boolean started;
 
     LeaderFetcher(int leaderId, ReplicationManager manager, int me) {
@@ -194,21 +198,31 @@ final class LeaderFetcher implements AutoCloseable {
     }
 
     private void fetch(List<ReplicationManager.FollowerState> partitions) throws IOException {
-        FetchRequestData req = new FetchRequestData().setReplicaId(me).setMaxWaitMs(FETCH_MAX_WAIT_MS).setMinBytes(1)
-                .setMaxBytes(16 << 20).setIsolationLevel((byte) 0).setSessionId(0).setSessionEpoch(-1);
-        Map<String, FetchRequestData.FetchTopic> byTopic = new HashMap<>();
+        Map<TopicPartition, FetchRequestData.FetchPartition> wanted = new LinkedHashMap<>();
+        // Every partition fetched from this leader: an incremental answer may carry any of them.
         Map<TopicPartition, ReplicationManager.FollowerState> asked = new HashMap<>();
         for (ReplicationManager.FollowerState f : partitions) {
-            byTopic.computeIfAbsent(f.tp.topic(), n -> {
-                FetchRequestData.FetchTopic ft = new FetchRequestData.FetchTopic().setTopic(n);
-                req.topics().add(ft);
-                return ft;
-            }).partitions().add(new FetchRequestData.FetchPartition().setPartition(f.tp.partition())
+            wanted.put(f.tp, new FetchRequestData.FetchPartition().setPartition(f.tp.partition())
                     .setCurrentLeaderEpoch(f.leaderEpoch).setLastFetchedEpoch(f.log.latestEpoch())
                     .setFetchOffset(f.log.logEndOffset()).setLogStartOffset(f.log.logStartOffset()).setPartitionMaxBytes(1 << 20));
             asked.put(f.tp, f);
         }
-        FetchResponseData resp = (FetchResponseData) connection().send(req, (short) 12);
+        FetchRequestData req = session.request(new FetchRequestData().setReplicaId(me).setMaxWaitMs(FETCH_MAX_WAIT_MS).setMinBytes(1)
+                .setMaxBytes(16 << 20).setIsolationLevel((byte) 0), wanted);
+        FetchResponseData resp;
+        try {
+            resp = (FetchResponseData) connection().send(req, (short) 12);
+        } catch (IOException | RuntimeException e) {
+            // The leader may or may not have taken the request in: the session starts over.
+            session.reset();
+            throw e;
+        }
+        Errors sessionError = session.answered(resp);
+        if (sessionError != Errors.NONE) {
+            // A restarted leader, or an epoch it did not expect: the next fetch opens a new session.
+            log.debug("fetch session with node {}: {}", leaderId, sessionError);
+            return;
+        }
         long now = manager.now();
         boolean backOff = false;
         for (FetchResponseData.FetchableTopicResponse t : resp.responses()) {
@@ -260,6 +274,7 @@ final class LeaderFetcher implements AutoCloseable {
     }
 
     private void disconnect() {
+        session.reset();
         if (connection != null) {
             connection.close();
             connection = null;
