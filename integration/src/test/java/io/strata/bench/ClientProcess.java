@@ -149,7 +149,7 @@ final class ClientProcess {
         return Double.parseDouble(m.group(1));
     }
 
-    private static String run(List<String> mainAndArgs, int timeoutSeconds) throws Exception {
+    static String run(List<String> mainAndArgs, int timeoutSeconds) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(KafkaBroker.java()));
         cmd.addAll(CLIENT_JVM);
         // Kafka's jars, and this package's compiled classes for ClientProbe (which uses kafka-clients only).

@@ -306,7 +306,7 @@ final class KafkaComparisonBench {
         ImageIO.write(img, "png", file.toFile());
     }
 
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         try (var files = Files.walk(dir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (Exception ignored) {
