@@ -156,7 +156,6 @@ final class FetchSession {
                 .setReplicaState(req.replicaState()).setMaxWaitMs(req.maxWaitMs()).setMinBytes(req.minBytes())
                 .setMaxBytes(req.maxBytes()).setIsolationLevel(req.isolationLevel()).setSessionId(req.sessionId())
                 .setSessionEpoch(req.sessionEpoch()).setRackId(req.rackId());
-        Map<String, FetchRequestData.FetchTopic> byTopic = new LinkedHashMap<>();
         String last = null;
         FetchRequestData.FetchTopic current = null;
         for (Map.Entry<TopicPartition, Cached> e : partitions.entrySet()) {

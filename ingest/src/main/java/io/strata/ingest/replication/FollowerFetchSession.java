@@ -8,7 +8,6 @@ import org.apache.kafka.common.protocol.Errors;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -100,14 +99,5 @@ public final class FollowerFetchSession {
     public void reset() {
         epoch = 0;
         sent.clear();
-    }
-
-    /** Partitions the leader's session holds as far as this side knows (for tests). */
-    List<TopicPartition> held() {
-        return List.copyOf(sent.keySet());
-    }
-
-    int sessionId() {
-        return sessionId;
     }
 }

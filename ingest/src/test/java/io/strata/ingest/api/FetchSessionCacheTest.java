@@ -1,67 +1,26 @@
 package io.strata.ingest.api;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Incremental fetch sessions as KIP-227 and Kafka's FetchManager define them, against a stand-in
- * for the partition reads that records what it was asked to read and answers with the watermarks
- * and data it is told to.
+ * for the partition reads ({@link PartitionReadsStub}).
  */
 class FetchSessionCacheTest {
     private static final short V12 = 12;
     private final AtomicLong now = new AtomicLong(1_000_000);
     private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-
-    /** The partition reads: answers each partition asked with the watermark and data set for it. */
-    private static final class Reads implements Function<FetchRequestData, CompletableFuture<FetchResponseData>> {
-        final Map<String, Long> highWatermark = new HashMap<>();
-        final Map<String, Boolean> hasData = new HashMap<>();
-        final List<List<String>> asked = new ArrayList<>();
-        final Map<String, Long> offsets = new HashMap<>();
-
-        @Override
-        public CompletableFuture<FetchResponseData> apply(FetchRequestData req) {
-            List<String> names = new ArrayList<>();
-            FetchResponseData resp = new FetchResponseData();
-            for (FetchRequestData.FetchTopic t : req.topics()) {
-                FetchResponseData.FetchableTopicResponse tr = new FetchResponseData.FetchableTopicResponse().setTopic(t.topic());
-                resp.responses().add(tr);
-                for (FetchRequestData.FetchPartition p : t.partitions()) {
-                    String name = t.topic() + "-" + p.partition();
-                    names.add(name);
-                    offsets.put(name, p.fetchOffset());
-                    tr.partitions().add(new FetchResponseData.PartitionData().setPartitionIndex(p.partition())
-                            .setHighWatermark(highWatermark.getOrDefault(name, 10L)).setLastStableOffset(highWatermark.getOrDefault(name, 10L))
-                            .setLogStartOffset(0).setRecords(hasData.getOrDefault(name, false)
-                                    ? MemoryRecords.withRecords(Compression.NONE, new SimpleRecord("v".getBytes()))
-                                    : MemoryRecords.EMPTY));
-                }
-            }
-            asked.add(names);
-            return CompletableFuture.completedFuture(resp);
-        }
-
-        List<String> lastAsked() {
-            return asked.get(asked.size() - 1);
-        }
-    }
 
     private static FetchRequestData request(int sessionId, int epoch, String... partitions) {
         FetchRequestData req = new FetchRequestData().setReplicaId(-1).setMaxWaitMs(500).setMinBytes(1).setMaxBytes(1 << 20)
@@ -85,14 +44,14 @@ class FetchSessionCacheTest {
         return out;
     }
 
-    private FetchResponseData fetch(FetchSessionCache cache, FetchRequestData req, Reads reads) {
+    private FetchResponseData fetch(FetchSessionCache cache, FetchRequestData req, PartitionReadsStub reads) {
         return cache.fetch(req, V12, reads).join();
     }
 
     @Test
     void aFullFetchOpensASessionWhoseFetchesReadEveryPartitionAndAnswerOnlyWhatChanged() {
         FetchSessionCache cache = new FetchSessionCache(1000, now::get, metrics);
-        Reads reads = new Reads();
+        PartitionReadsStub reads = new PartitionReadsStub();
         FetchResponseData first = fetch(cache, request(0, 0, "t-0", "t-1", "t-2"), reads);
         assertThat(first.sessionId()).isNotZero();
         assertThat(answered(first)).containsExactly("t-0", "t-1", "t-2");
@@ -116,7 +75,7 @@ class FetchSessionCacheTest {
     @Test
     void aNamedPartitionUpdatesItsPositionAndAForgottenOneIsNoLongerRead() {
         FetchSessionCache cache = new FetchSessionCache(1000, now::get, metrics);
-        Reads reads = new Reads();
+        PartitionReadsStub reads = new PartitionReadsStub();
         int id = fetch(cache, request(0, 0, "t-0", "t-1"), reads).sessionId();
         FetchRequestData req = request(id, 1, "t-0", "u-0");
         req.topics().get(0).partitions().get(0).setFetchOffset(42);
@@ -131,7 +90,7 @@ class FetchSessionCacheTest {
     @Test
     void aFetchOfTheWrongEpochOrAnUnknownSessionIsRefusedWithoutReading() {
         FetchSessionCache cache = new FetchSessionCache(1000, now::get, metrics);
-        Reads reads = new Reads();
+        PartitionReadsStub reads = new PartitionReadsStub();
         int id = fetch(cache, request(0, 0, "t-0"), reads).sessionId();
         int readsBefore = reads.asked.size();
         FetchResponseData stale = fetch(cache, request(id, 2), reads);
@@ -147,7 +106,7 @@ class FetchSessionCacheTest {
     @Test
     void theFinalEpochClosesTheSessionAndIsAnsweredInFullWithoutOne() {
         FetchSessionCache cache = new FetchSessionCache(1000, now::get, metrics);
-        Reads reads = new Reads();
+        PartitionReadsStub reads = new PartitionReadsStub();
         int id = fetch(cache, request(0, 0, "t-0", "t-1"), reads).sessionId();
         FetchResponseData closing = fetch(cache, request(id, -1, "t-0"), reads);
         assertThat(closing.sessionId()).isZero();
@@ -163,7 +122,7 @@ class FetchSessionCacheTest {
     @Test
     void aPartitionThatReturnedDataIsReadLastNextTime() {
         FetchSessionCache cache = new FetchSessionCache(1000, now::get, metrics);
-        Reads reads = new Reads();
+        PartitionReadsStub reads = new PartitionReadsStub();
         int id = fetch(cache, request(0, 0, "t-0", "t-1", "t-2"), reads).sessionId();
         reads.hasData.put("t-0", true);
         fetch(cache, request(id, 1), reads);
@@ -174,7 +133,7 @@ class FetchSessionCacheTest {
 
     @Test
     void noSessionWithoutSlotsOrBeforeVersion7() {
-        Reads reads = new Reads();
+        PartitionReadsStub reads = new PartitionReadsStub();
         FetchSessionCache none = new FetchSessionCache(0, now::get, metrics);
         assertThat(fetch(none, request(0, 0, "t-0"), reads).sessionId()).isZero();
         FetchSessionCache cache = new FetchSessionCache(1000, now::get, new SimpleMeterRegistry());
@@ -185,7 +144,7 @@ class FetchSessionCacheTest {
     @Test
     void aFullCacheMakesRoomOnlyAsKafkaDoes() {
         FetchSessionCache cache = new FetchSessionCache(1, now::get, metrics);
-        Reads reads = new Reads();
+        PartitionReadsStub reads = new PartitionReadsStub();
         int a = fetch(cache, request(0, 0, "t-0", "t-1"), reads).sessionId();
         assertThat(a).isNotZero();
         // Neither a smaller session nor a larger one may take the slot of one created moments ago.

@@ -6,14 +6,12 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,25 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * request names, what the leader reads, and how both start over after a refusal or a lost answer.
  */
 class FollowerFetchSessionTest {
-    private final List<List<String>> reads = new ArrayList<>();
+    private final PartitionReadsStub reads = new PartitionReadsStub();
     private FetchSessionCache leader = new FetchSessionCache(1000, System::currentTimeMillis, new SimpleMeterRegistry());
     private final FollowerFetchSession follower = new FollowerFetchSession();
-
-    private CompletableFuture<FetchResponseData> read(FetchRequestData req) {
-        List<String> names = new ArrayList<>();
-        FetchResponseData resp = new FetchResponseData();
-        for (FetchRequestData.FetchTopic t : req.topics()) {
-            FetchResponseData.FetchableTopicResponse tr = new FetchResponseData.FetchableTopicResponse().setTopic(t.topic());
-            resp.responses().add(tr);
-            for (FetchRequestData.FetchPartition p : t.partitions()) {
-                names.add(t.topic() + "-" + p.partition() + "@" + p.fetchOffset());
-                tr.partitions().add(new FetchResponseData.PartitionData().setPartitionIndex(p.partition()).setHighWatermark(100)
-                        .setLastStableOffset(100).setLogStartOffset(0).setRecords(MemoryRecords.EMPTY));
-            }
-        }
-        reads.add(names);
-        return CompletableFuture.completedFuture(resp);
-    }
 
     private static Map<TopicPartition, FetchRequestData.FetchPartition> wanted(long... offsets) {
         Map<TopicPartition, FetchRequestData.FetchPartition> m = new LinkedHashMap<>();
@@ -62,7 +44,7 @@ class FollowerFetchSessionTest {
     /** One fetch round: the request the follower builds, the leader's answer, and the follower taking it in. */
     private FetchRequestData round(Map<TopicPartition, FetchRequestData.FetchPartition> wanted, Errors expected) {
         FetchRequestData req = follower.request(new FetchRequestData().setReplicaId(2).setMaxWaitMs(0).setMaxBytes(1 << 20), wanted);
-        FetchResponseData resp = leader.fetch(req, (short) 12, this::read).join();
+        FetchResponseData resp = leader.fetch(req, (short) 12, reads).join();
         assertThat(follower.answered(resp)).isEqualTo(expected);
         return req;
     }
@@ -77,19 +59,19 @@ class FollowerFetchSessionTest {
         FetchRequestData quiet = round(wanted(10, 20, 30), Errors.NONE);
         assertThat(quiet.sessionEpoch()).isEqualTo(1);
         assertThat(named(quiet)).isEmpty();
-        assertThat(reads.get(reads.size() - 1)).containsExactlyInAnyOrder("t-0@10", "t-1@20", "t-2@30");
+        assertThat(reads.lastAskedAt()).containsExactlyInAnyOrder("t-0@10", "t-1@20", "t-2@30");
 
         FetchRequestData moved = round(wanted(10, 25, 30), Errors.NONE);
         assertThat(moved.sessionEpoch()).isEqualTo(2);
         assertThat(named(moved)).containsExactly("t-1@25");
-        assertThat(reads.get(reads.size() - 1)).containsExactlyInAnyOrder("t-0@10", "t-1@25", "t-2@30");
+        assertThat(reads.lastAskedAt()).containsExactlyInAnyOrder("t-0@10", "t-1@25", "t-2@30");
 
         // A partition no longer followed from this leader is forgotten, and no longer read.
         FetchRequestData dropped = round(wanted(10, 25, -1), Errors.NONE);
         assertThat(named(dropped)).isEmpty();
         assertThat(dropped.forgottenTopicsData()).hasSize(1);
         assertThat(dropped.forgottenTopicsData().get(0).partitions()).containsExactly(2);
-        assertThat(reads.get(reads.size() - 1)).containsExactlyInAnyOrder("t-0@10", "t-1@25");
+        assertThat(reads.lastAskedAt()).containsExactlyInAnyOrder("t-0@10", "t-1@25");
     }
 
     @Test
