@@ -66,6 +66,30 @@ class FetchAndAutoCreateIT {
         }
     }
 
+    /**
+     * CreateTopics answers once the topic is placed; the node must serve it from then on, even
+     * when the cluster round that placed it has not yet applied the roles (a raw client does not
+     * retry NOT_LEADER_OR_FOLLOWER the way kafka-clients does).
+     */
+    @Test
+    void aFetchRightAfterCreateTopicsIsServed() throws Exception {
+        try (StrataNode node = StrataNode.start(dir.resolve("node"));
+             Admin admin = Clients.admin(node);
+             RawKafkaConnection raw = new RawKafkaConnection(node.port())) {
+            List<String> refused = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                String topic = "fresh-" + i;
+                admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+                FetchResponseData r = (FetchResponseData) raw.send(fetch(topic, 0), (short) 12);
+                Errors e = Errors.forCode(r.responses().get(0).partitions().get(0).errorCode());
+                if (e != Errors.NONE) {
+                    refused.add(topic + ": " + e);
+                }
+            }
+            assertThat(refused).as("fetches refused right after their topic was created").isEmpty();
+        }
+    }
+
     @Test
     void autoCreationUsesTheDefaultPartitionCountAndCanBeSwitchedOff() throws Exception {
         try (StrataNode node = StrataNode.start(dir.resolve("on"), "num.partitions=4");

@@ -80,8 +80,7 @@ final class ProduceHandler {
                             .setErrorMessage("This server does not host " + td.name() + "-" + pd.index());
                     continue;
                 }
-                if (!leadership.leads(new TopicPartition(td.name(), pd.index()))
-                        && !replication.leadsOrBecomesLeader(new TopicPartition(td.name(), pd.index()))) {
+                if (!leadership.leads(new TopicPartition(td.name(), pd.index()))) {
                     pr.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code())
                             .setErrorMessage("This node does not lead " + td.name() + "-" + pd.index());
                     continue;

@@ -69,7 +69,7 @@ public final class RequestDispatcher implements io.strata.ingest.server.RequestH
         this.acls = new AclApis(authorizer);
         this.requestAuthorizer = new RequestAuthorizer(authorizer);
         this.scramCredentials = new ScramCredentialsHandler(credentials);
-        Leadership leadership = replication::leaderEpochIfLeading;
+        Leadership leadership = replication::leaderEpochOnceApplied;
         this.offsetForLeaderEpoch = new OffsetForLeaderEpochHandler(topics, leadership);
         this.reassignments = new ReassignmentHandler(topics, clusterNode);
         this.metadata = new MetadataHandler(self, topics, clusterNode, autoCreate, defaultPartitions);

@@ -236,6 +236,20 @@ public final class ReplicationManager implements AutoCloseable {
     }
 
     /**
+     * The epoch this node leads {@code tp} in once the roles of the view it holds are applied, or
+     * -1: what client requests are checked against. The cluster loop publishes a view a moment
+     * before it applies its roles, and CreateTopics answers as soon as the view places the topic,
+     * so a fetch or ListOffsets sent right after it must not be told this node does not lead.
+     */
+    public int leaderEpochOnceApplied(TopicPartition tp) {
+        int epoch = leaderEpochIfLeading(tp);
+        if (epoch < 0 && leadsOrBecomesLeader(tp)) {
+            epoch = leaderEpochIfLeading(tp);
+        }
+        return epoch;
+    }
+
+    /**
      * Whether this node leads {@code tp} once the roles of the view it holds are applied: a
      * request that arrives between the view naming this node leader (and clients learning it
      * through Metadata) and the cluster round applying the role is served, not refused. A refusal

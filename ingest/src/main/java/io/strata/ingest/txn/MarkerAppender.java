@@ -32,7 +32,7 @@ public final class MarkerAppender {
         if (pl.isEmpty()) {
             return CompletableFuture.completedFuture(Errors.UNKNOWN_TOPIC_OR_PARTITION);
         }
-        if (replication.leaderEpochIfLeading(tp) < 0 && !replication.leadsOrBecomesLeader(tp)) {
+        if (replication.leaderEpochOnceApplied(tp) < 0) {
             return CompletableFuture.completedFuture(Errors.NOT_LEADER_OR_FOLLOWER);
         }
         PartitionLog log = pl.get();
