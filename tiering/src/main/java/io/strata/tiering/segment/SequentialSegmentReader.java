@@ -17,9 +17,10 @@ import java.util.zip.CRC32C;
  * long is read whole in a single GET (its footer, checked, says where the data ends), and a
  * longer one's first span goes out while its index is fetched. Hands out runs of whole,
  * CRC-checked batches in offset order, slices of the downloaded spans (no copy, except for the
- * one batch a span boundary cuts). What a full replay wants; a broker's random reads go through
- * {@link RemoteSegmentReader} and its cache. Not thread-safe: one reader per partition, on the
- * thread that decodes.
+ * one batch a span boundary cuts). The read-ahead goes out with the first span, which may be
+ * shorter ({@code firstSpanBytes}) so that it still arrives soon. What a full replay wants; a
+ * broker's random reads go through {@link RemoteSegmentReader} and its cache. Not thread-safe:
+ * one reader per partition, on the thread that decodes.
  */
 public final class SequentialSegmentReader implements AutoCloseable {
     /** One segment object to read, as the manifest lists it. */
@@ -50,6 +51,7 @@ public final class SequentialSegmentReader implements AutoCloseable {
     private final ArrayDeque<Upcoming> upcoming = new ArrayDeque<>();
     private final long toOffset;
     private final int spanBytes;
+    private final int firstSpanBytes;
     private final int depth;
     /** Segments ahead whose indexes are being fetched: one more than the spans in flight, so no span waits for one. */
     private final int indexesAhead;
@@ -67,8 +69,8 @@ public final class SequentialSegmentReader implements AutoCloseable {
     private boolean planWhole;
     // A batch cut by a span boundary: its first bytes, completed from the next span.
     private ByteBuffer carry;
-    // Whether the first span has arrived: until then it is the only one in flight.
-    private boolean firstArrived;
+    // Whether the read's first span has been requested.
+    private boolean firstPlanned;
 
     /**
      * @param segments the partition's segments in offset order
@@ -77,6 +79,18 @@ public final class SequentialSegmentReader implements AutoCloseable {
      */
     public SequentialSegmentReader(ObjectStore store, RemoteSegmentReader indexes, List<Segment> segments, long fromOffset,
                                    long toOffset, int spanBytes, int depth) {
+        this(store, indexes, segments, fromOffset, toOffset, spanBytes, spanBytes, depth);
+    }
+
+    /**
+     * @param firstSpanBytes the length of the read's first span: all {@code depth} spans are
+     *     requested at once, to keep the bucket busy from the start, and share its bandwidth; a
+     *     short first one arrives while the others download, so the first records do not wait for
+     *     a whole span's share
+     */
+    public SequentialSegmentReader(ObjectStore store, RemoteSegmentReader indexes, List<Segment> segments, long fromOffset,
+                                   long toOffset, int spanBytes, int firstSpanBytes, int depth) {
+        this.firstSpanBytes = Math.max(1, Math.min(firstSpanBytes, spanBytes));
         this.store = store;
         this.indexes = indexes;
         this.segments = segments.iterator();
@@ -95,19 +109,12 @@ public final class SequentialSegmentReader implements AutoCloseable {
      */
     public ByteBuffer next() {
         while (true) {
-            // The first span goes out alone: started with its read-ahead, it shares the bucket's bandwidth with them and
-            // arrives when they do, so the first batches would wait for depth spans instead of one.
-            plan(firstArrived ? depth : 1);
+            plan(depth);
             Span span = inFlight.poll();
             if (span == null) {
                 return null;
             }
             ByteBuffer data = RemoteSegmentReader.await(span.segment().objectKey(), span.bytes());
-            if (!firstArrived) {
-                // The read-ahead starts now, and downloads while the caller decodes this span.
-                firstArrived = true;
-                plan(depth - 1);
-            }
             if (span.dataEnd() != null) {
                 // Requested before the data's length was known: cut where the data ends.
                 long end = span.dataEnd().of(data);
@@ -135,7 +142,8 @@ public final class SequentialSegmentReader implements AutoCloseable {
                     return;
                 }
             }
-            int length = (int) (planWhole ? planEnd : Math.min(spanBytes, planEnd - planPosition));
+            int length = (int) (planWhole ? planEnd : Math.min(firstPlanned ? spanBytes : firstSpanBytes, planEnd - planPosition));
+            firstPlanned = true;
             boolean last = planPosition + length >= planEnd;
             inFlight.add(new Span(planning, planPosition, length, last,
                     store.getRange(planning.objectKey(), planPosition, length).thenApply(ByteBuffer::wrap), planDataEnd));
@@ -204,7 +212,10 @@ public final class SequentialSegmentReader implements AutoCloseable {
                 }
                 return;
             }
-            upcoming.add(new Upcoming(s, readWhole(s) ? null : indexes.indexAsync(s.objectKey(), s.objectSize())));
+            // The read's first segment, when its first span is to be short, is read in spans, with its index.
+            boolean first = planning == null && upcoming.isEmpty();
+            upcoming.add(new Upcoming(s, readWhole(s) && !(first && s.objectSize() > 2L * firstSpanBytes) ? null
+                    : indexes.indexAsync(s.objectKey(), s.objectSize())));
         }
     }
 

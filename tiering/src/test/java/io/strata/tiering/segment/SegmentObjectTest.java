@@ -239,6 +239,8 @@ class SegmentObjectTest {
     private static final class CountingStore extends io.strata.tiering.store.ForwardingObjectStore {
         private final AtomicInteger gets;
         private final java.util.function.LongFunction<java.util.concurrent.CompletableFuture<Void>> gate;
+        /** Every ranged GET asked for, as "key@offset+length", in order. */
+        final java.util.Queue<String> asked = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
         CountingStore(ObjectStore delegate, AtomicInteger gets, java.util.function.LongFunction<java.util.concurrent.CompletableFuture<Void>> gate) {
             super(delegate);
@@ -262,6 +264,7 @@ class SegmentObjectTest {
 
         @Override
         public java.util.concurrent.CompletableFuture<byte[]> getRange(String key, long offset, int length) {
+            asked.add(key + "@" + offset + "+" + length);
             gets.incrementAndGet();
             return delegate.getRange(key, offset, length).thenCombine(gate.apply(offset), (b, v) -> b);
         }
@@ -311,8 +314,11 @@ class SegmentObjectTest {
         // Spans smaller than a batch, cutting headers, of odd sizes, and larger than the object.
         for (int span : new int[]{40, 61, 97, 1000, 4096, 100_000, 8 << 20}) {
             for (int depth : new int[]{1, 3}) {
-                try (SequentialSegmentReader r = new SequentialSegmentReader(store, indexes, one, 1000, Long.MAX_VALUE, span, depth)) {
-                    assertThat(readAll(r)).as("span " + span + ", depth " + depth).isEqualTo(expected);
+                // A first span as long as the others, and shorter ones: an eighth, and one that cuts the first batch.
+                for (int first : new int[]{span, span / 8, 33}) {
+                    try (SequentialSegmentReader r = new SequentialSegmentReader(store, indexes, one, 1000, Long.MAX_VALUE, span, first, depth)) {
+                        assertThat(readAll(r)).as("span " + span + ", first span " + first + ", depth " + depth).isEqualTo(expected);
+                    }
                 }
             }
         }
@@ -326,6 +332,12 @@ class SegmentObjectTest {
                 new SequentialSegmentReader.Segment("t/0/seg2", size, 1000, 6999));
         try (SequentialSegmentReader r = new SequentialSegmentReader(store, indexes, two, 1000, Long.MAX_VALUE, 3000, 2)) {
             assertThat(readAll(r)).hasSize(12_000);
+        }
+        // Segments about a span long, read whole, after a first one read in spans for its short first span.
+        try (SequentialSegmentReader r = new SequentialSegmentReader(store, indexes, two, 1000, Long.MAX_VALUE, (int) size, (int) size / 8, 2)) {
+            List<Long> twice = new ArrayList<>(expected);
+            twice.addAll(expected);
+            assertThat(readAll(r)).isEqualTo(twice);
         }
         try (SequentialSegmentReader r = new SequentialSegmentReader(store, indexes, two, 1000, 1000, 3000, 2)) {
             assertThat(readAll(r)).as("nothing below the end asked for").isEmpty();
@@ -422,45 +434,70 @@ class SegmentObjectTest {
     }
 
     @Test
-    void theFirstSpanIsAskedForAloneAndTheReadAheadGoesOutWhenItArrives() throws Exception {
+    void theReadAheadGoesOutWithAShortFirstSpanBeforeItArrives() throws Exception {
         String key = upload(segment());
         long size = Files.size(dir.resolve("object"));
         store.put("t/0/seg2", dir.resolve("object")).get();
         store.put("t/0/seg3", dir.resolve("object")).get();
         List<SequentialSegmentReader.Segment> three = List.of(new SequentialSegmentReader.Segment(key, size, 1000, 6999),
                 new SequentialSegmentReader.Segment("t/0/seg2", size, 1000, 6999), new SequentialSegmentReader.Segment("t/0/seg3", size, 1000, 6999));
-        // Segments read whole (one GET each, no index): the GETs counted are the spans asked for. The first is held back.
+        // Only the first span (the first segment's start) is held back; its index and the read-ahead are answered.
         AtomicInteger gets = new AtomicInteger();
-        AtomicInteger asked = new AtomicInteger();
         java.util.concurrent.CompletableFuture<Void> firstGate = new java.util.concurrent.CompletableFuture<>();
-        ObjectStore gated = new CountingStore(store, gets, offset -> asked.getAndIncrement() == 0 ? firstGate
+        java.util.concurrent.atomic.AtomicBoolean gated = new java.util.concurrent.atomic.AtomicBoolean();
+        CountingStore counting = new CountingStore(store, gets, offset -> offset == 0 && gated.compareAndSet(false, true) ? firstGate
                 : java.util.concurrent.CompletableFuture.completedFuture(null));
-        RemoteSegmentReader indexes = new RemoteSegmentReader(gated, 0, new SimpleMeterRegistry());
-        try (SequentialSegmentReader r = new SequentialSegmentReader(gated, indexes, three, 1000, Long.MAX_VALUE, (int) size, 3)) {
-            java.util.concurrent.CompletableFuture<ByteBuffer> first = new java.util.concurrent.CompletableFuture<>();
+        RemoteSegmentReader indexes = new RemoteSegmentReader(counting, 0, new SimpleMeterRegistry());
+        int first = (int) size / 8;
+        try (SequentialSegmentReader r = new SequentialSegmentReader(counting, indexes, three, 1000, Long.MAX_VALUE, (int) size, first, 3)) {
+            java.util.concurrent.CompletableFuture<ByteBuffer> firstRun = new java.util.concurrent.CompletableFuture<>();
             Thread caller = new Thread(() -> {
                 try {
-                    first.complete(r.next());
+                    firstRun.complete(r.next());
                 } catch (RuntimeException e) {
-                    first.completeExceptionally(e);
+                    firstRun.completeExceptionally(e);
                 }
             }, "first-next");
             caller.start();
+            // Sent after the first span arrived, the read-ahead would leave the bucket idle while the first span is read:
+            // it goes out with it (the first segment's rest, then the second segment whole).
+            long dataLength = new RemoteSegmentReader(store, 0, new SimpleMeterRegistry()).index(key, size).footer().dataLength();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (gets.get() == 0 && System.nanoTime() < deadline) {
+            while (dataSpans(counting, dataLength).size() < 3 && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
-            // Time for any read-ahead sent with the first span to be counted too.
-            Thread.sleep(300);
-            // Sent with its read-ahead, the first span would share the bucket with it and arrive no sooner than all three.
-            assertThat(gets.get()).as("GETs before the first span arrived").isEqualTo(1);
+            // Time for any span asked for beyond the read-ahead's depth to be counted too.
+            Thread.sleep(100);
+            List<String> spans = dataSpans(counting, dataLength);
+            assertThat(spans).as("spans asked for before the first arrived").hasSize(3);
+            assertThat(firstRun).isNotDone();
+            assertThat(spans.get(0)).as("the first is the short first span").isEqualTo(key + "@0+" + first);
+            assertThat(spans.get(2)).as("the second segment, whole").isEqualTo("t/0/seg2@0+" + size);
             firstGate.complete(null);
-            assertThat(first.get(5, TimeUnit.SECONDS)).isNotNull();
-            // The read-ahead went out as the first span arrived, before the caller asked for more.
-            assertThat(gets.get()).as("GETs once the first span arrived").isEqualTo(3);
-            List<Long> rest = readAll(r);
-            assertThat(rest).hasSize(2 * 6000);
+            assertThat(firstRun.get(5, TimeUnit.SECONDS)).isNotNull();
+            List<Long> got = new ArrayList<>();
+            MemoryRecords.readableRecords(firstRun.get()).batches().forEach(b -> b.forEach(rec -> got.add(rec.offset())));
+            assertThat(got).as("the first run is the short first span's whole batches").isNotEmpty().hasSizeLessThan(6000);
+            got.addAll(readAll(r));
+            List<Long> expected = new ArrayList<>();
+            for (int s = 0; s < 3; s++) {
+                for (long o = 1000; o < 7000; o++) {
+                    expected.add(o);
+                }
+            }
+            assertThat(got).isEqualTo(expected);
         }
+    }
+
+    /** The ranged GETs of data asked for, in order: those of the index and footer (past the data) left out. */
+    private static List<String> dataSpans(CountingStore counting, long dataLength) {
+        List<String> spans = new ArrayList<>();
+        for (String a : counting.asked) {
+            if (Long.parseLong(a.substring(a.indexOf('@') + 1, a.indexOf('+'))) < dataLength) {
+                spans.add(a);
+            }
+        }
+        return spans;
     }
 
     @Test
