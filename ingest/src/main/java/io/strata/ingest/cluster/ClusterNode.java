@@ -169,6 +169,8 @@ public final class ClusterNode implements AutoCloseable {
                 // Its lease as controller belonged to the replaced registration too.
                 controllerLease = Optional.empty();
                 log.error("node {} is fenced and stops leading: {}", nodeId, e.getMessage());
+                // No round runs after this one: the listeners apply the fence now (replication stops leading).
+                notifyListeners(view);
                 return;
             }
         }

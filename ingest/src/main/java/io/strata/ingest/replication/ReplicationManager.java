@@ -127,6 +127,7 @@ public final class ReplicationManager implements AutoCloseable {
         }
         int me = cluster.nodeId();
         long now = clock.getAsLong();
+        boolean fencedAtStart = cluster.isFenced();
         Set<Integer> leadersFollowed = new HashSet<>();
         int changed = 0;
         for (Map.Entry<TopicPartition, PartitionLog> e : topics.logs().entrySet()) {
@@ -201,6 +202,7 @@ public final class ReplicationManager implements AutoCloseable {
         for (LeaderFetcher f : fetchers.values()) {
             f.updateAddress(view);
         }
+        lastApplied = new Applied(view, fencedAtStart || cluster.isFenced());
     }
 
     private void stopLeading(TopicPartition tp) {
@@ -256,22 +258,53 @@ public final class ReplicationManager implements AutoCloseable {
      * there would be dangerous for idempotent producers: their first batch refused, the next one
      * taken, the first could never follow it in sequence.
      */
-    public synchronized boolean leadsOrBecomesLeader(TopicPartition tp) {
+    public boolean leadsOrBecomesLeader(TopicPartition tp) {
+        if (leaders.containsKey(tp)) {
+            return true;
+        }
+        // Lock-free for a partition the view leaves to another node, the common miss (a client with old metadata).
+        ClusterView view = cluster.view();
+        if (appliedWhileFenced(view) || !namesThisNodeLeader(view, tp)) {
+            return false;
+        }
+        return applyHeldView(tp);
+    }
+
+    private synchronized boolean applyHeldView(TopicPartition tp) {
         if (leaders.containsKey(tp)) {
             return true;
         }
         // Read under the lock apply() takes: the cluster loop applies each view it publishes before it reads the
         // next, so a view read here is never older than one already applied (an older one would undo a failover).
         ClusterView view = cluster.view();
-        int me = cluster.nodeId();
-        boolean named = topics.topic(tp.topic()).flatMap(t -> view.placement(t.id(), tp.partition()))
-                .map(p -> p.leader() == me).orElse(false);
-        if (!named || cluster.isFenced() || rejoining(view, me) || topics.partition(tp).isEmpty()) {
+        if (appliedWhileFenced(view) || !namesThisNodeLeader(view, tp) || cluster.isFenced() || rejoining(view, cluster.nodeId())
+                || topics.partition(tp).isEmpty()) {
             return false;
         }
         apply(view);
         return leaders.containsKey(tp);
     }
+
+    private boolean namesThisNodeLeader(ClusterView view, TopicPartition tp) {
+        int me = cluster.nodeId();
+        return topics.topic(tp.topic()).flatMap(t -> view.placement(t.id(), tp.partition())).map(p -> p.leader() == me).orElse(false);
+    }
+
+    /**
+     * Whether {@code view} is the one applied last, and this node was fenced or without its lease
+     * then: once the lease is back, that view is older than the controller's decisions since (its
+     * partitions may have moved), and only the next round's fresh view may make this node lead.
+     */
+    private boolean appliedWhileFenced(ClusterView view) {
+        Applied a = lastApplied;
+        return a != null && a.view() == view && a.fenced();
+    }
+
+    /** The view whose roles were applied last (by identity: every round publishes a new one), and whether fenced then. */
+    private record Applied(ClusterView view, boolean fenced) {
+    }
+
+    private volatile Applied lastApplied;
 
     /** The committed ISR's size (what min.insync.replicas counts), or 0 when not leading. */
     public int isrSize(TopicPartition tp) {

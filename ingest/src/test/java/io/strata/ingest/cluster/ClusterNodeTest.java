@@ -89,4 +89,17 @@ class ClusterNodeTest {
         assertThat(node.isFenced()).isTrue();
         assertThat(node.isController()).as("the lease belonged to the replaced registration").isFalse();
     }
+
+    @Test
+    void aFencedNodeTellsItsViewListenersOnceWhichStopLeadingThen() {
+        java.util.List<Boolean> fencedAtEachView = new java.util.concurrent.CopyOnWriteArrayList<>();
+        node.addViewListener(v -> fencedAtEachView.add(node.isFenced()));
+        new NodeRegistry(store, keyspace).register(1, "127.0.0.1", 9092, "", 1100, SESSION_MS);
+        clock.set(1000 + HEARTBEAT_MS);
+        node.runOnLoop();
+        clock.set(1000 + 2 * HEARTBEAT_MS);
+        node.runOnLoop();
+        // No round runs once fenced: without this call replication would go on leading with the roles it last applied.
+        assertThat(fencedAtEachView).as("views applied, and whether the node was fenced at each").containsExactly(true);
+    }
 }
