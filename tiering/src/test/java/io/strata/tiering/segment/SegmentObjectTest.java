@@ -434,6 +434,63 @@ class SegmentObjectTest {
     }
 
     @Test
+    void aShortFirstSpanReadsEveryRecordOnceOnEveryPath() throws Exception {
+        String key = upload(segment());
+        long size = Files.size(dir.resolve("object"));
+        store.put("t/0/seg2", dir.resolve("object")).get();
+        List<SequentialSegmentReader.Segment> two = List.of(new SequentialSegmentReader.Segment(key, size, 1000, 6999),
+                new SequentialSegmentReader.Segment("t/0/seg2", size, 1000, 6999));
+        List<Long> expected = new ArrayList<>();
+        for (long o = 1000; o < 7000; o++) {
+            expected.add(o);
+        }
+        for (int first : new int[]{(int) size / 8, 33, 1000}) {
+            // The first segment's index not loaded yet (a fresh reader of indexes, its footer answered only after the
+            // first span was asked for): the first span goes out before the index says where the data ends.
+            java.util.concurrent.CompletableFuture<Void> dataAsked = new java.util.concurrent.CompletableFuture<>();
+            ObjectStore slowIndex = footerAfterData(size, dataAsked);
+            try (SequentialSegmentReader r = new SequentialSegmentReader(slowIndex, new RemoteSegmentReader(slowIndex, 0, new SimpleMeterRegistry()),
+                    two, 1000, Long.MAX_VALUE, (int) size, first, 2)) {
+                List<Long> twice = new ArrayList<>(expected);
+                twice.addAll(expected);
+                assertThat(readAll(r)).as("first span " + first + ", index not loaded").isEqualTo(twice);
+            }
+            // From the middle of the first segment: from the indexed batch at or before the offset.
+            try (SequentialSegmentReader r = new SequentialSegmentReader(store, new RemoteSegmentReader(store, 0, new SimpleMeterRegistry()),
+                    two.subList(0, 1), 4001, Long.MAX_VALUE, (int) size, first, 2)) {
+                List<Long> got = readAll(r);
+                assertThat(got.get(0)).as("first span " + first + ", from 4001").isLessThanOrEqualTo(4001L).isGreaterThan(1000L);
+                assertThat(got).isEqualTo(expected.subList((int) (got.get(0) - 1000), expected.size()));
+            }
+            // An end inside the first segment: nothing of the second is asked for.
+            AtomicInteger gets = new AtomicInteger();
+            CountingStore counting = new CountingStore(store, gets);
+            List<SequentialSegmentReader.Segment> inOrder = List.of(two.get(0), new SequentialSegmentReader.Segment("t/0/seg2", size, 7000, 12999));
+            try (SequentialSegmentReader r = new SequentialSegmentReader(counting, new RemoteSegmentReader(counting, 0, new SimpleMeterRegistry()),
+                    inOrder, 1000, 3000, (int) size, first, 2)) {
+                assertThat(readAll(r)).as("first span " + first + ", to 3000").startsWith(1000L, 1001L).contains(2999L).doesNotContain(7000L);
+            }
+            assertThat(counting.asked).as("GETs of a read that ends in the first segment").noneMatch(a -> a.startsWith("t/0/seg2"));
+        }
+        // Data shorter than the first span, indexes long beside it: the first span runs on into the index and is cut
+        // where the data ends, learned from the index that arrives after it.
+        long longSize = longIndexObject("t/0/longindex");
+        int dataLength = (int) new RemoteSegmentReader(store, 0, new SimpleMeterRegistry()).index("t/0/longindex", longSize)
+                .footer().dataLength();
+        List<Long> forty = new ArrayList<>();
+        for (long o = 0; o < 40; o++) {
+            forty.add(o);
+        }
+        java.util.concurrent.CompletableFuture<Void> dataAsked = new java.util.concurrent.CompletableFuture<>();
+        ObjectStore slowIndex = footerAfterData(longSize, dataAsked);
+        try (SequentialSegmentReader r = new SequentialSegmentReader(slowIndex, new RemoteSegmentReader(slowIndex, 0, new SimpleMeterRegistry()),
+                List.of(new SequentialSegmentReader.Segment("t/0/longindex", longSize, 0, 39)), 0, Long.MAX_VALUE, (int) longSize,
+                dataLength + 500, 2)) {
+            assertThat(readAll(r)).as("first span of " + (dataLength + 500) + " bytes, " + dataLength + " of data").isEqualTo(forty);
+        }
+    }
+
+    @Test
     void theReadAheadGoesOutWithAShortFirstSpanBeforeItArrives() throws Exception {
         String key = upload(segment());
         long size = Files.size(dir.resolve("object"));
