@@ -42,9 +42,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * }</pre>
  * Sealed segments are found in the segment manifest (the broker's admin API) and read from the
  * bucket with 8 MiB ranged GETs (the first 1 MiB), {@link #readAhead} of them in flight per
- * partition, partitions in parallel, each decoded on its own thread with no copy of a record's bytes until the handler asks
- * for them ({@link ReplayRecord}); the part of the range not yet tiered is read
- * through the Kafka protocol at the end. Records reach the handler in offset order within each
+ * partition, partitions in parallel, each decoded on its own thread with no copy of a record's
+ * bytes until the handler asks for them ({@link ReplayRecord}); the part of the range not yet
+ * tiered is read through the Kafka protocol at the end. Records reach the handler in offset order within each
  * partition (partitions concurrently: the handler must be thread-safe). Time bounds resolve to
  * offsets exactly as kafka-clients' {@code offsetsForTimes} does: {@code from} inclusive,
  * {@code to} exclusive. A checkpoint file records the next offset per partition: a replay

@@ -258,7 +258,7 @@ public final class ReplicationManager implements AutoCloseable {
      * there would be dangerous for idempotent producers: their first batch refused, the next one
      * taken, the first could never follow it in sequence.
      */
-    public boolean leadsOrBecomesLeader(TopicPartition tp) {
+    private boolean leadsOrBecomesLeader(TopicPartition tp) {
         if (leaders.containsKey(tp)) {
             return true;
         }

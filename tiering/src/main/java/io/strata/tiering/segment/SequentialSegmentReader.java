@@ -212,20 +212,20 @@ public final class SequentialSegmentReader implements AutoCloseable {
                 }
                 return;
             }
-            // The read's first segment, when its first span is to be short, is read in spans, with its index.
             boolean first = planning == null && upcoming.isEmpty();
-            upcoming.add(new Upcoming(s, readWhole(s) && !(first && s.objectSize() > 2L * firstSpanBytes) ? null
-                    : indexes.indexAsync(s.objectKey(), s.objectSize())));
+            upcoming.add(new Upcoming(s, readWhole(s, first) ? null : indexes.indexAsync(s.objectKey(), s.objectSize())));
         }
     }
 
     /**
      * A segment read from its start whose object is about one span long is read in a single GET,
      * index and footer included: its index would cost another request, about as dear to
-     * the store as a span of data is, for a segment that needs no lookup.
+     * the store as a span of data is, for a segment that needs no lookup. Not the read's
+     * {@code first} segment when its first span is to be short: that one is read in spans.
      */
-    private boolean readWhole(Segment s) {
-        return s.baseOffset() >= nextOffset && s.objectSize() > SegmentFooter.SIZE && s.objectSize() <= spanBytes + spanBytes / 8;
+    private boolean readWhole(Segment s, boolean first) {
+        return s.baseOffset() >= nextOffset && s.objectSize() > SegmentFooter.SIZE && s.objectSize() <= spanBytes + spanBytes / 8
+                && !(first && s.objectSize() > 2L * firstSpanBytes);
     }
 
     /** The whole batches in {@code data} (after completing a batch cut by the previous span); keeps the cut tail. */
