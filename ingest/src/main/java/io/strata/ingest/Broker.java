@@ -213,6 +213,12 @@ public final class Broker implements AutoCloseable {
                 c -> c.paused()).description("Connections whose reads are paused: too many of their requests unanswered").register(metrics);
         io.micrometer.core.instrument.FunctionCounter.builder("strata.connections.pauses", server.connections(),
                 c -> c.pauses()).description("Times a connection's reads were paused by backpressure").register(metrics);
+        io.strata.ingest.log.GroupCommit commits = topics.groupCommit();
+        io.micrometer.core.instrument.FunctionTimer.builder("strata.log.fsync", commits, c -> c.fsyncs(), c -> c.fsyncSeconds(),
+                java.util.concurrent.TimeUnit.SECONDS).description("fsyncs of partition logs before acknowledging produces (count and time)")
+                .register(metrics);
+        io.micrometer.core.instrument.FunctionCounter.builder("strata.log.fsync.bytes", commits, c -> c.fsyncBytes()).baseUnit("bytes")
+                .description("Bytes those fsyncs made durable").register(metrics);
         scrapeTime = new io.strata.ingest.metrics.ScrapeTimeMetrics(metrics, topics, groups);
 
         new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(metrics);

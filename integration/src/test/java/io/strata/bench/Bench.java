@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code ./strata bench [tiering] [metastore] [kafka] [replication] [security] [transactions] [profile] [alloc] [fetch-sessions]}: runs the named benchmarks (all when none
+ * {@code ./strata bench [tiering] [metastore] [kafka] [replication] [security] [transactions] [profile] [alloc] [fetch-sessions] [fsync]}: runs the named benchmarks (all when none
  * is named), prints each result table and writes it to {@code bench-results/<name>.md}; a full
  * run also writes the combined {@code bench-results/latest.md}.
  */
@@ -32,8 +32,9 @@ public final class Bench {
                 case "profile" -> ProfileBench.run(out);
                 case "alloc" -> ProfileBench.runAlloc(out);
                 case "fetch-sessions" -> FetchSessionsBench.run();
+                case "fsync" -> FsyncCostBench.run();
                 default -> throw new IllegalArgumentException("unknown benchmark '" + name
-                        + "': expected tiering, metastore, kafka, replication, security, transactions, profile, alloc or fetch-sessions");
+                        + "': expected tiering, metastore, kafka, replication, security, transactions, profile, alloc, fetch-sessions or fsync");
             };
             System.out.println(md);
             Files.writeString(out.resolve(name + ".md"), md, StandardCharsets.UTF_8);

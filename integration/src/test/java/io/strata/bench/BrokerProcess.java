@@ -8,10 +8,40 @@ import java.util.concurrent.TimeUnit;
 final class BrokerProcess implements AutoCloseable {
     private final Process process;
     private final int port;
+    /** A Strata node's admin HTTP port (its /metrics); -1 for Kafka. */
+    private final int adminPort;
 
     BrokerProcess(Process process, int port) {
+        this(process, port, -1);
+    }
+
+    BrokerProcess(Process process, int port, int adminPort) {
         this.process = process;
         this.port = port;
+        this.adminPort = adminPort;
+    }
+
+    /** The node's Prometheus metrics, or null for a broker that serves none here (Kafka). */
+    String metrics() throws Exception {
+        if (adminPort < 0) {
+            return null;
+        }
+        var c = (java.net.HttpURLConnection) java.net.URI.create("http://127.0.0.1:" + adminPort + "/metrics").toURL().openConnection();
+        try (var in = c.getInputStream()) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    /** One unlabelled series of {@link #metrics()} ({@code name value} line), NaN when absent. */
+    static double sample(String metrics, String series) {
+        if (metrics != null) {
+            for (String line : metrics.split("\n")) {
+                if (line.startsWith(series + " ")) {
+                    return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+        }
+        return Double.NaN;
     }
 
     String bootstrap() {

@@ -67,14 +67,19 @@ final class KafkaComparisonBench {
      * produce: more rounds of the noisiest row for the price of a few minutes.
      */
     static final boolean E2E_ONLY = Boolean.getBoolean("strata.bench.e2eOnly");
+    /**
+     * {@code -Dstrata.bench.produceOnly=true}: only the unthrottled produce rows (and the broker's CPU per GiB), each round on a
+     * fresh broker after the same warm-up: for comparing a change to the produce path in a few minutes.
+     */
+    static final boolean PRODUCE_ONLY = Boolean.getBoolean("strata.bench.produceOnly");
 
     /** Where a run's tables go: a partial run ({@link #E2E_ONLY}) must be told, so it cannot replace the published results. */
     static void checkOptions() {
-        if (E2E_ONLY && FIXED_RATE > 0) {
-            throw new IllegalArgumentException("-Dstrata.bench.e2eOnly and -Dstrata.bench.rate select different rows; give one");
+        if ((E2E_ONLY ? 1 : 0) + (PRODUCE_ONLY ? 1 : 0) + (FIXED_RATE > 0 ? 1 : 0) > 1) {
+            throw new IllegalArgumentException("-Dstrata.bench.e2eOnly, -Dstrata.bench.produceOnly and -Dstrata.bench.rate select different rows; give one");
         }
-        if (E2E_ONLY && System.getProperty("strata.bench.out") == null) {
-            throw new IllegalArgumentException("-Dstrata.bench.e2eOnly needs -Dstrata.bench.out=DIR: its partial table must not replace bench-results/kafka.md");
+        if ((E2E_ONLY || PRODUCE_ONLY) && System.getProperty("strata.bench.out") == null) {
+            throw new IllegalArgumentException("-Dstrata.bench.e2eOnly and -Dstrata.bench.produceOnly need -Dstrata.bench.out=DIR: a partial table must not replace bench-results/kafka.md");
         }
     }
     /** Which brokers to compare; {@code -Dstrata.bench.brokers=Strata} measures one alone (to profile it, say). */
@@ -92,7 +97,8 @@ final class KafkaComparisonBench {
         return switch (broker) {
             case "Kafka" -> KafkaBroker.start(dir, Map.of());
             case "Kafka fsync" -> KafkaBroker.start(dir, Map.of("log.flush.interval.messages", "1"));
-            default -> StrataBroker.start(dir, HEAP);
+            // "Strata@OPTIONS": a Strata node with JVM options added (space-separated), for comparing a setting in alternating rounds.
+            default -> StrataBroker.start(dir, broker.contains("@") ? HEAP + " " + broker.substring(broker.indexOf('@') + 1) : HEAP);
         };
     }
 
@@ -109,7 +115,7 @@ final class KafkaComparisonBench {
         // Phase 1: everything unthrottled, alternating the order of brokers from round to round.
         for (int round = 1; round <= (FIXED_RATE > 0 ? 0 : ROUNDS); round++) {
             for (String broker : order(round)) {
-                Path dir = tmp.resolve(broker.replace(' ', '-') + "-" + round);
+                Path dir = tmp.resolve(broker.replaceAll("[^A-Za-z0-9]", "-") + "-" + round);
                 HostLoad load = new HostLoad();
                 String produced;
                 try (BrokerProcess b = start(broker, dir)) {
@@ -122,7 +128,7 @@ final class KafkaComparisonBench {
             }
         }
         // Phase 2: produce latency of a broker that keeps up: 80 % of the slower broker's maximum.
-        if (E2E_ONLY) {
+        if (E2E_ONLY || PRODUCE_ONLY) {
             return report(results, 0, log, out);
         }
         double slower = FIXED_RATE > 0 ? Double.NaN : results.entrySet().stream().filter(e -> !e.getKey().equals("Kafka fsync"))
@@ -182,11 +188,12 @@ final class KafkaComparisonBench {
         }
         createTopic(bootstrap, "bench", 6);
         double cpuBefore = HostLoad.cpuSeconds(b.pid());
+        String metricsBefore = b.metrics();
         ClientProcess.Produced p;
         String dirty;
         try (DirtyPages pages = new DirtyPages()) {
             p = ClientProcess.produce(bootstrap, "bench", RECORDS, -1);
-            dirty = "timed produce: " + pages.summary();
+            dirty = "timed produce: " + pages.summary() + fsyncs(metricsBefore, b.metrics(), p);
         }
         // The broker's share of the two cores it shares with the producer: what a GiB costs it, fsync or not.
         r.get("broker CPU s per GiB produced").add((HostLoad.cpuSeconds(b.pid()) - cpuBefore) / (RECORDS * (double) Workloads.RECORD / (1 << 30)));
@@ -194,6 +201,10 @@ final class KafkaComparisonBench {
         r.get("produce p50 ms").add(p.p50Ms());
         r.get("produce p99 ms").add(p.p99Ms());
         r.get("produce p99.9 ms").add(p.p999Ms());
+        if (PRODUCE_ONLY) {
+            r.get("failed records").add((double) p.failed());
+            return dirty;
+        }
         r.get("new group: first record ms").add(ClientProcess.firstRecord(bootstrap, "bench", "first-" + round));
         ClientProcess.Consumed c = ClientProcess.consume(bootstrap, "bench", RECORDS, "perf-" + round);
         r.get("consume MiB/s from the first fetch").add(c.fetchMibPerSec());
@@ -208,6 +219,21 @@ final class KafkaComparisonBench {
         r.get("1000 partitions p99 ms").add(wide.p99Ms());
         r.get("failed records").add((double) (p.failed() + wide.failed()));
         return dirty + "; " + e2e.summary();
+    }
+
+    /**
+     * How Strata's fsyncs went during a timed produce (its strata_log_fsync metrics): how many, and how many bytes each
+     * covered, since an fsync's kernel cost is much the same whatever it carries. Empty for Kafka, which serves no such metric.
+     */
+    private static String fsyncs(String before, String after, ClientProcess.Produced p) {
+        double n = BrokerProcess.sample(after, "strata_log_fsync_seconds_count") - BrokerProcess.sample(before, "strata_log_fsync_seconds_count");
+        if (Double.isNaN(n) || n <= 0) {
+            return "";
+        }
+        double bytes = BrokerProcess.sample(after, "strata_log_fsync_bytes_total") - BrokerProcess.sample(before, "strata_log_fsync_bytes_total");
+        double secs = BrokerProcess.sample(after, "strata_log_fsync_seconds_sum") - BrokerProcess.sample(before, "strata_log_fsync_seconds_sum");
+        double seconds = RECORDS * (double) Workloads.RECORD / (1 << 20) / p.mibPerSec();
+        return String.format(", fsyncs %.0f (%.0f/s), %.0f KiB each, %.2f ms each", n, n / seconds, bytes / n / 1024, secs / n * 1000);
     }
 
     static void createTopic(String bootstrap, String topic, int partitions) throws Exception {
@@ -248,7 +274,10 @@ final class KafkaComparisonBench {
                 + " out), the whole run reported too;"
                 + " `ConsumerPerformance` with a new group (MiB/s from its first fetch: `fetch.MB.sec`); `ClientProbe` for a new group's"
                 + " first record and end-to-end latency at " + E2E_RATE + " records/s for " + E2E_SECONDS + " s (send() to poll());"
-                + " " + WIDE_RECORDS + " records on 1,000 partitions. MiB = 2^20 bytes, as Kafka's tools print it.\n\n"
+                + " " + WIDE_RECORDS + " records on 1,000 partitions. MiB = 2^20 bytes, as Kafka's tools print it.\n"
+                + (E2E_ONLY ? "- **Partial run** (`-Dstrata.bench.e2eOnly`): only the end-to-end rows were measured.\n"
+                : PRODUCE_ONLY ? "- **Partial run** (`-Dstrata.bench.produceOnly`): only the unthrottled produce rows were measured.\n" : "")
+                + "\n"
                 + "| measure | Kafka | Kafka fsync | Strata | Strata / Kafka | Strata / Kafka fsync |\n|---|---|---|---|---|---|\n");
         List<String> labels = new ArrayList<>();
         List<Double> ratios = new ArrayList<>();

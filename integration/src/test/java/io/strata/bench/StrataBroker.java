@@ -25,9 +25,10 @@ final class StrataBroker {
     static BrokerProcess start(Path dir, String heapOptions, java.util.List<String> extraYaml) throws Exception {
         Files.createDirectories(dir);
         int port = StrataNode.freePort();
+        int adminPort = StrataNode.freePort();
         Path config = dir.resolve("strata.yaml");
         java.util.List<String> lines = new java.util.ArrayList<>(java.util.List.of("data.dir: " + dir.resolve("data"), "host: 127.0.0.1",
-                "advertised.host: 127.0.0.1", "port: " + port, "admin.port: " + StrataNode.freePort()));
+                "advertised.host: 127.0.0.1", "port: " + port, "admin.port: " + adminPort));
         extraYaml.forEach(l -> lines.add(l.replace("{port}", Integer.toString(port))));
         lines.add("");
         Files.writeString(config, String.join("\n", lines));
@@ -45,7 +46,7 @@ final class StrataBroker {
             }
             if (Files.readString(log).contains(" ready in ")) {
                 try (Socket s = new Socket("127.0.0.1", port)) {
-                    return new BrokerProcess(p, port);
+                    return new BrokerProcess(p, port, adminPort);
                 } catch (IOException e) {
                     // not listening yet
                 }

@@ -77,6 +77,10 @@ class OperationsIT {
         return new Http(status, in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8));
     }
 
+    private static double orZero(double sample) {
+        return Double.isNaN(sample) ? 0 : sample;
+    }
+
     static double sample(String metrics, String series) {
         for (String line : metrics.split("\n")) {
             if (line.startsWith(series + " ")) {
@@ -103,6 +107,12 @@ class OperationsIT {
         assertThat(sample(afterProduce, "strata_topic_bytes_in_total{topic=\"ops\"}")).isGreaterThan(50_000);
         assertThat(sample(afterProduce, "strata_partition_log_end_offset{partition=\"0\",topic=\"ops\"}")).isEqualTo(250);
         assertThat(sample(afterProduce, "strata_partition_high_watermark{partition=\"1\",topic=\"ops\"}")).isEqualTo(250);
+        // acks=all (the producer's default): every acknowledged byte was fsynced, and the fsyncs are counted and timed.
+        assertThat(sample(afterProduce, "strata_log_fsync_bytes_total") - orZero(sample(before, "strata_log_fsync_bytes_total")))
+                .isGreaterThan(50_000);
+        assertThat(sample(afterProduce, "strata_log_fsync_seconds_count") - orZero(sample(before, "strata_log_fsync_seconds_count")))
+                .isGreaterThanOrEqualTo(1);
+        assertThat(sample(afterProduce, "strata_log_fsync_seconds_sum")).isPositive();
         assertThat(afterProduce).contains("strata_connections_active").contains("strata_metastore_transaction_latency_seconds")
                 .contains("jvm_memory_used_bytes");
 

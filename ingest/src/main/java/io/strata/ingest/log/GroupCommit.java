@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Group commit: a produce that must be durable before it is acknowledged waits here. Each log
@@ -39,6 +40,9 @@ public final class GroupCommit implements AutoCloseable {
     /** Logs whose chain is running; a log's entry goes when its chain finds no more waiters. */
     private final Map<PartitionLog, Chain> chains = new HashMap<>();
     private final ExecutorService fsyncs;
+    private final LongAdder fsyncCount = new LongAdder();
+    private final LongAdder fsyncBytes = new LongAdder();
+    private final LongAdder fsyncNanos = new LongAdder();
 
     public GroupCommit() {
         // -Dstrata.log.fsync.threads: for comparing with and without overlap (1 = one fsync after another).
@@ -114,12 +118,17 @@ public final class GroupCommit implements AutoCloseable {
     }
 
     /** fsyncs {@code pl} if any waiter still needs it, then completes its waiters in arrival order. */
-    private static void commit(PartitionLog pl, List<Waiter> waiters) {
+    private void commit(PartitionLog pl, List<Waiter> waiters) {
         Throwable failure = null;
         long needed = waiters.stream().mapToLong(Waiter::offset).max().orElse(-1);
         if (pl.flushedOffset() <= needed) {
+            long start = System.nanoTime();
             try {
-                pl.flush();
+                pl.flush(bytes -> {
+                    fsyncCount.increment();
+                    fsyncBytes.add(bytes);
+                    fsyncNanos.add(System.nanoTime() - start);
+                });
             } catch (RuntimeException | Error e) {
                 // Every waiter is answered, whatever went wrong: none may wait forever.
                 log.error("fsync of {} failed", pl.name(), e);
@@ -133,6 +142,25 @@ public final class GroupCommit implements AutoCloseable {
                 w.done.complete(null);
             }
         }
+    }
+
+    /**
+     * fsyncs run for acknowledgements so far. With {@link #fsyncBytes()} it tells how much each
+     * one covers: an fsync costs the kernel about the same whatever it carries, so many small ones
+     * cost more CPU per byte than a few large ones.
+     */
+    public long fsyncs() {
+        return fsyncCount.sum();
+    }
+
+    /** Bytes those fsyncs made durable. */
+    public long fsyncBytes() {
+        return fsyncBytes.sum();
+    }
+
+    /** Time spent in those fsyncs, in seconds (overlapping fsyncs of different logs each counted). */
+    public double fsyncSeconds() {
+        return fsyncNanos.sum() / 1e9;
     }
 
     @Override

@@ -392,9 +392,10 @@ public final class LogSegment {
      * also cuts the file back to what was last synced, so that a restart without a reboot does
      * not read the lost bytes from the page cache and call them durable.
      *
+     * @return the bytes this call made durable (0 when an earlier fsync already covered them all)
      * @throws LogIOException when this or an earlier fsync of the segment failed
      */
-    public void flush() {
+    public long flush() {
         synchronized (forceLock) {
             if (fsyncFailure != null) {
                 throw new LogIOException("an earlier fsync of " + dir.resolve(fileName(baseOffset, ".log")) + " failed", fsyncFailure);
@@ -402,7 +403,9 @@ public final class LogSegment {
             long upTo = size;
             try {
                 channel.force();
+                long synced = Math.max(0, upTo - syncedSize);
                 syncedSize = Math.max(syncedSize, upTo);
+                return synced;
             } catch (IOException e) {
                 fsyncFailure = e;
                 try {

@@ -555,6 +555,14 @@ public final class PartitionLog {
      * @throws LogOfflineException when the fsync fails (the log stays offline) or failed before
      */
     public long flush() {
+        return flush(bytes -> { });
+    }
+
+    /**
+     * As {@link #flush()}; {@code fsynced} is told the bytes an fsync made durable, once for each
+     * fsync this call ran (none when the log was already durable to its end).
+     */
+    public long flush(java.util.function.LongConsumer fsynced) {
         ensureOnline();
         long end = logEndOffset;
         if (flushedOffset >= end) {
@@ -562,7 +570,7 @@ public final class PartitionLog {
         }
         try {
             // Rolling fsyncs the segment it closes, so only the active segment can hold unsynced bytes.
-            segments.lastEntry().getValue().flush();
+            fsynced.accept(segments.lastEntry().getValue().flush());
         } catch (LogIOException e) {
             throw goOffline(e);
         }

@@ -45,6 +45,10 @@ class GroupCommitTest {
                 }));
             }
             CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+            // Each byte counted once, by the fsync that made it durable; at most one fsync per waiter.
+            assertThat(commit.fsyncBytes()).isEqualTo(a.sizeInBytes() + b.sizeInBytes());
+            assertThat(commit.fsyncs()).isBetween(2L, 200L);
+            assertThat(commit.fsyncSeconds()).isPositive();
         }
         List<String> expected = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
