@@ -124,6 +124,9 @@ public final class Broker implements AutoCloseable {
             scheduler.scheduleWithFixedDelay(guard("orphan sweep", tiering::sweepOrphans), sweepEvery, sweepEvery, TimeUnit.MILLISECONDS);
         }
         scheduler.scheduleWithFixedDelay(this::refreshTopics, 2, 2, TimeUnit.SECONDS);
+        // Only starts fsyncs (on GroupCommit's threads), so it never holds up the scheduler's other tasks.
+        long flushEvery = config.getLong("log.flush.scheduler.interval.ms");
+        scheduler.scheduleWithFixedDelay(guard("log flusher", topics::flushDue), flushEvery, flushEvery, TimeUnit.MILLISECONDS);
         long retentionEvery = config.getLong("log.retention.check.interval.ms");
         scheduler.scheduleWithFixedDelay(guard("retention", () -> {
             topics.applyRetention();
@@ -215,7 +218,7 @@ public final class Broker implements AutoCloseable {
                 c -> c.pauses()).description("Times a connection's reads were paused by backpressure").register(metrics);
         io.strata.ingest.log.GroupCommit commits = topics.groupCommit();
         io.micrometer.core.instrument.FunctionTimer.builder("strata.log.fsync", commits, c -> c.fsyncs(), c -> c.fsyncSeconds(),
-                java.util.concurrent.TimeUnit.SECONDS).description("fsyncs of partition logs before acknowledging produces (count and time)")
+                java.util.concurrent.TimeUnit.SECONDS).description("fsyncs of partition logs: before acknowledging acks=all produces, and for flush.ms and flush.messages (count and time)")
                 .register(metrics);
         io.micrometer.core.instrument.FunctionCounter.builder("strata.log.fsync.bytes", commits, c -> c.fsyncBytes()).baseUnit("bytes")
                 .description("Bytes those fsyncs made durable").register(metrics);

@@ -10,6 +10,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
@@ -88,6 +89,36 @@ class OperationsIT {
             }
         }
         return Double.NaN;
+    }
+
+    /** Fsyncs the node has run so far, from /metrics. */
+    private static double fsyncs() throws Exception {
+        return orZero(sample(node.metrics(), "strata_log_fsync_seconds_count"));
+    }
+
+    @Test
+    void flushMessagesOneFsyncsEveryAcksOneProduceBeforeItIsAnswered() throws Exception {
+        String hour = Long.toString(3_600_000L);
+        admin.createTopics(List.of(new NewTopic("flush-later", 1, (short) 1).configs(Map.of("flush.ms", hour)),
+                new NewTopic("flush-each", 1, (short) 1).configs(Map.of("flush.ms", hour, "flush.messages", "1")))).all().get();
+        var described = admin.describeConfigs(List.of(new org.apache.kafka.common.config.ConfigResource(
+                org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "flush-each"))).all().get().values().iterator().next();
+        assertThat(described.get("flush.messages").value()).isEqualTo("1");
+        assertThat(described.get("flush.ms").value()).isEqualTo(hour);
+        try (KafkaProducer<byte[], byte[]> p = Clients.producer(node, Map.of(ProducerConfig.ACKS_CONFIG, "1"))) {
+            // Within flush.ms, acks=1 records are answered from the page cache: no fsync.
+            double before = fsyncs();
+            for (int i = 0; i < 20; i++) {
+                p.send(new ProducerRecord<>("flush-later", new byte[100])).get();
+            }
+            assertThat(fsyncs() - before).isZero();
+            // flush.messages=1: each one is fsynced before its answer, as Kafka does.
+            before = fsyncs();
+            for (int i = 0; i < 20; i++) {
+                p.send(new ProducerRecord<>("flush-each", new byte[100])).get();
+            }
+            assertThat(fsyncs() - before).isGreaterThanOrEqualTo(20);
+        }
     }
 
     @Test

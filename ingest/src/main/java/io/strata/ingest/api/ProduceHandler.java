@@ -125,6 +125,14 @@ final class ProduceHandler {
                         sequenceRefusals.log(tpc, r.error() + " " + r.message());
                     }
                     log.debug("produce to {}-{} refused: {} {}", td.name(), pd.index(), r.error(), r.message());
+                } else if (acks != -1 && pl.get().logEndOffset() - pl.get().flushedOffset() >= pl.get().config().flush().messages()) {
+                    // flush.messages: this produce leaves that many records unsynced, so it is fsynced before it is answered
+                    // (an acks=0 one is not answered, but fsynced all the same).
+                    durability.add(topics.groupCommit().awaitDurable(pl.get(), r.lastOffset()).exceptionally(t -> {
+                        Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+                        pr.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()).setErrorMessage("fsync failed: " + cause.getMessage());
+                        return null;
+                    }));
                 } else if (acks == -1) {
                     // A retry of an old batch (DUPLICATE_SEQUENCE_NUMBER, which clients take as success) waits like a new one:
                     // the original lies at or below r.lastOffset() and may not be durable and replicated yet.

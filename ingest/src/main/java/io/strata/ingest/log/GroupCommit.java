@@ -145,7 +145,7 @@ public final class GroupCommit implements AutoCloseable {
     }
 
     /**
-     * fsyncs run for acknowledgements so far. With {@link #fsyncBytes()} it tells how much each
+     * fsyncs run so far (for acknowledgements and the log flusher). With {@link #fsyncBytes()} it tells how much each
      * one covers: an fsync costs the kernel about the same whatever it carries, so many small ones
      * cost more CPU per byte than a few large ones.
      */

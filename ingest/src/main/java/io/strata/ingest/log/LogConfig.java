@@ -6,14 +6,43 @@ package io.strata.ingest.log;
  * max.message.bytes, index.interval.bytes, message.timestamp.type, and KIP-405's
  * remote.storage.enable, local.retention.ms, local.retention.bytes; KIP-937's
  * message.timestamp.before.max.ms and message.timestamp.after.max.ms; the broker's
- * producer.id.expiration.ms; min.insync.replicas; cleanup.policy and the compaction settings).
+ * producer.id.expiration.ms; min.insync.replicas; cleanup.policy and the compaction settings;
+ * flush.messages and flush.ms).
  * A retention of -1 means unlimited and a local retention of -2 "same as retention", as in Kafka.
  */
 public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes,
                         int maxMessageBytes, int indexIntervalBytes, boolean logAppendTime,
                         boolean remoteStorage, long localRetentionMs, long localRetentionBytes,
                         long timestampBeforeMaxMs, long timestampAfterMaxMs, long producerIdExpirationMs, int minInsyncReplicas,
-                        Compaction compaction) {
+                        Compaction compaction, Flush flush) {
+
+    /**
+     * Kafka's flush.messages and flush.ms: when records not covered by an acks=all produce (which
+     * is fsynced before it is answered, whatever these say) are fsynced. flush.messages: an
+     * acks=0 or acks=1 produce that leaves this many records or more unsynced is fsynced before
+     * it is answered (1: every one). flush.ms: a log not fsynced for this long while it holds
+     * unsynced records is fsynced by the log flusher.
+     */
+    public record Flush(long messages, long ms) {
+        /**
+         * Kafka's flush.messages default (never); flush.ms one second where Kafka's is never:
+         * what a power cut can take from acks=0 and acks=1 producers is bounded to about a second
+         * of records, and a segment roll, which fsyncs on the appending thread, finds at most
+         * that much to write.
+         */
+        public static final Flush DEFAULT = new Flush(Long.MAX_VALUE, 1000);
+    }
+
+    /** With the default flush policy. */
+    public LogConfig(int segmentBytes, long segmentMs, long retentionMs, long retentionBytes,
+                     int maxMessageBytes, int indexIntervalBytes, boolean logAppendTime,
+                     boolean remoteStorage, long localRetentionMs, long localRetentionBytes,
+                     long timestampBeforeMaxMs, long timestampAfterMaxMs, long producerIdExpirationMs, int minInsyncReplicas,
+                     Compaction compaction) {
+        this(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, indexIntervalBytes, logAppendTime, remoteStorage,
+                localRetentionMs, localRetentionBytes, timestampBeforeMaxMs, timestampAfterMaxMs, producerIdExpirationMs, minInsyncReplicas,
+                compaction, Flush.DEFAULT);
+    }
 
     /**
      * Kafka's cleanup.policy (compact, delete or both) and the log cleaner's settings:
@@ -39,7 +68,14 @@ public record LogConfig(int segmentBytes, long segmentMs, long retentionMs, long
     public LogConfig withCompaction(Compaction c) {
         return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, indexIntervalBytes, logAppendTime,
                 remoteStorage, localRetentionMs, localRetentionBytes, timestampBeforeMaxMs, timestampAfterMaxMs, producerIdExpirationMs,
-                minInsyncReplicas, c);
+                minInsyncReplicas, c, flush);
+    }
+
+    /** A copy with another flush policy. */
+    public LogConfig withFlush(Flush f) {
+        return new LogConfig(segmentBytes, segmentMs, retentionMs, retentionBytes, maxMessageBytes, indexIntervalBytes, logAppendTime,
+                remoteStorage, localRetentionMs, localRetentionBytes, timestampBeforeMaxMs, timestampAfterMaxMs, producerIdExpirationMs,
+                minInsyncReplicas, compaction, f);
     }
 
     public boolean compacted() {

@@ -61,6 +61,8 @@ public final class PartitionLog {
     private volatile long logEndOffset;
     private volatile long logStartOffset;
     private volatile long flushedOffset;
+    /** When the log was last fsynced to its end then (System.nanoTime), or opened: what flush.ms counts from. */
+    private volatile long lastFlushNanos = System.nanoTime();
     private volatile long highWatermark;
     private volatile boolean replicated;
     /**
@@ -519,6 +521,7 @@ public final class PartitionLog {
         LogSegment active = segments.lastEntry().getValue();
         active.flush();
         flushedOffset = Math.max(flushedOffset, logEndOffset);
+        lastFlushNanos = System.nanoTime();
         producers.expire(nowMs, config.producerIdExpirationMs());
         // After the flush: a snapshot on disk means every batch before its offset is too.
         writeSnapshot(logEndOffset);
@@ -577,7 +580,13 @@ public final class PartitionLog {
         // A roll's fsync may have failed meanwhile on another thread: never publish past an error.
         ensureOnline();
         flushedOffset = Math.max(flushedOffset, end);
+        lastFlushNanos = System.nanoTime();
         return end;
+    }
+
+    /** When the log was last fsynced (System.nanoTime), or opened if it has not been since. */
+    public long lastFlushNanos() {
+        return lastFlushNanos;
     }
 
     /**

@@ -27,7 +27,9 @@ public final class TopicConfigs {
             Map.entry("message.timestamp.after.max.ms", "log.message.timestamp.after.max.ms"),
             Map.entry("local.retention.ms", "log.local.retention.ms"),
             Map.entry("local.retention.bytes", "log.local.retention.bytes"),
-            Map.entry("min.insync.replicas", "min.insync.replicas"));
+            Map.entry("min.insync.replicas", "min.insync.replicas"),
+            Map.entry("flush.messages", "log.flush.interval.messages"),
+            Map.entry("flush.ms", "log.flush.interval.ms"));
 
     private static final List<Setting> TOPIC_SETTINGS = List.of(
             Setting.ofChoice("cleanup.policy", "delete", List.of("delete", "compact", "compact,delete"), "delete: segments go by retention.ms/retention.bytes; compact: the log cleaner keeps the latest record of each key (records need keys); compact,delete: both."),
@@ -45,6 +47,8 @@ public final class TopicConfigs {
             Setting.ofLong("message.timestamp.before.max.ms", Long.MAX_VALUE, 0, Long.MAX_VALUE, "With CreateTime, reject records whose timestamp is more than this before the broker's clock (broker default: log.message.timestamp.before.max.ms)."),
             Setting.ofLong("message.timestamp.after.max.ms", 3_600_000L, 0, Long.MAX_VALUE, "With CreateTime, reject records whose timestamp is more than this after the broker's clock (broker default: log.message.timestamp.after.max.ms)."),
             Setting.ofInt("min.insync.replicas", 1, 1, Integer.MAX_VALUE, "In-sync replicas an acks=all produce needs; fewer gets NOT_ENOUGH_REPLICAS (broker default: min.insync.replicas)."),
+            Setting.ofLong("flush.messages", Long.MAX_VALUE, 1, Long.MAX_VALUE, "An acks=0 or acks=1 produce that leaves this many records unsynced or more is fsynced before it is answered (1: every one); acks=all is always fsynced first (broker default: log.flush.interval.messages)."),
+            Setting.ofLong("flush.ms", 1000, 0, Long.MAX_VALUE, "A log not fsynced for this long while it holds unsynced records (acks=0 or acks=1) is fsynced; acks=all is always fsynced first (broker default: log.flush.interval.ms)."),
             Setting.ofBoolean("remote.storage.enable", false, "Tier sealed segments to object storage (default: on when an object store is configured)."),
             Setting.ofLong("local.retention.ms", -2, -2, Long.MAX_VALUE, "Keep tiered segments on local disk this long; -2 means retention.ms (broker default: log.local.retention.ms)."),
             Setting.ofLong("local.retention.bytes", -2, -2, Long.MAX_VALUE, "Keep at most this many bytes on local disk once tiered; -2 means retention.bytes (broker default: log.local.retention.bytes)."));
@@ -118,7 +122,8 @@ public final class TopicConfigs {
                 broker.getLong("producer.id.expiration.ms"), Integer.parseInt(e.get("min.insync.replicas")),
                 new LogConfig.Compaction(e.get("cleanup.policy").contains("compact"), e.get("cleanup.policy").contains("delete"),
                         Long.parseLong(e.get("delete.retention.ms")), Double.parseDouble(e.get("min.cleanable.dirty.ratio")),
-                        Long.parseLong(e.get("min.compaction.lag.ms")), Long.parseLong(e.get("max.compaction.lag.ms"))));
+                        Long.parseLong(e.get("min.compaction.lag.ms")), Long.parseLong(e.get("max.compaction.lag.ms"))),
+                new LogConfig.Flush(Long.parseLong(e.get("flush.messages")), Long.parseLong(e.get("flush.ms"))));
     }
 
     public static String docOf(String key) {

@@ -53,6 +53,7 @@ public final class TopicManager implements AutoCloseable {
     private final Path logsDir;
     private final LongSupplier clock;
     private final GroupCommit groupCommit = new GroupCommit();
+    private final io.strata.ingest.log.LogFlusher flusher = new io.strata.ingest.log.LogFlusher(groupCommit);
     private final Map<String, TopicRecord> topics = new ConcurrentHashMap<>();
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
     private volatile AppendListener appendListener = tp -> { };
@@ -441,6 +442,11 @@ public final class TopicManager implements AutoCloseable {
 
     public long now() {
         return clock.getAsLong();
+    }
+
+    /** Starts an fsync of every log due one by its flush.ms (see {@link io.strata.ingest.log.LogFlusher}). */
+    public int flushDue() {
+        return flusher.flushDue(logs.values());
     }
 
     @Override
