@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code ./strata bench [tiering] [metastore] [kafka] [replication] [security] [transactions] [profile] [alloc] [fetch-sessions] [fsync]}: runs the named benchmarks (all when none
+ * {@code ./strata bench [tiering] [metastore] [kafka] [replication] [security] [transactions] [profile] [alloc] [fetch-sessions] [fsync] [flush]}: runs the named benchmarks (all when none
  * is named), prints each result table and writes it to {@code bench-results/<name>.md}; a full
  * run also writes the combined {@code bench-results/latest.md}.
  */
@@ -33,8 +33,9 @@ public final class Bench {
                 case "alloc" -> ProfileBench.runAlloc(out);
                 case "fetch-sessions" -> FetchSessionsBench.run();
                 case "fsync" -> FsyncCostBench.run();
+                case "flush" -> FlushMsBench.run();
                 default -> throw new IllegalArgumentException("unknown benchmark '" + name
-                        + "': expected tiering, metastore, kafka, replication, security, transactions, profile, alloc, fetch-sessions or fsync");
+                        + "': expected tiering, metastore, kafka, replication, security, transactions, profile, alloc, fetch-sessions, fsync or flush");
             };
             System.out.println(md);
             Files.writeString(out.resolve(name + ".md"), md, StandardCharsets.UTF_8);

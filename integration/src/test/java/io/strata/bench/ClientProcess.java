@@ -58,12 +58,18 @@ final class ClientProcess {
     /** As above, with more ProducerPerformance arguments ({@code --transactional-id}, for instance). */
     static Produced produce(String bootstrap, String topic, int records, int rate, List<String> moreProps, List<String> moreArgs)
             throws Exception {
+        return produce(bootstrap, topic, records, rate, PRODUCER_PROPS, moreProps, moreArgs);
+    }
+
+    /** As above, with {@code producerProps} instead of the comparison's {@link #PRODUCER_PROPS} (acks=1, for instance). */
+    static Produced produce(String bootstrap, String topic, int records, int rate, List<String> producerProps, List<String> moreProps,
+                            List<String> moreArgs) throws Exception {
         List<String> args = new ArrayList<>(List.of("org.apache.kafka.tools.ProducerPerformance", "--topic", topic,
                 "--num-records", Integer.toString(records), "--record-size", Integer.toString(Workloads.RECORD),
                 "--throughput", Integer.toString(rate)));
         args.addAll(moreArgs);
         args.addAll(List.of("--producer-props", "bootstrap.servers=" + bootstrap));
-        args.addAll(PRODUCER_PROPS);
+        args.addAll(producerProps);
         if (!moreProps.isEmpty()) {
             // A file: --producer-props splits each setting at every '=', which a JAAS line has several of.
             java.nio.file.Path file = java.nio.file.Files.createTempFile("producer", ".properties");

@@ -1,0 +1,87 @@
+package io.strata.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code ./strata bench flush}: what flush.ms does to an acks=1 producer's latency. A segment
+ * roll fsyncs the segment it closes on the appending thread, under the partition's lock; with
+ * nothing else fsyncing acks=1 records (Kafka's default flush.ms, never) that is whatever the
+ * kernel has not written back yet, up to the whole segment. Strata's default flush.ms (1 s)
+ * leaves a roll about a second of records to write. Each round starts a fresh
+ * {@code ./strata broker} with 64 MiB segments and the given log.flush.interval.ms, warms it up,
+ * then times ProducerPerformance (acks=1, its own JVM) at a fixed rate the broker keeps up with,
+ * so the latencies are those of the broker, not of a full client queue.
+ */
+final class FlushMsBench {
+    static final int ROUNDS = Integer.getInteger("strata.bench.rounds", 3);
+    static final int RATE = Integer.getInteger("strata.bench.rate", 60_000);
+    static final int RECORDS = Integer.getInteger("strata.bench.records", 1_500_000);
+    static final int SEGMENT_BYTES = 64 << 20;
+    static final List<String> PRODUCER_PROPS = List.of("acks=1", "enable.idempotence=false", "linger.ms=5", "batch.size=131072");
+    /** Label, log.flush.interval.ms. */
+    static final Map<String, Long> VARIANTS = new LinkedHashMap<>(Map.of("flush.ms 1000 (Strata's default)", 1000L,
+            "flush.ms never (Kafka's default)", Long.MAX_VALUE));
+
+    private FlushMsBench() {
+    }
+
+    static String run() throws Exception {
+        Map<String, List<ClientProcess.Produced>> results = new LinkedHashMap<>();
+        VARIANTS.keySet().forEach(v -> results.put(v, new ArrayList<>()));
+        List<String> log = new ArrayList<>();
+        Path tmp = Files.createTempDirectory("strata-bench-flush");
+        for (int round = 1; round <= ROUNDS; round++) {
+            List<String> order = new ArrayList<>(VARIANTS.keySet());
+            if (round % 2 == 0) {
+                java.util.Collections.reverse(order);
+            }
+            for (String variant : order) {
+                Path dir = tmp.resolve("round-" + round + "-" + VARIANTS.get(variant));
+                HostLoad load = new HostLoad();
+                try (BrokerProcess b = StrataBroker.start(dir, KafkaComparisonBench.HEAP, List.of("log.segment.bytes: " + SEGMENT_BYTES,
+                        "log.flush.interval.ms: " + VARIANTS.get(variant)))) {
+                    Workloads.createTopic(b.bootstrap(), "warmup", 6);
+                    ClientProcess.produce(b.bootstrap(), "warmup", RECORDS / 3, -1, PRODUCER_PROPS, List.of(), List.of());
+                    Workloads.createTopic(b.bootstrap(), "timed", 6);
+                    String before = b.metrics();
+                    ClientProcess.Produced p = ClientProcess.produce(b.bootstrap(), "timed", RECORDS, RATE, PRODUCER_PROPS, List.of(), List.of());
+                    String after = b.metrics();
+                    results.get(variant).add(p);
+                    double fsyncs = BrokerProcess.sample(after, "strata_log_fsync_seconds_count") - BrokerProcess.sample(before, "strata_log_fsync_seconds_count");
+                    double bytes = BrokerProcess.sample(after, "strata_log_fsync_bytes_total") - BrokerProcess.sample(before, "strata_log_fsync_bytes_total");
+                    log.add(String.format("round %d %s: %.0f records/s, p50 %.0f, p99 %.0f, p99.9 %.0f ms; max of each 5 s window %s ms; "
+                                    + "flusher and flush.messages fsyncs %.0f (%.1f MiB each; rolls' fsyncs not counted); %s", round, variant,
+                            p.recordsPerSec(), p.p50Ms(), p.p99Ms(), p.p999Ms(), p.windowMaxMs(), fsyncs, fsyncs > 0 ? bytes / fsyncs / (1 << 20) : 0,
+                            load.since()));
+                    System.err.println(log.get(log.size() - 1));
+                }
+                KafkaComparisonBench.deleteTree(dir);
+            }
+        }
+        StringBuilder md = new StringBuilder("## acks=1 produce latency across segment rolls: flush.ms (" + ROUNDS
+                + " alternating rounds, medians)\n\nMachine: " + Runtime.getRuntime().availableProcessors() + " cores, "
+                + System.getProperty("os.name") + " " + System.getProperty("os.version") + ". Run " + java.time.Instant.now() + ". `./strata broker`"
+                + " with `-Xms1G -Xmx1G`, `log.segment.bytes: " + SEGMENT_BYTES + "` and the `log.flush.interval.ms` named; Kafka's"
+                + " ProducerPerformance in its own JVM, `" + String.join(" ", PRODUCER_PROPS) + "`, " + RECORDS + " records of 1 KiB on 6"
+                + " partitions at " + RATE + " records/s (about " + Math.round(RATE * (double) Workloads.RECORD / (1 << 20)) + " MiB/s: every"
+                + " partition rolls several times), after an unthrottled warm-up of " + RECORDS / 3 + " records on another topic.\n\n"
+                + "| flush policy | records/s | p50 ms | p99 ms | p99.9 ms |\n|---|---|---|---|---|\n");
+        for (var e : results.entrySet()) {
+            md.append(String.format("| %s | %.0f | %.0f | %.0f | %.0f |%n", e.getKey(), median(e.getValue(), ClientProcess.Produced::recordsPerSec),
+                    median(e.getValue(), ClientProcess.Produced::p50Ms), median(e.getValue(), ClientProcess.Produced::p99Ms),
+                    median(e.getValue(), ClientProcess.Produced::p999Ms)));
+        }
+        md.append("\nRuns:\n\n");
+        log.forEach(l -> md.append("- ").append(l).append('\n'));
+        return md.toString();
+    }
+
+    private static double median(List<ClientProcess.Produced> runs, java.util.function.ToDoubleFunction<ClientProcess.Produced> f) {
+        return KafkaComparisonBench.median(runs.stream().map(r -> f.applyAsDouble(r)).toList());
+    }
+}
