@@ -70,6 +70,8 @@ public final class Broker implements AutoCloseable {
     private ScramCredentials credentials;
     /** The log cleaner's thread (cleanup.policy=compact), when log.cleaner.enable. */
     private java.util.concurrent.ScheduledExecutorService cleaner;
+    /** The log flusher's thread (flush.ms). */
+    private java.util.concurrent.ScheduledExecutorService flusher;
     /** TLS engines by listener name. */
     private final java.util.Map<String, SslEngines> tlsEngines = new java.util.concurrent.ConcurrentHashMap<>();
     private AclAuthorizer aclAuthorizer;
@@ -124,9 +126,10 @@ public final class Broker implements AutoCloseable {
             scheduler.scheduleWithFixedDelay(guard("orphan sweep", tiering::sweepOrphans), sweepEvery, sweepEvery, TimeUnit.MILLISECONDS);
         }
         scheduler.scheduleWithFixedDelay(this::refreshTopics, 2, 2, TimeUnit.SECONDS);
-        // Only starts fsyncs (on GroupCommit's threads), so it never holds up the scheduler's other tasks.
+        // Its own thread: the scheduler's tasks can block on the MetaStore, and flush.ms must hold through an outage.
         long flushEvery = config.getLong("log.flush.scheduler.interval.ms");
-        scheduler.scheduleWithFixedDelay(guard("log flusher", topics::flushDue), flushEvery, flushEvery, TimeUnit.MILLISECONDS);
+        flusher = io.strata.ingest.util.NamedThreads.scheduled("log-flusher");
+        flusher.scheduleWithFixedDelay(guard("log flusher", topics::flushDue), flushEvery, flushEvery, TimeUnit.MILLISECONDS);
         long retentionEvery = config.getLong("log.retention.check.interval.ms");
         scheduler.scheduleWithFixedDelay(guard("retention", () -> {
             topics.applyRetention();
@@ -469,6 +472,9 @@ public final class Broker implements AutoCloseable {
         }
         if (scheduler != null) {
             scheduler.shutdownNow();
+        }
+        if (flusher != null) {
+            flusher.shutdownNow();
         }
         if (cleaner != null) {
             cleaner.shutdownNow();

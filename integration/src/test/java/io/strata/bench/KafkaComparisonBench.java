@@ -136,7 +136,7 @@ final class KafkaComparisonBench {
         int rate = FIXED_RATE > 0 ? FIXED_RATE : (int) (0.8 * slower * 1024 * 1024 / Workloads.RECORD);
         for (int round = 1; round <= ROUNDS; round++) {
             for (String broker : order(round)) {
-                Path dir = tmp.resolve(broker.replace(' ', '-') + "-rate-" + round);
+                Path dir = tmp.resolve(broker.replaceAll("[^A-Za-z0-9]", "-") + "-rate-" + round);
                 HostLoad load = new HostLoad();
                 double steady;
                 List<Integer> windows;

@@ -130,7 +130,10 @@ final class ProduceHandler {
                     // (an acks=0 one is not answered, but fsynced all the same).
                     durability.add(topics.groupCommit().awaitDurable(pl.get(), r.lastOffset()).exceptionally(t -> {
                         Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
-                        pr.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()).setErrorMessage("fsync failed: " + cause.getMessage());
+                        Errors error = cause instanceof org.apache.kafka.common.errors.NotLeaderOrFollowerException
+                                ? Errors.NOT_LEADER_OR_FOLLOWER : Errors.KAFKA_STORAGE_ERROR;
+                        pr.setErrorCode(error.code()).setErrorMessage(error == Errors.NOT_LEADER_OR_FOLLOWER ? cause.getMessage()
+                                : "fsync failed: " + cause.getMessage());
                         return null;
                     }));
                 } else if (acks == -1) {

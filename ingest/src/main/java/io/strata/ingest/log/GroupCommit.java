@@ -40,6 +40,7 @@ public final class GroupCommit implements AutoCloseable {
     /** Logs whose chain is running; a log's entry goes when its chain finds no more waiters. */
     private final Map<PartitionLog, Chain> chains = new HashMap<>();
     private final ExecutorService fsyncs;
+    private final int fsyncThreads;
     private final LongAdder fsyncCount = new LongAdder();
     private final LongAdder fsyncBytes = new LongAdder();
     private final LongAdder fsyncNanos = new LongAdder();
@@ -50,6 +51,7 @@ public final class GroupCommit implements AutoCloseable {
     }
 
     GroupCommit(int fsyncThreads) {
+        this.fsyncThreads = fsyncThreads;
         fsyncs = Executors.newFixedThreadPool(fsyncThreads, io.strata.ingest.util.NamedThreads.daemon("log-fsync", true));
     }
 
@@ -123,6 +125,7 @@ public final class GroupCommit implements AutoCloseable {
         long needed = waiters.stream().mapToLong(Waiter::offset).max().orElse(-1);
         if (pl.flushedOffset() <= needed) {
             long start = System.nanoTime();
+            boolean wasOnline = !pl.isOffline();
             try {
                 pl.flush(bytes -> {
                     fsyncCount.increment();
@@ -130,14 +133,24 @@ public final class GroupCommit implements AutoCloseable {
                     fsyncNanos.add(System.nanoTime() - start);
                 });
             } catch (RuntimeException | Error e) {
-                // Every waiter is answered, whatever went wrong: none may wait forever.
-                log.error("fsync of {} failed", pl.name(), e);
+                // Every waiter is answered, whatever went wrong: none may wait forever. A log already offline (deleted, or
+                // after a disk error that was logged then) is no news.
+                if (wasOnline) {
+                    log.error("fsync of {} failed", pl.name(), e);
+                } else {
+                    log.debug("fsync of {} refused: {}", pl.name(), e.getMessage());
+                }
                 failure = e;
             }
         }
         for (Waiter w : waiters) {
             if (failure != null) {
                 w.done.completeExceptionally(failure);
+            } else if (pl.flushedOffset() <= w.offset) {
+                // Only a truncation (this replica diverged from its leader) leaves a waiter uncovered: its record is gone or
+                // was replaced, and what replaced it was not in this fsync.
+                w.done.completeExceptionally(new org.apache.kafka.common.errors.NotLeaderOrFollowerException(pl.name()
+                        + " was truncated (it follows another leader now) while offset " + w.offset + " was being fsynced"));
             } else {
                 w.done.complete(null);
             }
@@ -156,6 +169,11 @@ public final class GroupCommit implements AutoCloseable {
     /** Bytes those fsyncs made durable. */
     public long fsyncBytes() {
         return fsyncBytes.sum();
+    }
+
+    /** How many fsyncs may run at once. */
+    public int fsyncThreads() {
+        return fsyncThreads;
     }
 
     /** Time spent in those fsyncs, in seconds (overlapping fsyncs of different logs each counted). */

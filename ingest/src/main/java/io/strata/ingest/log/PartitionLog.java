@@ -61,6 +61,8 @@ public final class PartitionLog {
     private volatile long logEndOffset;
     private volatile long logStartOffset;
     private volatile long flushedOffset;
+    /** Truncations so far (written under the lock): a flush that began before one must not publish the end it read. */
+    private volatile long truncations;
     /** When the log was last fsynced to its end then (System.nanoTime), or opened: what flush.ms counts from. */
     private volatile long lastFlushNanos = System.nanoTime();
     private volatile long highWatermark;
@@ -567,21 +569,44 @@ public final class PartitionLog {
      */
     public long flush(java.util.function.LongConsumer fsynced) {
         ensureOnline();
+        // Runs without the lock (appends go on meanwhile), so a truncation may come between reading the end and publishing
+        // it: then the end read is stale, and publishing it would call records appended after the truncation durable.
+        long truncationsBefore = truncations;
         long end = logEndOffset;
         if (flushedOffset >= end) {
             return flushedOffset;
         }
+        // Null only in the middle of truncateFullyAndStartAt, which then makes the log durable to its new end itself.
+        Map.Entry<Long, LogSegment> active = segments.lastEntry();
         try {
             // Rolling fsyncs the segment it closes, so only the active segment can hold unsynced bytes.
-            fsynced.accept(segments.lastEntry().getValue().flush());
+            if (active != null) {
+                fsynced.accept(active.getValue().flush());
+            }
         } catch (LogIOException e) {
+            lock.lock();
+            try {
+                if (segments.get(active.getKey()) != active.getValue()) {
+                    // A truncation deleted the segment under the fsync: no disk error, and nothing this flush may publish.
+                    return flushedOffset;
+                }
+            } finally {
+                lock.unlock();
+            }
             throw goOffline(e);
         }
         // A roll's fsync may have failed meanwhile on another thread: never publish past an error.
         ensureOnline();
-        flushedOffset = Math.max(flushedOffset, end);
-        lastFlushNanos = System.nanoTime();
-        return end;
+        lock.lock();
+        try {
+            if (active != null && truncations == truncationsBefore) {
+                flushedOffset = Math.max(flushedOffset, end);
+                lastFlushNanos = System.nanoTime();
+            }
+            return flushedOffset;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** When the log was last fsynced (System.nanoTime), or opened if it has not been since. */
@@ -1334,6 +1359,8 @@ public final class PartitionLog {
             LogSegment active = segments.lastEntry().getValue();
             logEndOffset = Math.max(active.nextOffset(), active.baseOffset());
             flushedOffset = Math.min(flushedOffset, logEndOffset);
+            // After the new end (volatile order): a flush that sees this count reads that end.
+            truncations++;
             highWatermark = Math.min(highWatermark, logEndOffset);
             epochs.truncateFromEnd(logEndOffset);
             rebuildProducerState();
@@ -1370,6 +1397,7 @@ public final class PartitionLog {
             logStartOffset = offset;
             logEndOffset = offset;
             flushedOffset = offset;
+            truncations++;
             highWatermark = offset;
             tieredOffset = Math.max(tieredOffset, offset);
             epochs.clear();

@@ -84,4 +84,36 @@ class GroupCommitTest {
             assertThat(slow.flushedOffset()).isEqualTo(1);
         }
     }
+
+    @Test
+    void aFlushThatRacedATruncationDoesNotCallTheRecordsAppendedAfterItDurable() throws Exception {
+        PartitionLog log = open("raced-0");
+        for (int i = 0; i < 10; i++) {
+            append(log, "old" + i);
+        }
+        CompletableFuture<Void> synced = new CompletableFuture<>();
+        CompletableFuture<Void> release = new CompletableFuture<>();
+        // The flush reads the end (10) and fsyncs; before it publishes that end, a truncation (a follower diverged from its
+        // leader) cuts the log to 5.
+        CompletableFuture<Long> flush = CompletableFuture.supplyAsync(() -> log.flush(bytes -> {
+            synced.complete(null);
+            release.join();
+        }));
+        synced.get(5, TimeUnit.SECONDS);
+        log.truncateTo(5);
+        release.complete(null);
+        flush.get(5, TimeUnit.SECONDS);
+        assertThat(log.logEndOffset()).isEqualTo(5);
+        assertThat(log.flushedOffset()).as("the flush's end is stale: not published").isLessThanOrEqualTo(5);
+        for (int i = 0; i < 5; i++) {
+            append(log, "new" + i);
+        }
+        try (GroupCommit commit = new GroupCommit()) {
+            // Offsets 5..9 are new records: waiting for them must run an fsync, not find them "durable" already.
+            commit.awaitDurable(log, 9).get(5, TimeUnit.SECONDS);
+            assertThat(commit.fsyncs()).isEqualTo(1);
+        }
+        disk.powerCut(false);
+        assertThat(open("raced-0").logEndOffset()).as("the new records were fsynced").isEqualTo(10);
+    }
 }

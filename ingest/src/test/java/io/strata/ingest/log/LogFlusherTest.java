@@ -56,6 +56,35 @@ class LogFlusherTest {
     }
 
     @Test
+    void theFlusherKeepsHalfTheFsyncThreadsAndStartsTheNextDueLogAsEachFsyncReturns() throws Exception {
+        List<PartitionLog> logs = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            PartitionLog l = open("many-" + i, 0);
+            append(l, 1);
+            logs.add(l);
+        }
+        java.util.concurrent.CompletableFuture<Void> release = new java.util.concurrent.CompletableFuture<>();
+        disk.stallNextForce(p -> p.toString().contains("many-"), release);
+        try (GroupCommit commit = new GroupCommit(4)) {
+            LogFlusher flusher = new LogFlusher(commit);
+            assertThat(flusher.maxInFlight()).isEqualTo(2);
+            assertThat(flusher.flushDue(logs)).as("started by the look itself").isEqualTo(2);
+            // One fsync stalls; the other slot takes the due logs one after another, with no further look.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (logs.stream().filter(l -> l.flushedOffset() == 1).count() < 5 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(logs.stream().filter(l -> l.flushedOffset() == 1).count()).isEqualTo(5);
+            assertThat(logs.stream().filter(l -> l.flushedOffset() == 0).count()).as("the stalled one").isEqualTo(1);
+            release.complete(null);
+            for (PartitionLog l : logs) {
+                awaitFlushed(l, 1);
+                assertThat(l.flushedOffset()).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
     void flushMsCountsFromTheLastFsync() throws Exception {
         PartitionLog log = open("recent-0", 300);
         try (GroupCommit commit = new GroupCommit()) {
