@@ -32,16 +32,17 @@ final class BrokerProcess implements AutoCloseable {
         }
     }
 
-    /** One unlabelled series of {@link #metrics()} ({@code name value} line), NaN when absent. */
-    static double sample(String metrics, String series) {
-        if (metrics != null) {
-            for (String line : metrics.split("\n")) {
-                if (line.startsWith(series + " ")) {
-                    return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-                }
-            }
+    /** The fsyncs a Strata node ran between two {@link #metrics()} (its strata_log_fsync metrics); NaN for Kafka. */
+    record Fsyncs(double count, double bytes, double seconds) {
+        static Fsyncs between(String before, String after) {
+            return new Fsyncs(delta(before, after, "strata_log_fsync_seconds_count"), delta(before, after, "strata_log_fsync_bytes_total"),
+                    delta(before, after, "strata_log_fsync_seconds_sum"));
         }
-        return Double.NaN;
+
+        private static double delta(String before, String after, String name) {
+            return before == null || after == null ? Double.NaN
+                    : io.strata.it.StrataNode.sample(after, name) - io.strata.it.StrataNode.sample(before, name);
+        }
     }
 
     String bootstrap() {

@@ -55,8 +55,9 @@ final class FlushMsBench {
                     ClientProcess.Produced p = ClientProcess.produce(b.bootstrap(), "timed", RECORDS, RATE, PRODUCER_PROPS, List.of(), List.of());
                     String after = b.metrics();
                     results.get(variant).add(p);
-                    double fsyncs = BrokerProcess.sample(after, "strata_log_fsync_seconds_count") - BrokerProcess.sample(before, "strata_log_fsync_seconds_count");
-                    double bytes = BrokerProcess.sample(after, "strata_log_fsync_bytes_total") - BrokerProcess.sample(before, "strata_log_fsync_bytes_total");
+                    BrokerProcess.Fsyncs f = BrokerProcess.Fsyncs.between(before, after);
+                    double fsyncs = f.count();
+                    double bytes = f.bytes();
                     log.add(String.format("round %d %s: %.0f records/s, p50 %.0f, p99 %.0f, p99.9 %.0f ms; max of each 5 s window %s ms; "
                                     + "flusher and flush.messages fsyncs %.0f (%.1f MiB each; rolls' fsyncs not counted); %s", round, variant,
                             p.recordsPerSec(), p.p50Ms(), p.p99Ms(), p.p999Ms(), p.windowMaxMs(), fsyncs, fsyncs > 0 ? bytes / fsyncs / (1 << 20) : 0,

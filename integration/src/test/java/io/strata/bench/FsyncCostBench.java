@@ -97,7 +97,7 @@ final class FsyncCostBench {
         }
         double gib = TOTAL / (double) (1 << 30);
         double cpu0 = HostLoad.cpuSeconds(ProcessHandle.current().pid());
-        long[] machine0 = busyAndStealTicks();
+        long machine0 = HostLoad.busyTicks();
         long t0 = System.nanoTime();
         ExecutorService writers = Executors.newFixedThreadPool(files.length);
         try {
@@ -116,11 +116,11 @@ final class FsyncCostBench {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         double cpu = HostLoad.cpuSeconds(ProcessHandle.current().pid()) - cpu0;
-        long[] machine1 = busyAndStealTicks();
+        long machine1 = HostLoad.busyTicks();
         for (FileChannel f : files) {
             f.close();
         }
-        return new double[] {TOTAL / (double) (1 << 20) / seconds, cpu / gib, (machine1[0] - machine0[0]) / 100.0 / gib};
+        return new double[] {TOTAL / (double) (1 << 20) / seconds, cpu / gib, (machine1 - machine0) / 100.0 / gib};
     }
 
     /** Writes {@code bytes} from position 0 in writes of {@code chunk}, each followed by an fdatasync when {@code fsync}. */
@@ -135,16 +135,6 @@ final class FsyncCostBench {
                 f.force(false);
             }
         }
-    }
-
-    /** The machine's busy ticks (user, nice, system, irq, softirq: not idle, iowait or steal) and steal ticks, from /proc/stat. */
-    private static long[] busyAndStealTicks() throws IOException {
-        String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-        long busy = 0;
-        for (int i : new int[] {1, 2, 3, 6, 7}) {
-            busy += Long.parseLong(f[i]);
-        }
-        return new long[] {busy, Long.parseLong(f[8])};
     }
 
     private static double median(List<double[]> runs, int column) {

@@ -31,6 +31,12 @@ final class HostLoad {
         }
     }
 
+    /** The machine's busy ticks so far: user, nice, system, irq and softirq (not idle, iowait or steal); 0 where /proc cannot tell. */
+    static long busyTicks() {
+        long[] t = cpu();
+        return t.length < 7 ? 0 : t[0] + t[1] + t[2] + t[5] + t[6];
+    }
+
     /** The aggregate "cpu" line of /proc/stat: user nice system idle iowait irq softirq steal … */
     private static long[] cpu() {
         try {

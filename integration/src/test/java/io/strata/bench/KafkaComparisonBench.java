@@ -226,14 +226,13 @@ final class KafkaComparisonBench {
      * covered, since an fsync's kernel cost is much the same whatever it carries. Empty for Kafka, which serves no such metric.
      */
     private static String fsyncs(String before, String after, ClientProcess.Produced p) {
-        double n = BrokerProcess.sample(after, "strata_log_fsync_seconds_count") - BrokerProcess.sample(before, "strata_log_fsync_seconds_count");
+        BrokerProcess.Fsyncs f = BrokerProcess.Fsyncs.between(before, after);
+        double n = f.count();
         if (Double.isNaN(n) || n <= 0) {
             return "";
         }
-        double bytes = BrokerProcess.sample(after, "strata_log_fsync_bytes_total") - BrokerProcess.sample(before, "strata_log_fsync_bytes_total");
-        double secs = BrokerProcess.sample(after, "strata_log_fsync_seconds_sum") - BrokerProcess.sample(before, "strata_log_fsync_seconds_sum");
         double seconds = RECORDS * (double) Workloads.RECORD / (1 << 20) / p.mibPerSec();
-        return String.format(", fsyncs %.0f (%.0f/s), %.0f KiB each, %.2f ms each", n, n / seconds, bytes / n / 1024, secs / n * 1000);
+        return String.format(", fsyncs %.0f (%.0f/s), %.0f KiB each, %.2f ms each", n, n / seconds, f.bytes() / n / 1024, f.seconds() / n * 1000);
     }
 
     static void createTopic(String bootstrap, String topic, int partitions) throws Exception {

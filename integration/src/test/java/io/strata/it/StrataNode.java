@@ -165,7 +165,12 @@ public final class StrataNode implements AutoCloseable {
 
     /** One sample's value from /metrics (the first series of that name), or NaN when absent. */
     public double metric(String name) throws IOException {
-        for (String line : metrics().split("\n")) {
+        return sample(metrics(), name);
+    }
+
+    /** One sample's value from Prometheus text (the first series of that name), or NaN when absent. */
+    public static double sample(String metrics, String name) {
+        for (String line : metrics.split("\n")) {
             if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
                 return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }

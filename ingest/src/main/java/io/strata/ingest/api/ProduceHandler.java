@@ -128,14 +128,7 @@ final class ProduceHandler {
                 } else if (acks != -1 && pl.get().logEndOffset() - pl.get().flushedOffset() >= pl.get().config().flush().messages()) {
                     // flush.messages: this produce leaves that many records unsynced, so it is fsynced before it is answered
                     // (an acks=0 one is not answered, but fsynced all the same).
-                    durability.add(topics.groupCommit().awaitDurable(pl.get(), r.lastOffset()).exceptionally(t -> {
-                        Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
-                        Errors error = cause instanceof org.apache.kafka.common.errors.NotLeaderOrFollowerException
-                                ? Errors.NOT_LEADER_OR_FOLLOWER : Errors.KAFKA_STORAGE_ERROR;
-                        pr.setErrorCode(error.code()).setErrorMessage(error == Errors.NOT_LEADER_OR_FOLLOWER ? cause.getMessage()
-                                : "fsync failed: " + cause.getMessage());
-                        return null;
-                    }));
+                    durability.add(topics.groupCommit().awaitDurable(pl.get(), r.lastOffset()).exceptionally(t -> answerFailure(pr, t)));
                 } else if (acks == -1) {
                     // A retry of an old batch (DUPLICATE_SEQUENCE_NUMBER, which clients take as success) waits like a new one:
                     // the original lies at or below r.lastOffset() and may not be durable and replicated yet.
@@ -144,19 +137,7 @@ final class ProduceHandler {
                     // Durable on the leader's disk, then held by every in-sync replica.
                     durability.add(topics.groupCommit().awaitDurable(log, r.lastOffset())
                             .thenCompose(v -> replication.awaitReplicated(tp, log, r.lastOffset(), req.timeoutMs(), epoch))
-                            .exceptionally(t -> {
-                                Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
-                                if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
-                                    pr.setErrorCode(Errors.REQUEST_TIMED_OUT.code()).setErrorMessage(cause.getMessage());
-                                } else if (cause instanceof org.apache.kafka.common.errors.NotLeaderOrFollowerException) {
-                                    pr.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code()).setErrorMessage(cause.getMessage());
-                                } else if (cause instanceof org.apache.kafka.common.errors.NotEnoughReplicasAfterAppendException) {
-                                    pr.setErrorCode(Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND.code()).setErrorMessage(cause.getMessage());
-                                } else {
-                                    pr.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()).setErrorMessage("fsync failed: " + cause.getMessage());
-                                }
-                                return null;
-                            }));
+                            .exceptionally(t -> answerFailure(pr, t)));
                 }
             }
         }
@@ -164,6 +145,21 @@ final class ProduceHandler {
             return CompletableFuture.completedFuture(null);
         }
         return CompletableFuture.allOf(durability.toArray(CompletableFuture[]::new)).thenApply(v -> resp);
+    }
+
+    /** A partition's answer when the wait for its records to be durable (and replicated) failed. */
+    private static Void answerFailure(ProduceResponseData.PartitionProduceResponse pr, Throwable t) {
+        Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
+            pr.setErrorCode(Errors.REQUEST_TIMED_OUT.code()).setErrorMessage(cause.getMessage());
+        } else if (cause instanceof org.apache.kafka.common.errors.NotLeaderOrFollowerException) {
+            pr.setErrorCode(Errors.NOT_LEADER_OR_FOLLOWER.code()).setErrorMessage(cause.getMessage());
+        } else if (cause instanceof org.apache.kafka.common.errors.NotEnoughReplicasAfterAppendException) {
+            pr.setErrorCode(Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND.code()).setErrorMessage(cause.getMessage());
+        } else {
+            pr.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()).setErrorMessage("fsync failed: " + cause.getMessage());
+        }
+        return null;
     }
 
     /**
