@@ -221,7 +221,7 @@ public final class Broker implements AutoCloseable {
                 c -> c.pauses()).description("Times a connection's reads were paused by backpressure").register(metrics);
         io.strata.ingest.log.GroupCommit commits = topics.groupCommit();
         io.micrometer.core.instrument.FunctionTimer.builder("strata.log.fsync", commits, c -> c.fsyncs(), c -> c.fsyncSeconds(),
-                java.util.concurrent.TimeUnit.SECONDS).description("fsyncs of partition logs: before acknowledging acks=all produces, and for flush.ms and flush.messages (count and time)")
+                java.util.concurrent.TimeUnit.SECONDS).description("fsyncs of partition logs: before acknowledging acks=all produces, for flush.ms and flush.messages, and of rolled segments (count and time)")
                 .register(metrics);
         io.micrometer.core.instrument.FunctionCounter.builder("strata.log.fsync.bytes", commits, c -> c.fsyncBytes()).baseUnit("bytes")
                 .description("Bytes those fsyncs made durable").register(metrics);

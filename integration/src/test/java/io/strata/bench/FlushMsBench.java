@@ -8,16 +8,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code ./strata bench flush}: what flush.ms does to an acks=1 producer's latency on a Strata
- * node. A segment roll fsyncs the segment it closes on the appending thread, under the
- * partition's lock; with nothing else fsyncing acks=1 records (flush.ms never, Kafka's default
- * value, though Kafka's own roll flushes in the background) that is whatever the kernel has not
- * written back yet, up to the whole segment. Strata's default flush.ms (1 s) leaves a roll about
- * a second of records to write. The warm-up's records are written back ({@code sync}) before the
- * timed run in both, so that only the timed run's own records are left to the roll or the kernel. Each round starts a fresh
- * {@code ./strata broker} with 64 MiB segments and the given log.flush.interval.ms, warms it up,
- * then times ProducerPerformance (acks=1, its own JVM) at a fixed rate the broker keeps up with,
- * so the latencies are those of the broker, not of a full client queue.
+ * {@code ./strata bench flush}: an acks=1 producer's latency across segment rolls, on a Strata
+ * node with its default flush.ms (1 s), one with Kafka's default (never), and Kafka 4.4 as
+ * shipped with the same segment size. A roll seals the segment on the appending thread and
+ * leaves its fsync to the {@code log-roller} thread, as Kafka's roll leaves its flush to its
+ * scheduler; with flush.ms never that fsync carries whatever the kernel has not written back yet,
+ * up to the whole segment, and competes with the appends for the disk. The warm-up's records are
+ * written back ({@code sync}) before the timed run in every variant, so that only the timed run's
+ * own records are left to the rolls or the kernel. Each round starts a fresh broker with 64 MiB
+ * segments, warms it up, then times ProducerPerformance (acks=1, its own JVM) at a fixed rate the
+ * broker keeps up with, so the latencies are those of the broker, not of a full client queue.
  */
 final class FlushMsBench {
     static final int ROUNDS = Integer.getInteger("strata.bench.rounds", 3);
@@ -25,9 +25,15 @@ final class FlushMsBench {
     static final int RECORDS = Integer.getInteger("strata.bench.records", 1_500_000);
     static final int SEGMENT_BYTES = 64 << 20;
     static final List<String> PRODUCER_PROPS = List.of("acks=1", "enable.idempotence=false", "linger.ms=5", "batch.size=131072");
-    /** Label, log.flush.interval.ms. */
-    static final Map<String, Long> VARIANTS = new LinkedHashMap<>(Map.of("flush.ms 1000 (Strata's default)", 1000L,
-            "flush.ms never", Long.MAX_VALUE));
+    static final String KAFKA = "Kafka 4.4 as shipped (flush.ms never)";
+    /** Label, log.flush.interval.ms (Kafka: its shipped configuration, only the segment size set). */
+    static final Map<String, Long> VARIANTS = new LinkedHashMap<>();
+
+    static {
+        VARIANTS.put("Strata, flush.ms 1000 (its default)", 1000L);
+        VARIANTS.put("Strata, flush.ms never", Long.MAX_VALUE);
+        VARIANTS.put(KAFKA, Long.MAX_VALUE);
+    }
 
     private FlushMsBench() {
     }
@@ -43,9 +49,11 @@ final class FlushMsBench {
                 java.util.Collections.reverse(order);
             }
             for (String variant : order) {
-                Path dir = tmp.resolve("round-" + round + "-" + VARIANTS.get(variant));
                 HostLoad load = new HostLoad();
-                try (BrokerProcess b = StrataBroker.start(dir, KafkaComparisonBench.HEAP, List.of("log.segment.bytes: " + SEGMENT_BYTES,
+                Path dir = tmp.resolve("round-" + round + "-" + order.indexOf(variant));
+                try (BrokerProcess b = variant.equals(KAFKA)
+                        ? KafkaBroker.start(dir, Map.of("log.segment.bytes", Integer.toString(SEGMENT_BYTES)))
+                        : StrataBroker.start(dir, KafkaComparisonBench.HEAP, List.of("log.segment.bytes: " + SEGMENT_BYTES,
                         "log.flush.interval.ms: " + VARIANTS.get(variant)))) {
                     Workloads.createTopic(b.bootstrap(), "warmup", 6);
                     ClientProcess.produce(b.bootstrap(), "warmup", RECORDS / 3, -1, PRODUCER_PROPS, List.of(), List.of());
@@ -55,12 +63,15 @@ final class FlushMsBench {
                     ClientProcess.Produced p = ClientProcess.produce(b.bootstrap(), "timed", RECORDS, RATE, PRODUCER_PROPS, List.of(), List.of());
                     String after = b.metrics();
                     results.get(variant).add(p);
-                    BrokerProcess.Fsyncs f = BrokerProcess.Fsyncs.between(before, after);
-                    double fsyncs = f.count();
-                    double bytes = f.bytes();
+                    String fsyncText = "";
+                    if (before != null && after != null) {
+                        BrokerProcess.Fsyncs f = BrokerProcess.Fsyncs.between(before, after);
+                        double fsyncs = f.count();
+                        fsyncText = String.format("fsyncs (flusher, flush.messages and rolls) %.0f, %.1f MiB each; ", fsyncs,
+                                fsyncs > 0 ? f.bytes() / fsyncs / (1 << 20) : 0);
+                    }
                     log.add(String.format("round %d %s: %.0f records/s, p50 %.0f, p99 %.0f, p99.9 %.0f ms; max of each 5 s window %s ms; "
-                                    + "flusher and flush.messages fsyncs %.0f (%.1f MiB each; rolls' fsyncs not counted); %s", round, variant,
-                            p.recordsPerSec(), p.p50Ms(), p.p99Ms(), p.p999Ms(), p.windowMaxMs(), fsyncs, fsyncs > 0 ? bytes / fsyncs / (1 << 20) : 0,
+                                    + "%s%s", round, variant, p.recordsPerSec(), p.p50Ms(), p.p99Ms(), p.p999Ms(), p.windowMaxMs(), fsyncText,
                             load.since()));
                     System.err.println(log.get(log.size() - 1));
                 }
@@ -70,11 +81,12 @@ final class FlushMsBench {
         StringBuilder md = new StringBuilder("## acks=1 produce latency across segment rolls: flush.ms (" + ROUNDS
                 + " alternating rounds, medians)\n\nMachine: " + Runtime.getRuntime().availableProcessors() + " cores, "
                 + System.getProperty("os.name") + " " + System.getProperty("os.version") + ". Run " + java.time.Instant.now() + ". `./strata broker`"
-                + " with `-Xms1G -Xmx1G`, `log.segment.bytes: " + SEGMENT_BYTES + "` and the `log.flush.interval.ms` named; Kafka's"
+                + " with `-Xms1G -Xmx1G`, `log.segment.bytes: " + SEGMENT_BYTES + "` and the `log.flush.interval.ms` named; Kafka 4.4"
+                + " started as its distribution starts it, its shipped server.properties with `log.segment.bytes=" + SEGMENT_BYTES + "`; Kafka's"
                 + " ProducerPerformance in its own JVM, `" + String.join(" ", PRODUCER_PROPS) + "`, " + RECORDS + " records of 1 KiB on 6"
                 + " partitions at " + RATE + " records/s (about " + Math.round(RATE * (double) Workloads.RECORD / (1 << 20)) + " MiB/s: every"
                 + " partition rolls several times), after an unthrottled warm-up of " + RECORDS / 3 + " records on another topic.\n\n"
-                + "| flush policy | records/s | p50 ms | p99 ms | p99.9 ms |\n|---|---|---|---|---|\n");
+                + "| broker, flush policy | records/s | p50 ms | p99 ms | p99.9 ms |\n|---|---|---|---|---|\n");
         for (var e : results.entrySet()) {
             md.append(String.format("| %s | %.0f | %.0f | %.0f | %.0f |%n", e.getKey(), median(e.getValue(), ClientProcess.Produced::recordsPerSec),
                     median(e.getValue(), ClientProcess.Produced::p50Ms), median(e.getValue(), ClientProcess.Produced::p99Ms),

@@ -166,6 +166,13 @@ public final class GroupCommit implements AutoCloseable {
         return fsyncCount.sum();
     }
 
+    /** Counts an fsync run outside group commit (a segment roll's, on the roll executor). */
+    public void recordFsync(long bytes, long nanos) {
+        fsyncCount.increment();
+        fsyncBytes.add(bytes);
+        fsyncNanos.add(nanos);
+    }
+
     /** Bytes those fsyncs made durable. */
     public long fsyncBytes() {
         return fsyncBytes.sum();

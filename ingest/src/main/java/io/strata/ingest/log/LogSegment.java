@@ -59,10 +59,20 @@ public final class LogSegment {
      * durable, so that a later fsync of its bytes is enough for recovery to find them.
      */
     public static LogSegment create(LogFileSystem fs, Path dir, long baseOffset, int indexIntervalBytes, long nowMs) {
+        LogSegment seg = createUnsynced(fs, dir, baseOffset, indexIntervalBytes, nowMs);
+        try {
+            fs.fsyncDirectory(dir);
+            return seg;
+        } catch (IOException e) {
+            throw new LogIOException("cannot create segment " + dir.resolve(fileName(baseOffset, ".log")), e);
+        }
+    }
+
+    /** As {@link #create} but without fsyncing the directory: the caller does, before anything in the segment counts as durable. */
+    public static LogSegment createUnsynced(LogFileSystem fs, Path dir, long baseOffset, int indexIntervalBytes, long nowMs) {
         Path file = dir.resolve(fileName(baseOffset, ".log"));
         try {
             LogFile ch = fs.create(file);
-            fs.fsyncDirectory(dir);
             return new LogSegment(fs, dir, baseOffset, ch, indexIntervalBytes, nowMs);
         } catch (IOException e) {
             throw new LogIOException("cannot create segment " + file, e);

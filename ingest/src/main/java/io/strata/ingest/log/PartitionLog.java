@@ -15,11 +15,14 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -81,6 +84,45 @@ public final class PartitionLog {
     private long snapshotOffset = -1;
     /** Offsets below this are in object storage (the next offset after the last tiered segment). */
     private volatile long tieredOffset;
+    /** Rolled segments whose roll is still to finish, oldest first (guarded by the lock). */
+    private final ArrayDeque<PendingRoll> pendingRolls = new ArrayDeque<>();
+    /** The base of the oldest of them (Long.MAX_VALUE: none): tiering and the cleaner take no segment from there on. */
+    private volatile long firstPendingBase = Long.MAX_VALUE;
+    /** Orders a roll's snapshot write before a truncation's removal of the snapshots past its cut. */
+    private final Object snapshotLock = new Object();
+    /** Where rolls finish; inline (under the lock, as before rolls were asynchronous) until a node sets its roller. */
+    private volatile Executor rollExecutor = Runnable::run;
+    /** Told of each fsync a finishing roll runs: its bytes and nanoseconds (the node's fsync metrics). */
+    private volatile FsyncObserver rollFsyncs = (bytes, nanos) -> { };
+
+    /** Hears about fsyncs. */
+    @FunctionalInterface
+    public interface FsyncObserver {
+        void fsynced(long bytes, long nanos);
+    }
+
+    /**
+     * A segment sealed by a roll whose fsync, with the directory's (the next segment's entry) and
+     * the producer snapshot at its end, has yet to run: the roll only seals the segment and opens
+     * the next, on the request thread and under the lock, and the rest follows on the roll
+     * executor (Kafka schedules a rolled segment's flush the same way). A flush before then
+     * fsyncs it first; until its snapshot is written, recovery checks it like the active segment.
+     */
+    private static final class PendingRoll {
+        final LogSegment segment;
+        final long end;
+        final byte[] producerState;
+        /** The segment and the directory are durable (guarded by this). */
+        boolean settled;
+        /** Its snapshot must not be written: a truncation cut below its end, or the log closed (set under snapshotLock). */
+        volatile boolean retired;
+
+        PendingRoll(LogSegment segment, long end, byte[] producerState) {
+            this.segment = segment;
+            this.end = end;
+            this.producerState = producerState;
+        }
+    }
 
     private PartitionLog(LogFileSystem fs, Path dir, String name, LogConfig config) {
         this.fs = fs;
@@ -138,10 +180,17 @@ public final class PartitionLog {
         }
         bases.sort(null);
         snapshotOffset = bases.isEmpty() ? -1 : loadNewestSnapshot(bases.get(bases.size() - 1));
+        List<LogSegment> checked = new ArrayList<>();
+        // Every segment ending at or before the newest snapshot written (intact or not) was durable then, and only such a
+        // segment may have been compacted, which can leave it ending short of the next one's base.
+        long newestWritten = snapshots.newestOffset();
         for (int i = 0; i < bases.size(); i++) {
             boolean active = i == bases.size() - 1;
-            // Segments before the active one were fsynced when rolled; only the active one can be torn.
-            LogSegment seg = LogSegment.open(fs, dir, bases.get(i), config.indexIntervalBytes(), active && !clean,
+            long nextBase = active ? Long.MAX_VALUE : bases.get(i + 1);
+            // A snapshot is written only once every segment ending at or before it is fsynced. A later one may have been
+            // rolled with its fsync still to run, and is checked like the active segment after an unclean shutdown.
+            boolean check = !clean && (active || nextBase > snapshotOffset);
+            LogSegment seg = LogSegment.open(fs, dir, bases.get(i), config.indexIntervalBytes(), check,
                     h -> {
                         rememberProducer(h);
                         epochs.assign(h.partitionLeaderEpoch(), h.baseOffset());
@@ -151,6 +200,23 @@ public final class PartitionLog {
                         name, bases.get(i), seg.truncatedBytes());
             }
             segments.put(bases.get(i), seg);
+            if (check) {
+                checked.add(seg);
+            }
+            if (check && !active && nextBase > newestWritten && seg.nextOffset() < nextBase) {
+                // A rolled segment lost its tail before its fsync ran (nothing in it or after it was acknowledged: an
+                // acknowledgement fsyncs every earlier segment first). What follows would leave a gap in the offsets: it goes.
+                List<Long> dropped = bases.subList(i + 1, bases.size());
+                log.warn("{}: segment {} ends at {} after an unclean shutdown, short of the next segment {}; "
+                        + "discarding the {} unacknowledged segment(s) after it", name, bases.get(i), seg.nextOffset(), nextBase,
+                        dropped.size());
+                for (long b : dropped) {
+                    fs.deleteIfExists(dir.resolve(LogSegment.fileName(b, ".log")));
+                }
+                fs.fsyncDirectory(dir);
+                snapshots.deleteAfter(Math.max(seg.nextOffset(), seg.baseOffset()));
+                break;
+            }
         }
         long localEnd = segments.isEmpty() ? 0 : Math.max(segments.lastEntry().getValue().nextOffset(), segments.lastKey());
         if (remote.exists() && localEnd < remote.end()) {
@@ -180,7 +246,15 @@ public final class PartitionLog {
         if (!clean) {
             // After a process crash the tail may sit only in the page cache: fsync it before
             // calling it durable, or a later power cut could take records acknowledged after this.
+            for (LogSegment seg : checked) {
+                if (segments.get(seg.baseOffset()) == seg) {
+                    seg.flush();
+                }
+            }
             segments.lastEntry().getValue().flush();
+            // A roll creates the next segment without fsyncing the directory (its roll does, later): the entries are made
+            // durable here, or the segments just fsynced could still vanish at a power cut.
+            fs.fsyncDirectory(dir);
         }
         flushedOffset = logEndOffset;
         long stored = readStartOffset();
@@ -519,15 +593,127 @@ public final class PartitionLog {
         }
     }
 
+    /**
+     * Seals the active segment and opens the next. Nothing here waits for the disk: the sealed
+     * segment's fsync, the directory's and the producer snapshot follow on the roll executor
+     * ({@link #finishRoll}), so an append that rolls costs its request thread no more than any other.
+     */
     private void roll(long nowMs) {
-        LogSegment active = segments.lastEntry().getValue();
-        active.flush();
-        flushedOffset = Math.max(flushedOffset, logEndOffset);
-        lastFlushNanos = System.nanoTime();
+        LogSegment sealed = segments.lastEntry().getValue();
         producers.expire(nowMs, config.producerIdExpirationMs());
-        // After the flush: a snapshot on disk means every batch before its offset is too.
-        writeSnapshot(logEndOffset);
-        segments.put(logEndOffset, LogSegment.create(fs, dir, logEndOffset, config.indexIntervalBytes(), nowMs));
+        PendingRoll r = new PendingRoll(sealed, logEndOffset, producers.snapshot());
+        // Pending before the next segment is visible: whoever sees the new segment sees this one still to sync.
+        pendingRolls.addLast(r);
+        firstPendingBase = pendingRolls.peekFirst().segment.baseOffset();
+        segments.put(logEndOffset, LogSegment.createUnsynced(fs, dir, logEndOffset, config.indexIntervalBytes(), nowMs));
+        try {
+            rollExecutor.execute(() -> finishRoll(r));
+        } catch (RejectedExecutionException e) {
+            // The node is closing: finish it here; close() would otherwise.
+            finishRoll(r);
+        }
+        LogOfflineException o = offline;
+        if (o != null) {
+            // The roll finished inline and failed: the append that rolled fails with it, as a disk error.
+            throw new LogIOException("the roll of " + name + " failed", new IOException(o.getMessage(), o));
+        }
+    }
+
+    /** Where rolls finish from now on (a node's {@code log-roller} thread), and who hears of their fsyncs. */
+    public void setRollExecutor(Executor executor, FsyncObserver fsyncs) {
+        this.rollExecutor = executor;
+        this.rollFsyncs = fsyncs;
+    }
+
+    /** As {@link #setRollExecutor(Executor, FsyncObserver)}, the fsyncs unobserved. */
+    public void setRollExecutor(Executor executor) {
+        setRollExecutor(executor, (bytes, nanos) -> { });
+    }
+
+    /**
+     * Makes {@code r}'s segment and the directory durable, once; returns the bytes fsynced, or -1
+     * when an earlier call already did.
+     */
+    private long settle(PendingRoll r) {
+        synchronized (r) {
+            if (r.settled) {
+                return -1;
+            }
+            long bytes = r.segment.flush();
+            try {
+                // The next segment was created without fsyncing the directory: its entry is durable from here.
+                fs.fsyncDirectory(dir);
+            } catch (IOException e) {
+                throw new LogIOException("cannot fsync directory " + dir, e);
+            }
+            r.settled = true;
+            return bytes;
+        }
+    }
+
+    /**
+     * The rest of a roll, on the roll executor: the sealed segment (and every one rolled before
+     * it) fsynced, then the producer snapshot at its end, which recovery takes as proof that
+     * everything before it is on disk; then the log's durable offset passes it.
+     */
+    private void finishRoll(PendingRoll r) {
+        List<PendingRoll> upTo = new ArrayList<>();
+        lock.lock();
+        try {
+            if (r.retired || offline != null || !pendingRolls.contains(r)) {
+                return;
+            }
+            for (PendingRoll p : pendingRolls) {
+                upTo.add(p);
+                if (p == r) {
+                    break;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        try {
+            for (PendingRoll p : upTo) {
+                long start = System.nanoTime();
+                long bytes = settle(p);
+                if (bytes >= 0) {
+                    rollFsyncs.fsynced(bytes, System.nanoTime() - start);
+                }
+            }
+            synchronized (snapshotLock) {
+                if (!r.retired) {
+                    snapshots.write(r.end, r.producerState);
+                }
+            }
+        } catch (LogIOException e) {
+            if (!r.retired && segments.get(r.segment.baseOffset()) == r.segment) {
+                goOffline(e);
+            }
+            // Else a truncation, retention or the log's close took the segment: no disk error.
+        }
+        lock.lock();
+        try {
+            if (pendingRolls.peekFirst() == r && !r.retired && offline == null) {
+                flushedOffset = Math.max(flushedOffset, r.end);
+            }
+            pendingRolls.remove(r);
+            firstPendingBase = pendingRolls.isEmpty() ? Long.MAX_VALUE : pendingRolls.peekFirst().segment.baseOffset();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Rolls still to finish whose snapshot would describe records past {@code offset} (a truncation's cut) are dropped. Under the lock. */
+    private void retireRollsPast(long offset) {
+        synchronized (snapshotLock) {
+            for (PendingRoll r : pendingRolls) {
+                if (r.end > offset) {
+                    r.retired = true;
+                }
+            }
+        }
+        pendingRolls.removeIf(r -> r.retired);
+        firstPendingBase = pendingRolls.isEmpty() ? Long.MAX_VALUE : pendingRolls.peekFirst().segment.baseOffset();
     }
 
     /**
@@ -569,25 +755,42 @@ public final class PartitionLog {
      */
     public long flush(java.util.function.LongConsumer fsynced) {
         ensureOnline();
-        // Runs without the lock (appends go on meanwhile), so a truncation may come between reading the end and publishing
-        // it: then the end read is stale, and publishing it would call records appended after the truncation durable.
-        long truncationsBefore = truncations;
-        long end = logEndOffset;
-        if (flushedOffset >= end) {
-            return flushedOffset;
-        }
-        // Null only in the middle of truncateFullyAndStartAt, which then makes the log durable to its new end itself.
-        Map.Entry<Long, LogSegment> active = segments.lastEntry();
+        // The fsyncs run without the lock (appends go on meanwhile), so a truncation may come between reading the end and
+        // publishing it: then the end read is stale, and publishing it would call records appended after the truncation durable.
+        long truncationsBefore;
+        long end;
+        List<PendingRoll> rolled;
+        Map.Entry<Long, LogSegment> active;
+        lock.lock();
         try {
-            // Rolling fsyncs the segment it closes, so only the active segment can hold unsynced bytes.
-            if (active != null) {
-                fsynced.accept(active.getValue().flush());
+            truncationsBefore = truncations;
+            end = logEndOffset;
+            if (flushedOffset >= end) {
+                return flushedOffset;
             }
+            // Every byte below the end is in the active segment or in a rolled one whose own fsync has not run yet.
+            rolled = new ArrayList<>(pendingRolls);
+            active = segments.lastEntry();
+        } finally {
+            lock.unlock();
+        }
+        LogSegment syncing = null;
+        try {
+            for (PendingRoll r : rolled) {
+                syncing = r.segment;
+                long bytes = settle(r);
+                if (bytes >= 0) {
+                    fsynced.accept(bytes);
+                }
+            }
+            syncing = active.getValue();
+            fsynced.accept(syncing.flush());
         } catch (LogIOException e) {
             lock.lock();
             try {
-                if (segments.get(active.getKey()) != active.getValue()) {
-                    // A truncation deleted the segment under the fsync: no disk error, and nothing this flush may publish.
+                if (segments.get(syncing.baseOffset()) != syncing) {
+                    // A truncation (or retention) deleted the segment under the fsync: no disk error, and nothing this flush
+                    // may publish.
                     return flushedOffset;
                 }
             } finally {
@@ -812,12 +1015,14 @@ public final class PartitionLog {
         return producers.size();
     }
 
-    /** Local segments that will receive no more appends, oldest first. */
+    /** Local segments that will receive no more appends and whose roll has finished (durable, with their snapshot), oldest first. */
     public List<SealedSegment> sealedSegments() {
         List<SealedSegment> out = new ArrayList<>();
         Map.Entry<Long, LogSegment> active = segments.lastEntry();
+        long pending = firstPendingBase;
         for (LogSegment s : segments.values()) {
-            if (active != null && s == active.getValue()) {
+            // A segment whose roll has not finished may not be durable yet, nor has its snapshot.
+            if (active != null && s == active.getValue() || s.baseOffset() >= pending) {
                 break;
             }
             out.add(new SealedSegment(s.baseOffset(), s.nextOffset(), dir.resolve(LogSegment.fileName(s.baseOffset(), ".log")),
@@ -986,8 +1191,9 @@ public final class PartitionLog {
         // taken as the newest of their keys (Kafka's cleaner stops at the first unstable offset too).
         long hw = lastStableOffset();
         Map.Entry<Long, LogSegment> active = segments.lastEntry();
+        long pending = firstPendingBase;
         for (LogSegment s : segments.values()) {
-            if (s == active.getValue() || s.nextOffset() > hw) {
+            if (s == active.getValue() || s.nextOffset() > hw || s.baseOffset() >= pending) {
                 break;
             }
             out.add(s);
@@ -1078,7 +1284,16 @@ public final class PartitionLog {
             boolean wasOffline = offline != null;
             if (!wasOffline) {
                 flush();
+                // Rolls still to finish finish here: their segments were just fsynced; their snapshots spare the next
+                // open a replay and travel with the segments to object storage.
+                synchronized (snapshotLock) {
+                    for (PendingRoll r : pendingRolls) {
+                        snapshots.write(r.end, r.producerState);
+                        r.retired = true;
+                    }
+                }
             }
+            retireRollsPast(-1);
             for (LogSegment s : segments.values()) {
                 s.close();
             }
@@ -1103,6 +1318,7 @@ public final class PartitionLog {
             if (offline == null) {
                 offline = new LogOfflineException(name + " was deleted", null);
             }
+            retireRollsPast(-1);
             for (LogSegment s : segments.values()) {
                 try {
                     s.close();
@@ -1342,6 +1558,7 @@ public final class PartitionLog {
             }
             long before = logEndOffset;
             try {
+                retireRollsPast(offset);
                 while (segments.size() > 1 && segments.lastKey() >= offset) {
                     LogSegment last = segments.lastEntry().getValue();
                     last.delete();
@@ -1382,6 +1599,7 @@ public final class PartitionLog {
             checkFollowing(expectedEpoch);
             try {
                 writeStartOffset(offset);
+                retireRollsPast(-1);
                 for (LogSegment seg : segments.values()) {
                     seg.delete();
                 }

@@ -13,7 +13,7 @@ import java.util.List;
  * The producer-state snapshots of one partition directory, Kafka's {@code .snapshot} files:
  * {@code <offset, 20 digits>.snapshot} holds the idempotent-producer state as of that offset
  * (every batch before it). One is written at each segment roll, after the rolled segment is
- * fsynced, through the file seam's atomic write (temporary file, fsync, rename, directory
+ * fsynced (on the roll executor, from the state taken as the roll sealed it), through the file seam's atomic write (temporary file, fsync, rename, directory
  * fsync), so a snapshot on disk always describes durable batches. A log opening loads the newest
  * intact one and replays only the batches after it; the local copies of older segments can go.
  *
@@ -49,6 +49,12 @@ final class ProducerSnapshots {
         return out;
     }
 
+    /** The offset of the newest snapshot file, intact or not (-1: none). */
+    long newestOffset() throws IOException {
+        List<Long> offsets = offsets();
+        return offsets.isEmpty() ? -1 : offsets.get(offsets.size() - 1);
+    }
+
     /**
      * Loads into {@code table} the newest intact snapshot at or below {@code maxOffset} (the
      * active segment's base: a snapshot is written only once the segment before it is durable);
@@ -73,8 +79,13 @@ final class ProducerSnapshots {
 
     /** Durably records {@code table} as the state as of {@code offset}. */
     void write(long offset, ProducerStateTable table) {
+        write(offset, table.snapshot());
+    }
+
+    /** Durably records {@code state} ({@link ProducerStateTable#snapshot()}, taken at {@code offset}). */
+    void write(long offset, byte[] state) {
         try {
-            fs.writeAtomically(file(offset), table.snapshot());
+            fs.writeAtomically(file(offset), state);
         } catch (IOException e) {
             throw new LogIOException("cannot write producer snapshot " + file(offset), e);
         }

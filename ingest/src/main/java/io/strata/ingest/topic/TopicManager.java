@@ -50,6 +50,8 @@ public final class TopicManager implements AutoCloseable {
     private final TopicCatalog catalog;
     private final TopicConfigs configs;
     private final java.util.concurrent.ExecutorService deleter = io.strata.ingest.util.NamedThreads.single("log-deleter");
+    /** Finishes segment rolls (the sealed segment's fsync and producer snapshot) off the request threads, one after another. */
+    private final java.util.concurrent.ExecutorService roller = io.strata.ingest.util.NamedThreads.single("log-roller");
     private final Path logsDir;
     private final LongSupplier clock;
     private final GroupCommit groupCommit = new GroupCommit();
@@ -189,6 +191,7 @@ public final class TopicManager implements AutoCloseable {
             PartitionLog pl = PartitionLog.open(fs, dir, tp.toString(), configs.logConfig(t.configs()), clock.getAsLong(),
                     remoteRanges.of(t.id(), partition));
             pl.setAppendListener(() -> appendListener.appended(tp));
+            pl.setRollExecutor(roller, groupCommit::recordFsync);
             return pl;
         });
     }
@@ -462,6 +465,8 @@ public final class TopicManager implements AutoCloseable {
             }
         }
         logs.clear();
+        // After the logs: each finished its own pending rolls as it closed, so what is still queued has nothing to do.
+        roller.shutdown();
         if (!errors.isEmpty()) {
             throw errors.get(0);
         }

@@ -22,6 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Randomized appends, fsyncs, rolls, retention, DeleteRecords, clean restarts and power cuts
  * (some tearing the last write) on a {@link SimulatedDisk}, checking after every recovery:
+ * rolls finish (their segment's fsync and snapshot) only when the harness lets the roll executor run, so
+ * cuts land with several rolled segments still unsynced; and
  * every acknowledged (fsynced) record is there with its bytes at its offset; the log start never
  * goes back past what was made durable; offsets are contiguous; whatever else survived is
  * exactly what was appended there (nothing unacknowledged is invented or garbled); and an
@@ -58,6 +60,27 @@ class PowerLossTest {
         long crashes;
         long ackedChecked;
         long retries;
+        long rollsRun;
+        long rollsLostAtCut;
+    }
+
+    /** The log's roll executor, run only when the harness says (a slow {@code log-roller} thread); a crash drops what is queued. */
+    private static final class DeferredRolls implements java.util.concurrent.Executor {
+        final java.util.ArrayDeque<Runnable> queued = new java.util.ArrayDeque<>();
+
+        @Override
+        public void execute(Runnable task) {
+            queued.add(task);
+        }
+
+        int runAll() {
+            int n = 0;
+            while (!queued.isEmpty()) {
+                queued.poll().run();
+                n++;
+            }
+            return n;
+        }
     }
 
     @Test
@@ -77,10 +100,11 @@ class PowerLossTest {
             }
         }
         System.out.printf("power-loss harness: %d seeds, %d appends, %d power cuts (%d tearing), %d clean restarts, %d process crashes, "
-                        + "%d acknowledged-record checks, %d idempotent retries, %d ms%n",
+                        + "%d acknowledged-record checks, %d idempotent retries, %d rolls finished, %d rolls unfinished at a cut, %d ms%n",
                 count, stats.appends, stats.cuts, stats.torn, stats.cleanRestarts, stats.crashes, stats.ackedChecked, stats.retries,
-                (System.nanoTime() - t0) / 1_000_000);
+                stats.rollsRun, stats.rollsLostAtCut, (System.nanoTime() - t0) / 1_000_000);
         assertThat(stats.cuts).isPositive();
+        assertThat(stats.rollsLostAtCut).as("cuts with rolls still to finish").isPositive();
     }
 
     private static LogConfig config(Random r) {
@@ -96,13 +120,17 @@ class PowerLossTest {
         Model m = new Model();
         long now = 1_000_000;
         PartitionLog log = PartitionLog.open(disk, DIR, "t-0", config, now, RemoteRange.NONE);
+        DeferredRolls rolls = new DeferredRolls();
+        log.setRollExecutor(rolls);
         int ops = 120 + r.nextInt(120);
         for (int op = 0; op < ops; op++) {
             int dice = r.nextInt(100);
             if (dice < 55) {
                 append(log, m, r, now, stats);
-            } else if (dice < 72) {
+            } else if (dice < 67) {
                 ack(log, m);
+            } else if (dice < 72) {
+                stats.rollsRun += rolls.runAll();
             } else if (dice < 76) {
                 long hw = log.highWatermark();
                 long target = log.logStartOffset() + (hw > log.logStartOffset() ? r.nextInt((int) (hw - log.logStartOffset()) + 1) : 0);
@@ -114,19 +142,26 @@ class PowerLossTest {
                 log.close();
                 ackAll(m, log.logEndOffset());
                 stats.cleanRestarts++;
+                rolls.queued.clear();
                 log = reopen(disk, config, m, now, stats);
+                log.setRollExecutor(rolls);
             } else if (dice < 90) {
                 // kill -9: the process dies, the page cache (and so every written byte) stays.
                 stats.crashes++;
+                rolls.queued.clear();
                 log = reopen(disk, config, m, now, stats);
+                log.setRollExecutor(rolls);
             } else {
                 boolean tear = r.nextBoolean();
                 disk.powerCut(tear);
                 stats.cuts++;
+                stats.rollsLostAtCut += rolls.queued.size();
+                rolls.queued.clear();
                 if (tear) {
                     stats.torn++;
                 }
                 log = reopen(disk, config, m, now, stats);
+                log.setRollExecutor(rolls);
             }
         }
         log.close();
