@@ -124,13 +124,16 @@ public final class GroupCommit implements AutoCloseable {
         Throwable failure = null;
         long needed = waiters.stream().mapToLong(Waiter::offset).max().orElse(-1);
         if (pl.flushedOffset() <= needed) {
-            long start = System.nanoTime();
+            long[] since = {System.nanoTime()};
             boolean wasOnline = !pl.isOffline();
             try {
+                // A flush may run several fsyncs (rolled segments first): each is timed from the end of the one before.
                 pl.flush(bytes -> {
+                    long now = System.nanoTime();
                     fsyncCount.increment();
                     fsyncBytes.add(bytes);
-                    fsyncNanos.add(System.nanoTime() - start);
+                    fsyncNanos.add(now - since[0]);
+                    since[0] = now;
                 });
             } catch (RuntimeException | Error e) {
                 // Every waiter is answered, whatever went wrong: none may wait forever. A log already offline (deleted, or

@@ -14,9 +14,10 @@ import java.util.concurrent.TimeUnit;
  * Kafka's flush.ms: a log holding records not yet on disk is fsynced once it has not been for
  * its flush.ms. An acks=all produce is fsynced before it is answered whatever this says; what
  * the flusher bounds is the rest, acks=0 and acks=1 records and followers' copies, which would
- * otherwise reach the disk only when the kernel writes them back (about 30 s here) or their
- * segment rolls. That also keeps a roll's fsync, which runs on the appending thread under the
- * partition's lock, to what flush.ms lets pile up rather than up to a whole segment. The fsyncs
+ * otherwise reach the disk only when the kernel writes them back (about 30 s here) or the
+ * {@code log-roller} thread fsyncs their rolled segment. That also keeps a roll's fsync to what
+ * flush.ms lets pile up rather than up to a whole segment, which would hold up every other
+ * partition's roll queued behind it. The fsyncs
  * go through {@link GroupCommit}: one already running for a log covers the flusher's need, and
  * produces waiting meanwhile share the flusher's.
  *

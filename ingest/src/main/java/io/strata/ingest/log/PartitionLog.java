@@ -181,6 +181,9 @@ public final class PartitionLog {
         bases.sort(null);
         snapshotOffset = bases.isEmpty() ? -1 : loadNewestSnapshot(bases.get(bases.size() - 1));
         List<LogSegment> checked = new ArrayList<>();
+        // The producer state at the end of each checked segment but the last: written as its snapshot once the segment is
+        // fsynced below, as the roll that never finished would have (see the end of this method).
+        Map<Long, byte[]> stateAtEnd = new java.util.TreeMap<>();
         // Every segment ending at or before the newest snapshot written (intact or not) was durable then, and only such a
         // segment may have been compacted, which can leave it ending short of the next one's base.
         long newestWritten = snapshots.newestOffset();
@@ -202,6 +205,9 @@ public final class PartitionLog {
             segments.put(bases.get(i), seg);
             if (check) {
                 checked.add(seg);
+                if (!active) {
+                    stateAtEnd.put(nextBase, producers.snapshot());
+                }
             }
             if (check && !active && nextBase > newestWritten && seg.nextOffset() < nextBase) {
                 // A rolled segment lost its tail before its fsync ran (nothing in it or after it was acknowledged: an
@@ -213,8 +219,8 @@ public final class PartitionLog {
                 for (long b : dropped) {
                     fs.deleteIfExists(dir.resolve(LogSegment.fileName(b, ".log")));
                 }
-                fs.fsyncDirectory(dir);
                 snapshots.deleteAfter(Math.max(seg.nextOffset(), seg.baseOffset()));
+                fs.fsyncDirectory(dir);
                 break;
             }
         }
@@ -255,6 +261,14 @@ public final class PartitionLog {
             // A roll creates the next segment without fsyncing the directory (its roll does, later): the entries are made
             // durable here, or the segments just fsynced could still vanish at a power cut.
             fs.fsyncDirectory(dir);
+            // Finish the rolls the shutdown interrupted: each rolled segment gets its snapshot, so that the next recovery
+            // trusts it (the cleaner may rewrite it, shorter than the next segment's base, and only a segment past the newest
+            // snapshot is held to end at that base) and tiering uploads its producer state with it.
+            for (Map.Entry<Long, byte[]> e : stateAtEnd.entrySet()) {
+                if (segments.containsKey(e.getKey())) {
+                    snapshots.write(e.getKey(), e.getValue());
+                }
+            }
         }
         flushedOffset = logEndOffset;
         long stored = readStartOffset();
@@ -639,12 +653,21 @@ public final class PartitionLog {
             if (r.settled) {
                 return -1;
             }
-            long bytes = r.segment.flush();
+            long bytes = 0;
+            try {
+                bytes = r.segment.flush();
+            } catch (LogIOException e) {
+                if (segments.get(r.segment.baseOffset()) == r.segment) {
+                    // Offline before the monitor is released: no other flush may retry the fsync and be told it worked.
+                    throw goOffline(e);
+                }
+                // Retention, DeleteRecords or a truncation took the segment: nothing in it needs to be durable any more.
+            }
             try {
                 // The next segment was created without fsyncing the directory: its entry is durable from here.
                 fs.fsyncDirectory(dir);
             } catch (IOException e) {
-                throw new LogIOException("cannot fsync directory " + dir, e);
+                throw goOffline(new LogIOException("cannot fsync directory " + dir, e));
             }
             r.settled = true;
             return bytes;
@@ -685,21 +708,28 @@ public final class PartitionLog {
                     snapshots.write(r.end, r.producerState);
                 }
             }
+        } catch (LogOfflineException e) {
+            // settle() took the log offline: logged there.
         } catch (LogIOException e) {
             if (!r.retired && segments.get(r.segment.baseOffset()) == r.segment) {
                 goOffline(e);
             }
-            // Else a truncation, retention or the log's close took the segment: no disk error.
-        }
-        lock.lock();
-        try {
-            if (pendingRolls.peekFirst() == r && !r.retired && offline == null) {
-                flushedOffset = Math.max(flushedOffset, r.end);
-            }
-            pendingRolls.remove(r);
-            firstPendingBase = pendingRolls.isEmpty() ? Long.MAX_VALUE : pendingRolls.peekFirst().segment.baseOffset();
+            // Else a truncation or the log's close took the segment: no disk error.
+        } catch (RuntimeException | Error e) {
+            // Nothing else is expected here; the partition stops rather than carry a roll that never finishes.
+            log.error("{}: finishing the roll at {} failed", name, r.end, e);
+            goOffline(new LogIOException("finishing the roll at " + r.end + " failed", new IOException(e)));
         } finally {
-            lock.unlock();
+            lock.lock();
+            try {
+                if (pendingRolls.peekFirst() == r && !r.retired && offline == null) {
+                    flushedOffset = Math.max(flushedOffset, r.end);
+                }
+                pendingRolls.remove(r);
+                firstPendingBase = pendingRolls.isEmpty() ? Long.MAX_VALUE : pendingRolls.peekFirst().segment.baseOffset();
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
@@ -763,6 +793,8 @@ public final class PartitionLog {
         Map.Entry<Long, LogSegment> active;
         lock.lock();
         try {
+            // Again under the lock: closeForDeletion may have emptied the segments since.
+            ensureOnline();
             truncationsBefore = truncations;
             end = logEndOffset;
             if (flushedOffset >= end) {
@@ -1566,8 +1598,10 @@ public final class PartitionLog {
                 }
                 LogSegment active = segments.lastEntry().getValue();
                 active.truncateTo(offset);
-                fs.fsyncDirectory(dir);
+                // The snapshots past the cut go durably with the segments: one left behind by a power cut would describe
+                // the old history to the next open, which trusts every segment below it.
                 snapshots.deleteAfter(offset);
+                fs.fsyncDirectory(dir);
             } catch (IOException e) {
                 throw goOffline(new LogIOException("cannot truncate " + dir, e));
             } catch (LogIOException e) {
@@ -1605,8 +1639,8 @@ public final class PartitionLog {
                 }
                 segments.clear();
                 segments.put(offset, LogSegment.create(fs, dir, offset, config.indexIntervalBytes(), nowMs));
-                fs.fsyncDirectory(dir);
                 snapshots.deleteAfter(-1);
+                fs.fsyncDirectory(dir);
             } catch (IOException e) {
                 throw goOffline(new LogIOException("cannot reset " + dir, e));
             } catch (LogIOException e) {

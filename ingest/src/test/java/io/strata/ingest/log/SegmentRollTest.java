@@ -154,10 +154,36 @@ class SegmentRollTest {
         }
         disk.powerCut(true);
         PartitionLog reopened = open();
-        assertThat(reopened.logEndOffset()).isBetween(end, end + 3);
-        // The producer's state is what survived: its next sequence after the log end is taken, at the log end.
-        AppendResult next = append(reopened, 1, (int) reopened.logEndOffset());
-        assertThat(next.baseOffset()).isEqualTo(reopened.logEndOffset() - 1);
+        long survived = reopened.logEndOffset();
+        assertThat(survived).isBetween(end, end + 3);
+        // The producer's state is what survived: its next sequence after the log end is taken (append() checks), at the end.
+        assertThat(append(reopened, 1, (int) survived).baseOffset()).isEqualTo(survived);
+    }
+
+    @Test
+    void aRolledSegmentTheCleanerShortenedAfterAnUncleanRestartKeepsEverythingAfterIt() {
+        LogConfig compacted = config().withCompaction(new LogConfig.Compaction(true, false, 0, 0.0, 0, Long.MAX_VALUE));
+        PartitionLog log = PartitionLog.open(disk, DIR, "r-0", compacted, now, RemoteRange.NONE);
+        log.setRollExecutor(new Held());
+        for (int i = 0; log.segmentCount() < 4; i++) {
+            // Three keys over and over: the last record of every segment is replaced in the next one.
+            ByteBuffer b = MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(now, ("k" + i % 3).getBytes(),
+                    ("v" + i + "-" + "x".repeat(100)).getBytes())).buffer();
+            assertThat(log.append(b, now).error()).isEqualTo(Errors.NONE);
+        }
+        long end = log.flush();
+        int segments = log.segmentCount();
+        // The process dies with the rolls unfinished (flushed, but without their snapshots); the next open recovers them.
+        PartitionLog recovered = PartitionLog.open(disk, DIR, "r-0", compacted, now, RemoteRange.NONE);
+        assertThat(recovered.logEndOffset()).isEqualTo(end);
+        assertThat(LogCleaner.cleanIfDue(recovered, now)).isPresent();
+        assertThat(recovered.sealedSegments().get(0).nextOffset()).as("the cleaner shortened the first segment")
+                .isLessThan(recovered.sealedSegments().get(1).baseOffset());
+
+        // Another unclean shutdown: the shortened segment is durable and must not read as one that lost its tail.
+        PartitionLog again = PartitionLog.open(disk, DIR, "r-0", compacted, now, RemoteRange.NONE);
+        assertThat(again.logEndOffset()).isEqualTo(end);
+        assertThat(again.segmentCount()).isEqualTo(segments);
     }
 
     @Test
