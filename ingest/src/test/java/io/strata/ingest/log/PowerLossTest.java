@@ -23,7 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Randomized appends, fsyncs, rolls, retention, DeleteRecords, clean restarts and power cuts
  * (some tearing the last write) on a {@link SimulatedDisk}, checking after every recovery:
  * rolls finish (their segment's fsync and snapshot) only when the harness lets the roll executor run, so
- * cuts land with several rolled segments still unsynced; and
+ * cuts land with several rolled segments still unsynced; the log now and then diverges from a new
+ * leader and is truncated past its acknowledged records (rolls unfinished included); and
  * every acknowledged (fsynced) record is there with its bytes at its offset; the log start never
  * goes back past what was made durable; offsets are contiguous; whatever else survived is
  * exactly what was appended there (nothing unacknowledged is invented or garbled); and an
@@ -50,6 +51,8 @@ class PowerLossTest {
         long lastOffset;
         /** Appended but not yet acknowledged batch of the current producer (becomes "last" when acked). */
         final Map<Long, Object[]> pending = new HashMap<>();
+        /** The leader epoch the log leads in (each divergence takes two: one to follow in, one to lead again). */
+        int epoch;
     }
 
     private static final class Stats {
@@ -62,6 +65,7 @@ class PowerLossTest {
         long retries;
         long rollsRun;
         long rollsLostAtCut;
+        long truncations;
     }
 
     /** The log's roll executor, run only when the harness says (a slow {@code log-roller} thread); a crash drops what is queued. */
@@ -100,11 +104,12 @@ class PowerLossTest {
             }
         }
         System.out.printf("power-loss harness: %d seeds, %d appends, %d power cuts (%d tearing), %d clean restarts, %d process crashes, "
-                        + "%d acknowledged-record checks, %d idempotent retries, %d rolls finished, %d rolls unfinished at a cut, %d ms%n",
+                        + "%d acknowledged-record checks, %d idempotent retries, %d rolls finished, %d rolls unfinished at a cut, %d truncations, %d ms%n",
                 count, stats.appends, stats.cuts, stats.torn, stats.cleanRestarts, stats.crashes, stats.ackedChecked, stats.retries,
-                stats.rollsRun, stats.rollsLostAtCut, (System.nanoTime() - t0) / 1_000_000);
+                stats.rollsRun, stats.rollsLostAtCut, stats.truncations, (System.nanoTime() - t0) / 1_000_000);
         assertThat(stats.cuts).isPositive();
         assertThat(stats.rollsLostAtCut).as("cuts with rolls still to finish").isPositive();
+        assertThat(stats.truncations).isPositive();
     }
 
     private static LogConfig config(Random r) {
@@ -125,8 +130,10 @@ class PowerLossTest {
         int ops = 120 + r.nextInt(120);
         for (int op = 0; op < ops; op++) {
             int dice = r.nextInt(100);
-            if (dice < 55) {
+            if (dice < 52) {
                 append(log, m, r, now, stats);
+            } else if (dice < 55) {
+                diverge(log, m, r, stats);
             } else if (dice < 67) {
                 ack(log, m);
             } else if (dice < 72) {
@@ -188,6 +195,33 @@ class PowerLossTest {
         stats.appends++;
     }
 
+    /**
+     * A new leader's log differs after the acknowledged records: this replica follows it, cuts its
+     * tail at a random point past them, and leads again in a later epoch (what a follower that was
+     * leader before does, condensed). A new producer goes on, as after a restart.
+     */
+    private static void diverge(PartitionLog log, Model m, Random r, Stats stats) {
+        // Acknowledged ends are batch boundaries; the cut, rounded down to one, stays past them and past the log start.
+        long from = m.acked.isEmpty() ? 0 : m.acked.lastKey() + 1;
+        long end = log.logEndOffset();
+        if (from < log.logStartOffset() || from >= end) {
+            return;
+        }
+        long cut = from + r.nextInt((int) (end - from));
+        m.epoch++;
+        log.becomeFollower(m.epoch);
+        log.truncateTo(cut);
+        long after = log.logEndOffset();
+        assertThat(after).as("the cut lands at a batch boundary at or before " + cut).isBetween(from, cut);
+        m.epoch++;
+        log.becomeLeader(m.epoch);
+        m.appended.tailMap(after).clear();
+        m.pending.keySet().removeIf(o -> o >= after);
+        m.pid++;
+        m.nextSeq = 0;
+        stats.truncations++;
+    }
+
     private static void ack(PartitionLog log, Model m) {
         long durableEnd = log.flush();
         ackAll(m, durableEnd);
@@ -211,6 +245,9 @@ class PowerLossTest {
 
     private static PartitionLog reopen(SimulatedDisk disk, LogConfig config, Model m, long now, Stats stats) {
         PartitionLog log = PartitionLog.open(disk, DIR, "t-0", config, now, RemoteRange.NONE);
+        if (m.epoch > 0) {
+            log.becomeLeader(m.epoch);
+        }
         long start = log.logStartOffset();
         long end = log.logEndOffset();
         assertThat(start).as("log start offset: exactly the last one made durable").isEqualTo(m.durableStart);
