@@ -65,10 +65,9 @@ public final class LogFlusher {
             if (pl.isOffline() || pl.flushedOffset() >= end) {
                 continue;
             }
+            // Counted even when already done: a fast fsync can finish before this line, and its completion below (run at
+            // once then) gives the slot back.
             CompletableFuture<Void> durable = commit.awaitDurable(pl, end - 1);
-            if (durable.isDone()) {
-                continue;
-            }
             inFlight++;
             started++;
             durable.whenComplete((v, t) -> {

@@ -116,6 +116,8 @@ public final class PartitionLog {
         boolean settled;
         /** Its snapshot must not be written: a truncation cut below its end, or the log closed (set under snapshotLock). */
         volatile boolean retired;
+        /** Its finishRoll ran (guarded by the log's lock); it leaves the pending rolls once every roll before it has too. */
+        boolean finished;
 
         PendingRoll(LogSegment segment, long end, byte[] producerState) {
             this.segment = segment;
@@ -722,10 +724,19 @@ public final class PartitionLog {
         } finally {
             lock.lock();
             try {
-                if (pendingRolls.peekFirst() == r && !r.retired && offline == null) {
-                    flushedOffset = Math.max(flushedOffset, r.end);
+                r.finished = true;
+                // Rolls of one log may finish out of order on a pool: the durable offset passes a roll's end only once
+                // every roll before it has finished too (each finishRoll settles the earlier ones, but their snapshots may
+                // still be on the way).
+                while (!pendingRolls.isEmpty() && pendingRolls.peekFirst().finished) {
+                    PendingRoll done = pendingRolls.pollFirst();
+                    if (!done.retired && offline == null) {
+                        flushedOffset = Math.max(flushedOffset, done.end);
+                    }
                 }
-                pendingRolls.remove(r);
+                if (offline != null) {
+                    pendingRolls.remove(r);
+                }
                 firstPendingBase = pendingRolls.isEmpty() ? Long.MAX_VALUE : pendingRolls.peekFirst().segment.baseOffset();
             } finally {
                 lock.unlock();

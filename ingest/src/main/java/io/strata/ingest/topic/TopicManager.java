@@ -50,8 +50,13 @@ public final class TopicManager implements AutoCloseable {
     private final TopicCatalog catalog;
     private final TopicConfigs configs;
     private final java.util.concurrent.ExecutorService deleter = io.strata.ingest.util.NamedThreads.single("log-deleter");
-    /** Finishes segment rolls (the sealed segment's fsync and producer snapshot) off the request threads, one after another. */
-    private final java.util.concurrent.ExecutorService roller = io.strata.ingest.util.NamedThreads.single("log-roller");
+    /**
+     * Finishes segment rolls (the sealed segment's fsync and producer snapshot) off the request threads. A few threads: they
+     * wait on the disk, and one roll fsyncing a whole segment must not hold up every other partition's.
+     */
+    private final java.util.concurrent.ExecutorService roller = java.util.concurrent.Executors.newFixedThreadPool(ROLL_THREADS,
+            io.strata.ingest.util.NamedThreads.daemon("log-roller", true));
+    static final int ROLL_THREADS = 4;
     private final Path logsDir;
     private final LongSupplier clock;
     private final GroupCommit groupCommit = new GroupCommit();

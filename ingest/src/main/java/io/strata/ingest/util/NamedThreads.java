@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code kafka-io-N}: request handlers (never wait on S3 or the network);</li>
  *   <li>Netty event loops: frame decoding and response encoding only;</li>
  *   <li>{@code log-fsync-N}: fsyncs for acks=all, one chain per log;</li>
- *   <li>{@code log-roller}: the rest of each segment roll (the sealed segment's fsync, the producer snapshot);</li>
+ *   <li>{@code log-roller-N}: the rest of each segment roll (the sealed segment's fsync, the producer snapshot);</li>
  *   <li>{@code fetch-purgatory}: waiting fetches, their wake-ups and expiry;</li>
  *   <li>{@code replica-fetcher}: a follower's fetches from its leaders;
  *       {@code replica-purgatory}: acks=all timeouts on replicated partitions;</li>

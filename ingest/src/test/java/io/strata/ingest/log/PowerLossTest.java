@@ -68,19 +68,22 @@ class PowerLossTest {
         long truncations;
     }
 
-    /** The log's roll executor, run only when the harness says (a slow {@code log-roller} thread); a crash drops what is queued. */
+    /**
+     * The log's roll executor, run only when the harness says (slow {@code log-roller} threads), in a random order (a pool
+     * may finish one log's rolls out of order); a crash drops what is queued.
+     */
     private static final class DeferredRolls implements java.util.concurrent.Executor {
-        final java.util.ArrayDeque<Runnable> queued = new java.util.ArrayDeque<>();
+        final java.util.List<Runnable> queued = new java.util.ArrayList<>();
 
         @Override
         public void execute(Runnable task) {
             queued.add(task);
         }
 
-        int runAll() {
+        int runAll(Random r) {
             int n = 0;
             while (!queued.isEmpty()) {
-                queued.poll().run();
+                queued.remove(r.nextInt(queued.size())).run();
                 n++;
             }
             return n;
@@ -137,7 +140,7 @@ class PowerLossTest {
             } else if (dice < 67) {
                 ack(log, m);
             } else if (dice < 72) {
-                stats.rollsRun += rolls.runAll();
+                stats.rollsRun += rolls.runAll(r);
             } else if (dice < 76) {
                 long hw = log.highWatermark();
                 long target = log.logStartOffset() + (hw > log.logStartOffset() ? r.nextInt((int) (hw - log.logStartOffset()) + 1) : 0);

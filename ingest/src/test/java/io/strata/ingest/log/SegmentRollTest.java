@@ -42,6 +42,10 @@ class SegmentRollTest {
                 queued.poll().run();
             }
         }
+
+        void runNewest() {
+            queued.pollLast().run();
+        }
     }
 
     private static LogConfig config() {
@@ -100,6 +104,31 @@ class SegmentRollTest {
         assertThat(log.sealedSegments().get(0).nextOffset()).isEqualTo(sealedEnd);
         assertThat(log.flushedOffset()).isGreaterThanOrEqualTo(sealedEnd);
         assertThat(snapshotAt(sealedEnd)).isTrue();
+    }
+
+    @Test
+    void rollsOfOneLogFinishingOutOfOrderPublishNothingPastTheOneStillRunning() {
+        Held roller = new Held();
+        PartitionLog log = open(roller);
+        long firstEnd = appendUntilRolled(log, 1);
+        int seq = (int) log.logEndOffset();
+        while (log.segmentCount() < 3) {
+            append(log, 1, seq++);
+        }
+        long secondEnd = log.logEndOffset() - 1;
+        assertThat(roller.queued).hasSize(2);
+
+        // The second roll's task first, as a pool may run it: it fsyncs the first segment too, but the first roll's
+        // snapshot is not written yet.
+        roller.runNewest();
+        assertThat(snapshotAt(secondEnd)).isTrue();
+        assertThat(snapshotAt(firstEnd)).isFalse();
+        assertThat(log.sealedSegments()).isEmpty();
+        assertThat(log.flushedOffset()).isLessThan(firstEnd);
+
+        roller.runAll();
+        assertThat(log.sealedSegments()).hasSize(2);
+        assertThat(log.flushedOffset()).isGreaterThanOrEqualTo(secondEnd);
     }
 
     @Test
