@@ -44,8 +44,8 @@ final class TieringBench {
     static final long RECORDS = BYTES / VALUE;
     static final int ROUNDS = Integer.getInteger("strata.bench.rounds", 3);
     /** The reads of each round; {@code -Dstrata.bench.steps=sdk,raw-8MiB} measures the SDK replay alone (to profile it, say). */
-    static final List<String> STEPS = List.of(System.getProperty("strata.bench.steps", "sdk,raw-8MiB,broker,raw-1MiB,consumer-json,replay-json")
-            .split(","));
+    static final List<String> STEPS = List.of(System.getProperty("strata.bench.steps",
+            "sdk,raw-8MiB,broker,raw-1MiB,consumer-json,replay-json,broker-kcat").split(","));
     /** What the SDK replay keeps in flight: {@code Replay.readAhead} default per partition. */
     static final int REPLAY_READ_AHEAD = 3;
     /** What a broker keeps in flight for one partition read forward: the chunk and the prefetched ones. */
@@ -155,6 +155,38 @@ final class TieringBench {
      * application class-data archive, which its first (untimed) run writes, so that neither client
      * is charged for class loading the other is spared.
      */
+    /**
+     * kcat (librdkafka, C) reading the topic from offset 0 through the broker, as its users run it, printing only each record's
+     * partition: the same remote reads as the kafka-clients consumer's with a reading client that costs far less CPU per byte,
+     * so on this machine's two cores it shows how fast the broker's path itself goes. Its CPU comes from the shell's
+     * {@code times}, which reports the children's.
+     */
+    private static Timed kcat(StrataNode node, Path log) throws Exception {
+        Timed t = process(List.of("bash", "-c", "kcat -C -b " + node.bootstrap() + " -t bench -o beginning -e -q -f '%p\\n' | wc -l; times"), log);
+        List<String> lines = Files.readAllLines(log);
+        long read = Long.parseLong(lines.get(0).trim());
+        if (read < RECORDS) {
+            throw new IllegalStateException("kcat read " + read + " of " + RECORDS + " records: " + lines);
+        }
+        // times: the shell's own user and system time, then its children's.
+        Matcher m = Pattern.compile("(\\d+)m([0-9.]+)s (\\d+)m([0-9.]+)s").matcher(lines.get(lines.size() - 1));
+        double cpu = Double.NaN;
+        if (m.find()) {
+            cpu = Integer.parseInt(m.group(1)) * 60 + Double.parseDouble(m.group(2)) + Integer.parseInt(m.group(3)) * 60
+                    + Double.parseDouble(m.group(4));
+        }
+        return t.cpu(cpu);
+    }
+
+    private static boolean kcatInstalled() {
+        try {
+            return new ProcessBuilder("kcat", "-V").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start()
+                    .waitFor(10, TimeUnit.SECONDS);
+        } catch (java.io.IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
     private static Timed consumer(StrataNode node, Path out, Path log, Path cds) throws Exception {
         Path archive = cds.resolve("consumer.jsa");
         String cdsFlag = Files.exists(archive) ? "-XX:SharedArchiveFile=" + archive : "-XX:ArchiveClassesAtExit=" + archive;
@@ -265,6 +297,14 @@ final class TieringBench {
             long lastSdkEnd = 0;
             double longestSdkGap = 0;
             List<Double> throughBroker = new ArrayList<>();
+            List<Double> throughKcat = new ArrayList<>();
+            List<Double> kcatCpuServer = new ArrayList<>();
+            List<Double> kcatCpuNode = new ArrayList<>();
+            List<Double> kcatCpuClient = new ArrayList<>();
+            boolean kcat = kcatInstalled();
+            if (!kcat) {
+                System.err.println("kcat is not installed (apt-get install kcat): its row is left out");
+            }
             List<Double> throughBrokerReading = new ArrayList<>();
             List<Double> consumerJson = new ArrayList<>();
             List<Double> replayJson = new ArrayList<>();
@@ -393,6 +433,18 @@ final class TieringBench {
                                     brokerCpuNode.add((HostLoad.cpuSeconds(node.pid()) - nodeBefore) * per100);
                                     brokerCpuClient.add(t.cpu() * per100);
                                 }
+                                case "broker-kcat" -> {
+                                    if (kcat) {
+                                        double s3Before = HostLoad.cpuSeconds(s3.pid());
+                                        double nodeBefore = HostLoad.cpuSeconds(node.pid());
+                                        Timed t = kcat(node, tmp.resolve("kcat.log"));
+                                        throughKcat.add(t.mibPerSec());
+                                        double per100 = 100e6 / t.bytes();
+                                        kcatCpuServer.add((HostLoad.cpuSeconds(s3.pid()) - s3Before) * per100);
+                                        kcatCpuNode.add((HostLoad.cpuSeconds(node.pid()) - nodeBefore) * per100);
+                                        kcatCpuClient.add(t.cpu() * per100);
+                                    }
+                                }
                                 case "consumer-json" -> {
                                     Timed t = consumer(node, out, tmp.resolve("consumer.log"), cds);
                                     consumerJson.add(t.mibPerSec());
@@ -434,14 +486,20 @@ final class TieringBench {
                     PARTITIONS * BROKER_CHUNKS_IN_FLIGHT, median(throughBroker), brokerShape, median(throughBroker) / brokerShape)
                     + String.format("| the same, the consumer's first record to its last (its JVM start and first fetch not counted) | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
                     median(throughBrokerReading), brokerShape, median(throughBrokerReading) / brokerShape)
+                    + (throughKcat.isEmpty() ? "" : String.format("| remote read through the broker, kcat (librdkafka) from offset 0, process start to"
+                    + " exit, vs 1 MiB GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n", PARTITIONS * BROKER_CHUNKS_IN_FLIGHT,
+                    median(throughKcat), brokerShape, median(throughKcat) / brokerShape))
                     + String.format("%nOne stream of sequential 8 MiB GETs: %.1f MiB/s.%n%n", one)
                     + "CPU seconds per 100 MB read (medians; the processes share the machine's "
                     + Runtime.getRuntime().availableProcessors() + " cores, so a path that costs more CPU per byte reads slower here):\n\n"
                     + "| path | S3 server | Strata node | reading client (process, JVM start included) | total |\n|---|---|---|---|---|\n"
                     + String.format("| 1 MiB GETs, %d in flight | %.2f | | %.2f | %.2f |%n", PARTITIONS * BROKER_CHUNKS_IN_FLIGHT,
                     median(rawCpuServer), median(rawCpuClient), median(rawCpuServer) + median(rawCpuClient))
-                    + String.format("| a kafka-clients consumer through the broker | %.2f | %.2f | %.2f | %.2f |%n%n", median(brokerCpuServer),
+                    + String.format("| a kafka-clients consumer through the broker | %.2f | %.2f | %.2f | %.2f |%n", median(brokerCpuServer),
                     median(brokerCpuNode), median(brokerCpuClient), median(brokerCpuServer) + median(brokerCpuNode) + median(brokerCpuClient))
+                    + (throughKcat.isEmpty() ? "" : String.format("| kcat through the broker | %.2f | %.2f | %.2f | %.2f |%n", median(kcatCpuServer),
+                    median(kcatCpuNode), median(kcatCpuClient), median(kcatCpuServer) + median(kcatCpuNode) + median(kcatCpuClient)))
+                    + "\n"
                     + "| JSON lines to a file | MiB/s, process start to exit | MiB/s, first record to last |\n|---|---|---|\n"
                     + String.format("| `strata replay --out FILE` (process) | %.1f | %.1f |%n", median(replayJson), median(replayJsonReading))
                     + String.format("| kafka-clients consumer through the broker writing the same lines with the same writer (process) | %.1f | %.1f |%n",
@@ -453,7 +511,8 @@ final class TieringBench {
                             + " command line), %.2f s from there to the first record (manifests, S3 client, the broker's metadata), %.2f s"
                             + " from the first record to the last; %.2f s in all.%n", median(replayStartUp), median(replayToFirst),
                     BYTES / (1024.0 * 1024) / median(replayJsonReading), BYTES / (1024.0 * 1024) / median(replayJson))
-                    + "\nRaw runs (MiB/s): SDK replay " + sdkReplay + "; through the broker " + throughBroker + "; through the broker first record to last "
+                    + "\nRaw runs (MiB/s): SDK replay " + sdkReplay + "; through the broker " + throughBroker + "; kcat through the broker " + throughKcat
+                    + "; through the broker first record to last "
                     + throughBrokerReading + "; replay --out " + replayJson
                     + "; consumer JSON " + consumerJson + "; replay --out first record to last " + replayJsonReading
                     + "; consumer JSON first record to last " + consumerJsonReading + "; raw 8 MiB GETs x" + PARTITIONS * REPLAY_READ_AHEAD + " " + rawReplayShape
