@@ -130,9 +130,7 @@ public final class GroupCommit implements AutoCloseable {
                 // A flush may run several fsyncs (rolled segments first): each is timed from the end of the one before.
                 pl.flush(bytes -> {
                     long now = System.nanoTime();
-                    fsyncCount.increment();
-                    fsyncBytes.add(bytes);
-                    fsyncNanos.add(now - since[0]);
+                    recordFsync(bytes, now - since[0]);
                     since[0] = now;
                 });
             } catch (RuntimeException | Error e) {

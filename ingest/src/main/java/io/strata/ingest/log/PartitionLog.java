@@ -254,12 +254,13 @@ public final class PartitionLog {
         if (!clean) {
             // After a process crash the tail may sit only in the page cache: fsync it before
             // calling it durable, or a later power cut could take records acknowledged after this.
+            // The checked segments are all that can hold unsynced bytes (the active one among them);
+            // a segment created above (stale or missing local copy) is empty.
             for (LogSegment seg : checked) {
                 if (segments.get(seg.baseOffset()) == seg) {
                     seg.flush();
                 }
             }
-            segments.lastEntry().getValue().flush();
             // A roll creates the next segment without fsyncing the directory (its roll does, later): the entries are made
             // durable here, or the segments just fsynced could still vanish at a power cut.
             fs.fsyncDirectory(dir);
@@ -620,7 +621,7 @@ public final class PartitionLog {
         PendingRoll r = new PendingRoll(sealed, logEndOffset, producers.snapshot());
         // Pending before the next segment is visible: whoever sees the new segment sees this one still to sync.
         pendingRolls.addLast(r);
-        firstPendingBase = pendingRolls.peekFirst().segment.baseOffset();
+        pendingRollsChanged();
         segments.put(logEndOffset, LogSegment.createUnsynced(fs, dir, logEndOffset, config.indexIntervalBytes(), nowMs));
         try {
             rollExecutor.execute(() -> finishRoll(r));
@@ -737,7 +738,7 @@ public final class PartitionLog {
                 if (offline != null) {
                     pendingRolls.remove(r);
                 }
-                firstPendingBase = pendingRolls.isEmpty() ? Long.MAX_VALUE : pendingRolls.peekFirst().segment.baseOffset();
+                pendingRollsChanged();
             } finally {
                 lock.unlock();
             }
@@ -754,6 +755,11 @@ public final class PartitionLog {
             }
         }
         pendingRolls.removeIf(r -> r.retired);
+        pendingRollsChanged();
+    }
+
+    /** Republishes the oldest unfinished roll's base for the lock-free readers (tiering, the cleaner). Under the lock. */
+    private void pendingRollsChanged() {
         firstPendingBase = pendingRolls.isEmpty() ? Long.MAX_VALUE : pendingRolls.peekFirst().segment.baseOffset();
     }
 
