@@ -1,6 +1,5 @@
 package io.strata.ingest.log;
 
-import io.strata.records.BatchHeader;
 import io.strata.records.BatchValidator;
 import io.strata.records.Batches;
 import io.strata.records.InvalidBatchException;
@@ -32,8 +31,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Files in the partition directory: the segments, {@code log-start-offset} (written when
  * DeleteRecords or retention moves it) and {@code .clean-shutdown} (present only while closed
- * cleanly). Opening a log without the marker re-validates the active segment's CRCs and cuts
- * a torn tail; opening always rebuilds indexes and producer state from the batch headers.
+ * cleanly). Opening it is {@link LogLoader}'s recovery procedure: without the marker it
+ * re-validates the CRCs of what may be unsynced and cuts a torn tail; it always rebuilds indexes
+ * and producer state from the batch headers.
  *
  * <p>Durability: every file goes through a {@link LogFileSystem}; a segment's bytes are durable
  * once fsynced, and each creation, rename and deletion is followed by an fsync of the directory.
@@ -45,12 +45,10 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class PartitionLog {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
-    private static final String CLEAN_MARKER = ".clean-shutdown";
-    private static final String START_OFFSET_FILE = "log-start-offset";
     /** The first offset the log cleaner has not mapped yet (Kafka's cleaner-offset-checkpoint, per partition). */
     private static final String CLEANER_CHECKPOINT_FILE = "cleaner-offset-checkpoint";
     /** A segment rewritten by the cleaner, durable but not yet swapped in. */
-    static final String CLEANED_SUFFIX = ".log.cleaned";
+    static final String CLEANED_SUFFIX = LogLoader.CLEANED_SUFFIX;
 
     private final LogFileSystem fs;
     private final Path dir;
@@ -80,8 +78,6 @@ public final class PartitionLog {
     private volatile Runnable appendListener = () -> { };
     /** Set by the first I/O error; the log serves nothing more until it is reopened. */
     private volatile LogOfflineException offline;
-    /** The offset of the producer snapshot loaded at open (-1: none); earlier batches are in it. */
-    private long snapshotOffset = -1;
     /** Offsets below this are in object storage (the next offset after the last tiered segment). */
     private volatile long tieredOffset;
     /** Rolled segments whose roll is still to finish, oldest first (guarded by the lock). */
@@ -152,201 +148,21 @@ public final class PartitionLog {
     public static PartitionLog open(LogFileSystem fs, Path dir, String name, LogConfig config, long nowMs, RemoteRange remote) {
         PartitionLog pl = new PartitionLog(fs, dir, name, config);
         try {
-            fs.createDirectories(dir);
-            Path marker = dir.resolve(CLEAN_MARKER);
-            boolean clean = fs.exists(marker);
-            if (clean) {
-                // The marker must be gone for good before anything new is appended: if it came back
-                // after a power cut, recovery would skip the CRC check of an unsynced tail.
-                fs.deleteIfExists(marker);
-                fs.fsyncDirectory(dir);
-            }
-            pl.load(clean, nowMs, remote);
+            LogLoader.Loaded loaded = new LogLoader(fs, dir, name, config, pl.snapshots, pl.segments, pl.producers, pl.epochs)
+                    .load(nowMs, remote);
+            pl.logEndOffset = loaded.logEndOffset();
+            pl.flushedOffset = loaded.logEndOffset();
+            pl.logStartOffset = loaded.logStartOffset();
+            pl.tieredOffset = loaded.tieredOffset();
         } catch (IOException e) {
             throw new LogIOException("cannot open log " + dir, e);
         }
         return pl;
     }
 
-    private void load(boolean clean, long nowMs, RemoteRange remote) throws IOException {
-        finishCleanerSwaps();
-        List<Long> bases = new ArrayList<>();
-        for (Path p : fs.list(dir)) {
-            String f = p.getFileName().toString();
-            if (f.endsWith(".log") && f.length() == 24 && f.chars().limit(20).allMatch(Character::isDigit)) {
-                bases.add(Long.parseLong(f.substring(0, 20)));
-            } else if (f.endsWith(LogSegment.DELETED_SUFFIX)) {
-                // Deleted before the restart; nothing can be reading it now.
-                fs.deleteIfExists(p);
-            }
-        }
-        bases.sort(null);
-        snapshotOffset = bases.isEmpty() ? -1 : loadNewestSnapshot(bases.get(bases.size() - 1));
-        List<LogSegment> checked = new ArrayList<>();
-        // The producer state at the end of each checked segment but the last: written as its snapshot once the segment is
-        // fsynced below, as the roll that never finished would have (see the end of this method).
-        Map<Long, byte[]> stateAtEnd = new java.util.TreeMap<>();
-        // Every segment ending at or before the newest snapshot written (intact or not) was durable then, and only such a
-        // segment may have been compacted, which can leave it ending short of the next one's base.
-        long newestWritten = snapshots.newestOffset();
-        for (int i = 0; i < bases.size(); i++) {
-            boolean active = i == bases.size() - 1;
-            long nextBase = active ? Long.MAX_VALUE : bases.get(i + 1);
-            // A snapshot is written only once every segment ending at or before it is fsynced. A later one may have been
-            // rolled with its fsync still to run, and is checked like the active segment after an unclean shutdown.
-            boolean check = !clean && (active || nextBase > snapshotOffset);
-            LogSegment seg = LogSegment.open(fs, dir, bases.get(i), config.indexIntervalBytes(), check,
-                    h -> {
-                        rememberProducer(h);
-                        epochs.assign(h.partitionLeaderEpoch(), h.baseOffset());
-                    });
-            if (seg.truncatedBytes() > 0) {
-                log.warn("{}: recovered segment {} by truncating a torn or corrupt tail of {} bytes",
-                        name, bases.get(i), seg.truncatedBytes());
-            }
-            segments.put(bases.get(i), seg);
-            if (check) {
-                checked.add(seg);
-                if (!active) {
-                    stateAtEnd.put(nextBase, producers.snapshot());
-                }
-            }
-            if (check && !active && nextBase > newestWritten && seg.nextOffset() < nextBase) {
-                // A rolled segment lost its tail before its fsync ran (nothing in it or after it was acknowledged: an
-                // acknowledgement fsyncs every earlier segment first). What follows would leave a gap in the offsets: it goes.
-                List<Long> dropped = bases.subList(i + 1, bases.size());
-                log.warn("{}: segment {} ends at {} after an unclean shutdown, short of the next segment {}; "
-                        + "discarding the {} unacknowledged segment(s) after it", name, bases.get(i), seg.nextOffset(), nextBase,
-                        dropped.size());
-                for (long b : dropped) {
-                    fs.deleteIfExists(dir.resolve(LogSegment.fileName(b, ".log")));
-                }
-                snapshots.deleteAfter(Math.max(seg.nextOffset(), seg.baseOffset()));
-                fs.fsyncDirectory(dir);
-                break;
-            }
-        }
-        long localEnd = segments.isEmpty() ? 0 : Math.max(segments.lastEntry().getValue().nextOffset(), segments.lastKey());
-        if (remote.exists() && localEnd < remote.end()) {
-            // The local disk was lost or is behind object storage: history lives there; continue after it.
-            if (!segments.isEmpty()) {
-                log.warn("{}: local log ends at {} but object storage holds up to {}; discarding the stale local copy",
-                        name, localEnd, remote.end());
-            }
-            for (LogSegment seg : segments.values()) {
-                seg.delete();
-            }
-            fs.fsyncDirectory(dir);
-            segments.clear();
-            epochs.clear();
-            segments.put(remote.end(), LogSegment.create(fs, dir, remote.end(), config.indexIntervalBytes(), nowMs));
-            tieredOffset = remote.end();
-            // Producer state as of the end of the tiered history, from the snapshot kept with it.
-            loadRemoteSnapshot(remote);
-            writeSnapshot(remote.end());
-        } else if (segments.isEmpty()) {
-            segments.put(0L, LogSegment.create(fs, dir, 0, config.indexIntervalBytes(), nowMs));
-        }
-        if (remote.exists()) {
-            tieredOffset = Math.max(tieredOffset, remote.end());
-        }
-        logEndOffset = Math.max(segments.lastEntry().getValue().nextOffset(), segments.lastKey());
-        if (!clean) {
-            // After a process crash the tail may sit only in the page cache: fsync it before
-            // calling it durable, or a later power cut could take records acknowledged after this.
-            // The checked segments are all that can hold unsynced bytes (the active one among them);
-            // a segment created above (stale or missing local copy) is empty.
-            for (LogSegment seg : checked) {
-                if (segments.get(seg.baseOffset()) == seg) {
-                    seg.flush();
-                }
-            }
-            // A roll creates the next segment without fsyncing the directory (its roll does, later): the entries are made
-            // durable here, or the segments just fsynced could still vanish at a power cut.
-            fs.fsyncDirectory(dir);
-            // Finish the rolls the shutdown interrupted: each rolled segment gets its snapshot, so that the next recovery
-            // trusts it (the cleaner may rewrite it, shorter than the next segment's base, and only a segment past the newest
-            // snapshot is held to end at that base) and tiering uploads its producer state with it.
-            for (Map.Entry<Long, byte[]> e : stateAtEnd.entrySet()) {
-                if (segments.containsKey(e.getKey())) {
-                    snapshots.write(e.getKey(), e.getValue());
-                }
-            }
-        }
-        flushedOffset = logEndOffset;
-        long stored = readStartOffset();
-        long earliest = remote.exists() ? Math.min(remote.start(), segments.firstKey()) : segments.firstKey();
-        logStartOffset = Math.max(stored, earliest);
-        if (logStartOffset > logEndOffset) {
-            // The start offset was made durable (DeleteRecords, retention) but the records it
-            // passed were not (a power cut took an unsynced tail): everything below the start is
-            // deleted anyway, so the log continues empty from there (as Kafka's LogLoader does).
-            log.warn("{}: log start offset {} is past the recovered log end {}; continuing empty from {}",
-                    name, logStartOffset, logEndOffset, logStartOffset);
-            for (LogSegment seg : segments.values()) {
-                seg.delete();
-            }
-            fs.fsyncDirectory(dir);
-            segments.clear();
-            epochs.clear();
-            segments.put(logStartOffset, LogSegment.create(fs, dir, logStartOffset, config.indexIntervalBytes(), nowMs));
-            logEndOffset = logStartOffset;
-            flushedOffset = logEndOffset;
-        }
-        if (!clean && !bases.isEmpty()) {
-            log.info("{}: opened after an unclean shutdown, log end offset {}", name, logEndOffset);
-        }
-    }
-
-    private void rememberProducer(BatchHeader h) {
-        // Batches before the loaded snapshot are already in it.
-        if (h.baseOffset() >= snapshotOffset) {
-            replayProducerBatch(h);
-        }
-    }
-
-    /** Producer and transaction state from one batch header, as its append recorded it. */
-    private void replayProducerBatch(BatchHeader h) {
-        if (h.producerId() >= 0 && h.baseSequence() >= 0) {
-            int lastSeq = h.baseSequence() + h.lastOffsetDelta();
-            producers.record(h.producerId(), h.producerEpoch(), h.baseSequence(), lastSeq, h.baseOffset(), h.lastOffset(),
-                    h.maxTimestamp());
-        }
-        if (h.producerId() >= 0 && h.isTransactional() && !h.isControl()) {
-            producers.recordTxnData(h.producerId(), h.baseOffset());
-        }
-        if (h.marker() != null) {
-            producers.recordMarker(h.producerId(), h.producerEpoch(), h.marker().commit(), h.marker().coordinatorEpoch(),
-                    h.baseOffset(), h.maxTimestamp());
-        }
-    }
-
     /** The snapshot file for the producer state as of {@code offset} (tiering uploads it beside the segment). */
     public Path snapshotFile(long offset) {
         return snapshots.file(offset);
-    }
-
-    private long loadNewestSnapshot(long maxOffset) throws IOException {
-        return snapshots.loadNewest(maxOffset, producers);
-    }
-
-    private void loadRemoteSnapshot(RemoteRange remote) {
-        try {
-            Optional<byte[]> bytes = remote.producerSnapshot().get();
-            if (bytes.isPresent()) {
-                producers.load(bytes.get());
-                return;
-            }
-            log.warn("{}: no producer snapshot in object storage; idempotent producers start afresh at {}", name, remote.end());
-        } catch (RuntimeException e) {
-            log.warn("{}: cannot load the producer snapshot from object storage: {}", name, e.getMessage());
-        }
-        // What the discarded local copy said about producers is stale.
-        producers.clear();
-    }
-
-    private void writeSnapshot(long offset) {
-        snapshots.write(offset, producers);
     }
 
     private void deleteObsoleteSnapshots() {
@@ -1202,31 +1018,6 @@ public final class PartitionLog {
         }
     }
 
-    /**
-     * A cleaned segment left by a crash: before its swap began (the original is still there) it is
-     * dropped; mid-swap (the original already renamed away) it is the segment, durable as written.
-     */
-    private void finishCleanerSwaps() throws IOException {
-        boolean changed = false;
-        for (Path p : fs.list(dir)) {
-            String f = p.getFileName().toString();
-            if (!f.endsWith(CLEANED_SUFFIX) || f.length() != 20 + CLEANED_SUFFIX.length()) {
-                continue;
-            }
-            Path original = dir.resolve(f.substring(0, 20) + ".log");
-            if (fs.exists(original)) {
-                fs.deleteIfExists(p);
-            } else {
-                log.info("{}: finishing the log cleaner's swap of segment {} interrupted by a crash", name, f.substring(0, 20));
-                fs.move(p, original);
-            }
-            changed = true;
-        }
-        if (changed) {
-            fs.fsyncDirectory(dir);
-        }
-    }
-
     // ---- the log cleaner's access (cleanup.policy=compact) ----
 
     LogFileSystem fileSystem() {
@@ -1306,18 +1097,10 @@ public final class PartitionLog {
         }
     }
 
-    private long readStartOffset() throws IOException {
-        Path f = dir.resolve(START_OFFSET_FILE);
-        if (!fs.exists(f)) {
-            return 0;
-        }
-        return Long.parseLong(new String(fs.readAll(f), StandardCharsets.UTF_8).trim());
-    }
-
     /** Records the log start offset durably (old or new value after a crash, never a mix) before segments below it go. */
     private void writeStartOffset(long offset) {
         try {
-            fs.writeAtomically(dir.resolve(START_OFFSET_FILE), Long.toString(offset).getBytes(StandardCharsets.UTF_8));
+            fs.writeAtomically(dir.resolve(LogLoader.START_OFFSET_FILE), Long.toString(offset).getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw goOffline(new LogIOException("cannot record log start offset in " + dir, e));
         }
@@ -1347,8 +1130,8 @@ public final class PartitionLog {
                 s.close();
             }
             if (!wasOffline) {
-                fs.deleteIfExists(dir.resolve(CLEAN_MARKER));
-                try (var marker = fs.create(dir.resolve(CLEAN_MARKER))) {
+                fs.deleteIfExists(dir.resolve(LogLoader.CLEAN_MARKER));
+                try (var marker = fs.create(dir.resolve(LogLoader.CLEAN_MARKER))) {
                     marker.force();
                 }
                 fs.fsyncDirectory(dir);
@@ -1693,7 +1476,7 @@ public final class PartitionLog {
             }
             seg.forEachBatch(h -> {
                 if (h.baseOffset() >= since) {
-                    replayProducerBatch(h);
+                    LogLoader.replayProducerBatch(producers, h);
                 }
             });
         }
