@@ -119,7 +119,11 @@ public final class SimulatedDisk implements LogFileSystem {
     public synchronized void powerCut(boolean tear) {
         current.clear();
         current.putAll(durable);
-        for (Inode n : new java.util.HashSet<>(durable.values())) {
+        // Each inode once (a rename can leave one under two names), in path order: the random draws below must fall on the
+        // same files in every run of a seed, which an iteration in identity-hash order did not promise.
+        java.util.Set<Inode> inodes = new java.util.LinkedHashSet<>();
+        durable.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> inodes.add(e.getValue()));
+        for (Inode n : inodes) {
             if (n.directory) {
                 continue;
             }
