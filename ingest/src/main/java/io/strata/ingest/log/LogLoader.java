@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * Opens a partition's directory before its log serves anything (Kafka's {@code LogLoader}): the
@@ -54,7 +53,7 @@ final class LogLoader {
     private final String name;
     private final LogConfig config;
     private final ProducerSnapshots snapshots;
-    private final ConcurrentSkipListMap<Long, LogSegment> segments;
+    private final LogSegments segments;
     private final ProducerStateTable producers;
     private final LeaderEpochCache epochs;
     /** The offset of the producer snapshot loaded (-1: none); earlier batches are in it. */
@@ -62,7 +61,7 @@ final class LogLoader {
 
     /** Fills {@code segments}, {@code producers} and {@code epochs}, which must be empty. */
     LogLoader(LogFileSystem fs, Path dir, String name, LogConfig config, ProducerSnapshots snapshots,
-              ConcurrentSkipListMap<Long, LogSegment> segments, ProducerStateTable producers, LeaderEpochCache epochs) {
+              LogSegments segments, ProducerStateTable producers, LeaderEpochCache epochs) {
         this.fs = fs;
         this.dir = dir;
         this.name = name;
@@ -97,7 +96,7 @@ final class LogLoader {
         Map<Long, byte[]> stateAtEnd = new TreeMap<>();
         openSegments(bases, clean, checked, stateAtEnd);
         long tieredOffset = 0;
-        long localEnd = segments.isEmpty() ? 0 : Math.max(segments.lastEntry().getValue().nextOffset(), segments.lastKey());
+        long localEnd = segments.isEmpty() ? 0 : segments.endOffset();
         if (remote.exists() && localEnd < remote.end()) {
             // The local disk was lost or is behind object storage: history lives there; continue after it.
             if (!segments.isEmpty()) {
@@ -109,16 +108,16 @@ final class LogLoader {
             loadRemoteSnapshot(remote);
             snapshots.write(remote.end(), producers);
         } else if (segments.isEmpty()) {
-            segments.put(0L, LogSegment.create(fs, dir, 0, config.indexIntervalBytes(), nowMs));
+            segments.add(LogSegment.create(fs, dir, 0, config.indexIntervalBytes(), nowMs));
         }
         if (remote.exists()) {
             tieredOffset = remote.end();
         }
-        long logEndOffset = Math.max(segments.lastEntry().getValue().nextOffset(), segments.lastKey());
+        long logEndOffset = segments.endOffset();
         if (!clean) {
             makeCheckedDurable(checked, stateAtEnd);
         }
-        long earliest = remote.exists() ? Math.min(remote.start(), segments.firstKey()) : segments.firstKey();
+        long earliest = remote.exists() ? Math.min(remote.start(), segments.oldest().baseOffset()) : segments.oldest().baseOffset();
         long logStartOffset = Math.max(readStartOffset(), earliest);
         if (logStartOffset > logEndOffset) {
             // The start offset was made durable (DeleteRecords, retention) but the records it
@@ -176,7 +175,7 @@ final class LogLoader {
                 log.warn("{}: recovered segment {} by truncating a torn or corrupt tail of {} bytes",
                         name, bases.get(i), seg.truncatedBytes());
             }
-            segments.put(bases.get(i), seg);
+            segments.add(seg);
             if (check) {
                 checked.add(seg);
                 if (!active) {
@@ -208,7 +207,7 @@ final class LogLoader {
      */
     private void makeCheckedDurable(List<LogSegment> checked, Map<Long, byte[]> stateAtEnd) throws IOException {
         for (LogSegment seg : checked) {
-            if (segments.get(seg.baseOffset()) == seg) {
+            if (segments.contains(seg)) {
                 seg.flush();
             }
         }
@@ -219,7 +218,7 @@ final class LogLoader {
         // trusts it (the cleaner may rewrite it, shorter than the next segment's base, and only a segment past the newest
         // snapshot is held to end at that base) and tiering uploads its producer state with it.
         for (Map.Entry<Long, byte[]> e : stateAtEnd.entrySet()) {
-            if (segments.containsKey(e.getKey())) {
+            if (segments.containsBase(e.getKey())) {
                 snapshots.write(e.getKey(), e.getValue());
             }
         }
@@ -227,13 +226,13 @@ final class LogLoader {
 
     /** Deletes every segment and starts the log empty at {@code offset}. */
     private void startEmptyAt(long offset, long nowMs) throws IOException {
-        for (LogSegment seg : segments.values()) {
+        for (LogSegment seg : segments.all()) {
             seg.delete();
         }
         fs.fsyncDirectory(dir);
         segments.clear();
         epochs.clear();
-        segments.put(offset, LogSegment.create(fs, dir, offset, config.indexIntervalBytes(), nowMs));
+        segments.add(LogSegment.create(fs, dir, offset, config.indexIntervalBytes(), nowMs));
     }
 
     private void rememberProducer(BatchHeader h) {

@@ -17,9 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.ReentrantLock;
@@ -43,7 +41,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Threading: appends, truncation and retention take the log's lock; reads take none.
  */
-public final class PartitionLog {
+public final class PartitionLog implements FollowerLog {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
     /** The first offset the log cleaner has not mapped yet (Kafka's cleaner-offset-checkpoint, per partition). */
     private static final String CLEANER_CHECKPOINT_FILE = "cleaner-offset-checkpoint";
@@ -54,7 +52,7 @@ public final class PartitionLog {
     private final Path dir;
     private final String name;
     private final ProducerSnapshots snapshots;
-    private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
+    private final LogSegments segments = new LogSegments();
     private final ProducerStateTable producers = new ProducerStateTable();
     private final LeaderEpochCache epochs = new LeaderEpochCache();
     private final ReentrantLock lock = new ReentrantLock();
@@ -166,7 +164,7 @@ public final class PartitionLog {
     }
 
     private void deleteObsoleteSnapshots() {
-        snapshots.deleteBefore(segments.firstKey());
+        snapshots.deleteBefore(segments.oldest().baseOffset());
     }
 
     /**
@@ -343,7 +341,7 @@ public final class PartitionLog {
             maxTs = Math.max(maxTs, b.maxTimestamp());
             next = b.lastOffset() + 1;
         }
-        segments.lastEntry().getValue().append(base, next - 1, maxTs, records);
+        segments.active().append(base, next - 1, maxTs, records);
         epochs.assign(epoch, base);
         // Producer state only once the bytes are written: a failed write must not make a retry a "duplicate".
         for (Batches.Batch b : batches) {
@@ -379,7 +377,7 @@ public final class PartitionLog {
             ByteBuffer bytes = Batches.txnMarkerBatch(logEndOffset, nowMs, leaderEpoch, producerId, producerEpoch, marker);
             maybeRoll(bytes.remaining(), 1, nowMs);
             long offset = logEndOffset;
-            segments.lastEntry().getValue().append(offset, offset, nowMs, bytes);
+            segments.active().append(offset, offset, nowMs, bytes);
             epochs.assign(leaderEpoch, offset);
             producers.recordMarker(producerId, producerEpoch, marker.commit(), marker.coordinatorEpoch(), offset, nowMs);
             logEndOffset = offset + 1;
@@ -416,7 +414,7 @@ public final class PartitionLog {
     }
 
     private void maybeRoll(int incoming, long incomingOffsets, long nowMs) {
-        LogSegment active = segments.lastEntry().getValue();
+        LogSegment active = segments.active();
         boolean full = active.size() > 0 && (long) active.size() + incoming > config.segmentBytes();
         boolean old = active.size() > 0 && nowMs - active.createdMs() >= config.segmentMs();
         // Offsets are stored relative to the segment's base as ints (index entries, as in Kafka).
@@ -432,13 +430,13 @@ public final class PartitionLog {
      * ({@link #finishRoll}), so an append that rolls costs its request thread no more than any other.
      */
     private void roll(long nowMs) {
-        LogSegment sealed = segments.lastEntry().getValue();
+        LogSegment sealed = segments.active();
         producers.expire(nowMs, config.producerIdExpirationMs());
         PendingRoll r = new PendingRoll(sealed, logEndOffset, producers.snapshot());
         // Pending before the next segment is visible: whoever sees the new segment sees this one still to sync.
         pendingRolls.addLast(r);
         pendingRollsChanged();
-        segments.put(logEndOffset, LogSegment.createUnsynced(fs, dir, logEndOffset, config.indexIntervalBytes(), nowMs));
+        segments.add(LogSegment.createUnsynced(fs, dir, logEndOffset, config.indexIntervalBytes(), nowMs));
         try {
             rollExecutor.execute(() -> finishRoll(r));
         } catch (RejectedExecutionException e) {
@@ -476,7 +474,7 @@ public final class PartitionLog {
             try {
                 bytes = r.segment.flush();
             } catch (LogIOException e) {
-                if (segments.get(r.segment.baseOffset()) == r.segment) {
+                if (segments.contains(r.segment)) {
                     // Offline before the monitor is released: no other flush may retry the fsync and be told it worked.
                     throw goOffline(e);
                 }
@@ -530,7 +528,7 @@ public final class PartitionLog {
         } catch (LogOfflineException e) {
             // settle() took the log offline: logged there.
         } catch (LogIOException e) {
-            if (!r.retired && segments.get(r.segment.baseOffset()) == r.segment) {
+            if (!r.retired && segments.contains(r.segment)) {
                 goOffline(e);
             }
             // Else a truncation or the log's close took the segment: no disk error.
@@ -589,7 +587,7 @@ public final class PartitionLog {
             if (offline != null) {
                 return false;
             }
-            LogSegment active = segments.lastEntry().getValue();
+            LogSegment active = segments.active();
             if (active.size() > 0 && nowMs - active.createdMs() >= config.segmentMs()) {
                 roll(nowMs);
                 return true;
@@ -623,7 +621,7 @@ public final class PartitionLog {
         long truncationsBefore;
         long end;
         List<PendingRoll> rolled;
-        Map.Entry<Long, LogSegment> active;
+        LogSegment active;
         lock.lock();
         try {
             // Again under the lock: closeForDeletion may have emptied the segments since.
@@ -635,7 +633,7 @@ public final class PartitionLog {
             }
             // Every byte below the end is in the active segment or in a rolled one whose own fsync has not run yet.
             rolled = new ArrayList<>(pendingRolls);
-            active = segments.lastEntry();
+            active = segments.active();
         } finally {
             lock.unlock();
         }
@@ -648,12 +646,12 @@ public final class PartitionLog {
                     fsynced.accept(bytes);
                 }
             }
-            syncing = active.getValue();
+            syncing = active;
             fsynced.accept(syncing.flush());
         } catch (LogIOException e) {
             lock.lock();
             try {
-                if (segments.get(syncing.baseOffset()) != syncing) {
+                if (!segments.contains(syncing)) {
                     // A truncation (or retention) deleted the segment under the fsync: no disk error, and nothing this flush
                     // may publish.
                     return flushedOffset;
@@ -743,13 +741,10 @@ public final class PartitionLog {
         }
         SegmentRecords out = SegmentRecords.EMPTY;
         if (offset < hw) {
-            Map.Entry<Long, LogSegment> e = segments.floorEntry(offset);
-            if (e == null) {
-                e = segments.ceilingEntry(offset);
-            }
-            while (e != null) {
+            LogSegment seg = segments.holdingOrAfter(offset);
+            while (seg != null) {
                 try {
-                    out = e.getValue().slice(offset, maxBytes, hw);
+                    out = seg.slice(offset, maxBytes, hw);
                 } catch (LogIOException ex) {
                     throw goOffline(ex);
                 }
@@ -757,7 +752,7 @@ public final class PartitionLog {
                     break;
                 }
                 // The offset lies past this segment's last batch (a rolled segment): try the next.
-                e = segments.higherEntry(e.getKey());
+                seg = segments.next(seg);
             }
         }
         return new Slice(out, highWatermark(), start);
@@ -769,28 +764,13 @@ public final class PartitionLog {
      * answers then.
      */
     public Optional<Batches.TimestampMatch> maxTimestampRecord() {
-        long max = segments.values().stream().mapToLong(LogSegment::maxTimestamp).max().orElse(-1);
+        long max = segments.maxTimestamp();
         return max < 0 ? Optional.empty() : offsetForTimestamp(max).filter(m -> m.timestamp() == max);
     }
 
     /** The first record with a timestamp at or after {@code timestamp}, as ListOffsets wants it. */
     public Optional<Batches.TimestampMatch> offsetForTimestamp(long timestamp) {
-        long hw = highWatermark();
-        long from = localStartOffset();
-        for (LogSegment seg : segments.values()) {
-            if (seg.nextOffset() <= from) {
-                continue;
-            }
-            Optional<Batches.TimestampMatch> m = seg.findByTimestamp(timestamp, hw);
-            if (m.isPresent()) {
-                Batches.TimestampMatch match = m.get();
-                if (match.offset() < from) {
-                    return Optional.of(new Batches.TimestampMatch(from, match.timestamp()));
-                }
-                return m;
-            }
-        }
-        return Optional.empty();
+        return segments.findByTimestamp(timestamp, highWatermark(), localStartOffset());
     }
 
     /** DeleteRecords: moves the log start offset to {@code offset} (at most the high watermark). */
@@ -830,12 +810,9 @@ public final class PartitionLog {
             int deleted = 0;
             long freed = 0;
             LogConfig c = config;
-            long totalBytes = 0;
-            for (LogSegment s : segments.values()) {
-                totalBytes += s.size();
-            }
-            while (segments.size() > 1) {
-                LogSegment oldest = segments.firstEntry().getValue();
+            long totalBytes = segments.sizeInBytes();
+            while (segments.count() > 1) {
+                LogSegment oldest = segments.oldest();
                 boolean expired = c.retentionMs() >= 0 && oldest.maxTimestamp() >= 0
                         && nowMs - oldest.maxTimestamp() > c.retentionMs();
                 boolean oversized = c.retentionBytes() >= 0 && totalBytes - oldest.size() >= c.retentionBytes();
@@ -843,7 +820,7 @@ public final class PartitionLog {
                     break;
                 }
                 // The start moves (durably) before the segment goes, so no read finds a hole.
-                long newStart = segments.higherKey(oldest.baseOffset());
+                long newStart = segments.next(oldest).baseOffset();
                 if (newStart > logStartOffset) {
                     writeStartOffset(newStart);
                     logStartOffset = newStart;
@@ -883,13 +860,8 @@ public final class PartitionLog {
     /** Local segments that will receive no more appends and whose roll has finished (durable, with their snapshot), oldest first. */
     public List<SealedSegment> sealedSegments() {
         List<SealedSegment> out = new ArrayList<>();
-        Map.Entry<Long, LogSegment> active = segments.lastEntry();
-        long pending = firstPendingBase;
-        for (LogSegment s : segments.values()) {
-            // A segment whose roll has not finished may not be durable yet, nor has its snapshot.
-            if (active != null && s == active.getValue() || s.baseOffset() >= pending) {
-                break;
-            }
+        // A segment whose roll has not finished may not be durable yet, nor has its snapshot.
+        for (LogSegment s : segments.sealed(firstPendingBase, Long.MAX_VALUE)) {
             out.add(new SealedSegment(s.baseOffset(), s.nextOffset(), dir.resolve(LogSegment.fileName(s.baseOffset(), ".log")),
                     s.size(), s.maxTimestamp()));
         }
@@ -907,29 +879,17 @@ public final class PartitionLog {
 
     /** Bytes and segments appended locally that object storage does not hold yet (tiering lag). */
     public long untieredBytes() {
-        long total = 0;
-        for (LogSegment s : segments.values()) {
-            if (s.nextOffset() > tieredOffset) {
-                total += s.size();
-            }
-        }
-        return total;
+        return segments.bytesFrom(tieredOffset);
     }
 
     public int untieredSegments() {
-        int n = 0;
-        for (LogSegment s : segments.values()) {
-            if (s.nextOffset() > tieredOffset && s.size() > 0) {
-                n++;
-            }
-        }
-        return n;
+        return segments.nonEmptyFrom(tieredOffset);
     }
 
     /** The first offset held on local disk. */
+    @Override
     public long localStartOffset() {
-        Map.Entry<Long, LogSegment> first = segments.firstEntry();
-        return first == null ? logEndOffset : Math.max(first.getKey(), logStartOffset);
+        return segments.isEmpty() ? logEndOffset : Math.max(segments.oldest().baseOffset(), logStartOffset);
     }
 
     /**
@@ -945,8 +905,8 @@ public final class PartitionLog {
             long localBytes = sizeInBytes();
             int deleted = 0;
             long freed = 0;
-            while (segments.size() > 1) {
-                LogSegment oldest = segments.firstEntry().getValue();
+            while (segments.count() > 1) {
+                LogSegment oldest = segments.oldest();
                 if (oldest.nextOffset() > tieredOffset) {
                     break;
                 }
@@ -973,6 +933,7 @@ public final class PartitionLog {
     }
 
     /** Moves the log start offset forward (retention across tiers); local segments below it go. */
+    @Override
     public void advanceLogStart(long offset) {
         lock.lock();
         try {
@@ -992,21 +953,20 @@ public final class PartitionLog {
      * worked; a failure takes the log offline rather than leaving list and disk apart.
      */
     private void removeOldestSegment() {
-        LogSegment oldest = segments.firstEntry().getValue();
+        LogSegment oldest = segments.oldest();
         try {
             oldest.delete();
         } catch (LogIOException e) {
             throw goOffline(e);
         }
-        segments.remove(oldest.baseOffset());
+        segments.remove(oldest);
     }
 
     private void deleteSegmentsBelowStart() {
         epochs.truncateFromStart(logStartOffset);
         boolean any = false;
-        while (segments.size() > 1) {
-            Map.Entry<Long, LogSegment> second = segments.higherEntry(segments.firstKey());
-            if (second.getKey() > logStartOffset) {
+        while (segments.count() > 1) {
+            if (segments.next(segments.oldest()).baseOffset() > logStartOffset) {
                 break;
             }
             removeOldestSegment();
@@ -1026,19 +986,9 @@ public final class PartitionLog {
 
     /** Sealed segments wholly below the high watermark, oldest first: what the cleaner may rewrite. */
     List<LogSegment> sealedBelowStableOffset() {
-        List<LogSegment> out = new ArrayList<>();
         // Below the last stable offset only: an open transaction may still abort, and its records must not be
         // taken as the newest of their keys (Kafka's cleaner stops at the first unstable offset too).
-        long hw = lastStableOffset();
-        Map.Entry<Long, LogSegment> active = segments.lastEntry();
-        long pending = firstPendingBase;
-        for (LogSegment s : segments.values()) {
-            if (s == active.getValue() || s.nextOffset() > hw || s.baseOffset() >= pending) {
-                break;
-            }
-            out.add(s);
-        }
-        return out;
+        return segments.sealed(firstPendingBase, lastStableOffset());
     }
 
     /** Where the cleaner's next pass starts mapping keys (0 before the first pass). */
@@ -1071,14 +1021,14 @@ public final class PartitionLog {
         lock.lock();
         try {
             ensureOnline();
-            if (segments.get(original.baseOffset()) != original || segments.lastEntry().getValue() == original) {
+            if (!segments.contains(original) || segments.active() == original) {
                 fs.deleteIfExists(cleaned);
                 return false;
             }
             original.delete();
             fs.move(cleaned, dir.resolve(LogSegment.fileName(original.baseOffset(), ".log")));
             fs.fsyncDirectory(dir);
-            segments.put(original.baseOffset(), LogSegment.open(fs, dir, original.baseOffset(), config.indexIntervalBytes(), false, h -> { }));
+            segments.add(LogSegment.open(fs, dir, original.baseOffset(), config.indexIntervalBytes(), false, h -> { }));
             return true;
         } catch (IOException e) {
             throw goOffline(new LogIOException("cannot swap in the cleaned segment " + cleaned, e));
@@ -1126,7 +1076,7 @@ public final class PartitionLog {
                 }
             }
             retireRollsPast(-1);
-            for (LogSegment s : segments.values()) {
+            for (LogSegment s : segments.all()) {
                 s.close();
             }
             if (!wasOffline) {
@@ -1151,7 +1101,7 @@ public final class PartitionLog {
                 offline = new LogOfflineException(name + " was deleted", null);
             }
             retireRollsPast(-1);
-            for (LogSegment s : segments.values()) {
+            for (LogSegment s : segments.all()) {
                 try {
                     s.close();
                 } catch (LogIOException e) {
@@ -1182,6 +1132,7 @@ public final class PartitionLog {
      * Unreplicated (one replica), that is the log end; replicated, the leader moves it as
      * followers report their log ends ({@link #updateHighWatermark}).
      */
+    @Override
     public long highWatermark() {
         return replicated ? Math.min(highWatermark, logEndOffset) : logEndOffset;
     }
@@ -1199,6 +1150,7 @@ public final class PartitionLog {
     }
 
     /** Moves the high watermark forward (never back, never past the log end). */
+    @Override
     public void updateHighWatermark(long offset) {
         long target = Math.min(offset, logEndOffset);
         if (target > highWatermark) {
@@ -1223,6 +1175,7 @@ public final class PartitionLog {
      *
      * @throws StaleEpochException when the replica's role or epoch changed since the fetch was sent
      */
+    @Override
     public long appendAsFollower(ByteBuffer records, long nowMs, int expectedEpoch) {
         ensureOnline();
         List<Batches.Batch> batches = Batches.of(records);
@@ -1265,7 +1218,7 @@ public final class PartitionLog {
             tail.limit(tail.position() + (int) bytes);
             try {
                 maybeRoll((int) bytes, last + 1 - logEndOffset, nowMs);
-                segments.lastEntry().getValue().append(first.baseOffset(), last, maxTs, tail.slice());
+                segments.active().append(first.baseOffset(), last, maxTs, tail.slice());
             } catch (LogIOException e) {
                 // As for a leader's append: a disk error leaves nothing writable in an unknown state.
                 throw goOffline(e);
@@ -1296,6 +1249,7 @@ public final class PartitionLog {
         }
     }
 
+    @Override
     public long logEndOffset() {
         return logEndOffset;
     }
@@ -1333,13 +1287,6 @@ public final class PartitionLog {
         return leading;
     }
 
-    /** A follower's write prepared in one epoch, arriving after the replica's role or epoch changed. */
-    public static final class StaleEpochException extends RuntimeException {
-        StaleEpochException(String message) {
-            super(message);
-        }
-    }
-
     private void checkFollowing(int expectedEpoch) {
         if (expectedEpoch >= 0 && (leading || leaderEpoch != expectedEpoch)) {
             throw new StaleEpochException(name + " is " + (leading ? "leader" : "a follower") + " in epoch " + leaderEpoch
@@ -1353,11 +1300,13 @@ public final class PartitionLog {
     }
 
     /** The newest epoch that wrote to (or leads) this log, or -1. */
+    @Override
     public int latestEpoch() {
         return epochs.latestEpoch();
     }
 
     /** Where {@code epoch} ends in this log (OffsetForLeaderEpoch). */
+    @Override
     public LeaderEpochCache.EpochEnd endOffsetForEpoch(int epoch) {
         return epochs.endOffsetFor(epoch, logEndOffset);
     }
@@ -1377,6 +1326,7 @@ public final class PartitionLog {
     }
 
     /** As {@link #truncateTo(long)}, only while this replica still follows in {@code expectedEpoch} (-1: any). */
+    @Override
     public void truncateTo(long offset, int expectedEpoch) {
         lock.lock();
         try {
@@ -1391,12 +1341,12 @@ public final class PartitionLog {
             long before = logEndOffset;
             try {
                 retireRollsPast(offset);
-                while (segments.size() > 1 && segments.lastKey() >= offset) {
-                    LogSegment last = segments.lastEntry().getValue();
+                while (segments.count() > 1 && segments.active().baseOffset() >= offset) {
+                    LogSegment last = segments.active();
                     last.delete();
-                    segments.remove(last.baseOffset());
+                    segments.remove(last);
                 }
-                LogSegment active = segments.lastEntry().getValue();
+                LogSegment active = segments.active();
                 active.truncateTo(offset);
                 // The snapshots past the cut go durably with the segments: one left behind by a power cut would describe
                 // the old history to the next open, which trusts every segment below it.
@@ -1407,7 +1357,7 @@ public final class PartitionLog {
             } catch (LogIOException e) {
                 throw goOffline(e);
             }
-            LogSegment active = segments.lastEntry().getValue();
+            LogSegment active = segments.active();
             logEndOffset = Math.max(active.nextOffset(), active.baseOffset());
             flushedOffset = Math.min(flushedOffset, logEndOffset);
             // After the new end (volatile order): a flush that sees this count reads that end.
@@ -1426,6 +1376,7 @@ public final class PartitionLog {
      * leader's log start (everything it lacks was deleted there) starts again where the leader's
      * history begins.
      */
+    @Override
     public void truncateFullyAndStartAt(long offset, long nowMs, int expectedEpoch) {
         lock.lock();
         try {
@@ -1434,11 +1385,11 @@ public final class PartitionLog {
             try {
                 writeStartOffset(offset);
                 retireRollsPast(-1);
-                for (LogSegment seg : segments.values()) {
+                for (LogSegment seg : segments.all()) {
                     seg.delete();
                 }
                 segments.clear();
-                segments.put(offset, LogSegment.create(fs, dir, offset, config.indexIntervalBytes(), nowMs));
+                segments.add(LogSegment.create(fs, dir, offset, config.indexIntervalBytes(), nowMs));
                 snapshots.deleteAfter(-1);
                 fs.fsyncDirectory(dir);
             } catch (IOException e) {
@@ -1470,8 +1421,8 @@ public final class PartitionLog {
             throw goOffline(new LogIOException("cannot read producer snapshots in " + dir, e));
         }
         long since = Math.max(from, 0);
-        for (LogSegment seg : segments.values()) {
-            if (seg.nextOffset() <= since && seg != segments.lastEntry().getValue()) {
+        for (LogSegment seg : segments.all()) {
+            if (seg.nextOffset() <= since && seg != segments.active()) {
                 continue;
             }
             seg.forEachBatch(h -> {
@@ -1482,6 +1433,7 @@ public final class PartitionLog {
         }
     }
 
+    @Override
     public long logStartOffset() {
         return logStartOffset;
     }
@@ -1491,17 +1443,14 @@ public final class PartitionLog {
     }
 
     public long sizeInBytes() {
-        long total = 0;
-        for (LogSegment s : segments.values()) {
-            total += s.size();
-        }
-        return total;
+        return segments.sizeInBytes();
     }
 
     public int segmentCount() {
-        return segments.size();
+        return segments.count();
     }
 
+    @Override
     public String name() {
         return name;
     }

@@ -1,8 +1,9 @@
 package io.strata.ingest.replication;
 
 import io.strata.ingest.cluster.ClusterView;
+import io.strata.ingest.log.FollowerLog;
 import io.strata.ingest.log.LeaderEpochCache;
-import io.strata.ingest.log.PartitionLog;
+import io.strata.ingest.log.StaleEpochException;
 import io.strata.records.Batches;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.FetchRequestData;
@@ -134,7 +135,7 @@ final class LeaderFetcher implements AutoCloseable {
                         f.log.truncateTo(Math.max(f.log.highWatermark(), f.log.localStartOffset()), f.leaderEpoch);
                     }
                     f.reconciled = true;
-                } catch (PartitionLog.StaleEpochException e) {
+                } catch (StaleEpochException e) {
                     log.debug("{}: {}", f.tp, e.getMessage());
                 }
                 continue;
@@ -163,7 +164,7 @@ final class LeaderFetcher implements AutoCloseable {
                 }
                 try {
                     truncateIfAgreed(f, p.leaderEpoch(), p.endOffset());
-                } catch (PartitionLog.StaleEpochException e) {
+                } catch (StaleEpochException e) {
                     log.debug("{}: dropping an OffsetForLeaderEpoch answer: {}", f.tp, e.getMessage());
                 }
             }
@@ -171,7 +172,7 @@ final class LeaderFetcher implements AutoCloseable {
     }
 
     private void truncateIfAgreed(ReplicationManager.FollowerState f, int theirEpoch, long theirEnd) {
-        PartitionLog pl = f.log;
+        FollowerLog pl = f.log;
         if (theirEpoch < 0 || theirEnd < 0) {
             // The leader knows no epoch at or below ours: keep only what was committed.
             pl.truncateTo(Math.max(pl.highWatermark(), pl.localStartOffset()), f.leaderEpoch);
@@ -254,7 +255,7 @@ final class LeaderFetcher implements AutoCloseable {
                         backOff = true;
                         log.debug("{}: fetch from node {}: {}", f.tp, leaderId, error);
                     }
-                } catch (PartitionLog.StaleEpochException e) {
+                } catch (StaleEpochException e) {
                     // The role changed while this fetch was in flight: its answer belongs to no one now.
                     log.debug("{}: dropping a fetch answer from node {}: {}", f.tp, leaderId, e.getMessage());
                 } catch (IllegalStateException e) {

@@ -3,6 +3,7 @@ package io.strata.ingest.replication;
 import io.strata.ingest.cluster.ClusterNode;
 import io.strata.ingest.cluster.ClusterView;
 import io.strata.ingest.log.LogOfflineException;
+import io.strata.ingest.log.FollowerLog;
 import io.strata.ingest.log.PartitionLog;
 import io.strata.ingest.topic.TopicManager;
 import io.strata.metastore.store.ClusterControl;
@@ -103,7 +104,7 @@ public final class ReplicationManager implements AutoCloseable {
     /** What this node follows for one partition: whom, in which epoch, and whether its log was reconciled with that leader yet. */
     static final class FollowerState {
         final TopicPartition tp;
-        final PartitionLog log;
+        final FollowerLog log;
         final int leaderId;
         final int leaderEpoch;
         /** Set once the log was truncated to where it agrees with this leader; fetching starts then. */
@@ -111,7 +112,7 @@ public final class ReplicationManager implements AutoCloseable {
         /** The epoch to ask the leader about next (KIP-279: lower it while the answers name an epoch this log lacks). */
         volatile int askEpoch;
 
-        FollowerState(TopicPartition tp, PartitionLog log, int leaderId, int leaderEpoch) {
+        FollowerState(TopicPartition tp, FollowerLog log, int leaderId, int leaderEpoch) {
             this.tp = tp;
             this.log = log;
             this.leaderId = leaderId;
