@@ -1,6 +1,8 @@
 package io.strata.ingest.log;
 
 import io.strata.records.BatchHeader;
+import io.strata.records.BatchIndex;
+import io.strata.records.BatchScan;
 import io.strata.records.Batches;
 
 import io.strata.ingest.log.fs.LogFile;
@@ -14,10 +16,11 @@ import java.util.function.Consumer;
 
 /**
  * One segment of a partition log: {@code <base offset, 20 digits>.log} holds record batches
- * exactly as Kafka writes them, with their assigned offsets. Two sparse indexes are kept in
- * direct (off-heap) memory ({@link DirectIndex}), each with at most one entry per {@code index.interval.bytes} of batches (Kafka's
- * spacing, so their size is a fixed fraction of the segment's): offsets (relative offset → file
- * position) and time (max timestamp so far → relative offset). They are rebuilt at open by a scan of the
+ * exactly as Kafka writes them, with their assigned offsets. Its two sparse indexes are a
+ * {@link BatchIndex} in direct (off-heap) memory, as a segment object's are, each with at most one
+ * entry per {@code index.interval.bytes} of batches (Kafka's spacing, so their size is a fixed
+ * fraction of the segment's): offsets (relative offset → file position) and time (max timestamp
+ * so far → relative offset). They are rebuilt at open by a scan of the
  * 61-byte batch headers, the same scan that rebuilds producer state, so there is no index file
  * that could disagree with the data after a crash.
  *
@@ -29,25 +32,21 @@ public final class LogSegment {
     private final Path dir;
     private final long baseOffset;
     private final LogFile channel;
-    private final int indexIntervalBytes;
     private final long createdMs;
     private volatile int size;
     private volatile long lastOffset;
     private volatile long maxTimestamp = -1;
-    private int bytesSinceIndexEntry;
-    private int bytesSinceTimeEntry;
-    // index entries, guarded by this
-    private final DirectIndex offsetIndex = new DirectIndex();
-    private final DirectIndex timeIndex = new DirectIndex();
+    // guarded by this
+    private final BatchIndex index;
 
     private LogSegment(LogFileSystem fs, Path dir, long baseOffset, LogFile channel, int indexIntervalBytes, long createdMs) {
         this.fs = fs;
         this.dir = dir;
         this.baseOffset = baseOffset;
         this.channel = channel;
-        this.indexIntervalBytes = indexIntervalBytes;
         this.createdMs = createdMs;
         this.lastOffset = baseOffset - 1;
+        this.index = new BatchIndex(baseOffset, indexIntervalBytes, indexIntervalBytes);
     }
 
     public static String fileName(long baseOffset, String suffix) {
@@ -170,37 +169,11 @@ public final class LogSegment {
     }
 
     private synchronized void indexBatch(long first, long last, long ts, int position, int length) {
-        if (offsetIndex.size() == 0 || bytesSinceIndexEntry >= indexIntervalBytes) {
-            offsetIndex.append(first - baseOffset, position);
-            bytesSinceIndexEntry = 0;
-        }
-        bytesSinceIndexEntry += length;
-        boolean newMax = ts > maxTimestamp;
-        if (newMax) {
+        index.add(first, ts, position, length);
+        if (ts > maxTimestamp) {
             maxTimestamp = ts;
         }
-        if (newMax && (timeIndex.size() == 0 || bytesSinceTimeEntry >= indexIntervalBytes)) {
-            bytesSinceTimeEntry = 0;
-            timeIndex.append(ts, (int) (first - baseOffset));
-        }
-        bytesSinceTimeEntry += length;
         lastOffset = last;
-    }
-
-    /** The file position of the last index entry at or before {@code offset}. */
-    private synchronized int indexFloor(long offset) {
-        int i = offsetIndex.floor(offset - baseOffset);
-        return i < 0 ? 0 : offsetIndex.value(i);
-    }
-
-    /** The offset of the first batch whose max timestamp so far reaches {@code timestamp}, or -1. */
-    private synchronized long timeIndexCeiling(long timestamp) {
-        int i = timeIndex.ceiling(timestamp);
-        if (i >= 0) {
-            return i == 0 ? baseOffset : baseOffset + timeIndex.value(i - 1);
-        }
-        // The index is sparse: a later batch may reach the timestamp; scan from the last entry.
-        return timeIndex.size() == 0 || maxTimestamp < timestamp ? -1 : baseOffset + timeIndex.value(timeIndex.size() - 1);
     }
 
     /**
@@ -281,16 +254,12 @@ public final class LogSegment {
 
     /** The position of the batch containing {@code offset}, or -1 when this segment has none. */
     private int positionOf(long offset, int end) {
-        int pos = indexFloor(offset);
-        ByteBuffer head = ByteBuffer.allocate(BatchHeader.SIZE);
-        while (pos + BatchHeader.SIZE <= end) {
-            BatchHeader h = headerAt(pos, head);
-            if (h.lastOffset() >= offset) {
-                return pos;
-            }
-            pos += h.totalSize();
+        long from;
+        synchronized (this) {
+            from = index.positionFloor(offset);
         }
-        return -1;
+        ByteBuffer head = ByteBuffer.allocate(BatchHeader.SIZE);
+        return (int) BatchScan.positionOf(pos -> headerAt(pos, head), from, end, offset);
     }
 
     /** The first record at or after {@code timestamp} in this segment, if any. */
@@ -298,29 +267,12 @@ public final class LogSegment {
         if (maxTimestamp < timestamp) {
             return java.util.Optional.empty();
         }
-        long from = timeIndexCeiling(timestamp);
-        long offset = from < 0 ? baseOffset : from;
-        while (offset < maxOffsetExclusive) {
-            ByteBuffer chunk = read(offset, 64 * 1024, maxOffsetExclusive);
-            if (!chunk.hasRemaining()) {
-                return java.util.Optional.empty();
-            }
-            List<Batches.Batch> batches = Batches.of(chunk);
-            int p = 0;
-            for (Batches.Batch b : batches) {
-                if (b.maxTimestamp() >= timestamp && !b.isControl()) {
-                    ByteBuffer one = chunk.duplicate();
-                    one.position(p).limit(p + b.sizeInBytes());
-                    var match = Batches.firstAtOrAfter(one.slice(), timestamp);
-                    if (match.isPresent()) {
-                        return match;
-                    }
-                }
-                p += b.sizeInBytes();
-                offset = b.lastOffset() + 1;
-            }
+        long from;
+        synchronized (this) {
+            from = index.scanStartForTimestamp(timestamp);
         }
-        return java.util.Optional.empty();
+        return BatchScan.firstAtOrAfter(offset -> read(offset, 64 * 1024, maxOffsetExclusive), from < 0 ? baseOffset : from,
+                maxOffsetExclusive, timestamp);
     }
 
     /** Passes the header of every batch in the segment, in order, to {@code onBatch}. */
@@ -374,12 +326,9 @@ public final class LogSegment {
             throw new LogIOException("cannot truncate " + dir.resolve(fileName(baseOffset, ".log")), e);
         }
         synchronized (this) {
-            offsetIndex.clear();
-            timeIndex.clear();
+            index.clear();
             maxTimestamp = -1;
             lastOffset = baseOffset - 1;
-            bytesSinceIndexEntry = 0;
-            bytesSinceTimeEntry = 0;
         }
         size = 0;
         try {

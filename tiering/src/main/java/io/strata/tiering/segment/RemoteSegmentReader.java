@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.strata.records.BatchHeader;
+import io.strata.records.BatchScan;
 import io.strata.records.Batches;
 import io.strata.tiering.store.ObjectStore;
 import io.strata.tiering.store.ObjectStoreException;
@@ -162,17 +163,10 @@ public final class RemoteSegmentReader {
     public ByteBuffer read(String key, long objectSize, long offset, int maxBytes) {
         SegmentIndex idx = index(key, objectSize);
         long dataEnd = idx.footer().dataLength();
-        long pos = idx.positionFloor(offset);
-        // Skip batches before the one holding the offset.
-        while (true) {
-            if (pos + BatchHeader.SIZE > dataEnd) {
-                return ByteBuffer.allocate(0);
-            }
-            BatchHeader h = BatchHeader.parse(ByteBuffer.wrap(bytes(key, pos, BatchHeader.SIZE, dataEnd)));
-            if (h.lastOffset() >= offset) {
-                break;
-            }
-            pos += h.totalSize();
+        long pos = BatchScan.positionOf(p -> BatchHeader.parse(ByteBuffer.wrap(bytes(key, p, BatchHeader.SIZE, dataEnd))),
+                idx.positionFloor(offset), dataEnd, offset);
+        if (pos < 0) {
+            return ByteBuffer.allocate(0);
         }
         int want = (int) Math.min(Math.max(maxBytes, BatchHeader.SIZE), dataEnd - pos);
         ByteBuffer buf = ByteBuffer.wrap(bytes(key, pos, want, dataEnd));
@@ -206,28 +200,8 @@ public final class RemoteSegmentReader {
             return Optional.empty();
         }
         long from = idx.scanStartForTimestamp(timestamp);
-        long offset = from < 0 ? idx.footer().baseOffset() : from;
-        while (offset <= idx.footer().lastOffset()) {
-            ByteBuffer chunk = read(key, objectSize, offset, 256 * 1024);
-            if (!chunk.hasRemaining()) {
-                return Optional.empty();
-            }
-            int p = 0;
-            List<Batches.Batch> batches = Batches.of(chunk);
-            for (Batches.Batch b : batches) {
-                if (b.maxTimestamp() >= timestamp && !b.isControl()) {
-                    ByteBuffer one = chunk.duplicate();
-                    one.position(p).limit(p + b.sizeInBytes());
-                    Optional<Batches.TimestampMatch> m = Batches.firstAtOrAfter(one.slice(), timestamp);
-                    if (m.isPresent()) {
-                        return m;
-                    }
-                }
-                p += b.sizeInBytes();
-                offset = b.lastOffset() + 1;
-            }
-        }
-        return Optional.empty();
+        return BatchScan.firstAtOrAfter(offset -> read(key, objectSize, offset, 256 * 1024),
+                from < 0 ? idx.footer().baseOffset() : from, idx.footer().lastOffset() + 1, timestamp);
     }
 
     /**

@@ -1,31 +1,21 @@
 package io.strata.tiering.segment;
 
+import io.strata.records.BatchIndex;
+
 import java.nio.ByteBuffer;
 
-/** A sealed segment's footer and both indexes, loaded once per object and then kept. Immutable. */
+/**
+ * A sealed segment's footer and both indexes, loaded once per object and then kept: the same
+ * {@link BatchIndex} a local segment keeps, read from the object's index region. Immutable once
+ * built (nothing adds to its index).
+ */
 public final class SegmentIndex {
     private final SegmentFooter footer;
-    private final int[] rel;
-    private final int[] pos;
-    private final long[] timeTs;
-    private final int[] timeRel;
+    private final BatchIndex index;
 
     SegmentIndex(SegmentFooter footer, byte[] offsetIndex, byte[] timeIndex) {
         this.footer = footer;
-        ByteBuffer o = ByteBuffer.wrap(offsetIndex);
-        rel = new int[offsetIndex.length / 8];
-        pos = new int[rel.length];
-        for (int i = 0; i < rel.length; i++) {
-            rel[i] = o.getInt();
-            pos[i] = o.getInt();
-        }
-        ByteBuffer t = ByteBuffer.wrap(timeIndex);
-        timeTs = new long[timeIndex.length / 12];
-        timeRel = new int[timeTs.length];
-        for (int i = 0; i < timeTs.length; i++) {
-            timeTs[i] = t.getLong();
-            timeRel[i] = t.getInt();
-        }
+        this.index = BatchIndex.read(footer.baseOffset(), ByteBuffer.wrap(offsetIndex), ByteBuffer.wrap(timeIndex));
     }
 
     public SegmentFooter footer() {
@@ -33,30 +23,12 @@ public final class SegmentIndex {
     }
 
     /** The position of the last indexed batch starting at or before {@code offset}. */
-    public long positionFloor(long offset) {
-        long r = offset - footer.baseOffset();
-        int lo = 0;
-        int hi = rel.length - 1;
-        long found = 0;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            if (rel[mid] <= r) {
-                found = pos[mid];
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return found;
+    public synchronized long positionFloor(long offset) {
+        return index.positionFloor(offset);
     }
 
-    /** An offset from which to scan for the first record at or after {@code timestamp}. */
-    public long scanStartForTimestamp(long timestamp) {
-        for (int i = 0; i < timeTs.length; i++) {
-            if (timeTs[i] >= timestamp) {
-                return i == 0 ? footer.baseOffset() : footer.baseOffset() + timeRel[i - 1];
-            }
-        }
-        return -1;
+    /** An offset from which to scan for the first record at or after {@code timestamp}, or -1 when none reaches it. */
+    public synchronized long scanStartForTimestamp(long timestamp) {
+        return index.scanStartForTimestamp(timestamp);
     }
 }

@@ -1,6 +1,7 @@
 package io.strata.tiering.segment;
 
 import io.strata.records.BatchHeader;
+import io.strata.records.BatchIndex;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,15 +38,14 @@ public final class SegmentObjectWriter {
             copyFrom(segmentFile, fromOffset, out);
             try (FileChannel ch = FileChannel.open(out, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 long size = ch.size();
-                ByteBuffer offsetIndex = ByteBuffer.allocate(Math.max(64, (int) (size / INDEX_INTERVAL + 2) * 8));
-                ByteBuffer timeIndex = ByteBuffer.allocate(Math.max(64, (int) (size / INDEX_INTERVAL + 2) * 12));
                 ByteBuffer head = ByteBuffer.allocate(BatchHeader.SIZE);
                 long pos = 0;
                 long base = -1;
                 long last = -1;
                 long minTs = Long.MAX_VALUE;
                 long maxTs = -1;
-                long sinceEntry = Long.MAX_VALUE;
+                // Every batch that raises the largest timestamp gets a time entry: a segment object is read far more than written.
+                BatchIndex index = null;
                 while (pos + BatchHeader.SIZE <= size) {
                     head.clear();
                     ch.read(head, pos);
@@ -53,27 +53,19 @@ public final class SegmentObjectWriter {
                     BatchHeader h = BatchHeader.parse(head);
                     if (base < 0) {
                         base = h.baseOffset();
+                        index = new BatchIndex(base, INDEX_INTERVAL, 0);
                     }
-                    if (sinceEntry >= INDEX_INTERVAL) {
-                        offsetIndex = ensure(offsetIndex, 8);
-                        offsetIndex.putInt((int) (h.baseOffset() - base)).putInt((int) pos);
-                        sinceEntry = 0;
-                    }
-                    if (h.maxTimestamp() > maxTs) {
-                        maxTs = h.maxTimestamp();
-                        timeIndex = ensure(timeIndex, 12);
-                        timeIndex.putLong(maxTs).putInt((int) (h.baseOffset() - base));
-                    }
+                    index.add(h.baseOffset(), h.maxTimestamp(), pos, h.totalSize());
+                    maxTs = Math.max(maxTs, h.maxTimestamp());
                     minTs = Math.min(minTs, minTimestampOf(ch, pos, h));
                     last = h.lastOffset();
-                    sinceEntry += h.totalSize();
                     pos += h.totalSize();
                 }
                 if (pos != size || base < 0) {
                     throw new IllegalStateException("segment " + segmentFile + " does not hold whole batches (" + pos + " of " + size + " bytes)");
                 }
-                offsetIndex.flip();
-                timeIndex.flip();
+                ByteBuffer offsetIndex = index.offsetEntries();
+                ByteBuffer timeIndex = index.timeEntries();
                 SegmentFooter footer = new SegmentFooter(base, last, minTs, maxTs, size, offsetIndex.remaining(),
                         timeIndex.remaining(), leaderEpoch);
                 long p = size;
@@ -133,16 +125,6 @@ public final class SegmentObjectWriter {
         }
         whole.flip();
         return io.strata.records.Batches.minTimestamp(whole);
-    }
-
-    private static ByteBuffer ensure(ByteBuffer b, int more) {
-        if (b.remaining() >= more) {
-            return b;
-        }
-        ByteBuffer bigger = ByteBuffer.allocate(b.capacity() * 2 + more);
-        b.flip();
-        bigger.put(b);
-        return bigger;
     }
 
     private static int writeAt(FileChannel ch, ByteBuffer b, long pos) throws IOException {

@@ -1,21 +1,29 @@
-package io.strata.ingest.log;
+package io.strata.records;
 
 import java.nio.ByteBuffer;
 
 /**
- * The in-memory sparse index of a segment, kept off the Java heap in a direct buffer that
- * doubles as it fills: entries of {@code (long key, int value)}, appended in ascending key
- * order. The offset index stores (relative offset, file position), the time index (max
- * timestamp so far, relative offset). With one entry per {@code index.interval.bytes} of batches
- * its size is a fixed fraction of the segment's (12 bytes per 4 KiB by default), and the heap
- * holds no per-batch state for thousands of partitions' segments.
+ * One sparse index of a segment ({@link BatchIndex} keeps two), kept off the Java heap in a
+ * direct buffer that doubles as it fills: entries of {@code (long key, int value)}, appended in
+ * ascending key order. With one entry per {@code index.interval.bytes} of batches its size is a
+ * fixed fraction of the segment's (12 bytes per 4 KiB by default), and the heap holds no
+ * per-batch state for thousands of partitions' segments.
  *
- * <p>Not thread-safe: the owning segment synchronizes.
+ * <p>Not thread-safe: the owner synchronizes.
  */
-final class DirectIndex {
+final class SparseIndex {
     private static final int ENTRY = 12;
-    private ByteBuffer entries = ByteBuffer.allocateDirect(16 * ENTRY);
+    private ByteBuffer entries;
     private int count;
+
+    SparseIndex() {
+        this(16);
+    }
+
+    /** Room for {@code entries} before the buffer first grows (an index loaded whole knows its size). */
+    SparseIndex(int entries) {
+        this.entries = ByteBuffer.allocateDirect(Math.max(1, entries) * ENTRY);
+    }
 
     void append(long key, int value) {
         if ((count + 1) * ENTRY > entries.capacity()) {
