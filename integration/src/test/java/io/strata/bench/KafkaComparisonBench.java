@@ -324,7 +324,10 @@ final class KafkaComparisonBench {
                 + " out), the whole run reported too;"
                 + " `ConsumerPerformance` with a new group (MiB/s from its first fetch: `fetch.MB.sec`); `ClientProbe` for a new group's"
                 + " first record and end-to-end latency at " + E2E_RATE + " records/s for " + E2E_SECONDS + " s (send() to poll());"
-                + " " + WIDE_RECORDS + " records on 1,000 partitions, timed after the same untimed produce to that topic. MiB = 2^20 bytes, as Kafka's tools print it.\n"
+                + " " + WIDE_RECORDS + " records on 1,000 partitions, timed after the same untimed produce to that topic and "
+                + WIDE_SETTLE_SECONDS + " s for it to settle (the log gives both runs). Each timed produce starts after a `sync`, so that"
+                + " it pays for no earlier run's deferred writes. Failed records: those of the timed runs (the untimed runs' are in the"
+                + " log). MiB = 2^20 bytes, as Kafka's tools print it.\n"
                 + (E2E_ONLY ? "- **Partial run** (`-Dstrata.bench.e2eOnly`): only the end-to-end rows were measured.\n"
                 : PRODUCE_ONLY ? "- **Partial run** (`-Dstrata.bench.produceOnly`): only the unthrottled produce rows were measured.\n"
                 : WIDE_ONLY ? "- **Partial run** (`-Dstrata.bench.wideOnly`): only the 1,000-partition rows were measured.\n" : "")

@@ -16,7 +16,8 @@ import java.nio.ByteBuffer;
  * {@code int} position) and a time entry 12 ({@code long} timestamp, {@code int} relative offset),
  * big-endian, one after another.
  *
- * <p>Not thread-safe: the owner synchronizes.
+ * <p>Threading: an index still taking batches is the owner's to synchronize, lookups included;
+ * one {@link #read} from an object takes none and may be looked up from any thread at once.
  */
 public final class BatchIndex {
     private static final int OFFSET_ENTRY = 8;

@@ -3,31 +3,39 @@ package io.strata.records;
 import java.nio.ByteBuffer;
 
 /**
- * One sparse index of a segment ({@link BatchIndex} keeps two), kept off the Java heap in a
- * direct buffer that doubles as it fills: entries of {@code (long key, int value)}, appended in
- * ascending key order. With one entry per {@code index.interval.bytes} of batches its size is a
- * fixed fraction of the segment's (12 bytes per 4 KiB by default), and the heap holds no
- * per-batch state for thousands of partitions' segments.
+ * One sparse index of a segment ({@link BatchIndex} keeps two): entries of
+ * {@code (long key, int value)}, appended in ascending key order, in a buffer that doubles as it
+ * fills. A local segment's grows off the Java heap (a direct buffer): with one entry per
+ * {@code index.interval.bytes} of batches its size is a fixed fraction of the segment's (12 bytes
+ * per 4 KiB by default), and the heap holds no per-batch state for thousands of partitions'
+ * segments. A segment object's, loaded whole into a cache that drops them, is on the heap, where
+ * a dropped one is freed by the next collection rather than by a direct buffer's cleaner.
  *
- * <p>Not thread-safe: the owner synchronizes.
+ * <p>Appends are not thread-safe (the owner synchronizes); lookups only read, so an index no
+ * longer appended to may be read from any thread.
  */
 final class SparseIndex {
     private static final int ENTRY = 12;
     private ByteBuffer entries;
     private int count;
 
+    private final boolean direct;
+
+    /** An index that grows off the heap (a local segment's). */
     SparseIndex() {
-        this(16);
+        this.direct = true;
+        this.entries = ByteBuffer.allocateDirect(16 * ENTRY);
     }
 
-    /** Room for {@code entries} before the buffer first grows (an index loaded whole knows its size). */
+    /** An index on the heap with room for {@code entries} (a segment object's, loaded whole). */
     SparseIndex(int entries) {
-        this.entries = ByteBuffer.allocateDirect(Math.max(1, entries) * ENTRY);
+        this.direct = false;
+        this.entries = ByteBuffer.allocate(Math.max(1, entries) * ENTRY);
     }
 
     void append(long key, int value) {
         if ((count + 1) * ENTRY > entries.capacity()) {
-            ByteBuffer bigger = ByteBuffer.allocateDirect(entries.capacity() * 2);
+            ByteBuffer bigger = direct ? ByteBuffer.allocateDirect(entries.capacity() * 2) : ByteBuffer.allocate(entries.capacity() * 2);
             ByteBuffer old = entries.duplicate();
             old.position(0).limit(count * ENTRY);
             bigger.put(old);

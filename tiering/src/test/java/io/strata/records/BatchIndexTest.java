@@ -45,11 +45,46 @@ class BatchIndexTest {
 
     @Test
     void aBatchPastTheLastTimeEntryIsFoundFromThatEntry() {
-        BatchIndex index = new BatchIndex(0, 1 << 20, 1 << 20);
-        index.add(0, 100, 0, 60);
-        index.add(10, 200, 60, 60); // no entry: the interval has not passed
-        assertThat(index.scanStartForTimestamp(150)).isZero();
-        assertThat(index.scanStartForTimestamp(201)).isEqualTo(-1);
+        BatchIndex index = new BatchIndex(1000, 100, 100);
+        index.add(1000, 100, 0, 60);   // entry (100, 0)
+        index.add(1010, 150, 60, 60);  // none: 60 bytes since the last
+        index.add(1020, 200, 120, 60); // entry (200, 20)
+        index.add(1030, 300, 180, 60); // none: the largest timestamp, 300, is past the last entry
+        assertThat(index.scanStartForTimestamp(250)).as("from the last entry, not the base").isEqualTo(1020);
+        assertThat(index.scanStartForTimestamp(301)).isEqualTo(-1);
+    }
+
+    @Test
+    void theObjectLayoutIsBigEndianIntIntAndLongInt() {
+        BatchIndex index = new BatchIndex(100, 100, 0);
+        index.add(100, 5, 0, 60);
+        index.add(110, 7, 60, 60);
+        index.add(120, 6, 120, 60);
+        // Objects already in buckets hold exactly these bytes: the layout may not move.
+        assertThat(hex(index.offsetEntries())).isEqualTo("00000000" + "00000000" + "00000014" + "00000078");
+        assertThat(hex(index.timeEntries())).isEqualTo("0000000000000005" + "00000000" + "0000000000000007" + "0000000a");
+        BatchIndex read = BatchIndex.read(100, java.nio.ByteBuffer.wrap(unhex("00000000" + "00000000" + "00000014" + "00000078")),
+                java.nio.ByteBuffer.wrap(unhex("0000000000000005" + "00000000" + "0000000000000007" + "0000000a")));
+        assertThat(read.positionFloor(125)).isEqualTo(120);
+        assertThat(read.positionFloor(119)).isZero();
+        assertThat(read.scanStartForTimestamp(6)).isEqualTo(100);
+        assertThat(read.scanStartForTimestamp(8)).isEqualTo(-1);
+    }
+
+    private static String hex(java.nio.ByteBuffer b) {
+        StringBuilder out = new StringBuilder();
+        while (b.hasRemaining()) {
+            out.append(String.format("%02x", b.get()));
+        }
+        return out.toString();
+    }
+
+    private static byte[] unhex(String s) {
+        byte[] out = new byte[s.length() / 2];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (byte) Integer.parseInt(s.substring(2 * i, 2 * i + 2), 16);
+        }
+        return out;
     }
 
     @Test

@@ -5,10 +5,11 @@ import java.nio.ByteBuffer;
 /**
  * A partition's log as the replica fetcher of a follower sees it (Kafka's follower side of
  * {@code UnifiedLog}): where it stands, where each leader epoch ends in it, and the three changes
- * a follower makes: append its leader's batches, truncate a divergent tail, or start again at the
- * leader's log start. Each change names the leader epoch its fetch was answered in and is refused
- * with a {@link StaleEpochException}, leaving the log untouched, when this replica no longer
- * follows in that epoch: an answer from a leader it has stopped following must not land.
+ * a follower makes to its history: append its leader's batches, truncate a divergent tail, or
+ * start again at the leader's log start. Each of those names the leader epoch its fetch was
+ * answered in and is refused with a {@link StaleEpochException}, leaving the log untouched, when
+ * this replica no longer follows in that epoch: an answer from a leader it has stopped following
+ * must not land. The high watermark and log start it takes from the leader only move forward.
  *
  * <p>Threading: every method may be called from any thread; changes serialise on the log's lock.
  */

@@ -17,10 +17,10 @@ import java.util.function.Consumer;
 /**
  * One segment of a partition log: {@code <base offset, 20 digits>.log} holds record batches
  * exactly as Kafka writes them, with their assigned offsets. Its two sparse indexes are a
- * {@link BatchIndex} in direct (off-heap) memory, as a segment object's are, each with at most one
- * entry per {@code index.interval.bytes} of batches (Kafka's spacing, so their size is a fixed
- * fraction of the segment's): offsets (relative offset → file position) and time (max timestamp
- * so far → relative offset). They are rebuilt at open by a scan of the
+ * {@link BatchIndex} (the class a segment object's indexes are read into) in direct (off-heap)
+ * memory, each with at most one entry per {@code index.interval.bytes} of batches (Kafka's
+ * spacing, so their size is a fixed fraction of the segment's): offsets (relative offset → file
+ * position) and time (max timestamp so far → relative offset). They are rebuilt at open by a scan of the
  * 61-byte batch headers, the same scan that rebuilds producer state, so there is no index file
  * that could disagree with the data after a crash.
  *

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.LongSupplier;
 
 /**
  * A partition's local segments by base offset, oldest first; the last is the active segment
@@ -24,9 +25,9 @@ final class LogSegments {
         byBase.put(segment.baseOffset(), segment);
     }
 
-    /** Drops {@code segment} from the list (its files are the caller's to delete). */
+    /** Drops the segment at {@code segment}'s base from the list (its files are the caller's to delete). */
     void remove(LogSegment segment) {
-        byBase.remove(segment.baseOffset(), segment);
+        byBase.remove(segment.baseOffset());
     }
 
     void clear() {
@@ -57,6 +58,15 @@ final class LogSegments {
 
     LogSegment oldest() {
         return byBase.firstEntry().getValue();
+    }
+
+    /**
+     * The oldest segment's base offset, or {@code ifEmpty}: one read, for callers without the
+     * log's lock, which may find the list empty for a moment while a truncation replaces it.
+     */
+    long firstBase(long ifEmpty) {
+        Map.Entry<Long, LogSegment> first = byBase.firstEntry();
+        return first == null ? ifEmpty : first.getKey();
     }
 
     /** The segment after {@code segment}, or null for the active one. */
@@ -95,13 +105,18 @@ final class LogSegments {
 
     /**
      * The segments before the active one, oldest first, stopping at the first that starts at or
-     * after {@code firstPendingBase} (its roll has not finished) or ends past {@code below}.
+     * after the base {@code firstPendingBase} gives (its roll has not finished) or ends past
+     * {@code below}. The active segment is read before that base: a roll publishes its pending
+     * base before it adds the next segment, so a caller without the lock that sees the new active
+     * segment also sees the one it sealed as pending, never as sealed.
      */
-    List<LogSegment> sealed(long firstPendingBase, long below) {
+    List<LogSegment> sealed(LongSupplier firstPendingBase, long below) {
         List<LogSegment> out = new ArrayList<>();
-        LogSegment active = byBase.isEmpty() ? null : active();
+        Map.Entry<Long, LogSegment> last = byBase.lastEntry();
+        LogSegment active = last == null ? null : last.getValue();
+        long pending = firstPendingBase.getAsLong();
         for (LogSegment s : byBase.values()) {
-            if (s == active || s.baseOffset() >= firstPendingBase || s.nextOffset() > below) {
+            if (s == active || s.baseOffset() >= pending || s.nextOffset() > below) {
                 break;
             }
             out.add(s);

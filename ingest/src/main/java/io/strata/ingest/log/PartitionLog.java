@@ -861,7 +861,7 @@ public final class PartitionLog implements FollowerLog {
     public List<SealedSegment> sealedSegments() {
         List<SealedSegment> out = new ArrayList<>();
         // A segment whose roll has not finished may not be durable yet, nor has its snapshot.
-        for (LogSegment s : segments.sealed(firstPendingBase, Long.MAX_VALUE)) {
+        for (LogSegment s : segments.sealed(() -> firstPendingBase, Long.MAX_VALUE)) {
             out.add(new SealedSegment(s.baseOffset(), s.nextOffset(), dir.resolve(LogSegment.fileName(s.baseOffset(), ".log")),
                     s.size(), s.maxTimestamp()));
         }
@@ -889,7 +889,8 @@ public final class PartitionLog implements FollowerLog {
     /** The first offset held on local disk. */
     @Override
     public long localStartOffset() {
-        return segments.isEmpty() ? logEndOffset : Math.max(segments.oldest().baseOffset(), logStartOffset);
+        long first = segments.firstBase(-1);
+        return first < 0 ? logEndOffset : Math.max(first, logStartOffset);
     }
 
     /**
@@ -988,7 +989,7 @@ public final class PartitionLog implements FollowerLog {
     List<LogSegment> sealedBelowStableOffset() {
         // Below the last stable offset only: an open transaction may still abort, and its records must not be
         // taken as the newest of their keys (Kafka's cleaner stops at the first unstable offset too).
-        return segments.sealed(firstPendingBase, lastStableOffset());
+        return segments.sealed(() -> firstPendingBase, lastStableOffset());
     }
 
     /** Where the cleaner's next pass starts mapping keys (0 before the first pass). */

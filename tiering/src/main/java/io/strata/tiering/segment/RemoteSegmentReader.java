@@ -10,7 +10,6 @@ import io.strata.tiering.store.ObjectStore;
 import io.strata.tiering.store.ObjectStoreException;
 
 import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;

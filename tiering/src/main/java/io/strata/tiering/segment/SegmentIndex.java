@@ -7,7 +7,7 @@ import java.nio.ByteBuffer;
 /**
  * A sealed segment's footer and both indexes, loaded once per object and then kept: the same
  * {@link BatchIndex} a local segment keeps, read from the object's index region. Immutable once
- * built (nothing adds to its index).
+ * built (nothing adds to its index), so its lookups may run on any thread at once.
  */
 public final class SegmentIndex {
     private final SegmentFooter footer;
@@ -23,12 +23,12 @@ public final class SegmentIndex {
     }
 
     /** The position of the last indexed batch starting at or before {@code offset}. */
-    public synchronized long positionFloor(long offset) {
+    public long positionFloor(long offset) {
         return index.positionFloor(offset);
     }
 
     /** An offset from which to scan for the first record at or after {@code timestamp}, or -1 when none reaches it. */
-    public synchronized long scanStartForTimestamp(long timestamp) {
+    public long scanStartForTimestamp(long timestamp) {
         return index.scanStartForTimestamp(timestamp);
     }
 }
