@@ -151,11 +151,6 @@ final class TieringBench {
     }
 
     /**
-     * The consumer process, started as {@code strata replay} is by its launcher: from an
-     * application class-data archive, which its first (untimed) run writes, so that neither client
-     * is charged for class loading the other is spared.
-     */
-    /**
      * kcat (librdkafka, C) reading the topic from offset 0 through the broker, as its users run it, printing only each record's
      * partition: the same remote reads as the kafka-clients consumer's with a reading client that costs far less CPU per byte,
      * so on this machine's two cores it shows how fast the broker's path itself goes. Its CPU comes from the shell's
@@ -187,6 +182,11 @@ final class TieringBench {
         }
     }
 
+    /**
+     * The consumer process, started as {@code strata replay} is by its launcher: from an
+     * application class-data archive, which its first (untimed) run writes, so that neither client
+     * is charged for class loading the other is spared.
+     */
     private static Timed consumer(StrataNode node, Path out, Path log, Path cds) throws Exception {
         Path archive = cds.resolve("consumer.jsa");
         String cdsFlag = Files.exists(archive) ? "-XX:SharedArchiveFile=" + archive : "-XX:ArchiveClassesAtExit=" + archive;

@@ -84,6 +84,11 @@ public final class BatchIndex {
         bytesSinceTimeEntry += length;
     }
 
+    /** The largest batch timestamp added (-1: none). */
+    public long maxTimestamp() {
+        return maxTimestamp;
+    }
+
     /** Forgets every entry (a truncation re-adds the batches it keeps). */
     public void clear() {
         offsets.clear();

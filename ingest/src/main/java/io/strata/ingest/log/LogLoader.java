@@ -238,23 +238,7 @@ final class LogLoader {
     private void rememberProducer(BatchHeader h) {
         // Batches before the loaded snapshot are already in it.
         if (h.baseOffset() >= snapshotOffset) {
-            replayProducerBatch(producers, h);
-        }
-    }
-
-    /** Producer and transaction state from one batch header, as its append recorded it. */
-    static void replayProducerBatch(ProducerStateTable producers, BatchHeader h) {
-        if (h.producerId() >= 0 && h.baseSequence() >= 0) {
-            int lastSeq = h.baseSequence() + h.lastOffsetDelta();
-            producers.record(h.producerId(), h.producerEpoch(), h.baseSequence(), lastSeq, h.baseOffset(), h.lastOffset(),
-                    h.maxTimestamp());
-        }
-        if (h.producerId() >= 0 && h.isTransactional() && !h.isControl()) {
-            producers.recordTxnData(h.producerId(), h.baseOffset());
-        }
-        if (h.marker() != null) {
-            producers.recordMarker(h.producerId(), h.producerEpoch(), h.marker().commit(), h.marker().coordinatorEpoch(),
-                    h.baseOffset(), h.maxTimestamp());
+            producers.replay(h);
         }
     }
 

@@ -1428,7 +1428,7 @@ public final class PartitionLog implements FollowerLog {
             }
             seg.forEachBatch(h -> {
                 if (h.baseOffset() >= since) {
-                    LogLoader.replayProducerBatch(producers, h);
+                    producers.replay(h);
                 }
             });
         }

@@ -1,5 +1,6 @@
 package io.strata.ingest.log;
 
+import io.strata.records.BatchHeader;
 import org.apache.kafka.common.protocol.Errors;
 
 import java.util.ArrayDeque;
@@ -129,6 +130,21 @@ final class ProducerStateTable {
                     + nextSeq(last.lastSeq) + " but got " + firstSeq);
         }
         return new Accept();
+    }
+
+    /** Producer and transaction state from one batch header, as its append recorded it (recovery and truncation replay them). */
+    void replay(BatchHeader h) {
+        if (h.producerId() >= 0 && h.baseSequence() >= 0) {
+            int lastSeq = h.baseSequence() + h.lastOffsetDelta();
+            record(h.producerId(), h.producerEpoch(), h.baseSequence(), lastSeq, h.baseOffset(), h.lastOffset(), h.maxTimestamp());
+        }
+        if (h.producerId() >= 0 && h.isTransactional() && !h.isControl()) {
+            recordTxnData(h.producerId(), h.baseOffset());
+        }
+        if (h.marker() != null) {
+            recordMarker(h.producerId(), h.producerEpoch(), h.marker().commit(), h.marker().coordinatorEpoch(), h.baseOffset(),
+                    h.maxTimestamp());
+        }
     }
 
     void record(long producerId, short epoch, int firstSeq, int lastSeq, long firstOffset, long lastOffset) {

@@ -43,7 +43,6 @@ public final class SegmentObjectWriter {
                 long base = -1;
                 long last = -1;
                 long minTs = Long.MAX_VALUE;
-                long maxTs = -1;
                 // Every batch that raises the largest timestamp gets a time entry: a segment object is read far more than written.
                 BatchIndex index = null;
                 while (pos + BatchHeader.SIZE <= size) {
@@ -56,7 +55,6 @@ public final class SegmentObjectWriter {
                         index = new BatchIndex(base, INDEX_INTERVAL, 0);
                     }
                     index.add(h.baseOffset(), h.maxTimestamp(), pos, h.totalSize());
-                    maxTs = Math.max(maxTs, h.maxTimestamp());
                     minTs = Math.min(minTs, minTimestampOf(ch, pos, h));
                     last = h.lastOffset();
                     pos += h.totalSize();
@@ -66,7 +64,7 @@ public final class SegmentObjectWriter {
                 }
                 ByteBuffer offsetIndex = index.offsetEntries();
                 ByteBuffer timeIndex = index.timeEntries();
-                SegmentFooter footer = new SegmentFooter(base, last, minTs, maxTs, size, offsetIndex.remaining(),
+                SegmentFooter footer = new SegmentFooter(base, last, minTs, index.maxTimestamp(), size, offsetIndex.remaining(),
                         timeIndex.remaining(), leaderEpoch);
                 long p = size;
                 byte[] footerBytes = footer.encode(offsetIndex, timeIndex);
