@@ -49,24 +49,38 @@ public final class BatchScan {
     public static Optional<Batches.TimestampMatch> firstAtOrAfter(BatchesFrom batches, long fromOffset, long endOffset, long timestamp) {
         long offset = fromOffset;
         while (offset < endOffset) {
-            ByteBuffer chunk = batches.read(offset);
-            if (!chunk.hasRemaining()) {
+            ByteBuffer run = batches.read(offset);
+            if (!run.hasRemaining()) {
                 return Optional.empty();
             }
-            int p = 0;
-            for (Batches.Batch b : Batches.of(chunk)) {
-                if (b.maxTimestamp() >= timestamp && !b.isControl()) {
-                    ByteBuffer one = chunk.duplicate();
-                    one.position(p).limit(p + b.sizeInBytes());
-                    Optional<Batches.TimestampMatch> m = Batches.firstAtOrAfter(one.slice(), timestamp);
-                    if (m.isPresent()) {
-                        return m;
-                    }
-                }
-                p += b.sizeInBytes();
-                offset = b.lastOffset() + 1;
+            Step step = step(run, timestamp);
+            if (step.match().isPresent()) {
+                return step.match();
             }
+            offset = step.nextOffset();
         }
         return Optional.empty();
+    }
+
+    /** What one run of whole batches says of a timestamp search: the match, or the offset to read on from. */
+    public record Step(Optional<Batches.TimestampMatch> match, long nextOffset) {
+    }
+
+    /**
+     * One step of {@link #firstAtOrAfter} over a run of whole batches (at least one), for a tier
+     * that reads the next run asynchronously and so cannot hand over a blocking {@link BatchesFrom}.
+     */
+    public static Step step(ByteBuffer run, long timestamp) {
+        long next = -1;
+        for (Batches.Batch b : Batches.of(run)) {
+            if (b.maxTimestamp() >= timestamp && !b.isControl()) {
+                Optional<Batches.TimestampMatch> m = Batches.firstAtOrAfter(b.bytes().duplicate(), timestamp);
+                if (m.isPresent()) {
+                    return new Step(m, b.lastOffset() + 1);
+                }
+            }
+            next = b.lastOffset() + 1;
+        }
+        return new Step(Optional.empty(), next);
     }
 }

@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Semaphore;
@@ -98,7 +99,10 @@ public final class TieringService {
         this.leads = leads;
     }
 
-    /** Remote reads for fetches: blocking S3 reads happen here, never on request handler threads. */
+    /**
+     * Where remote reads cut and CRC-check batches once their GETs complete, and where a
+     * partition's manifest entries are first loaded: no thread here waits on the object store.
+     */
     private final java.util.concurrent.ExecutorService remoteReaders;
 
     public TieringService(ObjectStore store, SegmentManifestStore manifest, io.strata.metastore.store.TopicCatalog catalog,
@@ -121,12 +125,12 @@ public final class TieringService {
             return th;
         });
         java.util.concurrent.atomic.AtomicInteger r = new java.util.concurrent.atomic.AtomicInteger();
-        this.remoteReaders = java.util.concurrent.Executors.newFixedThreadPool(8, runnable -> {
+        this.remoteReaders = java.util.concurrent.Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), runnable -> {
             Thread th = new Thread(runnable, "remote-read-" + r.incrementAndGet());
             th.setDaemon(true);
             return th;
         });
-        this.reader = new RemoteSegmentReader(store, cacheBytes, metrics);
+        this.reader = new RemoteSegmentReader(store, cacheBytes, metrics, remoteReaders);
         this.uploadedBytes = metrics.counter("strata.tiering.upload.bytes");
         this.uploadLatency = metrics.timer("strata.tiering.upload.latency");
         metrics.gauge("strata.tiering.untiered.bytes", this, TieringService::untieredBytes);
@@ -253,42 +257,69 @@ public final class TieringService {
     // ---- reads ----
 
     /**
-     * As {@link #read}, on the {@code remote-read} threads: the caller (a request handler) never
-     * waits on the object store.
+     * Batches from object storage starting with the one holding {@code offset}, up to
+     * {@code maxBytes}; empty when object storage holds no batch there. No thread waits on the
+     * object store: the GETs complete the future, and the batches are cut and checked on the
+     * {@code remote-read} threads.
      */
-    public java.util.concurrent.CompletableFuture<ByteBuffer> readAsync(TopicPartition tp, long offset, int maxBytes) {
-        return java.util.concurrent.CompletableFuture.supplyAsync(() -> read(tp, offset, maxBytes), remoteReaders);
+    public CompletableFuture<ByteBuffer> readAsync(TopicPartition tp, long offset, int maxBytes) {
+        return entriesAsync(tp).thenCompose(m -> {
+            Map.Entry<Long, SegmentEntry> e = m.floorEntry(offset);
+            if (e == null || e.getValue().lastOffset() < offset) {
+                return CompletableFuture.completedFuture(ByteBuffer.allocate(0));
+            }
+            return readFrom(tp, m, e, offset, maxBytes);
+        });
     }
 
-    /** Batches from object storage starting with the one holding {@code offset}. */
-    public ByteBuffer read(TopicPartition tp, long offset, int maxBytes) {
-        TopicRecord t = topics.topic(tp.topic()).orElseThrow();
-        ConcurrentSkipListMap<Long, SegmentEntry> m = entriesOf(tp, t.id());
-        Map.Entry<Long, SegmentEntry> e = m.floorEntry(offset);
-        if (e == null || e.getValue().lastOffset() < offset) {
-            return ByteBuffer.allocate(0);
+    /**
+     * From the object of {@code e} on. A compacted object may hold no batch at or after the
+     * offset (the cleaner removed them): the next batch is in a later object, or in the local
+     * log, as a compacted local segment's next batch is in the next segment.
+     */
+    private CompletableFuture<ByteBuffer> readFrom(TopicPartition tp, ConcurrentSkipListMap<Long, SegmentEntry> m,
+                                                   Map.Entry<Long, SegmentEntry> e, long offset, int maxBytes) {
+        if (e == null) {
+            return CompletableFuture.completedFuture(localAfterTiered(tp, offset, maxBytes));
         }
-        // A compacted object may hold no batch at or after the offset (the cleaner removed them): the next batch
-        // is in a later object, or in the local log, as a compacted local segment's next batch is in the next segment.
-        while (e != null) {
-            SegmentEntry s = e.getValue();
-            ByteBuffer out = reader.read(s.objectKey(), s.sizeBytes(), Math.max(offset, s.baseOffset()), maxBytes);
-            if (out.hasRemaining()) {
-                try {
-                    readAhead(m, e, out, maxBytes);
-                } catch (RuntimeException ex) {
-                    // The read has its bytes; a read-ahead that cannot start (a store closing) must not fail it.
-                    log.debug("read-ahead for {} not started", tp, ex);
-                }
-                return out;
+        SegmentEntry s = e.getValue();
+        return reader.readAsync(s.objectKey(), s.sizeBytes(), Math.max(offset, s.baseOffset()), maxBytes).thenCompose(out -> {
+            if (!out.hasRemaining()) {
+                return readFrom(tp, m, m.higherEntry(e.getKey()), offset, maxBytes);
             }
-            e = m.higherEntry(e.getKey());
-        }
+            try {
+                readAhead(m, e, out, maxBytes);
+            } catch (RuntimeException ex) {
+                // The read has its bytes; a read-ahead that cannot start (a store closing) must not fail it.
+                log.debug("read-ahead for {} not started", tp, ex);
+            }
+            return CompletableFuture.completedFuture(out);
+        });
+    }
+
+    /** A compacted partition's next batch after its tiered objects, when it is local; else nothing. */
+    private ByteBuffer localAfterTiered(TopicPartition tp, long offset, int maxBytes) {
         Optional<PartitionLog> pl = topics.partition(tp);
         if (pl.isPresent() && pl.get().config().compaction().compact() && offset < pl.get().localStartOffset()) {
             return pl.get().read(pl.get().localStartOffset(), maxBytes).records();
         }
         return ByteBuffer.allocate(0);
+    }
+
+    /**
+     * The partition's manifest entries: from memory, or, the first time, from the MetaStore on a
+     * {@code remote-read} thread (never the caller's).
+     */
+    private CompletableFuture<ConcurrentSkipListMap<Long, SegmentEntry>> entriesAsync(TopicPartition tp) {
+        UUID id;
+        try {
+            id = topics.topic(tp.topic()).orElseThrow(() -> new IllegalStateException("no topic " + tp.topic())).id();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        ConcurrentSkipListMap<Long, SegmentEntry> known = entries.get(new RemoteKey(id, tp.partition()));
+        return known != null ? CompletableFuture.completedFuture(known)
+                : CompletableFuture.supplyAsync(() -> entriesOf(tp, id), remoteReaders);
     }
 
     /** Objects one read-ahead may reach into. */
@@ -320,47 +351,46 @@ public final class TieringService {
         }
     }
 
-    /** As {@link #offsetForTimestamp}, on the {@code remote-read} threads. */
-    public java.util.concurrent.CompletableFuture<Optional<Batches.TimestampMatch>> offsetForTimestampAsync(
-            TopicPartition tp, long timestamp, long fromOffset) {
-        return java.util.concurrent.CompletableFuture.supplyAsync(() -> offsetForTimestamp(tp, timestamp, fromOffset), remoteReaders);
+    /**
+     * The first tiered record at or after {@code timestamp} at or above {@code fromOffset}: the
+     * objects in offset order, each looked into only when its entry says it reaches the timestamp.
+     */
+    public CompletableFuture<Optional<Batches.TimestampMatch>> offsetForTimestampAsync(TopicPartition tp, long timestamp, long fromOffset) {
+        return entriesAsync(tp).thenCompose(m -> firstAtOrAfter(List.copyOf(m.values()).iterator(), timestamp, fromOffset));
+    }
+
+    private CompletableFuture<Optional<Batches.TimestampMatch>> firstAtOrAfter(java.util.Iterator<SegmentEntry> objects, long timestamp,
+                                                                               long fromOffset) {
+        while (objects.hasNext()) {
+            SegmentEntry s = objects.next();
+            if (s.lastOffset() < fromOffset || s.maxTimestamp() < timestamp) {
+                continue;
+            }
+            return reader.findByTimestampAsync(s.objectKey(), s.sizeBytes(), timestamp).thenCompose(m ->
+                    m.isPresent() && m.get().offset() >= fromOffset ? CompletableFuture.completedFuture(m)
+                            : firstAtOrAfter(objects, timestamp, fromOffset));
+        }
+        return CompletableFuture.completedFuture(Optional.empty());
     }
 
     /**
      * The first tiered record, at or above {@code fromOffset}, carrying the largest timestamp of
-     * the tiered segments (from their manifest entries; one object is read), on the
-     * {@code remote-read} threads.
+     * the tiered segments (from their manifest entries; one object is read).
      */
-    public java.util.concurrent.CompletableFuture<Optional<Batches.TimestampMatch>> maxTimestampRecordAsync(TopicPartition tp, long fromOffset) {
-        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            TopicRecord t = topics.topic(tp.topic()).orElseThrow();
+    public CompletableFuture<Optional<Batches.TimestampMatch>> maxTimestampRecordAsync(TopicPartition tp, long fromOffset) {
+        return entriesAsync(tp).thenCompose(m -> {
             SegmentEntry best = null;
-            for (SegmentEntry s : entriesOf(tp, t.id()).values()) {
+            for (SegmentEntry s : m.values()) {
                 if (s.lastOffset() >= fromOffset && (best == null || s.maxTimestamp() > best.maxTimestamp())) {
                     best = s;
                 }
             }
             if (best == null || best.maxTimestamp() < 0) {
-                return Optional.<Batches.TimestampMatch>empty();
+                return CompletableFuture.completedFuture(Optional.<Batches.TimestampMatch>empty());
             }
-            long max = best.maxTimestamp();
-            return reader.findByTimestamp(best.objectKey(), best.sizeBytes(), max).filter(m -> m.offset() >= fromOffset);
-        }, remoteReaders);
-    }
-
-    /** The first tiered record at or after {@code timestamp} at or above {@code fromOffset}. */
-    public Optional<Batches.TimestampMatch> offsetForTimestamp(TopicPartition tp, long timestamp, long fromOffset) {
-        TopicRecord t = topics.topic(tp.topic()).orElseThrow();
-        for (SegmentEntry s : entriesOf(tp, t.id()).values()) {
-            if (s.lastOffset() < fromOffset || s.maxTimestamp() < timestamp) {
-                continue;
-            }
-            Optional<Batches.TimestampMatch> m = reader.findByTimestamp(s.objectKey(), s.sizeBytes(), timestamp);
-            if (m.isPresent() && m.get().offset() >= fromOffset) {
-                return m;
-            }
-        }
-        return Optional.empty();
+            return reader.findByTimestampAsync(best.objectKey(), best.sizeBytes(), best.maxTimestamp())
+                    .thenApply(found -> found.filter(match -> match.offset() >= fromOffset));
+        });
     }
 
     // ---- uploads ----

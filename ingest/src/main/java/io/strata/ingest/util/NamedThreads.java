@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code replica-fetcher}: a follower's fetches from its leaders;
  *       {@code replica-purgatory}: acks=all timeouts on replicated partitions;</li>
  *   <li>{@code cluster-control}: lease renewals, the controller's rounds, the cluster view;</li>
- *   <li>{@code tier-upload-N}: segment uploads; {@code remote-read-N}: object-store reads for fetches and ListOffsets;</li>
+ *   <li>{@code tier-upload-N}: segment uploads; {@code remote-read-N}: cutting and CRC-checking the batches of remote reads
+ *       (for fetches and ListOffsets) once their GETs complete, never waiting on the object store;</li>
  *   <li>{@code broker-scheduler}: topic refresh, retention, the orphan sweep, group timers;</li>
  *   <li>{@code log-deleter}: directories of deleted topics; {@code segment-deleter}: deleted segments after {@code file.delete.delay.ms};</li>
  *   <li>{@code admin-http}: the admin API.</li>

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -24,7 +25,8 @@ import java.util.concurrent.TimeoutException;
  * {@value #PREFETCH_CHUNKS} chunks fetched ahead (a consumer reads forward), and
  * {@link #readAhead} for a caller that knows where the next read begins, across objects. Every
  * batch handed out has passed its CRC check; a bad one is reported with the object and offset,
- * never served. Thread-safe; calls block the caller.
+ * never served. Thread-safe; the {@code *Async} methods never block a thread on the object
+ * store, the others wait for them.
  */
 public final class RemoteSegmentReader {
     static final int CHUNK = 1024 * 1024;
@@ -33,6 +35,7 @@ public final class RemoteSegmentReader {
 
     private final ObjectStore store;
     private final ChunkCache cache;
+    private final Executor decoding;
     /** Loaded indexes, least recently used first; bounded so months of history cannot fill the heap. */
     private final Map<String, SegmentIndex> indexes = java.util.Collections.synchronizedMap(
             new java.util.LinkedHashMap<>(256, 0.75f, true) {
@@ -50,7 +53,16 @@ public final class RemoteSegmentReader {
     private final Timer latency;
 
     public RemoteSegmentReader(ObjectStore store, long cacheBytes, MeterRegistry metrics) {
+        this(store, cacheBytes, metrics, Runnable::run);
+    }
+
+    /**
+     * {@code decoding}: where batches are cut and CRC-checked once their bytes are in hand (not the
+     * object store's completion threads, which other reads wait on).
+     */
+    public RemoteSegmentReader(ObjectStore store, long cacheBytes, MeterRegistry metrics, Executor decoding) {
         this.store = store;
+        this.decoding = decoding;
         this.cache = new ChunkCache(cacheBytes);
         this.hits = metrics.counter("strata.tiering.cache.hits");
         this.misses = metrics.counter("strata.tiering.cache.misses");
@@ -157,26 +169,64 @@ public final class RemoteSegmentReader {
 
     /**
      * Whole, CRC-checked batches from the one containing {@code offset}, up to {@code maxBytes}
-     * (at least one batch).
+     * (at least one batch). Blocks; {@link #readAsync} does not.
      */
     public ByteBuffer read(String key, long objectSize, long offset, int maxBytes) {
-        SegmentIndex idx = index(key, objectSize);
+        return await(key, readAsync(key, objectSize, offset, maxBytes));
+    }
+
+    /**
+     * As {@link #read}, without blocking a thread on the object store: the index, then the chunks
+     * from the index floor on are fetched (or found cached), and the batches are cut and
+     * CRC-checked on the {@code decoding} executor once they are all in hand.
+     */
+    public CompletableFuture<ByteBuffer> readAsync(String key, long objectSize, long offset, int maxBytes) {
+        return indexAsync(key, objectSize).thenCompose(idx -> {
+            long floor = idx.positionFloor(offset);
+            // The walk from the floor to the batch is about an index interval, and the batches served follow it.
+            return readFrom(key, idx, offset, maxBytes, floor, floor + (long) maxBytes + SCAN_ALLOWANCE);
+        });
+    }
+
+    /** Bytes beyond {@code maxBytes} fetched for the walk from the index floor to the batch sought; more is fetched when it is longer. */
+    static final int SCAN_ALLOWANCE = 128 * 1024;
+
+    private CompletableFuture<ByteBuffer> readFrom(String key, SegmentIndex idx, long offset, int maxBytes, long floor, long upTo) {
         long dataEnd = idx.footer().dataLength();
-        long pos = BatchScan.positionOf(p -> BatchHeader.parse(ByteBuffer.wrap(bytes(key, p, BatchHeader.SIZE, dataEnd))),
-                idx.positionFloor(offset), dataEnd, offset);
+        long to = Math.min(dataEnd, upTo);
+        if (floor >= to) {
+            return CompletableFuture.completedFuture(ByteBuffer.allocate(0));
+        }
+        return span(key, floor, to, dataEnd).thenComposeAsync(span -> {
+            try {
+                return CompletableFuture.completedFuture(batchesFrom(key, span, floor, dataEnd, offset, maxBytes));
+            } catch (Span.TooShort e) {
+                if (to >= dataEnd) {
+                    throw new CorruptSegmentObjectException(key, "data ends before position " + e.needed);
+                }
+                // A batch larger than the allowance, or an index interval that is: fetch on to what it needs.
+                return readFrom(key, idx, offset, maxBytes, floor, Math.max(e.needed, to + CHUNK));
+            }
+        }, decoding);
+    }
+
+    /** The batches {@link #read} serves, from a span that holds them; {@link Span.TooShort} when it does not. */
+    private static ByteBuffer batchesFrom(String key, Span span, long floor, long dataEnd, long offset, int maxBytes) {
+        long pos = BatchScan.positionOf(p -> BatchHeader.parse(span.slice(p, BatchHeader.SIZE)), floor, dataEnd, offset);
         if (pos < 0) {
             return ByteBuffer.allocate(0);
         }
         int want = (int) Math.min(Math.max(maxBytes, BatchHeader.SIZE), dataEnd - pos);
-        ByteBuffer buf = ByteBuffer.wrap(bytes(key, pos, want, dataEnd));
+        // At least the first batch, whatever maxBytes says (as Kafka serves an oversized first batch).
+        want = Math.max(want, BatchHeader.parse(span.slice(pos, BatchHeader.SIZE)).totalSize());
+        ByteBuffer buf = span.slice(pos, (int) Math.min(want, span.end() - pos));
         int cut = 0;
         while (buf.limit() - cut >= BatchHeader.SIZE) {
             buf.position(cut);
             BatchHeader h = BatchHeader.parse(buf);
             if (cut + h.totalSize() > buf.limit()) {
                 if (cut == 0) {
-                    buf = ByteBuffer.wrap(bytes(key, pos, h.totalSize(), dataEnd));
-                    cut = h.totalSize();
+                    throw new Span.TooShort(pos + h.totalSize());
                 }
                 break;
             }
@@ -192,15 +242,35 @@ public final class RemoteSegmentReader {
         return out;
     }
 
-    /** The first record at or after {@code timestamp} in this object, if any. */
+    /** The first record at or after {@code timestamp} in this object, if any. Blocks. */
     public Optional<Batches.TimestampMatch> findByTimestamp(String key, long objectSize, long timestamp) {
-        SegmentIndex idx = index(key, objectSize);
-        if (idx.footer().maxTimestamp() < timestamp) {
-            return Optional.empty();
+        return await(key, findByTimestampAsync(key, objectSize, timestamp));
+    }
+
+    /** As {@link #findByTimestamp}, without blocking: each run of batches is read as {@link #readAsync} reads it. */
+    public CompletableFuture<Optional<Batches.TimestampMatch>> findByTimestampAsync(String key, long objectSize, long timestamp) {
+        return indexAsync(key, objectSize).thenCompose(idx -> {
+            if (idx.footer().maxTimestamp() < timestamp) {
+                return CompletableFuture.completedFuture(Optional.empty());
+            }
+            long from = idx.scanStartForTimestamp(timestamp);
+            return scanForTimestamp(key, objectSize, from < 0 ? idx.footer().baseOffset() : from, idx.footer().lastOffset() + 1, timestamp);
+        });
+    }
+
+    private CompletableFuture<Optional<Batches.TimestampMatch>> scanForTimestamp(String key, long objectSize, long offset, long endOffset,
+                                                                                 long timestamp) {
+        if (offset >= endOffset) {
+            return CompletableFuture.completedFuture(Optional.empty());
         }
-        long from = idx.scanStartForTimestamp(timestamp);
-        return BatchScan.firstAtOrAfter(offset -> read(key, objectSize, offset, 256 * 1024),
-                from < 0 ? idx.footer().baseOffset() : from, idx.footer().lastOffset() + 1, timestamp);
+        return readAsync(key, objectSize, offset, 256 * 1024).thenComposeAsync(run -> {
+            if (!run.hasRemaining()) {
+                return CompletableFuture.completedFuture(Optional.empty());
+            }
+            BatchScan.Step step = BatchScan.step(run, timestamp);
+            return step.match().isPresent() ? CompletableFuture.completedFuture(step.match())
+                    : scanForTimestamp(key, objectSize, step.nextOffset(), endOffset, timestamp);
+        }, decoding);
     }
 
     /**
@@ -234,41 +304,89 @@ public final class RemoteSegmentReader {
         }).exceptionally(t -> null);
     }
 
-    /** Bytes {@code [pos, pos+len)} of the object's data region, assembled from cached chunks. */
-    private byte[] bytes(String key, long pos, int len, long dataEnd) {
-        byte[] out = new byte[len];
-        int filled = 0;
-        while (filled < len) {
-            long p = pos + filled;
-            long chunkIdx = p / CHUNK;
-            byte[] chunk = chunk(key, chunkIdx, dataEnd);
-            int within = (int) (p - chunkIdx * CHUNK);
-            int n = Math.min(len - filled, chunk.length - within);
-            if (n <= 0) {
-                throw new CorruptSegmentObjectException(key, "data ends before position " + p);
+    /**
+     * The chunks holding data bytes {@code [from, to)}, each from the cache or fetched, and the
+     * next {@value #PREFETCH_CHUNKS} chunks started (a reader going forward finds them downloaded,
+     * or on their way).
+     */
+    private CompletableFuture<Span> span(String key, long from, long to, long dataEnd) {
+        long first = from / CHUNK;
+        long last = (to - 1) / CHUNK;
+        @SuppressWarnings("unchecked")
+        CompletableFuture<byte[]>[] chunks = new CompletableFuture[(int) (last - first + 1)];
+        for (long c = first; c <= last; c++) {
+            byte[] cached = cache.get(key + "#" + c);
+            if (cached != null) {
+                hits.increment();
+                chunks[(int) (c - first)] = CompletableFuture.completedFuture(cached);
+            } else {
+                misses.increment();
+                chunks[(int) (c - first)] = fetch(key, c, dataEnd);
             }
-            System.arraycopy(chunk, within, out, filled, n);
-            filled += n;
         }
-        return out;
-    }
-
-    private byte[] chunk(String key, long idx, long dataEnd) {
-        String ck = key + "#" + idx;
-        byte[] c = cache.get(ck);
-        if (c != null) {
-            hits.increment();
-        } else {
-            misses.increment();
-            c = await(key, fetch(key, idx, dataEnd));
-        }
-        // A reader going forward finds the next chunks downloaded, or on their way.
-        for (long next = idx + 1; next <= idx + PREFETCH_CHUNKS && next * CHUNK < dataEnd; next++) {
+        for (long next = last + 1; next <= last + PREFETCH_CHUNKS && next * CHUNK < dataEnd; next++) {
             if (!cache.contains(key + "#" + next)) {
                 fetch(key, next, dataEnd);
             }
         }
-        return c;
+        return CompletableFuture.allOf(chunks).thenApply(v -> {
+            byte[][] held = new byte[chunks.length][];
+            for (int i = 0; i < chunks.length; i++) {
+                held[i] = chunks[i].join();
+            }
+            return new Span(first * CHUNK, held);
+        });
+    }
+
+    /**
+     * Consecutive chunks of an object's data held for one read, so a read never goes back to a
+     * cache that may have dropped them meanwhile. Asked for bytes it does not hold, it says how
+     * far it would have to reach ({@link TooShort}).
+     */
+    private record Span(long start, byte[][] chunks) {
+        long end() {
+            long n = start;
+            for (byte[] c : chunks) {
+                n += c.length;
+            }
+            return n;
+        }
+
+        /**
+         * Bytes {@code [pos, pos+len)}: a view of one chunk when they lie in one, else a copy. A
+         * view shares the cached chunk, which no reader writes to; it is not read-only because
+         * CRC checks of a buffer without an array go byte by byte.
+         */
+        ByteBuffer slice(long pos, int len) {
+            if (pos < start || pos + len > end()) {
+                throw new TooShort(pos + len);
+            }
+            int i = (int) ((pos - start) / CHUNK);
+            int within = (int) (pos - start - (long) i * CHUNK);
+            if (within + len <= chunks[i].length) {
+                return ByteBuffer.wrap(chunks[i], within, len).slice();
+            }
+            byte[] out = new byte[len];
+            int filled = 0;
+            while (filled < len) {
+                int n = Math.min(len - filled, chunks[i].length - within);
+                System.arraycopy(chunks[i], within, out, filled, n);
+                filled += n;
+                i++;
+                within = 0;
+            }
+            return ByteBuffer.wrap(out);
+        }
+
+        /** Thrown by {@link #slice} for bytes past the span's end: the position the read needs to reach. */
+        static final class TooShort extends RuntimeException {
+            final long needed;
+
+            TooShort(long needed) {
+                super(null, null, false, false);
+                this.needed = needed;
+            }
+        }
     }
 
     private CompletableFuture<byte[]> fetch(String key, long idx, long dataEnd) {

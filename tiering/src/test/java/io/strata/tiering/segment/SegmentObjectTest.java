@@ -109,6 +109,66 @@ class SegmentObjectTest {
     }
 
     @Test
+    void anAsynchronousReadReturnsBeforeTheStoreAnswersAndCutsBatchesOnTheDecodingExecutor() throws Exception {
+        String key = upload(segment(600));
+        long size = store.head(key).get().orElseThrow().size();
+        java.util.concurrent.CompletableFuture<Void> gate = new java.util.concurrent.CompletableFuture<>();
+        AtomicInteger decoded = new AtomicInteger();
+        java.util.concurrent.ExecutorService decoding = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            RemoteSegmentReader reader = new RemoteSegmentReader(new CountingStore(store, new AtomicInteger(), gate), 16 << 20,
+                    new SimpleMeterRegistry(), task -> {
+                        decoded.incrementAndGet();
+                        decoding.execute(task);
+                    });
+            // Nothing answers until the gate opens: a read that waited on the store would not return here.
+            var read = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(5),
+                    () -> reader.readAsync(key, size, 2500, 300_000));
+            var byTime = reader.findByTimestampAsync(key, size, 1_000_000 + 1200 * 10 + 1);
+            Thread.sleep(100);
+            assertThat(read).isNotDone();
+            assertThat(byTime).isNotDone();
+            gate.complete(null);
+            ByteBuffer got = read.get(10, TimeUnit.SECONDS);
+            ByteBuffer expected = new RemoteSegmentReader(store, 0, new SimpleMeterRegistry()).read(key, size, 2500, 300_000);
+            assertThat(got).isEqualTo(expected);
+            assertThat(Batches.of(got).get(0).baseOffset()).isEqualTo(2500);
+            assertThat(byTime.get(10, TimeUnit.SECONDS).orElseThrow().offset()).as("batch 1200's second record").isEqualTo(1000 + 1200 * 3 + 1);
+            assertThat(decoded.get()).as("batches cut and checked on the decoding executor").isPositive();
+        } finally {
+            decoding.shutdownNow();
+        }
+    }
+
+    @Test
+    void aBatchLongerThanWhatTheReadFetchesFirstIsServedWhole() throws Exception {
+        // A small batch, one of 2.5 MB (past the chunk that holds the bytes asked for and the scan allowance), a small one.
+        Path f = dir.resolve("00000000000000000000.log");
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            long offset = 0;
+            for (int valueBytes : new int[] {100, 2_500_000, 100}) {
+                MemoryRecords r = MemoryRecords.withRecords(offset, Compression.NONE,
+                        new SimpleRecord(1_000 + offset, ("k" + offset).getBytes(), new byte[valueBytes]));
+                ByteBuffer buf = r.buffer();
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                offset++;
+            }
+        }
+        SegmentObjectWriter.write(f, 1, dir.resolve("big"));
+        store.put("t/0/big", dir.resolve("big")).get();
+        long size = Files.size(dir.resolve("big"));
+        RemoteSegmentReader reader = new RemoteSegmentReader(store, 4 << 20, new SimpleMeterRegistry());
+        List<Batches.Batch> got = Batches.of(reader.read("t/0/big", size, 1, 1000));
+        assertThat(got).hasSize(1);
+        assertThat(got.get(0).baseOffset()).isEqualTo(1);
+        assertThat(got.get(0).sizeInBytes()).isGreaterThan(2_500_000);
+        assertThat(Batches.of(reader.read("t/0/big", size, 0, 1000))).extracting(Batches.Batch::baseOffset).containsExactly(0L);
+        assertThat(Batches.of(reader.read("t/0/big", size, 2, 1000))).extracting(Batches.Batch::baseOffset).containsExactly(2L);
+    }
+
+    @Test
     void aReadAheadFetchesTheIndexAndDataSoTheReadThatFollowsMakesNoRequest() throws Exception {
         // About 3.7 MB: four chunks, the last of them in the GET of the object's end.
         String key = upload(segment(600));
