@@ -20,7 +20,7 @@ import io.strata.ingest.server.KafkaServer;
 import io.strata.ingest.server.Listener;
 import io.strata.ingest.server.ListenerConfig;
 import io.strata.metastore.store.ScramCredentialStore;
-import io.strata.ingest.tier.TieringService;
+import io.strata.tiering.service.TieringService;
 import io.strata.metastore.store.SegmentManifestStore;
 import io.strata.tiering.store.ObjectStore;
 import io.strata.tiering.store.ObjectStores;
@@ -119,31 +119,23 @@ public final class Broker implements AutoCloseable {
             topics.setTiering(tiering::remoteRange, tiering::topicDeleted);
         }
         topics.start();
+        long retentionEvery = config.getLong("log.retention.check.interval.ms");
         if (tiering != null) {
-            long every = config.getLong("tiering.check.interval.ms");
-            scheduler.scheduleWithFixedDelay(guard("tiering", tiering::tick), every, every, TimeUnit.MILLISECONDS);
-            long sweepEvery = tiering.sweepIntervalMs();
-            scheduler.scheduleWithFixedDelay(guard("orphan sweep", tiering::sweepOrphans), sweepEvery, sweepEvery, TimeUnit.MILLISECONDS);
+            tiering.start(config.getLong("tiering.check.interval.ms"), retentionEvery);
         }
         scheduler.scheduleWithFixedDelay(this::refreshTopics, 2, 2, TimeUnit.SECONDS);
         // Its own thread: the scheduler's tasks can block on the MetaStore, and flush.ms must hold through an outage.
         long flushEvery = config.getLong("log.flush.scheduler.interval.ms");
         flusher = io.strata.ingest.util.NamedThreads.scheduled("log-flusher");
         flusher.scheduleWithFixedDelay(guard("log flusher", topics::flushDue), flushEvery, flushEvery, TimeUnit.MILLISECONDS);
-        long retentionEvery = config.getLong("log.retention.check.interval.ms");
-        scheduler.scheduleWithFixedDelay(guard("retention", () -> {
-            topics.applyRetention();
-            if (tiering != null) {
-                tiering.applyRetention();
-            }
-        }), retentionEvery, retentionEvery, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(guard("retention", topics::applyRetention), retentionEvery, retentionEvery, TimeUnit.MILLISECONDS);
 
         if (config.getBoolean("log.cleaner.enable")) {
             long cleanEvery = config.getLong("log.cleaner.backoff.ms");
             cleaner = io.strata.ingest.util.NamedThreads.scheduled("log-cleaner");
             cleaner.scheduleWithFixedDelay(guard("log cleaner", topics::cleanCompactedLogs), cleanEvery, cleanEvery, TimeUnit.MILLISECONDS);
             if (tiering != null) {
-                io.strata.ingest.tier.TieringService t = tiering;
+                io.strata.tiering.service.TieringService t = tiering;
                 cleaner.scheduleWithFixedDelay(guard("tiered compaction", t::compactTiered), cleanEvery, cleanEvery, TimeUnit.MILLISECONDS);
             }
         }

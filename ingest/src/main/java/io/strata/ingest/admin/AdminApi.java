@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.strata.ingest.group.GroupCoordinator;
 import io.strata.ingest.log.PartitionLog;
-import io.strata.ingest.tier.TieringService;
+import io.strata.tiering.service.TieringService;
 import io.strata.ingest.topic.TopicManager;
 import io.strata.metastore.MetaStore;
 import io.strata.metastore.store.CommittedOffset;

@@ -2,7 +2,7 @@ package io.strata.ingest.api;
 
 import io.strata.ingest.log.SegmentRecords;
 import io.strata.ingest.log.NotLocalException;
-import io.strata.ingest.tier.TieringService;
+import io.strata.tiering.service.TieringService;
 import io.strata.tiering.segment.CorruptSegmentObjectException;
 import io.strata.tiering.store.ObjectStoreException;
 import io.strata.ingest.log.OffsetOutOfRangeException;
@@ -211,7 +211,7 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
             kept.limit(kept.position() + keep);
             bytes = kept.slice();
             if (last >= 0) {
-                for (io.strata.ingest.log.AbortedTxn a : log.abortedTransactions(offset, last)) {
+                for (io.strata.records.AbortedTxn a : log.abortedTransactions(offset, last)) {
                     pd.abortedTransactions().add(new FetchResponseData.AbortedTransaction()
                             .setProducerId(a.producerId()).setFirstOffset(a.firstOffset()));
                 }
@@ -229,7 +229,7 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
     private static void fillLocal(FetchResponseData.PartitionData pd, PartitionLog log, long offset, SegmentRecords records,
                                   boolean readCommitted) {
         if (readCommitted && records.sizeInBytes() > 0) {
-            for (io.strata.ingest.log.AbortedTxn a : log.abortedTransactions(offset, records.lastOffset())) {
+            for (io.strata.records.AbortedTxn a : log.abortedTransactions(offset, records.lastOffset())) {
                 pd.abortedTransactions().add(new FetchResponseData.AbortedTransaction()
                         .setProducerId(a.producerId()).setFirstOffset(a.firstOffset()));
             }

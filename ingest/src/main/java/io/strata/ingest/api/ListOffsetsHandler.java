@@ -21,11 +21,11 @@ import java.util.Optional;
 final class ListOffsetsHandler {
     private final TopicManager topics;
 
-    private final io.strata.ingest.tier.TieringService tiering;
+    private final io.strata.tiering.service.TieringService tiering;
 
     private final Leadership leadership;
 
-    ListOffsetsHandler(TopicManager topics, io.strata.ingest.tier.TieringService tiering, Leadership leadership) {
+    ListOffsetsHandler(TopicManager topics, io.strata.tiering.service.TieringService tiering, Leadership leadership) {
         this.leadership = leadership;
         this.topics = topics;
         this.tiering = tiering;

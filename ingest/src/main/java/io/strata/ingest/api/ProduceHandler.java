@@ -24,7 +24,7 @@ import java.util.concurrent.CompletableFuture;
 final class ProduceHandler {
     private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
     private final TopicManager topics;
-    private final io.strata.ingest.tier.TieringService tiering;
+    private final io.strata.tiering.service.TieringService tiering;
 
     private final io.micrometer.core.instrument.MeterRegistry metrics;
 
@@ -39,7 +39,7 @@ final class ProduceHandler {
 
     private final TransactionCheck transactionCheck;
 
-    ProduceHandler(TopicManager topics, io.strata.ingest.tier.TieringService tiering, Leadership leadership,
+    ProduceHandler(TopicManager topics, io.strata.tiering.service.TieringService tiering, Leadership leadership,
                    io.strata.ingest.replication.ReplicationManager replication, io.micrometer.core.instrument.MeterRegistry metrics,
                    TransactionCheck transactionCheck) {
         this.transactionCheck = transactionCheck;

@@ -59,7 +59,7 @@ public final class RequestDispatcher implements io.strata.ingest.server.RequestH
 
     public RequestDispatcher(BrokerIdentity self, TopicManager topics, ProducerIdStore ids, GroupApis groups,
                              int fetchMaxBytes, int fetchSessionSlots, boolean autoCreate, int defaultPartitions,
-                             io.strata.ingest.tier.TieringService tiering, io.strata.ingest.cluster.ClusterNode clusterNode,
+                             io.strata.tiering.service.TieringService tiering, io.strata.ingest.cluster.ClusterNode clusterNode,
                              io.strata.ingest.replication.ReplicationManager replication, io.micrometer.core.instrument.MeterRegistry metrics,
                              io.strata.ingest.security.ScramCredentials credentials,
                              org.apache.kafka.server.authorizer.Authorizer authorizer,

@@ -1,5 +1,7 @@
 package io.strata.ingest.log;
 
+import io.strata.records.CompactionMap;
+
 import io.strata.ingest.log.fs.LogFile;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.RecordBatch;

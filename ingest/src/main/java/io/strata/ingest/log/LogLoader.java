@@ -1,5 +1,7 @@
 package io.strata.ingest.log;
 
+import io.strata.tiering.service.RemoteRange;
+
 import io.strata.ingest.log.fs.LogFileSystem;
 import io.strata.records.BatchHeader;
 import org.slf4j.Logger;

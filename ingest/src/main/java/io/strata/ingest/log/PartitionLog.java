@@ -1,5 +1,9 @@
 package io.strata.ingest.log;
 
+import io.strata.records.AbortedTxn;
+import io.strata.tiering.service.SealedSegment;
+import io.strata.tiering.service.RemoteRange;
+
 import io.strata.records.BatchValidator;
 import io.strata.records.Batches;
 import io.strata.records.InvalidBatchException;
@@ -41,7 +45,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Threading: appends, truncation and retention take the log's lock; reads take none.
  */
-public final class PartitionLog implements FollowerLog {
+public final class PartitionLog implements FollowerLog, io.strata.tiering.service.TieredLog {
     private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
     /** The first offset the log cleaner has not mapped yet (Kafka's cleaner-offset-checkpoint, per partition). */
     private static final String CLEANER_CHECKPOINT_FILE = "cleaner-offset-checkpoint";
@@ -1121,6 +1125,23 @@ public final class PartitionLog implements FollowerLog {
 
     public void updateConfig(LogConfig newConfig) {
         this.config = newConfig;
+    }
+
+    @Override
+    public io.strata.tiering.service.TierPolicy tierPolicy() {
+        LogConfig c = config;
+        return new io.strata.tiering.service.TierPolicy(c.remoteStorage(), c.compaction().compact(), c.compaction().delete(),
+                c.retentionMs(), c.retentionBytes(), c.segmentBytes(), c.compaction().deleteRetentionMs());
+    }
+
+    @Override
+    public void mapLocalKeys(io.strata.records.CompactionMap map) {
+        LogCleaner.mapLocal(this, map);
+    }
+
+    @Override
+    public java.nio.ByteBuffer localBatches(long offset, int maxBytes) {
+        return read(offset, maxBytes).records();
     }
 
     public LogConfig config() {

@@ -1,5 +1,7 @@
 package io.strata.ingest.log;
 
+import io.strata.records.AbortedTxn;
+
 import io.strata.records.BatchHeader;
 import org.apache.kafka.common.protocol.Errors;
 

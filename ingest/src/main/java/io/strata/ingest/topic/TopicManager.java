@@ -40,7 +40,7 @@ import java.util.stream.Stream;
  * to look at. A deleted topic's directories are renamed {@code <dir>.<uuid>-delete} (so a
  * recreated topic starts empty) and removed in the background by the {@code log-deleter} thread.
  */
-public final class TopicManager implements AutoCloseable {
+public final class TopicManager implements AutoCloseable, io.strata.tiering.service.TieredLogs {
     private static final Logger log = LoggerFactory.getLogger(TopicManager.class);
 
     private static final String STRAY = "-stray";
@@ -64,7 +64,7 @@ public final class TopicManager implements AutoCloseable {
     private final Map<String, TopicRecord> topics = new ConcurrentHashMap<>();
     private final Map<TopicPartition, PartitionLog> logs = new ConcurrentHashMap<>();
     private volatile AppendListener appendListener = tp -> { };
-    private volatile RemoteRanges remoteRanges = (topicId, partition) -> io.strata.ingest.log.RemoteRange.NONE;
+    private volatile RemoteRanges remoteRanges = (topicId, partition) -> io.strata.tiering.service.RemoteRange.NONE;
     private final List<java.util.function.Consumer<TopicRecord>> deletionListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Told when a topic is gone (deleted here or through another node), after its logs are dropped. */
@@ -74,7 +74,7 @@ public final class TopicManager implements AutoCloseable {
 
     /** What object storage holds of a partition, consulted when its log opens. */
     public interface RemoteRanges {
-        io.strata.ingest.log.RemoteRange of(java.util.UUID topicId, int partition);
+        io.strata.tiering.service.RemoteRange of(java.util.UUID topicId, int partition);
     }
 
     /** Tiering hooks: remote ranges for opening logs, and cleanup when a topic is deleted. */
@@ -287,7 +287,6 @@ public final class TopicManager implements AutoCloseable {
         return topics.values().stream().filter(t -> t.id().equals(id)).findFirst();
     }
 
-    /** Every open partition log with its topic. */
     /** A copy of the logs this node holds (for a walk that must not see changes; {@link #hosts} to test one). */
     public Map<TopicPartition, PartitionLog> logs() {
         return Map.copyOf(logs);

@@ -1,5 +1,8 @@
 package io.strata.ingest.log;
 
+import io.strata.tiering.service.SealedSegment;
+import io.strata.tiering.service.RemoteRange;
+
 import io.strata.records.Batches;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.protocol.Errors;

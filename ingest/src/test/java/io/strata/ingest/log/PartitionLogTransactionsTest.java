@@ -1,5 +1,7 @@
 package io.strata.ingest.log;
 
+import io.strata.records.AbortedTxn;
+
 import io.strata.records.TxnMarker;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.protocol.Errors;

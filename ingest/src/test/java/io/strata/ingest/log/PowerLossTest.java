@@ -1,5 +1,7 @@
 package io.strata.ingest.log;
 
+import io.strata.tiering.service.RemoteRange;
+
 import io.strata.ingest.log.fs.SimulatedDisk;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.protocol.Errors;

@@ -5,7 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.FileRegion;
 import io.strata.ingest.log.LogConfig;
 import io.strata.ingest.log.PartitionLog;
-import io.strata.ingest.log.RemoteRange;
+import io.strata.tiering.service.RemoteRange;
 import io.strata.ingest.log.SegmentRecords;
 import io.strata.ingest.security.Session;
 import org.apache.kafka.common.Uuid;

@@ -1,9 +1,7 @@
-package io.strata.ingest.tier;
+package io.strata.tiering.service;
 
-import io.strata.ingest.log.CompactionMap;
-import io.strata.ingest.log.LogCleaner;
-import io.strata.ingest.log.PartitionLog;
 import io.strata.metastore.store.SegmentEntry;
+import io.strata.records.CompactionMap;
 import io.strata.tiering.segment.SegmentFooter;
 import io.strata.tiering.segment.SegmentObjectWriter;
 import org.apache.kafka.common.TopicPartition;
@@ -59,7 +57,7 @@ final class TieredCompaction {
     record Result(int entriesBefore, int entriesAfter, long bytesBefore, long bytesAfter, long recordsRemoved) {
     }
 
-    Optional<Result> compact(TopicPartition tp, UUID topicId, PartitionLog pl, long nowMs) throws Exception {
+    Optional<Result> compact(TopicPartition tp, UUID topicId, TieredLog pl, long nowMs) throws Exception {
         // Only what is below the last stable offset: a transaction still open may abort, and its records must never
         // replace a key's committed value (tiering uploads up to the high watermark, which may be past it).
         long stable = pl.lastStableOffset();
@@ -85,13 +83,13 @@ final class TieredCompaction {
             map.map(b);
             data.add(b);
         }
-        LogCleaner.mapLocal(pl, map);
-        org.apache.kafka.common.record.internal.MemoryRecords.RecordFilter filter = map.filter(nowMs, pl.config().compaction().deleteRetentionMs());
+        pl.mapLocalKeys(map);
+        org.apache.kafka.common.record.internal.MemoryRecords.RecordFilter filter = map.filter(nowMs, pl.tierPolicy().deleteRetentionMs());
         List<CompactionMap.Filtered> filtered = new ArrayList<>();
         for (ByteBuffer b : data) {
             filtered.add(CompactionMap.apply(b, filter));
         }
-        List<List<Integer>> groups = group(filtered, pl.config().segmentBytes());
+        List<List<Integer>> groups = group(filtered, pl.tierPolicy().segmentBytes());
         List<SegmentEntry> replacement = new ArrayList<>();
         List<String> written = new ArrayList<>();
         List<String> retired = new ArrayList<>();
@@ -176,7 +174,7 @@ final class TieredCompaction {
         return groups;
     }
 
-    private SegmentEntry writeObject(TopicPartition tp, UUID topicId, PartitionLog pl, List<Integer> group,
+    private SegmentEntry writeObject(TopicPartition tp, UUID topicId, TieredLog pl, List<Integer> group,
                                      List<CompactionMap.Filtered> filtered, SegmentEntry first, SegmentEntry last, int epoch, long nowMs)
             throws Exception {
         Path batches = pl.dir().resolve("tiered-compaction.batches");

@@ -1,4 +1,4 @@
-package io.strata.ingest.log;
+package io.strata.records;
 
 /**
  * An aborted transaction of one partition (Kafka's aborted-transaction index entry): the

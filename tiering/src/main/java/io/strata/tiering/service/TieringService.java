@@ -1,13 +1,8 @@
-package io.strata.ingest.tier;
+package io.strata.tiering.service;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.strata.ingest.log.LogConfig;
-import io.strata.ingest.log.PartitionLog;
-import io.strata.ingest.log.RemoteRange;
-import io.strata.ingest.log.SealedSegment;
-import io.strata.ingest.topic.TopicManager;
 import io.strata.metastore.store.SegmentEntry;
 import io.strata.metastore.store.SegmentManifestStore;
 import io.strata.metastore.store.TopicRecord;
@@ -34,8 +29,12 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
@@ -68,7 +67,7 @@ public final class TieringService {
     private final ObjectStore store;
     private final SegmentManifestStore manifest;
     private final io.strata.metastore.store.TopicCatalog catalog;
-    private final TopicManager topics;
+    private final TieredLogs topics;
     private final String clusterId;
     private final LongSupplier clock;
     private final long maxUntieredBytes;
@@ -106,7 +105,7 @@ public final class TieringService {
     private final java.util.concurrent.ExecutorService remoteReaders;
 
     public TieringService(ObjectStore store, SegmentManifestStore manifest, io.strata.metastore.store.TopicCatalog catalog,
-                          TopicManager topics, String clusterId,
+                          TieredLogs topics, String clusterId,
                           LongSupplier clock, int concurrency, long maxUntieredBytes, long orphanGraceMs, long cacheBytes,
                           MeterRegistry metrics) {
         this.store = store;
@@ -118,18 +117,9 @@ public final class TieringService {
         this.maxUntieredBytes = maxUntieredBytes;
         this.orphanGraceMs = Math.max(orphanGraceMs, MIN_ORPHAN_GRACE_MS);
         this.uploads = new Semaphore(concurrency);
-        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-        this.uploaders = java.util.concurrent.Executors.newFixedThreadPool(concurrency, r -> {
-            Thread th = new Thread(r, "tier-upload-" + n.incrementAndGet());
-            th.setDaemon(true);
-            return th;
-        });
-        java.util.concurrent.atomic.AtomicInteger r = new java.util.concurrent.atomic.AtomicInteger();
-        this.remoteReaders = java.util.concurrent.Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), runnable -> {
-            Thread th = new Thread(runnable, "remote-read-" + r.incrementAndGet());
-            th.setDaemon(true);
-            return th;
-        });
+        this.uploaders = Executors.newFixedThreadPool(concurrency, daemons("tier-upload", true));
+        this.remoteReaders = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                daemons("remote-read", true));
         this.reader = new RemoteSegmentReader(store, cacheBytes, metrics, remoteReaders);
         this.uploadedBytes = metrics.counter("strata.tiering.upload.bytes");
         this.uploadLatency = metrics.timer("strata.tiering.upload.latency");
@@ -182,9 +172,9 @@ public final class TieringService {
      * thread, on its schedule).
      */
     public void compactTiered() {
-        for (Map.Entry<TopicPartition, PartitionLog> e : topics.logs().entrySet()) {
-            PartitionLog pl = e.getValue();
-            if (!pl.config().remoteStorage() || !pl.config().compaction().compact() || !leads.test(e.getKey())) {
+        for (Map.Entry<TopicPartition, ? extends TieredLog> e : topics.logs().entrySet()) {
+            TieredLog pl = e.getValue();
+            if (!pl.tierPolicy().remoteStorage() || !pl.tierPolicy().compact() || !leads.test(e.getKey())) {
                 continue;
             }
             Optional<TopicRecord> t = topics.topic(e.getKey().topic());
@@ -299,9 +289,9 @@ public final class TieringService {
 
     /** A compacted partition's next batch after its tiered objects, when it is local; else nothing. */
     private ByteBuffer localAfterTiered(TopicPartition tp, long offset, int maxBytes) {
-        Optional<PartitionLog> pl = topics.partition(tp);
-        if (pl.isPresent() && pl.get().config().compaction().compact() && offset < pl.get().localStartOffset()) {
-            return pl.get().read(pl.get().localStartOffset(), maxBytes).records();
+        Optional<? extends TieredLog> pl = topics.partition(tp);
+        if (pl.isPresent() && pl.get().tierPolicy().compact() && offset < pl.get().localStartOffset()) {
+            return pl.get().localBatches(pl.get().localStartOffset(), maxBytes);
         }
         return ByteBuffer.allocate(0);
     }
@@ -407,9 +397,9 @@ public final class TieringService {
         if (syncFollowers) {
             lastFollowerSyncMs = now;
         }
-        for (Map.Entry<TopicPartition, PartitionLog> e : topics.logs().entrySet()) {
-            PartitionLog pl = e.getValue();
-            if (!pl.config().remoteStorage()) {
+        for (Map.Entry<TopicPartition, ? extends TieredLog> e : topics.logs().entrySet()) {
+            TieredLog pl = e.getValue();
+            if (!pl.tierPolicy().remoteStorage()) {
                 continue;
             }
             if (!leads.test(e.getKey())) {
@@ -457,7 +447,7 @@ public final class TieringService {
     private volatile long lastFollowerSyncMs;
 
     /** Reloads the partition's manifest entries and marks what they cover as tiered; false when the MetaStore could not be read. */
-    private boolean syncFromManifest(TopicPartition tp, PartitionLog pl) {
+    private boolean syncFromManifest(TopicPartition tp, TieredLog pl) {
         Optional<TopicRecord> t = topics.topic(tp.topic());
         if (t.isEmpty()) {
             return false;
@@ -481,7 +471,7 @@ public final class TieringService {
         }
     }
 
-    private void upload(TopicPartition tp, UUID topicId, PartitionLog pl, SealedSegment seg) {
+    private void upload(TopicPartition tp, UUID topicId, TieredLog pl, SealedSegment seg) {
         // A new leader continues the manifest where it ends, which may be inside one of its own segments.
         long from = Math.max(seg.baseOffset(), pl.tieredOffset());
         int epoch = pl.leaderEpoch();
@@ -578,9 +568,9 @@ public final class TieringService {
     /** Retention across tiers, then local cleanup of tiered segments. */
     public void applyRetention() {
         long now = clock.getAsLong();
-        for (Map.Entry<TopicPartition, PartitionLog> e : topics.logs().entrySet()) {
-            PartitionLog pl = e.getValue();
-            LogConfig c = pl.config();
+        for (Map.Entry<TopicPartition, ? extends TieredLog> e : topics.logs().entrySet()) {
+            TieredLog pl = e.getValue();
+            TierPolicy c = pl.tierPolicy();
             if (!c.remoteStorage()) {
                 continue;
             }
@@ -602,7 +592,7 @@ public final class TieringService {
                 List<SegmentEntry> expired = new ArrayList<>();
                 for (SegmentEntry s : remote.values()) {
                     // A compact-only topic keeps every key's latest value whatever its age: only compaction shrinks it.
-                    boolean deletes = !c.compaction().compact() || c.compaction().delete();
+                    boolean deletes = !c.compact() || c.delete();
                     boolean byTime = deletes && c.retentionMs() >= 0 && now - s.maxTimestamp() > c.retentionMs();
                     boolean bySize = deletes && c.retentionBytes() >= 0 && total - s.sizeBytes() >= c.retentionBytes();
                     boolean belowStart = s.lastOffset() < pl.logStartOffset();
@@ -690,8 +680,8 @@ public final class TieringService {
 
     public long untieredBytes() {
         long total = 0;
-        for (PartitionLog pl : topics.logs().values()) {
-            if (pl.config().remoteStorage()) {
+        for (TieredLog pl : topics.logs().values()) {
+            if (pl.tierPolicy().remoteStorage()) {
                 total += pl.untieredBytes();
             }
         }
@@ -700,8 +690,8 @@ public final class TieringService {
 
     public int untieredSegments() {
         int total = 0;
-        for (PartitionLog pl : topics.logs().values()) {
-            if (pl.config().remoteStorage()) {
+        for (TieredLog pl : topics.logs().values()) {
+            if (pl.tierPolicy().remoteStorage()) {
                 total += pl.untieredSegments();
             }
         }
@@ -724,7 +714,52 @@ public final class TieringService {
         }
     }
 
+    // ---- schedules ----
+
+    /** {@code tier-tick}: finds segments to upload and starts them, and keeps followers' view of the manifest current. */
+    private final ScheduledExecutorService ticks = Executors.newSingleThreadScheduledExecutor(daemons("tier-tick", false));
+    /** {@code tier-retention}: retention across tiers (MetaStore writes, then object deletes). */
+    private final ScheduledExecutorService retention = Executors.newSingleThreadScheduledExecutor(daemons("tier-retention", false));
+    /** {@code tier-sweep}: the orphan sweep, whose listing of the bucket may take long. */
+    private final ScheduledExecutorService sweeps = Executors.newSingleThreadScheduledExecutor(daemons("tier-sweep", false));
+
+    /**
+     * Starts tiering's schedules, each on its own named thread: a listing of the bucket that takes
+     * minutes, or a MetaStore that stalls a retention pass, holds up only its own work, never the
+     * uploads or the node's other timers.
+     */
+    public void start(long checkEveryMs, long retentionEveryMs) {
+        ticks.scheduleWithFixedDelay(guarded("tiering", this::tick), checkEveryMs, checkEveryMs, TimeUnit.MILLISECONDS);
+        retention.scheduleWithFixedDelay(guarded("tiered retention", this::applyRetention), retentionEveryMs, retentionEveryMs,
+                TimeUnit.MILLISECONDS);
+        long sweepEvery = sweepIntervalMs();
+        sweeps.scheduleWithFixedDelay(guarded("orphan sweep", this::sweepOrphans), sweepEvery, sweepEvery, TimeUnit.MILLISECONDS);
+    }
+
+    /** A scheduled task that logs its failure and runs again next time (an exception would cancel its schedule). */
+    private static Runnable guarded(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.error("{} failed", what, e);
+            }
+        };
+    }
+
+    private static ThreadFactory daemons(String name, boolean numbered) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, numbered ? name + "-" + n.incrementAndGet() : name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
     public void close() {
+        ticks.shutdownNow();
+        retention.shutdownNow();
+        sweeps.shutdownNow();
         uploaders.shutdownNow();
         remoteReaders.shutdownNow();
         store.close();

@@ -1,4 +1,4 @@
-package io.strata.ingest.log;
+package io.strata.tiering.service;
 
 import java.util.Optional;
 import java.util.function.Supplier;

@@ -1,4 +1,4 @@
-package io.strata.ingest.log;
+package io.strata.records;
 
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
@@ -42,7 +42,7 @@ public final class CompactionMap {
         }
     }
 
-    void noteProducer(long producerId, long lastOffset) {
+    public void noteProducer(long producerId, long lastOffset) {
         if (producerId >= 0) {
             producersLastBatch.merge(producerId, lastOffset, Math::max);
         }
@@ -55,7 +55,7 @@ public final class CompactionMap {
         }
     }
 
-    void map(RecordBatch batch) {
+    public void map(RecordBatch batch) {
         noteProducer(batch.producerId(), batch.lastOffset());
         if (batch.isControlBatch() || isAborted(batch)) {
             // An aborted record never replaces a key's committed value: read_committed consumers never see it.
