@@ -10,7 +10,6 @@ import io.strata.records.Batches;
 import io.strata.tiering.segment.RemoteSegmentReader;
 import io.strata.tiering.segment.SegmentFooter;
 import io.strata.tiering.segment.SegmentObjectWriter;
-import io.strata.tiering.store.ObjectInfo;
 import io.strata.tiering.store.ObjectStore;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -52,6 +51,11 @@ import java.util.function.LongSupplier;
  * the grace period — checked inside the commit transaction, together with the topic still
  * existing under the id the segment was uploaded for. Remote entries are cached by topic id, so
  * a recreated topic of the same name never sees its predecessor's segments.
+ *
+ * <p>Its parts: uploads, retention across tiers and the schedules are here; reads for fetches
+ * and ListOffsets are {@link TieredReads}, the sweep {@link OrphanSweep}, the compaction of a
+ * compacted topic's objects {@link TieredCompaction}. It sees the node's logs only through
+ * {@link TieredLogs} and {@link TieredLog}.
  */
 public final class TieringService {
     private static final Logger log = LoggerFactory.getLogger(TieringService.class);
@@ -121,6 +125,8 @@ public final class TieringService {
         this.remoteReaders = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 daemons("remote-read", true));
         this.reader = new RemoteSegmentReader(store, cacheBytes, metrics, remoteReaders);
+        this.reads = new TieredReads(this::entriesAsync, reader, topics);
+        this.orphans = new OrphanSweep(store, manifest, clusterId, clock, this.orphanGraceMs, reader::evict);
         this.uploadedBytes = metrics.counter("strata.tiering.upload.bytes");
         this.uploadLatency = metrics.timer("strata.tiering.upload.latency");
         metrics.gauge("strata.tiering.untiered.bytes", this, TieringService::untieredBytes);
@@ -244,63 +250,31 @@ public final class TieringService {
         }
     }
 
-    // ---- reads ----
+    // ---- reads (TieredReads) ----
 
-    /**
-     * Batches from object storage starting with the one holding {@code offset}, up to
-     * {@code maxBytes}; empty when object storage holds no batch there. No thread waits on the
-     * object store: the GETs complete the future, and the batches are cut and checked on the
-     * {@code remote-read} threads.
-     */
+    private final TieredReads reads;
+    private final OrphanSweep orphans;
+
+    /** See {@link TieredReads#readAsync}. */
     public CompletableFuture<ByteBuffer> readAsync(TopicPartition tp, long offset, int maxBytes) {
-        return entriesAsync(tp).thenCompose(m -> {
-            Map.Entry<Long, SegmentEntry> e = m.floorEntry(offset);
-            if (e == null || e.getValue().lastOffset() < offset) {
-                return CompletableFuture.completedFuture(ByteBuffer.allocate(0));
-            }
-            return readFrom(tp, m, e, offset, maxBytes);
-        });
+        return reads.readAsync(tp, offset, maxBytes);
     }
 
-    /**
-     * From the object of {@code e} on. A compacted object may hold no batch at or after the
-     * offset (the cleaner removed them): the next batch is in a later object, or in the local
-     * log, as a compacted local segment's next batch is in the next segment.
-     */
-    private CompletableFuture<ByteBuffer> readFrom(TopicPartition tp, ConcurrentSkipListMap<Long, SegmentEntry> m,
-                                                   Map.Entry<Long, SegmentEntry> e, long offset, int maxBytes) {
-        if (e == null) {
-            return CompletableFuture.completedFuture(localAfterTiered(tp, offset, maxBytes));
-        }
-        SegmentEntry s = e.getValue();
-        return reader.readAsync(s.objectKey(), s.sizeBytes(), Math.max(offset, s.baseOffset()), maxBytes).thenCompose(out -> {
-            if (!out.hasRemaining()) {
-                return readFrom(tp, m, m.higherEntry(e.getKey()), offset, maxBytes);
-            }
-            try {
-                readAhead(m, e, out, maxBytes);
-            } catch (RuntimeException ex) {
-                // The read has its bytes; a read-ahead that cannot start (a store closing) must not fail it.
-                log.debug("read-ahead for {} not started", tp, ex);
-            }
-            return CompletableFuture.completedFuture(out);
-        });
+    /** See {@link TieredReads#offsetForTimestampAsync}. */
+    public CompletableFuture<Optional<Batches.TimestampMatch>> offsetForTimestampAsync(TopicPartition tp, long timestamp, long fromOffset) {
+        return reads.offsetForTimestampAsync(tp, timestamp, fromOffset);
     }
 
-    /** A compacted partition's next batch after its tiered objects, when it is local; else nothing. */
-    private ByteBuffer localAfterTiered(TopicPartition tp, long offset, int maxBytes) {
-        Optional<? extends TieredLog> pl = topics.partition(tp);
-        if (pl.isPresent() && pl.get().tierPolicy().compact() && offset < pl.get().localStartOffset()) {
-            return pl.get().localBatches(pl.get().localStartOffset(), maxBytes);
-        }
-        return ByteBuffer.allocate(0);
+    /** See {@link TieredReads#maxTimestampRecordAsync}. */
+    public CompletableFuture<Optional<Batches.TimestampMatch>> maxTimestampRecordAsync(TopicPartition tp, long fromOffset) {
+        return reads.maxTimestampRecordAsync(tp, fromOffset);
     }
 
     /**
      * The partition's manifest entries: from memory, or, the first time, from the MetaStore on a
      * {@code remote-read} thread (never the caller's).
      */
-    private CompletableFuture<ConcurrentSkipListMap<Long, SegmentEntry>> entriesAsync(TopicPartition tp) {
+    CompletableFuture<ConcurrentSkipListMap<Long, SegmentEntry>> entriesAsync(TopicPartition tp) {
         UUID id;
         try {
             id = topics.topic(tp.topic()).orElseThrow(() -> new IllegalStateException("no topic " + tp.topic())).id();
@@ -310,77 +284,6 @@ public final class TieringService {
         ConcurrentSkipListMap<Long, SegmentEntry> known = entries.get(new RemoteKey(id, tp.partition()));
         return known != null ? CompletableFuture.completedFuture(known)
                 : CompletableFuture.supplyAsync(() -> entriesOf(tp, id), remoteReaders);
-    }
-
-    /** Objects one read-ahead may reach into. */
-    static final int MAX_READ_AHEAD_OBJECTS = 16;
-
-    /**
-     * Starts fetching what a consumer reading forward asks for next, the {@code maxBytes} after
-     * what it was just served, into the following objects: with fetches as large as a segment,
-     * each would otherwise begin with a cold object (its index, then its first chunk) while
-     * nothing was read during the consumer's processing of the previous response.
-     */
-    private void readAhead(ConcurrentSkipListMap<Long, SegmentEntry> m, Map.Entry<Long, SegmentEntry> e, ByteBuffer served, int maxBytes) {
-        long budget = Math.min(maxBytes, reader.readAheadBudget());
-        List<Batches.Batch> batches = Batches.of(served);
-        long next = batches.get(batches.size() - 1).lastOffset() + 1;
-        // Bytes bound the read-ahead, and so does the number of objects: many small objects would mean many index GETs.
-        int objects = 0;
-        while (e != null && budget > 0 && objects < MAX_READ_AHEAD_OBJECTS) {
-            SegmentEntry s = e.getValue();
-            if (next <= s.lastOffset()) {
-                long from = Math.max(next, s.baseOffset());
-                reader.readAhead(s.objectKey(), s.sizeBytes(), from, budget);
-                objects++;
-                // The object's bytes from there, estimated from its offsets: the manifest does not hold positions.
-                double share = (double) (s.lastOffset() - from + 1) / Math.max(1, s.lastOffset() - s.baseOffset() + 1);
-                budget -= Math.max(1, (long) (share * s.sizeBytes()));
-            }
-            e = m.higherEntry(e.getKey());
-        }
-    }
-
-    /**
-     * The first tiered record at or after {@code timestamp} at or above {@code fromOffset}: the
-     * objects in offset order, each looked into only when its entry says it reaches the timestamp.
-     */
-    public CompletableFuture<Optional<Batches.TimestampMatch>> offsetForTimestampAsync(TopicPartition tp, long timestamp, long fromOffset) {
-        return entriesAsync(tp).thenCompose(m -> firstAtOrAfter(List.copyOf(m.values()).iterator(), timestamp, fromOffset));
-    }
-
-    private CompletableFuture<Optional<Batches.TimestampMatch>> firstAtOrAfter(java.util.Iterator<SegmentEntry> objects, long timestamp,
-                                                                               long fromOffset) {
-        while (objects.hasNext()) {
-            SegmentEntry s = objects.next();
-            if (s.lastOffset() < fromOffset || s.maxTimestamp() < timestamp) {
-                continue;
-            }
-            return reader.findByTimestampAsync(s.objectKey(), s.sizeBytes(), timestamp).thenCompose(m ->
-                    m.isPresent() && m.get().offset() >= fromOffset ? CompletableFuture.completedFuture(m)
-                            : firstAtOrAfter(objects, timestamp, fromOffset));
-        }
-        return CompletableFuture.completedFuture(Optional.empty());
-    }
-
-    /**
-     * The first tiered record, at or above {@code fromOffset}, carrying the largest timestamp of
-     * the tiered segments (from their manifest entries; one object is read).
-     */
-    public CompletableFuture<Optional<Batches.TimestampMatch>> maxTimestampRecordAsync(TopicPartition tp, long fromOffset) {
-        return entriesAsync(tp).thenCompose(m -> {
-            SegmentEntry best = null;
-            for (SegmentEntry s : m.values()) {
-                if (s.lastOffset() >= fromOffset && (best == null || s.maxTimestamp() > best.maxTimestamp())) {
-                    best = s;
-                }
-            }
-            if (best == null || best.maxTimestamp() < 0) {
-                return CompletableFuture.completedFuture(Optional.<Batches.TimestampMatch>empty());
-            }
-            return reader.findByTimestampAsync(best.objectKey(), best.sizeBytes(), best.maxTimestamp())
-                    .thenApply(found -> found.filter(match -> match.offset() >= fromOffset));
-        });
     }
 
     // ---- uploads ----
@@ -548,7 +451,7 @@ public final class TieringService {
         }
     }
 
-    private static String rootMessage(Throwable t) {
+    static String rootMessage(Throwable t) {
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
@@ -620,40 +523,9 @@ public final class TieringService {
         }
     }
 
-    /**
-     * Deletes objects under this cluster that no manifest entry names and that are older than the
-     * grace period. The listing comes first and the manifest after, and each candidate is looked
-     * up once more right before its delete, so an entry committed meanwhile is seen.
-     */
+    /** See {@link OrphanSweep#run}. */
     public int sweepOrphans() {
-        try {
-            List<ObjectInfo> listed = store.list(clusterId + "/").get(5, TimeUnit.MINUTES);
-            Set<String> named = manifest.allObjectKeys();
-            Map<String, Long> retired = manifest.retiredObjects();
-            long now = clock.getAsLong();
-            int deleted = 0;
-            for (ObjectInfo o : listed) {
-                // A snapshot belongs to the segment object of the same name.
-                String owner = o.key().endsWith(".snapshot") ? o.key().substring(0, o.key().length() - ".snapshot".length()) + ".seg" : o.key();
-                Long retiredAt = retired.get(owner);
-                if (retiredAt != null && now - retiredAt <= orphanGraceMs) {
-                    continue; // replaced by a compaction a moment ago (on any node): a read may still be on its way to it
-                }
-                if (!named.contains(owner) && now - o.lastModifiedMs() > orphanGraceMs && !manifest.names(owner)) {
-                    reader.evict(owner);
-                    store.delete(o.key()).get(1, TimeUnit.MINUTES);
-                    if (retiredAt != null && o.key().equals(owner)) {
-                        manifest.forgetRetired(owner);
-                    }
-                    log.info("deleted orphan object {} ({} bytes): no manifest entry names it", o.key(), o.size());
-                    deleted++;
-                }
-            }
-            return deleted;
-        } catch (Exception e) {
-            log.warn("orphan sweep failed: {}", rootMessage(e));
-            return 0;
-        }
+        return orphans.run();
     }
 
     /** How long the untiered total a produce checks may be old: the budget is a guard against a long outage, not a quota. */

@@ -1,0 +1,161 @@
+package io.strata.tiering.service;
+
+import io.strata.metastore.store.SegmentEntry;
+import io.strata.records.Batches;
+import io.strata.tiering.segment.RemoteSegmentReader;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Function;
+
+/**
+ * Reads of a partition's tiered history for fetches and ListOffsets: the manifest entries say
+ * which object holds an offset (or may hold a timestamp), the {@link RemoteSegmentReader} reads
+ * it, and a consumer reading forward has its next request's bytes fetched ahead, across objects.
+ * Nothing here waits on the object store or the MetaStore: every answer is a future that the
+ * GETs (or the first load of a partition's entries) complete. Thread-safe.
+ */
+final class TieredReads {
+    private static final Logger log = LoggerFactory.getLogger(TieredReads.class);
+
+    private final Function<TopicPartition, CompletableFuture<ConcurrentSkipListMap<Long, SegmentEntry>>> entries;
+    private final RemoteSegmentReader reader;
+    private final TieredLogs logs;
+
+    /** {@code entries}: a partition's manifest entries by base offset, as the tiering service keeps them. */
+    TieredReads(Function<TopicPartition, CompletableFuture<ConcurrentSkipListMap<Long, SegmentEntry>>> entries,
+                RemoteSegmentReader reader, TieredLogs logs) {
+        this.entries = entries;
+        this.reader = reader;
+        this.logs = logs;
+    }
+
+    /**
+     * Batches from object storage starting with the one holding {@code offset}, up to
+     * {@code maxBytes}; empty when object storage holds no batch there. No thread waits on the
+     * object store: the GETs complete the future, and the batches are cut and checked on the
+     * {@code remote-read} threads.
+     */
+    public CompletableFuture<ByteBuffer> readAsync(TopicPartition tp, long offset, int maxBytes) {
+        return entries.apply(tp).thenCompose(m -> {
+            Map.Entry<Long, SegmentEntry> e = m.floorEntry(offset);
+            if (e == null || e.getValue().lastOffset() < offset) {
+                return CompletableFuture.completedFuture(ByteBuffer.allocate(0));
+            }
+            return readFrom(tp, m, e, offset, maxBytes);
+        });
+    }
+
+    /**
+     * From the object of {@code e} on. A compacted object may hold no batch at or after the
+     * offset (the cleaner removed them): the next batch is in a later object, or in the local
+     * log, as a compacted local segment's next batch is in the next segment.
+     */
+    private CompletableFuture<ByteBuffer> readFrom(TopicPartition tp, ConcurrentSkipListMap<Long, SegmentEntry> m,
+                                                   Map.Entry<Long, SegmentEntry> e, long offset, int maxBytes) {
+        if (e == null) {
+            return CompletableFuture.completedFuture(localAfterTiered(tp, offset, maxBytes));
+        }
+        SegmentEntry s = e.getValue();
+        return reader.readAsync(s.objectKey(), s.sizeBytes(), Math.max(offset, s.baseOffset()), maxBytes).thenCompose(out -> {
+            if (!out.hasRemaining()) {
+                return readFrom(tp, m, m.higherEntry(e.getKey()), offset, maxBytes);
+            }
+            try {
+                readAhead(m, e, out, maxBytes);
+            } catch (RuntimeException ex) {
+                // The read has its bytes; a read-ahead that cannot start (a store closing) must not fail it.
+                log.debug("read-ahead for {} not started", tp, ex);
+            }
+            return CompletableFuture.completedFuture(out);
+        });
+    }
+
+    /** A compacted partition's next batch after its tiered objects, when it is local; else nothing. */
+    private ByteBuffer localAfterTiered(TopicPartition tp, long offset, int maxBytes) {
+        Optional<? extends TieredLog> pl = logs.partition(tp);
+        if (pl.isPresent() && pl.get().tierPolicy().compact() && offset < pl.get().localStartOffset()) {
+            return pl.get().localBatches(pl.get().localStartOffset(), maxBytes);
+        }
+        return ByteBuffer.allocate(0);
+    }
+
+    /** Objects one read-ahead may reach into. */
+    static final int MAX_READ_AHEAD_OBJECTS = 16;
+
+    /**
+     * Starts fetching what a consumer reading forward asks for next, the {@code maxBytes} after
+     * what it was just served, into the following objects: with fetches as large as a segment,
+     * each would otherwise begin with a cold object (its index, then its first chunk) while
+     * nothing was read during the consumer's processing of the previous response.
+     */
+    private void readAhead(ConcurrentSkipListMap<Long, SegmentEntry> m, Map.Entry<Long, SegmentEntry> e, ByteBuffer served, int maxBytes) {
+        long budget = Math.min(maxBytes, reader.readAheadBudget());
+        List<Batches.Batch> batches = Batches.of(served);
+        long next = batches.get(batches.size() - 1).lastOffset() + 1;
+        // Bytes bound the read-ahead, and so does the number of objects: many small objects would mean many index GETs.
+        int objects = 0;
+        while (e != null && budget > 0 && objects < MAX_READ_AHEAD_OBJECTS) {
+            SegmentEntry s = e.getValue();
+            if (next <= s.lastOffset()) {
+                long from = Math.max(next, s.baseOffset());
+                reader.readAhead(s.objectKey(), s.sizeBytes(), from, budget);
+                objects++;
+                // The object's bytes from there, estimated from its offsets: the manifest does not hold positions.
+                double share = (double) (s.lastOffset() - from + 1) / Math.max(1, s.lastOffset() - s.baseOffset() + 1);
+                budget -= Math.max(1, (long) (share * s.sizeBytes()));
+            }
+            e = m.higherEntry(e.getKey());
+        }
+    }
+
+    /**
+     * The first tiered record at or after {@code timestamp} at or above {@code fromOffset}: the
+     * objects in offset order, each looked into only when its entry says it reaches the timestamp.
+     */
+    public CompletableFuture<Optional<Batches.TimestampMatch>> offsetForTimestampAsync(TopicPartition tp, long timestamp, long fromOffset) {
+        return entries.apply(tp).thenCompose(m -> firstAtOrAfter(List.copyOf(m.values()).iterator(), timestamp, fromOffset));
+    }
+
+    private CompletableFuture<Optional<Batches.TimestampMatch>> firstAtOrAfter(Iterator<SegmentEntry> objects, long timestamp,
+                                                                               long fromOffset) {
+        while (objects.hasNext()) {
+            SegmentEntry s = objects.next();
+            if (s.lastOffset() < fromOffset || s.maxTimestamp() < timestamp) {
+                continue;
+            }
+            return reader.findByTimestampAsync(s.objectKey(), s.sizeBytes(), timestamp).thenCompose(m ->
+                    m.isPresent() && m.get().offset() >= fromOffset ? CompletableFuture.completedFuture(m)
+                            : firstAtOrAfter(objects, timestamp, fromOffset));
+        }
+        return CompletableFuture.completedFuture(Optional.empty());
+    }
+
+    /**
+     * The first tiered record, at or above {@code fromOffset}, carrying the largest timestamp of
+     * the tiered segments (from their manifest entries; one object is read).
+     */
+    public CompletableFuture<Optional<Batches.TimestampMatch>> maxTimestampRecordAsync(TopicPartition tp, long fromOffset) {
+        return entries.apply(tp).thenCompose(m -> {
+            SegmentEntry best = null;
+            for (SegmentEntry s : m.values()) {
+                if (s.lastOffset() >= fromOffset && (best == null || s.maxTimestamp() > best.maxTimestamp())) {
+                    best = s;
+                }
+            }
+            if (best == null || best.maxTimestamp() < 0) {
+                return CompletableFuture.completedFuture(Optional.<Batches.TimestampMatch>empty());
+            }
+            return reader.findByTimestampAsync(best.objectKey(), best.sizeBytes(), best.maxTimestamp())
+                    .thenApply(found -> found.filter(match -> match.offset() >= fromOffset));
+        });
+    }
+}
