@@ -465,6 +465,10 @@ public final class Broker implements AutoCloseable {
         if (scheduler != null) {
             scheduler.shutdownNow();
         }
+        if (tiering != null) {
+            // Before the logs close: no upload, roll or retention pass may touch a log after it has.
+            tiering.stopSchedules();
+        }
         if (flusher != null) {
             flusher.shutdownNow();
         }

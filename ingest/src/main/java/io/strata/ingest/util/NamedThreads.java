@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code tier-upload-N}: segment uploads; {@code remote-read-N}: cutting and CRC-checking the batches of remote reads
  *       (for fetches and ListOffsets) once their GETs complete, never waiting on the object store;</li>
  *   <li>{@code tier-tick}: finding segments to upload, followers' reading of the manifest; {@code tier-retention}:
- *       retention across tiers; {@code tier-sweep}: the orphan sweep (all three {@code TieringService}'s own);</li>
+ *       retention across tiers; {@code tier-sweep}: the orphan sweep; {@code tier-manifest}: a partition's manifest
+ *       entries, loaded the first time a remote read needs them (all four {@code TieringService}'s own);</li>
  *   <li>{@code broker-scheduler}: topic refresh, local retention, group timers, TLS and ACL reloads;</li>
  *   <li>{@code log-deleter}: directories of deleted topics; {@code segment-deleter}: deleted segments after {@code file.delete.delay.ms};</li>
  *   <li>{@code admin-http}: the admin API.</li>

@@ -181,27 +181,36 @@ public final class RemoteSegmentReader {
      * CRC-checked on the {@code decoding} executor once they are all in hand.
      */
     public CompletableFuture<ByteBuffer> readAsync(String key, long objectSize, long offset, int maxBytes) {
-        return indexAsync(key, objectSize).thenCompose(idx -> {
+        int bounded = Math.min(maxBytes, MAX_READ_BYTES);
+        return withTimeout(key, indexAsync(key, objectSize).thenCompose(idx -> {
             long floor = idx.positionFloor(offset);
             // The walk from the floor to the batch is about an index interval, and the batches served follow it.
-            return readFrom(key, idx, offset, maxBytes, floor, floor + (long) maxBytes + SCAN_ALLOWANCE);
-        });
+            return readFrom(key, idx, offset, bounded, floor, floor + (long) bounded + SCAN_ALLOWANCE);
+        }));
     }
 
     /** Bytes beyond {@code maxBytes} fetched for the walk from the index floor to the batch sought; more is fetched when it is longer. */
     static final int SCAN_ALLOWANCE = 128 * 1024;
+    /**
+     * The most one read serves (a larger first batch excepted): its chunks are all requested at
+     * once, so this bounds the GETs one read has in flight; a reader wanting more reads on.
+     */
+    public static final int MAX_READ_BYTES = 8 << 20;
+    /** How long a read may wait for the object store, as a blocking read always could. */
+    static final long READ_TIMEOUT_SECONDS = 60;
 
     private CompletableFuture<ByteBuffer> readFrom(String key, SegmentIndex idx, long offset, int maxBytes, long floor, long upTo) {
         long dataEnd = idx.footer().dataLength();
         long to = Math.min(dataEnd, upTo);
         if (floor >= to) {
-            return CompletableFuture.completedFuture(ByteBuffer.allocate(0));
+            // Answered on the decoding executor like any other read, never on the store's completion thread.
+            return CompletableFuture.supplyAsync(() -> ByteBuffer.allocate(0), decoding);
         }
         return span(key, floor, to, dataEnd).thenComposeAsync(span -> {
             try {
                 return CompletableFuture.completedFuture(batchesFrom(key, span, floor, dataEnd, offset, maxBytes));
             } catch (Span.TooShort e) {
-                if (to >= dataEnd) {
+                if (to >= dataEnd || e.needed > dataEnd) {
                     throw new CorruptSegmentObjectException(key, "data ends before position " + e.needed);
                 }
                 // A batch larger than the allowance, or an index interval that is: fetch on to what it needs.
@@ -249,13 +258,13 @@ public final class RemoteSegmentReader {
 
     /** As {@link #findByTimestamp}, without blocking: each run of batches is read as {@link #readAsync} reads it. */
     public CompletableFuture<Optional<Batches.TimestampMatch>> findByTimestampAsync(String key, long objectSize, long timestamp) {
-        return indexAsync(key, objectSize).thenCompose(idx -> {
+        return withTimeout(key, indexAsync(key, objectSize).thenCompose(idx -> {
             if (idx.footer().maxTimestamp() < timestamp) {
-                return CompletableFuture.completedFuture(Optional.empty());
+                return CompletableFuture.supplyAsync(Optional::<Batches.TimestampMatch>empty, decoding);
             }
             long from = idx.scanStartForTimestamp(timestamp);
             return scanForTimestamp(key, objectSize, from < 0 ? idx.footer().baseOffset() : from, idx.footer().lastOffset() + 1, timestamp);
-        });
+        }));
     }
 
     private CompletableFuture<Optional<Batches.TimestampMatch>> scanForTimestamp(String key, long objectSize, long offset, long endOffset,
@@ -353,9 +362,10 @@ public final class RemoteSegmentReader {
         }
 
         /**
-         * Bytes {@code [pos, pos+len)}: a view of one chunk when they lie in one, else a copy. A
-         * view shares the cached chunk, which no reader writes to; it is not read-only because
-         * CRC checks of a buffer without an array go byte by byte.
+         * Bytes {@code [pos, pos+len)}: a view of one chunk when they lie in one and are a good
+         * part of it (a small view would keep the whole chunk alive after the cache drops it),
+         * else a copy. A view shares the cached chunk, which nothing that reads it writes to; it
+         * is not read-only because CRC checks of a buffer without an array go byte by byte.
          */
         ByteBuffer slice(long pos, int len) {
             if (pos < start || pos + len > end()) {
@@ -363,7 +373,7 @@ public final class RemoteSegmentReader {
             }
             int i = (int) ((pos - start) / CHUNK);
             int within = (int) (pos - start - (long) i * CHUNK);
-            if (within + len <= chunks[i].length) {
+            if (within + len <= chunks[i].length && (len <= BatchHeader.SIZE || len >= chunks[i].length / 4)) {
                 return ByteBuffer.wrap(chunks[i], within, len).slice();
             }
             byte[] out = new byte[len];
@@ -408,6 +418,15 @@ public final class RemoteSegmentReader {
                 downloaded.increment(b.length);
                 return b;
             });
+        });
+    }
+
+    /** {@code f}, failed with an {@link ObjectStoreException} if it has not completed in {@value #READ_TIMEOUT_SECONDS} s. */
+    private static <T> CompletableFuture<T> withTimeout(String key, CompletableFuture<T> f) {
+        return f.orTimeout(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS).exceptionallyCompose(t -> {
+            Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+            return CompletableFuture.failedFuture(cause instanceof TimeoutException
+                    ? new ObjectStoreException("reading " + key + " timed out", cause) : cause);
         });
     }
 

@@ -102,11 +102,10 @@ public final class TieringService {
         this.leads = leads;
     }
 
-    /**
-     * Where remote reads cut and CRC-check batches once their GETs complete, and where a
-     * partition's manifest entries are first loaded: no thread here waits on the object store.
-     */
+    /** Where remote reads cut and CRC-check batches once their GETs complete: no thread here waits on the object store. */
     private final java.util.concurrent.ExecutorService remoteReaders;
+    /** {@code tier-manifest}: a partition's manifest entries, loaded from the MetaStore the first time a read needs them. */
+    private final java.util.concurrent.ExecutorService manifestLoads = Executors.newSingleThreadExecutor(daemons("tier-manifest", false));
 
     public TieringService(ObjectStore store, SegmentManifestStore manifest, io.strata.metastore.store.TopicCatalog catalog,
                           TieredLogs topics, String clusterId,
@@ -199,9 +198,20 @@ public final class TieringService {
         return manifest;
     }
 
-    /** Every batch of a tiered segment. */
+    /** Every batch of a tiered segment, read a piece at a time (each piece's GETs all go out at once). */
     ByteBuffer readWhole(SegmentEntry e) {
-        return reader.read(e.objectKey(), e.sizeBytes(), e.baseOffset(), (int) Math.min(Integer.MAX_VALUE, e.sizeBytes()));
+        ByteBuffer whole = ByteBuffer.allocate((int) Math.min(Integer.MAX_VALUE, e.sizeBytes()));
+        long next = e.baseOffset();
+        while (next <= e.lastOffset()) {
+            ByteBuffer piece = reader.read(e.objectKey(), e.sizeBytes(), next, RemoteSegmentReader.MAX_READ_BYTES);
+            List<Batches.Batch> batches = Batches.of(piece);
+            if (batches.isEmpty()) {
+                break; // a compacted object may end before its entry's last offset
+            }
+            whole.put(piece.duplicate());
+            next = batches.get(batches.size() - 1).lastOffset() + 1;
+        }
+        return whole.flip();
     }
 
     String objectKey(TopicPartition tp, UUID topicId, long baseOffset, int epoch) {
@@ -271,8 +281,9 @@ public final class TieringService {
     }
 
     /**
-     * The partition's manifest entries: from memory, or, the first time, from the MetaStore on a
-     * {@code remote-read} thread (never the caller's).
+     * The partition's manifest entries: from memory, or, the first time, from the MetaStore on
+     * the {@code tier-manifest} thread (never the caller's, nor a decoding thread that every
+     * remote read needs).
      */
     CompletableFuture<ConcurrentSkipListMap<Long, SegmentEntry>> entriesAsync(TopicPartition tp) {
         UUID id;
@@ -283,7 +294,7 @@ public final class TieringService {
         }
         ConcurrentSkipListMap<Long, SegmentEntry> known = entries.get(new RemoteKey(id, tp.partition()));
         return known != null ? CompletableFuture.completedFuture(known)
-                : CompletableFuture.supplyAsync(() -> entriesOf(tp, id), remoteReaders);
+                : CompletableFuture.supplyAsync(() -> entriesOf(tp, id), manifestLoads);
     }
 
     // ---- uploads ----
@@ -628,10 +639,30 @@ public final class TieringService {
         };
     }
 
+    /**
+     * Stops everything tiering starts on its own (the schedules, uploads in flight), and waits a
+     * moment for a pass that is running: for a node shutting down, before its logs close. Reads
+     * go on until {@link #close}.
+     */
+    public void stopSchedules() {
+        List<java.util.concurrent.ExecutorService> own = List.of(ticks, retention, sweeps, uploaders);
+        own.forEach(java.util.concurrent.ExecutorService::shutdownNow);
+        try {
+            for (java.util.concurrent.ExecutorService e : own) {
+                if (!e.awaitTermination(5, TimeUnit.SECONDS)) {
+                    log.warn("a tiering task is still running at shutdown");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     public void close() {
         ticks.shutdownNow();
         retention.shutdownNow();
         sweeps.shutdownNow();
+        manifestLoads.shutdownNow();
         uploaders.shutdownNow();
         remoteReaders.shutdownNow();
         store.close();

@@ -68,7 +68,8 @@ class TieringServiceTest {
         TopicCatalog catalog = new TopicCatalog(metaStore, keyspace);
         TopicRecord topic = catalog.create("t", 1, (short) 1, Map.of()).topic();
         SegmentManifestStore manifest = new SegmentManifestStore(metaStore, keyspace);
-        FakeLog log = new FakeLog(dir.resolve("t-0"), 100);
+        // 100 records of 100 KB: an object larger than one read serves (RemoteSegmentReader.MAX_READ_BYTES).
+        FakeLog log = new FakeLog(dir.resolve("t-0"), 100, 100_000);
         TieredLogs logs = new TieredLogs() {
             @Override
             public Map<TopicPartition, ? extends TieredLog> logs() {
@@ -98,10 +99,13 @@ class TieringServiceTest {
         List<Batches.Batch> read = Batches.of(tiering.readAsync(tp, 42, 1 << 20).get(10, TimeUnit.SECONDS));
         assertThat(read).isNotEmpty();
         assertThat(read.get(0).baseOffset()).isEqualTo(42);
-        assertThat(read.get(read.size() - 1).lastOffset()).isEqualTo(99);
+        // Whole batches, in order, as many as 1 MiB holds (ten of about 100 KB).
+        assertThat(read).extracting(Batches.Batch::baseOffset).containsExactly(42L, 43L, 44L, 45L, 46L, 47L, 48L, 49L, 50L, 51L);
         assertThat(tiering.offsetForTimestampAsync(tp, 1_000 + 60, 0).get(10, TimeUnit.SECONDS).orElseThrow().offset())
                 .isEqualTo(60);
         assertThat(tiering.readAsync(tp, 100, 1 << 20).get(10, TimeUnit.SECONDS).hasRemaining()).isFalse();
+        // What tiered compaction reads: every batch, in pieces, byte for byte the segment uploaded.
+        assertThat(tiering.readWhole(entry)).isEqualTo(ByteBuffer.wrap(Files.readAllBytes(log.segment)));
 
         // Retention by size: nothing may stay, so the tiered segment goes, the manifest first.
         log.retentionBytes = 0;
@@ -133,14 +137,14 @@ class TieringServiceTest {
         volatile long logStart;
         volatile long retentionBytes = -1;
 
-        FakeLog(Path dir, long records) throws Exception {
+        FakeLog(Path dir, long records, int valueBytes) throws Exception {
             this.dir = Files.createDirectories(dir);
             this.records = records;
             this.segment = dir.resolve("00000000000000000000.log");
             try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
                 for (long o = 0; o < records; o++) {
                     ByteBuffer b = MemoryRecords.withRecords(o, Compression.NONE,
-                            new SimpleRecord(1_000 + o, ("k" + o).getBytes(), ("v" + o).getBytes())).buffer();
+                            new SimpleRecord(1_000 + o, ("k" + o).getBytes(), new byte[valueBytes])).buffer();
                     while (b.hasRemaining()) {
                         ch.write(b);
                     }
