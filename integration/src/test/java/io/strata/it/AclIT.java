@@ -43,6 +43,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * ACLs enforced on a real node, checked through kafka-clients as three principals (alice and bob
@@ -283,10 +284,7 @@ class AclIT {
         OperationsIT.Cli removed = cli("acls", "remove", "--allow-principal", "User:alice", "--operation", "Read", "--operation", "Describe",
                 "--topic", "invoices");
         assertThat(removed.out()).contains("2 ACL(s) removed");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!(consume(alice, "invoices", "invoices-readers") instanceof TopicAuthorizationException) && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-        }
+        await("alice refused once her read ACL is gone").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> consume(alice, "invoices", "invoices-readers") instanceof TopicAuthorizationException);
         assertThat(consume(alice, "invoices", "invoices-readers")).isInstanceOf(TopicAuthorizationException.class);
     }
 

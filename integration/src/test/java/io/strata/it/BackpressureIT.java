@@ -7,10 +7,12 @@ import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A client that pipelines requests faster than they are answered gets its reads paused (Netty
@@ -31,10 +33,7 @@ class BackpressureIT extends SharedNode {
             for (int i = 0; i < requests; i++) {
                 ids.add(c.write(waitLong, (short) 12));
             }
-            long deadline = System.currentTimeMillis() + 10_000;
-            while (node.metric("strata_connections_paused") < 1 && System.currentTimeMillis() < deadline) {
-                Thread.sleep(50);
-            }
+            await("the connection's reads paused").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> node.metric("strata_connections_paused") >= 1);
             assertThat(node.metric("strata_connections_paused")).as("the connection's reads are paused").isEqualTo(1.0);
             for (int id : ids) {
                 FetchResponseData r = (FetchResponseData) c.read(ApiKeys.FETCH, (short) 12, id);

@@ -32,6 +32,7 @@ import java.util.concurrent.ExecutionException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The first slice of the cluster: nodes sharing a MetaStore register, one becomes controller and
@@ -62,10 +63,7 @@ class ClusterIT {
              StrataNode b = StrataNode.start(dir.resolve("b"), "metastore=" + url, "node.id=2");
              Admin admin = Clients.admin(a);
              Admin adminB = Clients.admin(b)) {
-            long deadline = System.currentTimeMillis() + 20_000;
-            while (admin.describeCluster().nodes().get().size() < 2 && System.currentTimeMillis() < deadline) {
-                Thread.sleep(100);
-            }
+            await("both nodes in the cluster").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() -> admin.describeCluster().nodes().get().size() >= 2);
             assertThat(admin.describeCluster().nodes().get()).extracting(Node::id).containsExactlyInAnyOrder(1, 2);
             int controller = admin.describeCluster().controller().get().id();
             assertThat(controller).isIn(1, 2);

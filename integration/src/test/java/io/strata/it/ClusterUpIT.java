@@ -13,6 +13,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -22,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * {@code strata cluster up --nodes 3} starts a working three-node cluster; {@code cluster} shows
@@ -78,10 +80,7 @@ class ClusterUpIT {
             Properties props = new Properties();
             props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             try (Admin admin = Admin.create(props)) {
-                long deadline = System.currentTimeMillis() + 30_000;
-                while (admin.describeCluster().nodes().get().size() < 3 && System.currentTimeMillis() < deadline) {
-                    Thread.sleep(200);
-                }
+                await("three nodes in the cluster").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> admin.describeCluster().nodes().get().size() >= 3);
                 assertThat(admin.describeCluster().nodes().get()).extracting(Node::id).containsExactlyInAnyOrder(1, 2, 3);
                 admin.createTopics(List.of(new NewTopic("local", 6, (short) 1))).all().get();
                 TopicDescription d = admin.describeTopics(List.of("local")).allTopicNames().get().get("local");

@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * cleanup.policy=compact through kafka-clients against a real node: a keyed workload with
@@ -69,10 +70,7 @@ class CompactionIT {
                         .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(InvalidRecordException.class);
             }
 
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!node.log().contains("log cleaner rewrote") && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-            }
+            await("the log cleaner's first rewrite").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> node.log().contains("log cleaner rewrote"));
             assertThat(node.log()).contains("log cleaner rewrote");
             Thread.sleep(1000);
 

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Failover with real processes ({@link ClusterHarness}): three nodes, RF=3,
@@ -163,10 +165,7 @@ class FailoverIT {
             for (int id : others) {
                 cluster.node(id).kill9();
             }
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (ClusterHarness.partition(admin, 0).isr().size() > 1 && System.currentTimeMillis() < deadline) {
-                Thread.sleep(100);
-            }
+            await("the ISR shrunk to the leader").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> ClusterHarness.partition(admin, 0).isr().size() <= 1);
             assertThat(ClusterHarness.partition(admin, 0).isr()).hasSize(1);
             Map<String, Object> once = Map.of("acks", "all", "enable.idempotence", false, "retries", 0, "delivery.timeout.ms", 5000,
                     "request.timeout.ms", 4000, "linger.ms", 0);
@@ -178,10 +177,8 @@ class FailoverIT {
                 p.send(new ProducerRecord<>(ClusterHarness.TOPIC, 0, null, "r-0".getBytes())).get();
             }
             cluster.node(others.get(0)).launch();
-            deadline = System.currentTimeMillis() + 30_000;
-            while (ClusterHarness.partition(admin, 0).isr().size() < 2 && System.currentTimeMillis() < deadline) {
-                Thread.sleep(100);
-            }
+            await("the relaunched replica back in the ISR").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> ClusterHarness.partition(admin, 0).isr().size() >= 2);
             assertThat(ClusterHarness.partition(admin, 0).isr()).hasSize(2);
             try (KafkaProducer<byte[], byte[]> p = Clients.producer(cluster.node(leader), once)) {
                 p.send(new ProducerRecord<>(ClusterHarness.TOPIC, 0, null, "r-1".getBytes())).get();

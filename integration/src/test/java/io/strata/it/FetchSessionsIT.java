@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Incremental fetch sessions (KIP-227) with a real kafka-clients consumer and over the raw
@@ -87,10 +88,7 @@ class FetchSessionsIT extends SharedNode {
             assertThat(node.metric("strata_fetch_sessions_partitions")).as("partitions in the session").isEqualTo(PARTITIONS);
         }
         // The consumer's close ends its session (a fetch of epoch -1).
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (node.metric("strata_fetch_sessions") > 0 && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
-        }
+        await("no fetch session left open").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> node.metric("strata_fetch_sessions") <= 0);
         assertThat(node.metric("strata_fetch_sessions")).as("sessions open after close").isZero();
     }
 

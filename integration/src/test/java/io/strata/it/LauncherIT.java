@@ -6,10 +6,12 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The command line: bad configuration stops start-up naming the key; SIGTERM stops a node cleanly;
@@ -310,10 +312,7 @@ class LauncherIT {
         // A "broker" that accepts connections and never answers: the command waits on it.
         try (java.net.ServerSocket silent = new java.net.ServerSocket(0)) {
             Process p = startLauncher(cds, java.util.Map.of(), "groups", "list", "--bootstrap-server", "localhost:" + silent.getLocalPort());
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (p.descendants().noneMatch(d -> d.info().command().orElse("").endsWith("java")) && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
+            await("the launcher's JVM started").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> p.descendants().anyMatch(d -> d.info().command().orElse("").endsWith("java")));
             List<ProcessHandle> jvms = p.descendants().toList();
             assertThat(jvms).as("the launcher started a JVM").isNotEmpty();
             Thread.sleep(500);

@@ -33,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** What an operator sees: /metrics moving with traffic, the JSON admin API, /ready, and the admin CLI. */
 class OperationsIT {
@@ -267,10 +268,7 @@ class OperationsIT {
         } finally {
             pg.startProcess();
         }
-        long deadline = System.currentTimeMillis() + 20_000;
-        while (http("GET", "/ready").status() != 200 && System.currentTimeMillis() < deadline) {
-            Thread.sleep(200);
-        }
+        await("the node ready").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> http("GET", "/ready").status() == 200);
         assertThat(http("GET", "/ready").status()).isEqualTo(200);
     }
 

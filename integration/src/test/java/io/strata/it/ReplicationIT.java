@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Replication with two replicas and the default lag window. Every record acknowledged with
@@ -58,10 +60,7 @@ class ReplicationIT {
         try (StrataNode a = StrataNode.start(dir.resolve("a"), "metastore=" + url, "node.id=1");
              StrataNode b = StrataNode.start(dir.resolve("b"), "metastore=" + url, "node.id=2");
              Admin admin = Clients.admin(a)) {
-            long deadline = System.currentTimeMillis() + 20_000;
-            while (admin.describeCluster().nodes().get().size() < 2 && System.currentTimeMillis() < deadline) {
-                Thread.sleep(100);
-            }
+            await("both nodes in the cluster").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() -> admin.describeCluster().nodes().get().size() >= 2);
             admin.createTopics(List.of(new NewTopic("mirrored", 1, (short) 2))).all().get();
             TopicDescription d = admin.describeTopics(List.of("mirrored")).allTopicNames().get().get("mirrored");
             assertThat(d.partitions().get(0).replicas()).hasSize(2);

@@ -28,6 +28,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A compacted topic that tiers (remote.storage.enable=true with cleanup.policy=compact, which
@@ -84,10 +85,7 @@ class TieredCompactionIT {
                         written.put(acks.get(i).get().offset(), sent.get(i));
                     }
                 }
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (bucketSegmentBytes(s3, "compacted") < 2_500_000 && System.nanoTime() < deadline) {
-                    Thread.sleep(200);
-                }
+                await("the uncompacted history in the bucket").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> bucketSegmentBytes(s3, "compacted") >= 2_500_000);
                 Thread.sleep(3000); // the idle tail rolls after segment.ms and tiers too
                 before = bucketSegmentBytes(s3, "compacted");
                 assertThat(before).as("the uncompacted history is in the bucket").isGreaterThan(2_500_000);
@@ -96,10 +94,7 @@ class TieredCompactionIT {
             }
             // Then with the cleaner: the tiered segments are compacted into new objects.
             try (StrataNode node = TieringIT.nodeOn(s3, dir, "node", "compacted", Map.of(), "log.cleaner.backoff.ms=500")) {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (!node.log().contains("profiles-0: compacted tiered segments") && System.nanoTime() < deadline) {
-                    Thread.sleep(200);
-                }
+                await("a compaction of the tiered segments").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> node.log().contains("profiles-0: compacted tiered segments"));
                 Matcher m = Pattern.compile("profiles-0: compacted tiered segments: (\\d+) objects -> (\\d+), (\\d+) -> (\\d+) bytes")
                         .matcher(node.log());
                 assertThat(m.find()).as("a compaction of the tiered segments ran:\n" + node.log()).isTrue();

@@ -137,15 +137,10 @@ class TieringIT {
         }
     }
 
-    static void await(String what, long timeoutMs, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeoutMs;
-        while (System.currentTimeMillis() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("timed out after " + timeoutMs + " ms waiting until " + what);
+    /** Waits until {@code condition} holds, polling every 200 ms, failing after {@code timeoutMs}. */
+    static void await(String what, long timeoutMs, BooleanSupplier condition) {
+        org.awaitility.Awaitility.await(what).atMost(java.time.Duration.ofMillis(timeoutMs))
+                .pollInterval(java.time.Duration.ofMillis(200)).until(condition::getAsBoolean);
     }
 
     static double untiered(StrataNode node) {

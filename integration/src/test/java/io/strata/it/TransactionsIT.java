@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Kafka transactions (KIP-98, KIP-447) through kafka-clients against a real node: commit and
@@ -165,20 +166,14 @@ class TransactionsIT {
                 p.initTransactions();
                 p.beginTransaction();
                 p.send(rec("slow", 0, "too-late")).get();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                while (!node.log().contains("past its timeout") && System.nanoTime() < deadline) {
-                    Thread.sleep(100);
-                }
+                await("the transaction aborted past its timeout").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() -> node.log().contains("past its timeout"));
                 assertThat(node.log()).contains("past its timeout");
                 assertThatThrownBy(p::commitTransaction).isInstanceOf(KafkaException.class);
             }
             assertThat(readAll(node, "slow", "read_committed", 1, Duration.ofSeconds(2))).isEmpty();
             assertThat(readAll(node, "slow", "read_uncommitted", 1, Duration.ofSeconds(2))).containsExactly("too-late");
             // Unused for transactional.id.expiration.ms, the id is forgotten.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (!node.log().contains("transactional id slow-id expired") && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-            }
+            await("the transactional id expired").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> node.log().contains("transactional id slow-id expired"));
             assertThatThrownBy(() -> admin.describeTransactions(List.of("slow-id")).description("slow-id").get())
                     .hasCauseInstanceOf(org.apache.kafka.common.errors.TransactionalIdNotFoundException.class);
         }

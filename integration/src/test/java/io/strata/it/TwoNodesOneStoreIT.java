@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Two Strata processes on one PostgreSQL MetaStore share topics and committed offsets. */
 class TwoNodesOneStoreIT {
@@ -72,10 +74,7 @@ class TwoNodesOneStoreIT {
                 pool.shutdown();
             }
             adminB.deleteTopics(List.of("shared")).all().get();
-            long deadline = System.currentTimeMillis() + 10_000;
-            while (adminA.listTopics().names().get().contains("shared") && System.currentTimeMillis() < deadline) {
-                Thread.sleep(200);
-            }
+            await("the deleted topic gone from the other node").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> !adminA.listTopics().names().get().contains("shared"));
             assertThat(adminA.listTopics().names().get()).doesNotContain("shared");
         }
     }

@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The SDK's point-to-point queue: three workers, one dies mid-stream; every message is processed. */
 class WorkQueueIT {
@@ -153,10 +154,7 @@ class WorkQueueIT {
                         calls.incrementAndGet();
                         amounts.put(m.key(), m.value().amount());
                     })) {
-                long deadline = System.currentTimeMillis() + 60_000;
-                while ((amounts.size() < 2 || q.deadLettered() < 1) && System.currentTimeMillis() < deadline) {
-                    Thread.sleep(50);
-                }
+                await("two orders settled and one dead-lettered").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> amounts.size() >= 2 && q.deadLettered() >= 1);
                 assertThat(amounts).containsExactlyInAnyOrderEntriesOf(Map.of("o-0", 10, "o-2", 32));
                 assertThat(q.deadLettered()).as("the undecodable message went to the dead-letter topic").isEqualTo(1);
                 assertThat(calls.get()).as("the handler never saw it").isEqualTo(2);
