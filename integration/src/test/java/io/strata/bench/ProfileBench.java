@@ -40,12 +40,12 @@ final class ProfileBench {
         return out;
     }
 
-    private interface Workload {
+    interface Workload {
         void run() throws Exception;
     }
 
     /** Profiles {@code w} in the node {@code pid}; returns the top-frames section. */
-    private static String profile(long pid, String event, String name, Workload w, Path out) throws Exception {
+    static String profile(long pid, String event, String name, Workload w, Path out) throws Exception {
         if (event.equals("alloc")) {
             tool("profiler", "start", "-e", "alloc", Long.toString(pid));
         } else {

@@ -46,6 +46,11 @@ final class TieringBench {
     /** The reads of each round; {@code -Dstrata.bench.steps=sdk,raw-8MiB} measures the SDK replay alone (to profile it, say). */
     static final List<String> STEPS = List.of(System.getProperty("strata.bench.steps",
             "sdk,raw-8MiB,broker,raw-1MiB,consumer-json,replay-json,broker-kcat").split(","));
+    /**
+     * {@code -Dstrata.bench.profileRemoteReads=true}: after the rounds, profile the node while kcat reads the topic
+     * ({@code bench-results/flame-remote-read-kcat.html} and {@code remote-read-profile.md}).
+     */
+    static final boolean PROFILE_REMOTE_READS = Boolean.getBoolean("strata.bench.profileRemoteReads");
     /** What the SDK replay keeps in flight: {@code Replay.readAhead} default per partition. */
     static final int REPLAY_READ_AHEAD = 3;
     /** What a broker keeps in flight for one partition read forward: the chunk and the prefetched ones. */
@@ -458,6 +463,20 @@ final class TieringBench {
                             }
                             order.add(step);
                         }
+                    }
+                    if (PROFILE_REMOTE_READS && kcat) {
+                        // After the timed rounds, never during them: where the node's CPU goes while kcat reads history.
+                        String top = ProfileBench.profile(node.pid(), "cpu", "remote-read-kcat", () -> {
+                            for (int i = 0; i < 3; i++) {
+                                kcat(node, tmp.resolve("kcat-profiled.log"));
+                            }
+                        }, Path.of("bench-results"));
+                        Files.writeString(Path.of("bench-results", "remote-read-profile.md"), "## Where a Strata node spends its CPU"
+                                + " serving remote reads (async-profiler, 1 ms CPU samples)\n\n`STRATA_BENCH_OPTS=-Dstrata.bench.profileRemoteReads=true"
+                                + " ./strata bench tiering`: after its timed rounds, the node profiled while kcat reads the " + BYTES / 1_000_000
+                                + " MB topic from offset 0 three times, every segment in the bucket and none on the node's disk. Flame graph:"
+                                + " `flame-remote-read-kcat.html`. Samples cover the node's process only; the S3 server and kcat share the"
+                                + " same cores.\n\n" + top);
                     }
                 }
             }
