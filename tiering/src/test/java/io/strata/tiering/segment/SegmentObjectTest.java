@@ -177,9 +177,9 @@ class SegmentObjectTest {
         ObjectStore counting = new CountingStore(store, gets);
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         RemoteSegmentReader reader = new RemoteSegmentReader(counting, 16 << 20, metrics);
-        reader.readAhead(key, size, -1, 1 << 20);
+        reader.readAhead(key, size, -1, RemoteSegmentReader.CHUNK);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        // The last chunk comes with the index; the first chunk (1 MiB) after it.
+        // The last chunk comes with the index; the first chunk after it.
         while (metrics.counter("strata.tiering.download.bytes").count() <= RemoteSegmentReader.CHUNK && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
