@@ -305,7 +305,7 @@ public final class TieringService {
      * seconds, read the manifest the leader writes, so their local copies of tiered segments can
      * go and a follower that becomes leader continues exactly where the manifest ends.
      */
-    public void tick() {
+    private void tick() {
         long now = clock.getAsLong();
         boolean syncFollowers = now - lastFollowerSyncMs >= FOLLOWER_SYNC_MS;
         if (syncFollowers) {
@@ -480,7 +480,7 @@ public final class TieringService {
     // ---- retention and cleanup ----
 
     /** Retention across tiers, then local cleanup of tiered segments. */
-    public void applyRetention() {
+    private void applyRetention() {
         long now = clock.getAsLong();
         for (Map.Entry<TopicPartition, ? extends TieredLog> e : topics.logs().entrySet()) {
             TieredLog pl = e.getValue();
@@ -534,11 +534,6 @@ public final class TieringService {
         }
     }
 
-    /** See {@link OrphanSweep#run}. */
-    public int sweepOrphans() {
-        return orphans.run();
-    }
-
     /** How long the untiered total a produce checks may be old: the budget is a guard against a long outage, not a quota. */
     private static final long BUDGET_CHECK_INTERVAL_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
     private volatile long budgetCheckedAt = System.nanoTime() - BUDGET_CHECK_INTERVAL_NANOS;
@@ -562,20 +557,19 @@ public final class TieringService {
     }
 
     public long untieredBytes() {
-        long total = 0;
-        for (TieredLog pl : topics.logs().values()) {
-            if (pl.tierPolicy().remoteStorage()) {
-                total += pl.untieredBytes();
-            }
-        }
-        return total;
+        return sumOverTieredLogs(TieredLog::untieredBytes);
     }
 
     public int untieredSegments() {
-        int total = 0;
+        return (int) sumOverTieredLogs(TieredLog::untieredSegments);
+    }
+
+    /** {@code each} summed over the logs of topics with remote storage. */
+    private long sumOverTieredLogs(java.util.function.ToLongFunction<TieredLog> each) {
+        long total = 0;
         for (TieredLog pl : topics.logs().values()) {
             if (pl.tierPolicy().remoteStorage()) {
-                total += pl.untieredSegments();
+                total += each.applyAsLong(pl);
             }
         }
         return total;
@@ -586,7 +580,7 @@ public final class TieringService {
     }
 
     /** How often the orphan sweep should run: a quarter of the grace period, within [1 s, 10 min]. */
-    public long sweepIntervalMs() {
+    private long sweepIntervalMs() {
         return Math.max(1000, Math.min(orphanGraceMs / 4, 600_000));
     }
 
@@ -616,7 +610,7 @@ public final class TieringService {
         retention.scheduleWithFixedDelay(guarded("tiered retention", this::applyRetention), retentionEveryMs, retentionEveryMs,
                 TimeUnit.MILLISECONDS);
         long sweepEvery = sweepIntervalMs();
-        sweeps.scheduleWithFixedDelay(guarded("orphan sweep", this::sweepOrphans), sweepEvery, sweepEvery, TimeUnit.MILLISECONDS);
+        sweeps.scheduleWithFixedDelay(guarded("orphan sweep", orphans::run), sweepEvery, sweepEvery, TimeUnit.MILLISECONDS);
     }
 
     /** A scheduled task that logs its failure and runs again next time (an exception would cancel its schedule). */
