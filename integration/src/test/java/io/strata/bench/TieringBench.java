@@ -51,6 +51,8 @@ final class TieringBench {
      * ({@code bench-results/flame-remote-read-kcat.html} and {@code remote-read-profile.md}).
      */
     static final boolean PROFILE_REMOTE_READS = Boolean.getBoolean("strata.bench.profileRemoteReads");
+    /** Untimed passes before the rounds (SDK replay, raw GETs of both sizes, kcat through the node): see where they run. */
+    static final int WARMUPS = Integer.getInteger("strata.bench.warmups", 10);
     /** What the SDK replay keeps in flight: {@code Replay.readAhead} default per partition. */
     static final int REPLAY_READ_AHEAD = 3;
     /** What a broker keeps in flight for one partition read forward: the chunk and the prefetched ones. */
@@ -162,7 +164,12 @@ final class TieringBench {
      * {@code times}, which reports the children's.
      */
     private static Timed kcat(StrataNode node, Path log) throws Exception {
-        Timed t = process(List.of("bash", "-c", "kcat -C -b " + node.bootstrap() + " -t bench -o beginning -e -q -f '%p\\n' | wc -l; times"), log);
+        // -c: it stops at the last record, as the kafka-clients consumer does. With -e alone it stops when every partition has
+        // answered a fetch at its end with nothing, and the broker holds such a fetch for fetch.wait.max.ms (500 ms) waiting
+        // for records, as Kafka's does: half a second of waiting on the protocol, not reading, counted in a one-second read.
+        // -e stays, so a read short of the count ends at the partitions' ends and fails below instead of waiting forever.
+        Timed t = process(List.of("bash", "-c", "kcat -C -b " + node.bootstrap() + " -t bench -o beginning -c " + RECORDS
+                + " -e -q -f '%p\\n' | wc -l; times"), log);
         List<String> lines = Files.readAllLines(log);
         long read = Long.parseLong(lines.get(0).trim());
         if (read < RECORDS) {
@@ -278,7 +285,17 @@ final class TieringBench {
         return a.length == 0 ? Double.NaN : a[a.length / 2];
     }
 
+    /**
+     * The node's JVM as {@code ./strata broker} starts it (the launcher's heap and G1 settings, which its remote-read cache is
+     * a quarter of), not the tests' smaller default; {@code -Dstrata.it.jvmArgs} replaces it.
+     */
+    static final String NODE_JVM = "-Xms1G -Xmx1G -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35"
+            + " -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true";
+
     static String run() throws Exception {
+        if (System.getProperty("strata.it.jvmArgs") == null) {
+            System.setProperty("strata.it.jvmArgs", NODE_JVM);
+        }
         System.setProperty("aws.accessKeyId", S3ProxyServer.ACCESS_KEY);
         System.setProperty("aws.secretAccessKey", S3ProxyServer.SECRET_KEY);
         Path tmp = Files.createTempDirectory("strata-bench-tiering");
@@ -382,12 +399,23 @@ final class TieringBench {
                         Thread.sleep(200);
                     }
                     Path out = tmp.resolve("out.jsonl");
-                    // Warm-up, untimed: the S3 server was restarted for the upload row, and a fresh JVM serves its first few
-                    // hundred megabytes at up to three times the CPU per byte (JIT); the node's fetch path warms up too.
-                    io.strata.sdk.replay.Replay.of("bench").parallelism(PARTITIONS).adminUrl("http://127.0.0.1:" + node.adminPort())
-                            .bootstrap(node.bootstrap()).run(rec -> { });
+                    // Warm-up, untimed, to a steady state on every side: the S3 server was restarted for the upload row, and a
+                    // fresh JVM serves its first gigabytes at up to four times the CPU per byte it settles at (JIT). Measured
+                    // here on a fresh node, kcat's 300 MB reads took 2.83, 1.88, 1.68, 1.41 … 0.70 node CPU-seconds, flat
+                    // from about the tenth read: with only one read before the rounds, the node was timed while its S3
+                    // client ran in profiled C1 code and its compilers took 29 % of its CPU. The raw GETs and the SDK replay,
+                    // in this JVM, warm up as many times.
+                    Path kcatWarmLog = tmp.resolve("kcat-warmup.log");
+                    for (int w = 0; w < WARMUPS; w++) {
+                        io.strata.sdk.replay.Replay.of("bench").parallelism(PARTITIONS).adminUrl("http://127.0.0.1:" + node.adminPort())
+                                .bootstrap(node.bootstrap()).run(rec -> { });
+                        rawGets(raw, rawObjects, SEGMENT, PARTITIONS * REPLAY_READ_AHEAD); // the first: its connections were to the old server
+                        rawGets(raw, rawObjects, 1 << 20, PARTITIONS * BROKER_CHUNKS_IN_FLIGHT);
+                        if (kcat) {
+                            kcat(node, kcatWarmLog);
+                        }
+                    }
                     lastSdkEnd = System.nanoTime();
-                    rawGets(raw, rawObjects, SEGMENT, PARTITIONS * REPLAY_READ_AHEAD); // the raw client's connections were to the old server
                     // Each client process's first run also writes the class-data archive its later runs start from.
                     Path cds = Files.createDirectories(tmp.resolve("cds"));
                     consumer(node, out, tmp.resolve("warmup.log"), cds);
@@ -487,7 +515,10 @@ final class TieringBench {
             return "## Reading history: tiering, replay and remote reads (s3proxy on this machine, " + SEGMENT / (1 << 20)
                     + " MiB segments, " + BYTES / 1_000_000 + " MB of " + VALUE + "-byte text values on " + PARTITIONS + " partitions)\n\n"
                     + ROUNDS + " rounds, alternating order (" + String.join(", ", order.subList(0, Math.min(8, order.size())))
-                    + ", …), after an untimed SDK replay, consumer read and `strata replay`, medians; MiB/s of record values. Everything is tiered before the reads start (segments roll after 10 s)."
+                    + ", …), after " + WARMUPS + " untimed passes to a steady state (each an SDK replay, raw 8 MiB and 1 MiB GETs and a kcat read"
+                    + " through the node, whose CPU per byte falls fourfold over its first reads as its JIT compiles) and an untimed consumer"
+                    + " read and `strata replay`, medians; MiB/s of record values. Everything is tiered before the reads start (segments roll after 10 s)."
+                    + " The node's JVM is the launcher's (`" + System.getProperty("strata.it.jvmArgs") + "`)."
                     + " Clients other than the SDK run as their own processes and are timed from start to exit (JVM start included), each"
                     + " started from an application class-data archive its untimed run wrote (`strata replay` through its launcher, which"
                     + " does this for every user; the consumer with -XX:SharedArchiveFile); the SDK replay and the raw GETs run in the"
@@ -506,7 +537,7 @@ final class TieringBench {
                     + String.format("| the same, the consumer's first record to its last (its JVM start and first fetch not counted) | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
                     median(throughBrokerReading), brokerShape, median(throughBrokerReading) / brokerShape)
                     + (throughKcat.isEmpty() ? "" : String.format("| remote read through the broker, kcat (librdkafka) from offset 0, process start to"
-                    + " exit, vs 1 MiB GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n", PARTITIONS * BROKER_CHUNKS_IN_FLIGHT,
+                    + " exit at its last record (`-c`), vs 1 MiB GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n", PARTITIONS * BROKER_CHUNKS_IN_FLIGHT,
                     median(throughKcat), brokerShape, median(throughKcat) / brokerShape))
                     + String.format("%nOne stream of sequential 8 MiB GETs: %.1f MiB/s.%n%n", one)
                     + "CPU seconds per 100 MB read (medians; the processes share the machine's "
@@ -535,7 +566,19 @@ final class TieringBench {
                     + throughBrokerReading + "; replay --out " + replayJson
                     + "; consumer JSON " + consumerJson + "; replay --out first record to last " + replayJsonReading
                     + "; consumer JSON first record to last " + consumerJsonReading + "; raw 8 MiB GETs x" + PARTITIONS * REPLAY_READ_AHEAD + " " + rawReplayShape
-                    + "; raw 1 MiB GETs x" + PARTITIONS * BROKER_CHUNKS_IN_FLIGHT + " " + rawBrokerShape + "; raw one stream " + rawOne + ".\n";
+                    + "; raw 1 MiB GETs x" + PARTITIONS * BROKER_CHUNKS_IN_FLIGHT + " " + rawBrokerShape + "; raw one stream " + rawOne + ".\n"
+                    + "\nEach round's ratio to the raw GETs of the same round (the machine's speed moves between rounds): SDK replay "
+                    + roundRatios(sdkReplay, rawReplayShape) + "; kafka-clients consumer through the broker " + roundRatios(throughBroker, rawBrokerShape)
+                    + "; kcat through the broker " + roundRatios(throughKcat, rawBrokerShape) + ".\n";
         }
+    }
+
+    /** {@code reads[i] / raw[i]} for the rounds both have, to two places. */
+    private static String roundRatios(List<Double> reads, List<Double> raw) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < Math.min(reads.size(), raw.size()); i++) {
+            out.add(String.format("%.2f", reads.get(i) / raw.get(i)));
+        }
+        return out.toString();
     }
 }
