@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -82,12 +81,8 @@ public final class PartitionLog implements FollowerLog, io.strata.tiering.servic
     private volatile LogOfflineException offline;
     /** Offsets below this are in object storage (the next offset after the last tiered segment). */
     private volatile long tieredOffset;
-    /** Rolled segments whose roll is still to finish, oldest first (guarded by the lock). */
-    private final ArrayDeque<PendingRoll> pendingRolls = new ArrayDeque<>();
-    /** The base of the oldest of them (Long.MAX_VALUE: none): tiering and the cleaner take no segment from there on. */
-    private volatile long firstPendingBase = Long.MAX_VALUE;
-    /** Orders a roll's snapshot write before a truncation's removal of the snapshots past its cut. */
-    private final Object snapshotLock = new Object();
+    /** Rolled segments whose roll is still to finish: tiering and the cleaner take no segment from the oldest on. */
+    private final PendingRolls pendingRolls;
     /** Where rolls finish; inline (under the lock, as before rolls were asynchronous) until a node sets its roller. */
     private volatile Executor rollExecutor = Runnable::run;
     /** Told of each fsync a finishing roll runs: its bytes and nanoseconds (the node's fsync metrics). */
@@ -99,35 +94,11 @@ public final class PartitionLog implements FollowerLog, io.strata.tiering.servic
         void fsynced(long bytes, long nanos);
     }
 
-    /**
-     * A segment sealed by a roll whose fsync, with the directory's (the next segment's entry) and
-     * the producer snapshot at its end, has yet to run: the roll only seals the segment and opens
-     * the next, on the request thread and under the lock, and the rest follows on the roll
-     * executor (Kafka schedules a rolled segment's flush the same way). A flush before then
-     * fsyncs it first; until its snapshot is written, recovery checks it like the active segment.
-     */
-    private static final class PendingRoll {
-        final LogSegment segment;
-        final long end;
-        final byte[] producerState;
-        /** The segment and the directory are durable (guarded by this). */
-        boolean settled;
-        /** Its snapshot must not be written: a truncation cut below its end, or the log closed (set under snapshotLock). */
-        volatile boolean retired;
-        /** Its finishRoll ran (guarded by the log's lock); it leaves the pending rolls once every roll before it has too. */
-        boolean finished;
-
-        PendingRoll(LogSegment segment, long end, byte[] producerState) {
-            this.segment = segment;
-            this.end = end;
-            this.producerState = producerState;
-        }
-    }
-
     private PartitionLog(LogFileSystem fs, Path dir, String name, LogConfig config) {
         this.fs = fs;
         this.dir = dir;
         this.snapshots = new ProducerSnapshots(fs, dir, name);
+        this.pendingRolls = new PendingRolls(snapshots);
         this.name = name;
         this.config = config;
     }
@@ -436,10 +407,8 @@ public final class PartitionLog implements FollowerLog, io.strata.tiering.servic
     private void roll(long nowMs) {
         LogSegment sealed = segments.active();
         producers.expire(nowMs, config.producerIdExpirationMs());
-        PendingRoll r = new PendingRoll(sealed, logEndOffset, producers.snapshot());
         // Pending before the next segment is visible: whoever sees the new segment sees this one still to sync.
-        pendingRolls.addLast(r);
-        pendingRollsChanged();
+        PendingRolls.Roll r = pendingRolls.add(sealed, logEndOffset, producers.snapshot());
         segments.add(LogSegment.createUnsynced(fs, dir, logEndOffset, config.indexIntervalBytes(), nowMs));
         try {
             rollExecutor.execute(() -> finishRoll(r));
@@ -469,17 +438,14 @@ public final class PartitionLog implements FollowerLog, io.strata.tiering.servic
      * Makes {@code r}'s segment and the directory durable, once; returns the bytes fsynced, or -1
      * when an earlier call already did.
      */
-    private long settle(PendingRoll r) {
-        synchronized (r) {
-            if (r.settled) {
-                return -1;
-            }
+    private long settle(PendingRolls.Roll r) {
+        return r.settle(() -> {
             long bytes = 0;
             try {
                 bytes = r.segment.flush();
             } catch (LogIOException e) {
                 if (segments.contains(r.segment)) {
-                    // Offline before the monitor is released: no other flush may retry the fsync and be told it worked.
+                    // Offline before the roll's monitor is released: no other flush may retry the fsync and be told it worked.
                     throw goOffline(e);
                 }
                 // Retention, DeleteRecords or a truncation took the segment: nothing in it needs to be durable any more.
@@ -490,9 +456,8 @@ public final class PartitionLog implements FollowerLog, io.strata.tiering.servic
             } catch (IOException e) {
                 throw goOffline(new LogIOException("cannot fsync directory " + dir, e));
             }
-            r.settled = true;
             return bytes;
-        }
+        });
     }
 
     /**
@@ -500,39 +465,33 @@ public final class PartitionLog implements FollowerLog, io.strata.tiering.servic
      * it) fsynced, then the producer snapshot at its end, which recovery takes as proof that
      * everything before it is on disk; then the log's durable offset passes it.
      */
-    private void finishRoll(PendingRoll r) {
-        List<PendingRoll> upTo = new ArrayList<>();
+    private void finishRoll(PendingRolls.Roll r) {
+        List<PendingRolls.Roll> upTo;
         lock.lock();
         try {
-            if (r.retired || offline != null || !pendingRolls.contains(r)) {
+            if (r.retired() || offline != null) {
                 return;
             }
-            for (PendingRoll p : pendingRolls) {
-                upTo.add(p);
-                if (p == r) {
-                    break;
-                }
+            upTo = pendingRolls.upTo(r);
+            if (upTo.isEmpty()) {
+                return;
             }
         } finally {
             lock.unlock();
         }
         try {
-            for (PendingRoll p : upTo) {
+            for (PendingRolls.Roll p : upTo) {
                 long start = System.nanoTime();
                 long bytes = settle(p);
                 if (bytes >= 0) {
                     rollFsyncs.fsynced(bytes, System.nanoTime() - start);
                 }
             }
-            synchronized (snapshotLock) {
-                if (!r.retired) {
-                    snapshots.write(r.end, r.producerState);
-                }
-            }
+            pendingRolls.writeSnapshot(r);
         } catch (LogOfflineException e) {
             // settle() took the log offline: logged there.
         } catch (LogIOException e) {
-            if (!r.retired && segments.contains(r.segment)) {
+            if (!r.retired() && segments.contains(r.segment)) {
                 goOffline(e);
             }
             // Else a truncation or the log's close took the segment: no disk error.
@@ -543,42 +502,13 @@ public final class PartitionLog implements FollowerLog, io.strata.tiering.servic
         } finally {
             lock.lock();
             try {
-                r.finished = true;
-                // Rolls of one log may finish out of order on a pool: the durable offset passes a roll's end only once
-                // every roll before it has finished too (each finishRoll settles the earlier ones, but their snapshots may
-                // still be on the way).
-                while (!pendingRolls.isEmpty() && pendingRolls.peekFirst().finished) {
-                    PendingRoll done = pendingRolls.pollFirst();
-                    if (!done.retired && offline == null) {
-                        flushedOffset = Math.max(flushedOffset, done.end);
-                    }
-                }
-                if (offline != null) {
-                    pendingRolls.remove(r);
-                }
-                pendingRollsChanged();
+                // Each finishRoll settles the earlier rolls, but their snapshots may still be on the way: the durable
+                // offset passes a roll's end once every roll before it has finished.
+                pendingRolls.finished(r, offline == null, end -> flushedOffset = Math.max(flushedOffset, end));
             } finally {
                 lock.unlock();
             }
         }
-    }
-
-    /** Rolls still to finish whose snapshot would describe records past {@code offset} (a truncation's cut) are dropped. Under the lock. */
-    private void retireRollsPast(long offset) {
-        synchronized (snapshotLock) {
-            for (PendingRoll r : pendingRolls) {
-                if (r.end > offset) {
-                    r.retired = true;
-                }
-            }
-        }
-        pendingRolls.removeIf(r -> r.retired);
-        pendingRollsChanged();
-    }
-
-    /** Republishes the oldest unfinished roll's base for the lock-free readers (tiering, the cleaner). Under the lock. */
-    private void pendingRollsChanged() {
-        firstPendingBase = pendingRolls.isEmpty() ? Long.MAX_VALUE : pendingRolls.peekFirst().segment.baseOffset();
     }
 
     /**
@@ -624,7 +554,7 @@ public final class PartitionLog implements FollowerLog, io.strata.tiering.servic
         // publishing it: then the end read is stale, and publishing it would call records appended after the truncation durable.
         long truncationsBefore;
         long end;
-        List<PendingRoll> rolled;
+        List<PendingRolls.Roll> rolled;
         LogSegment active;
         lock.lock();
         try {
@@ -636,14 +566,14 @@ public final class PartitionLog implements FollowerLog, io.strata.tiering.servic
                 return flushedOffset;
             }
             // Every byte below the end is in the active segment or in a rolled one whose own fsync has not run yet.
-            rolled = new ArrayList<>(pendingRolls);
+            rolled = pendingRolls.all();
             active = segments.active();
         } finally {
             lock.unlock();
         }
         LogSegment syncing = null;
         try {
-            for (PendingRoll r : rolled) {
+            for (PendingRolls.Roll r : rolled) {
                 syncing = r.segment;
                 long bytes = settle(r);
                 if (bytes >= 0) {
@@ -865,7 +795,7 @@ public final class PartitionLog implements FollowerLog, io.strata.tiering.servic
     public List<SealedSegment> sealedSegments() {
         List<SealedSegment> out = new ArrayList<>();
         // A segment whose roll has not finished may not be durable yet, nor has its snapshot.
-        for (LogSegment s : segments.sealed(() -> firstPendingBase, Long.MAX_VALUE)) {
+        for (LogSegment s : segments.sealed(pendingRolls::firstBase, Long.MAX_VALUE)) {
             out.add(new SealedSegment(s.baseOffset(), s.nextOffset(), dir.resolve(LogSegment.fileName(s.baseOffset(), ".log")),
                     s.size(), s.maxTimestamp()));
         }
@@ -993,7 +923,7 @@ public final class PartitionLog implements FollowerLog, io.strata.tiering.servic
     List<LogSegment> sealedBelowStableOffset() {
         // Below the last stable offset only: an open transaction may still abort, and its records must not be
         // taken as the newest of their keys (Kafka's cleaner stops at the first unstable offset too).
-        return segments.sealed(() -> firstPendingBase, lastStableOffset());
+        return segments.sealed(pendingRolls::firstBase, lastStableOffset());
     }
 
     /** Where the cleaner's next pass starts mapping keys (0 before the first pass). */
@@ -1071,16 +1001,10 @@ public final class PartitionLog implements FollowerLog, io.strata.tiering.servic
             boolean wasOffline = offline != null;
             if (!wasOffline) {
                 flush();
-                // Rolls still to finish finish here: their segments were just fsynced; their snapshots spare the next
-                // open a replay and travel with the segments to object storage.
-                synchronized (snapshotLock) {
-                    for (PendingRoll r : pendingRolls) {
-                        snapshots.write(r.end, r.producerState);
-                        r.retired = true;
-                    }
-                }
+                // Rolls still to finish finish here: their segments were just fsynced.
+                pendingRolls.snapshotAllAndRetire();
             }
-            retireRollsPast(-1);
+            pendingRolls.retirePast(-1);
             for (LogSegment s : segments.all()) {
                 s.close();
             }
@@ -1105,7 +1029,7 @@ public final class PartitionLog implements FollowerLog, io.strata.tiering.servic
             if (offline == null) {
                 offline = new LogOfflineException(name + " was deleted", null);
             }
-            retireRollsPast(-1);
+            pendingRolls.retirePast(-1);
             for (LogSegment s : segments.all()) {
                 try {
                     s.close();
@@ -1362,7 +1286,7 @@ public final class PartitionLog implements FollowerLog, io.strata.tiering.servic
             }
             long before = logEndOffset;
             try {
-                retireRollsPast(offset);
+                pendingRolls.retirePast(offset);
                 while (segments.count() > 1 && segments.active().baseOffset() >= offset) {
                     LogSegment last = segments.active();
                     last.delete();
@@ -1406,7 +1330,7 @@ public final class PartitionLog implements FollowerLog, io.strata.tiering.servic
             checkFollowing(expectedEpoch);
             try {
                 writeStartOffset(offset);
-                retireRollsPast(-1);
+                pendingRolls.retirePast(-1);
                 for (LogSegment seg : segments.all()) {
                     seg.delete();
                 }
