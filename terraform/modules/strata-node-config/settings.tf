@@ -52,6 +52,7 @@ locals {
     "tiering.orphan.grace.ms",
     "tiering.check.interval.ms",
     "tiering.cache.bytes",
+    "tiering.read.chunk.bytes",
   ]
 
   # Settings this module renders from its own variables; extra_settings may not repeat them.

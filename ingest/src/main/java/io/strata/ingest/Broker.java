@@ -115,7 +115,8 @@ public final class Broker implements AutoCloseable {
                     System::currentTimeMillis, config.getInt("tiering.upload.concurrency"), config.getLong("tiering.max.untiered.bytes"),
                     config.getLong("tiering.orphan.grace.ms"),
                     // The cache must leave the heap room for requests and responses in flight.
-                    Math.min(config.getLong("tiering.cache.bytes"), Runtime.getRuntime().maxMemory() / 4), metrics);
+                    Math.min(config.getLong("tiering.cache.bytes"), Runtime.getRuntime().maxMemory() / 4),
+                    config.getInt("tiering.read.chunk.bytes"), metrics);
             topics.setTiering(tiering::remoteRange, tiering::topicDeleted);
         }
         topics.start();

@@ -45,7 +45,7 @@ final class TieringBench {
     static final int ROUNDS = Integer.getInteger("strata.bench.rounds", 3);
     /** The reads of each round; {@code -Dstrata.bench.steps=sdk,raw-8MiB} measures the SDK replay alone (to profile it, say). */
     static final List<String> STEPS = List.of(System.getProperty("strata.bench.steps",
-            "sdk,raw-8MiB,broker,raw-1MiB,consumer-json,replay-json,broker-kcat").split(","));
+            "sdk,raw-8MiB,broker,raw-chunk,consumer-json,replay-json,broker-kcat").split(","));
     /**
      * {@code -Dstrata.bench.profileRemoteReads=true}: after the rounds, profile the node while kcat reads the topic
      * ({@code bench-results/flame-remote-read-kcat.html} and {@code remote-read-profile.md}).
@@ -57,6 +57,9 @@ final class TieringBench {
     static final int REPLAY_READ_AHEAD = 3;
     /** What a broker keeps in flight for one partition read forward: the chunk and the prefetched ones. */
     static final int BROKER_CHUNKS_IN_FLIGHT = 5;
+    /** The GETs a broker reads segment objects with ({@code tiering.read.chunk.bytes} as the node has it): the raw GETs it is compared with. */
+    static final int CHUNK = io.strata.tiering.segment.RemoteSegmentReader.DEFAULT_CHUNK_BYTES;
+    static final String CHUNK_SIZE = (CHUNK >> 20) + " MiB";
 
     private TieringBench() {
     }
@@ -410,7 +413,7 @@ final class TieringBench {
                         io.strata.sdk.replay.Replay.of("bench").parallelism(PARTITIONS).adminUrl("http://127.0.0.1:" + node.adminPort())
                                 .bootstrap(node.bootstrap()).run(rec -> { });
                         rawGets(raw, rawObjects, SEGMENT, PARTITIONS * REPLAY_READ_AHEAD); // the first: its connections were to the old server
-                        rawGets(raw, rawObjects, 1 << 20, PARTITIONS * BROKER_CHUNKS_IN_FLIGHT);
+                        rawGets(raw, rawObjects, CHUNK, PARTITIONS * BROKER_CHUNKS_IN_FLIGHT);
                         if (kcat) {
                             kcat(node, kcatWarmLog);
                         }
@@ -446,10 +449,10 @@ final class TieringBench {
                                     sdkReplay.add(rr.bytes() / ((lastSdkEnd - t) / 1e9) / (1 << 20));
                                 }
                                 case "raw-8MiB" -> rawReplayShape.add(rawGets(raw, rawObjects, SEGMENT, PARTITIONS * REPLAY_READ_AHEAD));
-                                case "raw-1MiB" -> {
+                                case "raw-chunk" -> {
                                     double s3Before = HostLoad.cpuSeconds(s3.pid());
                                     double selfBefore = HostLoad.cpuSeconds(ProcessHandle.current().pid());
-                                    rawBrokerShape.add(rawGets(raw, rawObjects, 1 << 20, PARTITIONS * BROKER_CHUNKS_IN_FLIGHT));
+                                    rawBrokerShape.add(rawGets(raw, rawObjects, CHUNK, PARTITIONS * BROKER_CHUNKS_IN_FLIGHT));
                                     // Per 100 MB read, as the rows through the broker are.
                                     double per100 = 100e6 / ((double) rawObjects * SEGMENT);
                                     rawCpuServer.add((HostLoad.cpuSeconds(s3.pid()) - s3Before) * per100);
@@ -515,7 +518,7 @@ final class TieringBench {
             return "## Reading history: tiering, replay and remote reads (s3proxy on this machine, " + SEGMENT / (1 << 20)
                     + " MiB segments, " + BYTES / 1_000_000 + " MB of " + VALUE + "-byte text values on " + PARTITIONS + " partitions)\n\n"
                     + ROUNDS + " rounds, alternating order (" + String.join(", ", order.subList(0, Math.min(8, order.size())))
-                    + ", …), after " + WARMUPS + " untimed passes to a steady state (each an SDK replay, raw 8 MiB and 1 MiB GETs and a kcat read"
+                    + ", …), after " + WARMUPS + " untimed passes to a steady state (each an SDK replay, raw 8 MiB and " + CHUNK_SIZE + " GETs and a kcat read"
                     + " through the node, whose CPU per byte falls fourfold over its first reads as its JIT compiles) and an untimed consumer"
                     + " read and `strata replay`, medians; MiB/s of record values. Everything is tiered before the reads start (segments roll after 10 s)."
                     + " The node's JVM is the launcher's (`" + System.getProperty("strata.it.jvmArgs") + "`)."
@@ -532,18 +535,18 @@ final class TieringBench {
                     upload, rawPut, upload / rawPut)
                     + String.format("| SDK replay, handler does nothing (%d partitions, %d GETs of 8 MiB in flight each) vs 8 MiB GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
                     PARTITIONS, REPLAY_READ_AHEAD, PARTITIONS * REPLAY_READ_AHEAD, median(sdkReplay), replayShape, median(sdkReplay) / replayShape)
-                    + String.format("| remote read through the broker (a kafka-clients consumer from offset 0) vs 1 MiB GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
+                    + String.format("| remote read through the broker (a kafka-clients consumer from offset 0) vs " + CHUNK_SIZE + " GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
                     PARTITIONS * BROKER_CHUNKS_IN_FLIGHT, median(throughBroker), brokerShape, median(throughBroker) / brokerShape)
                     + String.format("| the same, the consumer's first record to its last (its JVM start and first fetch not counted) | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
                     median(throughBrokerReading), brokerShape, median(throughBrokerReading) / brokerShape)
                     + (throughKcat.isEmpty() ? "" : String.format("| remote read through the broker, kcat (librdkafka) from offset 0, process start to"
-                    + " exit at its last record (`-c`), vs 1 MiB GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n", PARTITIONS * BROKER_CHUNKS_IN_FLIGHT,
+                    + " exit at its last record (`-c`), vs " + CHUNK_SIZE + " GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n", PARTITIONS * BROKER_CHUNKS_IN_FLIGHT,
                     median(throughKcat), brokerShape, median(throughKcat) / brokerShape))
                     + String.format("%nOne stream of sequential 8 MiB GETs: %.1f MiB/s.%n%n", one)
                     + "CPU seconds per 100 MB read (medians; the processes share the machine's "
                     + Runtime.getRuntime().availableProcessors() + " cores, so a path that costs more CPU per byte reads slower here):\n\n"
                     + "| path | S3 server | Strata node | reading client (process, JVM start included) | total |\n|---|---|---|---|---|\n"
-                    + String.format("| 1 MiB GETs, %d in flight | %.2f | | %.2f | %.2f |%n", PARTITIONS * BROKER_CHUNKS_IN_FLIGHT,
+                    + String.format("| " + CHUNK_SIZE + " GETs, %d in flight | %.2f | | %.2f | %.2f |%n", PARTITIONS * BROKER_CHUNKS_IN_FLIGHT,
                     median(rawCpuServer), median(rawCpuClient), median(rawCpuServer) + median(rawCpuClient))
                     + String.format("| a kafka-clients consumer through the broker | %.2f | %.2f | %.2f | %.2f |%n", median(brokerCpuServer),
                     median(brokerCpuNode), median(brokerCpuClient), median(brokerCpuServer) + median(brokerCpuNode) + median(brokerCpuClient))
@@ -566,7 +569,7 @@ final class TieringBench {
                     + throughBrokerReading + "; replay --out " + replayJson
                     + "; consumer JSON " + consumerJson + "; replay --out first record to last " + replayJsonReading
                     + "; consumer JSON first record to last " + consumerJsonReading + "; raw 8 MiB GETs x" + PARTITIONS * REPLAY_READ_AHEAD + " " + rawReplayShape
-                    + "; raw 1 MiB GETs x" + PARTITIONS * BROKER_CHUNKS_IN_FLIGHT + " " + rawBrokerShape + "; raw one stream " + rawOne + ".\n"
+                    + "; raw " + CHUNK_SIZE + " GETs x" + PARTITIONS * BROKER_CHUNKS_IN_FLIGHT + " " + rawBrokerShape + "; raw one stream " + rawOne + ".\n"
                     + "\nEach round's ratio to the raw GETs of the same round (the machine's speed moves between rounds): SDK replay "
                     + roundRatios(sdkReplay, rawReplayShape) + "; kafka-clients consumer through the broker " + roundRatios(throughBroker, rawBrokerShape)
                     + "; kcat through the broker " + roundRatios(throughKcat, rawBrokerShape) + ".\n";

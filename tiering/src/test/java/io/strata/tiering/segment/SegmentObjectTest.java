@@ -176,11 +176,11 @@ class SegmentObjectTest {
         AtomicInteger gets = new AtomicInteger();
         ObjectStore counting = new CountingStore(store, gets);
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
-        RemoteSegmentReader reader = new RemoteSegmentReader(counting, 16 << 20, metrics);
-        reader.readAhead(key, size, -1, RemoteSegmentReader.CHUNK);
+        RemoteSegmentReader reader = new RemoteSegmentReader(counting, 16 << 20, 1 << 20, metrics, Runnable::run);
+        reader.readAhead(key, size, -1, reader.chunkBytes());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         // The last chunk comes with the index; the first chunk after it.
-        while (metrics.counter("strata.tiering.download.bytes").count() <= RemoteSegmentReader.CHUNK && System.nanoTime() < deadline) {
+        while (metrics.counter("strata.tiering.download.bytes").count() <= reader.chunkBytes() && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
         int before = gets.get();
@@ -216,10 +216,30 @@ class SegmentObjectTest {
         String key = upload(segment(600));
         long size = store.head(key).get().orElseThrow().size();
         AtomicInteger gets = new AtomicInteger();
-        RemoteSegmentReader reader = new RemoteSegmentReader(new CountingStore(store, gets), 16 << 20, new SimpleMeterRegistry());
+        RemoteSegmentReader reader = new RemoteSegmentReader(new CountingStore(store, gets), 16 << 20, 1 << 20, new SimpleMeterRegistry(),
+                Runnable::run);
         long dataEnd = reader.index(key, size).footer().dataLength();
-        long chunks = (dataEnd + RemoteSegmentReader.CHUNK - 1) / RemoteSegmentReader.CHUNK;
+        long chunks = (dataEnd + reader.chunkBytes() - 1) / reader.chunkBytes();
         assertThat(chunks).isEqualTo(4);
+        assertThat(readForward(reader, key, size)).hasSize(2000).isSorted();
+        // The object's end holds the footer, both indexes and the last chunk: one GET for it, one for each other chunk.
+        assertThat(gets.get()).isEqualTo(chunks);
+    }
+
+    @Test
+    void withTheDefaultChunksAnObjectUnderFourMebibytesIsReadWithOneRequest() throws Exception {
+        String key = upload(segment(600));
+        long size = store.head(key).get().orElseThrow().size();
+        assertThat(size).isLessThan(RemoteSegmentReader.DEFAULT_CHUNK_BYTES);
+        AtomicInteger gets = new AtomicInteger();
+        RemoteSegmentReader reader = new RemoteSegmentReader(new CountingStore(store, gets), 16 << 20, new SimpleMeterRegistry());
+        assertThat(readForward(reader, key, size)).hasSize(2000).isSorted();
+        // The object's end, moved back to the chunk boundary at 0, is all of it: footer, indexes and data in one GET.
+        assertThat(gets.get()).isEqualTo(1);
+    }
+
+    /** The base offsets of the batches from 1000 to 7000, read forward 256 KiB at a time as a consumer would. */
+    private static List<Long> readForward(RemoteSegmentReader reader, String key, long size) {
         List<Long> offsets = new ArrayList<>();
         long next = 1000;
         while (next < 7000) {
@@ -228,9 +248,7 @@ class SegmentObjectTest {
                 next = b.lastOffset() + 1;
             }
         }
-        assertThat(offsets).hasSize(2000).isSorted();
-        // The object's end holds the footer, both indexes and the last chunk: one GET for it, one for each other chunk.
-        assertThat(gets.get()).isEqualTo(chunks);
+        return offsets;
     }
 
     @Test
@@ -290,7 +308,7 @@ class SegmentObjectTest {
             if (offset == 0) {
                 dataAsked.complete(null);
             }
-            return offset == RemoteSegmentReader.tailStart(size, false) ? dataAsked.orTimeout(5, TimeUnit.SECONDS)
+            return offset == RemoteSegmentReader.tailStart(size, 0) ? dataAsked.orTimeout(5, TimeUnit.SECONDS)
                     : java.util.concurrent.CompletableFuture.completedFuture(null);
         });
     }

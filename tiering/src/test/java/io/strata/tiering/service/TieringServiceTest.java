@@ -6,6 +6,7 @@ import io.strata.metastore.MetaStore;
 import io.strata.metastore.MetaStores;
 import io.strata.metastore.store.SegmentEntry;
 import io.strata.metastore.store.SegmentManifestStore;
+import io.strata.tiering.segment.RemoteSegmentReader;
 import io.strata.metastore.store.TopicCatalog;
 import io.strata.metastore.store.TopicRecord;
 import io.strata.records.AbortedTxn;
@@ -87,7 +88,8 @@ class TieringServiceTest {
             }
         };
         tiering = new TieringService(new LocalObjectStore(dir.resolve("bucket")), manifest, catalog, logs, "cluster",
-                System::currentTimeMillis, 1, Long.MAX_VALUE, TieringService.MIN_ORPHAN_GRACE_MS, 8 << 20, new SimpleMeterRegistry());
+                System::currentTimeMillis, 1, Long.MAX_VALUE, TieringService.MIN_ORPHAN_GRACE_MS, 8 << 20,
+                RemoteSegmentReader.DEFAULT_CHUNK_BYTES, new SimpleMeterRegistry());
         tiering.start(20, 20);
 
         await("the segment committed to the manifest", () -> !manifest.list(topic.id(), 0).isEmpty());
