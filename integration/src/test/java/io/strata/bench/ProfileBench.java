@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +47,15 @@ final class ProfileBench {
 
     /** Profiles {@code w} in the node {@code pid}; returns the top-frames section. */
     static String profile(long pid, String event, String name, Workload w, Path out) throws Exception {
+        return profile(pid, event, name, w, out, new LinkedHashMap<>());
+    }
+
+    /**
+     * As above, with a table of the samples grouped by {@code parts}: each stack goes to the first
+     * part whose test it passes (the stack as one string, frames joined by ';'), else to "the rest".
+     */
+    static String profile(long pid, String event, String name, Workload w, Path out,
+                          LinkedHashMap<String, java.util.function.Predicate<String>> parts) throws Exception {
         if (event.equals("alloc")) {
             tool("profiler", "start", "-e", "alloc", Long.toString(pid));
         } else {
@@ -63,7 +73,32 @@ final class ProfileBench {
         }
         String flame = event.equals("alloc") ? "flame-alloc-" + name + ".html" : "flame-" + name + ".html";
         tool("converter", "-o", "html", collapsed.toString(), out.resolve(flame).toString());
-        return event.equals("alloc") ? allocSummary(name, collapsed, seconds) : summary(name, collapsed, seconds);
+        String top = event.equals("alloc") ? allocSummary(name, collapsed, seconds) : summary(name, collapsed, seconds);
+        return parts.isEmpty() ? top : top + byPart(collapsed, parts);
+    }
+
+    /** The samples of a collapsed profile grouped by the first of {@code parts} each stack matches, largest first. */
+    static String byPart(Path collapsed, LinkedHashMap<String, java.util.function.Predicate<String>> parts) throws IOException {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        long all = 0;
+        for (String line : Files.readAllLines(collapsed)) {
+            int sp = line.lastIndexOf(' ');
+            if (sp < 0) {
+                continue;
+            }
+            long n = Long.parseLong(line.substring(sp + 1));
+            String stack = line.substring(0, sp);
+            all += n;
+            String part = parts.entrySet().stream().filter(e -> e.getValue().test(stack)).map(Map.Entry::getKey).findFirst()
+                    .orElse("the rest (kernel task switches, other threads)");
+            counts.merge(part, n, Long::sum);
+        }
+        long total = all;
+        StringBuilder sb = new StringBuilder("### By part (the same samples, each stack in the first part it matches)\n\n"
+                + "| % of samples | part |\n|---|---|\n");
+        counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .forEach(e -> sb.append(String.format("| %.1f | %s |%n", 100.0 * e.getValue() / total, e.getKey())));
+        return sb.append('\n').toString();
     }
 
     /** A collapsed profile's counts: by last frame (or another key of the stack), by every frame, and in all. */

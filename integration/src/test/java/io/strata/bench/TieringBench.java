@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -501,7 +502,7 @@ final class TieringBench {
                             for (int i = 0; i < 3; i++) {
                                 kcat(node, tmp.resolve("kcat-profiled.log"));
                             }
-                        }, Path.of("bench-results"));
+                        }, Path.of("bench-results"), remoteReadParts());
                         Files.writeString(Path.of("bench-results", "remote-read-profile.md"), "## Where a Strata node spends its CPU"
                                 + " serving remote reads (async-profiler, 1 ms CPU samples)\n\n`STRATA_BENCH_OPTS=-Dstrata.bench.profileRemoteReads=true"
                                 + " ./strata bench tiering`: after its timed rounds, the node profiled while kcat reads the " + BYTES / 1_000_000
@@ -574,6 +575,22 @@ final class TieringBench {
                     + roundRatios(sdkReplay, rawReplayShape) + "; kafka-clients consumer through the broker " + roundRatios(throughBroker, rawBrokerShape)
                     + "; kcat through the broker " + roundRatios(throughKcat, rawBrokerShape) + ".\n";
         }
+    }
+
+    /** What a node does serving remote reads, told apart by the frames of each stack (async-profiler's collapsed form). */
+    private static LinkedHashMap<String, java.util.function.Predicate<String>> remoteReadParts() {
+        LinkedHashMap<String, java.util.function.Predicate<String>> parts = new LinkedHashMap<>();
+        parts.put("the JIT compilers", s -> s.contains("CompileBroker") || s.contains("C2Compiler") || s.contains("Compilation::"));
+        parts.put("the garbage collector", s -> s.contains("G1") || s.contains("WorkerThread::run") || s.contains("ConcurrentGCThread"));
+        parts.put("socket writes of the bytes served (`BufferRegion`, the response's frames)",
+                s -> s.contains("BufferRegion") || s.contains("ConnectionHandler.writeReady") || s.contains("ConnectionHandler.answered"));
+        parts.put("S3 bodies copied into arrays (`ExactBytesTransformer`)", s -> s.contains("ExactBytesTransformer"));
+        parts.put("the reader: spans, cutting batches, CRC checks", s -> s.contains("RemoteSegmentReader")
+                && (s.contains("batchesFrom") || s.contains("Span") || s.contains("readFrom")));
+        parts.put("the S3 client's request path (the SDK, its Netty handlers)", s -> s.contains("software/amazon"));
+        parts.put("Netty socket reads and selecting, outside both (nearly all of it the S3 responses' bytes coming in)", s -> s.contains("io/netty/channel/nio"));
+        parts.put("request handling (Kafka protocol, fetch sessions)", s -> s.contains("io/strata") || s.contains("org/apache/kafka"));
+        return parts;
     }
 
     /** {@code reads[i] / raw[i]} for the rounds both have, to two places. */
