@@ -77,9 +77,8 @@ final class ProfileBench {
         return parts.isEmpty() ? top : top + byPart(collapsed, parts);
     }
 
-    /** The samples of a collapsed profile grouped by the first of {@code parts} each stack matches, largest first. */
-    static String byPart(Path collapsed, LinkedHashMap<String, java.util.function.Predicate<String>> parts) throws IOException {
-        Map<String, Long> counts = new LinkedHashMap<>();
+    /** Hands each stack of a collapsed profile (frames joined by ';') to {@code each} with its count; returns the counts' sum. */
+    private static long forEachStack(Path collapsed, java.util.function.ObjLongConsumer<String> each) throws IOException {
         long all = 0;
         for (String line : Files.readAllLines(collapsed)) {
             int sp = line.lastIndexOf(' ');
@@ -87,13 +86,20 @@ final class ProfileBench {
                 continue;
             }
             long n = Long.parseLong(line.substring(sp + 1));
-            String stack = line.substring(0, sp);
+            each.accept(line.substring(0, sp), n);
             all += n;
+        }
+        return all;
+    }
+
+    /** The samples of a collapsed profile grouped by the first of {@code parts} each stack matches, largest first. */
+    static String byPart(Path collapsed, LinkedHashMap<String, java.util.function.Predicate<String>> parts) throws IOException {
+        Map<String, Long> counts = new LinkedHashMap<>();
+        long total = forEachStack(collapsed, (stack, n) -> {
             String part = parts.entrySet().stream().filter(e -> e.getValue().test(stack)).map(Map.Entry::getKey).findFirst()
                     .orElse("the rest (kernel task switches, other threads)");
             counts.merge(part, n, Long::sum);
-        }
-        long total = all;
+        });
         StringBuilder sb = new StringBuilder("### By part (the same samples, each stack in the first part it matches)\n\n"
                 + "| % of samples | part |\n|---|---|\n");
         counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
@@ -106,20 +112,13 @@ final class ProfileBench {
         static Tally of(Path collapsed, java.util.function.Function<String[], String> selfKey) throws IOException {
             Map<String, Long> self = new HashMap<>();
             Map<String, Long> total = new HashMap<>();
-            long all = 0;
-            for (String line : Files.readAllLines(collapsed)) {
-                int sp = line.lastIndexOf(' ');
-                if (sp < 0) {
-                    continue;
-                }
-                long n = Long.parseLong(line.substring(sp + 1));
-                String[] frames = line.substring(0, sp).split(";");
-                all += n;
+            long all = forEachStack(collapsed, (stack, n) -> {
+                String[] frames = stack.split(";");
                 self.merge(selfKey.apply(frames), n, Long::sum);
                 for (String f : new HashSet<>(List.of(frames))) {
                     total.merge(f, n, Long::sum);
                 }
-            }
+            });
             return new Tally(self, total, all);
         }
 
