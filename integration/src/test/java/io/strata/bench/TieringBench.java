@@ -56,10 +56,10 @@ final class TieringBench {
     static final int WARMUPS = Integer.getInteger("strata.bench.warmups", 10);
     /** What the SDK replay keeps in flight: {@code Replay.readAhead} default per partition. */
     static final int REPLAY_READ_AHEAD = 3;
-    /** What a broker keeps in flight for one partition read forward: the chunk and the prefetched ones. */
-    static final int BROKER_CHUNKS_IN_FLIGHT = 5;
     /** The GETs a broker reads segment objects with ({@code tiering.read.chunk.bytes} as the node has it): the raw GETs it is compared with. */
     static final int CHUNK = io.strata.tiering.segment.RemoteSegmentReader.DEFAULT_CHUNK_BYTES;
+    /** What a broker keeps in flight for one partition read forward: the chunk read and the prefetched ones. */
+    static final int BROKER_CHUNKS_IN_FLIGHT = 1 + Math.max(1, io.strata.tiering.segment.RemoteSegmentReader.PREFETCH_BYTES / CHUNK);
     static final String CHUNK_SIZE = (CHUNK >> 20) + " MiB";
 
     private TieringBench() {
@@ -293,13 +293,26 @@ final class TieringBench {
      * The node's JVM as {@code ./strata broker} starts it (the launcher's heap and G1 settings, which its remote-read cache is
      * a quarter of), not the tests' smaller default; {@code -Dstrata.it.jvmArgs} replaces it.
      */
-    static final String NODE_JVM = "-Xms1G -Xmx1G -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35"
-            + " -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true";
+    static final String NODE_JVM = System.getenv().getOrDefault("STRATA_HEAP_OPTS", "-Xms1G -Xmx1G") + " "
+            + System.getenv().getOrDefault("STRATA_JVM_PERFORMANCE_OPTS", "-server -XX:+UseG1GC -XX:MaxGCPauseMillis=20"
+            + " -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true");
 
     static String run() throws Exception {
-        if (System.getProperty("strata.it.jvmArgs") == null) {
+        String jvmArgs = System.getProperty("strata.it.jvmArgs");
+        if (jvmArgs == null) {
             System.setProperty("strata.it.jvmArgs", NODE_JVM);
         }
+        try {
+            return runWithNodeJvm();
+        } finally {
+            // The other benchmarks of this JVM start their nodes as they always did.
+            if (jvmArgs == null) {
+                System.clearProperty("strata.it.jvmArgs");
+            }
+        }
+    }
+
+    private static String runWithNodeJvm() throws Exception {
         System.setProperty("aws.accessKeyId", S3ProxyServer.ACCESS_KEY);
         System.setProperty("aws.secretAccessKey", S3ProxyServer.SECRET_KEY);
         Path tmp = Files.createTempDirectory("strata-bench-tiering");
@@ -413,13 +426,13 @@ final class TieringBench {
                     for (int w = 0; w < WARMUPS; w++) {
                         io.strata.sdk.replay.Replay.of("bench").parallelism(PARTITIONS).adminUrl("http://127.0.0.1:" + node.adminPort())
                                 .bootstrap(node.bootstrap()).run(rec -> { });
+                        lastSdkEnd = System.nanoTime();
                         rawGets(raw, rawObjects, SEGMENT, PARTITIONS * REPLAY_READ_AHEAD); // the first: its connections were to the old server
                         rawGets(raw, rawObjects, CHUNK, PARTITIONS * BROKER_CHUNKS_IN_FLIGHT);
                         if (kcat) {
                             kcat(node, kcatWarmLog);
                         }
                     }
-                    lastSdkEnd = System.nanoTime();
                     // Each client process's first run also writes the class-data archive its later runs start from.
                     Path cds = Files.createDirectories(tmp.resolve("cds"));
                     consumer(node, out, tmp.resolve("warmup.log"), cds);
@@ -581,7 +594,9 @@ final class TieringBench {
     private static LinkedHashMap<String, java.util.function.Predicate<String>> remoteReadParts() {
         LinkedHashMap<String, java.util.function.Predicate<String>> parts = new LinkedHashMap<>();
         parts.put("the JIT compilers", s -> s.contains("CompileBroker") || s.contains("C2Compiler") || s.contains("Compilation::"));
-        parts.put("the garbage collector", s -> s.contains("G1") || s.contains("WorkerThread::run") || s.contains("ConcurrentGCThread"));
+        // A GC thread's stack holds no Java frame; an application thread allocating (a humongous array, say) does, and is not GC.
+        parts.put("the garbage collector", s -> !s.contains("java/") && !s.contains("io/")
+                && (s.contains("G1") || s.contains("WorkerThread::run") || s.contains("ConcurrentGCThread")));
         parts.put("socket writes of the bytes served (`BufferRegion`, the response's frames)",
                 s -> s.contains("BufferRegion") || s.contains("ConnectionHandler.writeReady") || s.contains("ConnectionHandler.answered"));
         parts.put("S3 bodies copied into arrays (`ExactBytesTransformer`)", s -> s.contains("ExactBytesTransformer"));

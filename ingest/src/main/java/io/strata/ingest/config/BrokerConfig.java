@@ -115,9 +115,11 @@ public final class BrokerConfig {
             Setting.ofLong("tiering.orphan.grace.ms", 3_600_000, 60_000, Long.MAX_VALUE, "Age after which an object no manifest entry names is deleted (at least 60 s: uploads commit only within half of it, so clocks that differ cannot make the sweep take a committed object)."),
             Setting.ofLong("tiering.check.interval.ms", 500, 10, Long.MAX_VALUE, "How often sealed segments are looked for."),
             Setting.ofLong("tiering.cache.bytes", 64L << 20, 1 << 20, Long.MAX_VALUE, "Memory for cached object-store reads (at most a quarter of the heap is used)."),
-            Setting.ofInt("tiering.read.chunk.bytes", io.strata.tiering.segment.RemoteSegmentReader.DEFAULT_CHUNK_BYTES, 64 * 1024, 64 << 20,
-                    "Size of the ranged GETs remote reads fetch segment objects with, and the unit of their cache: larger means fewer"
-                    + " requests (less CPU and request cost per byte) for consumers reading history, smaller less over-read for random reads."));
+            Setting.ofInt("tiering.read.chunk.bytes", io.strata.tiering.segment.RemoteSegmentReader.DEFAULT_CHUNK_BYTES,
+                    io.strata.tiering.segment.RemoteSegmentReader.MIN_CHUNK_BYTES, 64 << 20,
+                    "Size of the ranged GETs remote reads fetch segment objects with, and the unit of their cache (at most a sixteenth"
+                    + " of tiering.cache.bytes, which a larger value is cut to): larger means fewer requests (less CPU and request cost"
+                    + " per byte) for consumers reading history, smaller less over-read for random reads."));
 
     private static final Map<String, Setting> BY_KEY = new LinkedHashMap<>();
 

@@ -34,20 +34,32 @@ public final class RemoteSegmentReader {
      * The chunk size a node reads with unless configured ({@code tiering.read.chunk.bytes}): each
      * GET costs the S3 client and the server CPU of its own, and a bucket bills it, so a consumer
      * catching up from history is served with fewer, larger ones. Measured here with kcat reading
-     * 300 MB through a warm node: 4 MiB chunks 0.53–0.58 s a read and 0.59–0.68 node CPU-seconds,
-     * 1 MiB chunks 0.59–0.74 s and 0.65–0.83, a quarter of the GETs. A random read of a few
-     * kilobytes fetches one chunk: smaller chunks suit a workload of those.
+     * 300 MB through a warm node, alternating nodes: 4 MiB chunks 0.53–0.58 s a read and
+     * 0.55–0.68 node CPU-seconds, 1 MiB chunks 0.59–0.74 s and 0.65–0.93, with a quarter of the
+     * GETs (each set had one or two outliers of 1–1.7 s). A random read of a few kilobytes fetches
+     * one whole chunk: smaller chunks suit a workload of those.
      */
     public static final int DEFAULT_CHUNK_BYTES = 4 << 20;
+    /** The smallest chunk: one read's GETs (up to {@link #MAX_READ_BYTES} of chunks) go out together, so this bounds their number. */
+    public static final int MIN_CHUNK_BYTES = 256 * 1024;
+    /**
+     * Chunks a cache holds at the least: a chunk is at most this fraction of it, so that the
+     * chunks partitions read from and the ones prefetched for them are not evicted before they
+     * are used (the default 64 MiB cache holds sixteen of the default chunk).
+     */
+    static final int MIN_CHUNKS_CACHED = 16;
     /**
      * A chunk is this much shorter than its setting, so that its array with the array header fills
-     * whole G1 regions: an array of exactly 1 MiB is humongous in 1 MiB regions and takes two (the
-     * cache held twice the heap it counted: 200 such arrays grew a 1 GiB G1 heap by 400 MiB, 200
-     * of 1 MiB less 64 bytes by 200 MiB).
+     * whole G1 regions when the setting is a multiple of the region size: an array of exactly
+     * 1 MiB is humongous in 1 MiB regions and takes two (the cache held twice the heap it counted:
+     * 200 such arrays grew a 1 GiB G1 heap by 400 MiB, 200 of 1 MiB less 64 bytes by 200 MiB).
+     * A chunk of half a region or more is humongous in any case (allocated in whole regions of
+     * its own, and freed at the next young collection once unreferenced); the slack keeps it from
+     * taking one region more.
      */
     static final int REGION_SLACK = 64;
     /** Data fetched ahead of what a read needs, in whole chunks: enough GETs in flight to keep one partition's reads at the bucket's speed. */
-    static final int PREFETCH_BYTES = 4 << 20;
+    public static final int PREFETCH_BYTES = 4 << 20;
 
     /** Bytes of one cached chunk and one GET. */
     private final int chunk;
@@ -85,12 +97,17 @@ public final class RemoteSegmentReader {
         this(store, cacheBytes, DEFAULT_CHUNK_BYTES, metrics, decoding);
     }
 
-    /** {@code chunkBytes}: the size of the ranged GETs data is read with, and the cache's unit (at least 64 KiB). */
+    /**
+     * {@code chunkBytes}: the size of the ranged GETs data is read with, and the cache's unit (at
+     * least {@value #MIN_CHUNK_BYTES}); with a cache, at most a sixteenth of it
+     * ({@value #MIN_CHUNKS_CACHED} chunks), which a larger setting is cut to.
+     */
     public RemoteSegmentReader(ObjectStore store, long cacheBytes, int chunkBytes, MeterRegistry metrics, Executor decoding) {
-        if (chunkBytes < 64 * 1024) {
-            throw new IllegalArgumentException("chunk of " + chunkBytes + " bytes is smaller than 64 KiB");
+        if (chunkBytes < MIN_CHUNK_BYTES) {
+            throw new IllegalArgumentException("chunk of " + chunkBytes + " bytes is smaller than " + MIN_CHUNK_BYTES);
         }
-        this.chunk = chunkBytes - REGION_SLACK;
+        long fitting = cacheBytes > 0 ? Math.max(MIN_CHUNK_BYTES, Math.min(chunkBytes, cacheBytes / MIN_CHUNKS_CACHED)) : chunkBytes;
+        this.chunk = (int) fitting - REGION_SLACK;
         this.prefetchChunks = Math.max(1, PREFETCH_BYTES / chunk);
         this.store = store;
         this.decoding = decoding;

@@ -232,10 +232,23 @@ class SegmentObjectTest {
         long size = store.head(key).get().orElseThrow().size();
         assertThat(size).isLessThan(RemoteSegmentReader.DEFAULT_CHUNK_BYTES);
         AtomicInteger gets = new AtomicInteger();
-        RemoteSegmentReader reader = new RemoteSegmentReader(new CountingStore(store, gets), 16 << 20, new SimpleMeterRegistry());
+        // A cache of 64 MiB, the node's default, holds sixteen chunks of the default size.
+        RemoteSegmentReader reader = new RemoteSegmentReader(new CountingStore(store, gets), 64 << 20, new SimpleMeterRegistry());
+        assertThat(reader.chunkBytes()).isEqualTo(RemoteSegmentReader.DEFAULT_CHUNK_BYTES - RemoteSegmentReader.REGION_SLACK);
         assertThat(readForward(reader, key, size)).hasSize(2000).isSorted();
         // The object's end, moved back to the chunk boundary at 0, is all of it: footer, indexes and data in one GET.
         assertThat(gets.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aChunkIsAtMostASixteenthOfTheCache() {
+        // Larger chunks would leave a cache too few of them: a partition's prefetched chunk would evict another's being read.
+        RemoteSegmentReader small = new RemoteSegmentReader(store, 16 << 20, 4 << 20, new SimpleMeterRegistry(), Runnable::run);
+        assertThat(small.chunkBytes()).isEqualTo((1 << 20) - RemoteSegmentReader.REGION_SLACK);
+        RemoteSegmentReader tiny = new RemoteSegmentReader(store, 1 << 20, 4 << 20, new SimpleMeterRegistry(), Runnable::run);
+        assertThat(tiny.chunkBytes()).isEqualTo(RemoteSegmentReader.MIN_CHUNK_BYTES - RemoteSegmentReader.REGION_SLACK);
+        RemoteSegmentReader uncached = new RemoteSegmentReader(store, 0, 4 << 20, new SimpleMeterRegistry(), Runnable::run);
+        assertThat(uncached.chunkBytes()).isEqualTo((4 << 20) - RemoteSegmentReader.REGION_SLACK);
     }
 
     /** The base offsets of the batches from 1000 to 7000, read forward 256 KiB at a time as a consumer would. */
