@@ -1002,7 +1002,7 @@ public final class PartitionLog implements FollowerLog, io.strata.tiering.servic
             if (!wasOffline) {
                 flush();
                 // Rolls still to finish finish here: their segments were just fsynced.
-                pendingRolls.snapshotAllAndRetire();
+                pendingRolls.writeAllSnapshots();
             }
             pendingRolls.retirePast(-1);
             for (LogSegment s : segments.all()) {

@@ -144,18 +144,18 @@ final class PendingRolls {
     }
 
     /**
-     * Finishes every queued roll's snapshot here and drops them all: the log is closing, its
-     * segments just fsynced, and the snapshots spare the next open a replay and travel with the
-     * segments to object storage. Under the log's lock.
+     * Writes every queued roll's snapshot here and retires the rolls, so none writes it again:
+     * the log is closing, its segments just fsynced, and the snapshots spare the next open a
+     * replay and travel with the segments to object storage. Under the log's lock; the caller
+     * then drops them ({@link #retirePast}).
      */
-    void snapshotAllAndRetire() {
+    void writeAllSnapshots() {
         synchronized (snapshotLock) {
             for (Roll r : rolls) {
                 snapshots.write(r.end, r.producerState);
                 r.retired = true;
             }
         }
-        retirePast(-1);
     }
 
     private void changed() {

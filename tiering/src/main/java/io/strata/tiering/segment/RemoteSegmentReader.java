@@ -204,9 +204,9 @@ public final class RemoteSegmentReader {
             long end = Math.min(start + chunk, dataEnd);
             String ck = key + "#" + c;
             if (cache.maxBytes() > 0 && !cache.contains(ck)) {
-                byte[] chunk = java.util.Arrays.copyOfRange(tail, (int) (start - tailStart), (int) (end - tailStart));
-                cache.put(ck, chunk);
-                downloaded.increment(chunk.length);
+                byte[] bytes = java.util.Arrays.copyOfRange(tail, (int) (start - tailStart), (int) (end - tailStart));
+                cache.put(ck, bytes);
+                downloaded.increment(bytes.length);
             }
         }
     }
