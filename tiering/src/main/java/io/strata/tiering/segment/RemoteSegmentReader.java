@@ -354,7 +354,11 @@ public final class RemoteSegmentReader {
         if (bytes <= 0 || readAheadBudget() <= 0) {
             return;
         }
-        indexAsync(key, objectSize).thenAccept(idx -> {
+        CompletableFuture<SegmentIndex> index = indexAsync(key, objectSize);
+        if (offset < 0 && !index.isDone()) {
+            firstChunkAlongside(key, objectSize, index);
+        }
+        index.thenAccept(idx -> {
             long dataEnd = idx.footer().dataLength();
             long pos = offset < 0 ? 0 : idx.positionFloor(offset);
             long end = Math.min(dataEnd, pos + bytes);
@@ -364,6 +368,41 @@ public final class RemoteSegmentReader {
                 }
             }
         }).exceptionally(t -> null);
+    }
+
+    /**
+     * The GET of an object's first chunk, sent with the GET of its index instead of after it: a
+     * reader going forward enters each object at its start, where the data begins, so the chunk's
+     * range is known before the footer says where the data ends. A consumer crossing into the next
+     * object then waits for one round trip to the bucket, not two in a row. Cached as
+     * {@link #fetch} would have cached it: cut to the data's end once the index says where that
+     * is. Not for an object whose first chunk the index's own GET brings.
+     */
+    private void firstChunkAlongside(String key, long objectSize, CompletableFuture<SegmentIndex> index) {
+        String ck = key + "#0";
+        if (cache.maxBytes() <= 0 || tailStart(objectSize, chunk) < chunk || cache.contains(ck)) {
+            return;
+        }
+        chunkLoads.load(ck, () -> {
+            byte[] cached = cache.get(ck);
+            if (cached != null) {
+                return CompletableFuture.completedFuture(cached);
+            }
+            long t0 = System.nanoTime();
+            return store.getRange(key, 0, chunk).thenCombine(index, (b, idx) -> {
+                long dataEnd = idx.footer().dataLength();
+                byte[] data = b.length <= dataEnd ? b : java.util.Arrays.copyOf(b, (int) dataEnd);
+                cache.put(ck, data);
+                latency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+                downloaded.increment(b.length);
+                return data;
+            });
+        }).exceptionally(t -> null);
+    }
+
+    /** Bytes of data the reader keeps fetched ahead of a read: whole chunks, {@value #PREFETCH_BYTES} or one chunk if that is more. */
+    public long prefetchBytes() {
+        return (long) prefetchChunks * chunk;
     }
 
     /**

@@ -65,6 +65,10 @@ final class TieredReads {
             return CompletableFuture.completedFuture(localAfterTiered(tp, offset, maxBytes));
         }
         SegmentEntry s = e.getValue();
+        if (offset <= s.baseOffset()) {
+            // From the object's start: its first chunk's GET goes out with its index's, not after it.
+            reader.readAhead(s.objectKey(), s.sizeBytes(), -1, maxBytes);
+        }
         return reader.readAsync(s.objectKey(), s.sizeBytes(), Math.max(offset, s.baseOffset()), maxBytes).thenCompose(out -> {
             if (!out.hasRemaining()) {
                 return readFrom(tp, m, m.higherEntry(e.getKey()), offset, maxBytes);
@@ -98,7 +102,9 @@ final class TieredReads {
      * nothing was read during the consumer's processing of the previous response.
      */
     private void readAhead(ConcurrentSkipListMap<Long, SegmentEntry> m, Map.Entry<Long, SegmentEntry> e, ByteBuffer served, int maxBytes) {
-        long budget = Math.min(maxBytes, reader.readAheadBudget());
+        // As far ahead as the reader prefetches within an object, so the next object's first bytes are on their way as early
+        // as the next chunk of this one would be: a fetch of 1 MiB read ahead 1 MiB, a few milliseconds before it was needed.
+        long budget = Math.min(Math.max(maxBytes, reader.prefetchBytes()), reader.readAheadBudget());
         List<Batches.Batch> batches = Batches.of(served);
         long next = batches.get(batches.size() - 1).lastOffset() + 1;
         // Bytes bound the read-ahead, and so does the number of objects: many small objects would mean many index GETs.
@@ -107,7 +113,8 @@ final class TieredReads {
             SegmentEntry s = e.getValue();
             if (next <= s.lastOffset()) {
                 long from = Math.max(next, s.baseOffset());
-                reader.readAhead(s.objectKey(), s.sizeBytes(), from, budget);
+                // From the object's start (-1): its first chunk is fetched alongside its index.
+                reader.readAhead(s.objectKey(), s.sizeBytes(), from == s.baseOffset() ? -1 : from, budget);
                 objects++;
                 // The object's bytes from there, estimated from its offsets: the manifest does not hold positions.
                 double share = (double) (s.lastOffset() - from + 1) / Math.max(1, s.lastOffset() - s.baseOffset() + 1);

@@ -197,6 +197,62 @@ class SegmentObjectTest {
     }
 
     @Test
+    void aReadAheadFromAnObjectsStartAsksForItsFirstChunkBeforeItsIndexArrives() throws Exception {
+        // About 3.7 MB: four chunks of 1 MiB, the first of them before the GET of the object's end.
+        String key = upload(segment(600));
+        long size = store.head(key).get().orElseThrow().size();
+        // Every GET but the first chunk's is answered only once the first chunk has been asked for: a reader that asks for
+        // the index first and the data after it (two round trips in a row where one would do) times out here.
+        CountingStore slowIndex = dataFirst();
+        RemoteSegmentReader reader = new RemoteSegmentReader(slowIndex, 16 << 20, 1 << 20, new SimpleMeterRegistry(), Runnable::run);
+        reader.readAhead(key, size, -1, reader.chunkBytes());
+        ByteBuffer got = reader.readAsync(key, size, 1000, 100_000).get(10, TimeUnit.SECONDS);
+        assertThat(Batches.of(got).get(0).baseOffset()).isEqualTo(1000);
+        assertThat(slowIndex.asked).as("the first chunk, asked for once: the read shares the read-ahead's GET")
+                .filteredOn(a -> a.startsWith(key + "@0+")).containsExactly(key + "@0+" + reader.chunkBytes());
+        // Read on through the object: every batch once, in order, the first chunk's bytes among them.
+        List<Long> all = new ArrayList<>();
+        long next = 1000;
+        while (next < 7000) {
+            for (Batches.Batch b : Batches.of(reader.read(key, size, next, 300_000))) {
+                all.add(b.baseOffset());
+                next = b.lastOffset() + 1;
+            }
+        }
+        assertThat(all).hasSize(2000).isSorted().doesNotHaveDuplicates();
+    }
+
+    @Test
+    void aFirstChunkAskedForBeforeItsIndexServesTheDataAndNothingOfTheIndexAfterIt() throws Exception {
+        // Data of under 2 KB before a time index of 600 KB: the object's end is fetched from its third chunk of 256 KiB,
+        // so the first chunk is asked for on its own before the index says the data ends two kilobytes in.
+        long size = longIndexObject("t/0/longindex", 50_000);
+        CountingStore slowIndex = dataFirst();
+        RemoteSegmentReader reader = new RemoteSegmentReader(slowIndex, 16 << 20, 256 * 1024, new SimpleMeterRegistry(), Runnable::run);
+        assertThat(RemoteSegmentReader.tailStart(size, reader.chunkBytes())).isGreaterThanOrEqualTo(reader.chunkBytes());
+        reader.readAhead("t/0/longindex", size, -1, reader.chunkBytes());
+        List<Long> offsets = new ArrayList<>();
+        for (Batches.Batch b : Batches.of(reader.readAsync("t/0/longindex", size, 0, 1 << 20).get(10, TimeUnit.SECONDS))) {
+            offsets.add(b.baseOffset());
+        }
+        assertThat(slowIndex.asked).contains("t/0/longindex@0+" + reader.chunkBytes());
+        assertThat(offsets).as("the data's batches and nothing of the index after them").hasSize(20).startsWith(0L, 2L).endsWith(38L);
+        assertThat(Batches.of(reader.read("t/0/longindex", size, 38, 1 << 20))).extracting(Batches.Batch::baseOffset).containsExactly(38L);
+    }
+
+    /** The test store, answering every GET but one starting at position 0 only once such a GET has been asked for. */
+    private CountingStore dataFirst() {
+        java.util.concurrent.CompletableFuture<Void> dataAsked = new java.util.concurrent.CompletableFuture<>();
+        return new CountingStore(store, new AtomicInteger(), offset -> {
+            if (offset == 0) {
+                dataAsked.complete(null);
+                return java.util.concurrent.CompletableFuture.completedFuture(null);
+            }
+            return dataAsked.copy().orTimeout(5, TimeUnit.SECONDS);
+        });
+    }
+
+    @Test
     void concurrentLoadsOfOneIndexShareTheirRequests() throws Exception {
         String key = upload(segment());
         long size = store.head(key).get().orElseThrow().size();
@@ -291,6 +347,11 @@ class SegmentObjectTest {
      * index is long beside its data, as no writer of ours makes one; returns its size.
      */
     private long longIndexObject(String key) throws Exception {
+        return longIndexObject(key, 1000);
+    }
+
+    /** As {@link #longIndexObject(String)}, with a time index of {@code timeEntries} entries. */
+    private long longIndexObject(String key, int timeEntries) throws Exception {
         ByteBuffer data = ByteBuffer.allocate(64 * 1024);
         long offset = 0;
         for (int b = 0; b < 20; b++) {
@@ -302,7 +363,7 @@ class SegmentObjectTest {
         data.flip();
         int dataLength = data.remaining();
         byte[] offsetIndex = ByteBuffer.allocate(8).putInt(0).putInt(0).array();
-        byte[] timeIndex = new byte[12 * 1000];
+        byte[] timeIndex = new byte[12 * timeEntries];
         byte[] footer = new SegmentFooter(0, offset - 1, 1_000, 1_019, dataLength, offsetIndex.length, timeIndex.length, 0)
                 .encode(ByteBuffer.wrap(offsetIndex), ByteBuffer.wrap(timeIndex));
         ByteBuffer object = ByteBuffer.allocate(dataLength + offsetIndex.length + timeIndex.length + footer.length);
