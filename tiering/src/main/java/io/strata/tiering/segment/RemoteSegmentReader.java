@@ -21,7 +21,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * Reads record batches out of sealed-segment objects with ranged GETs: the footer and indexes
  * once per object (kept), in one GET of the object's end that brings its last data chunk too,
- * then data in chunks (one ranged GET each, 4 MiB unless configured) through a bounded
+ * and data in chunks (one ranged GET each, 4 MiB unless configured; an object read from its start
+ * has its first chunk asked for with its index, not after it) through a bounded
  * {@link ChunkCache}, with the next {@value #PREFETCH_BYTES} bytes' chunks fetched ahead (a
  * consumer reads forward), and
  * {@link #readAhead} for a caller that knows where the next read begins, across objects. Every
@@ -121,6 +122,11 @@ public final class RemoteSegmentReader {
     /** Bytes of one chunk: one ranged GET of data, and the cache's unit. */
     int chunkBytes() {
         return chunk;
+    }
+
+    /** Bytes the chunk cache holds (for tests). */
+    long cachedBytes() {
+        return cache.sizeInBytes();
     }
 
     public SegmentIndex index(String key, long objectSize) {
@@ -345,10 +351,10 @@ public final class RemoteSegmentReader {
 
     /**
      * Starts the GETs for up to {@code bytes} of data from the batch holding {@code offset} (or
-     * from the object's start when {@code offset} is negative), loading the index first if it is
-     * not loaded, and returns at once: a consumer reading forward finds its next request's bytes
-     * cached or on their way. A failed read-ahead costs nothing; the read that needs the bytes
-     * fetches them again and reports the failure.
+     * from the object's start when {@code offset} is negative: then the first chunk's GET goes out
+     * with the index's), loading the index if it is not loaded, and returns at once: a consumer
+     * reading forward finds its next request's bytes cached or on their way. A failed read-ahead
+     * is reported to the reads that share its GETs, or to the next read, which asks again.
      */
     public void readAhead(String key, long objectSize, long offset, long bytes) {
         if (bytes <= 0 || readAheadBudget() <= 0) {
@@ -389,18 +395,22 @@ public final class RemoteSegmentReader {
                 return CompletableFuture.completedFuture(cached);
             }
             long t0 = System.nanoTime();
-            return store.getRange(key, 0, chunk).thenCombine(index, (b, idx) -> {
+            CompletableFuture<byte[]> got = store.getRange(key, 0, chunk).whenComplete((b, t) -> {
+                if (t == null) {
+                    latency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+                    downloaded.increment(b.length);
+                }
+            });
+            return got.thenCombine(index, (b, idx) -> {
                 long dataEnd = idx.footer().dataLength();
                 byte[] data = b.length <= dataEnd ? b : java.util.Arrays.copyOf(b, (int) dataEnd);
                 cache.put(ck, data);
-                latency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-                downloaded.increment(b.length);
                 return data;
             });
         }).exceptionally(t -> null);
     }
 
-    /** Bytes of data the reader keeps fetched ahead of a read: whole chunks, {@value #PREFETCH_BYTES} or one chunk if that is more. */
+    /** Bytes of data the reader keeps fetched ahead of a read: the whole chunks {@value #PREFETCH_BYTES} holds, at least one. */
     public long prefetchBytes() {
         return (long) prefetchChunks * chunk;
     }

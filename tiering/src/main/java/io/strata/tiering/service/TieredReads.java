@@ -66,8 +66,9 @@ final class TieredReads {
         }
         SegmentEntry s = e.getValue();
         if (offset <= s.baseOffset()) {
-            // From the object's start: its first chunk's GET goes out with its index's, not after it.
-            reader.readAhead(s.objectKey(), s.sizeBytes(), -1, maxBytes);
+            // From the object's start: its first chunk's GET goes out with its index's, not after it. The first chunk only:
+            // the read asks for the rest itself, within its own bound.
+            reader.readAhead(s.objectKey(), s.sizeBytes(), -1, 1);
         }
         return reader.readAsync(s.objectKey(), s.sizeBytes(), Math.max(offset, s.baseOffset()), maxBytes).thenCompose(out -> {
             if (!out.hasRemaining()) {
@@ -96,14 +97,15 @@ final class TieredReads {
     static final int MAX_READ_AHEAD_OBJECTS = 16;
 
     /**
-     * Starts fetching what a consumer reading forward asks for next, the {@code maxBytes} after
-     * what it was just served, into the following objects: with fetches as large as a segment,
-     * each would otherwise begin with a cold object (its index, then its first chunk) while
-     * nothing was read during the consumer's processing of the previous response.
+     * Starts fetching what a consumer reading forward asks for next, into the following objects:
+     * the {@code maxBytes} after what it was just served, or as far as the reader prefetches within
+     * an object if that is more (within the reader's read-ahead budget). Otherwise a consumer
+     * would meet each next object cold (its index, then its first chunk) with nothing read while
+     * it processed the previous response.
      */
     private void readAhead(ConcurrentSkipListMap<Long, SegmentEntry> m, Map.Entry<Long, SegmentEntry> e, ByteBuffer served, int maxBytes) {
-        // As far ahead as the reader prefetches within an object, so the next object's first bytes are on their way as early
-        // as the next chunk of this one would be: a fetch of 1 MiB read ahead 1 MiB, a few milliseconds before it was needed.
+        // The next object's first bytes go out as early as the next chunk of this one would: a consumer fetching 1 MiB at a
+        // time through a bucket with S3's latency otherwise waited for two GETs in a row at every object it entered.
         long budget = Math.min(Math.max(maxBytes, reader.prefetchBytes()), reader.readAheadBudget());
         List<Batches.Batch> batches = Batches.of(served);
         long next = batches.get(batches.size() - 1).lastOffset() + 1;

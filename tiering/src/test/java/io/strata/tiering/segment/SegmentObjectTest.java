@@ -223,7 +223,7 @@ class SegmentObjectTest {
     }
 
     @Test
-    void aFirstChunkAskedForBeforeItsIndexServesTheDataAndNothingOfTheIndexAfterIt() throws Exception {
+    void aFirstChunkAskedForBeforeItsIndexIsCutWhereTheDataEnds() throws Exception {
         // Data of under 2 KB before a time index of 600 KB: the object's end is fetched from its third chunk of 256 KiB,
         // so the first chunk is asked for on its own before the index says the data ends two kilobytes in.
         long size = longIndexObject("t/0/longindex", 50_000);
@@ -237,6 +237,9 @@ class SegmentObjectTest {
         }
         assertThat(slowIndex.asked).contains("t/0/longindex@0+" + reader.chunkBytes());
         assertThat(offsets).as("the data's batches and nothing of the index after them").hasSize(20).startsWith(0L, 2L).endsWith(38L);
+        int dataLength = (int) reader.index("t/0/longindex", size).footer().dataLength();
+        assertThat(reader.cachedBytes()).as("the first chunk cached cut to the data, as a GET after the index would have asked for it")
+                .isEqualTo(dataLength);
         assertThat(Batches.of(reader.read("t/0/longindex", size, 38, 1 << 20))).extracting(Batches.Batch::baseOffset).containsExactly(38L);
     }
 
