@@ -61,6 +61,14 @@ final class TieringBench {
     /** What a broker keeps in flight for one partition read forward: the chunk read and the prefetched ones. */
     static final int BROKER_CHUNKS_IN_FLIGHT = 1 + Math.max(1, io.strata.tiering.segment.RemoteSegmentReader.PREFETCH_BYTES / CHUNK);
     static final String CHUNK_SIZE = (CHUNK >> 20) + " MiB";
+    /**
+     * {@code -Dstrata.bench.s3Shaped=false} leaves out the last part: kcat through the node and the raw GETs again, with
+     * the bucket reached through a {@link ShapedLink} answering as S3 does ({@value #SHAPE_FIRST_BYTE_MS} ms to a
+     * response's first byte, {@value #SHAPE_BYTES_PER_SECOND} bytes a second per connection).
+     */
+    static final boolean S3_SHAPED = Boolean.parseBoolean(System.getProperty("strata.bench.s3Shaped", "true"));
+    static final long SHAPE_FIRST_BYTE_MS = 30;
+    static final long SHAPE_BYTES_PER_SECOND = 90_000_000;
 
     private TieringBench() {
     }
@@ -168,16 +176,23 @@ final class TieringBench {
      * {@code times}, which reports the children's.
      */
     private static Timed kcat(StrataNode node, Path log) throws Exception {
+        return kcat(node, log, -1);
+    }
+
+    /** As {@link #kcat(StrataNode, Path)}, reading only {@code partition} (all when negative): a sixth of the records. */
+    private static Timed kcat(StrataNode node, Path log, int partition) throws Exception {
+        long records = partition < 0 ? RECORDS : RECORDS / PARTITIONS;
         // -c: it stops at the last record, as the kafka-clients consumer does. With -e alone it stops when every partition has
         // answered a fetch at its end with nothing, and the broker holds such a fetch for fetch.wait.max.ms (500 ms) waiting
         // for records, as Kafka's does: half a second of waiting on the protocol, not reading, counted in a one-second read.
         // -e stays, so a read short of the count ends at the partitions' ends and fails below instead of waiting forever.
-        Timed t = process(List.of("bash", "-c", "kcat -C -b " + node.bootstrap() + " -t bench -o beginning -c " + RECORDS
-                + " -e -q -f '%p\\n' | wc -l; times"), log);
+        Timed t = process(List.of("bash", "-c", "kcat -C -b " + node.bootstrap() + " -t bench" + (partition < 0 ? "" : " -p " + partition)
+                + " -o beginning -c " + records + " -e -q -f '%p\\n' | wc -l; times"), log);
+        t = new Timed(records, records * VALUE, t.seconds(), t.reading(), t.cpu());
         List<String> lines = Files.readAllLines(log);
         long read = Long.parseLong(lines.get(0).trim());
-        if (read < RECORDS) {
-            throw new IllegalStateException("kcat read " + read + " of " + RECORDS + " records: " + lines);
+        if (read < records) {
+            throw new IllegalStateException("kcat read " + read + " of " + records + " records: " + lines);
         }
         // times: the shell's own user and system time, then its children's.
         Matcher m = Pattern.compile("(\\d+)m([0-9.]+)s (\\d+)m([0-9.]+)s").matcher(lines.get(lines.size() - 1));
@@ -352,6 +367,11 @@ final class TieringBench {
             List<Double> replayStartUp = new ArrayList<>();
             List<Double> replayToFirst = new ArrayList<>();
             List<String> order = new ArrayList<>();
+            // Through the link shaped like S3: kcat through the node, all partitions and one, and raw GETs at the node's concurrency.
+            List<Double> shapedKcat = new ArrayList<>();
+            List<Double> shapedKcatOne = new ArrayList<>();
+            List<Double> shapedRaw = new ArrayList<>();
+            List<Double> shapedRawOne = new ArrayList<>();
             // Open until the end: the raw GETs the reads through Strata are compared with run in the same rounds, beside them.
             try (S3ObjectStore raw = new S3ObjectStore(S3Location.parse(s3.url("raw", "")))) {
                 raw.ensureBucket().get();
@@ -523,6 +543,9 @@ final class TieringBench {
                                 + " `flame-remote-read-kcat.html`. Samples cover the node's process only; the S3 server and kcat share the"
                                 + " same cores.\n\n" + top);
                     }
+                    if (S3_SHAPED && kcat) {
+                        shapedReads(s3, node, tmp, rawObjects, shapedKcat, shapedKcatOne, shapedRaw, shapedRawOne);
+                    }
                 }
             }
             double json = jsonWriterMibPerSec(random);
@@ -586,8 +609,63 @@ final class TieringBench {
                     + "; raw " + CHUNK_SIZE + " GETs x" + PARTITIONS * BROKER_CHUNKS_IN_FLIGHT + " " + rawBrokerShape + "; raw one stream " + rawOne + ".\n"
                     + "\nEach round's ratio to the raw GETs of the same round (the machine's speed moves between rounds): SDK replay "
                     + roundRatios(sdkReplay, rawReplayShape) + "; kafka-clients consumer through the broker " + roundRatios(throughBroker, rawBrokerShape)
-                    + "; kcat through the broker " + roundRatios(throughKcat, rawBrokerShape) + ".\n";
+                    + "; kcat through the broker " + roundRatios(throughKcat, rawBrokerShape) + ".\n"
+                    + (shapedKcat.isEmpty() ? "" : shapedReport(shapedKcat, shapedKcatOne, shapedRaw, shapedRawOne));
         }
+    }
+
+    /**
+     * The node restarted with its bucket reached through a {@link ShapedLink}, then kcat through it and raw GETs through
+     * the same link, alternating, after three untimed passes of each: on this machine the S3 server answers at once and the
+     * reads are bound by CPU, where S3 makes a reader wait for every GET and only GETs kept in flight hide it.
+     */
+    private static void shapedReads(S3ProxyServer s3, StrataNode node, Path tmp, int rawObjects, List<Double> kcatAll, List<Double> kcatOne,
+                                     List<Double> rawAll, List<Double> rawOne) throws Exception {
+        int s3Port = java.net.URI.create(s3.endpoint()).getPort();
+        try (ShapedLink link = ShapedLink.start(s3Port, SHAPE_FIRST_BYTE_MS, SHAPE_BYTES_PER_SECOND);
+             S3ObjectStore raw = new S3ObjectStore(S3Location.parse(linked(link, "raw", "")))) {
+            node.stop();
+            node.set("object.store=" + linked(link, "bench", "strata"));
+            node.launch();
+            Path log = tmp.resolve("kcat-shaped.log");
+            for (int w = 0; w < 3; w++) {
+                kcat(node, log);
+                rawGets(raw, rawObjects, CHUNK, PARTITIONS * BROKER_CHUNKS_IN_FLIGHT);
+            }
+            for (int round = 1; round <= ROUNDS; round++) {
+                for (int i = 0; i < 2; i++) {
+                    if ((i == 0) == (round % 2 == 1)) {
+                        kcatAll.add(kcat(node, log).mibPerSec());
+                        kcatOne.add(kcat(node, log, 0).mibPerSec());
+                    } else {
+                        rawAll.add(rawGets(raw, rawObjects, CHUNK, PARTITIONS * BROKER_CHUNKS_IN_FLIGHT));
+                        // One partition's share of the objects, at one partition's concurrency through the node.
+                        rawOne.add(rawGets(raw, rawObjects / PARTITIONS, CHUNK, BROKER_CHUNKS_IN_FLIGHT));
+                    }
+                }
+            }
+        }
+    }
+
+    private static String linked(ShapedLink link, String bucket, String prefix) {
+        return "s3://" + bucket + "/" + prefix + "?endpoint=http://127.0.0.1:" + link.port() + "&region=us-east-1";
+    }
+
+    private static String shapedReport(List<Double> kcatAll, List<Double> kcatOne, List<Double> rawAll, List<Double> rawOne) {
+        return String.format("%n### The same bucket answering as S3 does: %d ms to a response's first byte, %.0f MB/s per connection%n%n",
+                SHAPE_FIRST_BYTE_MS, SHAPE_BYTES_PER_SECOND / 1e6)
+                + "The S3 server on this machine answers a GET at once, so the rows above are bound by CPU. S3 answers an instance in its"
+                + " region in tens of milliseconds and serves each connection at 85–90 MB/s (AWS's performance guidelines), which only"
+                + " GETs kept in flight hide. Here the node was restarted with its bucket reached through a TCP link that holds each"
+                + " response's first byte and paces each connection to that shape (`ShapedLink`), and kcat read through it, alternating"
+                + " with raw " + CHUNK_SIZE + " GETs through the same link, " + ROUNDS + " rounds after three untimed passes of each; medians.\n\n"
+                + "| measure | Strata | raw GETs through the link | Strata / raw |\n|---|---|---|---|\n"
+                + String.format("| kcat through the broker, %d partitions, vs %s GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
+                PARTITIONS, CHUNK_SIZE, PARTITIONS * BROKER_CHUNKS_IN_FLIGHT, median(kcatAll), median(rawAll), median(kcatAll) / median(rawAll))
+                + String.format("| kcat through the broker, one partition, vs %s GETs, %d in flight (one partition's) | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
+                CHUNK_SIZE, BROKER_CHUNKS_IN_FLIGHT, median(kcatOne), median(rawOne), median(kcatOne) / median(rawOne))
+                + "\nRaw runs (MiB/s): kcat " + kcatAll + "; kcat one partition " + kcatOne + "; raw GETs x" + PARTITIONS * BROKER_CHUNKS_IN_FLIGHT
+                + " " + rawAll + "; raw GETs x" + BROKER_CHUNKS_IN_FLIGHT + " " + rawOne + ".\n";
     }
 
     /** What a node does serving remote reads, told apart by the frames of each stack (async-profiler's collapsed form). */

@@ -224,6 +224,12 @@ public final class StrataNode implements AutoCloseable {
         launch();
     }
 
+    /** A {@code key=value} setting for the next {@link #launch()}, winning over an earlier one of the same key. */
+    public void set(String setting) {
+        extraArgs.add("--set");
+        extraArgs.add(setting);
+    }
+
     public long pid() {
         return process.pid();
     }
