@@ -85,7 +85,7 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
         Read first = read(req);
         if (!first.remote.isEmpty()) {
             // Data exists (in object storage): answer as soon as it is read, without waiting for more.
-            return first.completeRemote(purgatory).thenApply(this::counted);
+            return first.completeRemote().thenApply(this::counted);
         }
         // A fetch naming no partition has nothing to wait for: a consumer closing its fetch session sends one and waits
         // for the answer, which Kafka gives at once; parked, it would hold that close() for max.wait.ms.
@@ -144,7 +144,7 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
                 Read r = read(req);
                 if (!r.remote.isEmpty()) {
                     if (unregister()) {
-                        r.completeRemote(purgatory).whenComplete((resp, t) -> {
+                        r.completeRemote().whenComplete((resp, t) -> {
                             if (t != null) {
                                 result.completeExceptionally(t);
                             } else {
@@ -184,7 +184,7 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
     }
 
     /** A partition whose data is being read from object storage. */
-    record RemoteRead(FetchResponseData.PartitionData pd, TopicPartition tp, PartitionLog log, long offset,
+    private record RemoteRead(FetchResponseData.PartitionData pd, TopicPartition tp, PartitionLog log, long offset,
                               CompletableFuture<ByteBuffer> bytes, boolean readCommitted) {
     }
 
@@ -238,73 +238,14 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
                 .setLogStartOffset(log.logStartOffset()).setRecords(records);
     }
 
-    /**
-     * How long an answer with partitions read from object storage waits, once the first of them is
-     * read, for the others: reads served from the chunk cache finish within a millisecond or two of
-     * each other, a read waiting on a GET takes a bucket's round trip (tens of milliseconds from S3).
-     */
-    static final long REMOTE_GRACE_MS = 5;
-
-    record Read(FetchResponseData response, int bytes, boolean hasError, List<RemoteRead> remote) {
-        /**
-         * Fills in the partitions read from object storage, each with its data or its error, and
-         * answers when all are read, or {@code REMOTE_GRACE_MS} after the first is: a
-         * partition still waiting on the bucket then is answered with no records (its read goes on
-         * and fills the cache for the consumer's next fetch), so one partition's GET does not hold
-         * the others' bytes. Kafka, for its part, reads at most one partition of a fetch from
-         * remote storage. Only the answering thread writes the response.
-         */
-        CompletableFuture<FetchResponseData> completeRemote(ScheduledExecutorService timer) {
-            CompletableFuture<FetchResponseData> out = new CompletableFuture<>();
-            AtomicBoolean answered = new AtomicBoolean();
-            Runnable answer = () -> {
-                if (!answered.compareAndSet(false, true)) {
-                    return;
-                }
-                try {
-                    for (RemoteRead r : remote) {
-                        fillAsRead(r);
-                    }
-                    out.complete(response);
-                } catch (RuntimeException e) {
-                    out.completeExceptionally(e);
-                }
-            };
-            CompletableFuture.allOf(remote.stream().map(RemoteRead::bytes).toArray(CompletableFuture[]::new))
-                    .whenComplete((v, t) -> answer.run());
-            if (remote.size() > 1) {
-                AtomicBoolean waiting = new AtomicBoolean();
-                for (RemoteRead r : remote) {
-                    r.bytes().whenComplete((b, t) -> {
-                        if (waiting.compareAndSet(false, true)) {
-                            try {
-                                timer.schedule(answer, REMOTE_GRACE_MS, TimeUnit.MILLISECONDS);
-                            } catch (java.util.concurrent.RejectedExecutionException closing) {
-                                // The broker is closing: the answer waits for all reads, as it always could.
-                            }
-                        }
-                    });
-                }
-            }
-            return out;
-        }
-
-        /** A partition's answer as its read stands: its bytes or its error once done, else no records yet. */
-        private static void fillAsRead(RemoteRead r) {
-            CompletableFuture<ByteBuffer> f = r.bytes();
-            if (!f.isDone()) {
-                r.pd().setHighWatermark(r.log().highWatermark()).setLastStableOffset(r.log().lastStableOffset())
-                        .setLogStartOffset(r.log().logStartOffset()).setRecords(Batches.toRecords(ByteBuffer.allocate(0)));
-                return;
-            }
-            ByteBuffer bytes = null;
-            Throwable error = null;
-            try {
-                bytes = f.join();
-            } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
-                error = e;
-            }
-            fill(r, bytes, error);
+    private record Read(FetchResponseData response, int bytes, boolean hasError, List<RemoteRead> remote) {
+        /** Fills in the partitions read from object storage, each with its data or its error. */
+        CompletableFuture<FetchResponseData> completeRemote() {
+            CompletableFuture<?>[] all = remote.stream().map(r -> r.bytes().handle((b, t) -> {
+                fill(r, b, t);
+                return null;
+            })).toArray(CompletableFuture[]::new);
+            return CompletableFuture.allOf(all).thenApply(v -> response);
         }
 
         private static void fill(RemoteRead r, ByteBuffer bytes, Throwable error) {
