@@ -12,15 +12,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A TCP link to a local S3 server that answers the way Amazon S3 answers an instance in its
- * region, which the server on this machine (no network, sub-millisecond answers) cannot show:
- * each response's first byte held until {@code firstByteMillis} after its request was sent, and
- * each connection's bytes paced to {@code bytesPerSecond}. AWS's guidelines for S3 performance
- * give the shape: a median latency of tens of milliseconds for small requests, and one request in
- * flight for each 85–90 MB/s of throughput wanted. A reader that keeps few GETs in flight, or
- * waits for one before it sends the next, is slow through this link and not through the server
- * itself. HTTP/1.1 without pipelining, as the S3 clients here speak it: a request's bytes, then
- * its response's. Two threads per connection; closed with the link.
+ * A TCP link to a local S3 server modelled on how Amazon S3 answers an instance in its region,
+ * which the server on this machine (no network, sub-millisecond answers) cannot show: each
+ * response's first byte held until {@code firstByteMillis} after its request was sent, and each
+ * connection's bytes paced to {@code bytesPerSecond}. AWS's guidelines for S3 performance give
+ * the model: median latencies of tens of milliseconds for small requests, and one request in
+ * flight for each 85–90 MB/s of throughput wanted. It has no slow tail, as S3 has. A reader that
+ * keeps few GETs in flight, or waits for one before it sends the next, is slow through this link
+ * and not through the server itself. For GETs over HTTP/1.1 without pipelining, as the S3 clients
+ * here send them: a request's bytes, then its response's (a PUT with {@code Expect: 100-continue}
+ * would be held twice, once for the interim answer and once for the final one; none is timed
+ * through it). Two threads per connection; closed with the link.
  */
 final class ShapedLink implements AutoCloseable {
     private final ServerSocket server;
@@ -28,6 +30,8 @@ final class ShapedLink implements AutoCloseable {
     private final long firstByteNanos;
     private final long bytesPerSecond;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
+    /** Response bytes carried to the clients so far. */
+    private final AtomicLong delivered = new AtomicLong();
 
     private ShapedLink(int targetPort, long firstByteMillis, long bytesPerSecond) throws IOException {
         this.server = new ServerSocket(0, 128, InetAddress.getLoopbackAddress());
@@ -47,10 +51,20 @@ final class ShapedLink implements AutoCloseable {
         return server.getLocalPort();
     }
 
+    /** Response bytes carried to the clients since the link started. */
+    long bytesDelivered() {
+        return delivered.get();
+    }
+
     private void accept() {
         while (!server.isClosed()) {
+            Socket client;
             try {
-                Socket client = server.accept();
+                client = server.accept();
+            } catch (IOException e) {
+                return;
+            }
+            try {
                 Socket target = new Socket(InetAddress.getLoopbackAddress(), targetPort);
                 client.setTcpNoDelay(true);
                 target.setTcpNoDelay(true);
@@ -61,7 +75,8 @@ final class ShapedLink implements AutoCloseable {
                 daemon("shaped-link-up", () -> requests(client, target, requestSent)).start();
                 daemon("shaped-link-down", () -> responses(target, client, requestSent)).start();
             } catch (IOException e) {
-                return;
+                // This connection only: the client sees it closed, and the link goes on accepting.
+                closeQuietly(client);
             }
         }
     }
@@ -98,6 +113,7 @@ final class ShapedLink implements AutoCloseable {
                 }
                 out.write(buf, 0, n);
                 out.flush();
+                delivered.addAndGet(n);
                 paced += n;
                 sleepUntil(paceFrom + (long) (paced * 1e9 / bytesPerSecond));
             }

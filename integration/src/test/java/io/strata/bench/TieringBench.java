@@ -67,7 +67,9 @@ final class TieringBench {
      * response's first byte, {@value #SHAPE_BYTES_PER_SECOND} bytes a second per connection).
      */
     static final boolean S3_SHAPED = Boolean.parseBoolean(System.getProperty("strata.bench.s3Shaped", "true"));
+    /** AWS gives median latencies of tens of milliseconds for small S3 requests: the low end, with no slow tail, is kind to a reader. */
     static final long SHAPE_FIRST_BYTE_MS = 30;
+    /** AWS's sizing rule for S3 throughput: one request in flight for each 85–90 MB/s wanted. */
     static final long SHAPE_BYTES_PER_SECOND = 90_000_000;
 
     private TieringBench() {
@@ -179,7 +181,7 @@ final class TieringBench {
         return kcat(node, log, -1);
     }
 
-    /** As {@link #kcat(StrataNode, Path)}, reading only {@code partition} (all when negative): a sixth of the records. */
+    /** As {@link #kcat(StrataNode, Path)}, reading only {@code partition} (all when negative): its share of the records. */
     private static Timed kcat(StrataNode node, Path log, int partition) throws Exception {
         long records = partition < 0 ? RECORDS : RECORDS / PARTITIONS;
         // -c: it stops at the last record, as the kafka-clients consumer does. With -e alone it stops when every partition has
@@ -372,6 +374,8 @@ final class TieringBench {
             List<Double> shapedKcatOne = new ArrayList<>();
             List<Double> shapedRaw = new ArrayList<>();
             List<Double> shapedRawOne = new ArrayList<>();
+            // Bytes the link carried to the node during each timed kcat read, all partitions then one (what its cache did not hold).
+            List<Long> shapedLinkBytes = new ArrayList<>();
             // Open until the end: the raw GETs the reads through Strata are compared with run in the same rounds, beside them.
             try (S3ObjectStore raw = new S3ObjectStore(S3Location.parse(s3.url("raw", "")))) {
                 raw.ensureBucket().get();
@@ -544,7 +548,7 @@ final class TieringBench {
                                 + " same cores.\n\n" + top);
                     }
                     if (S3_SHAPED && kcat) {
-                        shapedReads(s3, node, tmp, rawObjects, shapedKcat, shapedKcatOne, shapedRaw, shapedRawOne);
+                        shapedReads(s3, node, tmp, rawObjects, shapedKcat, shapedKcatOne, shapedRaw, shapedRawOne, shapedLinkBytes);
                     }
                 }
             }
@@ -610,17 +614,21 @@ final class TieringBench {
                     + "\nEach round's ratio to the raw GETs of the same round (the machine's speed moves between rounds): SDK replay "
                     + roundRatios(sdkReplay, rawReplayShape) + "; kafka-clients consumer through the broker " + roundRatios(throughBroker, rawBrokerShape)
                     + "; kcat through the broker " + roundRatios(throughKcat, rawBrokerShape) + ".\n"
-                    + (shapedKcat.isEmpty() ? "" : shapedReport(shapedKcat, shapedKcatOne, shapedRaw, shapedRawOne));
+                    + (shapedKcat.isEmpty() ? "" : shapedReport(shapedKcat, shapedKcatOne, shapedRaw, shapedRawOne, shapedLinkBytes));
         }
     }
 
     /**
      * The node restarted with its bucket reached through a {@link ShapedLink}, then kcat through it and raw GETs through
-     * the same link, alternating, after three untimed passes of each: on this machine the S3 server answers at once and the
-     * reads are bound by CPU, where S3 makes a reader wait for every GET and only GETs kept in flight hide it.
+     * the same link, alternating, after as many untimed passes of each as the rows above had (the restarted node's JIT
+     * starts cold again): on this machine the S3 server answers at once and the reads are bound by CPU, where S3 makes a
+     * reader wait for every GET and only GETs kept in flight hide it. {@code linkBytes} gets what the link carried to the
+     * node during each timed kcat read: the node's chunk cache may hold the end of what the read before it read, which the
+     * raw GETs, with no cache, always fetch.
      */
-    private static void shapedReads(S3ProxyServer s3, StrataNode node, Path tmp, int rawObjects, List<Double> kcatAll, List<Double> kcatOne,
-                                     List<Double> rawAll, List<Double> rawOne) throws Exception {
+    private static void shapedReads(S3ProxyServer s3, StrataNode node, Path tmp, int rawObjects, List<Double> kcatAll,
+                                    List<Double> kcatOnePartition, List<Double> rawAll, List<Double> rawOnePartition,
+                                    List<Long> linkBytes) throws Exception {
         int s3Port = java.net.URI.create(s3.endpoint()).getPort();
         try (ShapedLink link = ShapedLink.start(s3Port, SHAPE_FIRST_BYTE_MS, SHAPE_BYTES_PER_SECOND);
              S3ObjectStore raw = new S3ObjectStore(S3Location.parse(linked(link, "raw", "")))) {
@@ -628,19 +636,27 @@ final class TieringBench {
             node.set("object.store=" + linked(link, "bench", "strata"));
             node.launch();
             Path log = tmp.resolve("kcat-shaped.log");
-            for (int w = 0; w < 3; w++) {
+            for (int w = 0; w < WARMUPS; w++) {
                 kcat(node, log);
+                kcat(node, log, 0);
                 rawGets(raw, rawObjects, CHUNK, PARTITIONS * BROKER_CHUNKS_IN_FLIGHT);
+                rawGets(raw, rawObjects / PARTITIONS, CHUNK, BROKER_CHUNKS_IN_FLIGHT);
             }
             for (int round = 1; round <= ROUNDS; round++) {
-                for (int i = 0; i < 2; i++) {
-                    if ((i == 0) == (round % 2 == 1)) {
+                // Odd rounds read through the node first, even rounds the raw GETs first.
+                boolean nodeFirst = round % 2 == 1;
+                for (int turn = 0; turn < 2; turn++) {
+                    if ((turn == 0) == nodeFirst) {
+                        long before = link.bytesDelivered();
                         kcatAll.add(kcat(node, log).mibPerSec());
-                        kcatOne.add(kcat(node, log, 0).mibPerSec());
+                        long between = link.bytesDelivered();
+                        kcatOnePartition.add(kcat(node, log, 0).mibPerSec());
+                        linkBytes.add(between - before);
+                        linkBytes.add(link.bytesDelivered() - between);
                     } else {
                         rawAll.add(rawGets(raw, rawObjects, CHUNK, PARTITIONS * BROKER_CHUNKS_IN_FLIGHT));
                         // One partition's share of the objects, at one partition's concurrency through the node.
-                        rawOne.add(rawGets(raw, rawObjects / PARTITIONS, CHUNK, BROKER_CHUNKS_IN_FLIGHT));
+                        rawOnePartition.add(rawGets(raw, rawObjects / PARTITIONS, CHUNK, BROKER_CHUNKS_IN_FLIGHT));
                     }
                 }
             }
@@ -651,21 +667,34 @@ final class TieringBench {
         return "s3://" + bucket + "/" + prefix + "?endpoint=http://127.0.0.1:" + link.port() + "&region=us-east-1";
     }
 
-    private static String shapedReport(List<Double> kcatAll, List<Double> kcatOne, List<Double> rawAll, List<Double> rawOne) {
-        return String.format("%n### The same bucket answering as S3 does: %d ms to a response's first byte, %.0f MB/s per connection%n%n",
+    private static String shapedReport(List<Double> kcatAll, List<Double> kcatOnePartition, List<Double> rawAll,
+                                       List<Double> rawOnePartition, List<Long> linkBytes) {
+        List<Long> allBytes = new ArrayList<>();
+        List<Long> oneBytes = new ArrayList<>();
+        for (int i = 0; i < linkBytes.size(); i++) {
+            (i % 2 == 0 ? allBytes : oneBytes).add(linkBytes.get(i) / 1_000_000);
+        }
+        return String.format("%n### The same bucket through a link modelled on S3: %d ms to a response's first byte, %.0f MB/s per connection%n%n",
                 SHAPE_FIRST_BYTE_MS, SHAPE_BYTES_PER_SECOND / 1e6)
-                + "The S3 server on this machine answers a GET at once, so the rows above are bound by CPU. S3 answers an instance in its"
-                + " region in tens of milliseconds and serves each connection at 85–90 MB/s (AWS's performance guidelines), which only"
-                + " GETs kept in flight hide. Here the node was restarted with its bucket reached through a TCP link that holds each"
-                + " response's first byte and paces each connection to that shape (`ShapedLink`), and kcat read through it, alternating"
-                + " with raw " + CHUNK_SIZE + " GETs through the same link, " + ROUNDS + " rounds after three untimed passes of each; medians.\n\n"
+                + "The S3 server on this machine answers a GET at once, so the rows above are bound by CPU. AWS gives S3 median"
+                + " latencies of tens of milliseconds for small requests and sizes its throughput at one request in flight for each"
+                + " 85–90 MB/s. Here the node was restarted with its bucket reached through a TCP link (`ShapedLink`) that holds every"
+                + " response's first byte " + SHAPE_FIRST_BYTE_MS + " ms after its request (a fixed latency with no slow tail, kinder"
+                + " to a reader than S3) and paces each connection to that rate. kcat read through the node, timed from process start"
+                + " to exit as above, alternating with raw " + CHUNK_SIZE + " GETs through the same link, timed from the first request"
+                + " to the last answer, " + ROUNDS + " rounds after " + WARMUPS + " untimed passes of each; medians. Both baselines run"
+                + " at the node's own concurrency, so they show how well it keeps its GETs busy, not whether it keeps enough.\n\n"
                 + "| measure | Strata | raw GETs through the link | Strata / raw |\n|---|---|---|---|\n"
                 + String.format("| kcat through the broker, %d partitions, vs %s GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
                 PARTITIONS, CHUNK_SIZE, PARTITIONS * BROKER_CHUNKS_IN_FLIGHT, median(kcatAll), median(rawAll), median(kcatAll) / median(rawAll))
                 + String.format("| kcat through the broker, one partition, vs %s GETs, %d in flight (one partition's) | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
-                CHUNK_SIZE, BROKER_CHUNKS_IN_FLIGHT, median(kcatOne), median(rawOne), median(kcatOne) / median(rawOne))
-                + "\nRaw runs (MiB/s): kcat " + kcatAll + "; kcat one partition " + kcatOne + "; raw GETs x" + PARTITIONS * BROKER_CHUNKS_IN_FLIGHT
-                + " " + rawAll + "; raw GETs x" + BROKER_CHUNKS_IN_FLIGHT + " " + rawOne + ".\n";
+                CHUNK_SIZE, BROKER_CHUNKS_IN_FLIGHT, median(kcatOnePartition), median(rawOnePartition),
+                median(kcatOnePartition) / median(rawOnePartition))
+                + String.format("%nMB the link carried to the node per timed read (the records: %d MB for all partitions, %d MB for one):"
+                        + " all partitions %s, one partition %s.%n", BYTES / 1_000_000, BYTES / PARTITIONS / 1_000_000, allBytes, oneBytes)
+                + "\nRaw runs (MiB/s): kcat " + kcatAll + "; kcat one partition " + kcatOnePartition + "; raw GETs x" + PARTITIONS * BROKER_CHUNKS_IN_FLIGHT
+                + " " + rawAll + "; raw GETs x" + BROKER_CHUNKS_IN_FLIGHT + " " + rawOnePartition + ". Each round's ratio: all partitions "
+                + roundRatios(kcatAll, rawAll) + ", one partition " + roundRatios(kcatOnePartition, rawOnePartition) + ".\n";
     }
 
     /** What a node does serving remote reads, told apart by the frames of each stack (async-profiler's collapsed form). */
