@@ -53,6 +53,7 @@ locals {
     "tiering.check.interval.ms",
     "tiering.cache.bytes",
     "tiering.read.chunk.bytes",
+    "tiering.read.prefetch.bytes",
   ]
 
   # Settings this module renders from its own variables; extra_settings may not repeat them.

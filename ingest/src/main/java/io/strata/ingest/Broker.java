@@ -116,7 +116,7 @@ public final class Broker implements AutoCloseable {
                     config.getLong("tiering.orphan.grace.ms"),
                     // The cache must leave the heap room for requests and responses in flight.
                     Math.min(config.getLong("tiering.cache.bytes"), Runtime.getRuntime().maxMemory() / 4),
-                    config.getInt("tiering.read.chunk.bytes"), metrics);
+                    config.getInt("tiering.read.chunk.bytes"), config.getLong("tiering.read.prefetch.bytes"), metrics);
             topics.setTiering(tiering::remoteRange, tiering::topicDeleted);
         }
         topics.start();

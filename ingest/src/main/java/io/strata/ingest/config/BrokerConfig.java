@@ -119,7 +119,13 @@ public final class BrokerConfig {
                     io.strata.tiering.segment.RemoteSegmentReader.MIN_CHUNK_BYTES, 64 << 20,
                     "Size of the ranged GETs remote reads fetch segment objects with, and the unit of their cache (at most a sixteenth"
                     + " of tiering.cache.bytes, which a larger value is cut to): larger means fewer requests (less CPU and request cost"
-                    + " per byte) for consumers reading history, smaller less over-read for random reads."));
+                    + " per byte) for consumers reading history, smaller less over-read for random reads."),
+            Setting.ofLong("tiering.read.prefetch.bytes", io.strata.tiering.segment.RemoteSegmentReader.PREFETCH_BYTES,
+                    io.strata.tiering.segment.RemoteSegmentReader.MIN_CHUNK_BYTES, 1L << 30,
+                    "Data a remote read keeps fetched ahead of a consumer reading forward, within a segment object and into the next"
+                    + " (whole chunks, at least one; at most a quarter of tiering.cache.bytes, which a larger value is cut to). Deeper"
+                    + " hides more of the bucket's latency for each partition read, and each partition read holds that much more of"
+                    + " the cache: raise tiering.cache.bytes with it."));
 
     private static final Map<String, Setting> BY_KEY = new LinkedHashMap<>();
 

@@ -110,7 +110,7 @@ public final class TieringService {
     public TieringService(ObjectStore store, SegmentManifestStore manifest, io.strata.metastore.store.TopicCatalog catalog,
                           TieredLogs topics, String clusterId,
                           LongSupplier clock, int concurrency, long maxUntieredBytes, long orphanGraceMs, long cacheBytes,
-                          int chunkBytes, MeterRegistry metrics) {
+                          int chunkBytes, long prefetchBytes, MeterRegistry metrics) {
         this.store = store;
         this.manifest = manifest;
         this.catalog = catalog;
@@ -123,7 +123,7 @@ public final class TieringService {
         this.uploaders = Executors.newFixedThreadPool(concurrency, daemons("tier-upload", true));
         this.remoteReaders = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 daemons("remote-read", true));
-        this.reader = new RemoteSegmentReader(store, cacheBytes, chunkBytes, metrics, remoteReaders);
+        this.reader = new RemoteSegmentReader(store, cacheBytes, chunkBytes, prefetchBytes, metrics, remoteReaders);
         this.reads = new TieredReads(this::entriesAsync, reader, topics);
         this.orphans = new OrphanSweep(store, manifest, clusterId, clock, this.orphanGraceMs, reader::evict);
         this.uploadedBytes = metrics.counter("strata.tiering.upload.bytes");

@@ -256,6 +256,28 @@ class SegmentObjectTest {
     }
 
     @Test
+    void theConfiguredPrefetchSetsHowManyChunksAReadStartsAheadWithinAQuarterOfTheCache() throws Exception {
+        // About 3.7 MB: fourteen chunks of 256 KiB.
+        String key = upload(segment(600));
+        long size = store.head(key).get().orElseThrow().size();
+        int chunk = 256 * 1024;
+        // {prefetch asked for, cache, chunks ahead}: 1 MiB is four chunks, 2 MiB eight; 8 MiB in a 4 MiB cache is cut to 1 MiB.
+        long[][] cases = {{1 << 20, 64 << 20, 4}, {2 << 20, 64 << 20, 8}, {8 << 20, 4 << 20, 4}};
+        for (long[] c : cases) {
+            CountingStore counting = new CountingStore(store, new AtomicInteger());
+            RemoteSegmentReader reader = new RemoteSegmentReader(counting, c[1], chunk, c[0], new SimpleMeterRegistry(), Runnable::run);
+            assertThat(reader.prefetchBytes()).isEqualTo(c[2] * reader.chunkBytes());
+            reader.read(key, size, 1000, 1000);
+            long dataChunksAsked = counting.asked.stream().filter(a -> {
+                long at = Long.parseLong(a.substring(a.indexOf('@') + 1, a.indexOf('+')));
+                return at < RemoteSegmentReader.tailStart(size, reader.chunkBytes());
+            }).count();
+            assertThat(dataChunksAsked).as("prefetch " + c[0] + " in a cache of " + c[1] + ": the read's chunk and those ahead")
+                    .isEqualTo(1 + c[2]);
+        }
+    }
+
+    @Test
     void concurrentLoadsOfOneIndexShareTheirRequests() throws Exception {
         String key = upload(segment());
         long size = store.head(key).get().orElseThrow().size();

@@ -89,7 +89,7 @@ class TieringServiceTest {
         };
         tiering = new TieringService(new LocalObjectStore(dir.resolve("bucket")), manifest, catalog, logs, "cluster",
                 System::currentTimeMillis, 1, Long.MAX_VALUE, TieringService.MIN_ORPHAN_GRACE_MS, 8 << 20,
-                RemoteSegmentReader.DEFAULT_CHUNK_BYTES, new SimpleMeterRegistry());
+                RemoteSegmentReader.DEFAULT_CHUNK_BYTES, RemoteSegmentReader.PREFETCH_BYTES, new SimpleMeterRegistry());
         tiering.start(20, 20);
 
         await("the segment committed to the manifest", () -> !manifest.list(topic.id(), 0).isEmpty());
