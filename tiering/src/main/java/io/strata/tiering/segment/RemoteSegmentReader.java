@@ -23,8 +23,8 @@ import java.util.concurrent.TimeoutException;
  * once per object (kept), in one GET of the object's end that brings its last data chunk too,
  * and data in chunks (one ranged GET each, 4 MiB unless configured; an object read from its start
  * has its first chunk asked for with its index, not after it) through a bounded
- * {@link ChunkCache}, with the next {@value #PREFETCH_BYTES} bytes' chunks fetched ahead (a
- * consumer reads forward), and
+ * {@link ChunkCache}, with the chunks of the next few megabytes fetched ahead (a consumer reads
+ * forward; {@value #PREFETCH_BYTES} bytes unless configured), and
  * {@link #readAhead} for a caller that knows where the next read begins, across objects. Every
  * batch handed out has passed its CRC check; a bad one is reported with the object and offset,
  * never served. Thread-safe; the {@code *Async} methods never block a thread on the object
@@ -407,25 +407,7 @@ public final class RemoteSegmentReader {
         if (cache.maxBytes() <= 0 || tailStart(objectSize, chunk) < chunk || cache.contains(ck)) {
             return;
         }
-        chunkLoads.load(ck, () -> {
-            byte[] cached = cache.get(ck);
-            if (cached != null) {
-                return CompletableFuture.completedFuture(cached);
-            }
-            long t0 = System.nanoTime();
-            CompletableFuture<byte[]> got = store.getRange(key, 0, chunk).whenComplete((b, t) -> {
-                if (t == null) {
-                    latency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-                    downloaded.increment(b.length);
-                }
-            });
-            return got.thenCombine(index, (b, idx) -> {
-                long dataEnd = idx.footer().dataLength();
-                byte[] data = b.length <= dataEnd ? b : java.util.Arrays.copyOf(b, (int) dataEnd);
-                cache.put(ck, data);
-                return data;
-            });
-        }).exceptionally(t -> null);
+        loadChunk(key, 0, chunk, index.thenApply(idx -> idx.footer().dataLength())).exceptionally(t -> null);
     }
 
     /** Bytes of data the reader keeps fetched ahead of a read: whole chunks of its prefetch setting, at least one. */
@@ -435,8 +417,8 @@ public final class RemoteSegmentReader {
 
     /**
      * The chunks holding data bytes {@code [from, to)}, each from the cache or fetched, and the
-     * next {@value #PREFETCH_BYTES} bytes' chunks started (a reader going forward finds them downloaded,
-     * or on their way).
+     * prefetch's chunks after them started (a reader going forward finds them downloaded, or on
+     * their way).
      */
     private CompletableFuture<Span> span(String key, long from, long to, long dataEnd) {
         long first = from / chunk;
@@ -520,6 +502,15 @@ public final class RemoteSegmentReader {
     }
 
     private CompletableFuture<byte[]> fetch(String key, long idx, long dataEnd) {
+        return loadChunk(key, idx, (int) Math.min(chunk, dataEnd - idx * chunk), CompletableFuture.completedFuture(dataEnd));
+    }
+
+    /**
+     * Chunk {@code idx}'s GET of {@code len} bytes, shared by whoever asks for the chunk while it
+     * runs, and cached cut to the data's end once {@code dataEnd} is known (a GET sent before the
+     * index may reach past it).
+     */
+    private CompletableFuture<byte[]> loadChunk(String key, long idx, int len, CompletableFuture<Long> dataEnd) {
         String ck = key + "#" + idx;
         return chunkLoads.load(ck, () -> {
             // A load that finished between the caller's look in the cache and this one's start has cached the chunk.
@@ -528,15 +519,18 @@ public final class RemoteSegmentReader {
                 return CompletableFuture.completedFuture(cached);
             }
             long start = idx * chunk;
-            int len = (int) Math.min(chunk, dataEnd - start);
             long t0 = System.nanoTime();
-            return store.getRange(key, start, len).thenApply(b -> {
+            return store.getRange(key, start, len).whenComplete((b, t) -> {
+                if (t == null) {
+                    latency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+                }
+            }).thenCombine(dataEnd, (b, end) -> {
+                byte[] data = start + b.length <= end ? b : java.util.Arrays.copyOf(b, (int) Math.max(0, end - start));
                 // Cached before it is counted, and before the load is shared no more: whoever sees the bytes counted,
                 // or asks for the chunk next, finds them cached.
-                cache.put(ck, b);
-                latency.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+                cache.put(ck, data);
                 downloaded.increment(b.length);
-                return b;
+                return data;
             });
         });
     }
