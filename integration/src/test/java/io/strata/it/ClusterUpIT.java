@@ -73,6 +73,7 @@ class ClusterUpIT {
         Path cluster = dir.resolve("cluster");
         Result up = run("cluster", "up", "--nodes", "3", "--dir", cluster.toString(), "--port", Integer.toString(port),
                 "--admin-port", Integer.toString(adminPort));
+        Throwable failed = null;
         try {
             assertThat(up.code()).as(up.output()).isZero();
             String bootstrap = "localhost:" + port + ",localhost:" + (port + 1) + ",localhost:" + (port + 2);
@@ -133,13 +134,37 @@ class ClusterUpIT {
             Result listed = run("partitions", "reassignments", "--bootstrap-server", bootstrap);
             assertThat(listed.code()).as(listed.output()).isZero();
             assertThat(listed.output()).contains("PARTITION");
+        } catch (Throwable t) {
+            failed = t;
+            throw t;
         } finally {
             Result down = run("cluster", "down", "--dir", cluster.toString());
-            assertThat(down.code()).as(down.output()).isZero();
-            assertThat(down.output()).contains("Stopped 3 node(s)");
+            if (failed == null) {
+                assertThat(down.code()).as(down.output()).isZero();
+                assertThat(down.output()).contains("Stopped 3 node(s)");
+            } else {
+                // The first failure is the one to read; how the nodes ended goes with it, not in its place.
+                failed.addSuppressed(new AssertionError("cluster down: " + down.output() + nodeLogTails(cluster)));
+            }
         }
         assertThat(Files.exists(cluster.resolve("cluster.pids"))).isFalse();
         assertThat(Files.readString(cluster.resolve("node-1.log"))).contains("shut down cleanly");
+    }
+
+    /** The last lines of each node's log, for a failure's report (the cluster's directory goes with the test). */
+    private static String nodeLogTails(Path cluster) {
+        StringBuilder out = new StringBuilder();
+        for (int n = 1; n <= 3; n++) {
+            Path log = cluster.resolve("node-" + n + ".log");
+            try {
+                List<String> lines = Files.readAllLines(log);
+                out.append("\n--- ").append(log.getFileName()).append(", last lines:\n")
+                        .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size())));
+            } catch (java.io.IOException | RuntimeException e) {
+                out.append("\n--- ").append(log.getFileName()).append(": ").append(e);
+            }
+        }
+        return out.toString();
     }
 
     private static Properties props(String bootstrap) {
