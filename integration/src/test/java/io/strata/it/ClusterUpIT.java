@@ -140,8 +140,10 @@ class ClusterUpIT {
         } finally {
             Result down = run("cluster", "down", "--dir", cluster.toString());
             if (failed == null) {
-                assertThat(down.code()).as(down.output()).isZero();
-                assertThat(down.output()).contains("Stopped 3 node(s)");
+                // A node that died during the test is named by `cluster down`; its log says why.
+                assertThat(down.code()).as(down.output() + nodeLogTails(cluster)).isZero();
+                assertThat(down.output()).as(down.output() + nodeLogTails(cluster)).contains("Stopped 3 node(s)")
+                        .doesNotContain("had already exited");
             } else {
                 // The first failure is the one to read; how the nodes ended goes with it, not in its place.
                 failed.addSuppressed(new AssertionError("cluster down: " + down.output() + nodeLogTails(cluster)));
@@ -159,7 +161,7 @@ class ClusterUpIT {
             try {
                 List<String> lines = Files.readAllLines(log);
                 out.append("\n--- ").append(log.getFileName()).append(", last lines:\n")
-                        .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size())));
+                        .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
             } catch (java.io.IOException | RuntimeException e) {
                 out.append("\n--- ").append(log.getFileName()).append(": ").append(e);
             }

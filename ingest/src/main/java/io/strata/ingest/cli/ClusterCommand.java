@@ -65,8 +65,12 @@ final class ClusterCommand implements java.util.concurrent.Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            int stopped = new LocalCluster(dir).down();
-            System.out.println(stopped == 0 ? "No cluster is running from " + dir : "Stopped " + stopped + " node(s).");
+            LocalCluster cluster = new LocalCluster(dir);
+            LocalCluster.Stopped down = cluster.down();
+            System.out.println(down.stopped() == 0 ? "No cluster is running from " + dir : "Stopped " + down.stopped() + " node(s).");
+            for (int n : down.alreadyExited()) {
+                System.out.println("Node " + n + " had already exited; its output is in " + cluster.nodeLog(n));
+            }
             return 0;
         }
     }

@@ -75,16 +75,30 @@ final class LocalCluster {
         return String.join(",", bootstrap);
     }
 
-    /** Stops every node with SIGTERM (each hands off and flushes), waiting up to 60 s; returns how many were running. */
-    int down() throws IOException, InterruptedException {
+    /** What {@link #down} did: the nodes it stopped, and those (by node id) that had exited before it. */
+    record Stopped(int stopped, List<Integer> alreadyExited) {
+    }
+
+    /**
+     * Stops every node with SIGTERM (each hands off and flushes), waiting up to 60 s; says how
+     * many were running and which had already exited (a node that died is worth a look at its log).
+     */
+    Stopped down() throws IOException, InterruptedException {
         if (!Files.exists(pidFile())) {
-            return 0;
+            return new Stopped(0, List.of());
         }
         List<ProcessHandle> running = new ArrayList<>();
+        List<Integer> exited = new ArrayList<>();
+        int node = 0;
         for (String line : Files.readAllLines(pidFile(), StandardCharsets.UTF_8)) {
             if (!line.isBlank()) {
-                Optional<ProcessHandle> h = ProcessHandle.of(Long.parseLong(line.trim()));
-                h.filter(ProcessHandle::isAlive).ifPresent(running::add);
+                node++;
+                Optional<ProcessHandle> h = ProcessHandle.of(Long.parseLong(line.trim())).filter(ProcessHandle::isAlive);
+                if (h.isPresent()) {
+                    running.add(h.get());
+                } else {
+                    exited.add(node);
+                }
             }
         }
         running.forEach(ProcessHandle::destroy);
@@ -96,7 +110,12 @@ final class LocalCluster {
             }
         }
         Files.deleteIfExists(pidFile());
-        return running.size();
+        return new Stopped(running.size(), exited);
+    }
+
+    /** Node {@code n}'s output. */
+    Path nodeLog(int n) {
+        return dir.resolve("node-" + n + ".log");
     }
 
     private boolean anyAlive() throws IOException {
