@@ -58,8 +58,13 @@ final class TieringBench {
     static final int REPLAY_READ_AHEAD = 3;
     /** The GETs a broker reads segment objects with ({@code tiering.read.chunk.bytes} as the node has it): the raw GETs it is compared with. */
     static final int CHUNK = io.strata.tiering.segment.RemoteSegmentReader.DEFAULT_CHUNK_BYTES;
-    /** What a broker keeps in flight for one partition read forward: the chunk read and the prefetched ones. */
-    static final int BROKER_CHUNKS_IN_FLIGHT = 1 + Math.max(1, io.strata.tiering.segment.RemoteSegmentReader.PREFETCH_BYTES / CHUNK);
+    /**
+     * The most GETs a node with the default settings keeps in flight for the partitions of the topic read forward together
+     * (each one's read and the chunks prefetched for it: its depth adapts, within its share of the cache), and for one
+     * partition read alone: the raw GETs it is compared with run at these.
+     */
+    static final int BROKER_GETS_IN_FLIGHT = defaultReader().forwardGetsInFlight(PARTITIONS);
+    static final int BROKER_GETS_IN_FLIGHT_ONE_PARTITION = defaultReader().forwardGetsInFlight(1);
     static final String CHUNK_SIZE = (CHUNK >> 20) + " MiB";
     /**
      * {@code -Dstrata.bench.s3Shaped=false} leaves out the last part: kcat through the node and the raw GETs again, with
@@ -73,6 +78,13 @@ final class TieringBench {
     static final long SHAPE_BYTES_PER_SECOND = 90_000_000;
 
     private TieringBench() {
+    }
+
+    /** A reader as a node with the default settings has (no store: only its limits are asked for). */
+    private static io.strata.tiering.segment.RemoteSegmentReader defaultReader() {
+        return new io.strata.tiering.segment.RemoteSegmentReader(null, io.strata.tiering.segment.RemoteSegmentReader.DEFAULT_CACHE_BYTES,
+                CHUNK, io.strata.tiering.segment.RemoteSegmentReader.PREFETCH_BYTES, new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+                Runnable::run);
     }
 
     /** MiB/s of GETs of {@code size} bytes over the raw objects, {@code inFlight} at a time. */
@@ -452,7 +464,7 @@ final class TieringBench {
                                 .bootstrap(node.bootstrap()).run(rec -> { });
                         lastSdkEnd = System.nanoTime();
                         rawGets(raw, rawObjects, SEGMENT, PARTITIONS * REPLAY_READ_AHEAD); // the first: its connections were to the old server
-                        rawGets(raw, rawObjects, CHUNK, PARTITIONS * BROKER_CHUNKS_IN_FLIGHT);
+                        rawGets(raw, rawObjects, CHUNK, BROKER_GETS_IN_FLIGHT);
                         if (kcat) {
                             kcat(node, kcatWarmLog);
                         }
@@ -490,7 +502,7 @@ final class TieringBench {
                                 case "raw-chunk" -> {
                                     double s3Before = HostLoad.cpuSeconds(s3.pid());
                                     double selfBefore = HostLoad.cpuSeconds(ProcessHandle.current().pid());
-                                    rawBrokerShape.add(rawGets(raw, rawObjects, CHUNK, PARTITIONS * BROKER_CHUNKS_IN_FLIGHT));
+                                    rawBrokerShape.add(rawGets(raw, rawObjects, CHUNK, BROKER_GETS_IN_FLIGHT));
                                     // Per 100 MB read, as the rows through the broker are.
                                     double per100 = 100e6 / ((double) rawObjects * SEGMENT);
                                     rawCpuServer.add((HostLoad.cpuSeconds(s3.pid()) - s3Before) * per100);
@@ -577,17 +589,17 @@ final class TieringBench {
                     + String.format("| SDK replay, handler does nothing (%d partitions, %d GETs of 8 MiB in flight each) vs 8 MiB GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
                     PARTITIONS, REPLAY_READ_AHEAD, PARTITIONS * REPLAY_READ_AHEAD, median(sdkReplay), replayShape, median(sdkReplay) / replayShape)
                     + String.format("| remote read through the broker (a kafka-clients consumer from offset 0) vs " + CHUNK_SIZE + " GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
-                    PARTITIONS * BROKER_CHUNKS_IN_FLIGHT, median(throughBroker), brokerShape, median(throughBroker) / brokerShape)
+                    BROKER_GETS_IN_FLIGHT, median(throughBroker), brokerShape, median(throughBroker) / brokerShape)
                     + String.format("| the same, the consumer's first record to its last (its JVM start and first fetch not counted) | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
                     median(throughBrokerReading), brokerShape, median(throughBrokerReading) / brokerShape)
                     + (throughKcat.isEmpty() ? "" : String.format("| remote read through the broker, kcat (librdkafka) from offset 0, process start to"
-                    + " exit at its last record (`-c`), vs " + CHUNK_SIZE + " GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n", PARTITIONS * BROKER_CHUNKS_IN_FLIGHT,
+                    + " exit at its last record (`-c`), vs " + CHUNK_SIZE + " GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n", BROKER_GETS_IN_FLIGHT,
                     median(throughKcat), brokerShape, median(throughKcat) / brokerShape))
                     + String.format("%nOne stream of sequential 8 MiB GETs: %.1f MiB/s.%n%n", one)
                     + "CPU seconds per 100 MB read (medians; the processes share the machine's "
                     + Runtime.getRuntime().availableProcessors() + " cores, so a path that costs more CPU per byte reads slower here):\n\n"
                     + "| path | S3 server | Strata node | reading client (process, JVM start included) | total |\n|---|---|---|---|---|\n"
-                    + String.format("| " + CHUNK_SIZE + " GETs, %d in flight | %.2f | | %.2f | %.2f |%n", PARTITIONS * BROKER_CHUNKS_IN_FLIGHT,
+                    + String.format("| " + CHUNK_SIZE + " GETs, %d in flight | %.2f | | %.2f | %.2f |%n", BROKER_GETS_IN_FLIGHT,
                     median(rawCpuServer), median(rawCpuClient), median(rawCpuServer) + median(rawCpuClient))
                     + String.format("| a kafka-clients consumer through the broker | %.2f | %.2f | %.2f | %.2f |%n", median(brokerCpuServer),
                     median(brokerCpuNode), median(brokerCpuClient), median(brokerCpuServer) + median(brokerCpuNode) + median(brokerCpuClient))
@@ -610,7 +622,7 @@ final class TieringBench {
                     + throughBrokerReading + "; replay --out " + replayJson
                     + "; consumer JSON " + consumerJson + "; replay --out first record to last " + replayJsonReading
                     + "; consumer JSON first record to last " + consumerJsonReading + "; raw 8 MiB GETs x" + PARTITIONS * REPLAY_READ_AHEAD + " " + rawReplayShape
-                    + "; raw " + CHUNK_SIZE + " GETs x" + PARTITIONS * BROKER_CHUNKS_IN_FLIGHT + " " + rawBrokerShape + "; raw one stream " + rawOne + ".\n"
+                    + "; raw " + CHUNK_SIZE + " GETs x" + BROKER_GETS_IN_FLIGHT + " " + rawBrokerShape + "; raw one stream " + rawOne + ".\n"
                     + "\nEach round's ratio to the raw GETs of the same round (the machine's speed moves between rounds): SDK replay "
                     + roundRatios(sdkReplay, rawReplayShape) + "; kafka-clients consumer through the broker " + roundRatios(throughBroker, rawBrokerShape)
                     + "; kcat through the broker " + roundRatios(throughKcat, rawBrokerShape) + ".\n"
@@ -639,8 +651,8 @@ final class TieringBench {
             for (int w = 0; w < WARMUPS; w++) {
                 kcat(node, log);
                 kcat(node, log, 0);
-                rawGets(raw, rawObjects, CHUNK, PARTITIONS * BROKER_CHUNKS_IN_FLIGHT);
-                rawGets(raw, rawObjects / PARTITIONS, CHUNK, BROKER_CHUNKS_IN_FLIGHT);
+                rawGets(raw, rawObjects, CHUNK, BROKER_GETS_IN_FLIGHT);
+                rawGets(raw, rawObjects / PARTITIONS, CHUNK, BROKER_GETS_IN_FLIGHT_ONE_PARTITION);
             }
             for (int round = 1; round <= ROUNDS; round++) {
                 // Odd rounds read through the node first, even rounds the raw GETs first.
@@ -654,9 +666,9 @@ final class TieringBench {
                         linkBytes.add(between - before);
                         linkBytes.add(link.bytesDelivered() - between);
                     } else {
-                        rawAll.add(rawGets(raw, rawObjects, CHUNK, PARTITIONS * BROKER_CHUNKS_IN_FLIGHT));
+                        rawAll.add(rawGets(raw, rawObjects, CHUNK, BROKER_GETS_IN_FLIGHT));
                         // One partition's share of the objects, at one partition's concurrency through the node.
-                        rawOnePartition.add(rawGets(raw, rawObjects / PARTITIONS, CHUNK, BROKER_CHUNKS_IN_FLIGHT));
+                        rawOnePartition.add(rawGets(raw, rawObjects / PARTITIONS, CHUNK, BROKER_GETS_IN_FLIGHT_ONE_PARTITION));
                     }
                 }
             }
@@ -683,17 +695,20 @@ final class TieringBench {
                 + " to a reader than S3) and paces each connection to that rate. kcat read through the node, timed from process start"
                 + " to exit as above, alternating with raw " + CHUNK_SIZE + " GETs through the same link, timed from the first request"
                 + " to the last answer, " + ROUNDS + " rounds after " + WARMUPS + " untimed passes of each; medians. Both baselines run"
-                + " at the node's own concurrency, so they show how well it keeps its GETs busy, not whether it keeps enough.\n\n"
+                + " at the most GETs the node keeps in flight (each partition's read and the chunks prefetched for it, a depth that"
+                + " grows while reads wait on GETs, within a share of half the cache among the partitions being read: "
+                + BROKER_GETS_IN_FLIGHT + " for " + PARTITIONS + " partitions, " + BROKER_GETS_IN_FLIGHT_ONE_PARTITION + " for one, with"
+                + " the default settings), so they show how well it keeps its GETs busy, not whether it keeps enough.\n\n"
                 + "| measure | Strata | raw GETs through the link | Strata / raw |\n|---|---|---|---|\n"
                 + String.format("| kcat through the broker, %d partitions, vs %s GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
-                PARTITIONS, CHUNK_SIZE, PARTITIONS * BROKER_CHUNKS_IN_FLIGHT, median(kcatAll), median(rawAll), median(kcatAll) / median(rawAll))
-                + String.format("| kcat through the broker, one partition, vs %s GETs, %d in flight (one partition's) | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
-                CHUNK_SIZE, BROKER_CHUNKS_IN_FLIGHT, median(kcatOnePartition), median(rawOnePartition),
+                PARTITIONS, CHUNK_SIZE, BROKER_GETS_IN_FLIGHT, median(kcatAll), median(rawAll), median(kcatAll) / median(rawAll))
+                + String.format("| kcat through the broker, one partition, vs %s GETs, %d in flight (the node's most for one partition read alone) | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
+                CHUNK_SIZE, BROKER_GETS_IN_FLIGHT_ONE_PARTITION, median(kcatOnePartition), median(rawOnePartition),
                 median(kcatOnePartition) / median(rawOnePartition))
                 + String.format("%nMB the link carried to the node per timed read (the records: %d MB for all partitions, %d MB for one):"
                         + " all partitions %s, one partition %s.%n", BYTES / 1_000_000, BYTES / PARTITIONS / 1_000_000, allBytes, oneBytes)
-                + "\nRaw runs (MiB/s): kcat " + kcatAll + "; kcat one partition " + kcatOnePartition + "; raw GETs x" + PARTITIONS * BROKER_CHUNKS_IN_FLIGHT
-                + " " + rawAll + "; raw GETs x" + BROKER_CHUNKS_IN_FLIGHT + " " + rawOnePartition + ". Each round's ratio: all partitions "
+                + "\nRaw runs (MiB/s): kcat " + kcatAll + "; kcat one partition " + kcatOnePartition + "; raw GETs x" + BROKER_GETS_IN_FLIGHT
+                + " " + rawAll + "; raw GETs x" + BROKER_GETS_IN_FLIGHT_ONE_PARTITION + " " + rawOnePartition + ". Each round's ratio: all partitions "
                 + roundRatios(kcatAll, rawAll) + ", one partition " + roundRatios(kcatOnePartition, rawOnePartition) + ".\n";
     }
 

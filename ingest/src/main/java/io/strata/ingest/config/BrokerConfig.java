@@ -114,7 +114,7 @@ public final class BrokerConfig {
             Setting.ofLong("tiering.max.untiered.bytes", 10L << 30, 1, Long.MAX_VALUE, "Local bytes not yet in object storage beyond which produce is refused (retriably) until uploads catch up."),
             Setting.ofLong("tiering.orphan.grace.ms", 3_600_000, 60_000, Long.MAX_VALUE, "Age after which an object no manifest entry names is deleted (at least 60 s: uploads commit only within half of it, so clocks that differ cannot make the sweep take a committed object)."),
             Setting.ofLong("tiering.check.interval.ms", 500, 10, Long.MAX_VALUE, "How often sealed segments are looked for."),
-            Setting.ofLong("tiering.cache.bytes", 64L << 20, 1 << 20, Long.MAX_VALUE, "Memory for cached object-store reads (at most a quarter of the heap is used)."),
+            Setting.ofLong("tiering.cache.bytes", io.strata.tiering.segment.RemoteSegmentReader.DEFAULT_CACHE_BYTES, 1 << 20, Long.MAX_VALUE, "Memory for cached object-store reads (at most a quarter of the heap is used)."),
             Setting.ofInt("tiering.read.chunk.bytes", io.strata.tiering.segment.RemoteSegmentReader.DEFAULT_CHUNK_BYTES,
                     io.strata.tiering.segment.RemoteSegmentReader.MIN_CHUNK_BYTES, 64 << 20,
                     "Size of the ranged GETs remote reads fetch segment objects with, and the unit of their cache (at most a sixteenth"
@@ -122,10 +122,11 @@ public final class BrokerConfig {
                     + " per byte) for consumers reading history, smaller less over-read for random reads."),
             Setting.ofLong("tiering.read.prefetch.bytes", io.strata.tiering.segment.RemoteSegmentReader.PREFETCH_BYTES,
                     io.strata.tiering.segment.RemoteSegmentReader.MIN_CHUNK_BYTES, 1L << 30,
-                    "Data a remote read keeps fetched ahead of a consumer reading forward, within a segment object and into the next"
-                    + " (whole chunks, at least one; at most a quarter of tiering.cache.bytes, which a larger value is cut to). Deeper"
-                    + " hides more of the bucket's latency for each partition read, and each partition read holds that much more of"
-                    + " the cache: raise tiering.cache.bytes with it."));
+                    "Data a remote read keeps fetched ahead of a consumer reading forward at the least, within a segment object and"
+                    + " into the next (whole chunks, at least one; at most a quarter of tiering.cache.bytes, which a larger value is"
+                    + " cut to). Each partition's prefetch grows from there while its reads wait on GETs, up to a quarter of"
+                    + " tiering.cache.bytes and its share of half the cache among the partitions being read, and halves when chunks"
+                    + " fetched ahead are dropped from the cache unread: a larger tiering.cache.bytes lets more partitions go deeper."));
 
     private static final Map<String, Setting> BY_KEY = new LinkedHashMap<>();
 

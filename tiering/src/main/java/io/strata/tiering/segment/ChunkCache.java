@@ -1,16 +1,39 @@
 package io.strata.tiering.segment;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * A bounded LRU of fixed-size object chunks (objects are immutable, so a chunk never goes
- * stale). Thread-safe.
+ * stale). A chunk fetched ahead for a reader is put with that reader as its owner, who is told
+ * if the chunk is dropped to make room before anyone read it. Thread-safe.
  */
 public final class ChunkCache {
+    /** The owner of a chunk fetched ahead, told when it is dropped unread. */
+    public interface Unread {
+        void evictedUnread();
+    }
+
+    /** The owner of a chunk that came ahead of its reads with no reader to tell (the object's tail, with its index). */
+    public static final Unread NO_READER = () -> { };
+
+    private static final class Entry {
+        final byte[] bytes;
+        /** Who fetched it ahead, until it is read; null then, or when it was fetched for a read. */
+        Unread owner;
+
+        Entry(byte[] bytes, Unread owner) {
+            this.bytes = bytes;
+            this.owner = owner;
+        }
+    }
+
     private final long maxBytes;
     private long bytes;
-    private final LinkedHashMap<String, byte[]> chunks = new LinkedHashMap<>(64, 0.75f, true);
+    private long unread;
+    private final LinkedHashMap<String, Entry> chunks = new LinkedHashMap<>(64, 0.75f, true);
 
     public ChunkCache(long maxBytes) {
         this.maxBytes = maxBytes;
@@ -20,26 +43,67 @@ public final class ChunkCache {
         return maxBytes;
     }
 
+    /** The chunk, if cached, which counts as read. */
     public synchronized byte[] get(String key) {
-        return chunks.get(key);
+        Entry e = chunks.get(key);
+        if (e == null) {
+            return null;
+        }
+        read(e);
+        return e.bytes;
+    }
+
+    /** A read has the chunk's bytes from its load rather than from here: it no longer counts as unread. */
+    public synchronized void markRead(String key) {
+        Entry e = chunks.get(key);
+        if (e != null) {
+            read(e);
+        }
+    }
+
+    private void read(Entry e) {
+        if (e.owner != null) {
+            e.owner = null;
+            unread -= e.bytes.length;
+        }
+    }
+
+    /** Bytes of chunks fetched ahead and not read yet. */
+    public synchronized long unreadBytes() {
+        return unread;
     }
 
     public synchronized boolean contains(String key) {
         return chunks.containsKey(key);
     }
 
-    public synchronized void put(String key, byte[] chunk) {
-        byte[] old = chunks.put(key, chunk);
-        bytes += chunk.length - (old == null ? 0 : old.length);
-        var it = chunks.entrySet().iterator();
-        while (bytes > maxBytes && it.hasNext()) {
-            Map.Entry<String, byte[]> e = it.next();
-            if (e.getKey().equals(key)) {
-                continue;
+    public void put(String key, byte[] chunk) {
+        put(key, chunk, null);
+    }
+
+    /** Caches {@code chunk}; {@code owner}, if any, is told should it be dropped before it is read. */
+    public void put(String key, byte[] chunk, Unread owner) {
+        List<Unread> dropped = new ArrayList<>(0);
+        synchronized (this) {
+            Entry old = chunks.put(key, new Entry(chunk, owner));
+            bytes += chunk.length - (old == null ? 0 : old.bytes.length);
+            unread += (owner == null ? 0 : chunk.length) - (old == null || old.owner == null ? 0 : old.bytes.length);
+            var it = chunks.entrySet().iterator();
+            while (bytes > maxBytes && it.hasNext()) {
+                Map.Entry<String, Entry> e = it.next();
+                if (e.getKey().equals(key)) {
+                    continue;
+                }
+                bytes -= e.getValue().bytes.length;
+                if (e.getValue().owner != null) {
+                    unread -= e.getValue().bytes.length;
+                    dropped.add(e.getValue().owner);
+                }
+                it.remove();
             }
-            bytes -= e.getValue().length;
-            it.remove();
         }
+        // Told outside the lock: an owner may read or fetch again.
+        dropped.forEach(Unread::evictedUnread);
     }
 
     public synchronized long sizeInBytes() {

@@ -60,20 +60,27 @@ public final class RemoteSegmentReader {
      */
     static final int REGION_SLACK = 64;
     /**
-     * Data fetched ahead of what a read needs unless configured ({@code tiering.read.prefetch.bytes}), in whole chunks:
-     * one 4 MiB chunk by default, so one partition has two GETs out at most. Against a bucket with S3's latency a deeper
-     * prefetch reads one partition faster, and needs a larger cache: with 8 MiB ahead, one partition of 143 MiB read
-     * through a link modelled on S3 went from 80 to 94 MiB/s, but six partitions in the default 64 MiB cache went from
-     * 1.32 to 1.50–1.67 s a read (prefetched chunks evicted each other); in a 256 MiB cache, 1.35 to 1.04 s.
+     * Data fetched ahead of what a read needs at the least unless configured ({@code tiering.read.prefetch.bytes}), in
+     * whole chunks: one 4 MiB chunk by default. A consumer reading forward goes deeper by itself ({@link PrefetchDepth}),
+     * as far as the cache has room for: six partitions read at once through a link modelled on S3 took 1.14–1.23 s per
+     * 300 MB in the default 64 MiB cache (1.19–1.22 s with the prefetch fixed at one chunk) and 0.76–0.89 s in a 256 MiB
+     * one, where a fixed 4 MiB took 1.19–1.25 s and a fixed 16 MiB, tuned by hand, 0.78–0.89 s. A fixed 8 MiB in the
+     * 64 MiB cache had made them slower (1.32 to 1.50–1.67 s): prefetched chunks evicted each other.
      */
     public static final int PREFETCH_BYTES = 4 << 20;
+    /** The cache a node reads segment objects through unless configured ({@code tiering.cache.bytes}). */
+    public static final long DEFAULT_CACHE_BYTES = 64L << 20;
     /** The most of the cache one partition's prefetch may take: four readers' worth fit whole. */
     static final int MAX_PREFETCH_SHARE = 4;
 
     /** Bytes of one cached chunk and one GET. */
     private final int chunk;
-    /** Chunks fetched ahead of the ones read. */
+    /** Chunks fetched ahead of the ones read, at the least. */
     private final int prefetchChunks;
+    /** The most chunks a forward reader's prefetch grows to: a quarter of the cache, as much as it may be configured to. */
+    private final int prefetchCeiling;
+    /** The depth of reads that are not a forward reader's: the configured prefetch, not adapting. */
+    private final PrefetchDepth fixedDepth;
 
     private final ObjectStore store;
     private final ChunkCache cache;
@@ -88,6 +95,13 @@ public final class RemoteSegmentReader {
             });
     static final int MAX_CACHED_INDEXES = 4096;
     private final SharedLoads<byte[]> chunkLoads = new SharedLoads<>();
+    /** The forward readers made ({@link #forwardReader}), while their callers keep them. */
+    private final java.util.Set<PrefetchDepth> readers = java.util.Collections.synchronizedSet(
+            java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
+    /** How many forward readers read in the last {@value #ACTIVE_NANOS} ns, and when that was counted. */
+    private volatile long activeCount = 1;
+    private volatile long activeCounted = System.nanoTime() - ACTIVE_NANOS;
+    static final long ACTIVE_NANOS = 250_000_000L;
     private final SharedLoads<SegmentIndex> indexLoads = new SharedLoads<>();
     private final Counter hits;
     private final Counter misses;
@@ -128,6 +142,8 @@ public final class RemoteSegmentReader {
         this.chunk = (int) fitting - REGION_SLACK;
         long ahead = cacheBytes > 0 ? Math.min(prefetchBytes, cacheBytes / MAX_PREFETCH_SHARE) : prefetchBytes;
         this.prefetchChunks = (int) Math.max(1, Math.min(ahead / chunk, Integer.MAX_VALUE));
+        this.prefetchCeiling = (int) Math.max(prefetchChunks, Math.min(cacheBytes / MAX_PREFETCH_SHARE / chunk, Integer.MAX_VALUE));
+        this.fixedDepth = PrefetchDepth.fixed(prefetchChunks);
         this.store = store;
         this.decoding = decoding;
         this.cache = new ChunkCache(cacheBytes);
@@ -221,7 +237,11 @@ public final class RemoteSegmentReader {
         return chunk > 0 ? start / chunk * chunk : start;
     }
 
-    /** Caches the whole data chunks an object's tail holds, as {@link #fetch} would have fetched them. */
+    /**
+     * Caches the whole data chunks an object's tail holds, as {@link #fetch} would have fetched
+     * them, counted as fetched ahead: no read asked for them yet, and they hold the cache as
+     * prefetched chunks do.
+     */
     private void keepChunks(String key, byte[] tail, long tailStart, long dataEnd) {
         for (long c = (tailStart + chunk - 1) / chunk; c * chunk < dataEnd; c++) {
             long start = c * chunk;
@@ -229,7 +249,7 @@ public final class RemoteSegmentReader {
             String ck = key + "#" + c;
             if (cache.maxBytes() > 0 && !cache.contains(ck)) {
                 byte[] bytes = java.util.Arrays.copyOfRange(tail, (int) (start - tailStart), (int) (end - tailStart));
-                cache.put(ck, bytes);
+                cache.put(ck, bytes, ChunkCache.NO_READER);
                 downloaded.increment(bytes.length);
             }
         }
@@ -258,12 +278,78 @@ public final class RemoteSegmentReader {
      * CRC-checked on the {@code decoding} executor once they are all in hand.
      */
     public CompletableFuture<ByteBuffer> readAsync(String key, long objectSize, long offset, int maxBytes) {
+        return readAsync(key, objectSize, offset, maxBytes, fixedDepth);
+    }
+
+    /**
+     * As {@link #readAsync(String, long, long, int)} for a reader going forward, whose prefetch
+     * runs {@code depth} ahead of it and adapts to how its reads find their chunks.
+     */
+    public CompletableFuture<ByteBuffer> readAsync(String key, long objectSize, long offset, int maxBytes, PrefetchDepth depth) {
         int bounded = Math.min(maxBytes, MAX_READ_BYTES);
-        return withTimeout(key, indexAsync(key, objectSize).thenCompose(idx -> {
+        CompletableFuture<SegmentIndex> index = indexAsync(key, objectSize);
+        if (!index.isDone()) {
+            // A reader entering an object whose index is not loaded waits on a GET as for a chunk: its read-ahead, which
+            // reaches into the next objects as far as its prefetch, did not reach far enough. (Its first chunk, asked for with
+            // the index, usually arrives with it: counting only chunk waits, a consumer crossing objects never went deeper.)
+            depth.reading(System.nanoTime());
+            depth.late(share());
+        }
+        return withTimeout(key, index.thenCompose(idx -> {
             long floor = idx.positionFloor(offset);
             // The walk from the floor to the batch is about an index interval, and the batches served follow it.
-            return readFrom(key, idx, offset, bounded, floor, floor + (long) bounded + SCAN_ALLOWANCE);
+            return readFrom(key, idx, offset, bounded, floor, floor + (long) bounded + SCAN_ALLOWANCE, depth);
         }));
+    }
+
+    /**
+     * A prefetch depth for one reader going forward, such as a partition's consumer: it starts
+     * at the configured prefetch and grows while the reader's reads wait on GETs, within the
+     * read-ahead budget and its share of half the cache among the readers reading (see
+     * {@link PrefetchDepth}). The caller keeps it for as long as the reader reads on.
+     */
+    public PrefetchDepth forwardReader() {
+        PrefetchDepth d = new PrefetchDepth(prefetchChunks, prefetchCeiling);
+        readers.add(d);
+        return d;
+    }
+
+    /**
+     * The most chunks one forward reader may have fetched ahead now: half the cache shared among
+     * the readers that read in the last quarter second. Six partitions read at once through a 64 MiB
+     * cache (sixteen 4 MiB chunks) had room for one chunk ahead each: with up to two, chunks
+     * fetched ahead pushed out others before they were read, and a third of the bytes were
+     * fetched twice. One partition alone goes as deep as its ceiling.
+     */
+    private int share() {
+        long now = System.nanoTime();
+        if (now - activeCounted > ACTIVE_NANOS / 10) {
+            long since = now - ACTIVE_NANOS;
+            int n = 0;
+            synchronized (readers) {
+                for (PrefetchDepth d : readers) {
+                    if (d.readSince(since)) {
+                        n++;
+                    }
+                }
+            }
+            activeCount = Math.max(1, n);
+            activeCounted = now;
+        }
+        return shareAmong(activeCount);
+    }
+
+    private int shareAmong(long readers) {
+        return (int) Math.min(Integer.MAX_VALUE, cache.maxBytes() / 2 / chunk / Math.max(1, readers));
+    }
+
+    /**
+     * The most GETs of data in flight for {@code readers} consumers reading forward together:
+     * each one's read and the chunks fetched ahead of it, as deep as its ceiling and share let
+     * it go (a benchmark runs its raw GETs at this concurrency).
+     */
+    public int forwardGetsInFlight(int readers) {
+        return readers * (1 + Math.max(prefetchChunks, Math.min(prefetchCeiling, shareAmong(readers))));
     }
 
     /** Bytes beyond {@code maxBytes} fetched for the walk from the index floor to the batch sought; more is fetched when it is longer. */
@@ -276,14 +362,15 @@ public final class RemoteSegmentReader {
     /** How long a read may wait for the object store, as a blocking read always could. */
     static final long READ_TIMEOUT_SECONDS = 60;
 
-    private CompletableFuture<ByteBuffer> readFrom(String key, SegmentIndex idx, long offset, int maxBytes, long floor, long upTo) {
+    private CompletableFuture<ByteBuffer> readFrom(String key, SegmentIndex idx, long offset, int maxBytes, long floor, long upTo,
+                                                   PrefetchDepth depth) {
         long dataEnd = idx.footer().dataLength();
         long to = Math.min(dataEnd, upTo);
         if (floor >= to) {
             // Answered on the decoding executor like any other read, never on the store's completion thread.
             return CompletableFuture.supplyAsync(() -> ByteBuffer.allocate(0), decoding);
         }
-        return span(key, floor, to, dataEnd).thenComposeAsync(span -> {
+        return span(key, floor, to, dataEnd, depth).thenComposeAsync(span -> {
             try {
                 return CompletableFuture.completedFuture(batchesFrom(key, span, floor, dataEnd, offset, maxBytes));
             } catch (Span.TooShort e) {
@@ -291,7 +378,7 @@ public final class RemoteSegmentReader {
                     throw new CorruptSegmentObjectException(key, "data ends before position " + e.needed);
                 }
                 // A batch larger than the allowance, or an index interval that is: fetch on to what it needs.
-                return readFrom(key, idx, offset, maxBytes, floor, Math.max(e.needed, to + chunk));
+                return readFrom(key, idx, offset, maxBytes, floor, Math.max(e.needed, to + chunk), depth);
             }
         }, decoding);
     }
@@ -375,12 +462,17 @@ public final class RemoteSegmentReader {
      * is reported to the reads that share its GETs, or to the next read, which asks again.
      */
     public void readAhead(String key, long objectSize, long offset, long bytes) {
+        readAhead(key, objectSize, offset, bytes, fixedDepth);
+    }
+
+    /** As {@link #readAhead(String, long, long, long)} for a forward reader, whose depth adapts to chunks dropped unread. */
+    public void readAhead(String key, long objectSize, long offset, long bytes, PrefetchDepth depth) {
         if (bytes <= 0 || readAheadBudget() <= 0) {
             return;
         }
         CompletableFuture<SegmentIndex> index = indexAsync(key, objectSize);
         if (offset < 0 && !index.isDone()) {
-            firstChunkAlongside(key, objectSize, index);
+            firstChunkAlongside(key, objectSize, index, depth);
         }
         index.thenAccept(idx -> {
             long dataEnd = idx.footer().dataLength();
@@ -388,7 +480,7 @@ public final class RemoteSegmentReader {
             long end = Math.min(dataEnd, pos + bytes);
             for (long c = pos / chunk; c * chunk < end; c++) {
                 if (!cache.contains(key + "#" + c)) {
-                    fetch(key, c, dataEnd);
+                    fetch(key, c, dataEnd, depth);
                 }
             }
         }).exceptionally(t -> null);
@@ -402,29 +494,35 @@ public final class RemoteSegmentReader {
      * {@link #fetch} would have cached it: cut to the data's end once the index says where that
      * is. Not for an object whose first chunk the index's own GET brings.
      */
-    private void firstChunkAlongside(String key, long objectSize, CompletableFuture<SegmentIndex> index) {
+    private void firstChunkAlongside(String key, long objectSize, CompletableFuture<SegmentIndex> index, PrefetchDepth owner) {
         String ck = key + "#0";
         if (cache.maxBytes() <= 0 || tailStart(objectSize, chunk) < chunk || cache.contains(ck)) {
             return;
         }
-        loadChunk(key, 0, chunk, index.thenApply(idx -> idx.footer().dataLength())).exceptionally(t -> null);
+        loadChunk(key, 0, chunk, index.thenApply(idx -> idx.footer().dataLength()), owner).exceptionally(t -> null);
     }
 
-    /** Bytes of data the reader keeps fetched ahead of a read: whole chunks of its prefetch setting, at least one. */
+    /** Bytes of data the reader keeps fetched ahead of a read at the least: whole chunks of its prefetch setting, at least one. */
     public long prefetchBytes() {
         return (long) prefetchChunks * chunk;
+    }
+
+    /** Bytes of data a forward reader's prefetch runs ahead of its reads now. */
+    public long prefetchBytes(PrefetchDepth depth) {
+        return (long) depth.chunksWithin(share()) * chunk;
     }
 
     /**
      * The chunks holding data bytes {@code [from, to)}, each from the cache or fetched, and the
      * prefetch's chunks after them started (a reader going forward finds them downloaded, or on
-     * their way).
+     * their way). A chunk not downloaded yet makes the prefetch deeper.
      */
-    private CompletableFuture<Span> span(String key, long from, long to, long dataEnd) {
+    private CompletableFuture<Span> span(String key, long from, long to, long dataEnd, PrefetchDepth depth) {
         long first = from / chunk;
         long last = (to - 1) / chunk;
         @SuppressWarnings("unchecked")
         CompletableFuture<byte[]>[] chunks = new CompletableFuture[(int) (last - first + 1)];
+        boolean waited = false;
         for (long c = first; c <= last; c++) {
             byte[] cached = cache.get(key + "#" + c);
             if (cached != null) {
@@ -432,12 +530,21 @@ public final class RemoteSegmentReader {
                 chunks[(int) (c - first)] = CompletableFuture.completedFuture(cached);
             } else {
                 misses.increment();
-                chunks[(int) (c - first)] = fetch(key, c, dataEnd);
+                waited = true;
+                String ck = key + "#" + c;
+                // Its GET may be a prefetch's, whose chunk was cached as unread: this read has it.
+                chunks[(int) (c - first)] = fetch(key, c, dataEnd, null).whenComplete((b, t) -> cache.markRead(ck));
             }
         }
-        for (long next = last + 1; next <= last + prefetchChunks && next * chunk < dataEnd; next++) {
+        depth.reading(System.nanoTime());
+        int share = share();
+        if (waited) {
+            depth.late(share);
+        }
+        int ahead = depth.chunksWithin(share);
+        for (long next = last + 1; next <= last + ahead && next * chunk < dataEnd; next++) {
             if (!cache.contains(key + "#" + next)) {
-                fetch(key, next, dataEnd);
+                fetch(key, next, dataEnd, depth);
             }
         }
         return CompletableFuture.allOf(chunks).thenApply(v -> {
@@ -501,8 +608,9 @@ public final class RemoteSegmentReader {
         }
     }
 
-    private CompletableFuture<byte[]> fetch(String key, long idx, long dataEnd) {
-        return loadChunk(key, idx, (int) Math.min(chunk, dataEnd - idx * chunk), CompletableFuture.completedFuture(dataEnd));
+    /** {@code owner}: the forward reader this chunk is fetched ahead for, if it is; null for a read's own chunk. */
+    private CompletableFuture<byte[]> fetch(String key, long idx, long dataEnd, PrefetchDepth owner) {
+        return loadChunk(key, idx, (int) Math.min(chunk, dataEnd - idx * chunk), CompletableFuture.completedFuture(dataEnd), owner);
     }
 
     /**
@@ -510,7 +618,7 @@ public final class RemoteSegmentReader {
      * runs, and cached cut to the data's end once {@code dataEnd} is known (a GET sent before the
      * index may reach past it).
      */
-    private CompletableFuture<byte[]> loadChunk(String key, long idx, int len, CompletableFuture<Long> dataEnd) {
+    private CompletableFuture<byte[]> loadChunk(String key, long idx, int len, CompletableFuture<Long> dataEnd, PrefetchDepth owner) {
         String ck = key + "#" + idx;
         return chunkLoads.load(ck, () -> {
             // A load that finished between the caller's look in the cache and this one's start has cached the chunk.
@@ -528,7 +636,7 @@ public final class RemoteSegmentReader {
                 byte[] data = start + b.length <= end ? b : java.util.Arrays.copyOf(b, (int) Math.max(0, end - start));
                 // Cached before it is counted, and before the load is shared no more: whoever sees the bytes counted,
                 // or asks for the chunk next, finds them cached.
-                cache.put(ck, data);
+                cache.put(ck, data, owner);
                 downloaded.increment(b.length);
                 return data;
             });

@@ -2,6 +2,7 @@ package io.strata.tiering.service;
 
 import io.strata.metastore.store.SegmentEntry;
 import io.strata.records.Batches;
+import io.strata.tiering.segment.PrefetchDepth;
 import io.strata.tiering.segment.RemoteSegmentReader;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Function;
 
@@ -29,6 +31,10 @@ final class TieredReads {
     private final Function<TopicPartition, CompletableFuture<ConcurrentSkipListMap<Long, SegmentEntry>>> entries;
     private final RemoteSegmentReader reader;
     private final TieredLogs logs;
+    /** Each partition's consumer reading forward, and how far ahead of it the reads prefetch. */
+    private final Map<TopicPartition, PrefetchDepth> depths = new ConcurrentHashMap<>();
+    /** Partitions whose depth is kept: a node serving more forgets them all and starts again from the configured prefetch. */
+    static final int MAX_DEPTHS = 10_000;
 
     /** {@code entries}: a partition's manifest entries by base offset, as the tiering service keeps them. */
     TieredReads(Function<TopicPartition, CompletableFuture<ConcurrentSkipListMap<Long, SegmentEntry>>> entries,
@@ -50,8 +56,19 @@ final class TieredReads {
             if (e == null || e.getValue().lastOffset() < offset) {
                 return CompletableFuture.completedFuture(ByteBuffer.allocate(0));
             }
-            return readFrom(tp, m, e, offset, maxBytes);
+            return readFrom(tp, m, e, offset, maxBytes, depth(tp));
         });
+    }
+
+    private PrefetchDepth depth(TopicPartition tp) {
+        PrefetchDepth d = depths.get(tp);
+        if (d == null) {
+            if (depths.size() >= MAX_DEPTHS) {
+                depths.clear();
+            }
+            d = depths.computeIfAbsent(tp, t -> reader.forwardReader());
+        }
+        return d;
     }
 
     /**
@@ -60,7 +77,7 @@ final class TieredReads {
      * log, as a compacted local segment's next batch is in the next segment.
      */
     private CompletableFuture<ByteBuffer> readFrom(TopicPartition tp, ConcurrentSkipListMap<Long, SegmentEntry> m,
-                                                   Map.Entry<Long, SegmentEntry> e, long offset, int maxBytes) {
+                                                   Map.Entry<Long, SegmentEntry> e, long offset, int maxBytes, PrefetchDepth depth) {
         if (e == null) {
             return CompletableFuture.completedFuture(localAfterTiered(tp, offset, maxBytes));
         }
@@ -68,14 +85,14 @@ final class TieredReads {
         if (offset <= s.baseOffset()) {
             // From the object's start: its first chunk's GET goes out with its index's, not after it. The first chunk only:
             // the read asks for the rest itself, within its own bound.
-            reader.readAhead(s.objectKey(), s.sizeBytes(), -1, 1);
+            reader.readAhead(s.objectKey(), s.sizeBytes(), -1, 1, depth);
         }
-        return reader.readAsync(s.objectKey(), s.sizeBytes(), Math.max(offset, s.baseOffset()), maxBytes).thenCompose(out -> {
+        return reader.readAsync(s.objectKey(), s.sizeBytes(), Math.max(offset, s.baseOffset()), maxBytes, depth).thenCompose(out -> {
             if (!out.hasRemaining()) {
-                return readFrom(tp, m, m.higherEntry(e.getKey()), offset, maxBytes);
+                return readFrom(tp, m, m.higherEntry(e.getKey()), offset, maxBytes, depth);
             }
             try {
-                readAhead(m, e, out, maxBytes);
+                readAhead(m, e, out, maxBytes, depth);
             } catch (RuntimeException ex) {
                 // The read has its bytes; a read-ahead that cannot start (a store closing) must not fail it.
                 log.debug("read-ahead for {} not started", tp, ex);
@@ -98,15 +115,16 @@ final class TieredReads {
 
     /**
      * Starts fetching what a consumer reading forward asks for next, into the following objects:
-     * the {@code maxBytes} after what it was just served, or as far as the reader prefetches within
-     * an object if that is more (within the reader's read-ahead budget). Otherwise a consumer
+     * the {@code maxBytes} after what it was just served (within the reader's read-ahead budget),
+     * or as far as the partition's prefetch runs ahead now if that is more. Otherwise a consumer
      * would meet each next object cold (its index, then its first chunk) with nothing read while
      * it processed the previous response.
      */
-    private void readAhead(ConcurrentSkipListMap<Long, SegmentEntry> m, Map.Entry<Long, SegmentEntry> e, ByteBuffer served, int maxBytes) {
+    private void readAhead(ConcurrentSkipListMap<Long, SegmentEntry> m, Map.Entry<Long, SegmentEntry> e, ByteBuffer served, int maxBytes,
+                           PrefetchDepth depth) {
         // The next object's first bytes go out as early as the next chunk of this one would: a consumer fetching 1 MiB at a
         // time through a bucket with S3's latency otherwise waited for two GETs in a row at every object it entered.
-        long budget = Math.min(Math.max(maxBytes, reader.prefetchBytes()), reader.readAheadBudget());
+        long budget = Math.max(Math.min(maxBytes, reader.readAheadBudget()), reader.prefetchBytes(depth));
         List<Batches.Batch> batches = Batches.of(served);
         long next = batches.get(batches.size() - 1).lastOffset() + 1;
         // Bytes bound the read-ahead, and so does the number of objects: many small objects would mean many index GETs.
@@ -116,7 +134,7 @@ final class TieredReads {
             if (next <= s.lastOffset()) {
                 long from = Math.max(next, s.baseOffset());
                 // From the object's start (-1): its first chunk is fetched alongside its index.
-                reader.readAhead(s.objectKey(), s.sizeBytes(), from == s.baseOffset() ? -1 : from, budget);
+                reader.readAhead(s.objectKey(), s.sizeBytes(), from == s.baseOffset() ? -1 : from, budget, depth);
                 objects++;
                 // The object's bytes from there, estimated from its offsets: the manifest does not hold positions.
                 double share = (double) (s.lastOffset() - from + 1) / Math.max(1, s.lastOffset() - s.baseOffset() + 1);

@@ -278,6 +278,145 @@ class SegmentObjectTest {
     }
 
     @Test
+    void aForwardReaderWhoseReadsWaitOnGetsHasItsPrefetchGrowToTheReadAheadBudget() throws Exception {
+        // About 15 MB: 57 chunks of 256 KiB, room for a prefetch growing by one chunk a wait; in an 8 MiB cache one reader's
+        // prefetch grows to a quarter of it, eight chunks.
+        String key = upload(segment(2400));
+        long size = store.head(key).get().orElseThrow().size();
+        java.util.concurrent.Executor later = java.util.concurrent.CompletableFuture.delayedExecutor(30, TimeUnit.MILLISECONDS);
+        CountingStore slow = new CountingStore(store, new AtomicInteger(),
+                offset -> java.util.concurrent.CompletableFuture.runAsync(() -> { }, later));
+        RemoteSegmentReader reader = new RemoteSegmentReader(slow, 8 << 20, 256 * 1024, 256 * 1024, new SimpleMeterRegistry(),
+                Runnable::run);
+        int chunk = reader.chunkBytes();
+        long dataEnd = reader.index(key, size).footer().dataLength();
+        assertThat(dataEnd).as("chunks enough to grow through").isGreaterThan(40L * chunk);
+        PrefetchDepth depth = reader.forwardReader();
+        assertThat(depth.chunks()).as("it starts at the configured prefetch").isEqualTo(1);
+
+        // A consumer faster than the store: every few reads find their chunk still on its way.
+        long next = 1000;
+        long mostAhead = 0;
+        while (next < 7000) {
+            ByteBuffer got = reader.readAsync(key, size, next, 64 * 1024, depth).get(10, TimeUnit.SECONDS);
+            List<Batches.Batch> batches = Batches.of(got);
+            next = batches.get(batches.size() - 1).lastOffset() + 1;
+            long readTo = reader.index(key, size).positionFloor(next);
+            long farthest = slow.asked.stream().mapToLong(a -> Long.parseLong(a.substring(a.indexOf('@') + 1, a.indexOf('+'))))
+                    .filter(at -> at < RemoteSegmentReader.tailStart(size, chunk)).max().orElse(0);
+            mostAhead = Math.max(mostAhead, farthest / chunk - readTo / chunk);
+        }
+        assertThat(depth.chunks()).as("grown to its ceiling, 2 MiB of 256 KiB chunks").isEqualTo(8);
+        assertThat(mostAhead).as("chunks asked for ahead of the read").isGreaterThanOrEqualTo(4);
+    }
+
+    @Test
+    void aForwardReaderWaitingOnTheIndexesOfTheObjectsItEntersHasItsPrefetchGrow() throws Exception {
+        // Five objects of about 280 KB, each smaller than a 1 MiB chunk: the GET of an object's end brings its index and all
+        // its data, so a reader entering one waits on that GET alone and finds its chunk cached once the index is there.
+        Path obj = dir.resolve("object");
+        SegmentObjectWriter.write(segment(), 7, obj);
+        for (int i = 0; i < 5; i++) {
+            store.put("t/0/" + i, obj).get();
+        }
+        long size = store.head("t/0/0").get().orElseThrow().size();
+        assertThat(size).isLessThan(1 << 20);
+        CountingStore slow = new CountingStore(store, new AtomicInteger(), offset -> java.util.concurrent.CompletableFuture.runAsync(() -> { },
+                java.util.concurrent.CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS)));
+        // A 16 MiB cache of 1 MiB chunks: one reader's prefetch grows to a quarter of it, four chunks.
+        RemoteSegmentReader reader = new RemoteSegmentReader(slow, 16 << 20, 1 << 20, 1 << 20, new SimpleMeterRegistry(), Runnable::run);
+        PrefetchDepth depth = reader.forwardReader();
+        for (int i = 0; i < 5; i++) {
+            ByteBuffer got = reader.readAsync("t/0/" + i, size, 1000, 1000, depth).get(10, TimeUnit.SECONDS);
+            assertThat(Batches.of(got)).isNotEmpty();
+        }
+        assertThat(slow.asked).as("one GET per object, its end").hasSize(5);
+        assertThat(depth.chunks()).as("one deeper for each object entered, to its ceiling").isEqualTo(4);
+    }
+
+    @Test
+    void readersReadingTogetherShareHalfTheCacheForTheirPrefetch() throws Exception {
+        // About 3.7 MB: fourteen chunks of 256 KiB, under eight keys (eight partitions' objects).
+        Path obj = dir.resolve("object");
+        SegmentObjectWriter.write(segment(600), 7, obj);
+        for (int i = 0; i < 8; i++) {
+            store.put("t/" + i + "/seg", obj).get();
+        }
+        long size = store.head("t/0/seg").get().orElseThrow().size();
+        // A 4 MiB cache of sixteen 256 KiB chunks, eight of them for prefetch; one reader's ceiling is 512 KiB, two chunks.
+        RemoteSegmentReader reader = new RemoteSegmentReader(store, 4 << 20, 256 * 1024, 256 * 1024, new SimpleMeterRegistry(),
+                Runnable::run);
+        PrefetchDepth alone = reader.forwardReader();
+        reader.readAsync("t/0/seg", size, 1000, 1000, alone).get(10, TimeUnit.SECONDS);
+        assertThat(alone.chunks()).as("its first read waited for the index, then for a chunk: two deeper").isEqualTo(3);
+        assertThat(reader.prefetchBytes(alone)).isEqualTo(3L * reader.chunkBytes());
+
+        // Seven more read at once: eight chunks of prefetch shared by eight readers is one each.
+        List<PrefetchDepth> others = new ArrayList<>();
+        for (int i = 1; i < 8; i++) {
+            PrefetchDepth d = reader.forwardReader();
+            others.add(d);
+            reader.readAsync("t/" + i + "/seg", size, 1000, 1000, d).get(10, TimeUnit.SECONDS);
+        }
+        Thread.sleep(50); // the count of readers reading is taken at most every 25 ms
+        reader.readAsync("t/0/seg", size, 1000, 1000, alone).get(10, TimeUnit.SECONDS);
+        assertThat(reader.prefetchBytes(alone)).as("its share among eight").isEqualTo(reader.chunkBytes());
+        PrefetchDepth late = reader.forwardReader();
+        reader.readAsync("t/0/seg", size, 3000, 1000, late).get(10, TimeUnit.SECONDS);
+        assertThat(late.chunks()).as("a wait deepens it no further than its share").isEqualTo(1);
+        assertThat(others).allSatisfy(d -> assertThat(d.chunks()).isLessThanOrEqualTo(3));
+    }
+
+    @Test
+    void theGetsInFlightForReadersReadingTogetherAreTheirReadsAndTheirSharesOfPrefetch() {
+        // The defaults: a 64 MiB cache of 4 MiB chunks, one chunk of prefetch at the least, four at the most (a quarter of the
+        // cache), eight chunks of prefetch among all readers (half the cache).
+        RemoteSegmentReader reader = new RemoteSegmentReader(store, RemoteSegmentReader.DEFAULT_CACHE_BYTES, RemoteSegmentReader.DEFAULT_CHUNK_BYTES,
+                RemoteSegmentReader.PREFETCH_BYTES, new SimpleMeterRegistry(), Runnable::run);
+        assertThat(reader.forwardGetsInFlight(1)).isEqualTo(1 + 4);
+        assertThat(reader.forwardGetsInFlight(4)).as("eight among four").isEqualTo(4 * (1 + 2));
+        assertThat(reader.forwardGetsInFlight(6)).as("eight chunks among six: one each").isEqualTo(6 * (1 + 1));
+        assertThat(reader.forwardGetsInFlight(100)).as("never below the configured prefetch").isEqualTo(100 * (1 + 1));
+    }
+
+    @Test
+    void aChunkFetchedAheadAndDroppedUnreadHalvesItsReadersPrefetchNeverBelowTheConfiguredOne() {
+        PrefetchDepth depth = new PrefetchDepth(2, 16);
+        for (int i = 0; i < 20; i++) {
+            depth.late(Integer.MAX_VALUE);
+        }
+        assertThat(depth.chunks()).as("grown to its ceiling").isEqualTo(16);
+        depth.late(4);
+        assertThat(depth.chunks()).as("a wait when its share is smaller brings it down to its share").isEqualTo(4);
+        assertThat(depth.chunksWithin(1)).as("never below the configured prefetch").isEqualTo(2);
+        for (int i = 0; i < 20; i++) {
+            depth.late(Integer.MAX_VALUE);
+        }
+        ChunkCache cache = new ChunkCache(4);
+        cache.put("read", new byte[1], depth);
+        cache.put("marked", new byte[1], depth);
+        cache.put("unread", new byte[1], depth);
+        cache.put("own", new byte[1]);
+        assertThat(cache.get("read")).isNotNull();
+        cache.markRead("marked");
+        assertThat(cache.unreadBytes()).isEqualTo(1);
+        // Three more chunks push out "unread", "own" and "read": only the one never read counts against the reader.
+        cache.put("a", new byte[1]);
+        cache.put("b", new byte[1]);
+        cache.put("c", new byte[1]);
+        assertThat(cache.contains("unread")).isFalse();
+        assertThat(depth.chunks()).as("one chunk dropped unread").isEqualTo(8);
+        assertThat(cache.unreadBytes()).isZero();
+        cache.put("d", new byte[1]);
+        assertThat(cache.contains("marked")).isFalse();
+        assertThat(depth.chunks()).as("a chunk a read took from its load is not counted").isEqualTo(8);
+        for (int i = 0; i < 5; i++) {
+            depth.wasted();
+        }
+        assertThat(depth.chunks()).as("never below the configured prefetch").isEqualTo(2);
+    }
+
+    @Test
     void concurrentLoadsOfOneIndexShareTheirRequests() throws Exception {
         String key = upload(segment());
         long size = store.head(key).get().orElseThrow().size();
