@@ -59,9 +59,10 @@ final class TieringBench {
     /** The GETs a broker reads segment objects with ({@code tiering.read.chunk.bytes} as the node has it): the raw GETs it is compared with. */
     static final int CHUNK = io.strata.tiering.segment.RemoteSegmentReader.DEFAULT_CHUNK_BYTES;
     /**
-     * The most GETs a node with the default settings keeps in flight for the partitions of the topic read forward together
-     * (each one's read and the chunks prefetched for it: its depth adapts, within its share of the cache), and for one
-     * partition read alone: the raw GETs it is compared with run at these.
+     * The GETs a node with the default settings keeps in flight, nominally, for the partitions of the topic read forward
+     * together (each one's read and the chunks prefetched for it at the depth its share of the cache allows), and for one
+     * partition read alone: the raw GETs it is compared with run at these. Nominal: a read that spans two chunks, an index
+     * GET at an object's start, or a depth not yet grown makes the node's real count differ from moment to moment.
      */
     static final int BROKER_GETS_IN_FLIGHT = defaultReader().forwardGetsInFlight(PARTITIONS);
     static final int BROKER_GETS_IN_FLIGHT_ONE_PARTITION = defaultReader().forwardGetsInFlight(1);
@@ -695,14 +696,14 @@ final class TieringBench {
                 + " to a reader than S3) and paces each connection to that rate. kcat read through the node, timed from process start"
                 + " to exit as above, alternating with raw " + CHUNK_SIZE + " GETs through the same link, timed from the first request"
                 + " to the last answer, " + ROUNDS + " rounds after " + WARMUPS + " untimed passes of each; medians. Both baselines run"
-                + " at the most GETs the node keeps in flight (each partition's read and the chunks prefetched for it, a depth that"
-                + " grows while reads wait on GETs, within a share of half the cache among the partitions being read: "
+                + " at the GETs the node nominally keeps in flight (each partition's read and the chunks prefetched for it, a depth"
+                + " that grows while reads wait on GETs, within a share of half the cache among the partitions being read: "
                 + BROKER_GETS_IN_FLIGHT + " for " + PARTITIONS + " partitions, " + BROKER_GETS_IN_FLIGHT_ONE_PARTITION + " for one, with"
                 + " the default settings), so they show how well it keeps its GETs busy, not whether it keeps enough.\n\n"
                 + "| measure | Strata | raw GETs through the link | Strata / raw |\n|---|---|---|---|\n"
                 + String.format("| kcat through the broker, %d partitions, vs %s GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
                 PARTITIONS, CHUNK_SIZE, BROKER_GETS_IN_FLIGHT, median(kcatAll), median(rawAll), median(kcatAll) / median(rawAll))
-                + String.format("| kcat through the broker, one partition, vs %s GETs, %d in flight (the node's most for one partition read alone) | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
+                + String.format("| kcat through the broker, one partition, vs %s GETs, %d in flight (the node's for one partition read alone) | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
                 CHUNK_SIZE, BROKER_GETS_IN_FLIGHT_ONE_PARTITION, median(kcatOnePartition), median(rawOnePartition),
                 median(kcatOnePartition) / median(rawOnePartition))
                 + String.format("%nMB the link carried to the node per timed read (the records: %d MB for all partitions, %d MB for one):"

@@ -124,9 +124,10 @@ public final class BrokerConfig {
                     io.strata.tiering.segment.RemoteSegmentReader.MIN_CHUNK_BYTES, 1L << 30,
                     "Data a remote read keeps fetched ahead of a consumer reading forward at the least, within a segment object and"
                     + " into the next (whole chunks, at least one; at most a quarter of tiering.cache.bytes, which a larger value is"
-                    + " cut to). Each partition's prefetch grows from there while its reads wait on GETs, up to a quarter of"
-                    + " tiering.cache.bytes and its share of half the cache among the partitions being read, and halves when chunks"
-                    + " fetched ahead are dropped from the cache unread: a larger tiering.cache.bytes lets more partitions go deeper."));
+                    + " cut to). Each partition's prefetch grows from there while a consumer reading on from its last fetch waits on"
+                    + " GETs, up to a quarter of tiering.cache.bytes (8 chunks at most) and its share of half the cache (32 chunks at"
+                    + " most) among the partitions being read, and halves when chunks fetched ahead are dropped from the cache unread:"
+                    + " a larger tiering.cache.bytes lets more partitions go deeper."));
 
     private static final Map<String, Setting> BY_KEY = new LinkedHashMap<>();
 

@@ -19,6 +19,8 @@ public final class PrefetchDepth implements ChunkCache.Unread {
     private final int ceiling;
     private final AtomicInteger chunks;
     private volatile long lastRead = Long.MIN_VALUE;
+    /** The offset its reader's next read starts at if it reads on; -1 before its first read. */
+    private volatile long next = -1;
 
     PrefetchDepth(int floor, int ceiling) {
         this.floor = floor;
@@ -31,7 +33,7 @@ public final class PrefetchDepth implements ChunkCache.Unread {
         return new PrefetchDepth(chunks, chunks);
     }
 
-    /** Chunks fetched ahead of a read now. */
+    /** The depth it has grown to; a read fetches ahead {@link #chunksWithin} its share of the cache. */
     public int chunks() {
         return chunks.get();
     }
@@ -41,9 +43,22 @@ public final class PrefetchDepth implements ChunkCache.Unread {
         return Math.min(chunks.get(), Math.max(floor, limit));
     }
 
-    /** A read waited for a chunk: the prefetch did not reach far enough ahead of it; one deeper, within {@code limit}. */
+    /**
+     * A read waited for a chunk: the prefetch did not reach far enough ahead of it; one deeper,
+     * within {@code limit} (down to it, when other readers have made its share smaller).
+     */
     void late(int limit) {
         chunks.updateAndGet(c -> Math.max(floor, Math.min(c + 1, Math.min(ceiling, limit))));
+    }
+
+    /** Whether a read at {@code offset} goes on where its reader's last one ended. */
+    public boolean continuesAt(long offset) {
+        return offset >= 0 && offset == next;
+    }
+
+    /** Its reader's last read ended before {@code offset} (-1: it served nothing). */
+    public void readTo(long offset) {
+        next = offset;
     }
 
     /** Its reader reads now. */

@@ -24,7 +24,8 @@ import java.util.concurrent.TimeoutException;
  * and data in chunks (one ranged GET each, 4 MiB unless configured; an object read from its start
  * has its first chunk asked for with its index, not after it) through a bounded
  * {@link ChunkCache}, with the chunks of the next few megabytes fetched ahead (a consumer reads
- * forward; {@value #PREFETCH_BYTES} bytes unless configured), and
+ * forward; {@value #PREFETCH_BYTES} bytes at the least unless configured, deeper for a consumer
+ * whose reads wait on GETs: {@link PrefetchDepth}), and
  * {@link #readAhead} for a caller that knows where the next read begins, across objects. Every
  * batch handed out has passed its CRC check; a bad one is reported with the object and offset,
  * never served. Thread-safe; the {@code *Async} methods never block a thread on the object
@@ -63,7 +64,7 @@ public final class RemoteSegmentReader {
      * Data fetched ahead of what a read needs at the least unless configured ({@code tiering.read.prefetch.bytes}), in
      * whole chunks: one 4 MiB chunk by default. A consumer reading forward goes deeper by itself ({@link PrefetchDepth}),
      * as far as the cache has room for: six partitions read at once through a link modelled on S3 took 1.14–1.23 s per
-     * 300 MB in the default 64 MiB cache (1.19–1.22 s with the prefetch fixed at one chunk) and 0.76–0.89 s in a 256 MiB
+     * 300 MB in the default 64 MiB cache (1.17–1.26 s with the prefetch fixed at one chunk) and 0.76–0.90 s in a 256 MiB
      * one, where a fixed 4 MiB took 1.19–1.25 s and a fixed 16 MiB, tuned by hand, 0.78–0.89 s. A fixed 8 MiB in the
      * 64 MiB cache had made them slower (1.32 to 1.50–1.67 s): prefetched chunks evicted each other.
      */
@@ -72,12 +73,19 @@ public final class RemoteSegmentReader {
     public static final long DEFAULT_CACHE_BYTES = 64L << 20;
     /** The most of the cache one partition's prefetch may take: four readers' worth fit whole. */
     static final int MAX_PREFETCH_SHARE = 4;
+    /**
+     * The most chunks a forward reader's prefetch grows to, and all forward readers' together: the
+     * S3 client keeps 50 connections, and a read's own GET should not queue behind prefetches
+     * (in a 1 GiB cache a quarter would have been 64 GETs out for one partition).
+     */
+    static final int MAX_READER_PREFETCH_CHUNKS = 8;
+    static final int MAX_PREFETCH_CHUNKS = 32;
 
     /** Bytes of one cached chunk and one GET. */
     private final int chunk;
     /** Chunks fetched ahead of the ones read, at the least. */
     private final int prefetchChunks;
-    /** The most chunks a forward reader's prefetch grows to: a quarter of the cache, as much as it may be configured to. */
+    /** The most chunks a forward reader's prefetch grows to: a quarter of the cache, {@value #MAX_READER_PREFETCH_CHUNKS} at most. */
     private final int prefetchCeiling;
     /** The depth of reads that are not a forward reader's: the configured prefetch, not adapting. */
     private final PrefetchDepth fixedDepth;
@@ -130,8 +138,9 @@ public final class RemoteSegmentReader {
     }
 
     /**
-     * {@code prefetchBytes}: data fetched ahead of each read, in whole chunks (at least one); with
-     * a cache, at most a quarter of it ({@value #MAX_PREFETCH_SHARE} partitions' prefetch fit).
+     * {@code prefetchBytes}: data fetched ahead of each read at the least, in whole chunks (at least
+     * one); with a cache, at most a quarter of it ({@value #MAX_PREFETCH_SHARE} partitions'
+     * prefetch fit).
      */
     public RemoteSegmentReader(ObjectStore store, long cacheBytes, int chunkBytes, long prefetchBytes, MeterRegistry metrics,
                                Executor decoding) {
@@ -142,7 +151,7 @@ public final class RemoteSegmentReader {
         this.chunk = (int) fitting - REGION_SLACK;
         long ahead = cacheBytes > 0 ? Math.min(prefetchBytes, cacheBytes / MAX_PREFETCH_SHARE) : prefetchBytes;
         this.prefetchChunks = (int) Math.max(1, Math.min(ahead / chunk, Integer.MAX_VALUE));
-        this.prefetchCeiling = (int) Math.max(prefetchChunks, Math.min(cacheBytes / MAX_PREFETCH_SHARE / chunk, Integer.MAX_VALUE));
+        this.prefetchCeiling = (int) Math.max(prefetchChunks, Math.min(cacheBytes / MAX_PREFETCH_SHARE / chunk, MAX_READER_PREFETCH_CHUNKS));
         this.fixedDepth = PrefetchDepth.fixed(prefetchChunks);
         this.store = store;
         this.decoding = decoding;
@@ -288,25 +297,28 @@ public final class RemoteSegmentReader {
     public CompletableFuture<ByteBuffer> readAsync(String key, long objectSize, long offset, int maxBytes, PrefetchDepth depth) {
         int bounded = Math.min(maxBytes, MAX_READ_BYTES);
         CompletableFuture<SegmentIndex> index = indexAsync(key, objectSize);
-        if (!index.isDone()) {
-            // A reader entering an object whose index is not loaded waits on a GET as for a chunk: its read-ahead, which
-            // reaches into the next objects as far as its prefetch, did not reach far enough. (Its first chunk, asked for with
-            // the index, usually arrives with it: counting only chunk waits, a consumer crossing objects never went deeper.)
+        // A reader entering an object whose index is not loaded waits on a GET as for a chunk: its read-ahead, which reaches
+        // into the next objects as far as its prefetch, did not reach far enough. (The first chunk, asked for with the index,
+        // may arrive with it: counting only chunk waits, such a wait would not count.) One wait counts once per read.
+        boolean waited = !index.isDone();
+        if (waited) {
             depth.reading(System.nanoTime());
             depth.late(share());
         }
         return withTimeout(key, index.thenCompose(idx -> {
             long floor = idx.positionFloor(offset);
             // The walk from the floor to the batch is about an index interval, and the batches served follow it.
-            return readFrom(key, idx, offset, bounded, floor, floor + (long) bounded + SCAN_ALLOWANCE, depth);
+            return readFrom(key, idx, offset, bounded, floor, floor + (long) bounded + SCAN_ALLOWANCE, depth, waited);
         }));
     }
 
     /**
      * A prefetch depth for one reader going forward, such as a partition's consumer: it starts
-     * at the configured prefetch and grows while the reader's reads wait on GETs, within the
-     * read-ahead budget and its share of half the cache among the readers reading (see
-     * {@link PrefetchDepth}). The caller keeps it for as long as the reader reads on.
+     * at the configured prefetch and grows while the reader's reads wait on GETs, within a
+     * quarter of the cache ({@value #MAX_READER_PREFETCH_CHUNKS} chunks at most) and its share of
+     * half the cache ({@value #MAX_PREFETCH_CHUNKS} chunks at most) among the readers reading (see
+     * {@link PrefetchDepth}). The caller keeps it for as long as the reader reads on, and passes
+     * it only with reads that continue where its last one ended.
      */
     public PrefetchDepth forwardReader() {
         PrefetchDepth d = new PrefetchDepth(prefetchChunks, prefetchCeiling);
@@ -314,8 +326,14 @@ public final class RemoteSegmentReader {
         return d;
     }
 
+    /** The depth of reads that are not a forward reader's: the configured prefetch, fixed. */
+    public PrefetchDepth fixedDepth() {
+        return fixedDepth;
+    }
+
     /**
-     * The most chunks one forward reader may have fetched ahead now: half the cache shared among
+     * The most chunks one forward reader may have fetched ahead now: half the cache (at most
+     * {@value #MAX_PREFETCH_CHUNKS} chunks) shared among
      * the readers that read in the last quarter second. Six partitions read at once through a 64 MiB
      * cache (sixteen 4 MiB chunks) had room for one chunk ahead each: with up to two, chunks
      * fetched ahead pushed out others before they were read, and a third of the bytes were
@@ -340,7 +358,7 @@ public final class RemoteSegmentReader {
     }
 
     private int shareAmong(long readers) {
-        return (int) Math.min(Integer.MAX_VALUE, cache.maxBytes() / 2 / chunk / Math.max(1, readers));
+        return (int) (Math.min(cache.maxBytes() / 2 / chunk, MAX_PREFETCH_CHUNKS) / Math.max(1, readers));
     }
 
     /**
@@ -362,15 +380,16 @@ public final class RemoteSegmentReader {
     /** How long a read may wait for the object store, as a blocking read always could. */
     static final long READ_TIMEOUT_SECONDS = 60;
 
+    /** {@code counted}: a wait of this read's has made {@code depth} deeper already. */
     private CompletableFuture<ByteBuffer> readFrom(String key, SegmentIndex idx, long offset, int maxBytes, long floor, long upTo,
-                                                   PrefetchDepth depth) {
+                                                   PrefetchDepth depth, boolean counted) {
         long dataEnd = idx.footer().dataLength();
         long to = Math.min(dataEnd, upTo);
         if (floor >= to) {
             // Answered on the decoding executor like any other read, never on the store's completion thread.
             return CompletableFuture.supplyAsync(() -> ByteBuffer.allocate(0), decoding);
         }
-        return span(key, floor, to, dataEnd, depth).thenComposeAsync(span -> {
+        return span(key, floor, to, dataEnd, depth, counted).thenComposeAsync(span -> {
             try {
                 return CompletableFuture.completedFuture(batchesFrom(key, span, floor, dataEnd, offset, maxBytes));
             } catch (Span.TooShort e) {
@@ -378,7 +397,7 @@ public final class RemoteSegmentReader {
                     throw new CorruptSegmentObjectException(key, "data ends before position " + e.needed);
                 }
                 // A batch larger than the allowance, or an index interval that is: fetch on to what it needs.
-                return readFrom(key, idx, offset, maxBytes, floor, Math.max(e.needed, to + chunk), depth);
+                return readFrom(key, idx, offset, maxBytes, floor, Math.max(e.needed, to + chunk), depth, true);
             }
         }, decoding);
     }
@@ -447,8 +466,10 @@ public final class RemoteSegmentReader {
     }
 
     /**
-     * How many bytes one reader may have fetched ahead: an eighth of the cache, so the read-ahead
-     * of several consumers and the chunks of the reads in hand fit together.
+     * How many bytes of a consumer's next requests one read-ahead fetches at the most: an eighth of
+     * the cache, so the read-ahead of several consumers and the chunks of the reads in hand fit
+     * together. A forward reader whose prefetch has grown reaches as far as it
+     * ({@link #prefetchBytes(PrefetchDepth)}), within its own bounds.
      */
     public long readAheadBudget() {
         return cache.maxBytes() / 8;
@@ -517,7 +538,7 @@ public final class RemoteSegmentReader {
      * prefetch's chunks after them started (a reader going forward finds them downloaded, or on
      * their way). A chunk not downloaded yet makes the prefetch deeper.
      */
-    private CompletableFuture<Span> span(String key, long from, long to, long dataEnd, PrefetchDepth depth) {
+    private CompletableFuture<Span> span(String key, long from, long to, long dataEnd, PrefetchDepth depth, boolean counted) {
         long first = from / chunk;
         long last = (to - 1) / chunk;
         @SuppressWarnings("unchecked")
@@ -538,7 +559,7 @@ public final class RemoteSegmentReader {
         }
         depth.reading(System.nanoTime());
         int share = share();
-        if (waited) {
+        if (waited && !counted) {
             depth.late(share);
         }
         int ahead = depth.chunksWithin(share);

@@ -56,11 +56,20 @@ final class TieredReads {
             if (e == null || e.getValue().lastOffset() < offset) {
                 return CompletableFuture.completedFuture(ByteBuffer.allocate(0));
             }
-            return readFrom(tp, m, e, offset, maxBytes, depth(tp));
+            PrefetchDepth partition = depth(tp);
+            // Only a read that goes on where the partition's last one ended is a consumer reading forward: a seek, a new
+            // consumer's first fetch or a second group reading the same partition elsewhere reads with the configured
+            // prefetch, and its waits do not make the partition's deeper.
+            PrefetchDepth depth = partition.continuesAt(offset) ? partition : reader.fixedDepth();
+            return readFrom(tp, m, e, offset, maxBytes, depth).whenComplete((out, t) -> {
+                List<Batches.Batch> batches = out == null || !out.hasRemaining() ? List.of() : Batches.of(out);
+                partition.readTo(batches.isEmpty() ? -1 : batches.get(batches.size() - 1).lastOffset() + 1);
+            });
         });
     }
 
-    private PrefetchDepth depth(TopicPartition tp) {
+    /** The partition's prefetch depth (package-private for tests). */
+    PrefetchDepth depth(TopicPartition tp) {
         PrefetchDepth d = depths.get(tp);
         if (d == null) {
             if (depths.size() >= MAX_DEPTHS) {

@@ -278,7 +278,7 @@ class SegmentObjectTest {
     }
 
     @Test
-    void aForwardReaderWhoseReadsWaitOnGetsHasItsPrefetchGrowToTheReadAheadBudget() throws Exception {
+    void aForwardReaderWhoseReadsWaitOnGetsHasItsPrefetchGrowToItsCeiling() throws Exception {
         // About 15 MB: 57 chunks of 256 KiB, room for a prefetch growing by one chunk a wait; in an 8 MiB cache one reader's
         // prefetch grows to a quarter of it, eight chunks.
         String key = upload(segment(2400));
@@ -343,13 +343,13 @@ class SegmentObjectTest {
             store.put("t/" + i + "/seg", obj).get();
         }
         long size = store.head("t/0/seg").get().orElseThrow().size();
-        // A 4 MiB cache of sixteen 256 KiB chunks, eight of them for prefetch; one reader's ceiling is 512 KiB, two chunks.
+        // A 4 MiB cache of sixteen 256 KiB chunks, eight of them for prefetch; one reader's ceiling is a quarter, four chunks.
         RemoteSegmentReader reader = new RemoteSegmentReader(store, 4 << 20, 256 * 1024, 256 * 1024, new SimpleMeterRegistry(),
                 Runnable::run);
         PrefetchDepth alone = reader.forwardReader();
         reader.readAsync("t/0/seg", size, 1000, 1000, alone).get(10, TimeUnit.SECONDS);
-        assertThat(alone.chunks()).as("its first read waited for the index, then for a chunk: two deeper").isEqualTo(3);
-        assertThat(reader.prefetchBytes(alone)).isEqualTo(3L * reader.chunkBytes());
+        assertThat(alone.chunks()).as("its first read waited (for the index, then a chunk): one deeper, once a read").isEqualTo(2);
+        assertThat(reader.prefetchBytes(alone)).isEqualTo(2L * reader.chunkBytes());
 
         // Seven more read at once: eight chunks of prefetch shared by eight readers is one each.
         List<PrefetchDepth> others = new ArrayList<>();
@@ -364,7 +364,7 @@ class SegmentObjectTest {
         PrefetchDepth late = reader.forwardReader();
         reader.readAsync("t/0/seg", size, 3000, 1000, late).get(10, TimeUnit.SECONDS);
         assertThat(late.chunks()).as("a wait deepens it no further than its share").isEqualTo(1);
-        assertThat(others).allSatisfy(d -> assertThat(d.chunks()).isLessThanOrEqualTo(3));
+        assertThat(others).allSatisfy(d -> assertThat(d.chunks()).isLessThanOrEqualTo(2));
     }
 
     @Test
@@ -377,6 +377,12 @@ class SegmentObjectTest {
         assertThat(reader.forwardGetsInFlight(4)).as("eight among four").isEqualTo(4 * (1 + 2));
         assertThat(reader.forwardGetsInFlight(6)).as("eight chunks among six: one each").isEqualTo(6 * (1 + 1));
         assertThat(reader.forwardGetsInFlight(100)).as("never below the configured prefetch").isEqualTo(100 * (1 + 1));
+        // A 1 GiB cache: a quarter would be 64 chunks ahead of one reader; the S3 client's connections bound it to eight,
+        // and all readers' prefetch to 32 chunks.
+        RemoteSegmentReader large = new RemoteSegmentReader(store, 1L << 30, RemoteSegmentReader.DEFAULT_CHUNK_BYTES,
+                RemoteSegmentReader.PREFETCH_BYTES, new SimpleMeterRegistry(), Runnable::run);
+        assertThat(large.forwardGetsInFlight(1)).isEqualTo(1 + 8);
+        assertThat(large.forwardGetsInFlight(6)).as("32 chunks among six: five each").isEqualTo(6 * (1 + 5));
     }
 
     @Test

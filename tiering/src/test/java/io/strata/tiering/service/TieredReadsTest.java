@@ -115,6 +115,37 @@ class TieredReadsTest {
         }
     }
 
+    @Test
+    void readsThatDoNotGoOnWhereThePartitionsLastOneEndedLeaveItsPrefetchAsConfigured() throws Exception {
+        try (LocalObjectStore local = new LocalObjectStore(dir.resolve("bucket"))) {
+            ConcurrentSkipListMap<Long, SegmentEntry> entries = new ConcurrentSkipListMap<>();
+            for (int i = 0; i < 5; i++) {
+                long size = stored(local, "t/0/" + i, i * 6000L);
+                entries.put(i * 6000L, new SegmentEntry(i * 6000L, i * 6000L + 5999, "t/0/" + i, size, i * 6000L, i * 6000L + 5999, 0, 0));
+            }
+            // Every GET answered 20 ms late: each read below enters an object whose index is not loaded, and waits.
+            ObjectStore slow = new ForwardingObjectStore(local) {
+                @Override
+                public CompletableFuture<byte[]> getRange(String key, long offset, int length) {
+                    return delegate.getRange(key, offset, length).thenCombine(CompletableFuture.runAsync(() -> { },
+                            CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS)), (b, v) -> b);
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            RemoteSegmentReader reader = new RemoteSegmentReader(slow, 64 << 20, 1 << 20, 1 << 20, new SimpleMeterRegistry(), Runnable::run);
+            TieredReads reads = new TieredReads(p -> CompletableFuture.completedFuture(entries), reader, null);
+            TopicPartition tp = new TopicPartition("t", 0);
+            // Seeks, back and forth: none goes on from the read before it.
+            for (long offset : new long[] {25_000, 3_000, 19_000, 8_000, 14_000}) {
+                assertThat(Batches.of(reads.readAsync(tp, offset, 64 * 1024).get(10, TimeUnit.SECONDS))).isNotEmpty();
+            }
+            assertThat(reads.depth(tp).chunks()).as("waits of reads that seek do not deepen the partition's prefetch").isEqualTo(1);
+        }
+    }
+
     /**
      * Records every ranged GET as "key@offset+length", and answers those of {@code gated} that do
      * not start at position 0 only once one that does has been asked for (or fails them after 5 s).
