@@ -7,9 +7,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * reads. The depth a reader needs is its pace times a GET's time over a chunk: a consumer taking
  * 100 MiB/s from a bucket that answers a 4 MiB GET in 80 ms needs two chunks on their way, a
  * local S3 server one. Neither is known in advance, so the depth adapts, as TCP's window does:
- * one chunk deeper each time a read finds a chunk it needs not yet downloaded ({@link #late}),
- * half as deep each time a chunk fetched ahead for it is dropped from the cache unread
- * ({@link #wasted}). It never goes below the configured prefetch, nor above its ceiling or its
+ * one chunk deeper each time a read that goes on where the last one ended ({@link #continuesAt})
+ * waits on a GET, for the index of an object it enters or for a chunk not downloaded yet
+ * ({@link #late}, once a read), half as deep each time a chunk fetched ahead for it is dropped
+ * from the cache unread ({@link #wasted}). It never goes below the configured prefetch, nor above its ceiling or its
  * share of the cache among the readers reading at the time (the limit its reader passes in):
  * readers that together prefetch more than the cache holds push out each other's chunks before
  * they are read. Thread-safe.

@@ -362,7 +362,7 @@ public final class RemoteSegmentReader {
     }
 
     /**
-     * The most GETs of data in flight for {@code readers} consumers reading forward together:
+     * The GETs of data nominally in flight for {@code readers} consumers reading forward together:
      * each one's read and the chunks fetched ahead of it, as deep as its ceiling and share let
      * it go (a benchmark runs its raw GETs at this concurrency).
      */
