@@ -61,9 +61,10 @@ final class TieredReads {
             // consumer's first fetch or a second group reading the same partition elsewhere reads with the configured
             // prefetch, and its waits do not make the partition's deeper.
             PrefetchDepth depth = partition.continuesAt(offset) ? partition : reader.fixedDepth();
-            return readFrom(tp, m, e, offset, maxBytes, depth).whenComplete((out, t) -> {
-                List<Batches.Batch> batches = out == null || !out.hasRemaining() ? List.of() : Batches.of(out);
-                partition.readTo(batches.isEmpty() ? -1 : batches.get(batches.size() - 1).lastOffset() + 1);
+            return readFrom(tp, m, e, offset, maxBytes, depth, partition).whenComplete((out, t) -> {
+                if (t != null) {
+                    partition.readTo(-1);
+                }
             });
         });
     }
@@ -83,12 +84,16 @@ final class TieredReads {
     /**
      * From the object of {@code e} on. A compacted object may hold no batch at or after the
      * offset (the cleaner removed them): the next batch is in a later object, or in the local
-     * log, as a compacted local segment's next batch is in the next segment.
+     * log, as a compacted local segment's next batch is in the next segment. {@code partition}
+     * learns where the read ended.
      */
     private CompletableFuture<ByteBuffer> readFrom(TopicPartition tp, ConcurrentSkipListMap<Long, SegmentEntry> m,
-                                                   Map.Entry<Long, SegmentEntry> e, long offset, int maxBytes, PrefetchDepth depth) {
+                                                   Map.Entry<Long, SegmentEntry> e, long offset, int maxBytes, PrefetchDepth depth,
+                                                   PrefetchDepth partition) {
         if (e == null) {
-            return CompletableFuture.completedFuture(localAfterTiered(tp, offset, maxBytes));
+            ByteBuffer local = localAfterTiered(tp, offset, maxBytes);
+            partition.readTo(local.hasRemaining() ? nextOffset(local) : -1);
+            return CompletableFuture.completedFuture(local);
         }
         SegmentEntry s = e.getValue();
         if (offset <= s.baseOffset()) {
@@ -98,10 +103,12 @@ final class TieredReads {
         }
         return reader.readAsync(s.objectKey(), s.sizeBytes(), Math.max(offset, s.baseOffset()), maxBytes, depth).thenCompose(out -> {
             if (!out.hasRemaining()) {
-                return readFrom(tp, m, m.higherEntry(e.getKey()), offset, maxBytes, depth);
+                return readFrom(tp, m, m.higherEntry(e.getKey()), offset, maxBytes, depth, partition);
             }
+            long next = nextOffset(out);
+            partition.readTo(next);
             try {
-                readAhead(m, e, out, maxBytes, depth);
+                readAhead(m, e, next, maxBytes, depth);
             } catch (RuntimeException ex) {
                 // The read has its bytes; a read-ahead that cannot start (a store closing) must not fail it.
                 log.debug("read-ahead for {} not started", tp, ex);
@@ -119,6 +126,12 @@ final class TieredReads {
         return ByteBuffer.allocate(0);
     }
 
+    /** The offset after the last batch of {@code served} (which holds one at least). */
+    private static long nextOffset(ByteBuffer served) {
+        List<Batches.Batch> batches = Batches.of(served);
+        return batches.get(batches.size() - 1).lastOffset() + 1;
+    }
+
     /** Objects one read-ahead may reach into. */
     static final int MAX_READ_AHEAD_OBJECTS = 16;
 
@@ -129,13 +142,11 @@ final class TieredReads {
      * would meet each next object cold (its index, then its first chunk) with nothing read while
      * it processed the previous response.
      */
-    private void readAhead(ConcurrentSkipListMap<Long, SegmentEntry> m, Map.Entry<Long, SegmentEntry> e, ByteBuffer served, int maxBytes,
+    private void readAhead(ConcurrentSkipListMap<Long, SegmentEntry> m, Map.Entry<Long, SegmentEntry> e, long next, int maxBytes,
                            PrefetchDepth depth) {
         // The next object's first bytes go out as early as the next chunk of this one would: a consumer fetching 1 MiB at a
         // time through a bucket with S3's latency otherwise waited for two GETs in a row at every object it entered.
         long budget = Math.max(Math.min(maxBytes, reader.readAheadBudget()), reader.prefetchBytes(depth));
-        List<Batches.Batch> batches = Batches.of(served);
-        long next = batches.get(batches.size() - 1).lastOffset() + 1;
         // Bytes bound the read-ahead, and so does the number of objects: many small objects would mean many index GETs.
         int objects = 0;
         while (e != null && budget > 0 && objects < MAX_READ_AHEAD_OBJECTS) {
