@@ -9,6 +9,7 @@ import io.strata.tiering.store.S3ObjectStore;
 import io.strata.tiering.store.S3ProxyServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -58,6 +59,13 @@ final class TieringBench {
     static final int REPLAY_READ_AHEAD = 3;
     /** The GETs a broker reads segment objects with ({@code tiering.read.chunk.bytes} as the node has it): the raw GETs it is compared with. */
     static final int CHUNK = io.strata.tiering.segment.RemoteSegmentReader.DEFAULT_CHUNK_BYTES;
+    /**
+     * A second topic, a quarter larger than the node's default cache, read through the node (untimed) before each timed read
+     * through it: every timed read starts with the cache holding none of the topic read, as a consumer reading months-old
+     * history finds it, and as the raw GETs it is compared with, which have no cache, always do.
+     */
+    static final String FLUSH_TOPIC = "flush";
+    static final long FLUSH_RECORDS = io.strata.tiering.segment.RemoteSegmentReader.DEFAULT_CACHE_BYTES * 5 / 4 / VALUE;
     /**
      * The GETs a node with the default settings keeps in flight, nominally, for the partitions of the topic read forward
      * together (each one's read and the chunks prefetched for it at the depth its share of the cache allows), and for one
@@ -217,6 +225,41 @@ final class TieringBench {
                     + Double.parseDouble(m.group(4));
         }
         return t.cpu(cpu);
+    }
+
+    /**
+     * Reads {@link #FLUSH_TOPIC} through the node, untimed, so that its chunk cache holds none of the bench topic: the MB
+     * the node fetches from its bucket during the timed read that follows, reported with the rows, show it did. With kcat
+     * when it is installed, in its own process: a consumer in this JVM would leave its garbage to the SDK replays and raw
+     * GETs timed here.
+     */
+    private static void flushCache(StrataNode node, Path tmp) throws Exception {
+        if (kcatInstalled()) {
+            Path log = tmp.resolve("kcat-flush.log");
+            process(List.of("bash", "-c", "kcat -C -b " + node.bootstrap() + " -t " + FLUSH_TOPIC + " -o beginning -c " + FLUSH_RECORDS
+                    + " -e -q -f '%p\\n' | wc -l"), log);
+            long read = Long.parseLong(Files.readAllLines(log).get(0).trim());
+            if (read < FLUSH_RECORDS) {
+                throw new IllegalStateException("the cache flush read " + read + " of " + FLUSH_RECORDS + " records");
+            }
+            return;
+        }
+        try (KafkaConsumer<byte[], byte[]> c = Clients.consumer(node, Map.of("max.partition.fetch.bytes", 4 << 20))) {
+            List<org.apache.kafka.common.TopicPartition> parts = new ArrayList<>();
+            for (int p = 0; p < PARTITIONS; p++) {
+                parts.add(new org.apache.kafka.common.TopicPartition(FLUSH_TOPIC, p));
+            }
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            long read = 0;
+            long deadline = System.nanoTime() + 120_000_000_000L;
+            while (read < FLUSH_RECORDS) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the cache flush read " + read + " of " + FLUSH_RECORDS + " records in 120 s");
+                }
+                read += c.poll(java.time.Duration.ofMillis(500)).count();
+            }
+        }
     }
 
     private static boolean kcatInstalled() {
@@ -382,6 +425,8 @@ final class TieringBench {
             List<Double> replayStartUp = new ArrayList<>();
             List<Double> replayToFirst = new ArrayList<>();
             List<String> order = new ArrayList<>();
+            // MB the node fetched from its bucket during each timed read through it, by step: what its cache did not hold.
+            Map<String, List<Long>> fetchedByNode = new java.util.TreeMap<>();
             // Through the link shaped like S3: kcat through the node, all partitions and one, and raw GETs at the node's concurrency.
             List<Double> shapedKcat = new ArrayList<>();
             List<Double> shapedKcatOne = new ArrayList<>();
@@ -416,7 +461,8 @@ final class TieringBench {
                         "log.segment.bytes=" + SEGMENT, "log.roll.ms=10000", "log.local.retention.bytes=0", "log.retention.check.interval.ms=500",
                         "tiering.check.interval.ms=50", "tiering.max.untiered.bytes=1000000000000");
                      Admin admin = Clients.admin(node)) {
-                    admin.createTopics(List.of(new NewTopic("bench", PARTITIONS, (short) 1))).all().get();
+                    admin.createTopics(List.of(new NewTopic("bench", PARTITIONS, (short) 1), new NewTopic(FLUSH_TOPIC, PARTITIONS, (short) 1)))
+                            .all().get();
                     s3.stopProcess();
                     List<byte[]> values = new ArrayList<>();
                     for (int i = 0; i < 64; i++) {
@@ -447,6 +493,12 @@ final class TieringBench {
                         }
                     }
                     upload = (last - before) / ((lastChange - uploadStart) / 1e9) / (1 << 20);
+                    try (KafkaProducer<byte[], byte[]> p = Clients.producer(node, Map.of("linger.ms", 5, "batch.size", 131072))) {
+                        for (long i = 0; i < FLUSH_RECORDS; i++) {
+                            p.send(new ProducerRecord<>(FLUSH_TOPIC, (int) (i % PARTITIONS), null, values.get((int) (i & 63))));
+                        }
+                        p.flush();
+                    }
                     // History, as replay is for: the active segments roll (log.roll.ms) and tier too before anything is read.
                     long tiered = System.currentTimeMillis() + 60_000;
                     while (node.metric("strata_tiering_untiered_bytes") > 0 && System.currentTimeMillis() < tiered) {
@@ -487,6 +539,12 @@ final class TieringBench {
                             java.util.Collections.reverse(steps);
                         }
                         for (String step : steps) {
+                            boolean throughNode = step.equals("broker") || step.equals("broker-kcat") && kcat || step.equals("consumer-json");
+                            double downloadedBefore = 0;
+                            if (throughNode) {
+                                flushCache(node, tmp);
+                                downloadedBefore = node.metric("strata_tiering_download_bytes_total");
+                            }
                             switch (step) {
                                 case "sdk" -> {
                                     long t = System.nanoTime();
@@ -543,6 +601,10 @@ final class TieringBench {
                                     replayJsonReading.add(t.readingMibPerSec());
                                 }
                             }
+                            if (throughNode) {
+                                fetchedByNode.computeIfAbsent(step, k -> new ArrayList<>())
+                                        .add(Math.round((node.metric("strata_tiering_download_bytes_total") - downloadedBefore) / 1e6));
+                            }
                             order.add(step);
                         }
                     }
@@ -597,6 +659,10 @@ final class TieringBench {
                     + " exit at its last record (`-c`), vs " + CHUNK_SIZE + " GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n", BROKER_GETS_IN_FLIGHT,
                     median(throughKcat), brokerShape, median(throughKcat) / brokerShape))
                     + String.format("%nOne stream of sequential 8 MiB GETs: %.1f MiB/s.%n%n", one)
+                    + "Before each timed read through the node it read another topic of " + FLUSH_RECORDS * VALUE / 1_000_000
+                    + " MB, untimed, a quarter more than its default cache of " + (io.strata.tiering.segment.RemoteSegmentReader.DEFAULT_CACHE_BYTES >> 20)
+                    + " MiB: every timed read found none of its topic in the cache, as the raw GETs, with no cache, never do. MB the node"
+                    + " fetched from the bucket during each timed read: " + fetchedByNode + ".\n\n"
                     + "CPU seconds per 100 MB read (medians; the processes share the machine's "
                     + Runtime.getRuntime().availableProcessors() + " cores, so a path that costs more CPU per byte reads slower here):\n\n"
                     + "| path | S3 server | Strata node | reading client (process, JVM start included) | total |\n|---|---|---|---|---|\n"
@@ -636,8 +702,8 @@ final class TieringBench {
      * the same link, alternating, after as many untimed passes of each as the rows above had (the restarted node's JIT
      * starts cold again): on this machine the S3 server answers at once and the reads are bound by CPU, where S3 makes a
      * reader wait for every GET and only GETs kept in flight hide it. {@code linkBytes} gets what the link carried to the
-     * node during each timed kcat read: the node's chunk cache may hold the end of what the read before it read, which the
-     * raw GETs, with no cache, always fetch.
+     * node during each timed kcat read: the node's cache is emptied before each ({@link #flushCache}), so all of it, as the raw
+     * GETs, with no cache, always fetch.
      */
     private static void shapedReads(S3ProxyServer s3, StrataNode node, Path tmp, int rawObjects, List<Double> kcatAll,
                                     List<Double> kcatOnePartition, List<Double> rawAll, List<Double> rawOnePartition,
@@ -660,12 +726,14 @@ final class TieringBench {
                 boolean nodeFirst = round % 2 == 1;
                 for (int turn = 0; turn < 2; turn++) {
                     if ((turn == 0) == nodeFirst) {
+                        flushCache(node, tmp);
                         long before = link.bytesDelivered();
                         kcatAll.add(kcat(node, log).mibPerSec());
-                        long between = link.bytesDelivered();
+                        linkBytes.add(link.bytesDelivered() - before);
+                        flushCache(node, tmp);
+                        before = link.bytesDelivered();
                         kcatOnePartition.add(kcat(node, log, 0).mibPerSec());
-                        linkBytes.add(between - before);
-                        linkBytes.add(link.bytesDelivered() - between);
+                        linkBytes.add(link.bytesDelivered() - before);
                     } else {
                         rawAll.add(rawGets(raw, rawObjects, CHUNK, BROKER_GETS_IN_FLIGHT));
                         // One partition's share of the objects, at one partition's concurrency through the node.
@@ -694,7 +762,7 @@ final class TieringBench {
                 + " 85–90 MB/s. Here the node was restarted with its bucket reached through a TCP link (`ShapedLink`) that holds every"
                 + " response's first byte " + SHAPE_FIRST_BYTE_MS + " ms after its request (a fixed latency with no slow tail, kinder"
                 + " to a reader than S3) and paces each connection to that rate. kcat read through the node, timed from process start"
-                + " to exit as above, alternating with raw " + CHUNK_SIZE + " GETs through the same link, timed from the first request"
+                + " to exit as above, its cache emptied before each read as above, alternating with raw " + CHUNK_SIZE + " GETs through the same link, timed from the first request"
                 + " to the last answer, " + ROUNDS + " rounds after " + WARMUPS + " untimed passes of each; medians. Both baselines run"
                 + " at the GETs the node nominally keeps in flight (each partition's read and the chunks prefetched for it, a depth"
                 + " that grows while reads wait on GETs, within a share of half the cache among the partitions being read: "

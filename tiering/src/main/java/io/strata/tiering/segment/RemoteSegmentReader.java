@@ -47,7 +47,7 @@ public final class RemoteSegmentReader {
     /**
      * Chunks a cache holds at the least: a chunk is at most this fraction of it, so that the
      * chunks partitions read from and the ones prefetched for them are not evicted before they
-     * are used (the default 64 MiB cache holds sixteen of the default chunk).
+     * are used (a 64 MiB cache holds sixteen of the default chunk, the default 128 MiB one 32).
      */
     static final int MIN_CHUNKS_CACHED = 16;
     /**
@@ -64,13 +64,21 @@ public final class RemoteSegmentReader {
      * Data fetched ahead of what a read needs at the least unless configured ({@code tiering.read.prefetch.bytes}), in
      * whole chunks: one 4 MiB chunk by default. A consumer reading forward goes deeper by itself ({@link PrefetchDepth}),
      * as far as the cache has room for: six partitions read at once through a link modelled on S3 took 1.14–1.23 s per
-     * 300 MB in the default 64 MiB cache (1.17–1.26 s with the prefetch fixed at one chunk) and 0.76–0.90 s in a 256 MiB
+     * 300 MB in a 64 MiB cache, the default then (1.17–1.26 s with the prefetch fixed at one chunk) and 0.76–0.90 s in a 256 MiB
      * one, where a fixed 4 MiB took 1.19–1.25 s and a fixed 16 MiB, tuned by hand, 0.78–0.89 s. A fixed 8 MiB in the
      * 64 MiB cache had made them slower (1.32 to 1.50–1.67 s): prefetched chunks evicted each other.
      */
     public static final int PREFETCH_BYTES = 4 << 20;
-    /** The cache a node reads segment objects through unless configured ({@code tiering.cache.bytes}). */
-    public static final long DEFAULT_CACHE_BYTES = 64L << 20;
+    /**
+     * The cache a node reads segment objects through unless configured ({@code tiering.cache.bytes}). 128 MiB, not 64:
+     * half of it is what the partitions being read share for their prefetch, and at 64 MiB six partitions read at once
+     * kept one chunk ahead each, however long their reads waited on GETs. Through a link modelled on S3 (30 ms to the
+     * first byte, 90 MB/s per connection), six partitions' 300 MB, the cache emptied before each read, took 1.14–1.22 s
+     * at 64 MiB, 0.78–0.99 s at 128 MiB and 0.76–1.08 s at 256 MiB, with the same node CPU and 12–15 ms of GC per
+     * 780 MB read at 64 and 128 MiB. Its 4 MiB chunks are humongous objects to G1 (five 1 MiB regions each in a 1 GiB
+     * heap), so a full cache holds 160 MiB of such a heap; the broker cuts it to a quarter of the heap.
+     */
+    public static final long DEFAULT_CACHE_BYTES = 128L << 20;
     /** The most of the cache one partition's prefetch may take: four readers' worth fit whole. */
     static final int MAX_PREFETCH_SHARE = 4;
     /**

@@ -369,9 +369,15 @@ class SegmentObjectTest {
 
     @Test
     void theGetsInFlightForReadersReadingTogetherAreTheirReadsAndTheirSharesOfPrefetch() {
-        // The defaults: a 64 MiB cache of 4 MiB chunks, one chunk of prefetch at the least, four at the most (a quarter of the
-        // cache), eight chunks of prefetch among all readers (half the cache).
-        RemoteSegmentReader reader = new RemoteSegmentReader(store, RemoteSegmentReader.DEFAULT_CACHE_BYTES, RemoteSegmentReader.DEFAULT_CHUNK_BYTES,
+        // The defaults: a 128 MiB cache of 4 MiB chunks, one chunk of prefetch at the least, eight at the most (a quarter of
+        // the cache), sixteen chunks of prefetch among all readers (half the cache).
+        RemoteSegmentReader defaults = new RemoteSegmentReader(store, RemoteSegmentReader.DEFAULT_CACHE_BYTES, RemoteSegmentReader.DEFAULT_CHUNK_BYTES,
+                RemoteSegmentReader.PREFETCH_BYTES, new SimpleMeterRegistry(), Runnable::run);
+        assertThat(defaults.forwardGetsInFlight(1)).isEqualTo(1 + 8);
+        assertThat(defaults.forwardGetsInFlight(6)).as("sixteen chunks among six: two each").isEqualTo(6 * (1 + 2));
+        assertThat(defaults.forwardGetsInFlight(16)).as("one each").isEqualTo(16 * (1 + 1));
+        // A 64 MiB cache: four chunks at the most, eight among all readers.
+        RemoteSegmentReader reader = new RemoteSegmentReader(store, 64L << 20, RemoteSegmentReader.DEFAULT_CHUNK_BYTES,
                 RemoteSegmentReader.PREFETCH_BYTES, new SimpleMeterRegistry(), Runnable::run);
         assertThat(reader.forwardGetsInFlight(1)).isEqualTo(1 + 4);
         assertThat(reader.forwardGetsInFlight(4)).as("eight among four").isEqualTo(4 * (1 + 2));
