@@ -61,8 +61,9 @@ final class TieringBench {
     static final int CHUNK = io.strata.tiering.segment.RemoteSegmentReader.DEFAULT_CHUNK_BYTES;
     /**
      * A second topic, a quarter larger than the node's default cache, read through the node (untimed) before each timed read
-     * through it: every timed read starts with the cache holding none of the topic read, as a consumer reading months-old
-     * history finds it, and as the raw GETs it is compared with, which have no cache, always do.
+     * through it: every timed read starts with the chunk cache holding none of the topic read, as a consumer reading months-old
+     * history finds it, and as the raw GETs it is compared with, which have no cache, always do. The objects' indexes, a few
+     * KiB each, stay in the node's index cache.
      */
     static final String FLUSH_TOPIC = "flush";
     static final long FLUSH_RECORDS = io.strata.tiering.segment.RemoteSegmentReader.DEFAULT_CACHE_BYTES * 5 / 4 / VALUE;
@@ -233,8 +234,15 @@ final class TieringBench {
      * when it is installed, in its own process: a consumer in this JVM would leave its garbage to the SDK replays and raw
      * GETs timed here.
      */
-    private static void flushCache(StrataNode node, Path tmp) throws Exception {
-        if (kcatInstalled()) {
+    private static void flushCache(StrataNode node, Path tmp, boolean kcat) throws Exception {
+        flushRead(node, tmp, kcat);
+        // The node counts a partition as being read for a quarter second after its last read (its share of the cache for
+        // prefetch is divided among those): the timed read starts once the flush's partitions no longer count.
+        Thread.sleep(1000);
+    }
+
+    private static void flushRead(StrataNode node, Path tmp, boolean kcat) throws Exception {
+        if (kcat) {
             Path log = tmp.resolve("kcat-flush.log");
             process(List.of("bash", "-c", "kcat -C -b " + node.bootstrap() + " -t " + FLUSH_TOPIC + " -o beginning -c " + FLUSH_RECORDS
                     + " -e -q -f '%p\\n' | wc -l"), log);
@@ -501,7 +509,12 @@ final class TieringBench {
                     }
                     // History, as replay is for: the active segments roll (log.roll.ms) and tier too before anything is read.
                     long tiered = System.currentTimeMillis() + 60_000;
-                    while (node.metric("strata_tiering_untiered_bytes") > 0 && System.currentTimeMillis() < tiered) {
+                    while (node.metric("strata_tiering_untiered_bytes") > 0) {
+                        if (System.currentTimeMillis() > tiered) {
+                            // Untiered data would be read from the node's disk, and the flush topic would not empty the cache.
+                            throw new IllegalStateException("the topics were not all tiered in 60 s: "
+                                    + node.metric("strata_tiering_untiered_bytes") + " bytes still local");
+                        }
                         Thread.sleep(200);
                     }
                     Path out = tmp.resolve("out.jsonl");
@@ -542,7 +555,7 @@ final class TieringBench {
                             boolean throughNode = step.equals("broker") || step.equals("broker-kcat") && kcat || step.equals("consumer-json");
                             double downloadedBefore = 0;
                             if (throughNode) {
-                                flushCache(node, tmp);
+                                flushCache(node, tmp, kcat);
                                 downloadedBefore = node.metric("strata_tiering_download_bytes_total");
                             }
                             switch (step) {
@@ -623,7 +636,7 @@ final class TieringBench {
                                 + " same cores.\n\n" + top);
                     }
                     if (S3_SHAPED && kcat) {
-                        shapedReads(s3, node, tmp, rawObjects, shapedKcat, shapedKcatOne, shapedRaw, shapedRawOne, shapedLinkBytes);
+                        shapedReads(s3, node, tmp, kcat, rawObjects, shapedKcat, shapedKcatOne, shapedRaw, shapedRawOne, shapedLinkBytes);
                     }
                 }
             }
@@ -661,8 +674,9 @@ final class TieringBench {
                     + String.format("%nOne stream of sequential 8 MiB GETs: %.1f MiB/s.%n%n", one)
                     + "Before each timed read through the node it read another topic of " + FLUSH_RECORDS * VALUE / 1_000_000
                     + " MB, untimed, a quarter more than its default cache of " + (io.strata.tiering.segment.RemoteSegmentReader.DEFAULT_CACHE_BYTES >> 20)
-                    + " MiB: every timed read found none of its topic in the cache, as the raw GETs, with no cache, never do. MB the node"
-                    + " fetched from the bucket during each timed read: " + fetchedByNode + ".\n\n"
+                    + " MiB, then waited a second: every timed read found none of its topic's data in the cache (the objects' indexes stay"
+                    + " in the node's index cache), as the raw GETs, which have no cache, never find any. MB the node fetched from the"
+                    + " bucket during each timed read: " + fetchedByNode + ".\n\n"
                     + "CPU seconds per 100 MB read (medians; the processes share the machine's "
                     + Runtime.getRuntime().availableProcessors() + " cores, so a path that costs more CPU per byte reads slower here):\n\n"
                     + "| path | S3 server | Strata node | reading client (process, JVM start included) | total |\n|---|---|---|---|---|\n"
@@ -702,10 +716,10 @@ final class TieringBench {
      * the same link, alternating, after as many untimed passes of each as the rows above had (the restarted node's JIT
      * starts cold again): on this machine the S3 server answers at once and the reads are bound by CPU, where S3 makes a
      * reader wait for every GET and only GETs kept in flight hide it. {@code linkBytes} gets what the link carried to the
-     * node during each timed kcat read: the node's cache is emptied before each ({@link #flushCache}), so all of it, as the raw
-     * GETs, with no cache, always fetch.
+     * node during each timed kcat read: all of the data read, as the node's chunk cache is emptied before each
+     * ({@link #flushCache}) and as the raw GETs, which have no cache, always fetch it.
      */
-    private static void shapedReads(S3ProxyServer s3, StrataNode node, Path tmp, int rawObjects, List<Double> kcatAll,
+    private static void shapedReads(S3ProxyServer s3, StrataNode node, Path tmp, boolean kcat, int rawObjects, List<Double> kcatAll,
                                     List<Double> kcatOnePartition, List<Double> rawAll, List<Double> rawOnePartition,
                                     List<Long> linkBytes) throws Exception {
         int s3Port = java.net.URI.create(s3.endpoint()).getPort();
@@ -726,11 +740,11 @@ final class TieringBench {
                 boolean nodeFirst = round % 2 == 1;
                 for (int turn = 0; turn < 2; turn++) {
                     if ((turn == 0) == nodeFirst) {
-                        flushCache(node, tmp);
+                        flushCache(node, tmp, kcat);
                         long before = link.bytesDelivered();
                         kcatAll.add(kcat(node, log).mibPerSec());
                         linkBytes.add(link.bytesDelivered() - before);
-                        flushCache(node, tmp);
+                        flushCache(node, tmp, kcat);
                         before = link.bytesDelivered();
                         kcatOnePartition.add(kcat(node, log, 0).mibPerSec());
                         linkBytes.add(link.bytesDelivered() - before);
@@ -762,7 +776,7 @@ final class TieringBench {
                 + " 85–90 MB/s. Here the node was restarted with its bucket reached through a TCP link (`ShapedLink`) that holds every"
                 + " response's first byte " + SHAPE_FIRST_BYTE_MS + " ms after its request (a fixed latency with no slow tail, kinder"
                 + " to a reader than S3) and paces each connection to that rate. kcat read through the node, timed from process start"
-                + " to exit as above, its cache emptied before each read as above, alternating with raw " + CHUNK_SIZE + " GETs through the same link, timed from the first request"
+                + " to exit as above, its chunk cache emptied before each read as above, alternating with raw " + CHUNK_SIZE + " GETs through the same link, timed from the first request"
                 + " to the last answer, " + ROUNDS + " rounds after " + WARMUPS + " untimed passes of each; medians. Both baselines run"
                 + " at the GETs the node nominally keeps in flight (each partition's read and the chunks prefetched for it, a depth"
                 + " that grows while reads wait on GETs, within a share of half the cache among the partitions being read: "

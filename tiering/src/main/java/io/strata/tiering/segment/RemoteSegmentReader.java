@@ -63,7 +63,8 @@ public final class RemoteSegmentReader {
     /**
      * Data fetched ahead of what a read needs at the least unless configured ({@code tiering.read.prefetch.bytes}), in
      * whole chunks: one 4 MiB chunk by default. A consumer reading forward goes deeper by itself ({@link PrefetchDepth}),
-     * as far as the cache has room for: six partitions read at once through a link modelled on S3 took 1.14–1.23 s per
+     * as far as the cache has room for: in an earlier measurement (each node's cache not emptied before its reads, so not
+     * comparable with {@link #DEFAULT_CACHE_BYTES}'s), six partitions read at once through a link modelled on S3 took 1.14–1.23 s per
      * 300 MB in a 64 MiB cache, the default then (1.17–1.26 s with the prefetch fixed at one chunk) and 0.76–0.90 s in a 256 MiB
      * one, where a fixed 4 MiB took 1.19–1.25 s and a fixed 16 MiB, tuned by hand, 0.78–0.89 s. A fixed 8 MiB in the
      * 64 MiB cache had made them slower (1.32 to 1.50–1.67 s): prefetched chunks evicted each other.
@@ -75,8 +76,8 @@ public final class RemoteSegmentReader {
      * kept one chunk ahead each, however long their reads waited on GETs. Through a link modelled on S3 (30 ms to the
      * first byte, 90 MB/s per connection), six partitions' 300 MB, the cache emptied before each read, took 1.14–1.22 s
      * at 64 MiB, 0.78–0.99 s at 128 MiB and 0.76–1.08 s at 256 MiB, with the same node CPU and 12–15 ms of GC per
-     * 780 MB read at 64 and 128 MiB. Its 4 MiB chunks are humongous objects to G1 (five 1 MiB regions each in a 1 GiB
-     * heap), so a full cache holds 160 MiB of such a heap; the broker cuts it to a quarter of the heap.
+     * 780 MB read at 64 and 128 MiB (28 ms at 256). Its chunks fill whole G1 regions ({@link #REGION_SLACK}), so a full
+     * cache holds 128 MiB of the heap; the broker cuts it to a quarter of the heap.
      */
     public static final long DEFAULT_CACHE_BYTES = 128L << 20;
     /** The most of the cache one partition's prefetch may take: four readers' worth fit whole. */
@@ -343,7 +344,7 @@ public final class RemoteSegmentReader {
      * The most chunks one forward reader may have fetched ahead now: half the cache (at most
      * {@value #MAX_PREFETCH_CHUNKS} chunks) shared among
      * the readers that read in the last quarter second. Six partitions read at once through a 64 MiB
-     * cache (sixteen 4 MiB chunks) had room for one chunk ahead each: with up to two, chunks
+     * cache (sixteen 4 MiB chunks; the default until 2026-12-06) had room for one chunk ahead each: with up to two, chunks
      * fetched ahead pushed out others before they were read, and a third of the bytes were
      * fetched twice. One partition alone goes as deep as its ceiling.
      */

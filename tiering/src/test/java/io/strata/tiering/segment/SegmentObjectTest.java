@@ -464,7 +464,7 @@ class SegmentObjectTest {
         long size = store.head(key).get().orElseThrow().size();
         assertThat(size).isLessThan(RemoteSegmentReader.DEFAULT_CHUNK_BYTES);
         AtomicInteger gets = new AtomicInteger();
-        // A cache of 64 MiB, the node's default, holds sixteen chunks of the default size.
+        // A cache of 64 MiB holds sixteen chunks of the default size.
         RemoteSegmentReader reader = new RemoteSegmentReader(new CountingStore(store, gets), 64 << 20, new SimpleMeterRegistry());
         assertThat(reader.chunkBytes()).isEqualTo(RemoteSegmentReader.DEFAULT_CHUNK_BYTES - RemoteSegmentReader.REGION_SLACK);
         assertThat(readForward(reader, key, size)).hasSize(2000).isSorted();
