@@ -205,12 +205,16 @@ final class TieringBench {
 
     /** As {@link #kcat(StrataNode, Path)}, reading only {@code partition} (all when negative): its share of the records. */
     private static Timed kcat(StrataNode node, Path log, int partition) throws Exception {
-        long records = partition < 0 ? RECORDS : RECORDS / PARTITIONS;
+        return kcat(node, log, "bench", partition, partition < 0 ? RECORDS : RECORDS / PARTITIONS);
+    }
+
+    /** kcat reading {@code records} of {@code topic} (of {@code partition} only, unless negative) from offset 0. */
+    private static Timed kcat(StrataNode node, Path log, String topic, int partition, long records) throws Exception {
         // -c: it stops at the last record, as the kafka-clients consumer does. With -e alone it stops when every partition has
         // answered a fetch at its end with nothing, and the broker holds such a fetch for fetch.wait.max.ms (500 ms) waiting
         // for records, as Kafka's does: half a second of waiting on the protocol, not reading, counted in a one-second read.
         // -e stays, so a read short of the count ends at the partitions' ends and fails below instead of waiting forever.
-        Timed t = process(List.of("bash", "-c", "kcat -C -b " + node.bootstrap() + " -t bench" + (partition < 0 ? "" : " -p " + partition)
+        Timed t = process(List.of("bash", "-c", "kcat -C -b " + node.bootstrap() + " -t " + topic + (partition < 0 ? "" : " -p " + partition)
                 + " -o beginning -c " + records + " -e -q -f '%p\\n' | wc -l; times"), log);
         t = new Timed(records, records * VALUE, t.seconds(), t.reading(), t.cpu());
         List<String> lines = Files.readAllLines(log);
@@ -243,13 +247,7 @@ final class TieringBench {
 
     private static void flushRead(StrataNode node, Path tmp, boolean kcat) throws Exception {
         if (kcat) {
-            Path log = tmp.resolve("kcat-flush.log");
-            process(List.of("bash", "-c", "kcat -C -b " + node.bootstrap() + " -t " + FLUSH_TOPIC + " -o beginning -c " + FLUSH_RECORDS
-                    + " -e -q -f '%p\\n' | wc -l"), log);
-            long read = Long.parseLong(Files.readAllLines(log).get(0).trim());
-            if (read < FLUSH_RECORDS) {
-                throw new IllegalStateException("the cache flush read " + read + " of " + FLUSH_RECORDS + " records");
-            }
+            kcat(node, tmp.resolve("kcat-flush.log"), FLUSH_TOPIC, -1, FLUSH_RECORDS);
             return;
         }
         try (KafkaConsumer<byte[], byte[]> c = Clients.consumer(node, Map.of("max.partition.fetch.bytes", 4 << 20))) {

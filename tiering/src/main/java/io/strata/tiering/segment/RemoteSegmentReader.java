@@ -63,8 +63,8 @@ public final class RemoteSegmentReader {
     /**
      * Data fetched ahead of what a read needs at the least unless configured ({@code tiering.read.prefetch.bytes}), in
      * whole chunks: one 4 MiB chunk by default. A consumer reading forward goes deeper by itself ({@link PrefetchDepth}),
-     * as far as the cache has room for: in an earlier measurement (each node's cache not emptied before its reads, so not
-     * comparable with {@link #DEFAULT_CACHE_BYTES}'s), six partitions read at once through a link modelled on S3 took 1.14–1.23 s per
+     * as far as the cache has room for: in an earlier measurement, without the cache emptied before each read (so apart from
+     * {@link #DEFAULT_CACHE_BYTES}'s figures), six partitions read at once through a link modelled on S3 took 1.14–1.23 s per
      * 300 MB in a 64 MiB cache, the default then (1.17–1.26 s with the prefetch fixed at one chunk) and 0.76–0.90 s in a 256 MiB
      * one, where a fixed 4 MiB took 1.19–1.25 s and a fixed 16 MiB, tuned by hand, 0.78–0.89 s. A fixed 8 MiB in the
      * 64 MiB cache had made them slower (1.32 to 1.50–1.67 s): prefetched chunks evicted each other.
