@@ -94,6 +94,70 @@ class ReplayIT {
         return out;
     }
 
+    /** A record as both readers see it: offset, timestamp, key, value and headers. */
+    static String describe(long offset, long timestamp, byte[] key, byte[] value, List<Map.Entry<String, byte[]>> headers) {
+        StringBuilder s = new StringBuilder(offset + "@" + timestamp + " " + (key == null ? "null" : HexFormat.of().formatHex(key)) + "="
+                + (value == null ? "null" : HexFormat.of().formatHex(digestOf(value))));
+        headers.forEach(h -> s.append(" ").append(h.getKey()).append(":").append(new String(h.getValue(), StandardCharsets.UTF_8)));
+        return s.toString();
+    }
+
+    private static byte[] digestOf(byte[] value) {
+        return sha().digest(value);
+    }
+
+    @Test
+    void compressedBatchesWithHeadersReplayAsAConsumerReadsThem() throws Exception {
+        // Batches compressed by the producer (decompressed by Kafka's iterator), beside uncompressed ones (read in place),
+        // records with headers, without a key, and with a null value, in segments of 256 KiB so they tier at once.
+        String topic = "mixed-batches";
+        try (Admin admin = Clients.admin(node)) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(Map.of("segment.bytes", "262144")))).all().get();
+        }
+        int n = 3000;
+        for (String codec : List.of("lz4", "none")) {
+            try (var p = Clients.producer(node, Map.of("compression.type", codec, "linger.ms", 5))) {
+                for (int i = 0; i < n; i++) {
+                    boolean second = codec.equals("none");
+                    var rec = new org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]>(topic, 0, t0 + i,
+                            i % 3 == 0 ? null : ("k" + i).getBytes(), i % 7 == 0 ? null : TieringIT.valueOf(i + (second ? n : 0), 300));
+                    if (i % 2 == 0) {
+                        rec.headers().add("trace", ("t" + i).getBytes()).add("empty", null);
+                    }
+                    p.send(rec);
+                }
+            }
+        }
+        TieringIT.await("the mixed topic tiered", 120_000, () -> {
+            try {
+                return new ObjectMapper().readTree(new java.net.URL("http://127.0.0.1:" + node.adminPort() + "/api/topics/" + topic
+                        + "/partitions/0/segments")).get("segments").size() >= 4;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        List<String> replayed = new ArrayList<>();
+        Replay.Result r = Replay.of(topic).adminUrl("http://127.0.0.1:" + node.adminPort()).bootstrap(node.bootstrap())
+                .run(rec -> replayed.add(describe(rec.offset(), rec.timestamp(), rec.key(), rec.value(), rec.headers())));
+        assertThat(r.records()).isEqualTo(2L * n);
+        List<String> consumed = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = Clients.consumer(node, Map.of())) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (consumed.size() < 2 * n && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> rec : c.poll(Duration.ofMillis(500))) {
+                    List<Map.Entry<String, byte[]>> hs = new ArrayList<>();
+                    rec.headers().forEach(h -> hs.add(Map.entry(h.key(), h.value() == null ? new byte[0] : h.value())));
+                    consumed.add(describe(rec.offset(), rec.timestamp(), rec.key(), rec.value(), hs));
+                }
+            }
+        }
+        assertThat(replayed).hasSize(2 * n).isEqualTo(consumed);
+        assertThat(replayed.get(0)).startsWith("0@" + t0 + " null=").endsWith(" trace:t0 empty:");
+    }
+
     @Test
     void aFullReplayYieldsExactlyWhatAConsumerReadsInPartitionOrder() throws Exception {
         double outBefore = node.metric("strata_topic_bytes_out_total{topic=\"replayed\"}");

@@ -1,11 +1,13 @@
 package io.strata.sdk.replay;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.strata.records.BatchHeader;
+import io.strata.records.InvalidBatchException;
+import io.strata.records.RecordCursor;
 import io.strata.tiering.segment.CorruptSegmentObjectException;
 import io.strata.tiering.segment.RemoteSegmentReader;
 import io.strata.tiering.segment.SequentialSegmentReader;
 import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.Record;
 import io.strata.tiering.store.ObjectStore;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -509,15 +511,36 @@ public final class Replay {
                 ByteBuffer run;
                 while (!stopped && position < to && (run = reader.next()) != null) {
                     long lastInRun = -1;
-                    for (MutableRecordBatch b : MemoryRecords.readableRecords(run).batches()) {
-                        lastInRun = b.lastOffset();
-                        if (b.isControlBatch() || b.lastOffset() < position) {
+                    for (int at = run.position(); at < run.limit(); ) {
+                        BatchHeader h = BatchHeader.parse(run.duplicate().position(at));
+                        ByteBuffer batch = run.duplicate().position(at).limit(at + h.totalSize());
+                        at += h.totalSize();
+                        lastInRun = h.lastOffset();
+                        if (h.isControl() || h.lastOffset() < position) {
                             continue;
                         }
-                        if (b.baseOffset() >= to) {
+                        if (h.baseOffset() >= to) {
                             break;
                         }
-                        for (Record r : b) {
+                        if (RecordCursor.readable(batch)) {
+                            RecordCursor r = new RecordCursor(batch);
+                            while (r.next()) {
+                                if (stopped) {
+                                    return;
+                                }
+                                long offset = r.offset();
+                                if (offset < position || offset >= to) {
+                                    continue;
+                                }
+                                handler.handle(new ReplayRecord(topic, p, offset, r.headers(), r.timestamp(), r.key(), r.value()));
+                                position = offset + 1;
+                                delivered++;
+                                deliveredBytes += r.keySize() + r.valueSize();
+                            }
+                            continue;
+                        }
+                        // Compressed: Kafka's iterator decompresses it.
+                        for (Record r : MemoryRecords.readableRecords(batch.slice()).batches().iterator().next()) {
                             if (stopped) {
                                 return;
                             }
@@ -543,6 +566,8 @@ public final class Replay {
                 }
             } catch (CorruptSegmentObjectException e) {
                 throw new ReplayException(e.getMessage(), e);
+            } catch (InvalidBatchException e) {
+                throw new ReplayException(topic + "-" + p + ": " + e.getMessage(), e);
             } finally {
                 // Exact on every way out (a stop, a handler's exception): the checkpoint counts what the handler was given.
                 published(p, position, delivered, deliveredBytes);

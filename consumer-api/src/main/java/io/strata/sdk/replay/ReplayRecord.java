@@ -37,12 +37,19 @@ public final class ReplayRecord {
     /** A record over the bytes where they lie (the buffers are not copied; they must not change). */
     public ReplayRecord(String topic, int partition, long offset, long timestamp, ByteBuffer key, ByteBuffer value,
                         List<Map.Entry<String, byte[]>> headers) {
+        this(topic, partition, offset, headers, timestamp, key == null ? null : key.asReadOnlyBuffer(),
+                value == null ? null : value.asReadOnlyBuffer());
+    }
+
+    /** The replay's own: read-only views made for this record alone, kept as they are. */
+    ReplayRecord(String topic, int partition, long offset, List<Map.Entry<String, byte[]>> headers, long timestamp,
+                 ByteBuffer ownKey, ByteBuffer ownValue) {
         this.topic = topic;
         this.partition = partition;
         this.offset = offset;
         this.timestamp = timestamp;
-        this.keyBuffer = key == null ? null : key.asReadOnlyBuffer();
-        this.valueBuffer = value == null ? null : value.asReadOnlyBuffer();
+        this.keyBuffer = ownKey;
+        this.valueBuffer = ownValue;
         this.headers = headers;
     }
 

@@ -89,20 +89,33 @@ public record SegmentFooter(long baseOffset, long lastOffset, long minTimestamp,
      * itself and the indexes.
      */
     public static SegmentFooter ofObject(ByteBuffer object, String objectKey) {
-        ByteBuffer o = object.slice();
+        return ofObjectEnd(object, object.remaining(), objectKey);
+    }
+
+    /**
+     * As {@link #ofObject}, from the object's last bytes ({@code end} from its position to its
+     * limit) of an object of {@code objectSize}: they must hold the footer and both indexes.
+     */
+    public static SegmentFooter ofObjectEnd(ByteBuffer end, long objectSize, String objectKey) {
+        ByteBuffer o = end.slice();
         if (o.remaining() < SIZE) {
             throw new CorruptSegmentObjectException(objectKey, "object of " + o.remaining() + " bytes is shorter than its footer");
         }
         byte[] footer = new byte[SIZE];
         o.get(o.remaining() - SIZE, footer);
         SegmentFooter f = decode(footer, objectKey);
-        if (f.objectSize() != o.remaining()) {
-            throw new CorruptSegmentObjectException(objectKey, "footer describes " + f.objectSize() + " bytes, object has " + o.remaining());
+        if (f.objectSize() != objectSize) {
+            throw new CorruptSegmentObjectException(objectKey, "footer describes " + f.objectSize() + " bytes, object has " + objectSize);
+        }
+        long from = objectSize - o.remaining();
+        if (f.offsetIndexPosition() < from) {
+            throw new CorruptSegmentObjectException(objectKey, "its data ends at " + f.dataLength + ", before the " + o.remaining()
+                    + " bytes read from its end (at " + from + ")");
         }
         byte[] offsetIndex = new byte[f.offsetIndexLength];
         byte[] timeIndex = new byte[f.timeIndexLength];
-        o.get((int) f.offsetIndexPosition(), offsetIndex);
-        o.get((int) f.timeIndexPosition(), timeIndex);
+        o.get((int) (f.offsetIndexPosition() - from), offsetIndex);
+        o.get((int) (f.timeIndexPosition() - from), timeIndex);
         verify(footer, offsetIndex, timeIndex, objectKey);
         return f;
     }

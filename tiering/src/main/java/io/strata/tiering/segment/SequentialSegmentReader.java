@@ -17,7 +17,7 @@ import java.util.zip.CRC32C;
  * long is read whole in a single GET (its footer, checked, says where the data ends), and a
  * longer one's first span goes out while its index is fetched. Hands out runs of whole,
  * CRC-checked batches in offset order, slices of the downloaded spans (no copy, except for the
- * one batch a span boundary cuts). The read-ahead goes out with the first span, which may be
+ * one batch a span boundary cuts), of at most {@link #RUN_BYTES} each. The read-ahead goes out with the first span, which may be
  * shorter ({@code firstSpanBytes}) so that it still arrives soon. What a full replay wants; a
  * broker's random reads go through {@link RemoteSegmentReader} and its cache. Not thread-safe:
  * one reader per partition, on the thread that decodes.
@@ -36,14 +36,24 @@ public final class SequentialSegmentReader implements AutoCloseable {
                         DataEnd dataEnd) {
     }
 
-    /** Where a segment's data ends, from the span read (a whole object holds its own footer) or from the index. */
+    /**
+     * Where a segment's data ends, from the span read (one that runs to the object's end holds its
+     * footer) or from the index; {@code position}: where in the object the span starts.
+     */
     private interface DataEnd {
-        long of(ByteBuffer span);
+        long of(ByteBuffer span, long position);
     }
 
     /** {@code index}: null for a segment read whole, which needs none. */
     private record Upcoming(Segment segment, CompletableFuture<SegmentIndex> index) {
     }
+
+    /**
+     * The most bytes of batches one {@link #next} hands out: a span is CRC-checked and handed out a
+     * run at a time, so that the caller decodes each run's records while the check has left its
+     * bytes in the CPU's cache, not after the check has gone through a whole span of 8 MiB.
+     */
+    static final int RUN_BYTES = 512 * 1024;
 
     private final ObjectStore store;
     private final RemoteSegmentReader indexes;
@@ -117,7 +127,7 @@ public final class SequentialSegmentReader implements AutoCloseable {
             ByteBuffer data = RemoteSegmentReader.await(span.segment().objectKey(), span.bytes());
             if (span.dataEnd() != null) {
                 // Requested before the data's length was known: cut where the data ends.
-                long end = span.dataEnd().of(data);
+                long end = span.dataEnd().of(data, span.position());
                 data.limit((int) Math.max(0, Math.min(data.limit(), end - span.position())));
                 span = new Span(span.segment(), span.position(), data.limit(), span.position() + data.limit() >= end, span.bytes(), null);
             }
@@ -132,23 +142,58 @@ public final class SequentialSegmentReader implements AutoCloseable {
     private void plan(int limit) {
         while (inFlight.size() < limit) {
             if (planIndex != null && planPosition < planEnd) {
-                // A segment begun without its index: where its data ends decides whether it has more spans.
-                planEnd = RemoteSegmentReader.await(planning.objectKey(), planIndex).footer().dataLength();
+                if (planning.objectSize() <= spanBytes + spanBytes / 8) {
+                    // The rest of an object about a span long, after a short first span: to its end in one GET sent now, its
+                    // footer saying where the data ends, rather than after the index arrives.
+                    wholeFrom(planning, planPosition, planIndex);
+                } else {
+                    // A segment begun without its index: where its data ends decides whether it has more spans.
+                    planEnd = RemoteSegmentReader.await(planning.objectKey(), planIndex).footer().dataLength();
+                    planDataEnd = null;
+                }
                 planIndex = null;
-                planDataEnd = null;
             }
             if (planning == null || planPosition >= planEnd) {
                 if (!nextSegment()) {
                     return;
                 }
             }
-            int length = (int) (planWhole ? planEnd : Math.min(firstPlanned ? spanBytes : firstSpanBytes, planEnd - planPosition));
+            int length = (int) (planWhole ? planEnd - planPosition : Math.min(firstPlanned ? spanBytes : firstSpanBytes, planEnd - planPosition));
             firstPlanned = true;
             boolean last = planPosition + length >= planEnd;
             inFlight.add(new Span(planning, planPosition, length, last,
                     store.getRange(planning.objectKey(), planPosition, length).thenApply(ByteBuffer::wrap), planDataEnd));
             planPosition += length;
         }
+    }
+
+    /**
+     * Plans {@code s} from {@code position} to its end in one span, which holds its footer: that
+     * says where the data ends. {@code index}: for a span after a short first one, the segment's
+     * index on its way, which says it instead when the data ends before the span starts (an index
+     * longer than the data; the span then holds no data).
+     */
+    private void wholeFrom(Segment s, long position, CompletableFuture<SegmentIndex> index) {
+        String key = s.objectKey();
+        long listed = s.objectSize();
+        planWhole = true;
+        planPosition = position;
+        planEnd = listed;
+        planDataEnd = (span, at) -> {
+            // A store cuts a range that runs past the object's end: a shorter object than listed is an error here.
+            if (span.remaining() != listed - at) {
+                throw new CorruptSegmentObjectException(key, "object has " + (at + span.remaining()) + " bytes, its manifest says " + listed);
+            }
+            if (index != null && span.remaining() >= SegmentFooter.SIZE) {
+                byte[] footer = new byte[SegmentFooter.SIZE];
+                span.get(span.limit() - SegmentFooter.SIZE, footer);
+                if (SegmentFooter.decode(footer, key).dataLength() <= at) {
+                    // The indexes begin before this span: the verified footer is the index's.
+                    return RemoteSegmentReader.await(key, index).footer().dataLength();
+                }
+            }
+            return SegmentFooter.ofObjectEnd(span, listed, key).dataLength();
+        };
     }
 
     /** Moves planning to the next segment with wanted offsets; false when there is none. */
@@ -167,16 +212,7 @@ public final class SequentialSegmentReader implements AutoCloseable {
             planWhole = u.index() == null;
             if (planWhole) {
                 // Read whole in one GET: the footer at its end says where the data ends, and no index is fetched.
-                planPosition = 0;
-                planEnd = s.objectSize();
-                long listed = s.objectSize();
-                planDataEnd = span -> {
-                    // A store cuts a range that runs past the object's end: a shorter object than listed is an error here.
-                    if (span.remaining() != listed) {
-                        throw new CorruptSegmentObjectException(key, "object has " + span.remaining() + " bytes, its manifest says " + listed);
-                    }
-                    return SegmentFooter.ofObject(span, key).dataLength();
-                };
+                wholeFrom(s, 0, null);
                 return true;
             }
             if (s.baseOffset() >= nextOffset && s.objectSize() > SegmentFooter.SIZE && !u.index().isDone()) {
@@ -185,7 +221,7 @@ public final class SequentialSegmentReader implements AutoCloseable {
                 planPosition = 0;
                 planEnd = s.objectSize() - SegmentFooter.SIZE;
                 planIndex = index;
-                planDataEnd = span -> RemoteSegmentReader.await(key, index).footer().dataLength();
+                planDataEnd = (span, position) -> RemoteSegmentReader.await(key, index).footer().dataLength();
                 return true;
             }
             SegmentIndex idx = RemoteSegmentReader.await(s.objectKey(), u.index());
@@ -221,7 +257,9 @@ public final class SequentialSegmentReader implements AutoCloseable {
      * A segment read from its start whose object is about one span long is read in a single GET,
      * index and footer included: its index would cost another request, about as dear to
      * the store as a span of data is, for a segment that needs no lookup. Not the read's
-     * {@code first} segment when its first span is to be short: that one is read in spans.
+     * {@code first} segment when its first span is to be short: that one's index says where the
+     * short span's data ends (an index may be longer than the data), and the rest of the object
+     * follows in one GET sent with it.
      */
     private boolean readWhole(Segment s, boolean first) {
         return s.baseOffset() >= nextOffset && s.objectSize() > SegmentFooter.SIZE && s.objectSize() <= spanBytes + spanBytes / 8
@@ -279,6 +317,15 @@ public final class SequentialSegmentReader implements AutoCloseable {
             }
             if (cut + total > data.limit()) {
                 break;
+            }
+            if (cut > start && cut + total - start > RUN_BYTES) {
+                // Enough for one run: the rest of the span is handed out at the next call.
+                ByteBuffer rest = data.duplicate().position(cut).slice();
+                inFlight.addFirst(new Span(span.segment(), span.position() + cut, rest.remaining(), span.lastOfSegment(),
+                        CompletableFuture.completedFuture(rest), null));
+                ByteBuffer run = data.duplicate().position(start).limit(cut).slice();
+                check(key, run);
+                return run;
             }
             cut += (int) total;
         }

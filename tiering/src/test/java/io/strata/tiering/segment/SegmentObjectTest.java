@@ -874,6 +874,61 @@ class SegmentObjectTest {
         }
     }
 
+    @Test
+    void theRestOfTheFirstSegmentGoesOutWithItsShortFirstSpanNotAfterItsIndex() throws Exception {
+        String key = upload(segment());
+        long size = Files.size(dir.resolve("object"));
+        int first = (int) size / 8;
+        // The index (any GET but the short span's and the rest's) is answered only once the rest has been asked for: a
+        // reader that waits for the index before it asks for the rest never finishes.
+        java.util.concurrent.CompletableFuture<Void> restAsked = new java.util.concurrent.CompletableFuture<>();
+        CountingStore counting = new CountingStore(store, new AtomicInteger(), offset -> {
+            if (offset == first) {
+                restAsked.complete(null);
+            }
+            return offset == 0 || offset == first ? java.util.concurrent.CompletableFuture.completedFuture(null) : restAsked;
+        });
+        List<Long> expected = new ArrayList<>();
+        for (long o = 1000; o < 7000; o++) {
+            expected.add(o);
+        }
+        try (SequentialSegmentReader r = new SequentialSegmentReader(counting, new RemoteSegmentReader(counting, 0, new SimpleMeterRegistry()),
+                List.of(new SequentialSegmentReader.Segment(key, size, 1000, 6999)), 1000, Long.MAX_VALUE, (int) size, first, 2)) {
+            assertThat(java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(r)).get(10, TimeUnit.SECONDS)).isEqualTo(expected);
+        }
+        assertThat(counting.asked).as("the short span and the rest, to the object's end").contains(key + "@0+" + first,
+                key + "@" + first + "+" + (size - first));
+    }
+
+    @Test
+    void aSpanIsHandedOutInRunsOfAtMostRunBytesEachBatchOnce() throws Exception {
+        // About 6 MB of batches of about 3 KB, read in one span.
+        String key = upload(segment(1000));
+        long size = Files.size(dir.resolve("object"));
+        assertThat(size).isGreaterThan(8L * SequentialSegmentReader.RUN_BYTES);
+        List<Long> offsets = new ArrayList<>();
+        int runs = 0;
+        try (SequentialSegmentReader r = new SequentialSegmentReader(store, new RemoteSegmentReader(store, 0, new SimpleMeterRegistry()),
+                List.of(new SequentialSegmentReader.Segment(key, size, 1000, 6999)), 1000, Long.MAX_VALUE, 8 << 20, 2)) {
+            ByteBuffer run;
+            while ((run = r.next()) != null) {
+                runs++;
+                assertThat(run.remaining()).as("a run, so that its records are decoded while the CRC check left them in the cache")
+                        .isLessThanOrEqualTo(SequentialSegmentReader.RUN_BYTES);
+                for (MutableRecordBatch b : MemoryRecords.readableRecords(run).batches()) {
+                    assertThat(b.isValid()).isTrue();
+                    b.forEach(rec -> offsets.add(rec.offset()));
+                }
+            }
+        }
+        List<Long> expected = new ArrayList<>();
+        for (long o = 1000; o < 7000; o++) {
+            expected.add(o);
+        }
+        assertThat(offsets).isEqualTo(expected);
+        assertThat(runs).isGreaterThan(8);
+    }
+
     /** The ranged GETs of data asked for, in order: those of the index and footer (past the data) left out. */
     private static List<String> dataSpans(CountingStore counting, long dataLength) {
         List<String> spans = new ArrayList<>();
