@@ -5,6 +5,7 @@ import io.strata.records.BatchHeader;
 import io.strata.records.InvalidBatchException;
 import io.strata.records.RecordCursor;
 import io.strata.tiering.segment.CorruptSegmentObjectException;
+import io.strata.tiering.segment.ReadAheadPool;
 import io.strata.tiering.segment.RemoteSegmentReader;
 import io.strata.tiering.segment.SequentialSegmentReader;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -147,7 +148,9 @@ public final class Replay {
 
     /**
      * Ranged GETs of 8 MiB kept in flight per partition (default 3): the next ones download
-     * while the handler works through this one. Memory is about parallelism × readAhead × 8 MiB.
+     * while the handler works through this one. A partition that has finished lends its GETs to
+     * those still reading (up to twice their own), so the last ones do not read on alone with the
+     * bucket half idle. Memory is about parallelism × readAhead × 8 MiB.
      */
     public Replay readAhead(int spans) {
         if (spans < 1) {
@@ -304,13 +307,15 @@ public final class Replay {
         // Only for segment indexes: the data is read by each partition's SequentialSegmentReader, not through a cache.
         RemoteSegmentReader reader = store == null ? null : new RemoteSegmentReader(store, 0, new SimpleMeterRegistry());
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallelism));
+        // The partitions read at once share their spans in flight: one that finishes leaves its GETs to the others.
+        ReadAheadPool spans = new ReadAheadPool(Math.max(1, Math.min(parallelism, parts.size())));
         ReplayException failure = null;
         boolean interrupted = false;
         try {
             List<Future<?>> tasks = new ArrayList<>();
             for (int p : parts) {
                 tasks.add(pool.submit(() -> {
-                    replayPartition(p, byPartition.get(p), store, reader, handler);
+                    replayPartition(p, byPartition.get(p), store, reader, spans, handler);
                     return null;
                 }));
             }
@@ -494,7 +499,7 @@ public final class Replay {
     static final int FIRST_SPAN_BYTES = 1 << 20;
 
     private void replayPartition(int p, ManifestClient.Manifest manifest, ObjectStore store, RemoteSegmentReader indexes,
-                                 RecordHandler handler) throws Exception {
+                                 ReadAheadPool spans, RecordHandler handler) throws Exception {
         long to = end.get(p);
         if (store != null && next.get(p) < to) {
             List<SequentialSegmentReader.Segment> segments = new ArrayList<>();
@@ -507,7 +512,7 @@ public final class Replay {
             long delivered = 0;
             long deliveredBytes = 0;
             try (SequentialSegmentReader reader = new SequentialSegmentReader(store, indexes, segments, position, to,
-                    SPAN_BYTES, FIRST_SPAN_BYTES, readAhead)) {
+                    SPAN_BYTES, FIRST_SPAN_BYTES, readAhead, spans)) {
                 ByteBuffer run;
                 while (!stopped && position < to && (run = reader.next()) != null) {
                     long lastInRun = -1;

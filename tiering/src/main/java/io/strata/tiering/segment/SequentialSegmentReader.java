@@ -33,7 +33,11 @@ public final class SequentialSegmentReader implements AutoCloseable {
      * the span is exact.
      */
     private record Span(Segment segment, long position, int length, boolean lastOfSegment, CompletableFuture<ByteBuffer> bytes,
-                        DataEnd dataEnd) {
+                        DataEnd dataEnd, boolean lent) {
+        /** {@code lent}: a span beyond the reader's own depth, lent by the pool. */
+        Span(Segment segment, long position, int length, boolean lastOfSegment, CompletableFuture<ByteBuffer> bytes, DataEnd dataEnd) {
+            this(segment, position, length, lastOfSegment, bytes, dataEnd, false);
+        }
     }
 
     /**
@@ -66,6 +70,9 @@ public final class SequentialSegmentReader implements AutoCloseable {
     /** Segments ahead whose indexes are being fetched: one more than the spans in flight, so no span waits for one. */
     private final int indexesAhead;
     private final ArrayDeque<Span> inFlight = new ArrayDeque<>();
+    /** Shared with the other partitions' readers of the same replay; null: this reader keeps its own depth only. */
+    private final ReadAheadPool pool;
+    private boolean closed;
     private long nextOffset;
     // Planning position: the segment whose spans are being requested and where the next one starts.
     private Segment planning;
@@ -100,6 +107,19 @@ public final class SequentialSegmentReader implements AutoCloseable {
      */
     public SequentialSegmentReader(ObjectStore store, RemoteSegmentReader indexes, List<Segment> segments, long fromOffset,
                                    long toOffset, int spanBytes, int firstSpanBytes, int depth) {
+        this(store, indexes, segments, fromOffset, toOffset, spanBytes, firstSpanBytes, depth, null);
+    }
+
+    /**
+     * @param pool the spans this reader and the other partitions' readers of the same replay keep
+     *     in flight together: beyond its own {@code depth}, up to as many again while the pool has room
+     */
+    public SequentialSegmentReader(ObjectStore store, RemoteSegmentReader indexes, List<Segment> segments, long fromOffset,
+                                   long toOffset, int spanBytes, int firstSpanBytes, int depth, ReadAheadPool pool) {
+        this.pool = pool;
+        if (pool != null) {
+            pool.join(Math.max(1, depth));
+        }
         this.firstSpanBytes = Math.max(1, Math.min(firstSpanBytes, spanBytes));
         this.store = store;
         this.indexes = indexes;
@@ -124,6 +144,9 @@ public final class SequentialSegmentReader implements AutoCloseable {
             if (span == null) {
                 return null;
             }
+            if (span.lent()) {
+                pool.giveBack(1);
+            }
             ByteBuffer data = RemoteSegmentReader.await(span.segment().objectKey(), span.bytes());
             if (span.dataEnd() != null) {
                 // Requested before the data's length was known: cut where the data ends.
@@ -138,33 +161,52 @@ public final class SequentialSegmentReader implements AutoCloseable {
         }
     }
 
-    /** Requests spans until {@code limit} are in flight or there is nothing more to request. */
+    /**
+     * Requests spans until {@code limit} are in flight (up to twice that while the pool has room)
+     * or there is nothing more to request.
+     */
     private void plan(int limit) {
-        while (inFlight.size() < limit) {
-            if (planIndex != null && planPosition < planEnd) {
-                if (planning.objectSize() <= spanBytes + spanBytes / 8) {
-                    // The rest of an object about a span long, after a short first span: to its end in one GET sent now, its
-                    // footer saying where the data ends, rather than after the index arrives.
-                    wholeFrom(planning, planPosition, planIndex);
-                } else {
-                    // A segment begun without its index: where its data ends decides whether it has more spans.
-                    planEnd = RemoteSegmentReader.await(planning.objectKey(), planIndex).footer().dataLength();
-                    planDataEnd = null;
-                }
-                planIndex = null;
+        while (true) {
+            boolean own = inFlight.size() < limit;
+            boolean lent = !own && pool != null && inFlight.size() < 2 * limit && pool.tryLend();
+            if (!own && !lent) {
+                return;
             }
-            if (planning == null || planPosition >= planEnd) {
-                if (!nextSegment()) {
-                    return;
+            if (!planOne(lent)) {
+                if (lent) {
+                    pool.giveBack(1);
                 }
+                return;
             }
-            int length = (int) (planWhole ? planEnd - planPosition : Math.min(firstPlanned ? spanBytes : firstSpanBytes, planEnd - planPosition));
-            firstPlanned = true;
-            boolean last = planPosition + length >= planEnd;
-            inFlight.add(new Span(planning, planPosition, length, last,
-                    store.getRange(planning.objectKey(), planPosition, length).thenApply(ByteBuffer::wrap), planDataEnd));
-            planPosition += length;
         }
+    }
+
+    /** Requests the next span ({@code lent}: beyond the reader's own depth); false when there is nothing more to request. */
+    private boolean planOne(boolean lent) {
+        if (planIndex != null && planPosition < planEnd) {
+            if (planning.objectSize() <= spanBytes + spanBytes / 8) {
+                // The rest of an object about a span long, after a short first span: to its end in one GET sent now, its
+                // footer saying where the data ends, rather than after the index arrives.
+                wholeFrom(planning, planPosition, planIndex);
+            } else {
+                // A segment begun without its index: where its data ends decides whether it has more spans.
+                planEnd = RemoteSegmentReader.await(planning.objectKey(), planIndex).footer().dataLength();
+                planDataEnd = null;
+            }
+            planIndex = null;
+        }
+        if (planning == null || planPosition >= planEnd) {
+            if (!nextSegment()) {
+                return false;
+            }
+        }
+        int length = (int) (planWhole ? planEnd - planPosition : Math.min(firstPlanned ? spanBytes : firstSpanBytes, planEnd - planPosition));
+        firstPlanned = true;
+        boolean last = planPosition + length >= planEnd;
+        inFlight.add(new Span(planning, planPosition, length, last,
+                store.getRange(planning.objectKey(), planPosition, length).thenApply(ByteBuffer::wrap), planDataEnd, lent));
+        planPosition += length;
+        return true;
     }
 
     /**
@@ -370,9 +412,16 @@ public final class SequentialSegmentReader implements AutoCloseable {
     /** Abandons the spans still in flight. */
     @Override
     public void close() {
+        int lent = 0;
         for (Span s : inFlight) {
             s.bytes().cancel(false);
+            lent += s.lent() ? 1 : 0;
         }
+        if (pool != null && !closed) {
+            // Its own depth too: the readers still reading may borrow it.
+            pool.giveBack(lent + depth);
+        }
+        closed = true;
         inFlight.clear();
         upcoming.clear();
     }

@@ -929,6 +929,49 @@ class SegmentObjectTest {
         assertThat(runs).isGreaterThan(8);
     }
 
+    @Test
+    void aFinishedReadersDepthIsLentToTheReadersStillReadingNeverMore() throws Exception {
+        String key = upload(segment());
+        long size = Files.size(dir.resolve("object"));
+        for (int i = 1; i <= 4; i++) {
+            store.put("t/1/seg" + i, dir.resolve("object")).get();
+        }
+        List<SequentialSegmentReader.Segment> four = new ArrayList<>();
+        for (int i = 1; i <= 4; i++) {
+            four.add(new SequentialSegmentReader.Segment("t/1/seg" + i, size, 1000, 6999));
+        }
+        for (boolean finished : new boolean[]{false, true}) {
+            // Two readers of depth one, each segment one GET; the second's GETs answered only once let through.
+            ReadAheadPool pool = new ReadAheadPool(2);
+            java.util.concurrent.CompletableFuture<Void> gate = new java.util.concurrent.CompletableFuture<>();
+            CountingStore gated = new CountingStore(store, new AtomicInteger(), gate);
+            SequentialSegmentReader first = new SequentialSegmentReader(store, new RemoteSegmentReader(store, 0, new SimpleMeterRegistry()),
+                    List.of(new SequentialSegmentReader.Segment(key, size, 1000, 6999)), 1000, Long.MAX_VALUE, (int) size, (int) size, 1, pool);
+            SequentialSegmentReader second = new SequentialSegmentReader(gated, new RemoteSegmentReader(gated, 0, new SimpleMeterRegistry()),
+                    four, 1000, Long.MAX_VALUE, (int) size, (int) size, 1, pool);
+            if (finished) {
+                assertThat(readAll(first)).hasSize(6000);
+                first.close();
+            }
+            assertThat(pool.free()).isEqualTo(finished ? 1 : 0);
+            java.util.concurrent.CompletableFuture<List<Long>> read = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(second));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (gated.asked.size() < (finished ? 2 : 1) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            Thread.sleep(100); // time for a GET beyond what it may have to be asked for too
+            assertThat(gated.asked).as(finished ? "its own span and the finished reader's" : "its own span only").hasSize(finished ? 2 : 1);
+            assertThat(pool.free()).isZero();
+            gate.complete(null);
+            assertThat(read.get(10, TimeUnit.SECONDS)).hasSize(4 * 6000);
+            second.close();
+            if (!finished) {
+                first.close();
+            }
+            assertThat(pool.free()).as("both readers' depth back").isEqualTo(2);
+        }
+    }
+
     /** The ranged GETs of data asked for, in order: those of the index and footer (past the data) left out. */
     private static List<String> dataSpans(CountingStore counting, long dataLength) {
         List<String> spans = new ArrayList<>();
