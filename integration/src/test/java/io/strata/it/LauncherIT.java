@@ -307,23 +307,6 @@ class LauncherIT {
     }
 
     @Test
-    void aOneShotCommandOnTwoCoresOrFewerCompilesWithTheJitsFirstTierOnly() throws Exception {
-        Path cds = dir.resolve("cds-jit");
-        // nproc, which the launcher asks, takes OMP_NUM_THREADS for the number of cores.
-        Result two = launch(cds, java.util.Map.of("OMP_NUM_THREADS", "2", "STRATA_JAVA_OPTS", "-XX:+PrintFlagsFinal"), "topics", "--help");
-        assertThat(two.code()).as(two.output()).isZero();
-        assertThat(two.output()).containsPattern("TieredStopAtLevel\\s+= 1\\s.*\\{command line\\}");
-        Result eight = launch(cds, java.util.Map.of("OMP_NUM_THREADS", "8", "STRATA_JAVA_OPTS", "-XX:+PrintFlagsFinal"), "topics", "--help");
-        assertThat(eight.code()).as(eight.output()).isZero();
-        assertThat(eight.output()).containsPattern("TieredStopAtLevel\\s+= 4\\s.*\\{default\\}");
-        // A JIT setting of the user's wins.
-        Result own = launch(cds, java.util.Map.of("OMP_NUM_THREADS", "2", "STRATA_JAVA_OPTS", "-XX:TieredStopAtLevel=3 -XX:+PrintFlagsFinal"),
-                "topics", "--help");
-        assertThat(own.code()).as(own.output()).isZero();
-        assertThat(own.output()).containsPattern("TieredStopAtLevel\\s+= 3\\s.*\\{command line\\}");
-    }
-
-    @Test
     void aFirstRunPassesTheSignalsItIsSentToTheJvmAndKeepsNoArchive() throws Exception {
         Path cds = dir.resolve("cds-signal");
         // A "broker" that accepts connections and never answers: the command waits on it.
