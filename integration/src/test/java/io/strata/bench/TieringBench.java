@@ -282,9 +282,10 @@ final class TieringBench {
     }
 
     /**
-     * The JVM options the launcher gives {@code strata replay} and its other one-shot commands: the
-     * consumer it is compared with runs with them too, so that the comparison is of the two ways of
-     * reading, not of JVM settings.
+     * The JVM options the launcher ({@code strata}) gives {@code strata replay} and its other
+     * one-shot commands, copied from it: the consumer it is compared with runs with them too, so
+     * that the comparison is of the two ways of reading, not of JVM settings. Kafka's own tools
+     * run a consumer on G1; a user's consumer runs on whatever its owner chose.
      */
     static List<String> oneShotJvm() {
         return List.of("-XX:+UseParallelGC");
@@ -682,18 +683,20 @@ final class TieringBench {
                     + " segments' footers and indexes included; the S3 client is the one the process's previous replay left open,"
                     + " as the replays of one process share it for a minute; the longest gap between two SDK replays here was"
                     + String.format(" %.0f s).%n%n", longestSdkGap)
+                    + "Strata / raw is the median of the rounds' ratios (each round's read over the raw GETs of the same round), not the"
+                    + " ratio of the medians, which may pair rounds far apart in the machine's speed.\n\n"
                     + "| measure | Strata | raw S3 server | Strata / raw |\n|---|---|---|---|\n"
                     + String.format("| segment upload (catch-up after an outage) vs 8 MiB PUTs, 4 in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
                     upload, rawPut, upload / rawPut)
                     + String.format("| SDK replay, handler does nothing (%d partitions, %d GETs of 8 MiB in flight each) vs 8 MiB GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
-                    PARTITIONS, REPLAY_READ_AHEAD, PARTITIONS * REPLAY_READ_AHEAD, median(sdkReplay), replayShape, median(sdkReplay) / replayShape)
+                    PARTITIONS, REPLAY_READ_AHEAD, PARTITIONS * REPLAY_READ_AHEAD, median(sdkReplay), replayShape, ratio(sdkReplay, rawReplayShape))
                     + String.format("| remote read through the broker (a kafka-clients consumer from offset 0) vs " + CHUNK_SIZE + " GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
-                    BROKER_GETS_IN_FLIGHT, median(throughBroker), brokerShape, median(throughBroker) / brokerShape)
+                    BROKER_GETS_IN_FLIGHT, median(throughBroker), brokerShape, ratio(throughBroker, rawBrokerShape))
                     + String.format("| the same, the consumer's first record to its last (its JVM start and first fetch not counted) | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
-                    median(throughBrokerReading), brokerShape, median(throughBrokerReading) / brokerShape)
+                    median(throughBrokerReading), brokerShape, ratio(throughBrokerReading, rawBrokerShape))
                     + (throughKcat.isEmpty() ? "" : String.format("| remote read through the broker, kcat (librdkafka) from offset 0, process start to"
                     + " exit at its last record (`-c`), vs " + CHUNK_SIZE + " GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n", BROKER_GETS_IN_FLIGHT,
-                    median(throughKcat), brokerShape, median(throughKcat) / brokerShape))
+                    median(throughKcat), brokerShape, ratio(throughKcat, rawBrokerShape)))
                     + String.format("%nOne stream of sequential 8 MiB GETs: %.1f MiB/s.%n%n", one)
                     + "Before each timed read through the node it read another topic of " + FLUSH_RECORDS * VALUE / 1_000_000
                     + " MB, untimed, a quarter more than its default cache of " + (io.strata.tiering.segment.RemoteSegmentReader.DEFAULT_CACHE_BYTES >> 20)
@@ -805,12 +808,12 @@ final class TieringBench {
                 + " that grows while reads wait on GETs, within a share of half the cache among the partitions being read: "
                 + BROKER_GETS_IN_FLIGHT + " for " + PARTITIONS + " partitions, " + BROKER_GETS_IN_FLIGHT_ONE_PARTITION + " for one, with"
                 + " the default settings), so they show how well it keeps its GETs busy, not whether it keeps enough.\n\n"
-                + "| measure | Strata | raw GETs through the link | Strata / raw |\n|---|---|---|---|\n"
+                + "| measure | Strata | raw GETs through the link | Strata / raw (median of the rounds' ratios) |\n|---|---|---|---|\n"
                 + String.format("| kcat through the broker, %d partitions, vs %s GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
-                PARTITIONS, CHUNK_SIZE, BROKER_GETS_IN_FLIGHT, median(kcatAll), median(rawAll), median(kcatAll) / median(rawAll))
+                PARTITIONS, CHUNK_SIZE, BROKER_GETS_IN_FLIGHT, median(kcatAll), median(rawAll), ratio(kcatAll, rawAll))
                 + String.format("| kcat through the broker, one partition, vs %s GETs, %d in flight (the node's for one partition read alone) | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
                 CHUNK_SIZE, BROKER_GETS_IN_FLIGHT_ONE_PARTITION, median(kcatOnePartition), median(rawOnePartition),
-                median(kcatOnePartition) / median(rawOnePartition))
+                ratio(kcatOnePartition, rawOnePartition))
                 + String.format("%nMB the link carried to the node per timed read (the records: %d MB for all partitions, %d MB for one):"
                         + " all partitions %s, one partition %s.%n", BYTES / 1_000_000, BYTES / PARTITIONS / 1_000_000, allBytes, oneBytes)
                 + "\nRaw runs (MiB/s): kcat " + kcatAll + "; kcat one partition " + kcatOnePartition + "; raw GETs x" + BROKER_GETS_IN_FLIGHT
@@ -834,6 +837,15 @@ final class TieringBench {
         parts.put("Netty socket reads and selecting, outside both (nearly all of it the S3 responses' bytes coming in)", s -> s.contains("io/netty/channel/nio"));
         parts.put("request handling (Kafka protocol, fetch sessions)", s -> s.contains("io/strata") || s.contains("org/apache/kafka"));
         return parts;
+    }
+
+    /** The median of {@code reads[i] / raw[i]} over the rounds both have. */
+    private static double ratio(List<Double> reads, List<Double> raw) {
+        List<Double> ratios = new ArrayList<>();
+        for (int i = 0; i < Math.min(reads.size(), raw.size()); i++) {
+            ratios.add(reads.get(i) / raw.get(i));
+        }
+        return median(ratios);
     }
 
     /** {@code reads[i] / raw[i]} for the rounds both have, to two places. */

@@ -14,8 +14,9 @@ import java.util.Map;
  * the CPU a replay spent on its own threads (47 of 124 ms per 300 MB, most of it reading varints);
  * this reads them with absolute gets and makes only the views asked for. A compressed batch has to
  * be decompressed first ({@link #readable} says no): Kafka's iterator does that. The batch is
- * trusted only as far as its CRC goes: a record that runs past its batch, or whose fields do not
- * fill exactly the length it gives, is reported, not read past.
+ * trusted only as far as its CRC goes: a record that runs past its batch, whose fields do not
+ * fill exactly the length it gives, or whose offset does not follow the one before within the
+ * header's, and bytes after the last record, are reported, not read past.
  */
 public final class RecordCursor {
     private static final int RECORDS_START = BatchHeader.SIZE;
@@ -27,8 +28,11 @@ public final class RecordCursor {
     private final boolean logAppendTime;
     private final long maxTimestamp;
     private final int end;
+    private final int lastOffsetDelta;
     private int left;
     private int pos;
+    /** The last record's offset delta: each next one is larger (compaction leaves gaps), none past the header's last. */
+    private int lastDelta = -1;
 
     private long offset;
     private long timestamp;
@@ -50,7 +54,8 @@ public final class RecordCursor {
         this.batch = batch.slice().asReadOnlyBuffer();
         this.end = this.batch.limit();
         if (end < RECORDS_START) {
-            throw corrupt(-1, "a batch of " + end + " bytes, shorter than its header");
+            throw new InvalidBatchException(org.apache.kafka.common.protocol.Errors.CORRUPT_MESSAGE,
+                    "a batch of " + end + " bytes, shorter than its header");
         }
         if (!readable(this.batch)) {
             throw new IllegalArgumentException("not an uncompressed v2 batch");
@@ -59,6 +64,7 @@ public final class RecordCursor {
         this.baseTimestamp = this.batch.getLong(27);
         this.maxTimestamp = this.batch.getLong(35);
         this.logAppendTime = (this.batch.getShort(21) & 0x08) != 0;
+        this.lastOffsetDelta = this.batch.getInt(23);
         this.left = this.batch.getInt(57);
         this.pos = RECORDS_START;
         if (left < 0) {
@@ -69,6 +75,10 @@ public final class RecordCursor {
     /** Moves to the next record; false after the last one the batch counts. */
     public boolean next() {
         if (left == 0) {
+            if (pos != end) {
+                // Kafka's iterator and the broker's validator refuse bytes after the last record the header counts.
+                throw corrupt((end - pos) + " bytes after its last record");
+            }
             return false;
         }
         int length = readVarint();
@@ -78,7 +88,12 @@ public final class RecordCursor {
         }
         pos++; // attributes: unused in v2
         long timestampDelta = readVarlong();
-        offset = baseOffset + readVarint();
+        int delta = readVarint();
+        if (delta <= lastDelta || delta > lastOffsetDelta) {
+            throw corrupt("a record whose offset delta " + delta + " does not follow " + lastDelta + " within " + lastOffsetDelta);
+        }
+        lastDelta = delta;
+        offset = baseOffset + delta;
         timestamp = logAppendTime ? maxTimestamp : baseTimestamp + timestampDelta;
         keyLength = readVarint();
         keyAt = pos;
@@ -200,10 +215,6 @@ public final class RecordCursor {
     }
 
     private InvalidBatchException corrupt(String what) {
-        return corrupt(baseOffset, what);
-    }
-
-    private static InvalidBatchException corrupt(long baseOffset, String what) {
         return new InvalidBatchException(org.apache.kafka.common.protocol.Errors.CORRUPT_MESSAGE,
                 "batch at offset " + baseOffset + " holds " + what);
     }

@@ -117,6 +117,15 @@ class RecordCursorTest {
             endless.put(p, (byte) 0xff);
         }
         assertThatThrownBy(() -> cursor(endless)).isInstanceOf(InvalidBatchException.class).hasMessageContaining("varint");
+        // Bytes after the last record the header counts.
+        ByteBuffer valid = HostileBatches.valid(Compression.NONE, 1L);
+        ByteBuffer trailing = ByteBuffer.allocate(valid.remaining() + 5).put(valid.duplicate()).position(0);
+        assertThatThrownBy(() -> cursor(trailing)).isInstanceOf(InvalidBatchException.class).hasMessageContaining("after its last record");
+        // Offsets that go back, or past the header's last.
+        assertThatThrownBy(() -> cursor(HostileBatches.withRecordOffsetDelta(HostileBatches.valid(Compression.NONE, 1L), 1, 0)))
+                .isInstanceOf(InvalidBatchException.class).hasMessageContaining("offset delta 0");
+        assertThatThrownBy(() -> cursor(HostileBatches.withRecordOffsetDelta(HostileBatches.valid(Compression.NONE, 1L), 2, 5)))
+                .isInstanceOf(InvalidBatchException.class).hasMessageContaining("within 2");
         // A batch shorter than its header.
         assertThatThrownBy(() -> new RecordCursor(ByteBuffer.allocate(40))).isInstanceOf(InvalidBatchException.class);
     }

@@ -307,8 +307,10 @@ public final class Replay {
         // Only for segment indexes: the data is read by each partition's SequentialSegmentReader, not through a cache.
         RemoteSegmentReader reader = store == null ? null : new RemoteSegmentReader(store, 0, new SimpleMeterRegistry());
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallelism));
-        // The partitions read at once share their spans in flight: one that finishes leaves its GETs to the others.
-        ReadAheadPool spans = new ReadAheadPool(Math.max(1, Math.min(parallelism, parts.size())));
+        // The partitions read at once share their spans in flight: one that finishes leaves its GETs to the next to start,
+        // or to those still reading. Only the partitions with history in the bucket open a reader.
+        long reading = store == null ? 0 : parts.stream().filter(p -> next.get(p) < end.get(p)).count();
+        ReadAheadPool spans = new ReadAheadPool(Math.max(1, parallelism), (int) reading);
         ReplayException failure = null;
         boolean interrupted = false;
         try {
@@ -544,7 +546,7 @@ public final class Replay {
                             }
                             continue;
                         }
-                        // Compressed: Kafka's iterator decompresses it.
+                        // Compressed (or an older format): Kafka's iterator reads it.
                         for (Record r : MemoryRecords.readableRecords(batch.slice()).batches().iterator().next()) {
                             if (stopped) {
                                 return;
@@ -571,7 +573,7 @@ public final class Replay {
                 }
             } catch (CorruptSegmentObjectException e) {
                 throw new ReplayException(e.getMessage(), e);
-            } catch (InvalidBatchException e) {
+            } catch (InvalidBatchException | org.apache.kafka.common.KafkaException e) {
                 throw new ReplayException(topic + "-" + p + ": " + e.getMessage(), e);
             } finally {
                 // Exact on every way out (a stop, a handler's exception): the checkpoint counts what the handler was given.

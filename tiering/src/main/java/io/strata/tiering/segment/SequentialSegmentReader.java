@@ -17,7 +17,8 @@ import java.util.zip.CRC32C;
  * long is read whole in a single GET (its footer, checked, says where the data ends), and a
  * longer one's first span goes out while its index is fetched. Hands out runs of whole,
  * CRC-checked batches in offset order, slices of the downloaded spans (no copy, except for the
- * one batch a span boundary cuts), of at most {@link #RUN_BYTES} each. The read-ahead goes out with the first span, which may be
+ * one batch a span boundary cuts), of at most {@link #RUN_BYTES} each unless one batch is longer.
+ * The readers of one replay may share their depth ({@link ReadAheadPool}). The read-ahead goes out with the first span, which may be
  * shorter ({@code firstSpanBytes}) so that it still arrives soon. What a full replay wants; a
  * broker's random reads go through {@link RemoteSegmentReader} and its cache. Not thread-safe:
  * one reader per partition, on the thread that decodes.
@@ -30,13 +31,14 @@ public final class SequentialSegmentReader implements AutoCloseable {
     /**
      * {@code dataEnd}: for a span requested before its segment's data length was known, where the
      * data ends (the span may run on into the index), learned once the span is in hand; null when
-     * the span is exact.
+     * the span is exact. {@code lent}: the GET of a span beyond the reader's own depth, lent by the
+     * pool (given back when it ends); null for the reader's own, and for the rest of a span handed
+     * out in runs.
      */
     private record Span(Segment segment, long position, int length, boolean lastOfSegment, CompletableFuture<ByteBuffer> bytes,
-                        DataEnd dataEnd, boolean lent) {
-        /** {@code lent}: a span beyond the reader's own depth, lent by the pool. */
+                        DataEnd dataEnd, CompletableFuture<byte[]> lent) {
         Span(Segment segment, long position, int length, boolean lastOfSegment, CompletableFuture<ByteBuffer> bytes, DataEnd dataEnd) {
-            this(segment, position, length, lastOfSegment, bytes, dataEnd, false);
+            this(segment, position, length, lastOfSegment, bytes, dataEnd, null);
         }
     }
 
@@ -67,7 +69,7 @@ public final class SequentialSegmentReader implements AutoCloseable {
     private final int spanBytes;
     private final int firstSpanBytes;
     private final int depth;
-    /** Segments ahead whose indexes are being fetched: one more than the spans in flight, so no span waits for one. */
+    /** Segments ahead whose indexes are being fetched: one more than its own depth, so no span of its own waits for one. */
     private final int indexesAhead;
     private final ArrayDeque<Span> inFlight = new ArrayDeque<>();
     /** Shared with the other partitions' readers of the same replay; null: this reader keeps its own depth only. */
@@ -117,9 +119,6 @@ public final class SequentialSegmentReader implements AutoCloseable {
     public SequentialSegmentReader(ObjectStore store, RemoteSegmentReader indexes, List<Segment> segments, long fromOffset,
                                    long toOffset, int spanBytes, int firstSpanBytes, int depth, ReadAheadPool pool) {
         this.pool = pool;
-        if (pool != null) {
-            pool.join(Math.max(1, depth));
-        }
         this.firstSpanBytes = Math.max(1, Math.min(firstSpanBytes, spanBytes));
         this.store = store;
         this.indexes = indexes;
@@ -138,16 +137,24 @@ public final class SequentialSegmentReader implements AutoCloseable {
      * @throws CorruptSegmentObjectException when a batch fails its CRC or an object ends mid-batch
      */
     public ByteBuffer next() {
+        if (closed) {
+            throw new IllegalStateException("reader closed");
+        }
         while (true) {
             plan(depth);
             Span span = inFlight.poll();
             if (span == null) {
                 return null;
             }
-            if (span.lent()) {
-                pool.giveBack(1);
+            ByteBuffer data;
+            try {
+                data = RemoteSegmentReader.await(span.segment().objectKey(), span.bytes());
+            } finally {
+                if (span.lent() != null) {
+                    // In hand (or failed): the span no longer downloads, and the pool may lend it again.
+                    pool.returnLent();
+                }
             }
-            ByteBuffer data = RemoteSegmentReader.await(span.segment().objectKey(), span.bytes());
             if (span.dataEnd() != null) {
                 // Requested before the data's length was known: cut where the data ends.
                 long end = span.dataEnd().of(data, span.position());
@@ -172,10 +179,15 @@ public final class SequentialSegmentReader implements AutoCloseable {
             if (!own && !lent) {
                 return;
             }
-            if (!planOne(lent)) {
-                if (lent) {
-                    pool.giveBack(1);
+            boolean planned = false;
+            try {
+                planned = planOne(lent);
+            } finally {
+                if (lent && !planned) {
+                    pool.returnLent();
                 }
+            }
+            if (!planned) {
                 return;
             }
         }
@@ -203,8 +215,8 @@ public final class SequentialSegmentReader implements AutoCloseable {
         int length = (int) (planWhole ? planEnd - planPosition : Math.min(firstPlanned ? spanBytes : firstSpanBytes, planEnd - planPosition));
         firstPlanned = true;
         boolean last = planPosition + length >= planEnd;
-        inFlight.add(new Span(planning, planPosition, length, last,
-                store.getRange(planning.objectKey(), planPosition, length).thenApply(ByteBuffer::wrap), planDataEnd, lent));
+        CompletableFuture<byte[]> get = store.getRange(planning.objectKey(), planPosition, length);
+        inFlight.add(new Span(planning, planPosition, length, last, get.thenApply(ByteBuffer::wrap), planDataEnd, lent ? get : null));
         planPosition += length;
         return true;
     }
@@ -301,7 +313,7 @@ public final class SequentialSegmentReader implements AutoCloseable {
      * the store as a span of data is, for a segment that needs no lookup. Not the read's
      * {@code first} segment when its first span is to be short: that one's index says where the
      * short span's data ends (an index may be longer than the data), and the rest of the object
-     * follows in one GET sent with it.
+     * follows in one GET, sent with it when the depth allows two.
      */
     private boolean readWhole(Segment s, boolean first) {
         return s.baseOffset() >= nextOffset && s.objectSize() > SegmentFooter.SIZE && s.objectSize() <= spanBytes + spanBytes / 8
@@ -343,8 +355,7 @@ public final class SequentialSegmentReader implements AutoCloseable {
             // The completed batch goes first; the rest of this span follows at the next call.
             ByteBuffer rest = data.slice();
             if (rest.hasRemaining()) {
-                inFlight.addFirst(new Span(span.segment(), span.position() + data.position(), rest.remaining(), span.lastOfSegment(),
-                        CompletableFuture.completedFuture(rest), null));
+                handOutLater(span, data.position(), rest);
             } else if (span.lastOfSegment()) {
                 endOfSpan(span, null);
             }
@@ -363,8 +374,7 @@ public final class SequentialSegmentReader implements AutoCloseable {
             if (cut > start && cut + total - start > RUN_BYTES) {
                 // Enough for one run: the rest of the span is handed out at the next call.
                 ByteBuffer rest = data.duplicate().position(cut).slice();
-                inFlight.addFirst(new Span(span.segment(), span.position() + cut, rest.remaining(), span.lastOfSegment(),
-                        CompletableFuture.completedFuture(rest), null));
+                handOutLater(span, cut, rest);
                 ByteBuffer run = data.duplicate().position(start).limit(cut).slice();
                 check(key, run);
                 return run;
@@ -383,6 +393,12 @@ public final class SequentialSegmentReader implements AutoCloseable {
         }
         check(key, batches);
         return endOfSpan(span, batches);
+    }
+
+    /** The rest of {@code span}, from {@code at} in it, handed out at the next call (first in line: it is the oldest). */
+    private void handOutLater(Span span, int at, ByteBuffer rest) {
+        inFlight.addFirst(new Span(span.segment(), span.position() + at, rest.remaining(), span.lastOfSegment(),
+                CompletableFuture.completedFuture(rest), null));
     }
 
     /** At a segment's last span nothing may be left over: an object's data ends with a whole batch. */
@@ -412,16 +428,22 @@ public final class SequentialSegmentReader implements AutoCloseable {
     /** Abandons the spans still in flight. */
     @Override
     public void close() {
-        int lent = 0;
-        for (Span s : inFlight) {
-            s.bytes().cancel(false);
-            lent += s.lent() ? 1 : 0;
-        }
-        if (pool != null && !closed) {
-            // Its own depth too: the readers still reading may borrow it.
-            pool.giveBack(lent + depth);
+        if (closed) {
+            return;
         }
         closed = true;
+        for (Span s : inFlight) {
+            s.bytes().cancel(false);
+            if (s.lent() != null) {
+                // Cancelling does not stop the GET: its span is given back when the GET ends.
+                s.lent().whenComplete((b, t) -> pool.returnLent());
+            }
+        }
+        if (pool != null) {
+            // Its own depth: for the next reader to start, or lent to those still reading (its own GETs abandoned
+            // here, after a stop, may still be downloading: a stopped replay ends).
+            pool.finished(depth);
+        }
         inFlight.clear();
         upcoming.clear();
     }

@@ -927,6 +927,13 @@ class SegmentObjectTest {
         }
         assertThat(offsets).isEqualTo(expected);
         assertThat(runs).isGreaterThan(8);
+        // Spans that cut batches, several to the object, runs split within each: every batch once.
+        for (int span : new int[]{(1 << 20) + 7, 3_000_001, 777_777}) {
+            try (SequentialSegmentReader r = new SequentialSegmentReader(store, new RemoteSegmentReader(store, 0, new SimpleMeterRegistry()),
+                    List.of(new SequentialSegmentReader.Segment(key, size, 1000, 6999)), 1000, Long.MAX_VALUE, span, span / 3, 2)) {
+                assertThat(readAll(r)).as("span " + span).isEqualTo(expected);
+            }
+        }
     }
 
     @Test
@@ -940,27 +947,33 @@ class SegmentObjectTest {
         for (int i = 1; i <= 4; i++) {
             four.add(new SequentialSegmentReader.Segment("t/1/seg" + i, size, 1000, 6999));
         }
-        for (boolean finished : new boolean[]{false, true}) {
-            // Two readers of depth one, each segment one GET; the second's GETs answered only once let through.
-            ReadAheadPool pool = new ReadAheadPool(2);
+        // Two readers of depth one, each segment one GET; the second's GETs answered only once let through. Read at once
+        // (a pool of two): the second borrows the first's depth once it has finished. One after the other (a pool of one
+        // at once): the first's depth is the second's own, nothing to lend.
+        for (String how : List.of("together, first unfinished", "together, first finished", "one after the other")) {
+            boolean finished = !how.endsWith("unfinished");
+            ReadAheadPool pool = how.startsWith("together") ? new ReadAheadPool(2, 2) : new ReadAheadPool(1, 2);
+            int lends = how.equals("together, first finished") ? 1 : 0;
             java.util.concurrent.CompletableFuture<Void> gate = new java.util.concurrent.CompletableFuture<>();
             CountingStore gated = new CountingStore(store, new AtomicInteger(), gate);
             SequentialSegmentReader first = new SequentialSegmentReader(store, new RemoteSegmentReader(store, 0, new SimpleMeterRegistry()),
                     List.of(new SequentialSegmentReader.Segment(key, size, 1000, 6999)), 1000, Long.MAX_VALUE, (int) size, (int) size, 1, pool);
-            SequentialSegmentReader second = new SequentialSegmentReader(gated, new RemoteSegmentReader(gated, 0, new SimpleMeterRegistry()),
-                    four, 1000, Long.MAX_VALUE, (int) size, (int) size, 1, pool);
             if (finished) {
                 assertThat(readAll(first)).hasSize(6000);
                 first.close();
+                first.close(); // twice: counted once
+                assertThatThrownBy(first::next).isInstanceOf(IllegalStateException.class);
             }
-            assertThat(pool.free()).isEqualTo(finished ? 1 : 0);
+            assertThat(pool.free()).as(how).isEqualTo(lends);
+            SequentialSegmentReader second = new SequentialSegmentReader(gated, new RemoteSegmentReader(gated, 0, new SimpleMeterRegistry()),
+                    four, 1000, Long.MAX_VALUE, (int) size, (int) size, 1, pool);
             java.util.concurrent.CompletableFuture<List<Long>> read = java.util.concurrent.CompletableFuture.supplyAsync(() -> readAll(second));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (gated.asked.size() < (finished ? 2 : 1) && System.nanoTime() < deadline) {
+            while (gated.asked.size() < 1 + lends && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
             Thread.sleep(100); // time for a GET beyond what it may have to be asked for too
-            assertThat(gated.asked).as(finished ? "its own span and the finished reader's" : "its own span only").hasSize(finished ? 2 : 1);
+            assertThat(gated.asked).as(how + ": its own span, and one lent").hasSize(1 + lends);
             assertThat(pool.free()).isZero();
             gate.complete(null);
             assertThat(read.get(10, TimeUnit.SECONDS)).hasSize(4 * 6000);
@@ -968,7 +981,7 @@ class SegmentObjectTest {
             if (!finished) {
                 first.close();
             }
-            assertThat(pool.free()).as("both readers' depth back").isEqualTo(2);
+            assertThat(pool.free()).as(how + ": the depth of the readers no other is to start after, back").isEqualTo(how.startsWith("together") ? 2 : 1);
         }
     }
 
