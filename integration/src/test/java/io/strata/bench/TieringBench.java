@@ -839,21 +839,22 @@ final class TieringBench {
         return parts;
     }
 
-    /** The median of {@code reads[i] / raw[i]} over the rounds both have. */
-    private static double ratio(List<Double> reads, List<Double> raw) {
-        List<Double> ratios = new ArrayList<>();
+    /** {@code reads[i] / raw[i]}, each round's read over the raw GETs of the same round, for the rounds both have. */
+    private static List<Double> ratios(List<Double> reads, List<Double> raw) {
+        List<Double> out = new ArrayList<>();
         for (int i = 0; i < Math.min(reads.size(), raw.size()); i++) {
-            ratios.add(reads.get(i) / raw.get(i));
+            out.add(reads.get(i) / raw.get(i));
         }
-        return median(ratios);
+        return out;
     }
 
-    /** {@code reads[i] / raw[i]} for the rounds both have, to two places. */
+    /** The median of the rounds' {@link #ratios}. */
+    private static double ratio(List<Double> reads, List<Double> raw) {
+        return median(ratios(reads, raw));
+    }
+
+    /** The rounds' {@link #ratios}, to two places. */
     private static String roundRatios(List<Double> reads, List<Double> raw) {
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < Math.min(reads.size(), raw.size()); i++) {
-            out.add(String.format("%.2f", reads.get(i) / raw.get(i)));
-        }
-        return out.toString();
+        return ratios(reads, raw).stream().map(r -> String.format("%.2f", r)).toList().toString();
     }
 }

@@ -53,6 +53,11 @@ public record BatchHeader(long baseOffset, int batchLength, int partitionLeaderE
         return (attributes & 0x08) != 0;
     }
 
+    /** Whether its records are compressed (attributes' codec bits: 0 is none). */
+    public boolean isCompressed() {
+        return (attributes & 0x07) != 0;
+    }
+
     public boolean isTransactional() {
         return (attributes & 0x10) != 0;
     }

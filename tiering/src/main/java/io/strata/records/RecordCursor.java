@@ -20,7 +20,8 @@ import java.util.Map;
  */
 public final class RecordCursor {
     private static final int RECORDS_START = BatchHeader.SIZE;
-    private static final int COMPRESSION_MASK = 0x07;
+    /** Where the header keeps the base timestamp ({@link BatchHeader}'s layout; the parsed header does not carry it). */
+    private static final int BASE_TIMESTAMP = 27;
 
     private final ByteBuffer batch;
     private final long baseOffset;
@@ -45,31 +46,44 @@ public final class RecordCursor {
 
     /** Whether the batch at {@code batch}'s position can be read in place: a v2 batch with no compression. */
     public static boolean readable(ByteBuffer batch) {
-        int p = batch.position();
-        return batch.get(p + 16) == Batches.CURRENT_MAGIC && (batch.getShort(p + 21) & COMPRESSION_MASK) == 0;
+        return readable(BatchHeader.parse(batch));
+    }
+
+    /** Whether a batch with this header can be read in place. */
+    public static boolean readable(BatchHeader header) {
+        return header.magic() == Batches.CURRENT_MAGIC && !header.isCompressed();
     }
 
     /** {@code batch}: one whole batch from its position to its limit ({@link #readable} ones only). */
     public RecordCursor(ByteBuffer batch) {
-        this.batch = batch.slice().asReadOnlyBuffer();
-        this.end = this.batch.limit();
-        if (end < RECORDS_START) {
-            throw new InvalidBatchException(org.apache.kafka.common.protocol.Errors.CORRUPT_MESSAGE,
-                    "a batch of " + end + " bytes, shorter than its header");
-        }
-        if (!readable(this.batch)) {
+        this(batch, headerOf(batch));
+    }
+
+    /** As {@link #RecordCursor(ByteBuffer)}, with its header already parsed. */
+    public RecordCursor(ByteBuffer batch, BatchHeader header) {
+        if (!readable(header)) {
             throw new IllegalArgumentException("not an uncompressed v2 batch");
         }
-        this.baseOffset = this.batch.getLong(0);
-        this.baseTimestamp = this.batch.getLong(27);
-        this.maxTimestamp = this.batch.getLong(35);
-        this.logAppendTime = (this.batch.getShort(21) & 0x08) != 0;
-        this.lastOffsetDelta = this.batch.getInt(23);
-        this.left = this.batch.getInt(57);
+        this.batch = batch.slice().asReadOnlyBuffer();
+        this.end = this.batch.limit();
+        this.baseOffset = header.baseOffset();
+        this.baseTimestamp = this.batch.getLong(BASE_TIMESTAMP);
+        this.maxTimestamp = header.maxTimestamp();
+        this.logAppendTime = header.isLogAppendTime();
+        this.lastOffsetDelta = header.lastOffsetDelta();
+        this.left = header.recordCount();
         this.pos = RECORDS_START;
         if (left < 0) {
             throw corrupt("a header that counts " + left + " records");
         }
+    }
+
+    private static BatchHeader headerOf(ByteBuffer batch) {
+        if (batch.remaining() < RECORDS_START) {
+            throw new InvalidBatchException(org.apache.kafka.common.protocol.Errors.CORRUPT_MESSAGE,
+                    "a batch of " + batch.remaining() + " bytes, shorter than its header");
+        }
+        return BatchHeader.parse(batch);
     }
 
     /** Moves to the next record; false after the last one the batch counts. */

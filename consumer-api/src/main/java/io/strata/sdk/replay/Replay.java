@@ -519,8 +519,9 @@ public final class Replay {
                 while (!stopped && position < to && (run = reader.next()) != null) {
                     long lastInRun = -1;
                     for (int at = run.position(); at < run.limit(); ) {
-                        BatchHeader h = BatchHeader.parse(run.duplicate().position(at));
-                        ByteBuffer batch = run.duplicate().position(at).limit(at + h.totalSize());
+                        ByteBuffer batch = run.duplicate().position(at);
+                        BatchHeader h = BatchHeader.parse(batch);
+                        batch.limit(at + h.totalSize());
                         at += h.totalSize();
                         lastInRun = h.lastOffset();
                         if (h.isControl() || h.lastOffset() < position) {
@@ -529,8 +530,8 @@ public final class Replay {
                         if (h.baseOffset() >= to) {
                             break;
                         }
-                        if (RecordCursor.readable(batch)) {
-                            RecordCursor r = new RecordCursor(batch);
+                        if (RecordCursor.readable(h)) {
+                            RecordCursor r = new RecordCursor(batch, h);
                             while (r.next()) {
                                 if (stopped) {
                                     return;
@@ -539,7 +540,7 @@ public final class Replay {
                                 if (offset < position || offset >= to) {
                                     continue;
                                 }
-                                handler.handle(new ReplayRecord(topic, p, offset, r.headers(), r.timestamp(), r.key(), r.value()));
+                                handler.handle(ReplayRecord.overOwnViews(topic, p, offset, r.timestamp(), r.key(), r.value(), r.headers()));
                                 position = offset + 1;
                                 delivered++;
                                 deliveredBytes += r.keySize() + r.valueSize();

@@ -37,20 +37,26 @@ public final class ReplayRecord {
     /** A record over the bytes where they lie (the buffers are not copied; they must not change). */
     public ReplayRecord(String topic, int partition, long offset, long timestamp, ByteBuffer key, ByteBuffer value,
                         List<Map.Entry<String, byte[]>> headers) {
-        this(topic, partition, offset, headers, timestamp, key == null ? null : key.asReadOnlyBuffer(),
-                value == null ? null : value.asReadOnlyBuffer());
+        this(topic, partition, offset, timestamp, key == null ? null : key.asReadOnlyBuffer(),
+                value == null ? null : value.asReadOnlyBuffer(), headers, true);
     }
 
-    /** The replay's own: read-only views made for this record alone, kept as they are. */
-    ReplayRecord(String topic, int partition, long offset, List<Map.Entry<String, byte[]>> headers, long timestamp,
-                 ByteBuffer ownKey, ByteBuffer ownValue) {
+    /** {@code views}: marks the constructor that keeps the buffers as given. */
+    private ReplayRecord(String topic, int partition, long offset, long timestamp, ByteBuffer key, ByteBuffer value,
+                         List<Map.Entry<String, byte[]>> headers, boolean views) {
         this.topic = topic;
         this.partition = partition;
         this.offset = offset;
         this.timestamp = timestamp;
-        this.keyBuffer = ownKey;
-        this.valueBuffer = ownValue;
+        this.keyBuffer = key;
+        this.valueBuffer = value;
         this.headers = headers;
+    }
+
+    /** The replay's own: read-only views made for this record alone, kept as they are (no view of them made again). */
+    static ReplayRecord overOwnViews(String topic, int partition, long offset, long timestamp, ByteBuffer key, ByteBuffer value,
+                                     List<Map.Entry<String, byte[]>> headers) {
+        return new ReplayRecord(topic, partition, offset, timestamp, key, value, headers, true);
     }
 
     public String topic() {
