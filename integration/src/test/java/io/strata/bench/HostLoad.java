@@ -23,6 +23,38 @@ final class HostLoad {
         return ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration()).map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
     }
 
+    /**
+     * CPU seconds the JIT compiler threads of a HotSpot process ({@code C1 CompilerThre…}, {@code C2 CompilerThre…}) have used
+     * so far, from {@code /proc/PID/task}; NaN where the platform cannot tell. Compiler threads exit when idle and are
+     * started again, so a difference of two readings can miss a thread that exited between them: it is a lower bound.
+     */
+    static double compilerCpuSeconds(long pid) {
+        Path tasks = Path.of("/proc", Long.toString(pid), "task");
+        if (!Files.isDirectory(tasks)) {
+            return Double.NaN;
+        }
+        long ticks = 0;
+        try (var ids = Files.list(tasks)) {
+            for (Path t : (Iterable<Path>) ids::iterator) {
+                try {
+                    String comm = Files.readString(t.resolve("comm")).trim();
+                    if (!comm.startsWith("C1 Compiler") && !comm.startsWith("C2 Compiler")) {
+                        continue;
+                    }
+                    String stat = Files.readString(t.resolve("stat"));
+                    // After the command's closing parenthesis: state is field 3, utime and stime fields 14 and 15.
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                } catch (java.io.IOException | RuntimeException e) {
+                    // The thread exited while being read.
+                }
+            }
+        } catch (java.io.IOException e) {
+            return Double.NaN;
+        }
+        return ticks / 100.0;
+    }
+
     private static String loadAverage() {
         try {
             return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];

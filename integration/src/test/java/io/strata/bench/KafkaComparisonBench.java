@@ -34,7 +34,12 @@ final class KafkaComparisonBench {
      * The untimed produce before the timed one, on each broker: as many records as the timed run. After 200,000 records a
      * Strata node's C2 compiler threads still took 3.9 of its 9.3 CPU-seconds during the timed million (and 2.5 of 6.7
      * in the million after, 0.5 of 4.4 in the third), so the timed run measured the JIT as much as the broker; both
-     * brokers get the same warm-up, and users run brokers warm.
+     * brokers get the same warm-up, and users run brokers warm. It does not reach a steady state for either broker: measured
+     * on 2026-12-06 (the row "of which JIT compiler threads, CPU s per GiB"), after this warm-up both brokers' compiler threads took
+     * 2.2 to 3.5 of their 4.4 to 8.5 CPU-seconds during the timed million, and after a warm-up of 3,000,000 records still
+     * 1.5 to 2.4 of 3.1 to 6.8 (produce 1.03x and 1.02x Kafka in those two runs): the timed run goes to a topic of its own,
+     * and per-request code is compiled once thousands of requests have run it. A longer warm-up was not kept: it moved
+     * neither broker to a steady state, and the rounds' spread (Kafka 124 to 179 MiB/s) is larger than the difference.
      */
     static final int WARMUP_RECORDS = Integer.getInteger("strata.bench.warmupRecords", RECORDS);
     static final int WIDE_RECORDS = Integer.getInteger("strata.bench.wideRecords", 200_000);
@@ -97,7 +102,7 @@ final class KafkaComparisonBench {
     /** Which brokers to compare; {@code -Dstrata.bench.brokers=Strata} measures one alone (to profile it, say). */
     static final List<String> BROKERS = List.of(System.getProperty("strata.bench.brokers", "Kafka,Kafka fsync,Strata").split(","));
     static final List<String> METRICS = List.of("produce MiB/s", "produce p50 ms", "produce p99 ms", "produce p99.9 ms",
-            "broker CPU s per GiB produced",
+            "broker CPU s per GiB produced", "of which JIT compiler threads, CPU s per GiB",
             "produce p99 ms at a fixed rate, steady state", "produce p99 ms at a fixed rate, whole run", "consume MiB/s from the first fetch", "new group: first record ms",
             "new group: join ms (ConsumerPerformance)", "end-to-end p50 ms", "end-to-end p99 ms", "1000 partitions MiB/s",
             "1000 partitions p99 ms", "peak RSS MiB", "failed records");
@@ -206,6 +211,7 @@ final class KafkaComparisonBench {
         createTopic(bootstrap, "bench", 6);
         String writtenBack = DirtyPages.writeBack();
         double cpuBefore = HostLoad.cpuSeconds(b.pid());
+        double jitBefore = HostLoad.compilerCpuSeconds(b.pid());
         String metricsBefore = b.metrics();
         ClientProcess.Produced p;
         String dirty;
@@ -213,8 +219,15 @@ final class KafkaComparisonBench {
             p = ClientProcess.produce(bootstrap, "bench", RECORDS, -1);
             dirty = "timed produce (before it, " + writtenBack + "): " + pages.summary() + fsyncs(metricsBefore, b.metrics(), p);
         }
+        double cpu = HostLoad.cpuSeconds(b.pid()) - cpuBefore;
+        double jit = HostLoad.compilerCpuSeconds(b.pid()) - jitBefore;
+        dirty += String.format(", broker CPU %.2f s of which JIT compiler threads %.2f s", cpu, jit);
+        double gib = RECORDS * (double) Workloads.RECORD / (1 << 30);
         // The broker's share of the two cores it shares with the producer: what a GiB costs it, fsync or not.
-        r.get("broker CPU s per GiB produced").add((HostLoad.cpuSeconds(b.pid()) - cpuBefore) / (RECORDS * (double) Workloads.RECORD / (1 << 30)));
+        r.get("broker CPU s per GiB produced").add(cpu / gib);
+        // Each broker's per-request code reaches the JIT's last tier only after thousands of requests (a request carries six
+        // 128 KiB batches), so both still compile during the timed run, after the warm-up: how much of the CPU above that is.
+        r.get("of which JIT compiler threads, CPU s per GiB").add(jit / gib);
         r.get("produce MiB/s").add(p.mibPerSec());
         r.get("produce p50 ms").add(p.p50Ms());
         r.get("produce p99 ms").add(p.p99Ms());
@@ -326,7 +339,10 @@ final class KafkaComparisonBench {
                 + " first record and end-to-end latency at " + E2E_RATE + " records/s for " + E2E_SECONDS + " s (send() to poll());"
                 + " " + WIDE_RECORDS + " records on 1,000 partitions, timed after the same untimed produce to that topic and "
                 + WIDE_SETTLE_SECONDS + " s for it to settle (the log gives both runs). Each timed produce starts after a `sync`, so that"
-                + " it pays for no earlier run's deferred writes. Failed records: those of the timed runs (the untimed runs' are in the"
+                + " it pays for no earlier run's deferred writes. \"Of which JIT compiler threads\": the CPU the broker's C1 and C2"
+                + " compiler threads (read from /proc) took during the timed produce, per GiB, part of the CPU row above it: after the"
+                + " warm-up both brokers still compile their per-request code, which runs a few thousand times per million records."
+                + " Failed records: those of the timed runs (the untimed runs' are in the"
                 + " log). MiB = 2^20 bytes, as Kafka's tools print it.\n"
                 + (E2E_ONLY ? "- **Partial run** (`-Dstrata.bench.e2eOnly`): only the end-to-end rows were measured.\n"
                 : PRODUCE_ONLY ? "- **Partial run** (`-Dstrata.bench.produceOnly`): only the unthrottled produce rows were measured.\n"
