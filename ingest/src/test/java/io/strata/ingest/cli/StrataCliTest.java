@@ -1,0 +1,51 @@
+package io.strata.ingest.cli;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class StrataCliTest {
+    private static List<String> names(CommandLine cli) {
+        return List.copyOf(cli.getSubcommands().keySet());
+    }
+
+    @Test
+    void aCommandLineNamingASubcommandHoldsThatOneOnlyAndItsHelpIsTheSameAsWithAllOfThem() {
+        CommandLine all = StrataCli.commandLine(new String[0]);
+        assertThat(names(all)).hasSize(StrataCli.SUBCOMMANDS.size());
+        for (Map.Entry<String, CommandLine> e : all.getSubcommands().entrySet()) {
+            CommandLine one = StrataCli.commandLine(new String[]{e.getKey(), "--help"});
+            assertThat(names(one)).as("strata %s", e.getKey()).containsExactly(e.getKey());
+            CommandLine sub = one.getSubcommands().get(e.getKey());
+            assertThat(sub.getUsageMessage(CommandLine.Help.Ansi.OFF)).as("strata %s --help", e.getKey())
+                    .isEqualTo(e.getValue().getUsageMessage(CommandLine.Help.Ansi.OFF));
+            assertThat(List.copyOf(sub.getSubcommands().keySet())).isEqualTo(List.copyOf(e.getValue().getSubcommands().keySet()));
+        }
+    }
+
+    @Test
+    void theTopLevelHelpTheVersionAndAMisspeltNameGetEverySubcommandInOrder() {
+        List<String> expected = List.of("dev", "broker", "topics", "groups", "cluster", "partitions", "nodes", "users", "acls",
+                "config-reference", "replay");
+        for (String[] args : List.of(new String[0], new String[]{"--help"}, new String[]{"-V"}, new String[]{"topic", "list"},
+                new String[]{"--", "topics"})) {
+            assertThat(names(StrataCli.commandLine(args))).as(String.join(" ", args)).isEqualTo(expected);
+        }
+        String usage = StrataCli.commandLine(new String[]{"--help"}).getUsageMessage(CommandLine.Help.Ansi.OFF);
+        assertThat(usage).contains("replay").contains("config-reference").contains("topics");
+    }
+
+    @Test
+    void aMisspeltSubcommandIsStillAnsweredWithTheNamesItMayMean() {
+        CommandLine cli = StrataCli.commandLine(new String[]{"topicz"});
+        java.io.StringWriter err = new java.io.StringWriter();
+        cli.setErr(new java.io.PrintWriter(err));
+        int code = cli.execute("topicz");
+        assertThat(code).isNotZero();
+        assertThat(err.toString()).contains("topicz").contains("topics");
+    }
+}
