@@ -24,16 +24,12 @@ final class HostLoad {
     }
 
     /**
-     * CPU seconds the JIT compiler threads of a HotSpot process ({@code C1 CompilerThre…}, {@code C2 CompilerThre…}) have used
-     * so far, from {@code /proc/PID/task}; NaN where the platform cannot tell. Compiler threads exit when idle and are
-     * started again, so a difference of two readings can miss a thread that exited between them: it is a lower bound.
+     * The CPU ticks each JIT compiler thread of a HotSpot process ({@code C1 CompilerThre…}, {@code C2 CompilerThre…}) has
+     * used so far, by thread id, from {@code /proc/PID/task}; empty where the platform cannot tell.
      */
-    static double compilerCpuSeconds(long pid) {
+    static java.util.Map<String, Long> compilerTicks(long pid) {
+        java.util.Map<String, Long> ticks = new java.util.HashMap<>();
         Path tasks = Path.of("/proc", Long.toString(pid), "task");
-        if (!Files.isDirectory(tasks)) {
-            return Double.NaN;
-        }
-        long ticks = 0;
         try (var ids = Files.list(tasks)) {
             for (Path t : (Iterable<Path>) ids::iterator) {
                 try {
@@ -44,13 +40,31 @@ final class HostLoad {
                     String stat = Files.readString(t.resolve("stat"));
                     // After the command's closing parenthesis: state is field 3, utime and stime fields 14 and 15.
                     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                    ticks.put(t.getFileName().toString(), Long.parseLong(f[11]) + Long.parseLong(f[12]));
                 } catch (java.io.IOException | RuntimeException e) {
                     // The thread exited while being read.
                 }
             }
         } catch (java.io.IOException e) {
+            // No /proc: nothing to tell.
+        }
+        return ticks;
+    }
+
+    /**
+     * CPU seconds the JIT compiler threads used since {@code before} ({@link #compilerTicks}), thread by thread: a thread
+     * started since counts whole, and the JVM stops extra compiler threads when idle, so one that exited meanwhile is
+     * missed (a lower bound, never the difference of two sums over different threads). Ticks are the kernel's USER_HZ,
+     * 100 a second on Linux. NaN where the platform cannot tell.
+     */
+    static double compilerCpuSecondsSince(long pid, java.util.Map<String, Long> before) {
+        java.util.Map<String, Long> now = compilerTicks(pid);
+        if (now.isEmpty()) {
             return Double.NaN;
+        }
+        long ticks = 0;
+        for (var e : now.entrySet()) {
+            ticks += e.getValue() - before.getOrDefault(e.getKey(), 0L);
         }
         return ticks / 100.0;
     }

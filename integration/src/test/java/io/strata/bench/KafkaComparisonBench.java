@@ -35,9 +35,10 @@ final class KafkaComparisonBench {
      * Strata node's C2 compiler threads still took 3.9 of its 9.3 CPU-seconds during the timed million (and 2.5 of 6.7
      * in the million after, 0.5 of 4.4 in the third), so the timed run measured the JIT as much as the broker; both
      * brokers get the same warm-up, and users run brokers warm. It does not reach a steady state for either broker: measured
-     * on 2026-12-06 (the row "of which JIT compiler threads, CPU s per GiB"), after this warm-up both brokers' compiler threads took
-     * 2.2 to 3.5 of their 4.4 to 8.5 CPU-seconds during the timed million, and after a warm-up of 3,000,000 records still
-     * 1.5 to 2.4 of 3.1 to 6.8 (produce 1.03x and 1.02x Kafka in those two runs): the timed run goes to a topic of its own,
+     * on 2026-12-06 (the row "of which JIT compiler threads, CPU s per GiB"), after this warm-up the three brokers' compiler
+     * threads took 2.2 to 3.5 of their 4.4 to 8.5 CPU-seconds during the timed million (a produce-only run at 21:02; 2.3 to
+     * 3.9 of 4.3 to 10.2 in the full run at 21:55), and after a warm-up of 3,000,000 records (21:08) still 1.5 to 2.4 of 3.1
+     * to 6.8 (produce 1.03x and 1.02x Kafka in those two produce-only runs): the timed run goes to a topic of its own,
      * and per-request code is compiled once thousands of requests have run it. A longer warm-up was not kept: it moved
      * neither broker to a steady state, and the rounds' spread (Kafka 124 to 179 MiB/s) is larger than the difference.
      */
@@ -211,7 +212,7 @@ final class KafkaComparisonBench {
         createTopic(bootstrap, "bench", 6);
         String writtenBack = DirtyPages.writeBack();
         double cpuBefore = HostLoad.cpuSeconds(b.pid());
-        double jitBefore = HostLoad.compilerCpuSeconds(b.pid());
+        java.util.Map<String, Long> jitBefore = HostLoad.compilerTicks(b.pid());
         String metricsBefore = b.metrics();
         ClientProcess.Produced p;
         String dirty;
@@ -220,7 +221,7 @@ final class KafkaComparisonBench {
             dirty = "timed produce (before it, " + writtenBack + "): " + pages.summary() + fsyncs(metricsBefore, b.metrics(), p);
         }
         double cpu = HostLoad.cpuSeconds(b.pid()) - cpuBefore;
-        double jit = HostLoad.compilerCpuSeconds(b.pid()) - jitBefore;
+        double jit = HostLoad.compilerCpuSecondsSince(b.pid(), jitBefore);
         dirty += String.format(", broker CPU %.2f s of which JIT compiler threads %.2f s", cpu, jit);
         double gib = RECORDS * (double) Workloads.RECORD / (1 << 30);
         // The broker's share of the two cores it shares with the producer: what a GiB costs it, fsync or not.

@@ -15,9 +15,8 @@ import org.slf4j.Logger;
  * ({@value #PATTERN}), Netty and kafka-clients at WARN. Set in code, which logback finds through its {@code Configurator}
  * service before it looks for a {@code logback.xml}: reading the same configuration from XML took 74 of the 83 ms a
  * one-shot command's main thread spent starting logback (async-profiler, wall clock, with the launcher's class-data
- * archive), on every {@code strata replay}, {@code topics} or {@code groups}. {@code -Dlogback.configurationFile=FILE}
- * (in {@code STRATA_JAVA_OPTS}) still replaces it with a configuration of the user's; {@code --log-format json} changes
- * the encoder afterwards ({@link LogFormat}).
+ * archive), on every {@code strata replay}, {@code topics} or {@code groups}. A configuration of the user's still
+ * replaces it ({@link #usersConfiguration}); {@code --log-format json} changes the encoder afterwards ({@link LogFormat}).
  */
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
 public final class ConsoleLogging extends ContextAwareBase implements Configurator {
@@ -25,7 +24,7 @@ public final class ConsoleLogging extends ContextAwareBase implements Configurat
 
     @Override
     public ExecutionStatus configure(LoggerContext context) {
-        if (System.getProperty("logback.configurationFile") != null) {
+        if (usersConfiguration()) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
@@ -43,5 +42,41 @@ public final class ConsoleLogging extends ContextAwareBase implements Configurat
         root.setLevel(Level.INFO);
         root.addAppender(stdout);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+
+    /**
+     * Whether logback would find a configuration of the user's: the file {@code -Dlogback.configurationFile} names (a URL,
+     * a class-path resource or a file, as logback looks for it), or a {@code logback-test.xml} or {@code logback.xml} on
+     * the class path (an application embedding this module with its own). A name that finds nothing is warned about and
+     * this configuration used: logback would fall back to everything at DEBUG.
+     */
+    private boolean usersConfiguration() {
+        ClassLoader loader = ConsoleLogging.class.getClassLoader();
+        String named = System.getProperty("logback.configurationFile");
+        if (named != null) {
+            if (found(named, loader)) {
+                return true;
+            }
+            addWarn("logback.configurationFile=" + named + " names no URL, class-path resource or file: the built-in configuration is used");
+        }
+        return loader.getResource("logback-test.xml") != null || loader.getResource("logback.xml") != null;
+    }
+
+    private static boolean found(String named, ClassLoader loader) {
+        try {
+            java.net.URL url = new java.net.URL(named);
+            // Another scheme is logback's to fetch; a file URL is checked here, as a plain path is.
+            return !"file".equals(url.getProtocol()) || java.nio.file.Files.isRegularFile(java.nio.file.Path.of(url.toURI()));
+        } catch (java.net.MalformedURLException | java.net.URISyntaxException | IllegalArgumentException e) {
+            // Not a URL: a class-path resource or a file, then.
+        }
+        if (loader.getResource(named) != null) {
+            return true;
+        }
+        try {
+            return java.nio.file.Files.isRegularFile(java.nio.file.Path.of(named));
+        } catch (java.nio.file.InvalidPathException e) {
+            return false;
+        }
     }
 }

@@ -3,7 +3,6 @@ package io.strata.ingest.cli;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
-import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.core.ConsoleAppender;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -26,16 +25,14 @@ class ConsoleLoggingTest {
         });
     }
 
-    @Test
-    void aConfigurationFileOfTheUsersIsLeftToLogback() {
-        LoggerContext context = new LoggerContext();
-        ConsoleLogging logging = new ConsoleLogging();
-        logging.setContext(context);
+    /** A fresh logging context configured as logback configures a process's, with {@code logback.configurationFile} set. */
+    private static LoggerContext startedWith(String configurationFile) throws Exception {
         String before = System.getProperty("logback.configurationFile");
-        System.setProperty("logback.configurationFile", "/etc/strata/logback.xml");
+        System.setProperty("logback.configurationFile", configurationFile);
         try {
-            assertThat(logging.configure(context)).isEqualTo(Configurator.ExecutionStatus.INVOKE_NEXT_IF_ANY);
-            assertThat(context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).iteratorForAppenders().hasNext()).isFalse();
+            LoggerContext context = new LoggerContext();
+            new ch.qos.logback.classic.util.ContextInitializer(context).autoConfig();
+            return context;
         } finally {
             if (before == null) {
                 System.clearProperty("logback.configurationFile");
@@ -43,6 +40,34 @@ class ConsoleLoggingTest {
                 System.setProperty("logback.configurationFile", before);
             }
         }
-        assertThat(logging.configure(context)).isEqualTo(Configurator.ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY);
+    }
+
+    @Test
+    void aConfigurationFileOfTheUsersReplacesItAndOneThatIsNotThereIsWarnedAbout(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path xml = dir.resolve("logback.xml");
+        java.nio.file.Files.writeString(xml, """
+                <configuration>
+                  <appender name="USERS" class="ch.qos.logback.core.ConsoleAppender">
+                    <encoder><pattern>%level %msg%n</pattern></encoder>
+                  </appender>
+                  <root level="WARN"><appender-ref ref="USERS"/></root>
+                </configuration>
+                """);
+        for (String named : java.util.List.of(xml.toString(), xml.toUri().toString())) {
+            ch.qos.logback.classic.Logger root = startedWith(named).getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+            assertThat(root.getAppender("USERS")).as(named).isNotNull();
+            assertThat(root.getAppender("STDOUT")).as(named).isNull();
+            assertThat(root.getLevel()).isEqualTo(Level.WARN);
+        }
+        // A name that finds nothing: logback would fall back to everything at DEBUG; the built-in configuration is kept.
+        LoggerContext missing = startedWith(dir.resolve("typo.xml").toString());
+        ch.qos.logback.classic.Logger root = missing.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        assertThat(root.getLevel()).isEqualTo(Level.INFO);
+        assertThat(root.getAppender("STDOUT")).isNotNull();
+        assertThat(missing.getStatusManager().getCopyOfStatusList()).anySatisfy(st -> {
+            assertThat(st.getLevel()).isEqualTo(ch.qos.logback.core.status.Status.WARN);
+            assertThat(st.getMessage()).contains("typo.xml");
+        });
     }
 }

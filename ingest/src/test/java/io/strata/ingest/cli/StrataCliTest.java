@@ -48,4 +48,25 @@ class StrataCliTest {
         assertThat(code).isNotZero();
         assertThat(err.toString()).contains("topicz").contains("topics");
     }
+
+    /** Exit code, standard output and standard error of {@code cli} run with {@code args}. */
+    private static String run(CommandLine cli, String... args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        cli.setOut(new java.io.PrintWriter(out));
+        cli.setErr(new java.io.PrintWriter(err));
+        int code = cli.execute(args);
+        return code + "\n" + out + "\n" + err;
+    }
+
+    @Test
+    void aMistakeAfterASubcommandIsAnsweredAsWithEverySubcommand() {
+        for (String[] args : List.of(new String[]{"topics", "--bogus"}, new String[]{"topics", "list", "--bogus"},
+                new String[]{"topics", "lst"}, new String[]{"replay"}, new String[]{"groups", "describe"})) {
+            String lazy = run(StrataCli.commandLine(args), args);
+            String full = run(StrataCli.commandLine(new String[0]), args);
+            assertThat(lazy).as(String.join(" ", args)).isEqualTo(full);
+            assertThat(lazy).as(String.join(" ", args)).doesNotStartWith("0\n");
+        }
+    }
 }
