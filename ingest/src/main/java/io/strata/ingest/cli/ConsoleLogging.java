@@ -7,6 +7,7 @@ import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
 import org.slf4j.Logger;
 
@@ -28,20 +29,26 @@ public final class ConsoleLogging extends ContextAwareBase implements Configurat
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
-        encoder.setContext(context);
         encoder.setPattern(PATTERN);
+        context.getLogger("io.netty").setLevel(Level.WARN);
+        context.getLogger("org.apache.kafka").setLevel(Level.WARN);
+        context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.INFO);
+        toStandardOutput(context, "STDOUT", encoder);
+        return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+
+    /** Makes {@code encoder}'s lines, on standard output, the root logger's only appender (also {@code --log-format json}'s). */
+    static void toStandardOutput(LoggerContext context, String name, Encoder<ILoggingEvent> encoder) {
+        encoder.setContext(context);
         encoder.start();
         ConsoleAppender<ILoggingEvent> stdout = new ConsoleAppender<>();
         stdout.setContext(context);
-        stdout.setName("STDOUT");
+        stdout.setName(name);
         stdout.setEncoder(encoder);
         stdout.start();
-        context.getLogger("io.netty").setLevel(Level.WARN);
-        context.getLogger("org.apache.kafka").setLevel(Level.WARN);
         ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-        root.setLevel(Level.INFO);
+        root.detachAndStopAllAppenders();
         root.addAppender(stdout);
-        return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 
     /**
