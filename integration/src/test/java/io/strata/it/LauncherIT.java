@@ -198,43 +198,61 @@ class LauncherIT {
     }
 
     @Test
-    void aOneShotCommandStartsFromAClassDataArchiveItsFirstRunWrote() throws Exception {
+    void aOneShotCommandStartsFromAClassDataArchiveItsFirstSuccessfulRunWrote() throws Exception {
         Path cds = dir.resolve("cds");
-        String[] cluster = {"cluster", "--bootstrap-server", "localhost:" + StrataNode.freePort()};
-        Result first = launch(cds, java.util.Map.of(), cluster);
-        assertThat(first.code()).as(first.output()).isEqualTo(1);
-        assertThat(first.output().strip().lines()).as("the archive is written without a word").hasSize(1);
-        assertThat(archives(cds)).as("the first run left its archive").singleElement()
-                .satisfies(a -> assertThat(a.getFileName().toString()).startsWith("cluster-"));
+        // A run that fails writes no archive: it may have stopped before loading most of what the command uses.
+        String[] nowhere = {"cluster", "--bootstrap-server", "localhost:" + StrataNode.freePort()};
+        Result failed = launch(cds, java.util.Map.of(), nowhere);
+        assertThat(failed.code()).as(failed.output()).isEqualTo(1);
+        assertThat(failed.output().strip().lines()).as(failed.output()).hasSize(1).allMatch(l -> l.contains("cannot reach"));
+        assertThat(Files.exists(cds) ? archives(cds) : List.<Path>of()).as("a failed run's archive").isEmpty();
 
-        Path classLog = dir.resolve("classes.log");
-        Result second = launch(cds, java.util.Map.of("STRATA_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog), cluster);
-        assertThat(second.code()).as(second.output()).isEqualTo(1);
-        assertThat(second.output()).contains("cannot reach a Strata node");
-        assertThat(fromArchive(classLog)).as("classes the second run mapped from the archive").isGreaterThan(1000);
-        assertThat(Files.readString(classLog)).contains("org.apache.kafka.clients.admin.Admin source: shared objects file (top)");
+        try (StrataNode node = StrataNode.start(dir.resolve("cds-node"))) {
+            String[] cluster = {"cluster", "--bootstrap-server", node.bootstrap()};
+            Result first = launch(cds, java.util.Map.of(), cluster);
+            assertThat(first.code()).as(first.output()).isZero();
+            assertThat(archives(cds)).as("the first successful run left its archive").singleElement()
+                    .satisfies(a -> assertThat(a.getFileName().toString()).startsWith("cluster-"));
 
-        Files.delete(classLog);
-        Result off = launch(cds, java.util.Map.of("STRATA_CDS", "off", "STRATA_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog), cluster);
-        assertThat(off.code()).as(off.output()).isEqualTo(1);
-        assertThat(fromArchive(classLog)).as("STRATA_CDS=off").isZero();
+            Path classLog = dir.resolve("classes.log");
+            Result second = launch(cds, java.util.Map.of("STRATA_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog), cluster);
+            assertThat(second.code()).as(second.output()).isZero();
+            assertThat(second.output()).as("the archive is written without a word").isEqualTo(first.output());
+            assertThat(fromArchive(classLog)).as("classes the second run mapped from the archive").isGreaterThan(1000);
+            assertThat(Files.readString(classLog)).contains("org.apache.kafka.clients.admin.Admin source: shared objects file (top)");
 
-        // An archive older than the jar (a rebuild since) is not used but written again.
-        Path archive = archives(cds).get(0);
-        Files.setLastModifiedTime(archive, java.nio.file.attribute.FileTime.fromMillis(
-                Files.getLastModifiedTime(StrataNode.jar()).toMillis() - 60_000));
-        Files.delete(classLog);
-        launch(cds, java.util.Map.of("STRATA_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog), cluster);
-        assertThat(fromArchive(classLog)).as("a stale archive is not mapped").isZero();
-        assertThat(Files.getLastModifiedTime(archive)).as("and is written again").isGreaterThan(Files.getLastModifiedTime(StrataNode.jar()));
+            // A failing run starts from the archive too, and leaves it as it was.
+            Path archive = archives(cds).get(0);
+            java.nio.file.attribute.FileTime written = Files.getLastModifiedTime(archive);
+            Files.delete(classLog);
+            Result failing = launch(cds, java.util.Map.of("STRATA_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog), nowhere);
+            assertThat(failing.code()).as(failing.output()).isEqualTo(1);
+            assertThat(failing.output()).contains("cannot reach a Strata node");
+            assertThat(fromArchive(classLog)).as("classes the failing run mapped from the archive").isGreaterThan(1000);
+            assertThat(archives(cds)).containsExactly(archive);
+            assertThat(Files.getLastModifiedTime(archive)).isEqualTo(written);
 
-        // Help loads too little to be worth an archive.
-        Result help = launch(cds, java.util.Map.of(), "topics", "--help");
-        assertThat(help.code()).as(help.output()).isZero();
-        assertThat(archives(cds)).hasSize(1);
+            Files.delete(classLog);
+            Result off = launch(cds, java.util.Map.of("STRATA_CDS", "off", "STRATA_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog), cluster);
+            assertThat(off.code()).as(off.output()).isZero();
+            assertThat(fromArchive(classLog)).as("STRATA_CDS=off").isZero();
+
+            // An archive older than the jar (a rebuild since) is not used but written again.
+            Files.setLastModifiedTime(archive, java.nio.file.attribute.FileTime.fromMillis(
+                    Files.getLastModifiedTime(StrataNode.jar()).toMillis() - 60_000));
+            Files.delete(classLog);
+            launch(cds, java.util.Map.of("STRATA_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog), cluster);
+            assertThat(fromArchive(classLog)).as("a stale archive is not mapped").isZero();
+            assertThat(Files.getLastModifiedTime(archive)).as("and is written again").isGreaterThan(Files.getLastModifiedTime(StrataNode.jar()));
+
+            // Help loads too little to be worth an archive.
+            Result help = launch(cds, java.util.Map.of(), "topics", "--help");
+            assertThat(help.code()).as(help.output()).isZero();
+            assertThat(archives(cds)).hasSize(1);
+        }
 
         // Settings a JDK 17 cannot dump an archive with (here, sharing turned off): the command runs as it did before.
-        Result noSharing = launch(cds, java.util.Map.of("STRATA_JAVA_OPTS", "-Xshare:off"), "topics", "list", cluster[1], cluster[2]);
+        Result noSharing = launch(cds, java.util.Map.of("STRATA_JAVA_OPTS", "-Xshare:off"), "topics", "list", nowhere[1], nowhere[2]);
         assertThat(noSharing.code()).as(noSharing.output()).isEqualTo(1);
         assertThat(noSharing.output().strip().lines()).as(noSharing.output()).hasSize(1).allMatch(l -> l.contains("cannot reach"));
         assertThat(archives(cds)).hasSize(1);
@@ -266,30 +284,39 @@ class LauncherIT {
     }
 
     @Test
-    void onJdk25AOneShotCommandStartsFromAnAotCacheItsFirstRunWrote() throws Exception {
+    void onJdk25AOneShotCommandStartsFromAnAotCacheItsFirstSuccessfulRunWrote() throws Exception {
         Path jdk = jdk25().orElse(null);
         org.junit.jupiter.api.Assumptions.assumeTrue(jdk != null, "no JDK 25 or later here (STRATA_TEST_JDK25 names one)");
         Path cds = dir.resolve("aot");
-        String[] cluster = {"cluster", "--bootstrap-server", "localhost:" + StrataNode.freePort()};
-        Result first = launchWith(jdk, cds, java.util.Map.of(), cluster);
-        assertThat(first.code()).as(first.output()).isEqualTo(1);
-        assertThat(first.output().strip().lines()).as("the cache is recorded and assembled without a word").hasSize(1)
+        String[] nowhere = {"cluster", "--bootstrap-server", "localhost:" + StrataNode.freePort()};
+        Result failed = launchWith(jdk, cds, java.util.Map.of(), nowhere);
+        assertThat(failed.code()).as(failed.output()).isEqualTo(1);
+        assertThat(failed.output().strip().lines()).as("recorded without a word").hasSize(1)
                 .allMatch(l -> l.contains("cannot reach a Strata node"));
         try (var files = Files.list(cds)) {
-            assertThat(files.map(f -> f.getFileName().toString()).toList()).as("only the cache is left")
-                    .singleElement().satisfies(n -> assertThat(n).startsWith("cluster-").endsWith(".aot"));
+            assertThat(files.toList()).as("a failed run leaves no cache, nor its recording").isEmpty();
         }
 
-        Path classLog = dir.resolve("aot-classes.log");
-        Result second = launchWith(jdk, cds, java.util.Map.of("STRATA_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog), cluster);
-        assertThat(second.code()).as(second.output()).isEqualTo(1);
-        assertThat(second.output().strip().lines()).hasSize(1);
-        assertThat(Files.readString(classLog)).contains("org.apache.kafka.clients.admin.Admin source: shared objects file");
+        try (StrataNode node = StrataNode.start(dir.resolve("aot-node"))) {
+            String[] cluster = {"cluster", "--bootstrap-server", node.bootstrap()};
+            Result first = launchWith(jdk, cds, java.util.Map.of(), cluster);
+            assertThat(first.code()).as(first.output()).isZero();
+            try (var files = Files.list(cds)) {
+                assertThat(files.map(f -> f.getFileName().toString()).toList()).as("only the cache is left")
+                        .singleElement().satisfies(n -> assertThat(n).startsWith("cluster-").endsWith(".aot"));
+            }
 
-        Files.delete(classLog);
-        launchWith(jdk, cds, java.util.Map.of("STRATA_CDS", "off", "STRATA_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog), cluster);
-        assertThat(Files.readString(classLog)).as("STRATA_CDS=off").contains("org.apache.kafka.clients.admin.Admin source: file:")
-                .doesNotContain("org.apache.kafka.clients.admin.Admin source: shared objects file");
+            Path classLog = dir.resolve("aot-classes.log");
+            Result second = launchWith(jdk, cds, java.util.Map.of("STRATA_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog), cluster);
+            assertThat(second.code()).as(second.output()).isZero();
+            assertThat(second.output()).as("the cache is recorded and assembled without a word").isEqualTo(first.output());
+            assertThat(Files.readString(classLog)).contains("org.apache.kafka.clients.admin.Admin source: shared objects file");
+
+            Files.delete(classLog);
+            launchWith(jdk, cds, java.util.Map.of("STRATA_CDS", "off", "STRATA_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog), cluster);
+            assertThat(Files.readString(classLog)).as("STRATA_CDS=off").contains("org.apache.kafka.clients.admin.Admin source: file:")
+                    .doesNotContain("org.apache.kafka.clients.admin.Admin source: shared objects file");
+        }
     }
 
     @Test

@@ -1,8 +1,5 @@
 package io.strata.sdk.replay;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
@@ -33,7 +30,6 @@ final class ManifestClient {
     record Manifest(String objectStore, long logStartOffset, long highWatermark, boolean leader, List<Segment> segments) {
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int CONNECT_TIMEOUT_MS = 10_000;
     private static final int READ_TIMEOUT_MS = 30_000;
     /**
@@ -86,11 +82,23 @@ final class ManifestClient {
     }
 
     int partitions(String topic) {
-        return get("/api/topics/" + enc(topic)).get("partitions").size();
+        String path = "/api/topics/" + enc(topic);
+        String body = get(path);
+        try {
+            return ManifestJson.partitionCount(body);
+        } catch (IOException e) {
+            throw notAnswered(path, "a topic", e);
+        }
     }
 
     Manifest manifest(String topic, int partition) {
-        return manifest(get(segmentsPath(topic, partition)));
+        String path = segmentsPath(topic, partition);
+        String body = get(path);
+        try {
+            return ManifestJson.manifest(body);
+        } catch (IOException e) {
+            throw notAnswered(path, "a segment manifest", e);
+        }
     }
 
     /** As {@link #manifest}, without blocking: a replay asks for every partition's at once. */
@@ -102,17 +110,12 @@ final class ManifestClient {
         return "/api/topics/" + enc(topic) + "/partitions/" + partition + "/segments";
     }
 
-    private static Manifest manifest(JsonNode n) {
-        List<Segment> segs = new ArrayList<>();
-        for (JsonNode s : n.get("segments")) {
-            segs.add(new Segment(s.get("baseOffset").asLong(), s.get("lastOffset").asLong(), s.get("objectKey").asText(),
-                    s.get("sizeBytes").asLong(), s.get("minTimestamp").asLong(), s.get("maxTimestamp").asLong()));
-        }
-        return new Manifest(n.get("objectStore").isNull() ? null : n.get("objectStore").asText(),
-                n.get("logStartOffset").asLong(), n.get("highWatermark").asLong(), n.path("leader").asBoolean(false), segs);
+    private ReplayException notAnswered(String path, String what, IOException e) {
+        return new ReplayException("admin API " + adminUrl + path + " answered what is not " + what + ": " + e.getMessage(), e);
     }
 
-    private JsonNode get(String path) {
+    /** The body of a 200 answer to {@code path}. */
+    private String get(String path) {
         java.net.URL url;
         try {
             url = URI.create(adminUrl + path).toURL();
@@ -146,12 +149,7 @@ final class ManifestClient {
                 throw new ReplayException("admin API " + adminUrl + path + " answered " + status + ": "
                         + body(status >= 400 ? c.getErrorStream() : c.getInputStream()), null);
             }
-            String body = body(c.getInputStream());
-            try {
-                return JSON.readTree(body);
-            } catch (IOException e) {
-                throw new ReplayException("admin API " + adminUrl + path + " answered what is not JSON: " + e.getMessage(), e);
-            }
+            return body(c.getInputStream());
         } catch (IOException e) {
             if (c != null) {
                 c.disconnect();

@@ -69,4 +69,30 @@ class StrataCliTest {
             assertThat(lazy).as(String.join(" ", args)).doesNotStartWith("0\n");
         }
     }
+
+    @Test
+    void aOneShotCommandTurnsNettysFlightRecorderEventsOffUnlessTheUserSaidAndTheBrokerKeepsThem() {
+        String before = System.getProperty(StrataCli.NETTY_JFR);
+        try {
+            for (String command : List.of("replay", "topics", "cluster", "--help")) {
+                System.clearProperty(StrataCli.NETTY_JFR);
+                StrataCli.oneShotDefaults(new String[]{command});
+                assertThat(System.getProperty(StrataCli.NETTY_JFR)).as(command).isEqualTo("false");
+            }
+            for (String command : List.of("broker", "dev")) {
+                System.clearProperty(StrataCli.NETTY_JFR);
+                StrataCli.oneShotDefaults(new String[]{command, "--config", "x.yaml"});
+                assertThat(System.getProperty(StrataCli.NETTY_JFR)).as(command).isNull();
+            }
+            System.setProperty(StrataCli.NETTY_JFR, "true");
+            StrataCli.oneShotDefaults(new String[]{"replay"});
+            assertThat(System.getProperty(StrataCli.NETTY_JFR)).as("the user's own setting").isEqualTo("true");
+        } finally {
+            if (before == null) {
+                System.clearProperty(StrataCli.NETTY_JFR);
+            } else {
+                System.setProperty(StrataCli.NETTY_JFR, before);
+            }
+        }
+    }
 }

@@ -1,0 +1,92 @@
+package io.strata.sdk.replay;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ManifestJsonTest {
+    /** A node's answer as its admin API writes it (indented), with a field this reader does not know in each object. */
+    private static final String MANIFEST = """
+            {
+              "topic" : "bench",
+              "topicId" : "nN9yvPX6Tnqlp_kalSNB8A",
+              "partition" : 0,
+              "objectStore" : "s3://bench/strata?endpoint=http://127.0.0.1:48080&region=us-east-1",
+              "logStartOffset" : 12,
+              "highWatermark" : 49943,
+              "leader" : true,
+              "future" : { "nested" : [ 1, { "deeper" : null } ], "segments" : [ ] },
+              "segments" : [ {
+                "baseOffset" : 0,
+                "lastOffset" : 8275,
+                "objectKey" : "c/t/0/00000000000000000000-0-9b57.seg",
+                "sizeBytes" : 8359898,
+                "minTimestamp" : 1796594802351,
+                "maxTimestamp" : 1796594803487,
+                "leaderEpoch" : 0,
+                "tags" : { "a" : [ "b" ] }
+              }, {
+                "baseOffset" : 8276,
+                "lastOffset" : 16531,
+                "objectKey" : "c/t/0/00000000000000008276-0-1c2d.seg",
+                "sizeBytes" : 8361002,
+                "minTimestamp" : 1796594803488,
+                "maxTimestamp" : 1796594804100,
+                "leaderEpoch" : 0
+              } ]
+            }
+            """;
+
+    @Test
+    void aManifestReadsWithEverySegmentInOrderAndFieldsItDoesNotKnowSkipped() throws IOException {
+        ManifestClient.Manifest m = ManifestJson.manifest(MANIFEST);
+        assertEquals("s3://bench/strata?endpoint=http://127.0.0.1:48080&region=us-east-1", m.objectStore());
+        assertEquals(12, m.logStartOffset());
+        assertEquals(49943, m.highWatermark());
+        assertTrue(m.leader());
+        assertEquals(List.of(
+                new ManifestClient.Segment(0, 8275, "c/t/0/00000000000000000000-0-9b57.seg", 8359898, 1796594802351L, 1796594803487L),
+                new ManifestClient.Segment(8276, 16531, "c/t/0/00000000000000008276-0-1c2d.seg", 8361002, 1796594803488L, 1796594804100L)),
+                m.segments());
+    }
+
+    @Test
+    void aTopicWithNoBucketAndANodeThatDoesNotSayItLeads() throws IOException {
+        ManifestClient.Manifest m = ManifestJson.manifest(
+                "{\"objectStore\":null,\"logStartOffset\":0,\"highWatermark\":5,\"segments\":[]}");
+        assertNull(m.objectStore());
+        assertFalse(m.leader());
+        assertTrue(m.segments().isEmpty());
+    }
+
+    @Test
+    void aManifestMissingWhatAReplayNeedsIsRefusedNamingIt() {
+        assertEquals("no \"highWatermark\"", assertThrows(IOException.class, () -> ManifestJson.manifest(
+                "{\"objectStore\":null,\"logStartOffset\":0,\"segments\":[]}")).getMessage());
+        assertEquals("no \"sizeBytes\"", assertThrows(IOException.class, () -> ManifestJson.manifest(
+                "{\"logStartOffset\":0,\"highWatermark\":5,\"segments\":[{\"baseOffset\":0,\"lastOffset\":1,\"objectKey\":\"k\","
+                        + "\"minTimestamp\":1,\"maxTimestamp\":2}]}")).getMessage());
+        assertTrue(assertThrows(IOException.class, () -> ManifestJson.manifest(
+                "{\"logStartOffset\":\"0\",\"highWatermark\":5,\"segments\":[]}")).getMessage().contains("logStartOffset"));
+        assertThrows(IOException.class, () -> ManifestJson.manifest("[]"));
+        assertThrows(IOException.class, () -> ManifestJson.manifest("<html>not found</html>"));
+        assertThrows(IOException.class, () -> ManifestJson.manifest("{\"logStartOffset\":0,\"highWatermark\":5,\"segments\":[1]}"));
+    }
+
+    @Test
+    void aTopicsPartitionsAreCounted() throws IOException {
+        assertEquals(3, ManifestJson.partitionCount("""
+                { "name" : "bench", "configs" : { "partitions" : "not this" },
+                  "partitions" : [ { "partition" : 0, "replicas" : [ 0, 1 ] }, { "partition" : 1 }, { "partition" : 2 } ] }
+                """));
+        assertEquals(0, ManifestJson.partitionCount("{\"partitions\":[]}"));
+        assertThrows(IOException.class, () -> ManifestJson.partitionCount("{\"name\":\"bench\"}"));
+    }
+}
