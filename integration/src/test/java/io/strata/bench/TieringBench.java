@@ -830,10 +830,10 @@ final class TieringBench {
                 && (s.contains("G1") || s.contains("WorkerThread::run") || s.contains("ConcurrentGCThread")));
         parts.put("socket writes of the bytes served (`BufferRegion`, the response's frames)",
                 s -> s.contains("BufferRegion") || s.contains("ConnectionHandler.writeReady") || s.contains("ConnectionHandler.answered"));
-        parts.put("S3 bodies copied into arrays (`ExactBytesTransformer`)", s -> s.contains("ExactBytesTransformer"));
+        parts.put("S3 bodies read into arrays (`BlockingGets`)", s -> s.contains("BlockingGets"));
         parts.put("the reader: spans, cutting batches, CRC checks", s -> s.contains("RemoteSegmentReader")
                 && (s.contains("batchesFrom") || s.contains("Span") || s.contains("readFrom")));
-        parts.put("the S3 client's request path (the SDK, its Netty handlers)", s -> s.contains("software/amazon"));
+        parts.put("the S3 client's request path (the SDK, its HTTP client)", s -> s.contains("software/amazon") || s.contains("org/apache/hc"));
         parts.put("Netty socket reads and selecting, outside both (nearly all of it the S3 responses' bytes coming in)", s -> s.contains("io/netty/channel/nio"));
         parts.put("request handling (Kafka protocol, fetch sessions)", s -> s.contains("io/strata") || s.contains("org/apache/kafka"));
         return parts;

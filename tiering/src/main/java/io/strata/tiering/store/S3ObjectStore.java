@@ -6,7 +6,8 @@ import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
-import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
+import software.amazon.awssdk.services.s3.S3BaseClientBuilder;
+import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -23,41 +24,65 @@ import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 
 /**
- * S3 (or any S3-compatible server) through aws-sdk-java-v2's async client: multipart upload
- * above 16 MiB in 8 MiB parts, ranged GETs, path-style access when an endpoint is given. Credentials come from
- * the AWS default chain ({@code AWS_ACCESS_KEY_ID}/{@code AWS_SECRET_ACCESS_KEY}, profiles,
- * instance roles). Checksums are computed only when S3 requires them, which every S3-compatible
- * server accepts.
+ * S3 (or any S3-compatible server) through aws-sdk-java-v2: GETs on its blocking client
+ * ({@link BlockingGets}, which reads a body with a copy less), everything else on its async
+ * client, opened at its first use (a replay, which only reads, never opens it); multipart upload
+ * above 16 MiB in 8 MiB parts, ranged GETs, path-style access when an endpoint is given.
+ * Credentials come from the AWS default chain ({@code AWS_ACCESS_KEY_ID}/{@code AWS_SECRET_ACCESS_KEY},
+ * profiles, instance roles). Checksums are computed only when S3 requires them, which every
+ * S3-compatible server accepts.
  */
 public final class S3ObjectStore implements ObjectStore {
     static final long MULTIPART_THRESHOLD = 16L * 1024 * 1024;
     static final long PART_SIZE = 8L * 1024 * 1024;
 
-    private final S3AsyncClient s3;
     private final S3Location location;
+    /** One chain for both clients: it resolves credentials once. */
+    private final DefaultCredentialsProvider credentials = DefaultCredentialsProvider.builder().build();
+    private final BlockingGets gets;
+    private S3AsyncClient async;
     /**
-     * The HTTP client's I/O threads, ours rather than the SDK's: the SDK closes its own with
-     * Netty's graceful shutdown, a 2 s quiet period that every replay (which opens and closes a
-     * store) paid at its end. Nothing is in flight when the store is closed, so ours stop at once.
+     * The async client's I/O threads, ours rather than the SDK's: the SDK closes its own with
+     * Netty's graceful shutdown, a 2 s quiet period that every process closing a store paid at
+     * its end. Nothing is in flight when the store is closed, so ours stop at once.
      */
-    private final io.netty.channel.EventLoopGroup ioThreads;
+    private io.netty.channel.EventLoopGroup ioThreads;
+    private boolean closed;
 
     public S3ObjectStore(S3Location location) {
         this.location = location;
-        this.ioThreads = new io.netty.channel.nio.NioEventLoopGroup(0,
-                new io.netty.util.concurrent.DefaultThreadFactory("s3-io", true));
-        S3AsyncClientBuilder b = S3AsyncClient.builder()
-                .httpClientBuilder(software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient.builder()
-                        .eventLoopGroup(software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup.create(ioThreads)))
-                .region(Region.of(location.region()))
-                .credentialsProvider(DefaultCredentialsProvider.builder().build())
+        S3Client blocking = configured(S3Client.builder()
+                .httpClientBuilder(software.amazon.awssdk.http.apache5.Apache5HttpClient.builder().maxConnections(BlockingGets.MAX_IN_FLIGHT)))
+                .build();
+        this.gets = new BlockingGets(blocking, location.bucket());
+    }
+
+    /** The settings both clients share. */
+    private <B extends S3BaseClientBuilder<B, ?>> B configured(B b) {
+        b.region(Region.of(location.region()))
+                .credentialsProvider(credentials)
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .overrideConfiguration(o -> o.apiCallTimeout(Duration.ofSeconds(60)).apiCallAttemptTimeout(Duration.ofSeconds(20)));
         if (location.endpoint() != null) {
             b.endpointOverride(URI.create(location.endpoint())).forcePathStyle(true);
         }
-        this.s3 = b.build();
+        return b;
+    }
+
+    /** The async client, opened at the first request that wants it. */
+    private synchronized S3AsyncClient s3() {
+        if (closed) {
+            throw new IllegalStateException(describe() + " is closed");
+        }
+        if (async == null) {
+            ioThreads = new io.netty.channel.nio.NioEventLoopGroup(0, new io.netty.util.concurrent.DefaultThreadFactory("s3-io", true));
+            async = configured(S3AsyncClient.builder()
+                    .httpClientBuilder(software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient.builder()
+                            .eventLoopGroup(software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup.create(ioThreads))))
+                    .build();
+        }
+        return async;
     }
 
     private String full(String key) {
@@ -90,7 +115,7 @@ public final class S3ObjectStore implements ObjectStore {
             return CompletableFuture.failedFuture(new ObjectStoreException("cannot read " + file, e));
         }
         if (size <= MULTIPART_THRESHOLD) {
-            return wrap(key, s3.putObject(r -> r.bucket(location.bucket()).key(full(key)), AsyncRequestBody.fromFile(file))
+            return wrap(key, s3().putObject(r -> r.bucket(location.bucket()).key(full(key)), AsyncRequestBody.fromFile(file))
                     .thenApply(r -> null));
         }
         return wrap(key, multipart(full(key), file, size));
@@ -101,7 +126,7 @@ public final class S3ObjectStore implements ObjectStore {
      * S3-compatible servers may not implement; aborted on failure so no parts linger.
      */
     private CompletableFuture<Void> multipart(String fullKey, Path file, long size) {
-        return s3.createMultipartUpload(r -> r.bucket(location.bucket()).key(fullKey)).thenCompose(created -> {
+        return s3().createMultipartUpload(r -> r.bucket(location.bucket()).key(fullKey)).thenCompose(created -> {
             String uploadId = created.uploadId();
             List<software.amazon.awssdk.services.s3.model.CompletedPart> parts = new ArrayList<>();
             CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
@@ -110,19 +135,19 @@ public final class S3ObjectStore implements ObjectStore {
                 long start = offset;
                 long length = Math.min(PART_SIZE, size - offset);
                 int n = partNumber;
-                chain = chain.thenCompose(v -> s3.uploadPart(r -> r.bucket(location.bucket()).key(fullKey).uploadId(uploadId)
+                chain = chain.thenCompose(v -> s3().uploadPart(r -> r.bucket(location.bucket()).key(fullKey).uploadId(uploadId)
                                 .partNumber(n).contentLength(length),
                         AsyncRequestBody.fromFile(software.amazon.awssdk.core.FileRequestBodyConfiguration.builder()
                                 .path(file).position(start).numBytesToRead(length).build()))
                         .thenAccept(resp -> parts.add(software.amazon.awssdk.services.s3.model.CompletedPart.builder()
                                 .partNumber(n).eTag(resp.eTag()).build())));
             }
-            return chain.thenCompose(v -> s3.completeMultipartUpload(r -> r.bucket(location.bucket()).key(fullKey).uploadId(uploadId)
+            return chain.thenCompose(v -> s3().completeMultipartUpload(r -> r.bucket(location.bucket()).key(fullKey).uploadId(uploadId)
                             .multipartUpload(m -> m.parts(parts))))
                     .thenApply(r -> (Void) null)
                     .whenComplete((v, t) -> {
                         if (t != null) {
-                            s3.abortMultipartUpload(r -> r.bucket(location.bucket()).key(fullKey).uploadId(uploadId));
+                            s3().abortMultipartUpload(r -> r.bucket(location.bucket()).key(fullKey).uploadId(uploadId));
                         }
                     });
         });
@@ -130,13 +155,13 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public CompletableFuture<Void> put(String key, byte[] data) {
-        return wrap(key, s3.putObject(r -> r.bucket(location.bucket()).key(full(key)), AsyncRequestBody.fromBytes(data))
+        return wrap(key, s3().putObject(r -> r.bucket(location.bucket()).key(full(key)), AsyncRequestBody.fromBytes(data))
                 .thenApply(r -> null));
     }
 
     @Override
     public CompletableFuture<byte[]> get(String key) {
-        return wrap(key, s3.getObject(r -> r.bucket(location.bucket()).key(full(key)), new ExactBytesTransformer()));
+        return wrap(key, gets.get(full(key), null));
     }
 
     @Override
@@ -145,8 +170,7 @@ public final class S3ObjectStore implements ObjectStore {
             return CompletableFuture.completedFuture(new byte[0]);
         }
         String range = "bytes=" + offset + "-" + (offset + length - 1);
-        CompletableFuture<byte[]> f = s3.getObject(r -> r.bucket(location.bucket()).key(full(key)).range(range), new ExactBytesTransformer());
-        return wrap(key, f).exceptionallyCompose(t -> {
+        return wrap(key, gets.get(full(key), range)).exceptionallyCompose(t -> {
             Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
             // 416: the range starts at or past the end, which reads as "no more bytes".
             if (cause instanceof ObjectStoreException && cause.getCause() instanceof S3Exception e && e.statusCode() == 416) {
@@ -158,7 +182,7 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public CompletableFuture<Optional<ObjectInfo>> head(String key) {
-        CompletableFuture<Optional<ObjectInfo>> f = s3.headObject(r -> r.bucket(location.bucket()).key(full(key)))
+        CompletableFuture<Optional<ObjectInfo>> f = s3().headObject(r -> r.bucket(location.bucket()).key(full(key)))
                 .thenApply(h -> Optional.of(new ObjectInfo(key, h.contentLength(), h.lastModified().toEpochMilli())));
         return f.exceptionallyCompose(t -> {
             Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
@@ -183,7 +207,7 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     private CompletableFuture<List<ObjectInfo>> page(ListObjectsV2Request req, List<ObjectInfo> out) {
-        return s3.listObjectsV2(req).thenCompose((ListObjectsV2Response resp) -> {
+        return s3().listObjectsV2(req).thenCompose((ListObjectsV2Response resp) -> {
             for (S3Object o : resp.contents()) {
                 if (o.key().endsWith("/")) {
                     continue; // a "directory" marker some S3-compatible servers list; Strata never writes one
@@ -199,7 +223,7 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public CompletableFuture<Void> delete(String key) {
-        return wrap(key, s3.deleteObject(r -> r.bucket(location.bucket()).key(full(key))).thenApply(r -> null));
+        return wrap(key, s3().deleteObject(r -> r.bucket(location.bucket()).key(full(key))).thenApply(r -> null));
     }
 
     /**
@@ -208,13 +232,13 @@ public final class S3ObjectStore implements ObjectStore {
      * see the bucket itself (403), and then the bucket is taken to exist.
      */
     public CompletableFuture<Void> ensureBucket() {
-        return s3.headBucket(r -> r.bucket(location.bucket())).thenApply(r -> (Void) null)
+        return s3().headBucket(r -> r.bucket(location.bucket())).thenApply(r -> (Void) null)
                 .exceptionallyCompose(t -> {
                     Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
                     if (cause instanceof S3Exception e && e.statusCode() == 403) {
                         return CompletableFuture.completedFuture(null);
                     }
-                    return s3.createBucket(r -> r.bucket(location.bucket())).thenApply(r -> (Void) null);
+                    return s3().createBucket(r -> r.bucket(location.bucket())).thenApply(r -> (Void) null);
                 })
                 .thenApply(Function.identity());
     }
@@ -227,13 +251,24 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public void close() {
-        s3.close();
-        io.netty.util.concurrent.Future<?> stopped = ioThreads.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        gets.close();
+        S3AsyncClient a;
+        io.netty.channel.EventLoopGroup io;
+        synchronized (this) {
+            closed = true;
+            a = async;
+            io = ioThreads;
+        }
+        if (a == null) {
+            return;
+        }
+        a.close();
+        io.netty.util.concurrent.Future<?> stopped = io.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
         // Returns once its threads have ended: a thread still in its native poll when the JVM exits holds the exit for
         // 300 ms (HotSpot waits for threads in native code to stop), which a one-shot command like strata replay paid
         // after its work was done. Not on one of its own threads, which would wait for itself.
         boolean own = false;
-        for (io.netty.util.concurrent.EventExecutor e : ioThreads) {
+        for (io.netty.util.concurrent.EventExecutor e : io) {
             own |= e.inEventLoop();
         }
         if (!own) {
@@ -241,8 +276,13 @@ public final class S3ObjectStore implements ObjectStore {
         }
     }
 
+    /** Whether the async client has been opened (for tests). */
+    synchronized boolean asyncClientOpened() {
+        return async != null;
+    }
+
     /** Whether every I/O thread has stopped (for tests). */
-    boolean ioThreadsTerminated() {
-        return ioThreads.isTerminated();
+    synchronized boolean ioThreadsTerminated() {
+        return ioThreads == null || ioThreads.isTerminated();
     }
 }

@@ -44,11 +44,31 @@ class S3ObjectStoreTest extends ObjectStoreContract {
     @Test
     void closeReturnsOnceItsIoThreadsHaveStopped() throws Exception {
         S3ObjectStore store = new S3ObjectStore(S3Location.parse("s3://contract/x?endpoint=http://127.0.0.1:1&region=us-east-1"));
-        // A request (refused) starts the I/O threads.
-        assertThat(store.get("k").handle((v, t) -> t != null).get()).isTrue();
+        // A request of the async client's (refused) starts the I/O threads.
+        assertThat(store.head("k").handle((v, t) -> t != null).get()).isTrue();
+        assertThat(store.asyncClientOpened()).isTrue();
         store.close();
         // A thread still in its native poll when the JVM exits holds the exit 300 ms: a one-shot command closes and exits.
         assertThat(store.ioThreadsTerminated()).as("I/O threads terminated when close returned").isTrue();
+    }
+
+    @Test
+    void aStoreThatOnlyReadsNeverOpensTheAsyncClientAndAClosedOneRefusesGets() throws Exception {
+        byte[] data = new byte[3 * 1024 * 1024 + 17];
+        new java.util.Random(7).nextBytes(data);
+        try (ObjectStore writer = open()) {
+            writer.put("reads/only", data).get();
+        }
+        S3ObjectStore reader = new S3ObjectStore(S3Location.parse(server.url("contract", "with/prefix")));
+        assertThat(reader.get("reads/only").get()).isEqualTo(data);
+        assertThat(reader.getRange("reads/only", 1_000_000, 2_000_000).get())
+                .isEqualTo(java.util.Arrays.copyOfRange(data, 1_000_000, 3_000_000));
+        assertThat(reader.getRange("reads/only", data.length, 10).get()).as("past the end").isEmpty();
+        assertThatThrownBy(() -> reader.get("reads/none").get()).hasCauseInstanceOf(ObjectNotFoundException.class);
+        assertThat(reader.asyncClientOpened()).as("the async client, for a store that only read").isFalse();
+        reader.close();
+        assertThat(reader.ioThreadsTerminated()).isTrue();
+        assertThatThrownBy(() -> reader.get("reads/only").get()).isInstanceOf(ExecutionException.class);
     }
 
     @Test
