@@ -54,7 +54,7 @@ final class ManifestJson {
                 String field = p.currentName();
                 JsonToken value = p.nextToken();
                 switch (field) {
-                    case "objectStore" -> objectStore = value == JsonToken.VALUE_NULL ? null : p.getValueAsString();
+                    case "objectStore" -> objectStore = value == JsonToken.VALUE_NULL ? null : text(p, field);
                     case "logStartOffset" -> logStartOffset = number(p, field);
                     case "highWatermark" -> highWatermark = number(p, field);
                     case "leader" -> leader = value == JsonToken.VALUE_TRUE;
@@ -85,7 +85,7 @@ final class ManifestJson {
                 switch (field) {
                     case "baseOffset" -> base = number(p, field);
                     case "lastOffset" -> last = number(p, field);
-                    case "objectKey" -> key = p.getValueAsString();
+                    case "objectKey" -> key = text(p, field);
                     case "sizeBytes" -> size = number(p, field);
                     case "minTimestamp" -> minTs = number(p, field);
                     case "maxTimestamp" -> maxTs = number(p, field);
@@ -105,6 +105,13 @@ final class ManifestJson {
         if (p.nextToken() != JsonToken.START_OBJECT) {
             throw new IOException("not a JSON object");
         }
+    }
+
+    private static String text(JsonParser p, String field) throws IOException {
+        if (p.currentToken() != JsonToken.VALUE_STRING) {
+            throw new IOException("\"" + field + "\" is not a string: " + p.getText());
+        }
+        return p.getText();
     }
 
     private static long number(JsonParser p, String field) throws IOException {

@@ -75,6 +75,9 @@ class ManifestJsonTest {
                         + "\"minTimestamp\":1,\"maxTimestamp\":2}]}")).getMessage());
         assertTrue(assertThrows(IOException.class, () -> ManifestJson.manifest(
                 "{\"logStartOffset\":\"0\",\"highWatermark\":5,\"segments\":[]}")).getMessage().contains("logStartOffset"));
+        assertTrue(assertThrows(IOException.class, () -> ManifestJson.manifest(
+                "{\"objectStore\":{\"logStartOffset\":1},\"logStartOffset\":0,\"highWatermark\":5,\"segments\":[]}"))
+                .getMessage().contains("objectStore"));
         assertThrows(IOException.class, () -> ManifestJson.manifest("[]"));
         assertThrows(IOException.class, () -> ManifestJson.manifest("<html>not found</html>"));
         assertThrows(IOException.class, () -> ManifestJson.manifest("{\"logStartOffset\":0,\"highWatermark\":5,\"segments\":[1]}"));

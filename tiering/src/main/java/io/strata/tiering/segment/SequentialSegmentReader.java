@@ -216,7 +216,14 @@ public final class SequentialSegmentReader implements AutoCloseable {
         firstPlanned = true;
         boolean last = planPosition + length >= planEnd;
         CompletableFuture<byte[]> get = store.getRange(planning.objectKey(), planPosition, length);
-        inFlight.add(new Span(planning, planPosition, length, last, get.thenApply(ByteBuffer::wrap), planDataEnd, lent ? get : null));
+        CompletableFuture<ByteBuffer> bytes = get.thenApply(ByteBuffer::wrap);
+        // A span abandoned (close) stops its GET: cancelling what was derived from it would not.
+        bytes.whenComplete((b, t) -> {
+            if (bytes.isCancelled()) {
+                get.cancel(false);
+            }
+        });
+        inFlight.add(new Span(planning, planPosition, length, last, bytes, planDataEnd, lent ? get : null));
         planPosition += length;
         return true;
     }
@@ -435,7 +442,7 @@ public final class SequentialSegmentReader implements AutoCloseable {
         for (Span s : inFlight) {
             s.bytes().cancel(false);
             if (s.lent() != null) {
-                // Cancelling does not stop the GET: its span is given back when the GET ends.
+                // The GET ends at its next piece, and its span is given back then.
                 s.lent().whenComplete((b, t) -> pool.returnLent());
             }
         }

@@ -6,11 +6,16 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /**
  * GETs through the SDK's blocking client (Apache HttpClient 5), each on a thread of its own
@@ -21,10 +26,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * rounds after 14 untimed): 0.06 against 0.12 CPU-seconds per 100 MB in the reading process, and
  * 1,320–1,570 against 730–1,150 MiB/s. Uploads, listings and deletes stay on the async client.
  * <p>
- * A GET whose future is cancelled (a replay stopped, a read abandoned) or fails before its body
- * is in hand is aborted at the next piece read, not read to its end. The threads are as many as
- * the client's connections ({@link #MAX_IN_FLIGHT}); more GETs at once wait their turn. Idle
- * threads end after {@link #IDLE_SECONDS}.
+ * What the async client did for a GET, this does too: a connection that fails while the body is
+ * read is tried again ({@link #BODY_ATTEMPTS} in all; the SDK retries what fails before the body
+ * itself), and a GET whose body is not whole within its time ({@code timeout}, as the async
+ * client's call timeout) fails. A GET whose future is completed by anyone else (cancelled by a
+ * reader that no longer wants it, the store closed) stops at the next piece of its body
+ * ({@link #PIECE}) and gives up its connection. The threads are as many as the client's
+ * connections ({@link #MAX_IN_FLIGHT}); more GETs at once wait their turn. Idle threads end after
+ * {@link #IDLE_SECONDS}.
  */
 final class BlockingGets implements AutoCloseable {
     /** GETs in flight at once, and connections kept: more than a replay or a node's remote reads keep in flight. */
@@ -32,14 +41,22 @@ final class BlockingGets implements AutoCloseable {
     static final int IDLE_SECONDS = 30;
     /** Bytes read between two looks at whether the GET is still wanted. */
     static final int PIECE = 256 * 1024;
+    static final int BODY_ATTEMPTS = 3;
 
     private final S3Client s3;
     private final String bucket;
+    private final Duration timeout;
     private final ThreadPoolExecutor threads;
+    /** GETs queued or running: close() fails and stops them. */
+    private final Set<Get> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+    /** Body bytes read, for tests: a GET stopped reads no further. */
+    private final java.util.concurrent.atomic.LongAdder bodyBytes = new java.util.concurrent.atomic.LongAdder();
 
-    BlockingGets(S3Client s3, String bucket) {
+    BlockingGets(S3Client s3, String bucket, Duration timeout) {
         this.s3 = s3;
         this.bucket = bucket;
+        this.timeout = timeout;
         AtomicInteger n = new AtomicInteger();
         this.threads = new ThreadPoolExecutor(MAX_IN_FLIGHT, MAX_IN_FLIGHT, IDLE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "s3-get-" + n.incrementAndGet());
@@ -49,24 +66,79 @@ final class BlockingGets implements AutoCloseable {
         threads.allowCoreThreadTimeOut(true);
     }
 
-    /** The object {@code fullKey}, or the part of it an HTTP {@code range} ({@code bytes=a-b}) names when not null. */
+    /**
+     * The object {@code fullKey}, or the part of it an HTTP {@code range} ({@code bytes=a-b}) names
+     * when not null. Completing the returned future (cancelling it) stops the GET.
+     */
     CompletableFuture<byte[]> get(String fullKey, String range) {
-        CompletableFuture<byte[]> result = new CompletableFuture<>();
+        Get g = new Get(fullKey, range);
+        open.add(g);
         try {
-            threads.execute(() -> {
-                if (result.isDone()) {
-                    return;
-                }
-                try (ResponseInputStream<GetObjectResponse> in = s3.getObject(r -> r.bucket(bucket).key(fullKey).range(range))) {
-                    result.complete(body(in, in.response().contentLength(), result::isDone, in::abort));
-                } catch (Throwable t) {
-                    result.completeExceptionally(t);
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            result.completeExceptionally(new IllegalStateException("the object store is closed", e));
+            if (closed) {
+                throw new RejectedExecutionException();
+            }
+            threads.execute(g);
+        } catch (RejectedExecutionException e) {
+            open.remove(g);
+            g.result.completeExceptionally(closedError());
         }
-        return result;
+        return g.result;
+    }
+
+    private static ObjectStoreException closedError() {
+        return new ObjectStoreException("the object store is closed", null);
+    }
+
+    /** One GET: its answer, and the body being read, which close() aborts. */
+    private final class Get implements Runnable {
+        final String key;
+        final String range;
+        final CompletableFuture<byte[]> result = new CompletableFuture<>();
+        volatile ResponseInputStream<GetObjectResponse> body;
+        long deadline;
+
+        Get(String key, String range) {
+            this.key = key;
+            this.range = range;
+        }
+
+        @Override
+        public void run() {
+            deadline = System.nanoTime() + timeout.toNanos();
+            try {
+                for (int attempt = 1; !result.isDone(); attempt++) {
+                    try (ResponseInputStream<GetObjectResponse> in = s3.getObject(r -> r.bucket(bucket).key(key).range(range))) {
+                        body = in;
+                        result.complete(BlockingGets.body(in, in.response().contentLength(), this::abandoned, in::abort, bodyBytes::add));
+                    } catch (IOException e) {
+                        if (attempt >= BODY_ATTEMPTS || abandoned()) {
+                            result.completeExceptionally(e);
+                        }
+                    } finally {
+                        body = null;
+                    }
+                }
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            } finally {
+                open.remove(this);
+            }
+        }
+
+        /** True once the GET is no longer wanted, or out of time (which fails it). */
+        boolean abandoned() {
+            if (!result.isDone() && System.nanoTime() - deadline > 0) {
+                result.completeExceptionally(new ObjectStoreException("no whole body within " + timeout.toSeconds() + " s", null));
+            }
+            return result.isDone();
+        }
+
+        void abort() {
+            ResponseInputStream<GetObjectResponse> in = body;
+            if (in != null) {
+                in.abort();
+            }
+        }
     }
 
     /**
@@ -75,9 +147,12 @@ final class BlockingGets implements AutoCloseable {
      * turns true between two pieces, {@code abort} drops the connection (reading on would only
      * keep it for reuse) and null is returned.
      */
-    static byte[] body(InputStream in, Long length, java.util.function.BooleanSupplier abandoned, Runnable abort) throws IOException {
+    static byte[] body(InputStream in, Long length, BooleanSupplier abandoned, Runnable abort, java.util.function.LongConsumer read)
+            throws IOException {
         if (length == null) {
-            return in.readAllBytes();
+            byte[] all = in.readAllBytes();
+            read.accept(all.length);
+            return all;
         }
         byte[] into = new byte[Math.toIntExact(length)];
         int filled = 0;
@@ -91,6 +166,7 @@ final class BlockingGets implements AutoCloseable {
                 throw new ObjectStoreException("the body ended after " + filled + " of its " + into.length + " bytes", null);
             }
             filled += n;
+            read.accept(n);
         }
         if (in.read() >= 0) {
             throw new ObjectStoreException("the body is longer than its Content-Length of " + into.length + " bytes", null);
@@ -98,10 +174,38 @@ final class BlockingGets implements AutoCloseable {
         return into;
     }
 
-    /** GETs not started fail; those reading lose their connections as the client closes. */
+    /**
+     * Fails every GET not yet answered (those queued never start), drops the connections of those
+     * reading, and returns once the threads have ended: a one-shot command closes its store and exits.
+     */
     @Override
     public void close() {
+        closed = true;
         threads.shutdownNow();
+        for (Get g : open) {
+            g.result.completeExceptionally(closedError());
+            g.abort();
+        }
         s3.close();
+        try {
+            threads.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether every thread has ended (for tests). */
+    boolean terminated() {
+        return threads.isTerminated();
+    }
+
+    /** GETs queued or reading (for tests). */
+    int open() {
+        return open.size();
+    }
+
+    /** Body bytes read so far (for tests). */
+    long bodyBytesRead() {
+        return bodyBytes.sum();
     }
 }

@@ -36,6 +36,10 @@ public final class S3ObjectStore implements ObjectStore {
     static final long MULTIPART_THRESHOLD = 16L * 1024 * 1024;
     static final long PART_SIZE = 8L * 1024 * 1024;
 
+    /** A request's time in all, retries included (for a GET, until its body is whole). */
+    static final Duration CALL_TIMEOUT = Duration.ofSeconds(60);
+    static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(20);
+
     private final S3Location location;
     /** One chain for both clients: it resolves credentials once. */
     private final DefaultCredentialsProvider credentials = DefaultCredentialsProvider.builder().build();
@@ -54,7 +58,7 @@ public final class S3ObjectStore implements ObjectStore {
         S3Client blocking = configured(S3Client.builder()
                 .httpClientBuilder(software.amazon.awssdk.http.apache5.Apache5HttpClient.builder().maxConnections(BlockingGets.MAX_IN_FLIGHT)))
                 .build();
-        this.gets = new BlockingGets(blocking, location.bucket());
+        this.gets = new BlockingGets(blocking, location.bucket(), CALL_TIMEOUT);
     }
 
     /** The settings both clients share. */
@@ -63,18 +67,29 @@ public final class S3ObjectStore implements ObjectStore {
                 .credentialsProvider(credentials)
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                .overrideConfiguration(o -> o.apiCallTimeout(Duration.ofSeconds(60)).apiCallAttemptTimeout(Duration.ofSeconds(20)));
+                .overrideConfiguration(o -> o.apiCallTimeout(CALL_TIMEOUT).apiCallAttemptTimeout(ATTEMPT_TIMEOUT));
         if (location.endpoint() != null) {
             b.endpointOverride(URI.create(location.endpoint())).forcePathStyle(true);
         }
         return b;
     }
 
-    /** The async client, opened at the first request that wants it. */
-    private synchronized S3AsyncClient s3() {
-        if (closed) {
-            throw new IllegalStateException(describe() + " is closed");
+    /**
+     * {@code call} on the async client, opened at the first request that wants it; a failed
+     * future once the store is closed, as every operation fails rather than throws.
+     */
+    private <T> CompletableFuture<T> async(Function<S3AsyncClient, CompletableFuture<T>> call) {
+        S3AsyncClient client;
+        synchronized (this) {
+            if (closed) {
+                return CompletableFuture.failedFuture(new ObjectStoreException(describe() + " is closed", null));
+            }
+            client = s3();
         }
+        return call.apply(client);
+    }
+
+    private synchronized S3AsyncClient s3() {
         if (async == null) {
             ioThreads = new io.netty.channel.nio.NioEventLoopGroup(0, new io.netty.util.concurrent.DefaultThreadFactory("s3-io", true));
             async = configured(S3AsyncClient.builder()
@@ -115,7 +130,7 @@ public final class S3ObjectStore implements ObjectStore {
             return CompletableFuture.failedFuture(new ObjectStoreException("cannot read " + file, e));
         }
         if (size <= MULTIPART_THRESHOLD) {
-            return wrap(key, s3().putObject(r -> r.bucket(location.bucket()).key(full(key)), AsyncRequestBody.fromFile(file))
+            return wrap(key, async(c -> c.putObject(r -> r.bucket(location.bucket()).key(full(key)), AsyncRequestBody.fromFile(file)))
                     .thenApply(r -> null));
         }
         return wrap(key, multipart(full(key), file, size));
@@ -126,7 +141,7 @@ public final class S3ObjectStore implements ObjectStore {
      * S3-compatible servers may not implement; aborted on failure so no parts linger.
      */
     private CompletableFuture<Void> multipart(String fullKey, Path file, long size) {
-        return s3().createMultipartUpload(r -> r.bucket(location.bucket()).key(fullKey)).thenCompose(created -> {
+        return async(c -> c.createMultipartUpload(r -> r.bucket(location.bucket()).key(fullKey))).thenCompose(created -> {
             String uploadId = created.uploadId();
             List<software.amazon.awssdk.services.s3.model.CompletedPart> parts = new ArrayList<>();
             CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
@@ -135,19 +150,19 @@ public final class S3ObjectStore implements ObjectStore {
                 long start = offset;
                 long length = Math.min(PART_SIZE, size - offset);
                 int n = partNumber;
-                chain = chain.thenCompose(v -> s3().uploadPart(r -> r.bucket(location.bucket()).key(fullKey).uploadId(uploadId)
+                chain = chain.thenCompose(v -> async(c -> c.uploadPart(r -> r.bucket(location.bucket()).key(fullKey).uploadId(uploadId)
                                 .partNumber(n).contentLength(length),
                         AsyncRequestBody.fromFile(software.amazon.awssdk.core.FileRequestBodyConfiguration.builder()
-                                .path(file).position(start).numBytesToRead(length).build()))
+                                .path(file).position(start).numBytesToRead(length).build())))
                         .thenAccept(resp -> parts.add(software.amazon.awssdk.services.s3.model.CompletedPart.builder()
                                 .partNumber(n).eTag(resp.eTag()).build())));
             }
-            return chain.thenCompose(v -> s3().completeMultipartUpload(r -> r.bucket(location.bucket()).key(fullKey).uploadId(uploadId)
-                            .multipartUpload(m -> m.parts(parts))))
+            return chain.thenCompose(v -> async(c -> c.completeMultipartUpload(r -> r.bucket(location.bucket()).key(fullKey).uploadId(uploadId)
+                            .multipartUpload(m -> m.parts(parts)))))
                     .thenApply(r -> (Void) null)
                     .whenComplete((v, t) -> {
                         if (t != null) {
-                            s3().abortMultipartUpload(r -> r.bucket(location.bucket()).key(fullKey).uploadId(uploadId));
+                            async(c -> c.abortMultipartUpload(r -> r.bucket(location.bucket()).key(fullKey).uploadId(uploadId)));
                         }
                     });
         });
@@ -155,13 +170,14 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public CompletableFuture<Void> put(String key, byte[] data) {
-        return wrap(key, s3().putObject(r -> r.bucket(location.bucket()).key(full(key)), AsyncRequestBody.fromBytes(data))
+        return wrap(key, async(c -> c.putObject(r -> r.bucket(location.bucket()).key(full(key)), AsyncRequestBody.fromBytes(data)))
                 .thenApply(r -> null));
     }
 
     @Override
     public CompletableFuture<byte[]> get(String key) {
-        return wrap(key, gets.get(full(key), null));
+        CompletableFuture<byte[]> get = gets.get(full(key), null);
+        return stopping(get, wrap(key, get));
     }
 
     @Override
@@ -170,19 +186,26 @@ public final class S3ObjectStore implements ObjectStore {
             return CompletableFuture.completedFuture(new byte[0]);
         }
         String range = "bytes=" + offset + "-" + (offset + length - 1);
-        return wrap(key, gets.get(full(key), range)).exceptionallyCompose(t -> {
+        CompletableFuture<byte[]> get = gets.get(full(key), range);
+        return stopping(get, wrap(key, get).exceptionallyCompose(t -> {
             Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
             // 416: the range starts at or past the end, which reads as "no more bytes".
             if (cause instanceof ObjectStoreException && cause.getCause() instanceof S3Exception e && e.statusCode() == 416) {
                 return CompletableFuture.completedFuture(new byte[0]);
             }
             return CompletableFuture.failedFuture(cause);
-        });
+        }));
+    }
+
+    /** {@code answer}, which stops {@code get} when a caller cancels it (or completes it any other way first). */
+    private static <T> CompletableFuture<T> stopping(CompletableFuture<byte[]> get, CompletableFuture<T> answer) {
+        answer.whenComplete((v, t) -> get.cancel(false));
+        return answer;
     }
 
     @Override
     public CompletableFuture<Optional<ObjectInfo>> head(String key) {
-        CompletableFuture<Optional<ObjectInfo>> f = s3().headObject(r -> r.bucket(location.bucket()).key(full(key)))
+        CompletableFuture<Optional<ObjectInfo>> f = async(c -> c.headObject(r -> r.bucket(location.bucket()).key(full(key))))
                 .thenApply(h -> Optional.of(new ObjectInfo(key, h.contentLength(), h.lastModified().toEpochMilli())));
         return f.exceptionallyCompose(t -> {
             Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
@@ -207,7 +230,7 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     private CompletableFuture<List<ObjectInfo>> page(ListObjectsV2Request req, List<ObjectInfo> out) {
-        return s3().listObjectsV2(req).thenCompose((ListObjectsV2Response resp) -> {
+        return async(c -> c.listObjectsV2(req)).thenCompose((ListObjectsV2Response resp) -> {
             for (S3Object o : resp.contents()) {
                 if (o.key().endsWith("/")) {
                     continue; // a "directory" marker some S3-compatible servers list; Strata never writes one
@@ -223,7 +246,7 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public CompletableFuture<Void> delete(String key) {
-        return wrap(key, s3().deleteObject(r -> r.bucket(location.bucket()).key(full(key))).thenApply(r -> null));
+        return wrap(key, async(c -> c.deleteObject(r -> r.bucket(location.bucket()).key(full(key)))).thenApply(r -> null));
     }
 
     /**
@@ -232,13 +255,13 @@ public final class S3ObjectStore implements ObjectStore {
      * see the bucket itself (403), and then the bucket is taken to exist.
      */
     public CompletableFuture<Void> ensureBucket() {
-        return s3().headBucket(r -> r.bucket(location.bucket())).thenApply(r -> (Void) null)
+        return async(c -> c.headBucket(r -> r.bucket(location.bucket()))).thenApply(r -> (Void) null)
                 .exceptionallyCompose(t -> {
                     Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
                     if (cause instanceof S3Exception e && e.statusCode() == 403) {
                         return CompletableFuture.completedFuture(null);
                     }
-                    return s3().createBucket(r -> r.bucket(location.bucket())).thenApply(r -> (Void) null);
+                    return async(c -> c.createBucket(r -> r.bucket(location.bucket()))).thenApply(r -> (Void) null);
                 })
                 .thenApply(Function.identity());
     }
@@ -274,6 +297,11 @@ public final class S3ObjectStore implements ObjectStore {
         if (!own) {
             stopped.awaitUninterruptibly(2, java.util.concurrent.TimeUnit.SECONDS);
         }
+    }
+
+    /** The GETs' side (for tests). */
+    BlockingGets gets() {
+        return gets;
     }
 
     /** Whether the async client has been opened (for tests). */

@@ -34,7 +34,7 @@ class BlockingGetsTest {
     private static byte[] body(InputStream in, Long length) throws IOException {
         return BlockingGets.body(in, length, () -> false, () -> {
             throw new AssertionError("aborted");
-        });
+        }, n -> { });
     }
 
     @Test
@@ -68,7 +68,7 @@ class BlockingGetsTest {
             }
         };
         AtomicBoolean aborted = new AtomicBoolean();
-        byte[] got = BlockingGets.body(counting, (long) all.length, () -> reads.get() >= 2, () -> aborted.set(true));
+        byte[] got = BlockingGets.body(counting, (long) all.length, () -> reads.get() >= 2, () -> aborted.set(true), n -> { });
         assertThat(got).isNull();
         assertThat(aborted).isTrue();
         assertThat(reads.get()).as("pieces read").isEqualTo(2);

@@ -67,8 +67,46 @@ class S3ObjectStoreTest extends ObjectStoreContract {
         assertThatThrownBy(() -> reader.get("reads/none").get()).hasCauseInstanceOf(ObjectNotFoundException.class);
         assertThat(reader.asyncClientOpened()).as("the async client, for a store that only read").isFalse();
         reader.close();
-        assertThat(reader.ioThreadsTerminated()).isTrue();
-        assertThatThrownBy(() -> reader.get("reads/only").get()).isInstanceOf(ExecutionException.class);
+        assertThat(reader.gets().terminated()).as("the GETs' threads ended when close returned").isTrue();
+        assertThatThrownBy(() -> reader.get("reads/only").get()).isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(ObjectStoreException.class);
+        assertThatThrownBy(() -> reader.head("reads/only").get()).as("the async client's, once closed").isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(ObjectStoreException.class);
+    }
+
+    @Test
+    void aGetItsCallerCancelsStopsReadingAndCloseAnswersEveryGetQueued() throws Exception {
+        byte[] data = new byte[32 * 1024 * 1024];
+        new java.util.Random(11).nextBytes(data);
+        try (ObjectStore writer = open()) {
+            writer.put("big", data).get();
+        }
+        int gets = 2 * BlockingGets.MAX_IN_FLIGHT;
+        S3ObjectStore reader = new S3ObjectStore(S3Location.parse(server.url("contract", "with/prefix")));
+        java.util.List<java.util.concurrent.CompletableFuture<byte[]>> cancelled = new java.util.ArrayList<>();
+        for (int i = 0; i < gets; i++) {
+            cancelled.add(reader.getRange("big", 0, data.length));
+        }
+        cancelled.forEach(f -> f.cancel(false));
+        // GETs that began before their cancel may have read some of their bodies by now, each at most a piece more after it.
+        long readBeforeCancel = reader.gets().bodyBytesRead();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (reader.gets().open() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(reader.gets().open()).as("GETs still open").isZero();
+        // Read whole, they would be 4 GiB in all.
+        assertThat(reader.gets().bodyBytesRead() - readBeforeCancel).as("body bytes read after the cancel")
+                .isLessThanOrEqualTo(2L * BlockingGets.MAX_IN_FLIGHT * BlockingGets.PIECE);
+
+        java.util.List<java.util.concurrent.CompletableFuture<byte[]>> queued = new java.util.ArrayList<>();
+        for (int i = 0; i < gets; i++) {
+            queued.add(reader.getRange("big", i, 1024));
+        }
+        reader.close();
+        java.util.concurrent.CompletableFuture.allOf(queued.toArray(new java.util.concurrent.CompletableFuture[0]))
+                .handle((v, t) -> null).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(queued).allMatch(java.util.concurrent.CompletableFuture::isDone);
     }
 
     @Test
