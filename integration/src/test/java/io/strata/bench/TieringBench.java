@@ -830,7 +830,7 @@ final class TieringBench {
                 && (s.contains("G1") || s.contains("WorkerThread::run") || s.contains("ConcurrentGCThread")));
         parts.put("socket writes of the bytes served (`BufferRegion`, the response's frames)",
                 s -> s.contains("BufferRegion") || s.contains("ConnectionHandler.writeReady") || s.contains("ConnectionHandler.answered"));
-        parts.put("S3 bodies read into arrays (`BlockingGets`)", s -> s.contains("BlockingGets"));
+        parts.put("S3 bodies read from their connections into arrays (`BlockingGets.body`)", s -> s.contains("BlockingGets.body"));
         parts.put("the reader: spans, cutting batches, CRC checks", s -> s.contains("RemoteSegmentReader")
                 && (s.contains("batchesFrom") || s.contains("Span") || s.contains("readFrom")));
         parts.put("the S3 client's request path (the SDK, its HTTP client)", s -> s.contains("software/amazon") || s.contains("org/apache/hc"));
