@@ -57,7 +57,7 @@ final class ManifestJson {
                     case "objectStore" -> objectStore = value == JsonToken.VALUE_NULL ? null : text(p, field);
                     case "logStartOffset" -> logStartOffset = number(p, field);
                     case "highWatermark" -> highWatermark = number(p, field);
-                    case "leader" -> leader = value == JsonToken.VALUE_TRUE;
+                    case "leader" -> leader = bool(p, field);
                     case "segments" -> segments = segments(p);
                     default -> p.skipChildren();
                 }
@@ -105,6 +105,13 @@ final class ManifestJson {
         if (p.nextToken() != JsonToken.START_OBJECT) {
             throw new IOException("not a JSON object");
         }
+    }
+
+    private static boolean bool(JsonParser p, String field) throws IOException {
+        if (!p.currentToken().isBoolean()) {
+            throw new IOException("\"" + field + "\" is not true or false: " + p.getText());
+        }
+        return p.getBooleanValue();
     }
 
     private static String text(JsonParser p, String field) throws IOException {

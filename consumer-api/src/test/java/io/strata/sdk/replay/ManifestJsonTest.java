@@ -78,6 +78,9 @@ class ManifestJsonTest {
         assertTrue(assertThrows(IOException.class, () -> ManifestJson.manifest(
                 "{\"objectStore\":{\"logStartOffset\":1},\"logStartOffset\":0,\"highWatermark\":5,\"segments\":[]}"))
                 .getMessage().contains("objectStore"));
+        assertTrue(assertThrows(IOException.class, () -> ManifestJson.manifest(
+                "{\"leader\":{\"highWatermark\":9},\"logStartOffset\":0,\"highWatermark\":5,\"segments\":[]}"))
+                .getMessage().contains("leader"));
         assertThrows(IOException.class, () -> ManifestJson.manifest("[]"));
         assertThrows(IOException.class, () -> ManifestJson.manifest("<html>not found</html>"));
         assertThrows(IOException.class, () -> ManifestJson.manifest("{\"logStartOffset\":0,\"highWatermark\":5,\"segments\":[1]}"));

@@ -442,7 +442,7 @@ public final class SequentialSegmentReader implements AutoCloseable {
         for (Span s : inFlight) {
             s.bytes().cancel(false);
             if (s.lent() != null) {
-                // The GET ends at its next piece, and its span is given back then.
+                // Given back as the GET is cancelled: it stops reading at its next piece.
                 s.lent().whenComplete((b, t) -> pool.returnLent());
             }
         }

@@ -28,8 +28,9 @@ import java.util.function.BooleanSupplier;
  * <p>
  * What the async client did for a GET, this does too: a connection that fails while the body is
  * read is tried again ({@link #BODY_ATTEMPTS} in all; the SDK retries what fails before the body
- * itself), and a GET whose body is not whole within its time ({@code timeout}, as the async
- * client's call timeout) fails. A GET whose future is completed by anyone else (cancelled by a
+ * itself), and a GET whose body is not whole within its time ({@code timeout} from when its
+ * thread takes it up, as the async client's call timeout; a read that stalls fails at the
+ * client's socket timeout) fails. A GET whose future is completed by anyone else (cancelled by a
  * reader that no longer wants it, the store closed) stops at the next piece of its body
  * ({@link #PIECE}) and gives up its connection. The threads are as many as the client's
  * connections ({@link #MAX_IN_FLIGHT}); more GETs at once wait their turn. Idle threads end after
@@ -47,6 +48,8 @@ final class BlockingGets implements AutoCloseable {
     private final String bucket;
     private final Duration timeout;
     private final ThreadPoolExecutor threads;
+    /** The threads' group: close() from one of them must not wait for itself. */
+    private final ThreadGroup group = new ThreadGroup("s3-get");
     /** GETs queued or running: close() fails and stops them. */
     private final Set<Get> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
@@ -59,7 +62,7 @@ final class BlockingGets implements AutoCloseable {
         this.timeout = timeout;
         AtomicInteger n = new AtomicInteger();
         this.threads = new ThreadPoolExecutor(MAX_IN_FLIGHT, MAX_IN_FLIGHT, IDLE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "s3-get-" + n.incrementAndGet());
+            Thread t = new Thread(group, r, "s3-get-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
@@ -106,14 +109,17 @@ final class BlockingGets implements AutoCloseable {
         public void run() {
             deadline = System.nanoTime() + timeout.toNanos();
             try {
+                java.util.List<IOException> failed = new java.util.ArrayList<>();
                 for (int attempt = 1; !result.isDone(); attempt++) {
                     try (ResponseInputStream<GetObjectResponse> in = s3.getObject(r -> r.bucket(bucket).key(key).range(range))) {
                         body = in;
                         result.complete(BlockingGets.body(in, in.response().contentLength(), this::abandoned, in::abort, bodyBytes::add));
                     } catch (IOException e) {
-                        if (attempt >= BODY_ATTEMPTS || abandoned()) {
+                        if (attempt >= BODY_ATTEMPTS || abandoned() || closed) {
+                            failed.forEach(e::addSuppressed);
                             result.completeExceptionally(e);
                         }
+                        failed.add(e);
                     } finally {
                         body = null;
                     }
@@ -128,7 +134,7 @@ final class BlockingGets implements AutoCloseable {
         /** True once the GET is no longer wanted, or out of time (which fails it). */
         boolean abandoned() {
             if (!result.isDone() && System.nanoTime() - deadline > 0) {
-                result.completeExceptionally(new ObjectStoreException("no whole body within " + timeout.toSeconds() + " s", null));
+                result.completeExceptionally(new ObjectStoreException("no whole body within " + timeout.toMillis() + " ms", null));
             }
             return result.isDone();
         }
@@ -149,6 +155,10 @@ final class BlockingGets implements AutoCloseable {
      */
     static byte[] body(InputStream in, Long length, BooleanSupplier abandoned, Runnable abort, java.util.function.LongConsumer read)
             throws IOException {
+        if (abandoned.getAsBoolean()) {
+            abort.run();
+            return null;
+        }
         if (length == null) {
             byte[] all = in.readAllBytes();
             read.accept(all.length);
@@ -181,12 +191,15 @@ final class BlockingGets implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        threads.shutdownNow();
         for (Get g : open) {
             g.result.completeExceptionally(closedError());
             g.abort();
         }
+        threads.shutdownNow();
         s3.close();
+        if (Thread.currentThread().getThreadGroup() == group) {
+            return;
+        }
         try {
             threads.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -56,7 +56,8 @@ public final class S3ObjectStore implements ObjectStore {
     public S3ObjectStore(S3Location location) {
         this.location = location;
         S3Client blocking = configured(S3Client.builder()
-                .httpClientBuilder(software.amazon.awssdk.http.apache5.Apache5HttpClient.builder().maxConnections(BlockingGets.MAX_IN_FLIGHT)))
+                .httpClientBuilder(software.amazon.awssdk.http.apache5.Apache5HttpClient.builder().maxConnections(BlockingGets.MAX_IN_FLIGHT)
+                        .socketTimeout(ATTEMPT_TIMEOUT)))
                 .build();
         this.gets = new BlockingGets(blocking, location.bucket(), CALL_TIMEOUT);
     }
