@@ -6,7 +6,6 @@ import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -82,22 +81,25 @@ final class ManifestClient {
     }
 
     int partitions(String topic) {
-        String path = "/api/topics/" + enc(topic);
-        String body = get(path);
-        try {
-            return ManifestJson.partitionCount(body);
-        } catch (IOException e) {
-            throw notAnswered(path, "a topic", e);
-        }
+        return read("/api/topics/" + enc(topic), "a topic", ManifestJson::partitionCount);
     }
 
     Manifest manifest(String topic, int partition) {
-        String path = segmentsPath(topic, partition);
+        return read(segmentsPath(topic, partition), "a segment manifest", ManifestJson::manifest);
+    }
+
+    /** How an answer's body is read. */
+    private interface Reader<T> {
+        T read(String body) throws IOException;
+    }
+
+    /** The answer to {@code path}, read as {@code what}. */
+    private <T> T read(String path, String what, Reader<T> reader) {
         String body = get(path);
         try {
-            return ManifestJson.manifest(body);
+            return reader.read(body);
         } catch (IOException e) {
-            throw notAnswered(path, "a segment manifest", e);
+            throw new ReplayException("admin API " + adminUrl + path + " answered what is not " + what + ": " + e.getMessage(), e);
         }
     }
 
@@ -108,10 +110,6 @@ final class ManifestClient {
 
     private static String segmentsPath(String topic, int partition) {
         return "/api/topics/" + enc(topic) + "/partitions/" + partition + "/segments";
-    }
-
-    private ReplayException notAnswered(String path, String what, IOException e) {
-        return new ReplayException("admin API " + adminUrl + path + " answered what is not " + what + ": " + e.getMessage(), e);
     }
 
     /** The body of a 200 answer to {@code path}. */

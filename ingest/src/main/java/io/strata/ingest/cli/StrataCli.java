@@ -13,6 +13,8 @@ public final class StrataCli {
     static final List<Class<?>> SUBCOMMANDS = List.of(DevCommand.class, BrokerCommand.class, TopicsCommand.class,
             GroupsCommand.class, ClusterCommand.class, PartitionsCommand.class, NodesCommand.class, UsersCommand.class,
             AclsCommand.class, ConfigReferenceCommand.class, ReplayCommand.class);
+    /** Netty's switch for its Flight Recorder events. */
+    static final String NETTY_JFR = "io.netty.jfr.enabled";
 
     public static void main(String[] args) {
         oneShotDefaults(args);
@@ -36,8 +38,6 @@ public final class StrataCli {
             System.setProperty(NETTY_JFR, "false");
         }
     }
-
-    static final String NETTY_JFR = "io.netty.jfr.enabled";
 
     /**
      * The command line for {@code args}: with only the subcommand they name when they start with one, else with every

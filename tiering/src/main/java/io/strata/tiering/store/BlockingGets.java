@@ -7,6 +7,8 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,7 +17,9 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
 
 /**
  * GETs through the SDK's blocking client (Apache HttpClient 5), each on a thread of its own
@@ -54,7 +58,7 @@ final class BlockingGets implements AutoCloseable {
     private final Set<Get> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     /** Body bytes read, for tests: a GET stopped reads no further. */
-    private final java.util.concurrent.atomic.LongAdder bodyBytes = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder bodyBytes = new LongAdder();
 
     BlockingGets(S3Client s3, String bucket, Duration timeout) {
         this.s3 = s3;
@@ -109,7 +113,7 @@ final class BlockingGets implements AutoCloseable {
         public void run() {
             deadline = System.nanoTime() + timeout.toNanos();
             try {
-                java.util.List<IOException> failed = new java.util.ArrayList<>();
+                List<IOException> failed = new ArrayList<>();
                 for (int attempt = 1; !result.isDone(); attempt++) {
                     try (ResponseInputStream<GetObjectResponse> in = s3.getObject(r -> r.bucket(bucket).key(key).range(range))) {
                         body = in;
@@ -153,7 +157,7 @@ final class BlockingGets implements AutoCloseable {
      * turns true between two pieces, {@code abort} drops the connection (reading on would only
      * keep it for reuse) and null is returned.
      */
-    static byte[] body(InputStream in, Long length, BooleanSupplier abandoned, Runnable abort, java.util.function.LongConsumer read)
+    static byte[] body(InputStream in, Long length, BooleanSupplier abandoned, Runnable abort, LongConsumer read)
             throws IOException {
         if (abandoned.getAsBoolean()) {
             abort.run();

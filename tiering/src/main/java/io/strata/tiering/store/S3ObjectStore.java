@@ -85,20 +85,16 @@ public final class S3ObjectStore implements ObjectStore {
             if (closed) {
                 return CompletableFuture.failedFuture(new ObjectStoreException(describe() + " is closed", null));
             }
-            client = s3();
+            if (async == null) {
+                ioThreads = new io.netty.channel.nio.NioEventLoopGroup(0, new io.netty.util.concurrent.DefaultThreadFactory("s3-io", true));
+                async = configured(S3AsyncClient.builder()
+                        .httpClientBuilder(software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient.builder()
+                                .eventLoopGroup(software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup.create(ioThreads))))
+                        .build();
+            }
+            client = async;
         }
         return call.apply(client);
-    }
-
-    private synchronized S3AsyncClient s3() {
-        if (async == null) {
-            ioThreads = new io.netty.channel.nio.NioEventLoopGroup(0, new io.netty.util.concurrent.DefaultThreadFactory("s3-io", true));
-            async = configured(S3AsyncClient.builder()
-                    .httpClientBuilder(software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient.builder()
-                            .eventLoopGroup(software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup.create(ioThreads))))
-                    .build();
-        }
-        return async;
     }
 
     private String full(String key) {
