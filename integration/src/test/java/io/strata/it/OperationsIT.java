@@ -236,6 +236,15 @@ class OperationsIT {
         assertThat(topic.get("id").asText()).isEqualTo(admin.describeTopics(List.of("api-topic")).allTopicNames().get()
                 .get("api-topic").topicId().toString());
         assertThat(segments.get("segments").isArray()).isTrue();
+        // Every partition's manifest in one answer, each as the partition's own answer gives it.
+        JsonNode all = http("GET", "/api/topics/api-topic/segments").json();
+        assertThat(all.get("topicId").asText()).isEqualTo(topic.get("id").asText());
+        assertThat(all.get("objectStore").asText()).isEqualTo(segments.get("objectStore").asText());
+        assertThat(all.get("partitions")).hasSize(3);
+        assertThat(all.get("partitions").get(1).get("partition").asInt()).isEqualTo(1);
+        for (String field : List.of("logStartOffset", "highWatermark", "leader", "segments")) {
+            assertThat(all.get("partitions").get(1).get(field)).as(field).isEqualTo(segments.get(field));
+        }
 
         Http bad = http("GET", "/api/topics/api-topic/partitions/one/segments");
         assertThat(bad.status()).isEqualTo(400);

@@ -13,7 +13,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Reads a partition's segment manifest from a broker's admin API ({@code /api/topics/{t}/partitions/{p}/segments}).
+ * Reads segment manifests from a broker's admin API: a topic's all at once ({@code /api/topics/{t}/segments}) or a
+ * partition's ({@code /api/topics/{t}/partitions/{p}/segments}).
  * Through {@link HttpURLConnection}: a fresh process opens it in a twentieth of a second, where
  * {@code java.net.http.HttpClient} took a third of one before its first request (its selector
  * thread and TLS set-up, even for plain http), and a replay's set-up waits for this first answer.
@@ -24,7 +25,8 @@ final class ManifestClient {
 
     /**
      * {@code leader}: the answering node leads the partition, so its log start offset and high
-     * watermark are the partition's (false also when the node does not say).
+     * watermark are the partition's (false also when the node does not say; both are -1 when a
+     * node holding no replica of the partition gives none).
      */
     record Manifest(String objectStore, long logStartOffset, long highWatermark, boolean leader, List<Segment> segments) {
     }
@@ -88,6 +90,19 @@ final class ManifestClient {
         return read(segmentsPath(topic, partition), "a segment manifest", ManifestJson::manifest);
     }
 
+    /**
+     * Every partition's manifest in one request ({@code /api/topics/{t}/segments}), by partition;
+     * empty from a node too old to answer it, which is asked partition by partition instead.
+     */
+    java.util.Optional<java.util.SortedMap<Integer, Manifest>> topicManifests(String topic) {
+        String path = "/api/topics/" + enc(topic) + "/segments";
+        Answer a = ask(path);
+        if (a.status() == 404 && a.body().contains("no such endpoint")) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(parse(path, a, "the topic's segment manifests", ManifestJson::topicManifests));
+    }
+
     /** How an answer's body is read. */
     private interface Reader<T> {
         T read(String body) throws IOException;
@@ -95,9 +110,16 @@ final class ManifestClient {
 
     /** The answer to {@code path}, read as {@code what}. */
     private <T> T read(String path, String what, Reader<T> reader) {
-        String body = get(path);
+        return parse(path, ask(path), what, reader);
+    }
+
+    /** A 200 answer's body read as {@code what}; any other answer is the replay's error. */
+    private <T> T parse(String path, Answer answer, String what, Reader<T> reader) {
+        if (answer.status() != 200) {
+            throw new ReplayException("admin API " + adminUrl + path + " answered " + answer.status() + ": " + answer.body(), null);
+        }
         try {
-            return reader.read(body);
+            return reader.read(answer.body());
         } catch (IOException e) {
             throw new ReplayException("admin API " + adminUrl + path + " answered what is not " + what + ": " + e.getMessage(), e);
         }
@@ -112,8 +134,12 @@ final class ManifestClient {
         return "/api/topics/" + enc(topic) + "/partitions/" + partition + "/segments";
     }
 
-    /** The body of a 200 answer to {@code path}. */
-    private String get(String path) {
+    /** An answer: its status and its body (an error's too). */
+    private record Answer(int status, String body) {
+    }
+
+    /** The answer to {@code path}; a request for a token is the replay's error. */
+    private Answer ask(String path) {
         java.net.URL url;
         try {
             url = URI.create(adminUrl + path).toURL();
@@ -143,11 +169,7 @@ final class ManifestClient {
                 throw new ReplayException("admin API " + adminUrl + path + " wants a token: give the node's admin.auth.token"
                         + " (Replay.adminToken, or --admin-token / STRATA_ADMIN_TOKEN with ./strata replay)", null);
             }
-            if (status != 200) {
-                throw new ReplayException("admin API " + adminUrl + path + " answered " + status + ": "
-                        + body(status >= 400 ? c.getErrorStream() : c.getInputStream()), null);
-            }
-            return body(c.getInputStream());
+            return new Answer(status, body(status >= 400 ? c.getErrorStream() : c.getInputStream()));
         } catch (IOException e) {
             if (c != null) {
                 c.disconnect();

@@ -45,26 +45,92 @@ final class ManifestJson {
     static ManifestClient.Manifest manifest(String body) throws IOException {
         try (JsonParser p = JSON.createParser(body)) {
             startObject(p);
+            return manifestFields(p).manifest();
+        }
+    }
+
+    /**
+     * Every partition's manifest, by partition, from {@code /api/topics/{t}/segments}: the
+     * bucket is named once, for all of them.
+     */
+    static java.util.SortedMap<Integer, ManifestClient.Manifest> topicManifests(String body) throws IOException {
+        try (JsonParser p = JSON.createParser(body)) {
+            startObject(p);
             String objectStore = null;
-            Long logStartOffset = null;
-            Long highWatermark = null;
-            boolean leader = false;
-            List<ManifestClient.Segment> segments = null;
+            List<Numbered> partitions = null;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken value = p.nextToken();
                 switch (field) {
                     case "objectStore" -> objectStore = value == JsonToken.VALUE_NULL ? null : text(p, field);
-                    case "logStartOffset" -> logStartOffset = number(p, field);
-                    case "highWatermark" -> highWatermark = number(p, field);
-                    case "leader" -> leader = bool(p, field);
-                    case "segments" -> segments = segments(p);
+                    case "partitions" -> partitions = partitions(p);
                     default -> p.skipChildren();
                 }
             }
-            return new ManifestClient.Manifest(objectStore, required(logStartOffset, "logStartOffset"),
-                    required(highWatermark, "highWatermark"), leader, required(segments, "segments"));
+            java.util.SortedMap<Integer, ManifestClient.Manifest> out = new java.util.TreeMap<>();
+            for (Numbered n : required(partitions, "partitions")) {
+                ManifestClient.Manifest m = n.manifest();
+                int partition = (int) (long) required(n.partition(), "partition");
+                if (out.put(partition, new ManifestClient.Manifest(objectStore, m.logStartOffset(), m.highWatermark(), m.leader(),
+                        m.segments())) != null) {
+                    throw new IOException("partition " + partition + " is listed twice");
+                }
+            }
+            if (!out.isEmpty() && (out.firstKey() != 0 || out.lastKey() != out.size() - 1)) {
+                throw new IOException("the partitions listed are not 0 to " + (out.size() - 1) + ": " + out.keySet());
+            }
+            return out;
         }
+    }
+
+    /** A manifest, and the partition it says it is for (null when it does not say). */
+    private record Numbered(Long partition, ManifestClient.Manifest manifest) {
+    }
+
+    private static List<Numbered> partitions(JsonParser p) throws IOException {
+        if (p.currentToken() != JsonToken.START_ARRAY) {
+            throw new IOException("\"partitions\" is not a list");
+        }
+        List<Numbered> out = new ArrayList<>();
+        while (p.nextToken() == JsonToken.START_OBJECT) {
+            out.add(manifestFields(p));
+        }
+        if (p.currentToken() != JsonToken.END_ARRAY) {
+            throw new IOException("\"partitions\" holds " + p.currentToken() + " where a partition belongs");
+        }
+        return out;
+    }
+
+    /**
+     * The fields of a manifest object, read up to its end. The log's bounds may be missing only
+     * where the node says outright that it does not lead the partition (it holds no replica of
+     * it): a replay then asks the brokers for them.
+     */
+    private static Numbered manifestFields(JsonParser p) throws IOException {
+        String objectStore = null;
+        Long partition = null;
+        Long logStartOffset = null;
+        Long highWatermark = null;
+        Boolean leader = null;
+        List<ManifestClient.Segment> segments = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            JsonToken value = p.nextToken();
+            switch (field) {
+                case "objectStore" -> objectStore = value == JsonToken.VALUE_NULL ? null : text(p, field);
+                case "partition" -> partition = number(p, field);
+                case "logStartOffset" -> logStartOffset = number(p, field);
+                case "highWatermark" -> highWatermark = number(p, field);
+                case "leader" -> leader = bool(p, field);
+                case "segments" -> segments = segments(p);
+                default -> p.skipChildren();
+            }
+        }
+        boolean notLeader = Boolean.FALSE.equals(leader);
+        return new Numbered(partition, new ManifestClient.Manifest(objectStore,
+                notLeader && logStartOffset == null ? -1 : required(logStartOffset, "logStartOffset"),
+                notLeader && highWatermark == null ? -1 : required(highWatermark, "highWatermark"),
+                Boolean.TRUE.equals(leader), required(segments, "segments")));
     }
 
     private static List<ManifestClient.Segment> segments(JsonParser p) throws IOException {

@@ -225,7 +225,11 @@ public final class Replay {
 
     public Result run(RecordHandler handler) {
         ManifestClient manifests = new ManifestClient(adminUrl, adminToken, clientProperties);
-        int count = manifests.partitions(topic);
+        // The whole topic's manifests in one request (a node older than that answer is asked partition by partition); only
+        // some partitions of it, one request each.
+        java.util.Optional<java.util.SortedMap<Integer, ManifestClient.Manifest>> all = partitions == null
+                ? manifests.topicManifests(topic) : java.util.Optional.empty();
+        int count = all.isPresent() ? all.get().size() : manifests.partitions(topic);
         if (partitions != null && !partitions.isEmpty() && partitions.stream().anyMatch(p -> p < 0 || p >= count)) {
             throw new ReplayException(topic + " has " + count + " partition(s) (0 to " + (count - 1) + "); cannot replay partitions "
                     + partitions.stream().filter(p -> p < 0 || p >= count).toList(), null);
@@ -261,9 +265,12 @@ public final class Replay {
             opening.open(objectStoreUrl);
         }
         Map<Integer, CompletableFuture<ManifestClient.Manifest>> asked = new HashMap<>();
-        // All asked for at once: the manifest client keeps a few in flight (ManifestClient.THREADS) and queues the rest.
+        // Read already, or all asked for at once: the manifest client keeps a few in flight (ManifestClient.THREADS) and
+        // queues the rest.
         for (int p : parts) {
-            asked.put(p, manifests.manifestAsync(topic, p).whenComplete((m, t) -> {
+            CompletableFuture<ManifestClient.Manifest> manifest = all.isPresent()
+                    ? CompletableFuture.completedFuture(all.get().get(p)) : manifests.manifestAsync(topic, p);
+            asked.put(p, manifest.whenComplete((m, t) -> {
                 if (m != null && m.objectStore() != null) {
                     opening.open(m.objectStore());
                 }

@@ -95,4 +95,35 @@ class ManifestJsonTest {
         assertEquals(0, ManifestJson.partitionCount("{\"partitions\":[]}"));
         assertThrows(IOException.class, () -> ManifestJson.partitionCount("{\"name\":\"bench\"}"));
     }
+    @Test
+    void aTopicsManifestsReadByPartitionWithTheBucketNamedOnce() throws IOException {
+        java.util.SortedMap<Integer, ManifestClient.Manifest> all = ManifestJson.topicManifests("""
+                { "topic" : "bench", "objectStore" : "s3://b/p", "future" : [ { "partitions" : 1 } ],
+                  "partitions" : [
+                    { "partition" : 1, "logStartOffset" : 3, "highWatermark" : 9, "leader" : true, "segments" : [ ] },
+                    { "partition" : 0, "leader" : false, "segments" : [ { "baseOffset" : 0, "lastOffset" : 4, "objectKey" : "k",
+                      "sizeBytes" : 10, "minTimestamp" : 1, "maxTimestamp" : 2 } ] } ] }
+                """);
+        assertEquals(List.of(0, 1), List.copyOf(all.keySet()));
+        assertEquals(new ManifestClient.Manifest("s3://b/p", 3, 9, true, List.of()), all.get(1));
+        // A node with no replica of partition 0 gives no bounds for it, and says it does not lead it.
+        assertEquals(new ManifestClient.Manifest("s3://b/p", -1, -1, false, List.of(new ManifestClient.Segment(0, 4, "k", 10, 1, 2))),
+                all.get(0));
+    }
+
+    @Test
+    void aTopicsManifestsThatDoNotAddUpAreRefused() {
+        String p0 = "{\"partition\":0,\"logStartOffset\":0,\"highWatermark\":0,\"leader\":true,\"segments\":[]}";
+        String p2 = p0.replace(":0,\"log", ":2,\"log");
+        assertEquals("partition 0 is listed twice", assertThrows(IOException.class,
+                () -> ManifestJson.topicManifests("{\"partitions\":[" + p0 + "," + p0 + "]}")).getMessage());
+        assertTrue(assertThrows(IOException.class, () -> ManifestJson.topicManifests("{\"partitions\":[" + p0 + "," + p2 + "]}"))
+                .getMessage().contains("not 0 to 1"));
+        assertEquals("no \"partition\"", assertThrows(IOException.class,
+                () -> ManifestJson.topicManifests("{\"partitions\":[" + p0.replace("\"partition\":0,", "") + "]}")).getMessage());
+        assertEquals("no \"partitions\"", assertThrows(IOException.class, () -> ManifestJson.topicManifests("{}")).getMessage());
+        // Only a node that says it does not lead a partition may leave out its bounds.
+        assertEquals("no \"logStartOffset\"", assertThrows(IOException.class, () -> ManifestJson.topicManifests(
+                "{\"partitions\":[{\"partition\":0,\"segments\":[]}]}")).getMessage());
+    }
 }

@@ -112,6 +112,9 @@ public final class AdminApi {
                         if (p.length == 4) {
                             return json(200, topic(t.get()));
                         }
+                        if (p.length == 5 && p[4].equals("segments")) {
+                            return segments(t.get());
+                        }
                         if (p.length == 7 && p[4].equals("partitions") && p[6].equals("segments")) {
                             return segments(t.get(), p[5]);
                         }
@@ -217,6 +220,41 @@ public final class AdminApi {
         if (partition < 0 || partition >= t.partitions()) {
             return error(404, "topic '" + t.name() + "' has partitions 0.." + (t.partitions() - 1));
         }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("topic", t.name());
+        out.put("topicId", kafkaId(t.id()));
+        out.put("partition", partition);
+        out.put("objectStore", clusterInfo.get("objectStore"));
+        out.putAll(manifest(t, partition));
+        return json(200, out);
+    }
+
+    /**
+     * Every partition's manifest in one answer: a replay of a topic of a thousand partitions
+     * asks once, not a thousand and one times.
+     */
+    private Answer segments(TopicRecord t) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("topic", t.name());
+        out.put("topicId", kafkaId(t.id()));
+        out.put("objectStore", clusterInfo.get("objectStore"));
+        List<Object> parts = new ArrayList<>();
+        for (int i = 0; i < t.partitions(); i++) {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("partition", i);
+            p.putAll(manifest(t, i));
+            parts.add(p);
+        }
+        out.put("partitions", parts);
+        return json(200, out);
+    }
+
+    /**
+     * A partition's log bounds and its segments in the bucket. A node that holds no replica of
+     * the partition gives no bounds, and says it does not lead it: the manifest itself is the
+     * cluster's, in the MetaStore.
+     */
+    private Map<String, Object> manifest(TopicRecord t, int partition) {
         List<Object> segs = new ArrayList<>();
         for (SegmentEntry e : manifest == null ? List.<SegmentEntry>of() : manifest.list(t.id(), partition)) {
             Map<String, Object> s = new LinkedHashMap<>();
@@ -229,19 +267,19 @@ public final class AdminApi {
             s.put("leaderEpoch", e.leaderEpoch());
             segs.add(s);
         }
-        PartitionLog pl = topics.partition(new TopicPartition(t.name(), partition)).orElseThrow();
+        TopicPartition tp = new TopicPartition(t.name(), partition);
+        Optional<PartitionLog> pl = topics.partition(tp);
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("topic", t.name());
-        out.put("topicId", kafkaId(t.id()));
-        out.put("partition", partition);
-        out.put("objectStore", clusterInfo.get("objectStore"));
-        out.put("logStartOffset", pl.logStartOffset());
-        out.put("highWatermark", pl.highWatermark());
-        if (leads != null) {
-            out.put("leader", leads.test(new TopicPartition(t.name(), partition)));
+        pl.ifPresent(l -> {
+            out.put("logStartOffset", l.logStartOffset());
+            out.put("highWatermark", l.highWatermark());
+        });
+        java.util.function.Predicate<TopicPartition> leading = leads;
+        if (leading != null || pl.isEmpty()) {
+            out.put("leader", pl.isPresent() && leading.test(tp));
         }
         out.put("segments", segs);
-        return json(200, out);
+        return out;
     }
 
     private Answer group(String id) {
