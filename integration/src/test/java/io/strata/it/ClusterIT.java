@@ -128,6 +128,25 @@ class ClusterIT {
             Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
                     adminB.listConsumerGroupOffsets("spread-readers").partitionsToOffsetAndMetadata().get();
             assertThat(committed.values().stream().mapToLong(o -> o.offset()).sum()).isEqualTo(n);
+
+            // A's admin API answers for the partitions B leads (RF 1) too, saying it does not lead them: its offsets for them, if
+            // it gives any, are not the partition's.
+            com.fasterxml.jackson.databind.JsonNode manifests = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                    java.net.URI.create("http://127.0.0.1:" + a.adminPort() + "/api/topics/spread/segments").toURL());
+            assertThat(manifests.get("partitions")).hasSize(8);
+            for (com.fasterxml.jackson.databind.JsonNode p : manifests.get("partitions")) {
+                boolean onA = leaders.get(p.get("partition").asInt()) == 1;
+                assertThat(p.get("leader").asBoolean()).as("partition " + p.get("partition")).isEqualTo(onA);
+                if (onA) {
+                    assertThat(p.get("highWatermark").asLong()).as("partition " + p.get("partition")).isPositive();
+                }
+            }
+            // A replay through A's admin API takes the range of B's partitions from the brokers, and reads every record.
+            java.util.concurrent.atomic.AtomicLong replayed = new java.util.concurrent.atomic.AtomicLong();
+            io.strata.sdk.replay.Replay.Result r = io.strata.sdk.replay.Replay.of("spread").adminUrl("http://127.0.0.1:" + a.adminPort())
+                    .bootstrap(a.bootstrap()).run(rec -> replayed.incrementAndGet());
+            assertThat(r.complete()).isTrue();
+            assertThat(replayed.get()).isEqualTo(n);
         }
     }
 }

@@ -107,6 +107,39 @@ class ReplayIT {
     }
 
     @Test
+    void aTopicWithMoreSegmentsThanOneAnswerHoldsIsReplayedPartitionByPartition() throws Exception {
+        // A node whose answer of a whole topic's manifests may list 2 segments at most: it answers this topic 413, and a
+        // replay asks for the manifests partition by partition instead.
+        try (StrataNode capped = TieringIT.nodeOn(s3, dir, "capped", "capped",
+                Map.of("JAVA_TOOL_OPTIONS", "-Dstrata.admin.maxSegmentsPerAnswer=2"), "log.local.retention.bytes=0")) {
+            try (Admin admin = Clients.admin(capped)) {
+                admin.createTopics(List.of(new NewTopic("capped", 2, (short) 1).configs(Map.of("segment.bytes", "262144")))).all().get();
+            }
+            TieringIT.produce(capped, "capped", 2, 0, 3000, t0, 1000);
+            String admin = "http://127.0.0.1:" + capped.adminPort();
+            TieringIT.await("more than 2 segments tiered", 120_000, () -> status(admin + "/api/topics/capped/segments") == 413);
+            assertThat(status(admin + "/api/topics/capped/partitions/0/segments")).isEqualTo(200);
+            AtomicLong replayed = new AtomicLong();
+            Replay.Result r = Replay.of("capped").adminUrl(admin).bootstrap(capped.bootstrap()).run(rec -> replayed.incrementAndGet());
+            assertThat(r.complete()).isTrue();
+            assertThat(replayed.get()).isEqualTo(3000);
+        }
+    }
+
+    private static int status(String url) {
+        try {
+            java.net.HttpURLConnection c = (java.net.HttpURLConnection) java.net.URI.create(url).toURL().openConnection();
+            try {
+                return c.getResponseCode();
+            } finally {
+                c.disconnect();
+            }
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
+
+    @Test
     void compressedBatchesWithHeadersReplayAsAConsumerReadsThem() throws Exception {
         // Batches compressed by the producer (decompressed by Kafka's iterator), beside uncompressed ones (read in place),
         // records with headers, without a key, and with a null value, in segments of 256 KiB so they tier at once.

@@ -92,12 +92,13 @@ final class ManifestClient {
 
     /**
      * Every partition's manifest in one request ({@code /api/topics/{t}/segments}), by partition;
-     * empty from a node too old to answer it, which is asked partition by partition instead.
+     * empty from a node too old to answer it, and for a topic with too many segments for one
+     * answer (413): those are asked partition by partition instead.
      */
     java.util.Optional<java.util.SortedMap<Integer, Manifest>> topicManifests(String topic) {
         String path = "/api/topics/" + enc(topic) + "/segments";
         Answer a = ask(path);
-        if (a.status() == 404 && a.body().contains("no such endpoint")) {
+        if ((a.status() == 404 && a.body().contains("no such endpoint")) || a.status() == 413) {
             return java.util.Optional.empty();
         }
         return java.util.Optional.of(parse(path, a, "the topic's segment manifests", ManifestJson::topicManifests));

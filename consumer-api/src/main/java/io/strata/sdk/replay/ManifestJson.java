@@ -70,7 +70,11 @@ final class ManifestJson {
             java.util.SortedMap<Integer, ManifestClient.Manifest> out = new java.util.TreeMap<>();
             for (Numbered n : required(partitions, "partitions")) {
                 ManifestClient.Manifest m = n.manifest();
-                int partition = (int) (long) required(n.partition(), "partition");
+                long number = required(n.partition(), "partition");
+                if (number < 0 || number > Integer.MAX_VALUE) {
+                    throw new IOException("\"partition\" is no partition number: " + number);
+                }
+                int partition = (int) number;
                 if (out.put(partition, new ManifestClient.Manifest(objectStore, m.logStartOffset(), m.highWatermark(), m.leader(),
                         m.segments())) != null) {
                     throw new IOException("partition " + partition + " is listed twice");

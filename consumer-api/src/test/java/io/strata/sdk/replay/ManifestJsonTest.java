@@ -122,6 +122,8 @@ class ManifestJsonTest {
         assertEquals("no \"partition\"", assertThrows(IOException.class,
                 () -> ManifestJson.topicManifests("{\"partitions\":[" + p0.replace("\"partition\":0,", "") + "]}")).getMessage());
         assertEquals("no \"partitions\"", assertThrows(IOException.class, () -> ManifestJson.topicManifests("{}")).getMessage());
+        assertTrue(assertThrows(IOException.class, () -> ManifestJson.topicManifests("{\"partitions\":["
+                + p0.replace("\"partition\":0", "\"partition\":4294967296") + "]}")).getMessage().contains("no partition number"));
         // Only a node that says it does not lead a partition may leave out its bounds.
         assertEquals("no \"logStartOffset\"", assertThrows(IOException.class, () -> ManifestJson.topicManifests(
                 "{\"partitions\":[{\"partition\":0,\"segments\":[]}]}")).getMessage());

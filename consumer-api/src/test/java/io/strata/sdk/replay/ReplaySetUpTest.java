@@ -105,6 +105,16 @@ class ReplaySetUpTest {
     }
 
     @Test
+    void aTopicTooLargeForOneAnswerIsAskedPartitionByPartition() {
+        oldNode(3);
+        answers.put("/api/topics/t/segments", Map.entry(413, "{\"error\":\"topic 't' has more than 100000 segments in the bucket\"}"));
+        Replay.Result r = replay(Replay.of("t"));
+        assertTrue(r.complete());
+        assertEquals(Set.of(0, 1, 2), r.nextOffsets().keySet());
+        assertEquals(5, asked.size());
+    }
+
+    @Test
     void somePartitionsAreAskedForOneByOne() {
         newNode(50);
         Replay.Result r = replay(Replay.of("t").partitions(Set.of(7)));

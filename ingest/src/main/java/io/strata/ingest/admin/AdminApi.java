@@ -230,6 +230,13 @@ public final class AdminApi {
     }
 
     /**
+     * Segments one answer of {@link #segments(TopicRecord)} may list: a node builds the answer
+     * whole in its heap (about 300 bytes a segment, twice: the text and its bytes), so a topic of
+     * years of small segments is asked for partition by partition instead.
+     */
+    static final int MAX_SEGMENTS_PER_ANSWER = Integer.getInteger("strata.admin.maxSegmentsPerAnswer", 100_000);
+
+    /**
      * Every partition's manifest in one answer: a replay of a topic of a thousand partitions
      * asks once, not a thousand and one times.
      */
@@ -239,10 +246,17 @@ public final class AdminApi {
         out.put("topicId", kafkaId(t.id()));
         out.put("objectStore", clusterInfo.get("objectStore"));
         List<Object> parts = new ArrayList<>();
+        int segments = 0;
         for (int i = 0; i < t.partitions(); i++) {
             Map<String, Object> p = new LinkedHashMap<>();
             p.put("partition", i);
             p.putAll(manifest(t, i));
+            segments += ((List<?>) p.get("segments")).size();
+            if (segments > MAX_SEGMENTS_PER_ANSWER) {
+                return error(413, "topic '" + t.name() + "' has more than " + MAX_SEGMENTS_PER_ANSWER
+                        + " segments in the bucket, more than one answer holds: ask partition by partition (/api/topics/"
+                        + t.name() + "/partitions/{p}/segments)");
+            }
             parts.add(p);
         }
         out.put("partitions", parts);
