@@ -98,8 +98,9 @@ public final class AdminHttpServer implements AutoCloseable {
                         : a != null ? a.handle(method, path)
                         : path.equals("/health") ? new AdminApi.Answer(200, "application/json", "{\"status\":\"ok\"}")
                         : new AdminApi.Answer(503, "application/json", "{\"error\":\"starting\"}");
+                // The body's bytes as they are: Unpooled.copiedBuffer(String) sizes its buffer for three bytes a character.
                 FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(answer.status()),
-                        Unpooled.copiedBuffer(answer.body(), StandardCharsets.UTF_8));
+                        Unpooled.wrappedBuffer(answer.body().getBytes(StandardCharsets.UTF_8)));
                 r.headers().set(HttpHeaderNames.CONTENT_TYPE, answer.contentType())
                         .setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
                 if (answer.status() == 401) {
