@@ -225,8 +225,8 @@ public final class Replay {
 
     public Result run(RecordHandler handler) {
         ManifestClient manifests = new ManifestClient(adminUrl, adminToken, clientProperties);
-        // The whole topic's manifests in one request (a node older than that answer is asked partition by partition); only
-        // some partitions of it, one request each.
+        // The whole topic's manifests in one request; only some partitions of it, one request each, as a topic is asked for
+        // by a node too old for that answer, or whose answer would be too large (ManifestClient.topicManifests).
         java.util.Optional<java.util.SortedMap<Integer, ManifestClient.Manifest>> all = partitions == null
                 ? manifests.topicManifests(topic) : java.util.Optional.empty();
         int count = all.isPresent() ? all.get().size() : manifests.partitions(topic);

@@ -220,11 +220,7 @@ public final class AdminApi {
         if (partition < 0 || partition >= t.partitions()) {
             return error(404, "topic '" + t.name() + "' has partitions 0.." + (t.partitions() - 1));
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("topic", t.name());
-        out.put("topicId", kafkaId(t.id()));
-        out.put("partition", partition);
-        out.put("objectStore", clusterInfo.get("objectStore"));
+        Map<String, Object> out = manifestHeader(t, partition);
         out.putAll(manifest(t, partition, segmentsOf(t, partition)));
         return json(200, out);
     }
@@ -256,10 +252,7 @@ public final class AdminApi {
             }
             listed.add(entries);
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("topic", t.name());
-        out.put("topicId", kafkaId(t.id()));
-        out.put("objectStore", clusterInfo.get("objectStore"));
+        Map<String, Object> out = manifestHeader(t, null);
         List<Object> parts = new ArrayList<>();
         for (int i = 0; i < t.partitions(); i++) {
             Map<String, Object> p = new LinkedHashMap<>();
@@ -269,6 +262,18 @@ public final class AdminApi {
         }
         out.put("partitions", parts);
         return json(200, out);
+    }
+
+    /** What both manifest answers begin with: the topic, the partition (of a partition's), and the bucket. */
+    private Map<String, Object> manifestHeader(TopicRecord t, Integer partition) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("topic", t.name());
+        out.put("topicId", kafkaId(t.id()));
+        if (partition != null) {
+            out.put("partition", partition);
+        }
+        out.put("objectStore", clusterInfo.get("objectStore"));
+        return out;
     }
 
     private List<SegmentEntry> segmentsOf(TopicRecord t, int partition) {
