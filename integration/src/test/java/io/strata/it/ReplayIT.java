@@ -32,7 +32,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -374,12 +373,12 @@ class ReplayIT {
         }
         TieringIT.produce(node, "fragile-history", 1, 0, 20_000, t0, 1000);
         TieringIT.await("tiered", 120_000, () -> TieringIT.untiered(node) < PARTITIONS * 4_500_000.0 + 4_500_000);
-        Path victim;
-        try (Stream<Path> files = Files.walk(s3.blobDir("replay"))) {
-            String topicId = new ObjectMapper().readTree(java.net.URI.create("http://127.0.0.1:" + node.adminPort()
-                    + "/api/topics/fragile-history").toURL()).get("uuid").asText();
-            victim = files.filter(f -> f.toString().contains(topicId) && f.toString().endsWith(".seg")).sorted().findFirst().orElseThrow();
-        }
+        // The first segment's object, found through the manifest: walking the bucket's directory raced the node's uploads (the
+        // S3 server's temporary files vanish under a walk).
+        String firstKey = new ObjectMapper().readTree(java.net.URI.create("http://127.0.0.1:" + node.adminPort()
+                + "/api/topics/fragile-history/partitions/0/segments").toURL()).get("segments").get(0).get("objectKey").asText();
+        Path victim = s3.blobDir("replay").resolve("strata").resolve(firstKey);
+        assertThat(victim).exists();
         try (RandomAccessFile f = new RandomAccessFile(victim.toFile(), "rw")) {
             f.seek(200);
             int b = f.read();
