@@ -276,6 +276,7 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
         FetchResponseData resp = new FetchResponseData().setSessionId(0).setErrorCode(Errors.NONE.code());
         int budget = req.maxBytes() <= 0 ? fetchMaxBytes : Math.min(req.maxBytes(), fetchMaxBytes);
         List<RemoteRead> remote = new ArrayList<>();
+        List<PendingRead> toRead = new ArrayList<>();
         int total = 0;
         boolean error = false;
         boolean readCommitted = req.isolationLevel() == 1;
@@ -322,9 +323,9 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
                         pd.setHighWatermark(log.highWatermark()).setLastStableOffset(log.highWatermark())
                                 .setLogStartOffset(log.logStartOffset()).setRecords(Batches.toRecords(ByteBuffer.allocate(0)));
                     } else {
-                        // Reserve the partition's share of the budget; the bytes arrive asynchronously.
+                        // Reserve the partition's share of the budget; the read starts once every partition is looked at.
                         total += limit;
-                        remote.add(new RemoteRead(pd, tp, log, p.fetchOffset(), tiering.readAsync(tp, p.fetchOffset(), limit), readCommitted));
+                        toRead.add(new PendingRead(pd, tp, log, p.fetchOffset(), limit));
                     }
                 } catch (io.strata.ingest.log.LogOfflineException e) {
                     // Kafka answers a partition on a failed log directory this way; clients retry elsewhere.
@@ -343,6 +344,26 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
                 }
             }
         }
+        if (!toRead.isEmpty()) {
+            // All of them count among the readers sharing the remote-read cache before the first starts: each takes its share.
+            tiering.readingTogether(toRead.stream().map(PendingRead::tp).toList());
+            for (PendingRead r : toRead) {
+                CompletableFuture<ByteBuffer> bytes;
+                try {
+                    bytes = tiering.readAsync(r.tp(), r.offset(), r.limit());
+                } catch (RuntimeException e) {
+                    LOG.error("fetch of {} at {} failed", r.tp(), r.offset(), e);
+                    r.pd().setErrorCode(Errors.UNKNOWN_SERVER_ERROR.code()).setRecords(Batches.toRecords(ByteBuffer.allocate(0)));
+                    error = true;
+                    continue;
+                }
+                remote.add(new RemoteRead(r.pd(), r.tp(), r.log(), r.offset(), bytes, readCommitted));
+            }
+        }
         return new Read(resp, total, error, remote);
+    }
+
+    /** A partition to be read from object storage, at most {@code limit} bytes. */
+    private record PendingRead(FetchResponseData.PartitionData pd, TopicPartition tp, PartitionLog log, long offset, int limit) {
     }
 }

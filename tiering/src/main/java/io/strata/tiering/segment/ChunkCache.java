@@ -6,9 +6,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A bounded LRU of fixed-size object chunks (objects are immutable, so a chunk never goes
+ * A bounded cache of fixed-size object chunks (objects are immutable, so a chunk never goes
  * stale). A chunk fetched ahead for a reader is put with that reader as its owner, who is told
- * if the chunk is dropped to make room before anyone read it. Thread-safe.
+ * if the chunk is dropped to make room before anyone read it. To make room it drops chunks
+ * already read (or fetched for a read) first, least recently used first, and chunks fetched
+ * ahead and not read yet only when no other is left: a consumer reading forward rarely reads a
+ * chunk again once it has gone past it, and one whose prefetched chunks were dropped fetches
+ * them again. With least recently used alone, six partitions read together pushed out the
+ * chunks fetched ahead for the slowest of them, each drop halving its prefetch, while the cache
+ * held chunks every reader had gone past. Thread-safe.
  */
 public final class ChunkCache {
     /** The owner of a chunk fetched ahead, told when it is dropped unread. */
@@ -88,22 +94,31 @@ public final class ChunkCache {
             Entry old = chunks.put(key, new Entry(chunk, owner));
             bytes += chunk.length - (old == null ? 0 : old.bytes.length);
             unread += (owner == null ? 0 : chunk.length) - (old == null || old.owner == null ? 0 : old.bytes.length);
-            var it = chunks.entrySet().iterator();
-            while (bytes > maxBytes && it.hasNext()) {
-                Map.Entry<String, Entry> e = it.next();
-                if (e.getKey().equals(key)) {
-                    continue;
-                }
-                bytes -= e.getValue().bytes.length;
-                if (e.getValue().owner != null) {
-                    unread -= e.getValue().bytes.length;
-                    dropped.add(e.getValue().owner);
-                }
-                it.remove();
-            }
+            evict(key, false, dropped);
+            evict(key, true, dropped);
         }
         // Told outside the lock: an owner may read or fetch again.
         dropped.forEach(Unread::evictedUnread);
+    }
+
+    /**
+     * Drops chunks, least recently used first, until the cache is within its bound: only chunks
+     * read or fetched for a read unless {@code unreadToo}; never {@code keep}, the one just put.
+     */
+    private void evict(String keep, boolean unreadToo, List<Unread> dropped) {
+        var it = chunks.entrySet().iterator();
+        while (bytes > maxBytes && it.hasNext()) {
+            Map.Entry<String, Entry> e = it.next();
+            if (e.getKey().equals(keep) || e.getValue().owner != null && !unreadToo) {
+                continue;
+            }
+            bytes -= e.getValue().bytes.length;
+            if (e.getValue().owner != null) {
+                unread -= e.getValue().bytes.length;
+                dropped.add(e.getValue().owner);
+            }
+            it.remove();
+        }
     }
 
     public synchronized long sizeInBytes() {

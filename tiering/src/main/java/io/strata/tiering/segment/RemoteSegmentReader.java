@@ -311,8 +311,8 @@ public final class RemoteSegmentReader {
         // may arrive with it: counting only chunk waits, such a wait would not count.) One wait counts once per read.
         boolean waited = !index.isDone();
         if (waited) {
-            depth.reading(System.nanoTime());
-            depth.late(share());
+            reading(depth);
+            depth.late();
         }
         return withTimeout(key, index.thenCompose(idx -> {
             long floor = idx.positionFloor(offset);
@@ -323,21 +323,43 @@ public final class RemoteSegmentReader {
 
     /**
      * A prefetch depth for one reader going forward, such as a partition's consumer: it starts
-     * at the configured prefetch and grows while the reader's reads wait on GETs, within a
-     * quarter of the cache ({@value #MAX_READER_PREFETCH_CHUNKS} chunks at most) and its share of
-     * half the cache ({@value #MAX_PREFETCH_CHUNKS} chunks at most) among the readers reading (see
+     * halfway between the configured prefetch and its ceiling, a quarter of the cache
+     * ({@value #MAX_READER_PREFETCH_CHUNKS} chunks at most), and deepens while the reader's reads
+     * wait on GETs; each read fetches ahead within its share of half the cache
+     * ({@value #MAX_PREFETCH_CHUNKS} chunks at most) among the readers reading (see
      * {@link PrefetchDepth}). The caller keeps it for as long as the reader reads on, and passes
-     * it only with reads that continue where its last one ended.
+     * it only with reads that continue where its last one ended; a read that does not is given
+     * {@link #firstReadOf} it.
      */
     public PrefetchDepth forwardReader() {
-        PrefetchDepth d = new PrefetchDepth(prefetchChunks, prefetchCeiling);
+        PrefetchDepth d = PrefetchDepth.forward(prefetchChunks, prefetchCeiling);
         readers.add(d);
         return d;
     }
 
-    /** The depth of reads that are not a forward reader's: the configured prefetch, fixed. */
-    public PrefetchDepth fixedDepth() {
-        return fixedDepth;
+    /**
+     * The depth for a read of {@code reader}'s partition that does not go on where its last one
+     * ended (a new consumer's first fetch, a seek): as deep as {@code reader} is within its share
+     * of the cache now, counted among the readers reading, and fixed (see
+     * {@link PrefetchDepth#firstRead}). A consumer starting on history fetches ahead from its
+     * first read; with the configured prefetch alone it waited for its first chunk before its
+     * prefetch could reach further.
+     */
+    public PrefetchDepth firstReadOf(PrefetchDepth reader) {
+        reading(reader);
+        return reader.firstRead(reader.chunksWithin(share()));
+    }
+
+    /**
+     * {@code depth}'s reader reads now. A forward reader that had not read lately has the readers
+     * counted again at the next {@link #share}, not up to 25 ms later: the partitions of one fetch
+     * start reading within a millisecond, and each should find its share among all of them.
+     */
+    public void reading(PrefetchDepth depth) {
+        long now = System.nanoTime();
+        if (!depth.reading(now, now - ACTIVE_NANOS) && depth.isForward()) {
+            activeCounted = now - ACTIVE_NANOS;
+        }
     }
 
     /**
@@ -566,10 +588,10 @@ public final class RemoteSegmentReader {
                 chunks[(int) (c - first)] = fetch(key, c, dataEnd, null).whenComplete((b, t) -> cache.markRead(ck));
             }
         }
-        depth.reading(System.nanoTime());
+        reading(depth);
         int share = share();
         if (waited && !counted) {
-            depth.late(share);
+            depth.late();
         }
         int ahead = depth.chunksWithin(share);
         for (long next = last + 1; next <= last + ahead && next * chunk < dataEnd; next++) {

@@ -270,6 +270,11 @@ public final class TieringService {
         return reads.readAsync(tp, offset, maxBytes);
     }
 
+    /** See {@link TieredReads#readingTogether}. */
+    public void readingTogether(java.util.Collection<TopicPartition> tps) {
+        reads.readingTogether(tps);
+    }
+
     /** See {@link TieredReads#offsetForTimestampAsync}. */
     public CompletableFuture<Optional<Batches.TimestampMatch>> offsetForTimestampAsync(TopicPartition tp, long timestamp, long fromOffset) {
         return reads.offsetForTimestampAsync(tp, timestamp, fromOffset);

@@ -292,7 +292,7 @@ class SegmentObjectTest {
         long dataEnd = reader.index(key, size).footer().dataLength();
         assertThat(dataEnd).as("chunks enough to grow through").isGreaterThan(40L * chunk);
         PrefetchDepth depth = reader.forwardReader();
-        assertThat(depth.chunks()).as("it starts at the configured prefetch").isEqualTo(1);
+        assertThat(depth.chunks()).as("it starts halfway between the configured prefetch and its ceiling").isEqualTo(4);
 
         // A consumer faster than the store: every few reads find their chunk still on its way.
         long next = 1000;
@@ -323,7 +323,7 @@ class SegmentObjectTest {
         assertThat(size).isLessThan(1 << 20);
         CountingStore slow = new CountingStore(store, new AtomicInteger(), offset -> java.util.concurrent.CompletableFuture.runAsync(() -> { },
                 java.util.concurrent.CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS)));
-        // A 16 MiB cache of 1 MiB chunks: one reader's prefetch grows to a quarter of it, four chunks.
+        // A 16 MiB cache of 1 MiB chunks: one reader's prefetch starts at two chunks and grows to a quarter of it, four.
         RemoteSegmentReader reader = new RemoteSegmentReader(slow, 16 << 20, 1 << 20, 1 << 20, new SimpleMeterRegistry(), Runnable::run);
         PrefetchDepth depth = reader.forwardReader();
         for (int i = 0; i < 5; i++) {
@@ -331,7 +331,7 @@ class SegmentObjectTest {
             assertThat(Batches.of(got)).isNotEmpty();
         }
         assertThat(slow.asked).as("one GET per object, its end").hasSize(5);
-        assertThat(depth.chunks()).as("one deeper for each object entered, to its ceiling").isEqualTo(4);
+        assertThat(depth.chunks()).as("deeper as it enters objects, to its ceiling").isEqualTo(4);
     }
 
     @Test
@@ -343,13 +343,14 @@ class SegmentObjectTest {
             store.put("t/" + i + "/seg", obj).get();
         }
         long size = store.head("t/0/seg").get().orElseThrow().size();
-        // A 4 MiB cache of sixteen 256 KiB chunks, eight of them for prefetch; one reader's ceiling is a quarter, four chunks.
+        // A 4 MiB cache of sixteen 256 KiB chunks, eight of them for prefetch; one reader's ceiling is a quarter, four chunks,
+        // and it starts at two.
         RemoteSegmentReader reader = new RemoteSegmentReader(store, 4 << 20, 256 * 1024, 256 * 1024, new SimpleMeterRegistry(),
                 Runnable::run);
         PrefetchDepth alone = reader.forwardReader();
         reader.readAsync("t/0/seg", size, 1000, 1000, alone).get(10, TimeUnit.SECONDS);
-        assertThat(alone.chunks()).as("its first read waited (for the index, then a chunk): one deeper, once a read").isEqualTo(2);
-        assertThat(reader.prefetchBytes(alone)).isEqualTo(2L * reader.chunkBytes());
+        assertThat(alone.chunks()).as("its first read waited (for the index, then a chunk): twice as deep, once a read").isEqualTo(4);
+        assertThat(reader.prefetchBytes(alone)).isEqualTo(4L * reader.chunkBytes());
 
         // Seven more read at once: eight chunks of prefetch shared by eight readers is one each.
         List<PrefetchDepth> others = new ArrayList<>();
@@ -358,13 +359,13 @@ class SegmentObjectTest {
             others.add(d);
             reader.readAsync("t/" + i + "/seg", size, 1000, 1000, d).get(10, TimeUnit.SECONDS);
         }
-        Thread.sleep(50); // the count of readers reading is taken at most every 25 ms
+        // No pause: a reader starting to read has the readers counted again at once, not at the next count 25 ms on.
         reader.readAsync("t/0/seg", size, 1000, 1000, alone).get(10, TimeUnit.SECONDS);
         assertThat(reader.prefetchBytes(alone)).as("its share among eight").isEqualTo(reader.chunkBytes());
         PrefetchDepth late = reader.forwardReader();
         reader.readAsync("t/0/seg", size, 3000, 1000, late).get(10, TimeUnit.SECONDS);
-        assertThat(late.chunks()).as("a wait deepens it no further than its share").isEqualTo(1);
-        assertThat(others).allSatisfy(d -> assertThat(d.chunks()).isLessThanOrEqualTo(2));
+        assertThat(reader.prefetchBytes(late)).as("a wait deepens its reads no further than its share").isEqualTo(reader.chunkBytes());
+        assertThat(others).allSatisfy(d -> assertThat(reader.prefetchBytes(d)).isEqualTo(reader.chunkBytes()));
     }
 
     @Test
@@ -393,17 +394,14 @@ class SegmentObjectTest {
 
     @Test
     void aChunkFetchedAheadAndDroppedUnreadHalvesItsReadersPrefetchNeverBelowTheConfiguredOne() {
-        PrefetchDepth depth = new PrefetchDepth(2, 16);
-        for (int i = 0; i < 20; i++) {
-            depth.late(Integer.MAX_VALUE);
-        }
-        assertThat(depth.chunks()).as("grown to its ceiling").isEqualTo(16);
-        depth.late(4);
-        assertThat(depth.chunks()).as("a wait when its share is smaller brings it down to its share").isEqualTo(4);
+        PrefetchDepth depth = PrefetchDepth.forward(2, 16);
+        assertThat(depth.chunks()).as("it starts halfway to its ceiling").isEqualTo(8);
+        depth.late();
+        assertThat(depth.chunks()).as("a wait doubles it, to its ceiling").isEqualTo(16);
+        depth.late();
+        assertThat(depth.chunks()).isEqualTo(16);
+        assertThat(depth.chunksWithin(4)).as("a read goes no deeper than its share, and the depth is kept").isEqualTo(4);
         assertThat(depth.chunksWithin(1)).as("never below the configured prefetch").isEqualTo(2);
-        for (int i = 0; i < 20; i++) {
-            depth.late(Integer.MAX_VALUE);
-        }
         ChunkCache cache = new ChunkCache(4);
         cache.put("read", new byte[1], depth);
         cache.put("marked", new byte[1], depth);
@@ -412,20 +410,39 @@ class SegmentObjectTest {
         assertThat(cache.get("read")).isNotNull();
         cache.markRead("marked");
         assertThat(cache.unreadBytes()).isEqualTo(1);
-        // Three more chunks push out "unread", "own" and "read": only the one never read counts against the reader.
+        // Three chunks fetched for reads push out "own", "read" and "marked", which were read or fetched for a read: they go
+        // before any chunk not read yet, and count against nobody (a chunk a read took from its load is read).
         cache.put("a", new byte[1]);
         cache.put("b", new byte[1]);
         cache.put("c", new byte[1]);
+        assertThat(cache.contains("unread")).as("kept: it was fetched ahead and is not read yet").isTrue();
+        assertThat(cache.contains("own") || cache.contains("read") || cache.contains("marked")).isFalse();
+        assertThat(depth.chunks()).isEqualTo(16);
+        // Three chunks fetched ahead push out "a", "b" and "c"; a fourth finds only chunks not read yet and drops the oldest.
+        cache.put("d", new byte[1], depth);
+        cache.put("e", new byte[1], depth);
+        cache.put("f", new byte[1], depth);
+        assertThat(cache.contains("unread")).isTrue();
+        assertThat(depth.chunks()).isEqualTo(16);
+        cache.put("g", new byte[1], depth);
         assertThat(cache.contains("unread")).isFalse();
         assertThat(depth.chunks()).as("one chunk dropped unread").isEqualTo(8);
-        assertThat(cache.unreadBytes()).isZero();
-        cache.put("d", new byte[1]);
-        assertThat(cache.contains("marked")).isFalse();
-        assertThat(depth.chunks()).as("a chunk a read took from its load is not counted").isEqualTo(8);
+        assertThat(cache.unreadBytes()).isEqualTo(4);
         for (int i = 0; i < 5; i++) {
             depth.wasted();
         }
         assertThat(depth.chunks()).as("never below the configured prefetch").isEqualTo(2);
+
+        // A first read (a new consumer, a seek) reads at a fixed depth; its chunks dropped unread count against the partition's.
+        depth.late();
+        depth.late();
+        assertThat(depth.chunks()).isEqualTo(8);
+        PrefetchDepth first = depth.firstRead(depth.chunksWithin(6));
+        first.late();
+        assertThat(first.chunksWithin(16)).as("fixed: its waits deepen nothing").isEqualTo(6);
+        assertThat(depth.chunks()).isEqualTo(8);
+        first.evictedUnread();
+        assertThat(depth.chunks()).as("its waste halves the partition's depth").isEqualTo(4);
     }
 
     @Test
