@@ -346,7 +346,12 @@ final class FetchHandler implements TopicManager.AppendListener, AutoCloseable {
         }
         if (!toRead.isEmpty()) {
             // All of them count among the readers sharing the remote-read cache before the first starts: each takes its share.
-            tiering.readingTogether(toRead.stream().map(PendingRead::tp).toList());
+            try {
+                tiering.readingTogether(toRead.stream().map(PendingRead::tp).toList());
+            } catch (RuntimeException e) {
+                // Only how deep the reads prefetch depends on it: they go on.
+                LOG.warn("counting the remote reads of a fetch failed", e);
+            }
             for (PendingRead r : toRead) {
                 CompletableFuture<ByteBuffer> bytes;
                 try {

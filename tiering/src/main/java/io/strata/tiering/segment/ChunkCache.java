@@ -8,13 +8,15 @@ import java.util.Map;
 /**
  * A bounded cache of fixed-size object chunks (objects are immutable, so a chunk never goes
  * stale). A chunk fetched ahead for a reader is put with that reader as its owner, who is told
- * if the chunk is dropped to make room before anyone read it. To make room it drops chunks
- * already read (or fetched for a read) first, least recently used first, and chunks fetched
- * ahead and not read yet only when no other is left: a consumer reading forward rarely reads a
- * chunk again once it has gone past it, and one whose prefetched chunks were dropped fetches
- * them again. With least recently used alone, six partitions read together pushed out the
- * chunks fetched ahead for the slowest of them, each drop halving its prefetch, while the cache
- * held chunks every reader had gone past. Thread-safe.
+ * if the chunk is dropped to make room before anyone read it. To make room it drops, least
+ * recently used first: chunks fetched ahead and not read yet while they hold more than three
+ * quarters of the cache (the readers' shares of prefetch divide half of it, and the reads' own
+ * next chunks, fetched ahead of the requests for them, take some more: past that, they are a
+ * stopped reader's or a seek's); then chunks read (or fetched for a read); then chunks fetched
+ * ahead, only when no other is left. A chunk a consumer is partway through was used last, and goes last of those
+ * read. With least recently used alone, six partitions read together pushed out the chunks
+ * fetched ahead for the slowest of them, each drop halving its prefetch and each chunk fetched
+ * again, while the cache held chunks every reader had gone past. Thread-safe.
  */
 public final class ChunkCache {
     /** The owner of a chunk fetched ahead, told when it is dropped unread. */
@@ -94,22 +96,28 @@ public final class ChunkCache {
             Entry old = chunks.put(key, new Entry(chunk, owner));
             bytes += chunk.length - (old == null ? 0 : old.bytes.length);
             unread += (owner == null ? 0 : chunk.length) - (old == null || old.owner == null ? 0 : old.bytes.length);
-            evict(key, false, dropped);
-            evict(key, true, dropped);
+            evict(key, Drop.UNREAD_PAST_LIMIT, dropped);
+            evict(key, Drop.READ, dropped);
+            evict(key, Drop.ANY, dropped);
         }
         // Told outside the lock: an owner may read or fetch again.
         dropped.forEach(Unread::evictedUnread);
     }
 
+    /** Which chunks one pass of {@link #evict} drops. */
+    private enum Drop { UNREAD_PAST_LIMIT, READ, ANY }
+
     /**
-     * Drops chunks, least recently used first, until the cache is within its bound: only chunks
-     * read or fetched for a read unless {@code unreadToo}; never {@code keep}, the one just put.
+     * Drops chunks of the kind {@code which}, least recently used first, until the cache is within
+     * its bound (for {@link Drop#UNREAD_PAST_LIMIT}, or its unread chunks within three quarters of it); never
+     * {@code keep}, the one just put.
      */
-    private void evict(String keep, boolean unreadToo, List<Unread> dropped) {
+    private void evict(String keep, Drop which, List<Unread> dropped) {
         var it = chunks.entrySet().iterator();
-        while (bytes > maxBytes && it.hasNext()) {
+        while (bytes > maxBytes && (which != Drop.UNREAD_PAST_LIMIT || unread > maxBytes / 4 * 3) && it.hasNext()) {
             Map.Entry<String, Entry> e = it.next();
-            if (e.getKey().equals(keep) || e.getValue().owner != null && !unreadToo) {
+            boolean isUnread = e.getValue().owner != null;
+            if (e.getKey().equals(keep) || which == Drop.READ && isUnread || which == Drop.UNREAD_PAST_LIMIT && !isUnread) {
                 continue;
             }
             bytes -= e.getValue().bytes.length;

@@ -116,7 +116,7 @@ public final class RemoteSegmentReader {
     private final java.util.Set<PrefetchDepth> readers = java.util.Collections.synchronizedSet(
             java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
     /** How many forward readers read in the last {@value #ACTIVE_NANOS} ns, and when that was counted. */
-    private volatile long activeCount = 1;
+    private final java.util.concurrent.atomic.AtomicLong activeCount = new java.util.concurrent.atomic.AtomicLong();
     private volatile long activeCounted = System.nanoTime() - ACTIVE_NANOS;
     static final long ACTIVE_NANOS = 250_000_000L;
     private final SharedLoads<SegmentIndex> indexLoads = new SharedLoads<>();
@@ -323,7 +323,7 @@ public final class RemoteSegmentReader {
 
     /**
      * A prefetch depth for one reader going forward, such as a partition's consumer: it starts
-     * halfway between the configured prefetch and its ceiling, a quarter of the cache
+     * at half its ceiling (never below the configured prefetch), the ceiling being a quarter of the cache
      * ({@value #MAX_READER_PREFETCH_CHUNKS} chunks at most), and deepens while the reader's reads
      * wait on GETs; each read fetches ahead within its share of half the cache
      * ({@value #MAX_PREFETCH_CHUNKS} chunks at most) among the readers reading (see
@@ -351,14 +351,15 @@ public final class RemoteSegmentReader {
     }
 
     /**
-     * {@code depth}'s reader reads now. A forward reader that had not read lately has the readers
-     * counted again at the next {@link #share}, not up to 25 ms later: the partitions of one fetch
-     * start reading within a millisecond, and each should find its share among all of them.
+     * {@code depth}'s reader reads now. A forward reader that had not read lately is added to the
+     * count of readers reading at once, not at the next count up to 25 ms later: the partitions of
+     * one fetch start reading within a millisecond, and each should find its share among all of
+     * them. (The count itself, a walk over every reader, stays at most one every 25 ms.)
      */
     public void reading(PrefetchDepth depth) {
         long now = System.nanoTime();
         if (!depth.reading(now, now - ACTIVE_NANOS) && depth.isForward()) {
-            activeCounted = now - ACTIVE_NANOS;
+            activeCount.incrementAndGet();
         }
     }
 
@@ -382,10 +383,10 @@ public final class RemoteSegmentReader {
                     }
                 }
             }
-            activeCount = Math.max(1, n);
+            activeCount.set(n);
             activeCounted = now;
         }
-        return shareAmong(activeCount);
+        return shareAmong(activeCount.get());
     }
 
     private int shareAmong(long readers) {

@@ -33,7 +33,7 @@ final class TieredReads {
     private final TieredLogs logs;
     /** Each partition's consumer reading forward, and how far ahead of it the reads prefetch. */
     private final Map<TopicPartition, PrefetchDepth> depths = new ConcurrentHashMap<>();
-    /** Partitions whose depth is kept: a node serving more forgets them all and starts again from the configured prefetch. */
+    /** Partitions whose depth is kept: a node serving more forgets them all, and their depths start again. */
     static final int MAX_DEPTHS = 10_000;
 
     /** {@code entries}: a partition's manifest entries by base offset, as the tiering service keeps them. */
@@ -154,10 +154,10 @@ final class TieredReads {
 
     /**
      * Starts fetching what a consumer reading forward asks for next, into the following objects:
-     * the {@code maxBytes} after what it was just served (within the reader's read-ahead budget),
-     * or as far as the partition's prefetch runs ahead now if that is more. Otherwise a consumer
-     * would meet each next object cold (its index, then its first chunk) with nothing read while
-     * it processed the previous response.
+     * the {@code maxBytes} from {@code next} (where a read starts, and again where it ended; within
+     * the reader's read-ahead budget), or as far as the partition's prefetch runs ahead now if that
+     * is more. Otherwise a consumer would meet each next object cold (its index, then its first
+     * chunk) with nothing read while it processed the previous response.
      */
     private void readAhead(ConcurrentSkipListMap<Long, SegmentEntry> m, Map.Entry<Long, SegmentEntry> e, long next, int maxBytes,
                            PrefetchDepth depth) {

@@ -279,8 +279,8 @@ class SegmentObjectTest {
 
     @Test
     void aForwardReaderWhoseReadsWaitOnGetsHasItsPrefetchGrowToItsCeiling() throws Exception {
-        // About 15 MB: 57 chunks of 256 KiB, room for a prefetch growing by one chunk a wait; in an 8 MiB cache one reader's
-        // prefetch grows to a quarter of it, eight chunks.
+        // About 15 MB: 57 chunks of 256 KiB, room for a prefetch to grow through; in an 8 MiB cache one reader's prefetch starts
+        // at four chunks and grows to a quarter of it, eight.
         String key = upload(segment(2400));
         long size = store.head(key).get().orElseThrow().size();
         java.util.concurrent.Executor later = java.util.concurrent.CompletableFuture.delayedExecutor(30, TimeUnit.MILLISECONDS);
@@ -292,7 +292,7 @@ class SegmentObjectTest {
         long dataEnd = reader.index(key, size).footer().dataLength();
         assertThat(dataEnd).as("chunks enough to grow through").isGreaterThan(40L * chunk);
         PrefetchDepth depth = reader.forwardReader();
-        assertThat(depth.chunks()).as("it starts halfway between the configured prefetch and its ceiling").isEqualTo(4);
+        assertThat(depth.chunks()).as("it starts at half its ceiling").isEqualTo(4);
 
         // A consumer faster than the store: every few reads find their chunk still on its way.
         long next = 1000;
@@ -418,16 +418,17 @@ class SegmentObjectTest {
         assertThat(cache.contains("unread")).as("kept: it was fetched ahead and is not read yet").isTrue();
         assertThat(cache.contains("own") || cache.contains("read") || cache.contains("marked")).isFalse();
         assertThat(depth.chunks()).isEqualTo(16);
-        // Three chunks fetched ahead push out "a", "b" and "c"; a fourth finds only chunks not read yet and drops the oldest.
+        // Two chunks fetched ahead push out "a" and "b"; the next makes the chunks fetched ahead more than three quarters
+        // of the cache, and the oldest of them goes.
         cache.put("d", new byte[1], depth);
         cache.put("e", new byte[1], depth);
-        cache.put("f", new byte[1], depth);
         assertThat(cache.contains("unread")).isTrue();
+        assertThat(cache.contains("a") || cache.contains("b")).isFalse();
         assertThat(depth.chunks()).isEqualTo(16);
-        cache.put("g", new byte[1], depth);
+        cache.put("f", new byte[1], depth);
         assertThat(cache.contains("unread")).isFalse();
         assertThat(depth.chunks()).as("one chunk dropped unread").isEqualTo(8);
-        assertThat(cache.unreadBytes()).isEqualTo(4);
+        assertThat(cache.unreadBytes()).isEqualTo(3);
         for (int i = 0; i < 5; i++) {
             depth.wasted();
         }
@@ -443,6 +444,31 @@ class SegmentObjectTest {
         assertThat(depth.chunks()).isEqualTo(8);
         first.evictedUnread();
         assertThat(depth.chunks()).as("its waste halves the partition's depth").isEqualTo(4);
+    }
+
+    @Test
+    void chunksFetchedAheadPastThreeQuartersOfTheCacheGoBeforeTheChunkAReaderIsPartwayThrough() {
+        // Seven chunks fetched ahead that nobody will read (a consumer that stopped) in a cache of eight, and one chunk a
+        // consumer is reading in steps.
+        AtomicInteger drops = new AtomicInteger();
+        ChunkCache cache = new ChunkCache(8);
+        for (int i = 1; i <= 7; i++) {
+            cache.put("dead" + i, new byte[1], drops::incrementAndGet);
+        }
+        cache.put("reading", new byte[1]);
+        assertThat(cache.get("reading")).isNotNull();
+        // Its next chunk comes: the oldest chunk fetched ahead goes, as the unread ones hold more than three quarters.
+        cache.put("next", new byte[1]);
+        assertThat(cache.contains("reading")).as("the chunk it is partway through").isTrue();
+        assertThat(cache.contains("dead1")).isFalse();
+        assertThat(drops.get()).isEqualTo(1);
+        assertThat(cache.unreadBytes()).as("down to three quarters of the cache").isEqualTo(6);
+        // Within three quarters, the chunks fetched ahead stay, and the chunks read go, least recently used first.
+        assertThat(cache.get("reading")).isNotNull();
+        cache.put("next2", new byte[1]);
+        assertThat(cache.unreadBytes()).isEqualTo(6);
+        assertThat(cache.contains("next")).isFalse();
+        assertThat(cache.contains("reading")).isTrue();
     }
 
     @Test
