@@ -11,8 +11,8 @@ import java.util.Map;
  * if the chunk is dropped to make room before anyone read it. To make room it drops, least
  * recently used first: chunks fetched ahead and not read yet while they hold more than three
  * quarters of the cache (the readers' shares of prefetch divide half of it, and the reads' own
- * next chunks, fetched ahead of the requests for them, take some more: past that, they are a
- * stopped reader's or a seek's); then chunks read (or fetched for a read); then chunks fetched
+ * next chunks, fetched ahead of the requests for them, take some more: past that, the oldest are
+ * typically a stopped reader's or a seek's); then chunks read (or fetched for a read); then chunks fetched
  * ahead, only when no other is left. A chunk a consumer is partway through was used last, and goes last of those
  * read. With least recently used alone, six partitions read together pushed out the chunks
  * fetched ahead for the slowest of them, each drop halving its prefetch and each chunk fetched
@@ -114,7 +114,7 @@ public final class ChunkCache {
      */
     private void evict(String keep, Drop which, List<Unread> dropped) {
         var it = chunks.entrySet().iterator();
-        while (bytes > maxBytes && (which != Drop.UNREAD_PAST_LIMIT || unread > maxBytes / 4 * 3) && it.hasNext()) {
+        while (bytes > maxBytes && (which != Drop.UNREAD_PAST_LIMIT || unread > maxBytes * 3 / 4) && it.hasNext()) {
             Map.Entry<String, Entry> e = it.next();
             boolean isUnread = e.getValue().owner != null;
             if (e.getKey().equals(keep) || which == Drop.READ && isUnread || which == Drop.UNREAD_PAST_LIMIT && !isUnread) {

@@ -6,8 +6,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * How many chunks one reader going forward (a partition's consumer) has fetched ahead of what it
  * reads. The depth a reader needs is its pace times a GET's time over a chunk: a consumer taking
  * 100 MiB/s from a bucket that answers a 4 MiB GET in 80 ms needs two chunks on their way, a
- * local S3 server one. Neither is known in advance, so the depth adapts, as TCP's window does in
- * slow start: twice as deep on a wait, half as deep on a loss. It starts at half its ceiling (never
+ * local S3 server one. Neither is known in advance, so the depth adapts, as TCP's window does:
+ * twice as deep on a wait, half as deep on a loss. It starts at half its ceiling (never
  * below the configured prefetch), not at the configured prefetch: a consumer starting on history
  * waits a whole GET's round trip for each step the depth grows, and through a link modelled on
  * S3 a consumer reading 50 MB of one partition from a depth of one chunk spent three round trips

@@ -117,7 +117,7 @@ public final class RemoteSegmentReader {
             java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
     /** How many forward readers read in the last {@value #ACTIVE_NANOS} ns, and when that was counted. */
     private final java.util.concurrent.atomic.AtomicLong activeCount = new java.util.concurrent.atomic.AtomicLong();
-    private volatile long activeCounted = System.nanoTime() - ACTIVE_NANOS;
+    private final java.util.concurrent.atomic.AtomicLong activeCounted = new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - ACTIVE_NANOS);
     static final long ACTIVE_NANOS = 250_000_000L;
     private final SharedLoads<SegmentIndex> indexLoads = new SharedLoads<>();
     private final Counter hits;
@@ -373,7 +373,9 @@ public final class RemoteSegmentReader {
      */
     private int share() {
         long now = System.nanoTime();
-        if (now - activeCounted > ACTIVE_NANOS / 10) {
+        long counted = activeCounted.get();
+        // One thread counts; the others take the count as it is.
+        if (now - counted > ACTIVE_NANOS / 10 && activeCounted.compareAndSet(counted, now)) {
             long since = now - ACTIVE_NANOS;
             int n = 0;
             synchronized (readers) {
@@ -384,7 +386,6 @@ public final class RemoteSegmentReader {
                 }
             }
             activeCount.set(n);
-            activeCounted = now;
         }
         return shareAmong(activeCount.get());
     }

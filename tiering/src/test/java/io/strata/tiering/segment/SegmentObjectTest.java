@@ -469,6 +469,32 @@ class SegmentObjectTest {
         assertThat(cache.unreadBytes()).isEqualTo(6);
         assertThat(cache.contains("next")).isFalse();
         assertThat(cache.contains("reading")).isTrue();
+
+        // A chunk for a read with no chunk read left to push out: the chunks fetched ahead go, even within three quarters.
+        ChunkCache small = new ChunkCache(4);
+        small.put("ahead", new byte[3], drops::incrementAndGet);
+        small.put("read", new byte[2]);
+        assertThat(small.contains("ahead")).isFalse();
+        assertThat(small.sizeInBytes()).isEqualTo(2);
+        assertThat(small.unreadBytes()).isZero();
+        assertThat(drops.get()).isEqualTo(2);
+    }
+
+    @Test
+    void aReaderStartingToReadCountsAmongTheReadersAtOnce() {
+        // A 16 MiB cache of 1 MiB chunks: eight chunks of prefetch shared by the readers reading; each starts at two chunks.
+        RemoteSegmentReader reader = new RemoteSegmentReader(store, 16 << 20, 1 << 20, 1 << 20, new SimpleMeterRegistry(), Runnable::run);
+        List<PrefetchDepth> six = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            six.add(reader.forwardReader());
+        }
+        reader.reading(six.get(0));
+        assertThat(reader.prefetchBytes(six.get(0))).as("alone: its own depth").isEqualTo(2L * reader.chunkBytes());
+        // Five more start within the 25 ms between two counts of the readers: each is counted as it starts.
+        for (int i = 1; i < 6; i++) {
+            reader.reading(six.get(i));
+        }
+        assertThat(reader.prefetchBytes(six.get(5))).as("eight chunks among six").isEqualTo(reader.chunkBytes());
     }
 
     @Test
