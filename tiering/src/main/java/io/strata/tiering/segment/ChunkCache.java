@@ -12,11 +12,12 @@ import java.util.Map;
  * recently used first: chunks fetched ahead and not read yet while they hold more than three
  * quarters of the cache (the readers' shares of prefetch divide half of it, and the reads' own
  * next chunks, fetched ahead of the requests for them, take some more: past that, the oldest are
- * typically a stopped reader's or a seek's); then chunks read (or fetched for a read); then chunks fetched
- * ahead, only when no other is left. A chunk a consumer is partway through was used last, and goes last of those
- * read. With least recently used alone, six partitions read together pushed out the chunks
- * fetched ahead for the slowest of them, each drop halving its prefetch and each chunk fetched
- * again, while the cache held chunks every reader had gone past. Thread-safe.
+ * typically a stopped reader's or a seek's); then chunks read (or fetched for a read); then
+ * chunks fetched ahead, only when no other is left. A chunk a consumer is partway through was
+ * used last, and goes last of those read. With least recently used alone, six partitions read
+ * together pushed out the chunks fetched ahead for the slowest of them, each drop halving its
+ * prefetch and each chunk fetched again, while the cache held chunks every reader had gone past.
+ * Thread-safe.
  */
 public final class ChunkCache {
     /** The owner of a chunk fetched ahead, told when it is dropped unread. */
@@ -109,8 +110,8 @@ public final class ChunkCache {
 
     /**
      * Drops chunks of the kind {@code which}, least recently used first, until the cache is within
-     * its bound (for {@link Drop#UNREAD_PAST_LIMIT}, or its unread chunks within three quarters of it); never
-     * {@code keep}, the one just put.
+     * its bound (for {@link Drop#UNREAD_PAST_LIMIT}, or its unread chunks within three quarters of
+     * it); never {@code keep}, the one just put.
      */
     private void evict(String keep, Drop which, List<Unread> dropped) {
         var it = chunks.entrySet().iterator();
@@ -121,7 +122,7 @@ public final class ChunkCache {
                 continue;
             }
             bytes -= e.getValue().bytes.length;
-            if (e.getValue().owner != null) {
+            if (isUnread) {
                 unread -= e.getValue().bytes.length;
                 dropped.add(e.getValue().owner);
             }

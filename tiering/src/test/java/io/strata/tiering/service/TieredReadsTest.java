@@ -40,6 +40,13 @@ class TieredReadsTest {
         return Files.size(obj);
     }
 
+    /** Stores the object of offsets {@code base} to {@code base + 5999} under {@code key} and adds its manifest entry to {@code entries}. */
+    private long storedEntry(ObjectStore bucket, ConcurrentSkipListMap<Long, SegmentEntry> entries, String key, long base) throws Exception {
+        long size = stored(bucket, key, base);
+        entries.put(base, new SegmentEntry(base, base + 5999, key, size, base, base + 5999, 0, 0));
+        return size;
+    }
+
     /** Offsets {@code base} to {@code base + 5999} in 2,000 batches of three records of about 600 bytes: an object of about 3.7 MB. */
     private Path segmentObject(String name, long base) throws Exception {
         Path f = dir.resolve(name + ".log");
@@ -65,15 +72,13 @@ class TieredReadsTest {
     void aConsumerReadingForwardHasTheNextObjectsIndexAndFirstChunkAskedForAsFarAheadAsTheReaderPrefetches() throws Exception {
         Queue<String> asked = new ConcurrentLinkedQueue<>();
         try (LocalObjectStore local = new LocalObjectStore(dir.resolve("bucket"))) {
-            long size = stored(local, "t/0/a", 0);
-            long nextSize = stored(local, "t/0/b", 6000);
+            ConcurrentSkipListMap<Long, SegmentEntry> entries = new ConcurrentSkipListMap<>();
+            long size = storedEntry(local, entries, "t/0/a", 0);
+            storedEntry(local, entries, "t/0/b", 6000);
             // The next object's end is answered only once its first chunk has been asked for: a read-ahead that asks for its
             // index first and its data after it (two round trips in a row where one would do) never gets it.
             ObjectStore recording = new DataFirstStore(local, "t/0/b", asked);
             RemoteSegmentReader reader = new RemoteSegmentReader(recording, 64 << 20, 1 << 20, new SimpleMeterRegistry(), Runnable::run);
-            ConcurrentSkipListMap<Long, SegmentEntry> entries = new ConcurrentSkipListMap<>();
-            entries.put(0L, new SegmentEntry(0, 5999, "t/0/a", size, 0, 5999, 0, 0));
-            entries.put(6000L, new SegmentEntry(6000, 11999, "t/0/b", nextSize, 6000, 11999, 0, 0));
             TopicPartition tp = new TopicPartition("t", 0);
             TieredReads reads = new TieredReads(p -> CompletableFuture.completedFuture(entries), reader, null);
 
@@ -101,8 +106,9 @@ class TieredReadsTest {
     void aConsumersFirstReadAsksForTheNextObjectBeforeItsOwnBytesArrive() throws Exception {
         Queue<String> asked = new ConcurrentLinkedQueue<>();
         try (LocalObjectStore local = new LocalObjectStore(dir.resolve("bucket"))) {
-            long size = stored(local, "t/0/a", 0);
-            long nextSize = stored(local, "t/0/b", 6000);
+            ConcurrentSkipListMap<Long, SegmentEntry> entries = new ConcurrentSkipListMap<>();
+            long size = storedEntry(local, entries, "t/0/a", 0);
+            storedEntry(local, entries, "t/0/b", 6000);
             // Every GET of the first object is answered only once the next object has been asked for: a read whose prefetch
             // reaches into the next object only after its own bytes are in hand (one round trip to the bucket lost at the
             // start of every consumer's reading) fails here.
@@ -124,9 +130,6 @@ class TieredReadsTest {
             };
             // 1 MiB chunks in a 64 MiB cache: a new partition's reads prefetch four chunks, about 4 MB.
             RemoteSegmentReader reader = new RemoteSegmentReader(gated, 64 << 20, 1 << 20, 1 << 20, new SimpleMeterRegistry(), Runnable::run);
-            ConcurrentSkipListMap<Long, SegmentEntry> entries = new ConcurrentSkipListMap<>();
-            entries.put(0L, new SegmentEntry(0, 5999, "t/0/a", size, 0, 5999, 0, 0));
-            entries.put(6000L, new SegmentEntry(6000, 11999, "t/0/b", nextSize, 6000, 11999, 0, 0));
             TieredReads reads = new TieredReads(p -> CompletableFuture.completedFuture(entries), reader, null);
 
             // A new consumer's first fetch, about 1.8 MB before the first object's end.
@@ -157,9 +160,8 @@ class TieredReadsTest {
             List<ConcurrentSkipListMap<Long, SegmentEntry>> partitions = new java.util.ArrayList<>();
             List<TopicPartition> tps = new java.util.ArrayList<>();
             for (int p = 0; p < 6; p++) {
-                long size = stored(local, "t/" + p + "/a", 0);
                 ConcurrentSkipListMap<Long, SegmentEntry> entries = new ConcurrentSkipListMap<>();
-                entries.put(0L, new SegmentEntry(0, 5999, "t/" + p + "/a", size, 0, 5999, 0, 0));
+                storedEntry(local, entries, "t/" + p + "/a", 0);
                 partitions.add(entries);
                 tps.add(new TopicPartition("t", p));
             }
@@ -183,13 +185,12 @@ class TieredReadsTest {
     void aReadFromAnObjectsStartAsksForItsIndexAndFirstChunkTogether() throws Exception {
         Queue<String> asked = new ConcurrentLinkedQueue<>();
         try (LocalObjectStore local = new LocalObjectStore(dir.resolve("bucket"))) {
-            long size = stored(local, "t/0/a", 0);
+            ConcurrentSkipListMap<Long, SegmentEntry> entries = new ConcurrentSkipListMap<>();
+            storedEntry(local, entries, "t/0/a", 0);
             // The object's end is answered only once its first chunk has been asked for: a read that waits for its index
             // before it asks for its data times out here.
             ObjectStore dataFirst = new DataFirstStore(local, "t/0/a", asked);
             RemoteSegmentReader reader = new RemoteSegmentReader(dataFirst, 64 << 20, 1 << 20, new SimpleMeterRegistry(), Runnable::run);
-            ConcurrentSkipListMap<Long, SegmentEntry> entries = new ConcurrentSkipListMap<>();
-            entries.put(0L, new SegmentEntry(0, 5999, "t/0/a", size, 0, 5999, 0, 0));
             TieredReads reads = new TieredReads(p -> CompletableFuture.completedFuture(entries), reader, null);
             List<Batches.Batch> got = Batches.of(reads.readAsync(new TopicPartition("t", 0), 0, 64 * 1024).get(10, TimeUnit.SECONDS));
             assertThat(got.get(0).baseOffset()).isZero();
@@ -202,8 +203,7 @@ class TieredReadsTest {
         try (LocalObjectStore local = new LocalObjectStore(dir.resolve("bucket"))) {
             ConcurrentSkipListMap<Long, SegmentEntry> entries = new ConcurrentSkipListMap<>();
             for (int i = 0; i < 5; i++) {
-                long size = stored(local, "t/0/" + i, i * 6000L);
-                entries.put(i * 6000L, new SegmentEntry(i * 6000L, i * 6000L + 5999, "t/0/" + i, size, i * 6000L, i * 6000L + 5999, 0, 0));
+                storedEntry(local, entries, "t/0/" + i, i * 6000L);
             }
             // Every GET answered 20 ms late: each read below enters an object whose index is not loaded, and waits.
             ObjectStore slow = new ForwardingObjectStore(local) {
