@@ -205,7 +205,7 @@ public final class Broker implements AutoCloseable {
                 new GroupApis(groups, topics, clusterNode, transactionStore), config.getInt("fetch.max.bytes"), config.getInt("max.incremental.fetch.session.cache.slots"),
                 config.getBoolean("auto.create.topics.enable"), config.getInt("num.partitions"), tiering, clusterNode, replication, metrics,
                 credentials, authorizer(keyspace), transactions, markerAppender);
-        server.serve(dispatcher);
+        server.serve(dispatcher, metrics);
         io.micrometer.core.instrument.Gauge.builder("strata.connections.active", server.connections(),
                 c -> c.open()).description("Open Kafka client connections").register(metrics);
         io.micrometer.core.instrument.Gauge.builder("strata.connections.paused", server.connections(),

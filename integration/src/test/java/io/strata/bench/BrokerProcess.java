@@ -45,6 +45,24 @@ final class BrokerProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * A Strata node's produce requests by stage (its {@code strata_request_stage_seconds}): p50 and p99 in ms of each stage
+     * over about the last minute, on one line; empty for Kafka.
+     */
+    String produceStages() throws Exception {
+        String metrics = metrics();
+        if (metrics == null) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder("produce requests by stage over the last minute, p50/p99 ms:");
+        for (String stage : java.util.List.of("request_queue", "local", "remote", "response_queue", "response_send", "total")) {
+            String prefix = "strata_request_stage_seconds{api=\"Produce\",stage=\"" + stage + "\",quantile=";
+            out.append(String.format(" %s %.2f/%.2f", stage, 1000 * io.strata.it.StrataNode.sample(metrics, prefix + "\"0.5\"}"),
+                    1000 * io.strata.it.StrataNode.sample(metrics, prefix + "\"0.99\"}")));
+        }
+        return out.toString();
+    }
+
     String bootstrap() {
         return "127.0.0.1:" + port;
     }

@@ -131,18 +131,24 @@ final class ClientProcess {
         throw new IllegalStateException("ConsumerPerformance printed no result:\n" + out);
     }
 
-    record EndToEnd(double p50Ms, double p99Ms, String summary) {
+    /** p50 and p99 over the whole run, and over the records sent after its first {@link ClientProbe#STEADY_AFTER_SECONDS}. */
+    record EndToEnd(double p50Ms, double p99Ms, double steadyP50Ms, double steadyP99Ms, String summary) {
     }
 
-    /** {@link ClientProbe} e2e: p50 and p99 in ms, and the probe's summary line (with the slowest record of each second). */
+    /**
+     * {@link ClientProbe} e2e: p50 and p99 in ms, over the whole run and its steady state, and the probe's summary line
+     * (with the slowest record of each second).
+     */
     static EndToEnd endToEnd(String bootstrap, String topic, int rate, int seconds) throws Exception {
         String out = run(List.of(ClientProbe.class.getName(), "e2e", bootstrap, topic, Integer.toString(rate), Integer.toString(seconds)),
                 seconds + 120);
-        Matcher m = Pattern.compile("e2e records=(\\d+) p50=([\\d.]+) p99=([\\d.]+).*").matcher(out);
+        Matcher m = Pattern.compile("e2e records=(\\d+) p50=([\\d.]+) p99=([\\d.]+).*after \\d+ s: records=\\d+ p50=([\\d.]+|NaN) p99=([\\d.]+|NaN).*")
+                .matcher(out);
         if (!m.find()) {
             throw new IllegalStateException("ClientProbe e2e printed no result:\n" + out);
         }
-        return new EndToEnd(Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)), m.group());
+        return new EndToEnd(Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)), Double.parseDouble(m.group(4)),
+                Double.parseDouble(m.group(5)), m.group());
     }
 
     /** {@link ClientProbe} first-record: ms from a new group's subscribe() to its first record. */

@@ -100,15 +100,30 @@ final class KafkaComparisonBench {
             throw new IllegalArgumentException("-Dstrata.bench.e2eOnly, -Dstrata.bench.produceOnly and -Dstrata.bench.wideOnly need -Dstrata.bench.out=DIR: a partial table must not replace bench-results/kafka.md");
         }
     }
+    static final String E2E_STEADY_P50 = "end-to-end p50 ms after the first " + ClientProbe.STEADY_AFTER_SECONDS + " s";
+    static final String E2E_STEADY_P99 = "end-to-end p99 ms after the first " + ClientProbe.STEADY_AFTER_SECONDS + " s";
     /** Which brokers to compare; {@code -Dstrata.bench.brokers=Strata} measures one alone (to profile it, say). */
     static final List<String> BROKERS = List.of(System.getProperty("strata.bench.brokers", "Kafka,Kafka fsync,Strata").split(","));
     static final List<String> METRICS = List.of("produce MiB/s", "produce p50 ms", "produce p99 ms", "produce p99.9 ms",
             "broker CPU s per GiB produced", "of which JIT compiler threads, CPU s per GiB",
             "produce p99 ms at a fixed rate, steady state", "produce p99 ms at a fixed rate, whole run", "consume MiB/s from the first fetch", "new group: first record ms",
-            "new group: join ms (ConsumerPerformance)", "end-to-end p50 ms", "end-to-end p99 ms", "1000 partitions MiB/s",
+            "new group: join ms (ConsumerPerformance)", "end-to-end p50 ms", "end-to-end p99 ms", E2E_STEADY_P50, E2E_STEADY_P99,
+            "1000 partitions MiB/s",
             "1000 partitions p99 ms", "peak RSS MiB", "failed records");
 
+
     private KafkaComparisonBench() {
+    }
+
+    /**
+     * The end-to-end rows: over the whole run, and without its first seconds, when the probe's
+     * producer and consumer, fresh JVMs, still run their first requests with their JIT cold.
+     */
+    private static void addEndToEnd(Map<String, List<Double>> r, ClientProcess.EndToEnd e2e) {
+        r.get("end-to-end p50 ms").add(e2e.p50Ms());
+        r.get("end-to-end p99 ms").add(e2e.p99Ms());
+        r.get(E2E_STEADY_P50).add(e2e.steadyP50Ms());
+        r.get(E2E_STEADY_P99).add(e2e.steadyP99Ms());
     }
 
     private static BrokerProcess start(String broker, Path dir) throws Exception {
@@ -170,6 +185,10 @@ final class KafkaComparisonBench {
                     steady = p.steadyState().recordsPerSec();
                     windows = p.windowMaxMs();
                     dirty = pages.summary();
+                    String stages = b.produceStages();
+                    if (!stages.isEmpty()) {
+                        dirty += ", " + stages;
+                    }
                 }
                 // A broker still catching up after the warm-up sends faster than the rate in its steady state, one that cannot keep up
                 // slower: either is said here.
@@ -200,8 +219,7 @@ final class KafkaComparisonBench {
         if (E2E_ONLY) {
             createTopic(bootstrap, "latency", 1);
             ClientProcess.EndToEnd e2e = ClientProcess.endToEnd(bootstrap, "latency", E2E_RATE, E2E_SECONDS);
-            r.get("end-to-end p50 ms").add(e2e.p50Ms());
-            r.get("end-to-end p99 ms").add(e2e.p99Ms());
+            addEndToEnd(r, e2e);
             return e2e.summary();
         }
         if (WIDE_ONLY) {
@@ -243,8 +261,7 @@ final class KafkaComparisonBench {
         r.get("new group: join ms (ConsumerPerformance)").add(c.rebalanceMs());
         createTopic(bootstrap, "latency", 1);
         ClientProcess.EndToEnd e2e = ClientProcess.endToEnd(bootstrap, "latency", E2E_RATE, E2E_SECONDS);
-        r.get("end-to-end p50 ms").add(e2e.p50Ms());
-        r.get("end-to-end p99 ms").add(e2e.p99Ms());
+        addEndToEnd(r, e2e);
         Wide wide = measureWide(bootstrap, r);
         r.get("failed records").add((double) (p.failed() + wide.failed()));
         return dirty + "; " + e2e.summary() + "; " + wide.summary();

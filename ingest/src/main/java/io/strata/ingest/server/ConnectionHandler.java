@@ -60,6 +60,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final ConnectionCounter connections;
     private final Listener listener;
     private final ConnectionSecurity security;
+    private final RequestStages stages;
     private Session session;
     private SaslAuthenticator sasl;
     private final Deque<InFlight> inbox = new ArrayDeque<>();
@@ -78,6 +79,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     ConnectionHandler(RequestHandler dispatcher, Executor ioPool, ConnectionCounter connections, Listener listener,
                       ConnectionSecurity security) {
+        this(dispatcher, ioPool, connections, listener, security, RequestStages.NONE);
+    }
+
+    ConnectionHandler(RequestHandler dispatcher, Executor ioPool, ConnectionCounter connections, Listener listener,
+                      ConnectionSecurity security, RequestStages stages) {
+        this.stages = stages;
         this.dispatcher = dispatcher;
         this.ioPool = ioPool;
         this.connections = connections;
@@ -95,6 +102,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         boolean done;
         boolean closeAfter;
         ApiMessage response;
+        /** When its frame arrived, a handler took it, the handler returned, and its answer completed ({@link RequestStages}). */
+        final long arrived = System.nanoTime();
+        volatile long taken;
+        volatile long returned;
+        volatile long completed;
 
         InFlight(Request request, ByteBuf frame, int bytes) {
             this.request = request;
@@ -254,6 +266,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     /** On the I/O pool: the handler's answer, taken back to the event loop. */
     private void handle(ChannelHandlerContext ctx, InFlight inFlight, boolean saslRequest) {
+        inFlight.taken = System.nanoTime();
         CompletableFuture<ApiMessage> answer;
         try {
             if (saslRequest) {
@@ -266,7 +279,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         } catch (Throwable t) {
             answer = CompletableFuture.failedFuture(t);
         }
+        inFlight.returned = System.nanoTime();
         answer.whenComplete((response, error) -> {
+            inFlight.completed = Math.max(inFlight.returned, System.nanoTime());
             try {
                 ctx.executor().execute(() -> answered(ctx, inFlight, response, error));
             } catch (RejectedExecutionException e) {
@@ -302,6 +317,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (closing) {
             return;
         }
+        if (answer == null) {
+            // acks=0: nothing is sent.
+            stages.record(inFlight.request.apiKey(), inFlight.arrived, inFlight.taken, inFlight.returned, inFlight.completed,
+                    inFlight.completed, inFlight.completed);
+        }
         inFlight.response = answer;
         writeReady(ctx);
     }
@@ -330,10 +350,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 try {
                     // Record bytes go from the page cache to the socket (sendfile) unless TLS must encrypt them here.
                     boolean fileRegions = ctx.pipeline().get(SslHandler.class) == null;
+                    long writing = System.nanoTime();
                     java.util.List<Object> parts = RequestCodec.encode(ctx.alloc(), f.request, f.response, fileRegions);
                     io.netty.channel.ChannelFuture last = null;
                     for (Object part : parts) {
                         last = ctx.write(part);
+                    }
+                    if (last != null) {
+                        last.addListener(done -> stages.record(f.request.apiKey(), f.arrived, f.taken, f.returned, f.completed, writing,
+                                System.nanoTime()));
                     }
                     if (f.closeAfter) {
                         ctx.flush();

@@ -31,6 +31,7 @@ public final class KafkaServer implements AutoCloseable {
     static final long TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
     private final List<Channel> channels = new ArrayList<>();
     private volatile RequestDispatcher dispatcher;
+    private volatile RequestStages stages = RequestStages.NONE;
 
     public KafkaServer(int ioThreads) {
         AtomicInteger n = new AtomicInteger();
@@ -67,7 +68,7 @@ public final class KafkaServer implements AutoCloseable {
                                 ch.pipeline().addLast("tls", tls);
                             }
                             ch.pipeline().addLast(new FrameDecoder(maxFrameBytes),
-                                    new ConnectionHandler(dispatcher, ioPool, connections, l, security));
+                                    new ConnectionHandler(dispatcher, ioPool, connections, l, security, stages));
                         }
                     });
             Channel c = b.bind(l.bindHost(), l.bindPort()).sync().channel();
@@ -77,8 +78,10 @@ public final class KafkaServer implements AutoCloseable {
         return out;
     }
 
-    public void serve(RequestDispatcher requestDispatcher) {
+    /** Starts accepting; every request's time by stage goes to {@code metrics} ({@link RequestStages}). */
+    public void serve(RequestDispatcher requestDispatcher, io.micrometer.core.instrument.MeterRegistry metrics) {
         this.dispatcher = requestDispatcher;
+        this.stages = new RequestStages(metrics);
         channels.forEach(c -> c.config().setAutoRead(true));
     }
 
