@@ -56,8 +56,9 @@ final class BrokerProcess implements AutoCloseable {
         }
         StringBuilder out = new StringBuilder("produce requests by stage over the last minute, p50/p99 ms:");
         for (String stage : java.util.List.of("request_queue", "local", "remote", "response_queue", "response_send", "total")) {
-            String prefix = "strata_request_stage_seconds{api=\"Produce\",stage=\"" + stage + "\",quantile=";
-            out.append(String.format(" %s %.2f/%.2f", stage, 1000 * io.strata.it.StrataNode.sample(metrics, prefix + "\"0.5\"}"),
+            String prefix = stage.equals("total") ? "strata_request_total_seconds{api=\"Produce\",quantile="
+                    : "strata_request_stage_seconds{api=\"Produce\",stage=\"" + stage + "\",quantile=";
+            out.append(String.format(java.util.Locale.ROOT, " %s %.2f/%.2f", stage, 1000 * io.strata.it.StrataNode.sample(metrics, prefix + "\"0.5\"}"),
                     1000 * io.strata.it.StrataNode.sample(metrics, prefix + "\"0.99\"}")));
         }
         return out.toString();

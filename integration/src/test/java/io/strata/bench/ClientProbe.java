@@ -119,7 +119,7 @@ public final class ClientProbe {
             // and their first requests (metadata, connections), left out; the same seconds for every broker.
             long[] steady = java.util.stream.IntStream.range(0, received).filter(i -> sentAt[i] >= STEADY_AFTER_SECONDS * 1_000_000_000L)
                     .mapToLong(i -> latency[i]).sorted().toArray();
-            System.out.printf("e2e records=%d p50=%.2f p99=%.2f max=%.2f; after %d s: records=%d p50=%.2f p99=%.2f; max ms of each second: %s%n",
+            System.out.printf(java.util.Locale.ROOT, "e2e records=%d p50=%.2f p99=%.2f max=%.2f; after %d s: records=%d p50=%.2f p99=%.2f; max ms of each second: %s%n",
                     received, pct(got, 0.50) / 1e6, pct(got, 0.99) / 1e6, got.length == 0 ? Double.NaN : got[got.length - 1] / 1e6,
                     STEADY_AFTER_SECONDS, steady.length, pct(steady, 0.50) / 1e6, pct(steady, 0.99) / 1e6, windows);
         }

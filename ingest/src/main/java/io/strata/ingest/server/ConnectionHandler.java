@@ -102,13 +102,17 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         boolean done;
         boolean closeAfter;
         ApiMessage response;
-        /** When its frame arrived, a handler took it, the handler returned, and its answer completed ({@link RequestStages}). */
-        final long arrived = System.nanoTime();
-        volatile long taken;
-        volatile long returned;
-        volatile long completed;
+        /**
+         * When its frame arrived, a handler took it, the handler returned, and its answer completed
+         * ({@link RequestStages}); each written before the hand-off to the next thread that reads it.
+         */
+        final long arrived;
+        long taken;
+        long returned;
+        long completed;
 
-        InFlight(Request request, ByteBuf frame, int bytes) {
+        InFlight(Request request, ByteBuf frame, int bytes, long arrived) {
+            this.arrived = arrived;
             this.request = request;
             this.frame = frame;
             this.bytes = bytes;
@@ -192,6 +196,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        long arrived = stages.now();
         ByteBuf frame = (ByteBuf) msg;
         int size = frame.readableBytes();
         ByteBuf kept = null;
@@ -228,7 +233,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             ctx.channel().config().setAutoRead(false);
             log.debug("connection {}: {} requests ({} bytes) unanswered; pausing reads", connectionId, queuedRequests, queuedBytes);
         }
-        inbox.add(new InFlight(request, kept, size));
+        inbox.add(new InFlight(request, kept, size, arrived));
         handleNext(ctx);
     }
 
@@ -266,7 +271,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     /** On the I/O pool: the handler's answer, taken back to the event loop. */
     private void handle(ChannelHandlerContext ctx, InFlight inFlight, boolean saslRequest) {
-        inFlight.taken = System.nanoTime();
+        inFlight.taken = stages.now();
         CompletableFuture<ApiMessage> answer;
         try {
             if (saslRequest) {
@@ -279,9 +284,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         } catch (Throwable t) {
             answer = CompletableFuture.failedFuture(t);
         }
-        inFlight.returned = System.nanoTime();
+        inFlight.returned = stages.now();
         answer.whenComplete((response, error) -> {
-            inFlight.completed = Math.max(inFlight.returned, System.nanoTime());
+            inFlight.completed = Math.max(inFlight.returned, stages.now());
             try {
                 ctx.executor().execute(() -> answered(ctx, inFlight, response, error));
             } catch (RejectedExecutionException e) {
@@ -319,8 +324,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
         if (answer == null) {
             // acks=0: nothing is sent.
-            stages.record(inFlight.request.apiKey(), inFlight.arrived, inFlight.taken, inFlight.returned, inFlight.completed,
-                    inFlight.completed, inFlight.completed);
+            stages.unanswered(inFlight.request.apiKey(), inFlight.arrived, inFlight.taken, inFlight.returned, inFlight.completed);
         }
         inFlight.response = answer;
         writeReady(ctx);
@@ -350,15 +354,20 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 try {
                     // Record bytes go from the page cache to the socket (sendfile) unless TLS must encrypt them here.
                     boolean fileRegions = ctx.pipeline().get(SslHandler.class) == null;
-                    long writing = System.nanoTime();
                     java.util.List<Object> parts = RequestCodec.encode(ctx.alloc(), f.request, f.response, fileRegions);
                     io.netty.channel.ChannelFuture last = null;
                     for (Object part : parts) {
                         last = ctx.write(part);
                     }
                     if (last != null) {
-                        last.addListener(done -> stages.record(f.request.apiKey(), f.arrived, f.taken, f.returned, f.completed, writing,
-                                System.nanoTime()));
+                        // Only the figures are kept, not the request and its answer, until the last byte has gone.
+                        ApiKeys api = f.request.apiKey();
+                        long arrived = f.arrived;
+                        long taken = f.taken;
+                        long returned = f.returned;
+                        long completed = f.completed;
+                        long written = stages.now();
+                        last.addListener(done -> stages.answered(api, arrived, taken, returned, completed, written, stages.now()));
                     }
                     if (f.closeAfter) {
                         ctx.flush();

@@ -24,22 +24,25 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A request's time is split where it was spent: queued for a handler, in the handler, waiting
- * for its answer, queued for the event loop, and written (Kafka's RequestMetrics).
+ * for its answer, queued behind earlier answers, and written (Kafka's RequestMetrics). The
+ * connection reads a clock the test moves, so every stage is known exactly.
  */
 class RequestStagesTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final AtomicLong nowMs = new AtomicLong(1_000);
     private final List<CompletableFuture<ApiMessage>> answers = new ArrayList<>();
     /** How long the handler works before it returns (the request's local time). */
     private long handlerWorkMs;
     private final RequestHandler handler = new RequestHandler() {
         @Override
         public CompletableFuture<ApiMessage> handle(Request request) {
-            sleep(handlerWorkMs);
+            nowMs.addAndGet(handlerWorkMs);
             CompletableFuture<ApiMessage> answer = new CompletableFuture<>();
             answers.add(answer);
             return answer;
@@ -53,16 +56,9 @@ class RequestStagesTest {
     private final Deque<Runnable> ioPool = new ArrayDeque<>();
     private final EmbeddedChannel channel = new EmbeddedChannel(new ConnectionHandler(handler, ioPool::add, new ConnectionCounter(),
             new Listener("PLAINTEXT", SecurityProtocol.PLAINTEXT, "127.0.0.1", 0, "127.0.0.1", 0), ConnectionSecurity.NONE,
-            new RequestStages(registry)));
+            new RequestStages(registry, () -> TimeUnit.MILLISECONDS.toNanos(nowMs.get()))));
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
-        }
-    }
-
+    /** Runs what the I/O pool and the event loop have queued, until neither has more. */
     private void settle() {
         do {
             while (!ioPool.isEmpty()) {
@@ -70,6 +66,12 @@ class RequestStagesTest {
             }
             channel.runPendingTasks();
         } while (!ioPool.isEmpty());
+        channel.checkException();
+    }
+
+    /** Runs only the event loop's tasks: a request arrives, or an answer is written, but no handler runs. */
+    private void eventLoopOnly() {
+        channel.runPendingTasks();
         channel.checkException();
     }
 
@@ -83,69 +85,79 @@ class RequestStagesTest {
         return Unpooled.directBuffer(bytes.remaining()).writeBytes(bytes);
     }
 
-    private Timer stage(String stage) {
-        return registry.get("strata.request.stage").tags("api", ApiKeys.PRODUCE.name, "stage", stage).timer();
+    private Timer timer(String stage) {
+        return stage.equals("total") ? registry.find("strata.request.total").tags("api", ApiKeys.PRODUCE.name).timer()
+                : registry.find("strata.request.stage").tags("api", ApiKeys.PRODUCE.name, "stage", stage).timer();
     }
 
+    /** The stage's time over the requests so far, in ms; 0 when none recorded it. */
     private double ms(String stage) {
-        return stage(stage).totalTime(TimeUnit.MILLISECONDS);
+        Timer t = timer(stage);
+        return t == null ? 0 : t.totalTime(TimeUnit.MILLISECONDS);
     }
 
-    /** Each stage's total so far, in ms, by stage name. */
-    private java.util.Map<String, Double> totals() {
-        java.util.Map<String, Double> m = new java.util.HashMap<>();
-        for (String s : List.of("request_queue", "local", "remote", "response_queue", "response_send", "total")) {
-            m.put(s, ms(s));
-        }
-        return m;
-    }
-
-    /** Sends a produce and answers it: queued {@code queuedMs}, handled in {@code localMs}, answered {@code remoteMs} later. */
-    private void produceAnswered(long queuedMs, long localMs, long remoteMs) {
-        channel.writeInbound(produceFrame((short) -1));
-        channel.runPendingTasks();
-        sleep(queuedMs); // no handler thread has taken it yet
-        handlerWorkMs = localMs;
-        settle();
-        sleep(remoteMs); // waiting for its fsync, say
-        answers.get(answers.size() - 1).complete(new ProduceResponseData());
-        settle();
-        ReferenceCountUtil.release(channel.readOutbound());
+    private long count(String stage) {
+        Timer t = timer(stage);
+        return t == null ? 0 : t.count();
     }
 
     @Test
     void aRequestsTimeIsSplitIntoTheStagesItWasSpentIn() {
         channel.writeInbound(produceFrame((short) -1));
+        eventLoopOnly();
+        nowMs.addAndGet(60); // no handler thread has taken it yet
+        handlerWorkMs = 40;
         settle();
-        assertThat(registry.find("strata.request.stage").timers()).as("nothing is recorded before the answer is sent").isEmpty();
+        assertThat(answers).hasSize(1);
+        assertThat(registry.getMeters()).as("nothing is recorded before the answer is sent").isEmpty();
+
+        nowMs.addAndGet(80); // waiting for its fsync, say
         answers.get(0).complete(new ProduceResponseData());
         settle();
         ReferenceCountUtil.release(channel.readOutbound());
-        // That first request loaded the classes that encode an answer; the second one is measured.
-        java.util.Map<String, Double> before = totals();
-        produceAnswered(60, 40, 80);
-        java.util.Map<String, Double> after = totals();
-        java.util.function.Function<String, Double> spent = s -> after.get(s) - before.get(s);
 
-        for (String s : after.keySet()) {
-            assertThat(stage(s).count()).as(s).isEqualTo(2);
-        }
-        assertThat(spent.apply("request_queue")).isBetween(60.0, 60.0 + 40);
-        assertThat(spent.apply("local")).isBetween(40.0, 60.0);
-        assertThat(spent.apply("remote")).isBetween(80.0, 80.0 + 40);
-        assertThat(spent.apply("response_queue") + spent.apply("response_send")).isLessThan(40.0);
-        assertThat(spent.apply("total")).isCloseTo(spent.apply("request_queue") + spent.apply("local") + spent.apply("remote")
-                + spent.apply("response_queue") + spent.apply("response_send"), org.assertj.core.data.Offset.offset(0.01));
+        assertThat(ms("request_queue")).isEqualTo(60.0);
+        assertThat(ms("local")).isEqualTo(40.0);
+        assertThat(ms("remote")).isEqualTo(80.0);
+        assertThat(ms("response_queue")).isZero();
+        assertThat(ms("response_send")).isZero();
+        assertThat(ms("total")).isEqualTo(180.0);
+        assertThat(count("total")).isEqualTo(1);
     }
 
     @Test
-    void anUnansweredAcksZeroProduceHasNoResponseTime() {
-        channel.writeInbound(produceFrame((short) 0));
+    void anAnswerReadyBeforeAnEarlierOnesWaitsInTheResponseQueue() {
+        channel.writeInbound(produceFrame((short) -1));
+        channel.writeInbound(produceFrame((short) -1));
         settle();
+        assertThat(answers).hasSize(2);
+        nowMs.addAndGet(10);
+        answers.get(1).complete(new ProduceResponseData()); // the second answer first: it must wait for the first
+        settle();
+        assertThat((Object) channel.readOutbound()).isNull();
+        nowMs.addAndGet(25);
+        answers.get(0).complete(new ProduceResponseData());
+        settle();
+        ReferenceCountUtil.release(channel.readOutbound());
+        ReferenceCountUtil.release(channel.readOutbound());
+
+        assertThat(count("response_queue")).isEqualTo(2);
+        assertThat(ms("response_queue")).as("the second answer waited 25 ms for the first").isEqualTo(25.0);
+        assertThat(ms("remote")).as("10 ms for the second, 35 for the first").isEqualTo(45.0);
+    }
+
+    @Test
+    void anUnansweredAcksZeroProduceHasNoResponseStages() {
+        channel.writeInbound(produceFrame((short) 0));
+        handlerWorkMs = 5;
+        settle();
+        nowMs.addAndGet(7);
         answers.get(0).complete(null);
         settle();
         assertThat((Object) channel.readOutbound()).as("acks=0 is not answered").isNull();
-        assertThat(stage("total").count()).isEqualTo(1);
-        assertThat(ms("response_queue") + ms("response_send")).isZero();
+        assertThat(count("local")).isEqualTo(1);
+        assertThat(count("response_queue")).isZero();
+        assertThat(count("response_send")).isZero();
+        assertThat(ms("total")).as("its handling's end ends it").isEqualTo(12.0);
     }
 }
