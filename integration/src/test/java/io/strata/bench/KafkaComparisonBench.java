@@ -348,13 +348,15 @@ final class KafkaComparisonBench {
                 + " Kafka as shipped does not.\n"
                 + "- **Clients**, each its own JVM from Kafka's class path: Kafka's `ProducerPerformance` (" + RECORDS
                 + " records of 1 KiB on 6 partitions, `" + String.join(" ", ClientProcess.PRODUCER_PROPS) + "`, unthrottled, after a "
-                + WARMUP_RECORDS + "-record warm-up); the same at a fixed " + rate + " records/s (" + (FIXED_RATE > 0 ? "set with -Dstrata.bench.rate; the other rows were not run"
+                + WARMUP_RECORDS + "-record warm-up); " + (rate <= 0 ? "no fixed-rate run in this partial run;" : "the same at a fixed "
+                + rate + " records/s (" + (FIXED_RATE > 0 ? "set with -Dstrata.bench.rate; the other rows were not run"
                 : "80 % of the slower broker's median maximum") + ")"
                 + " for " + (RATE_WARMUP_SECONDS + RATE_STEADY_SECONDS) + " s, its steady state the last " + RATE_STEADY_SECONDS
                 + " s (`--warmup-records " + rate * RATE_WARMUP_SECONDS + "`: the producer JVM's start and its throttler's catch-up left"
-                + " out), the whole run reported too;"
+                + " out), the whole run reported too, and a Strata node's produce requests by stage in the log;")
                 + " `ConsumerPerformance` with a new group (MiB/s from its first fetch: `fetch.MB.sec`); `ClientProbe` for a new group's"
-                + " first record and end-to-end latency at " + E2E_RATE + " records/s for " + E2E_SECONDS + " s (send() to poll());"
+                + " first record and end-to-end latency at " + E2E_RATE + " records/s for " + E2E_SECONDS + " s (send() to poll()), also over"
+                + " the records sent after its first " + ClientProbe.STEADY_AFTER_SECONDS + " s (its fresh clients' cold start left out);"
                 + " " + WIDE_RECORDS + " records on 1,000 partitions, timed after the same untimed produce to that topic and "
                 + WIDE_SETTLE_SECONDS + " s for it to settle (the log gives both runs). Each timed produce starts after a `sync`, so that"
                 + " it pays for no earlier run's deferred writes. \"Of which JIT compiler threads\": the CPU the broker's C1 and C2"
