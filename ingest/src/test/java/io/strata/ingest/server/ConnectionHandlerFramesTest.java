@@ -5,14 +5,12 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.strata.ingest.security.ConnectionSecurity;
-import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * even when the connection closes under it), and never leaked.
  */
 class ConnectionHandlerFramesTest {
-    private static final short PRODUCE_VERSION = 9;
+    private static final short PRODUCE_VERSION = HandRunConnection.PRODUCE_VERSION;
 
     /** Holds each request's answer open until the test completes it, and keeps what the handler saw. */
     private static final class HeldAnswers implements RequestHandler {
@@ -60,15 +58,8 @@ class ConnectionHandlerFramesTest {
     private final EmbeddedChannel channel = new EmbeddedChannel(new ConnectionHandler(handler, ioPool::add, new ConnectionCounter(),
             new Listener("PLAINTEXT", SecurityProtocol.PLAINTEXT, "127.0.0.1", 0, "127.0.0.1", 0), ConnectionSecurity.NONE));
 
-    /** Runs what the I/O pool and the event loop have queued, until neither has more; fails on what the channel caught. */
     private void settle() {
-        do {
-            while (!ioPool.isEmpty()) {
-                ioPool.poll().run();
-            }
-            channel.runPendingTasks();
-        } while (!ioPool.isEmpty());
-        channel.checkException();
+        HandRunConnection.settle(ioPool, channel);
     }
 
     private void readAnswer() {
@@ -78,14 +69,7 @@ class ConnectionHandlerFramesTest {
     }
 
     private static ByteBuf produceFrame(int correlationId, String value) {
-        MemoryRecords records = MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(value.getBytes(StandardCharsets.UTF_8)));
-        ProduceRequestData body = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(30_000);
-        ProduceRequestData.TopicProduceData topic = new ProduceRequestData.TopicProduceData().setName("t");
-        topic.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(records));
-        body.topicData().add(topic);
-        ByteBuffer bytes = RequestBytes.of(ApiKeys.PRODUCE, PRODUCE_VERSION, body, correlationId, "test");
-        // Direct, as frames from the socket are.
-        return Unpooled.directBuffer(bytes.remaining()).writeBytes(bytes);
+        return HandRunConnection.produceFrame(correlationId, (short) -1, value);
     }
 
     private static String text(ByteBuffer records) {

@@ -3,21 +3,15 @@ package io.strata.ingest.server;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.strata.ingest.security.ConnectionSecurity;
-import org.apache.kafka.common.compress.Compression;
-import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
-import org.apache.kafka.common.record.internal.MemoryRecords;
-import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -58,15 +52,8 @@ class RequestStagesTest {
             new Listener("PLAINTEXT", SecurityProtocol.PLAINTEXT, "127.0.0.1", 0, "127.0.0.1", 0), ConnectionSecurity.NONE,
             new RequestStages(registry, () -> TimeUnit.MILLISECONDS.toNanos(nowMs.get()))));
 
-    /** Runs what the I/O pool and the event loop have queued, until neither has more. */
     private void settle() {
-        do {
-            while (!ioPool.isEmpty()) {
-                ioPool.poll().run();
-            }
-            channel.runPendingTasks();
-        } while (!ioPool.isEmpty());
-        channel.checkException();
+        HandRunConnection.settle(ioPool, channel);
     }
 
     /** Runs only the event loop's tasks: a request arrives, or an answer is written, but no handler runs. */
@@ -76,13 +63,7 @@ class RequestStagesTest {
     }
 
     private static ByteBuf produceFrame(short acks) {
-        MemoryRecords records = MemoryRecords.withRecords(Compression.NONE, new SimpleRecord("v".getBytes()));
-        ProduceRequestData body = new ProduceRequestData().setAcks(acks).setTimeoutMs(30_000);
-        ProduceRequestData.TopicProduceData topic = new ProduceRequestData.TopicProduceData().setName("t");
-        topic.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(records));
-        body.topicData().add(topic);
-        ByteBuffer bytes = RequestBytes.of(ApiKeys.PRODUCE, (short) 9, body, 1, "test");
-        return Unpooled.directBuffer(bytes.remaining()).writeBytes(bytes);
+        return HandRunConnection.produceFrame(1, acks, "v");
     }
 
     private Timer timer(String stage) {
