@@ -81,7 +81,7 @@ final class ReassignmentHandler {
             return "the replica list " + replicas + " names a node twice";
         }
         for (int r : replicas) {
-            if (cluster.view().node(r).isEmpty()) {
+            if (!cluster.isRegistered(r)) {
                 return "node " + r + " is not registered in this cluster";
             }
         }

@@ -497,6 +497,15 @@ public final class ClusterNode implements AutoCloseable {
         return view;
     }
 
+    /**
+     * Whether node {@code id} is registered, reading the MetaStore when this node's view (refreshed
+     * each heartbeat) does not know it yet: a node that has just started is registered before any
+     * other node's next refresh, and a reassignment naming it must not be refused meanwhile.
+     */
+    public boolean isRegistered(int id) {
+        return view.node(id).isPresent() || registry.all().stream().anyMatch(n -> n.nodeId() == id);
+    }
+
     /** Whether this node held the controller lease at its last round (read on the cluster-control thread only; for tests). */
     boolean isController() {
         try {

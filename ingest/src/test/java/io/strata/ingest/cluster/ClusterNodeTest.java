@@ -61,6 +61,13 @@ class ClusterNodeTest {
     }
 
     @Test
+    void aNodeRegisteredSinceTheLastRoundIsKnownBeforeTheNextOne() {
+        new NodeRegistry(store, keyspace).register(2, "127.0.0.1", 9093, java.util.Map.of(), "", clock.get(), SESSION_MS);
+        assertThat(node.isRegistered(2)).as("read from the MetaStore, not only from the last round's view").isTrue();
+        assertThat(node.isRegistered(3)).isFalse();
+    }
+
+    @Test
     void aClockThatWentBackRenewsTheLeaseAtOnce() {
         clock.set(400);
         node.runOnLoop();
