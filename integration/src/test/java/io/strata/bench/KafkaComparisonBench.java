@@ -130,8 +130,10 @@ final class KafkaComparisonBench {
         return switch (broker) {
             case "Kafka" -> KafkaBroker.start(dir, Map.of());
             case "Kafka fsync" -> KafkaBroker.start(dir, Map.of("log.flush.interval.messages", "1"));
-            // "Strata@OPTIONS": a Strata node with JVM options added (space-separated), for comparing a setting in alternating rounds.
-            default -> StrataBroker.start(dir, broker.contains("@") ? HEAP + " " + broker.substring(broker.indexOf('@') + 1) : HEAP);
+            // "Strata:ROOT": the Strata of another checkout (its launcher builds it), for comparing two builds in alternating rounds.
+            default -> broker.startsWith("Strata:") ? StrataBroker.start(dir, HEAP, List.of(), Path.of(broker.substring("Strata:".length())))
+                    // "Strata@OPTIONS": a Strata node with JVM options added (space-separated), for comparing a setting in alternating rounds.
+                    : StrataBroker.start(dir, broker.contains("@") ? HEAP + " " + broker.substring(broker.indexOf('@') + 1) : HEAP);
         };
     }
 

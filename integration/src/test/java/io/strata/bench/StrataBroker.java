@@ -23,6 +23,11 @@ final class StrataBroker {
 
     /** As above, with more lines for strata.yaml ({port} stands for the node's PLAINTEXT port). */
     static BrokerProcess start(Path dir, String heapOptions, java.util.List<String> extraYaml) throws Exception {
+        return start(dir, heapOptions, extraYaml, Path.of(System.getProperty("strata.root", ".")));
+    }
+
+    /** As above, with the launcher of the checkout at {@code root}. */
+    static BrokerProcess start(Path dir, String heapOptions, java.util.List<String> extraYaml, Path root) throws Exception {
         Files.createDirectories(dir);
         int port = StrataNode.freePort();
         int adminPort = StrataNode.freePort();
@@ -32,7 +37,7 @@ final class StrataBroker {
         extraYaml.forEach(l -> lines.add(l.replace("{port}", Integer.toString(port))));
         lines.add("");
         Files.writeString(config, String.join("\n", lines));
-        Path launcher = Path.of(System.getProperty("strata.root", "."), "strata");
+        Path launcher = root.resolve("strata");
         Path log = dir.resolve("strata.log");
         ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "broker", "--config", config.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile());

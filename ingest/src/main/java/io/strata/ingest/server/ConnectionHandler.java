@@ -23,9 +23,13 @@ import org.slf4j.LoggerFactory;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One client connection. Requests are handled one at a time in arrival order (as Kafka does,
@@ -50,7 +54,14 @@ import java.util.concurrent.RejectedExecutionException;
  * the handler's answer completes, whether or not the connection is still open: never while a
  * handler may still read it. Other requests are copied and their frames released at once.
  *
- * <p>All fields are touched only on the channel's event loop; handlers run on the I/O pool.
+ * <p>Threads: the event loop reads frames and writes answers; handlers run on the I/O pool. A
+ * request is queued by the event loop and taken by an I/O thread, which, once its handler has
+ * returned, takes the connection's next request itself (up to {@link #MAX_REQUESTS_PER_TURN}
+ * in a row before it yields its thread): a pipelined request waits for no trip through the event
+ * loop and back, each a thread wake-up, which on a loaded machine is where a request's queue
+ * time went. The I/O thread reads the session and the request's stage times as well: each is
+ * handed over through the queue, the {@code handling} flag or an executor, which order memory.
+ * The outbox and the counts of unanswered requests are touched only on the event loop.
  */
 final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ConnectionHandler.class);
@@ -63,18 +74,26 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final RequestStages stages;
     private Session session;
     private SaslAuthenticator sasl;
-    private final Deque<InFlight> inbox = new ArrayDeque<>();
+    /** Requests not yet taken by an I/O thread, in arrival order; added on the event loop, taken on the I/O pool. */
+    private final Queue<InFlight> inbox = new ConcurrentLinkedQueue<>();
+    /** Every request not yet answered, in arrival order (event loop only). */
     private final Deque<InFlight> outbox = new ArrayDeque<>();
-    private boolean handling;
+    /** Whether an I/O thread is taking this connection's requests: at most one at a time, so that they are handled in order. */
+    private final AtomicBoolean handling = new AtomicBoolean();
     private String connectionId = "?";
     /** Requests received and not yet answered, and their bytes. */
     private int queuedRequests;
     private long queuedBytes;
     private boolean muted;
-    /** Set once the connection is closing: answers that complete later are dropped, and their frames released. */
-    private boolean closing;
+    /**
+     * Set once the connection is closing: answers that complete later are dropped, and their
+     * frames released; an I/O thread taking the connection's requests stops at the next one.
+     */
+    private volatile boolean closing;
 
     static final int MAX_QUEUED_REQUESTS = 64;
+    /** Requests an I/O thread handles for one connection before it lets the pool's other work run. */
+    static final int MAX_REQUESTS_PER_TURN = 16;
     static final long MAX_QUEUED_BYTES = 64L << 20;
 
     ConnectionHandler(RequestHandler dispatcher, Executor ioPool, ConnectionCounter connections, Listener listener,
@@ -97,8 +116,15 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         /** The frame {@code request}'s buffers are views of (a produce's); null for a copied request, or once released. */
         private ByteBuf frame;
         final int bytes;
-        /** Handed to the I/O pool: its handler may read the frame until its answer completes. */
-        boolean dispatched;
+        /**
+         * Taken by an I/O thread (its handler may read the frame until its answer completes, which
+         * releases it; a request refused before authentication releases it at once) or dropped by
+         * the connection's closing (which releases it): whichever comes first.
+         */
+        private final AtomicInteger claim = new AtomicInteger(QUEUED);
+        static final int QUEUED = 0;
+        static final int TAKEN = 1;
+        static final int DROPPED = 2;
         boolean done;
         boolean closeAfter;
         ApiMessage response;
@@ -116,6 +142,19 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             this.request = request;
             this.frame = frame;
             this.bytes = bytes;
+        }
+
+        boolean take() {
+            return claim.compareAndSet(QUEUED, TAKEN);
+        }
+
+        /** Releases the frame unless an I/O thread took it; whether it did. */
+        boolean drop() {
+            if (!claim.compareAndSet(QUEUED, DROPPED)) {
+                return false;
+            }
+            release();
+            return true;
         }
 
         void release() {
@@ -151,15 +190,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         connections.closed();
         closing = true;
-        // Frames no handler was given go back now; a handler's frame goes back when its answer completes (answered()).
-        inbox.forEach(InFlight::release);
+        // Frames no handler took go back now; a handler's frame goes back when its answer completes (answered()).
         inbox.clear();
-        outbox.removeIf(f -> {
-            if (!f.dispatched) {
-                f.release();
-            }
-            return !f.dispatched;
-        });
+        outbox.removeIf(InFlight::drop);
         if (muted) {
             muted = false;
             connections.resume();
@@ -233,53 +266,89 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             ctx.channel().config().setAutoRead(false);
             log.debug("connection {}: {} requests ({} bytes) unanswered; pausing reads", connectionId, queuedRequests, queuedBytes);
         }
-        inbox.add(new InFlight(request, kept, size, arrived));
-        handleNext(ctx);
+        InFlight inFlight = new InFlight(request, kept, size, arrived);
+        outbox.add(inFlight);
+        inbox.add(inFlight);
+        startHandling(ctx);
     }
 
-
-    private void handleNext(ChannelHandlerContext ctx) {
-        if (handling || closing || inbox.isEmpty() || !ctx.channel().isActive()) {
+    /** Gives the connection's queued requests an I/O thread unless one has them. */
+    private void startHandling(ChannelHandlerContext ctx) {
+        if (inbox.isEmpty() || !handling.compareAndSet(false, true)) {
             return;
         }
-        handling = true;
-        InFlight inFlight = inbox.poll();
-        Request request = inFlight.request;
-        outbox.add(inFlight);
-        ApiKeys key = request.apiKey();
+        try {
+            ioPool.execute(() -> handleQueued(ctx));
+        } catch (RejectedExecutionException e) {
+            log.debug("closing connection {}: the node is stopping", connectionId);
+            ctx.close();
+        }
+    }
+
+    /** On the I/O pool: handles queued requests in order until none is left, or for one turn. */
+    private void handleQueued(ChannelHandlerContext ctx) {
+        for (int handled = 0; ; ) {
+            if (closing || !ctx.channel().isActive()) {
+                return; // handling stays set: the closing connection drops what is queued (channelInactive)
+            }
+            InFlight next = inbox.poll();
+            if (next == null) {
+                handling.set(false);
+                // A request queued after the poll and before the flag was cleared saw the flag set and left it to this thread.
+                if (inbox.isEmpty() || !handling.compareAndSet(false, true)) {
+                    return;
+                }
+                continue;
+            }
+            if (!next.take()) {
+                continue; // dropped by the closing connection
+            }
+            if (!handle(ctx, next) || next.closeAfter) {
+                // The connection closes (refused, or once this answer is written, a failed SASL exchange): whatever the
+                // client sent after it is never handled. handling stays set; channelInactive drops the rest.
+                return;
+            }
+            if (++handled >= MAX_REQUESTS_PER_TURN && !inbox.isEmpty()) {
+                try {
+                    ioPool.execute(() -> handleQueued(ctx));
+                } catch (RejectedExecutionException e) {
+                    log.debug("closing connection {}: the node is stopping", connectionId);
+                    ctx.close();
+                }
+                return;
+            }
+        }
+    }
+
+    /**
+     * On the I/O pool: hands the request to its handler, whose answer is taken back to the event
+     * loop; false when the request closed the connection instead (before SASL authentication, or
+     * after the session expired). Whatever fails here fails the request's answer, which the
+     * event loop turns into the request's error response: it never leaves the connection without
+     * an I/O thread.
+     */
+    private boolean handle(ChannelHandlerContext ctx, InFlight inFlight) {
+        inFlight.taken = stages.now();
+        ApiKeys key = inFlight.request.apiKey();
         boolean saslRequest = key == ApiKeys.SASL_HANDSHAKE || key == ApiKeys.SASL_AUTHENTICATE;
-        if (!saslRequest && key != ApiKeys.API_VERSIONS) {
-            String refusal = !session.isAuthenticated() ? key + " before SASL authentication"
+        CompletableFuture<ApiMessage> answer;
+        try {
+            String refusal = saslRequest || key == ApiKeys.API_VERSIONS ? null
+                    : !session.isAuthenticated() ? key + " before SASL authentication"
                     : session.expired(System.nanoTime()) ? key + " after the SASL session expired (connections.max.reauth.ms)" : null;
             if (refusal != null) {
                 AuditLog.authenticationFailed(listener.name(), session.clientHost(), "-", null, refusal);
                 log.info("closing connection {}: {}", connectionId, refusal);
                 ctx.close();
-                return;
+                inFlight.release();
+                return false;
             }
-        }
-        try {
-            ioPool.execute(() -> handle(ctx, inFlight, saslRequest));
-        } catch (RejectedExecutionException e) {
-            log.debug("closing connection {}: the node is stopping", connectionId);
-            ctx.close();
-            return;
-        }
-        // Set on the event loop before the answer can reach it (answered() runs there too).
-        inFlight.dispatched = true;
-    }
-
-    /** On the I/O pool: the handler's answer, taken back to the event loop. */
-    private void handle(ChannelHandlerContext ctx, InFlight inFlight, boolean saslRequest) {
-        inFlight.taken = stages.now();
-        CompletableFuture<ApiMessage> answer;
-        try {
             if (saslRequest) {
                 SaslAuthenticator.Answer a = authenticate(inFlight.request);
                 inFlight.closeAfter = a.closeAfter();
                 answer = CompletableFuture.completedFuture(a.response());
             } else {
-                answer = dispatcher.handle(inFlight.request);
+                answer = java.util.Objects.requireNonNull(dispatcher.handle(inFlight.request), "the handler gave no answer");
             }
         } catch (Throwable t) {
             answer = CompletableFuture.failedFuture(t);
@@ -294,14 +363,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 inFlight.release();
             }
         });
-        try {
-            ctx.executor().execute(() -> {
-                handling = false;
-                handleNext(ctx);
-            });
-        } catch (RejectedExecutionException e) {
-            // The node is stopping; the connection goes with it.
-        }
+        return true;
     }
 
     /** On the event loop: the handler is done with the request's buffers, so its frame goes back now. */

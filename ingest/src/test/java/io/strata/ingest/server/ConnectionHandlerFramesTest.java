@@ -93,17 +93,14 @@ class ConnectionHandlerFramesTest {
     }
 
     @Test
-    void aFrameStaysHeldWhileItsHandlerRunsEvenAfterTheConnectionCloses() {
+    void aFrameStaysHeldWhileItsHandlerHasItEvenAfterTheConnectionCloses() {
         ByteBuf frame = produceFrame(1, "still being appended");
         channel.writeInbound(frame);
-        channel.runPendingTasks();
-        // Closed after the request was handed to the I/O pool, before its handler ran.
-        channel.close();
-        channel.runPendingTasks();
-        assertThat(frame.refCnt()).as("its handler has yet to read it").isEqualTo(1);
-
         settle();
         assertThat(text(handler.records.get(0))).isEqualTo("still being appended");
+        // Closed while the handler's answer is pending (an append or its fsync still reading the frame).
+        channel.close();
+        channel.runPendingTasks();
         assertThat(frame.refCnt()).as("its handler may still be reading it").isEqualTo(1);
         handler.answers.get(0).complete(new ProduceResponseData());
         settle();
@@ -112,20 +109,61 @@ class ConnectionHandlerFramesTest {
     }
 
     @Test
-    void framesNoHandlerWasGivenAreReleasedWhenTheConnectionCloses() {
+    void framesNoHandlerTookAreReleasedWhenTheConnectionClosesAndNeverHandled() {
         ByteBuf first = produceFrame(1, "first");
         ByteBuf second = produceFrame(2, "second");
         channel.writeInbound(first);
-        channel.writeInbound(second);
-        // The first is with the I/O pool; the second waits until the first's handler returns.
-        channel.close();
         settle();
+        // The second is queued, and an I/O thread is on its way to it, when the connection closes.
+        channel.writeInbound(second);
+        assertThat(ioPool).hasSize(1);
+        channel.close();
         assertThat(second.refCnt()).as("never to be handled: released at close").isZero();
-        assertThat(handler.records).hasSize(1);
+        settle();
+        assertThat(handler.records).as("the I/O thread that came too late handled nothing").hasSize(1);
         assertThat(first.refCnt()).isEqualTo(1);
         handler.answers.get(0).completeExceptionally(new IllegalStateException("node stopping"));
         settle();
         assertThat(first.refCnt()).isZero();
+    }
+
+    @Test
+    void oneIoThreadTakesAConnectionsPipelinedRequestsInOrderWithoutTheEventLoop() {
+        ByteBuf first = produceFrame(1, "first");
+        ByteBuf second = produceFrame(2, "second");
+        ByteBuf third = produceFrame(3, "third");
+        channel.writeInbound(first);
+        channel.writeInbound(second);
+        channel.writeInbound(third);
+        assertThat(ioPool).as("one I/O thread for the connection, however many requests wait").hasSize(1);
+        ioPool.poll().run();
+        assertThat(handler.records).as("all three in one turn, in arrival order").hasSize(3);
+        assertThat(handler.records.stream().map(ConnectionHandlerFramesTest::text)).containsExactly("first", "second", "third");
+        assertThat(ioPool).isEmpty();
+        handler.answers.forEach(a -> a.complete(new ProduceResponseData()));
+        settle();
+        readAnswer();
+        readAnswer();
+        readAnswer();
+    }
+
+    @Test
+    void aBusyConnectionYieldsItsIoThreadAfterATurn() {
+        int requests = ConnectionHandler.MAX_REQUESTS_PER_TURN + 1;
+        for (int i = 0; i < requests; i++) {
+            channel.writeInbound(produceFrame(i, "r" + i));
+        }
+        ioPool.poll().run();
+        assertThat(handler.records).hasSize(ConnectionHandler.MAX_REQUESTS_PER_TURN);
+        assertThat(ioPool).as("the rest goes back to the pool's queue, behind other connections' work").hasSize(1);
+        ioPool.poll().run();
+        assertThat(handler.records).hasSize(requests);
+        assertThat(text(handler.records.get(requests - 1))).isEqualTo("r" + (requests - 1));
+        handler.answers.forEach(a -> a.complete(new ProduceResponseData()));
+        settle();
+        for (int i = 0; i < requests; i++) {
+            readAnswer();
+        }
     }
 
     @Test
