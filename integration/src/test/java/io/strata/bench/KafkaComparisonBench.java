@@ -127,14 +127,18 @@ final class KafkaComparisonBench {
     }
 
     private static BrokerProcess start(String broker, Path dir) throws Exception {
-        return switch (broker) {
-            case "Kafka" -> KafkaBroker.start(dir, Map.of());
-            case "Kafka fsync" -> KafkaBroker.start(dir, Map.of("log.flush.interval.messages", "1"));
-            // "Strata:ROOT": the Strata of another checkout (its launcher builds it), for comparing two builds in alternating rounds.
-            default -> broker.startsWith("Strata:") ? StrataBroker.start(dir, HEAP, List.of(), Path.of(broker.substring("Strata:".length())))
-                    // "Strata@OPTIONS": a Strata node with JVM options added (space-separated), for comparing a setting in alternating rounds.
-                    : StrataBroker.start(dir, broker.contains("@") ? HEAP + " " + broker.substring(broker.indexOf('@') + 1) : HEAP);
-        };
+        if (broker.equals("Kafka")) {
+            return KafkaBroker.start(dir, Map.of());
+        }
+        if (broker.equals("Kafka fsync")) {
+            return KafkaBroker.start(dir, Map.of("log.flush.interval.messages", "1"));
+        }
+        if (broker.startsWith("Strata:")) {
+            // The Strata of another checkout (its launcher builds it), for comparing two builds in alternating rounds.
+            return StrataBroker.start(dir, HEAP, List.of(), Path.of(broker.substring("Strata:".length())));
+        }
+        // "Strata@OPTIONS": a Strata node with JVM options added (space-separated), for comparing a setting in alternating rounds.
+        return StrataBroker.start(dir, broker.contains("@") ? HEAP + " " + broker.substring(broker.indexOf('@') + 1) : HEAP);
     }
 
     static String run(Path out) throws Exception {

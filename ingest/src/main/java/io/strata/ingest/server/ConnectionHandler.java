@@ -277,6 +277,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (inbox.isEmpty() || !handling.compareAndSet(false, true)) {
             return;
         }
+        submitTurn(ctx);
+    }
+
+    /** Queues a turn of {@link #handleQueued} on the I/O pool (the caller holds {@code handling}). */
+    private void submitTurn(ChannelHandlerContext ctx) {
         try {
             ioPool.execute(() -> handleQueued(ctx));
         } catch (RejectedExecutionException e) {
@@ -309,12 +314,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (++handled >= MAX_REQUESTS_PER_TURN && !inbox.isEmpty()) {
-                try {
-                    ioPool.execute(() -> handleQueued(ctx));
-                } catch (RejectedExecutionException e) {
-                    log.debug("closing connection {}: the node is stopping", connectionId);
-                    ctx.close();
-                }
+                submitTurn(ctx);
                 return;
             }
         }
