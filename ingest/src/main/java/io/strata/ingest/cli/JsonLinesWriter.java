@@ -1,21 +1,18 @@
 package io.strata.ingest.cli;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import io.strata.sdk.replay.ReplayRecord;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
  * Replayed records as JSON lines: {@code {"partition":…,"offset":…,"timestamp":…,"key":…,"value":…,
  * "headers":[{"key":…,"value":…}]}}, a key, value or header value as text when its bytes are UTF-8
- * and else base64 under {@code <name>Base64}. Each thread builds its lines with its own generator
- * straight from the record's bytes (no String, no map) into its own block, and appends whole
+ * and else base64 under {@code <name>Base64}. Each thread builds its lines straight from the record's
+ * bytes (no String, no map) into its own block ({@link JsonLineBuffer}), and appends whole
  * blocks of lines to the shared stream (one lock per 256 KiB, not per line: six partitions'
  * threads contending for it per line spent half their time waiting), so lines never interleave.
  * {@link #flush()} pushes every thread's block out: the replay calls it before it writes a
@@ -23,7 +20,6 @@ import java.util.Map;
  */
 public final class JsonLinesWriter implements AutoCloseable, io.strata.sdk.replay.Replay.RecordHandler {
     private static final int BLOCK = 256 * 1024;
-    private static final JsonFactory FACTORY = new JsonFactory();
 
     private final OutputStream out;
     private final boolean closeTarget;
@@ -36,25 +32,15 @@ public final class JsonLinesWriter implements AutoCloseable, io.strata.sdk.repla
 
     /** Writes to {@code target}, closed with this writer unless it is standard output. */
     public JsonLinesWriter(OutputStream target) {
-        this.out = new java.io.BufferedOutputStream(target, 1 << 20);
+        // No buffer of its own: the threads hand it whole blocks of lines.
+        this.out = target;
         this.closeTarget = target != System.out;
     }
 
-    /** One thread's line under construction. */
+    /** One thread's lines not yet written out. */
     private static final class Line {
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream(BLOCK + 64 * 1024);
-        final JsonGenerator json;
+        final JsonLineBuffer bytes = new JsonLineBuffer(BLOCK + 64 * 1024);
         byte[] scratch = new byte[4096];
-
-        Line() {
-            try {
-                json = FACTORY.createGenerator(bytes);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            // Lines, not a stream of values separated by spaces.
-            json.setRootValueSeparator(null);
-        }
     }
 
     @Override
@@ -93,37 +79,56 @@ public final class JsonLinesWriter implements AutoCloseable, io.strata.sdk.repla
         synchronized (out) {
             line.bytes.writeTo(out);
         }
-        line.bytes.reset();
     }
 
-    private static void append(Line line, ReplayRecord rec) throws IOException {
-        JsonGenerator g = line.json;
-        g.writeStartObject();
-        g.writeNumberField("partition", rec.partition());
-        g.writeNumberField("offset", rec.offset());
-        g.writeNumberField("timestamp", rec.timestamp());
-        field(line, "key", rec.keyBuffer());
-        field(line, "value", rec.valueBuffer());
+    private static final byte[] PARTITION = ascii("{\"partition\":");
+    private static final byte[] OFFSET = ascii(",\"offset\":");
+    private static final byte[] TIMESTAMP = ascii(",\"timestamp\":");
+    private static final byte[] HEADERS = ascii(",\"headers\":[");
+    private static final byte[] HEADER_KEY = ascii("{\"key\":");
+    private static final Field KEY = new Field("key");
+    private static final Field VALUE = new Field("value");
+
+    /** A bytes field's three forms, {@code "name":}, {@code "nameBase64":} and {@code "name":null}, as bytes. */
+    private record Field(byte[] text, byte[] base64, byte[] isNull) {
+        Field(String name) {
+            this(ascii("\"" + name + "\":"), ascii("\"" + name + "Base64\":"), ascii("\"" + name + "\":null"));
+        }
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static void append(Line line, ReplayRecord rec) {
+        JsonLineBuffer b = line.bytes;
+        b.ascii(PARTITION).number(rec.partition()).ascii(OFFSET).number(rec.offset()).ascii(TIMESTAMP).number(rec.timestamp());
+        b.ascii(',');
+        field(line, KEY, rec.keyBuffer());
+        b.ascii(',');
+        field(line, VALUE, rec.valueBuffer());
         if (rec.headers() != null && !rec.headers().isEmpty()) {
             // As a list of {key, value}: names may repeat, as in Kafka.
-            g.writeArrayFieldStart("headers");
+            b.ascii(HEADERS);
+            boolean first = true;
             for (Map.Entry<String, byte[]> h : rec.headers()) {
-                g.writeStartObject();
-                g.writeStringField("key", h.getKey());
-                field(line, "value", ByteBuffer.wrap(h.getValue()));
-                g.writeEndObject();
+                if (!first) {
+                    b.ascii(',');
+                }
+                first = false;
+                b.ascii(HEADER_KEY).string(h.getKey()).ascii(',');
+                field(line, VALUE, h.getValue() == null ? null : ByteBuffer.wrap(h.getValue()));
+                b.ascii('}');
             }
-            g.writeEndArray();
+            b.ascii(']');
         }
-        g.writeEndObject();
-        g.flush();
-        line.bytes.write('\n');
+        b.ascii('}').ascii('\n');
     }
 
-    private static void field(Line line, String name, ByteBuffer value) throws IOException {
-        JsonGenerator g = line.json;
+    private static void field(Line line, Field field, ByteBuffer value) {
+        JsonLineBuffer b = line.bytes;
         if (value == null) {
-            g.writeNullField(name);
+            b.ascii(field.isNull());
             return;
         }
         int n = value.remaining();
@@ -132,11 +137,9 @@ public final class JsonLinesWriter implements AutoCloseable, io.strata.sdk.repla
         }
         value.duplicate().get(line.scratch, 0, n);
         if (Utf8.isValid(line.scratch, 0, n)) {
-            g.writeFieldName(name);
-            g.writeUTF8String(line.scratch, 0, n);
+            b.ascii(field.text()).string(line.scratch, 0, n);
         } else {
-            g.writeFieldName(name + "Base64");
-            g.writeBinary(line.scratch, 0, n);
+            b.ascii(field.base64()).base64(line.scratch, 0, n);
         }
     }
 

@@ -60,8 +60,23 @@ class JsonLinesWriterTest {
             }
             cases.add(concat(ascii, middle, tail));
         }
+        // Printable ASCII with at most one byte JSON escapes ('"', '\\', a control character) at every alignment: the
+        // check's eight-byte steps must stop for none of them.
+        byte[] special = {'"', '\\', 0, '\n', 0x1f, 0x7f, ' ', '!', '#', '[', ']', '~'};
+        for (int i = 0; i < 200_000; i++) {
+            byte[] b = new byte[random.nextInt(40)];
+            for (int k = 0; k < b.length; k++) {
+                b[k] = (byte) (0x20 + random.nextInt(0x5f));
+            }
+            if (b.length > 0 && random.nextBoolean()) {
+                b[random.nextInt(b.length)] = special[random.nextInt(special.length)];
+            }
+            cases.add(b);
+        }
         for (byte[] b : cases) {
-            assertThat(JsonLinesWriter.Utf8.isValid(b, 0, b.length)).as(java.util.HexFormat.of().formatHex(b)).isEqualTo(decodes(b));
+            String hex = java.util.HexFormat.of().formatHex(b);
+            assertThat(JsonLinesWriter.Utf8.isValid(b, 0, b.length)).as(hex).isEqualTo(decodes(b));
+
             byte[] padded = concat(new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF}, b, new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF,
                     (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF});
             assertThat(JsonLinesWriter.Utf8.isValid(padded, 3, 3 + b.length)).as("within " + java.util.HexFormat.of().formatHex(padded))
@@ -83,7 +98,7 @@ class JsonLinesWriterTest {
         byte[] binary = {(byte) 0xff, 0, 1, 2};
         try (JsonLinesWriter w = new JsonLinesWriter(out)) {
             w.write(new ReplayRecord("t", 3, 42, 1000, "k\"1\n".getBytes(), "välue 😀".getBytes(StandardCharsets.UTF_8),
-                    List.of(Map.entry("h", "x".getBytes()), Map.entry("h", binary))));
+                    List.of(Map.entry("h", "x".getBytes()), Map.entry("h", binary), new java.util.AbstractMap.SimpleEntry<>("n\"ull", null))));
             w.write(new ReplayRecord("t", 0, 7, 5, null, ByteBuffer.wrap(binary), List.of()));
         }
         String[] lines = out.toString(StandardCharsets.UTF_8).split("\n");
@@ -96,11 +111,76 @@ class JsonLinesWriterTest {
         assertThat(first.get("value").asText()).isEqualTo("välue 😀");
         assertThat(first.get("headers").get(0).get("value").asText()).isEqualTo("x");
         assertThat(first.get("headers").get(1).get("valueBase64").asText()).isEqualTo(Base64.getEncoder().encodeToString(binary));
+        assertThat(first.get("headers").get(2).get("key").asText()).isEqualTo("n\"ull");
+        assertThat(first.get("headers").get(2).get("value").isNull()).isTrue();
+        assertThat(first.get("headers")).hasSize(3);
         JsonNode second = JSON.readTree(lines[1]);
         assertThat(second.get("key").isNull()).isTrue();
         assertThat(second.has("value")).isFalse();
         assertThat(second.get("valueBase64").asText()).isEqualTo(Base64.getEncoder().encodeToString(binary));
         assertThat(second.has("headers")).isFalse();
+    }
+
+    @Test
+    void valuesPassedThroughUnescapedAreByteForByteWhatJacksonWrites() throws Exception {
+        Random random = new Random(11);
+        List<String> values = new ArrayList<>(List.of("", "plain text", "välue 😀", "tab\there", "q\"uote", "back\\slash", "del\u007f",
+                "line\u2028sep", "</script>"));
+        for (int i = 0; i < 2000; i++) {
+            StringBuilder v = new StringBuilder();
+            for (int k = random.nextInt(60); k > 0; k--) {
+                v.append((char) (random.nextInt(10) == 0 ? random.nextInt(0x20) : 0x20 + random.nextInt(0x5f)));
+            }
+            values.add(v.toString());
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonLinesWriter w = new JsonLinesWriter(out)) {
+            for (int i = 0; i < values.size(); i++) {
+                w.write(new ReplayRecord("t", 0, i, 0, null, values.get(i).getBytes(StandardCharsets.UTF_8), List.of()));
+            }
+        }
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        com.fasterxml.jackson.core.JsonFactory factory = new com.fasterxml.jackson.core.JsonFactory();
+        for (int i = 0; i < values.size(); i++) {
+            try (com.fasterxml.jackson.core.JsonGenerator g = factory.createGenerator(expected)) {
+                g.writeStartObject();
+                g.writeNumberField("partition", 0);
+                g.writeNumberField("offset", i);
+                g.writeNumberField("timestamp", 0);
+                g.writeNullField("key");
+                // The generator looking at every byte, as the writer did for all values before it passed plain ones through.
+                byte[] v = values.get(i).getBytes(StandardCharsets.UTF_8);
+                g.writeFieldName("value");
+                g.writeUTF8String(v, 0, v.length);
+                g.writeEndObject();
+            }
+            expected.write('\n');
+        }
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo(expected.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void stringsAreEscapedByteForByteAsJacksonEscapesThem() throws Exception {
+        Random random = new Random(13);
+        String[] pieces = {"a", "Z", " ", "~", "\u007f", "\"", "\\", "\n", "\t", "\b", "\f", "\r", "\u0000", "\u001f", "/", "é", "✓", "😀"};
+        com.fasterxml.jackson.core.JsonFactory factory = new com.fasterxml.jackson.core.JsonFactory();
+        for (int i = 0; i < 50_000; i++) {
+            StringBuilder v = new StringBuilder();
+            for (int k = random.nextInt(30); k > 0; k--) {
+                // Mostly plain ASCII, so that eight-byte runs occur at every alignment around what is escaped.
+                v.append(random.nextInt(4) == 0 ? pieces[random.nextInt(pieces.length)] : (char) (0x20 + random.nextInt(0x5f)));
+            }
+            byte[] utf8 = v.toString().getBytes(StandardCharsets.UTF_8);
+            JsonLineBuffer line = new JsonLineBuffer(16);
+            line.string(utf8, 0, utf8.length);
+            ByteArrayOutputStream actual = new ByteArrayOutputStream();
+            line.writeTo(actual);
+            ByteArrayOutputStream expected = new ByteArrayOutputStream();
+            try (com.fasterxml.jackson.core.JsonGenerator g = factory.createGenerator(expected)) {
+                g.writeUTF8String(utf8, 0, utf8.length);
+            }
+            assertThat(actual.toString(StandardCharsets.UTF_8)).as(v.toString()).isEqualTo(expected.toString(StandardCharsets.UTF_8));
+        }
     }
 
     @Test
