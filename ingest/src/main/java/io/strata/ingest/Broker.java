@@ -30,6 +30,7 @@ import io.strata.ingest.topic.TopicManager;
 import io.strata.metastore.Keyspace;
 import io.strata.metastore.MetaStore;
 import io.strata.metastore.MetaStores;
+import io.strata.metastore.StartupWait;
 import io.strata.metastore.store.ClusterIdentity;
 import io.strata.metastore.store.GroupStore;
 import io.strata.metastore.store.ProducerIdStore;
@@ -86,14 +87,15 @@ public final class Broker implements AutoCloseable {
         // Locked before anything opens it (the embedded MetaStore lives there too).
         dataDirectory = io.strata.ingest.log.DataDirectory.lock(config.dataDir());
         MetaStore opened;
+        StartupWait untilReachable = new StartupWait(config.getLong("metastore.startup.timeout.ms"));
         try {
-            opened = MetaStores.open(config.metastoreUrl());
+            opened = untilReachable.attempt(() -> MetaStores.open(config.metastoreUrl()));
         } catch (IllegalArgumentException e) {
             throw new ConfigException("metastore: " + e.getMessage());
         }
         metaStore = new io.strata.ingest.metrics.MeteredMetaStore(opened, metrics);
         Keyspace keyspace = new Keyspace(config.getString("cluster.name"));
-        String clusterId = ClusterIdentity.getOrCreate(metaStore, keyspace);
+        String clusterId = untilReachable.attempt(() -> ClusterIdentity.getOrCreate(metaStore, keyspace));
         dataDirectory.claim(io.strata.ingest.log.fs.DiskFileSystem.INSTANCE, clusterId, config.getInt("node.id"));
         scheduler = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "broker-scheduler");

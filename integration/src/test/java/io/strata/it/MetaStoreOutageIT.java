@@ -72,4 +72,45 @@ class MetaStoreOutageIT {
             }
         }
     }
+
+    /** A node started before its metastore (a deployment, a host reboot) waits for it instead of exiting. */
+    @Test
+    void aNodeStartedBeforeItsMetaStoreWaitsForIt() throws Exception {
+        try (PostgresServer pg = PostgresServer.start()) {
+            String url = pg.newDatabase("late");
+            pg.stopProcess();
+            Thread late = new Thread(() -> {
+                try {
+                    Thread.sleep(5_000);
+                    pg.startProcess();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            late.start();
+            try (StrataNode node = StrataNode.start(dir.resolve("node"), "metastore=" + url);
+                 Admin admin = Clients.admin(node);
+                 KafkaProducer<byte[], byte[]> producer = Clients.producer(node, Map.of())) {
+                assertThat(node.log()).contains("metastore not reachable yet");
+                admin.createTopics(List.of(new NewTopic("late", 1, (short) 1))).all().get();
+                assertThat(producer.send(new ProducerRecord<>("late", "x".getBytes())).get().offset()).isZero();
+            } finally {
+                late.join();
+            }
+        }
+    }
+
+    /** ... but not for ever: past metastore.startup.timeout.ms it exits 1, saying why. */
+    @Test
+    void aNodeGivesUpOnAnUnreachableMetaStoreAfterItsTimeout() throws Exception {
+        try (PostgresServer pg = PostgresServer.start()) {
+            String url = pg.newDatabase("never");
+            pg.stopProcess();
+            long t0 = System.nanoTime();
+            assertThatThrownBy(() -> StrataNode.start(dir.resolve("node"), "metastore=" + url, "metastore.startup.timeout.ms=4000"))
+                    .hasMessageContaining("strata exited with 1").hasMessageContaining("is unreachable").hasMessageContaining("metastore.startup.timeout.ms = 4000");
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofSeconds(4));
+            pg.startProcess();
+        }
+    }
 }

@@ -23,6 +23,7 @@ public final class BrokerConfig {
             Setting.ofString("cluster.name", "strata", "Name of the cluster; all its state lives under it in the MetaStore."),
             Setting.ofString("data.dir", "./data", "Directory for partition logs and the embedded SQLite MetaStore."),
             Setting.ofString("metastore", "", "MetaStore URL: sqlite:/path/file.db, postgresql://user@host:port/db or fdb:[/path/fdb.cluster]. Empty: SQLite under data.dir."),
+            Setting.ofLong("metastore.startup.timeout.ms", 30_000, 0, Long.MAX_VALUE, "How long start-up waits for an unreachable MetaStore (retrying) before the node exits."),
             Setting.ofString("host", "0.0.0.0", "Address the Kafka listener binds to."),
             Setting.ofInt("port", 9092, 0, 65535, "Kafka listener port (0 picks a free port)."),
             Setting.ofString("advertised.host", "localhost", "Host name clients are told to connect to."),
