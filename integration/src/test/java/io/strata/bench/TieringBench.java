@@ -431,6 +431,7 @@ final class TieringBench {
             List<Double> brokerCpuClient = new ArrayList<>();
             double upload;
             List<Double> sdkReplay = new ArrayList<>();
+            List<Double> sdkToFirst = new ArrayList<>();
             // From the end of one SDK replay to the start of the next: under a minute, the next reuses its S3 client.
             long lastSdkEnd = 0;
             double longestSdkGap = 0;
@@ -583,13 +584,19 @@ final class TieringBench {
                                 case "sdk" -> {
                                     long t = System.nanoTime();
                                     longestSdkGap = Math.max(longestSdkGap, (t - lastSdkEnd) / 1e9);
+                                    java.util.concurrent.atomic.AtomicLong first = new java.util.concurrent.atomic.AtomicLong();
                                     io.strata.sdk.replay.Replay.Result rr = io.strata.sdk.replay.Replay.of("bench").parallelism(PARTITIONS)
-                                            .adminUrl("http://127.0.0.1:" + node.adminPort()).bootstrap(node.bootstrap()).run(rec -> { });
+                                            .adminUrl("http://127.0.0.1:" + node.adminPort()).bootstrap(node.bootstrap()).run(rec -> {
+                                                if (first.get() == 0) {
+                                                    first.compareAndSet(0, System.nanoTime());
+                                                }
+                                            });
                                     if (rr.records() != RECORDS) {
                                         throw new IllegalStateException("SDK replay delivered " + rr.records() + " records");
                                     }
                                     lastSdkEnd = System.nanoTime();
                                     sdkReplay.add(rr.bytes() / ((lastSdkEnd - t) / 1e9) / (1 << 20));
+                                    sdkToFirst.add((first.get() - t) / 1e6);
                                 }
                                 case "raw-8MiB" -> rawReplayShape.add(rawGets(raw, rawObjects, SEGMENT, PARTITIONS * REPLAY_READ_AHEAD));
                                 case "raw-chunk" -> {
@@ -697,6 +704,10 @@ final class TieringBench {
                     + (throughKcat.isEmpty() ? "" : String.format("| remote read through the broker, kcat (librdkafka) from offset 0, process start to"
                     + " exit at its last record (`-c`), vs " + CHUNK_SIZE + " GETs, %d in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n", BROKER_GETS_IN_FLIGHT,
                     median(throughKcat), brokerShape, ratio(throughKcat, rawBrokerShape)))
+                    + String.format("%nThe SDK replay's time from `run()` to its first record (the topic's manifests from the node, the S3 client"
+                            + " leased, the first spans' GETs), median: %.1f ms of its %.1f ms; rounds %s.%n", median(sdkToFirst),
+                    BYTES / (1024.0 * 1024) / median(sdkReplay) * 1000,
+                    sdkToFirst.stream().map(ms -> String.format("%.1f", ms)).toList())
                     + String.format("%nOne stream of sequential 8 MiB GETs: %.1f MiB/s.%n%n", one)
                     + "Before each timed read through the node it read another topic of " + FLUSH_RECORDS * VALUE / 1_000_000
                     + " MB, untimed, a quarter more than its default cache of " + (io.strata.tiering.segment.RemoteSegmentReader.DEFAULT_CACHE_BYTES >> 20)
