@@ -78,8 +78,16 @@ public final class Broker implements AutoCloseable {
     private AclAuthorizer aclAuthorizer;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
+    /** Set by a stop asked for while {@link #start} runs: a wait for the MetaStore ends. */
+    private volatile boolean stopping;
+
     public Broker(BrokerConfig config) {
         this.config = config;
+    }
+
+    /** A stop asked for (SIGTERM) while the broker may still be starting: start-up gives up waiting for its MetaStore. */
+    public void stopStarting() {
+        stopping = true;
     }
 
     public void start() throws Exception {
@@ -87,9 +95,9 @@ public final class Broker implements AutoCloseable {
         // Locked before anything opens it (the embedded MetaStore lives there too).
         dataDirectory = io.strata.ingest.log.DataDirectory.lock(config.dataDir());
         MetaStore opened;
-        StartupWait untilReachable = new StartupWait(config.getLong("metastore.startup.timeout.ms"));
+        StartupWait untilReachable = new StartupWait(config.getLong("metastore.startup.timeout.ms"), () -> stopping);
         try {
-            opened = untilReachable.attempt(() -> MetaStores.open(config.metastoreUrl()));
+            opened = MetaStores.open(config.metastoreUrl(), untilReachable);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("metastore: " + e.getMessage());
         }

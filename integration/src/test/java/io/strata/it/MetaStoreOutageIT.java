@@ -20,7 +20,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -79,16 +82,24 @@ class MetaStoreOutageIT {
         try (PostgresServer pg = PostgresServer.start()) {
             String url = pg.newDatabase("late");
             pg.stopProcess();
-            Thread late = new Thread(() -> {
+            // The node's log is named after its data directory: a name of this run's own, as logs stay from earlier runs.
+            String name = "late-node-" + System.nanoTime();
+            // PostgreSQL comes up only once the node has found it down and said it waits.
+            CompletableFuture<Void> late = CompletableFuture.runAsync(() -> {
                 try {
-                    Thread.sleep(5_000);
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                    while (!logSays(name + "-", "metastore not reachable yet")) {
+                        if (System.nanoTime() > deadline) {
+                            throw new IllegalStateException("the node never said it waits for its metastore");
+                        }
+                        Thread.sleep(100);
+                    }
                     pg.startProcess();
                 } catch (Exception e) {
-                    throw new IllegalStateException(e);
+                    throw new CompletionException(e);
                 }
             });
-            late.start();
-            try (StrataNode node = StrataNode.start(dir.resolve("node"), "metastore=" + url);
+            try (StrataNode node = StrataNode.start(dir.resolve(name), "metastore=" + url);
                  Admin admin = Clients.admin(node);
                  KafkaProducer<byte[], byte[]> producer = Clients.producer(node, Map.of())) {
                 assertThat(node.log()).contains("metastore not reachable yet");
@@ -108,9 +119,69 @@ class MetaStoreOutageIT {
             pg.stopProcess();
             long t0 = System.nanoTime();
             assertThatThrownBy(() -> StrataNode.start(dir.resolve("node"), "metastore=" + url, "metastore.startup.timeout.ms=4000"))
-                    .hasMessageContaining("strata exited with 1").hasMessageContaining("is unreachable").hasMessageContaining("metastore.startup.timeout.ms = 4000");
+                    .hasMessageContaining("strata exited with 1").hasMessageContaining("is unreachable")
+                    .hasMessageContaining("metastore.startup.timeout.ms = 4000");
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofSeconds(4));
-            pg.startProcess();
         }
+    }
+
+    /** SIGTERM while it waits for its metastore stops it at once, cleanly, as it would stop a running node. */
+    @Test
+    void aNodeWaitingForItsMetaStoreStopsOnSigterm() throws Exception {
+        try (PostgresServer pg = PostgresServer.start()) {
+            String url = pg.newDatabase("waiting");
+            pg.stopProcess();
+            Path log = dir.resolve("waiting.log");
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar",
+                    StrataNode.jar().toAbsolutePath().toString(), "dev", "--data-dir", dir.resolve("waiting").toString(),
+                    "--port", Integer.toString(StrataNode.freePort()), "--admin-port", Integer.toString(StrataNode.freePort()),
+                    "--set", "metastore=" + url, "--set", "metastore.startup.timeout.ms=120000")
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (!(java.nio.file.Files.exists(log) && java.nio.file.Files.readString(log).contains("metastore not reachable yet"))) {
+                    assertThat(p.isAlive()).as(java.nio.file.Files.readString(log)).isTrue();
+                    assertThat(System.nanoTime()).as("the node said it waits").isLessThan(deadline);
+                    Thread.sleep(100);
+                }
+                long t0 = System.nanoTime();
+                p.destroy();
+                assertThat(p.waitFor(10, TimeUnit.SECONDS)).as("exited within 10 s of SIGTERM").isTrue();
+                assertThat(p.exitValue()).as(java.nio.file.Files.readString(log)).isZero();
+                assertThat(java.nio.file.Files.readString(log)).contains("stopped during start-up");
+                assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+            } finally {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** A store that refuses the node (here: a database that does not exist) is no outage: start-up fails at once. */
+    @Test
+    void aMetaStoreThatRefusesTheNodeEndsStartUpAtOnce() throws Exception {
+        try (PostgresServer pg = PostgresServer.start()) {
+            String url = pg.newDatabase("present").replaceAll("/[^/]+$", "/absent_database");
+            long t0 = System.nanoTime();
+            assertThatThrownBy(() -> StrataNode.start(dir.resolve("node"), "metastore=" + url))
+                    .hasMessageContaining("strata exited with 1").hasMessageContaining("absent_database")
+                    .hasMessageNotContaining("metastore not reachable yet");
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(25));
+        }
+    }
+
+    /** Whether a node log of this test (named after its data directory) holds {@code line} yet. */
+    private static boolean logSays(String prefix, String line) throws java.io.IOException {
+        Path logs = Path.of("target", "strata-logs");
+        if (!java.nio.file.Files.isDirectory(logs)) {
+            return false;
+        }
+        try (var files = java.nio.file.Files.list(logs)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith(prefix)).toList()) {
+                if (java.nio.file.Files.readString(f).contains(line)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 }

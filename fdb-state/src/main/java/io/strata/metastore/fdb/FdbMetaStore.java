@@ -54,13 +54,19 @@ public final class FdbMetaStore implements MetaStore {
 
     /** Opens {@code fdb:} (the default cluster file) or {@code fdb:/path/to/fdb.cluster}, with TLS options ({@link FdbUrl}). */
     public static FdbMetaStore open(String url) {
+        return open(url, io.strata.metastore.StartupWait.none());
+    }
+
+    /** As {@link #open(String)}; the first transaction (the directory's) tried again as {@code wait} says while the cluster cannot be reached. */
+    public static FdbMetaStore open(String url, io.strata.metastore.StartupWait wait) {
         FdbUrl parsed = FdbUrl.parse(url);
         String clusterFile = parsed.clusterFile();
         FDB fdb;
         try {
             fdb = FDB.selectAPIVersion(API_VERSION);
-        } catch (UnsatisfiedLinkError | RuntimeException e) {
-            throw new MetaStoreUnavailableException("the FoundationDB client library (libfdb_c) is not installed: "
+        } catch (LinkageError | RuntimeException e) {
+            // No outage: nothing to wait for (and a second try would only meet the class whose initialisation failed).
+            throw new MetaStoreException("the FoundationDB client library (libfdb_c) is not installed: "
                     + e.getMessage(), new RuntimeException(e));
         }
         // Network options: set before the first open starts the client's network thread.
@@ -78,11 +84,17 @@ public final class FdbMetaStore implements MetaStore {
         db.options().setTransactionTimeout(5000);
         db.options().setTransactionRetryLimit(100);
         try {
-            DirectorySubspace dir = DirectoryLayer.getDefault().createOrOpen(db, List.of("strata")).join();
+            DirectorySubspace dir = wait.attempt(() -> {
+                try {
+                    return DirectoryLayer.getDefault().createOrOpen(db, List.of("strata")).join();
+                } catch (CompletionException | FDBException e) {
+                    throw translate(parsed.display(), e);
+                }
+            });
             return new FdbMetaStore(db, dir, parsed.display());
-        } catch (CompletionException | FDBException e) {
+        } catch (RuntimeException e) {
             db.close();
-            throw translate("fdb:" + clusterFile, e);
+            throw e;
         }
     }
 

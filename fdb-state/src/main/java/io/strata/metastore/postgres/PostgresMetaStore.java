@@ -69,6 +69,11 @@ public final class PostgresMetaStore implements MetaStore {
     }
 
     public static PostgresMetaStore open(String url) {
+        return open(url, io.strata.metastore.StartupWait.none());
+    }
+
+    /** As {@link #open(String)}, its schema check tried again as {@code wait} says while the server cannot be reached. */
+    public static PostgresMetaStore open(String url, io.strata.metastore.StartupWait wait) {
         PostgresUrl u = PostgresUrl.parse(url, System.getenv());
         HikariConfig cfg = new HikariConfig();
         cfg.setJdbcUrl(u.jdbcUrl());
@@ -95,7 +100,11 @@ public final class PostgresMetaStore implements MetaStore {
         HikariDataSource pool = new HikariDataSource(cfg);
         PostgresMetaStore store = new PostgresMetaStore(pool, u.display(), u.jdbcUrl(), u.user(), u.password());
         try {
-            store.migrate();
+            // One pool for every attempt: it was built to start with the server down.
+            wait.attempt(() -> {
+                store.migrate();
+                return null;
+            });
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -162,7 +171,7 @@ public final class PostgresMetaStore implements MetaStore {
         try {
             c = pool.getConnection();
         } catch (SQLException e) {
-            throw new MetaStoreUnavailableException(display + " is unreachable: " + e.getMessage(), e);
+            throw noConnection(e);
         }
         try (c) {
             boolean committed = false;
@@ -181,6 +190,20 @@ public final class PostgresMetaStore implements MetaStore {
         } catch (SQLException e) {
             throw translate(e);
         }
+    }
+
+    /**
+     * Why the pool had no connection to give: the server refused this node (its credentials, its
+     * database: SQLSTATE class 28 and 3D000, which the pool's timeout carries from its last attempt),
+     * which no retry mends; else the server is out of reach.
+     */
+    private RuntimeException noConnection(SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        String why = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getMessage();
+        if (state.startsWith("28") || state.equals("3D000")) {
+            return new MetaStoreException(display + " refused the connection: " + why, e);
+        }
+        return new MetaStoreUnavailableException(display + " is unreachable: " + e.getMessage(), e);
     }
 
     private static void rollbackQuietly(Connection c) {

@@ -70,8 +70,11 @@ public final class SqliteMetaStore implements MetaStore {
                 s.execute("PRAGMA synchronous=FULL");
                 s.execute("PRAGMA busy_timeout=5000");
                 s.execute("CREATE TABLE IF NOT EXISTS kv (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID");
+                c.setAutoCommit(true);
+            } catch (SQLException e) {
+                c.close();
+                throw e;
             }
-            c.setAutoCommit(true);
             return new SqliteMetaStore(file, c);
         } catch (SQLException | IOException e) {
             throw new MetaStoreUnavailableException("cannot open SQLite metastore at " + file + ": " + e.getMessage(), e);

@@ -21,8 +21,14 @@ final class NodeRunner {
         config.warnings().forEach(w -> log.warn("{}", w));
         Broker broker = new Broker(config);
         CountDownLatch stop = new CountDownLatch(1);
-        Signal.handle(new Signal("TERM"), s -> stop.countDown());
-        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        Signal.handle(new Signal("TERM"), s -> {
+            stop.countDown();
+            broker.stopStarting();
+        });
+        Signal.handle(new Signal("INT"), s -> {
+            stop.countDown();
+            broker.stopStarting();
+        });
         try {
             broker.start();
         } catch (ConfigException e) {
@@ -35,6 +41,12 @@ final class NodeRunner {
             broker.close();
             return 1;
         } catch (Exception e) {
+            if (stop.getCount() == 0) {
+                // Asked to stop before it was up (say, while it waited for its MetaStore): a clean stop.
+                log.info("stopped during start-up: {}", e.getMessage());
+                broker.close();
+                return 0;
+            }
             // One line for the operator; the trace only for whoever turns on DEBUG.
             log.error("start-up failed: {}", e.toString());
             log.debug("start-up failure", e);
