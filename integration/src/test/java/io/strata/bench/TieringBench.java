@@ -52,6 +52,10 @@ final class TieringBench {
     /** The reads of each round; {@code -Dstrata.bench.steps=sdk,raw-8MiB} measures the SDK replay alone (to profile it, say). */
     static final List<String> STEPS = List.of(System.getProperty("strata.bench.steps",
             "sdk,raw-8MiB,broker,raw-chunk,consumer-json,replay-json,broker-kcat").split(","));
+    /** The SDK replay and the raw 8 MiB GETs run as alternating pairs at the "sdk" step when both are measured. */
+    static final boolean PAIRED = STEPS.contains("sdk") && STEPS.contains("raw-8MiB");
+    /** Pairs of an SDK replay and the raw GETs in each round ({@code -Dstrata.bench.sdkPairs}). */
+    static final int SDK_PAIRS = Integer.getInteger("strata.bench.sdkPairs", 5);
     /**
      * {@code -Dstrata.bench.profileRemoteReads=true}: after the rounds, profile the node while kcat reads the topic
      * ({@code bench-results/flame-remote-read-kcat.html} and {@code remote-read-profile.md}).
@@ -99,6 +103,27 @@ final class TieringBench {
         return new io.strata.tiering.segment.RemoteSegmentReader(null, io.strata.tiering.segment.RemoteSegmentReader.DEFAULT_CACHE_BYTES,
                 CHUNK, io.strata.tiering.segment.RemoteSegmentReader.PREFETCH_BYTES, new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
                 Runnable::run);
+    }
+
+    /**
+     * One SDK replay of the topic in this JVM, started at {@code t}, its handler doing nothing: adds its MiB/s of record values
+     * and its milliseconds from {@code run()} to the first record; returns when it ended.
+     */
+    private static long sdkReplay(StrataNode node, long t, List<Double> mibs, List<Double> toFirst) {
+        java.util.concurrent.atomic.AtomicLong first = new java.util.concurrent.atomic.AtomicLong();
+        io.strata.sdk.replay.Replay.Result rr = io.strata.sdk.replay.Replay.of("bench").parallelism(PARTITIONS)
+                .adminUrl("http://127.0.0.1:" + node.adminPort()).bootstrap(node.bootstrap()).run(rec -> {
+                    if (first.get() == 0) {
+                        first.compareAndSet(0, System.nanoTime());
+                    }
+                });
+        if (rr.records() != RECORDS) {
+            throw new IllegalStateException("SDK replay delivered " + rr.records() + " records");
+        }
+        long end = System.nanoTime();
+        mibs.add(rr.bytes() / ((end - t) / 1e9) / (1 << 20));
+        toFirst.add((first.get() - t) / 1e6);
+        return end;
     }
 
     /** MiB/s of GETs of {@code size} bytes over the raw objects, {@code inFlight} at a time. */
@@ -582,23 +607,27 @@ final class TieringBench {
                             DirtyPages.writeBack();
                             switch (step) {
                                 case "sdk" -> {
-                                    long t = System.nanoTime();
-                                    longestSdkGap = Math.max(longestSdkGap, (t - lastSdkEnd) / 1e9);
-                                    java.util.concurrent.atomic.AtomicLong first = new java.util.concurrent.atomic.AtomicLong();
-                                    io.strata.sdk.replay.Replay.Result rr = io.strata.sdk.replay.Replay.of("bench").parallelism(PARTITIONS)
-                                            .adminUrl("http://127.0.0.1:" + node.adminPort()).bootstrap(node.bootstrap()).run(rec -> {
-                                                if (first.get() == 0) {
-                                                    first.compareAndSet(0, System.nanoTime());
-                                                }
-                                            });
-                                    if (rr.records() != RECORDS) {
-                                        throw new IllegalStateException("SDK replay delivered " + rr.records() + " records");
+                                    // Paired with the raw GETs it is compared with, SDK_PAIRS times, each pair's order the reverse
+                                    // of the one before: a pair takes under a second, and one pair a round left the ratio's
+                                    // median swinging from 0.61 to 0.89 between two runs of this machine.
+                                    for (int pair = 0; pair < (PAIRED ? SDK_PAIRS : 1); pair++) {
+                                        boolean rawFirst = PAIRED && (pair % 2 == 0) == (round % 2 == 0);
+                                        if (rawFirst) {
+                                            rawReplayShape.add(rawGets(raw, rawObjects, SEGMENT, PARTITIONS * REPLAY_READ_AHEAD));
+                                        }
+                                        long t = System.nanoTime();
+                                        longestSdkGap = Math.max(longestSdkGap, (t - lastSdkEnd) / 1e9);
+                                        lastSdkEnd = sdkReplay(node, t, sdkReplay, sdkToFirst);
+                                        if (PAIRED && !rawFirst) {
+                                            rawReplayShape.add(rawGets(raw, rawObjects, SEGMENT, PARTITIONS * REPLAY_READ_AHEAD));
+                                        }
                                     }
-                                    lastSdkEnd = System.nanoTime();
-                                    sdkReplay.add(rr.bytes() / ((lastSdkEnd - t) / 1e9) / (1 << 20));
-                                    sdkToFirst.add((first.get() - t) / 1e6);
                                 }
-                                case "raw-8MiB" -> rawReplayShape.add(rawGets(raw, rawObjects, SEGMENT, PARTITIONS * REPLAY_READ_AHEAD));
+                                case "raw-8MiB" -> {
+                                    if (!PAIRED) {
+                                        rawReplayShape.add(rawGets(raw, rawObjects, SEGMENT, PARTITIONS * REPLAY_READ_AHEAD));
+                                    }
+                                }
                                 case "raw-chunk" -> {
                                     double s3Before = HostLoad.cpuSeconds(s3.pid());
                                     double selfBefore = HostLoad.cpuSeconds(ProcessHandle.current().pid());
@@ -689,9 +718,11 @@ final class TieringBench {
                     + " to the last answer on an S3 client already open, the SDK replay from `run()` to its return (its manifests and the"
                     + " segments' footers and indexes included; the S3 client is the one the process's previous replay left open,"
                     + " as the replays of one process share it for a minute; the longest gap between two SDK replays here was"
-                    + String.format(" %.0f s).%n%n", longestSdkGap)
-                    + "Strata / raw is the median of the rounds' ratios (each round's read over the raw GETs of the same round), not the"
-                    + " ratio of the medians, which may pair rounds far apart in the machine's speed.\n\n"
+                    + String.format(" %.0f s).", longestSdkGap)
+                    + (PAIRED ? " In each round the SDK replay and its raw GETs run as " + SDK_PAIRS + " pairs, each pair in the reverse order of"
+                    + " the one before (a pair takes under a second, and the machine's speed moves between rounds)." : "") + "\n\n"
+                    + "Strata / raw is the median of the rounds' ratios (each round's read over the raw GETs of the same round; for the SDK"
+                    + " replay, of its pairs' ratios), not the ratio of the medians, which may pair rounds far apart in the machine's speed.\n\n"
                     + "| measure | Strata | raw S3 server | Strata / raw |\n|---|---|---|---|\n"
                     + String.format("| segment upload (catch-up after an outage) vs 8 MiB PUTs, 4 in flight | %.1f MiB/s | %.1f MiB/s | %.2f |%n",
                     upload, rawPut, upload / rawPut)
@@ -741,7 +772,7 @@ final class TieringBench {
                     + "; consumer JSON " + consumerJson + "; replay --out first record to last " + replayJsonReading
                     + "; consumer JSON first record to last " + consumerJsonReading + "; raw 8 MiB GETs x" + PARTITIONS * REPLAY_READ_AHEAD + " " + rawReplayShape
                     + "; raw " + CHUNK_SIZE + " GETs x" + BROKER_GETS_IN_FLIGHT + " " + rawBrokerShape + "; raw one stream " + rawOne + ".\n"
-                    + "\nEach round's ratio to the raw GETs of the same round (the machine's speed moves between rounds): SDK replay "
+                    + "\nEach round's ratio to the raw GETs of the same round (the machine's speed moves between rounds): SDK replay (each pair's) "
                     + roundRatios(sdkReplay, rawReplayShape) + "; kafka-clients consumer through the broker " + roundRatios(throughBroker, rawBrokerShape)
                     + "; kcat through the broker " + roundRatios(throughKcat, rawBrokerShape) + ".\n"
                     + (shapedKcat.isEmpty() ? "" : shapedReport(shapedKcat, shapedKcatOne, shapedRaw, shapedRawOne, shapedLinkBytes));
