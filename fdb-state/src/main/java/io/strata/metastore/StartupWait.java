@@ -50,7 +50,7 @@ public final class StartupWait {
                     throw e;
                 }
                 if (stopping.getAsBoolean()) {
-                    throw new MetaStoreUnavailableException("start-up stopped while waiting for the metastore: " + e.getMessage(), e);
+                    throw new StartupStoppedException("start-up stopped while waiting for the metastore: " + e.getMessage(), e);
                 }
                 long leftNanos = deadlineNanos - System.nanoTime();
                 if (leftNanos <= 0) {
@@ -70,7 +70,7 @@ public final class StartupWait {
         try {
             for (long left = millis; left > 0; left = (until - System.nanoTime()) / 1_000_000) {
                 if (stopping.getAsBoolean()) {
-                    throw new MetaStoreUnavailableException("start-up stopped while waiting for the metastore: " + last.getMessage(), last);
+                    throw new StartupStoppedException("start-up stopped while waiting for the metastore: " + last.getMessage(), last);
                 }
                 Thread.sleep(Math.min(left, STOP_CHECK_MILLIS));
             }

@@ -104,6 +104,10 @@ public final class Broker implements AutoCloseable {
         metaStore = new io.strata.ingest.metrics.MeteredMetaStore(opened, metrics);
         Keyspace keyspace = new Keyspace(config.getString("cluster.name"));
         String clusterId = untilReachable.attempt(() -> ClusterIdentity.getOrCreate(metaStore, keyspace));
+        if (stopping) {
+            // Asked to stop while it waited: it stops here rather than registering and serving for a moment.
+            throw new io.strata.metastore.StartupStoppedException("start-up stopped once the metastore answered", null);
+        }
         dataDirectory.claim(io.strata.ingest.log.fs.DiskFileSystem.INSTANCE, clusterId, config.getInt("node.id"));
         scheduler = Executors.newScheduledThreadPool(2, r -> {
             Thread t = new Thread(r, "broker-scheduler");

@@ -194,13 +194,14 @@ public final class PostgresMetaStore implements MetaStore {
 
     /**
      * Why the pool had no connection to give: the server refused this node (its credentials, its
-     * database: SQLSTATE class 28 and 3D000, which the pool's timeout carries from its last attempt),
-     * which no retry mends; else the server is out of reach.
+     * database: SQLSTATE class 28 and 3D000, which the pool's timeout carries from its last attempt;
+     * 08004, the driver's for a password asked and not given, or TLS the server lacks), which no
+     * retry mends; else the server is out of reach.
      */
     private RuntimeException noConnection(SQLException e) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         String why = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getMessage();
-        if (state.startsWith("28") || state.equals("3D000")) {
+        if (state.startsWith("28") || state.equals("3D000") || state.equals("08004")) {
             return new MetaStoreException(display + " refused the connection: " + why, e);
         }
         return new MetaStoreUnavailableException(display + " is unreachable: " + e.getMessage(), e);

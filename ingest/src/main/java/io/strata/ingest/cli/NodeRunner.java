@@ -41,8 +41,8 @@ final class NodeRunner {
             broker.close();
             return 1;
         } catch (Exception e) {
-            if (stop.getCount() == 0) {
-                // Asked to stop before it was up (say, while it waited for its MetaStore): a clean stop.
+            if (e instanceof io.strata.metastore.StartupStoppedException) {
+                // Asked to stop while it waited for its MetaStore: a clean stop, not a failure.
                 log.info("stopped during start-up: {}", e.getMessage());
                 broker.close();
                 return 0;
