@@ -50,7 +50,7 @@ public final class StartupWait {
                     throw e;
                 }
                 if (stopping.getAsBoolean()) {
-                    throw new StartupStoppedException("start-up stopped while waiting for the metastore: " + e.getMessage(), e);
+                    throw stopped(e);
                 }
                 long leftNanos = deadlineNanos - System.nanoTime();
                 if (leftNanos <= 0) {
@@ -65,12 +65,16 @@ public final class StartupWait {
         }
     }
 
+    private static StartupStoppedException stopped(MetaStoreUnavailableException last) {
+        return new StartupStoppedException("start-up stopped while waiting for the metastore: " + last.getMessage(), last);
+    }
+
     private void sleep(long millis, MetaStoreUnavailableException last) {
         long until = System.nanoTime() + millis * 1_000_000;
         try {
             for (long left = millis; left > 0; left = (until - System.nanoTime()) / 1_000_000) {
                 if (stopping.getAsBoolean()) {
-                    throw new StartupStoppedException("start-up stopped while waiting for the metastore: " + last.getMessage(), last);
+                    throw stopped(last);
                 }
                 Thread.sleep(Math.min(left, STOP_CHECK_MILLIS));
             }

@@ -30,6 +30,7 @@ import io.strata.ingest.topic.TopicManager;
 import io.strata.metastore.Keyspace;
 import io.strata.metastore.MetaStore;
 import io.strata.metastore.MetaStores;
+import io.strata.metastore.StartupStoppedException;
 import io.strata.metastore.StartupWait;
 import io.strata.metastore.store.ClusterIdentity;
 import io.strata.metastore.store.GroupStore;
@@ -106,7 +107,7 @@ public final class Broker implements AutoCloseable {
         String clusterId = untilReachable.attempt(() -> ClusterIdentity.getOrCreate(metaStore, keyspace));
         if (stopping) {
             // Asked to stop while it waited: it stops here rather than registering and serving for a moment.
-            throw new io.strata.metastore.StartupStoppedException("start-up stopped once the metastore answered", null);
+            throw new StartupStoppedException("start-up stopped once the metastore answered", null);
         }
         dataDirectory.claim(io.strata.ingest.log.fs.DiskFileSystem.INSTANCE, clusterId, config.getInt("node.id"));
         scheduler = Executors.newScheduledThreadPool(2, r -> {

@@ -3,6 +3,7 @@ package io.strata.ingest.cli;
 import io.strata.ingest.Broker;
 import io.strata.ingest.config.BrokerConfig;
 import io.strata.ingest.config.ConfigException;
+import io.strata.metastore.StartupStoppedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -41,7 +42,7 @@ final class NodeRunner {
             broker.close();
             return 1;
         } catch (Exception e) {
-            if (e instanceof io.strata.metastore.StartupStoppedException) {
+            if (e instanceof StartupStoppedException) {
                 // Asked to stop while it waited for its MetaStore: a clean stop, not a failure.
                 log.info("stopped during start-up: {}", e.getMessage());
                 broker.close();
