@@ -153,6 +153,34 @@ public final class RecordCursor {
         return valueLength < 0 ? null : batch.slice(valueAt, valueLength);
     }
 
+    /**
+     * The batch the cursor reads, read-only, from its first byte: {@link #keyAt}/{@link #valueAt}
+     * are positions in it. For a reader that makes the key's and value's views later, or never.
+     */
+    public ByteBuffer batch() {
+        return batch;
+    }
+
+    /** Where the key starts in {@link #batch()}. */
+    public int keyAt() {
+        return keyAt;
+    }
+
+    /** The key's length; -1 when the record has none. */
+    public int keyLength() {
+        return keyLength;
+    }
+
+    /** Where the value starts in {@link #batch()}. */
+    public int valueAt() {
+        return valueAt;
+    }
+
+    /** The value's length; -1 when the record has none. */
+    public int valueLength() {
+        return valueLength;
+    }
+
     public int keySize() {
         return Math.max(0, keyLength);
     }

@@ -547,7 +547,8 @@ public final class Replay {
                                 if (offset < position || offset >= to) {
                                     continue;
                                 }
-                                handler.handle(ReplayRecord.overOwnViews(topic, p, offset, r.timestamp(), r.key(), r.value(), r.headers()));
+                                handler.handle(ReplayRecord.inBatch(topic, p, offset, r.timestamp(), r.batch(), r.keyAt(), r.keyLength(), r.valueAt(),
+                                        r.valueLength(), r.headers()));
                                 position = offset + 1;
                                 delivered++;
                                 deliveredBytes += r.keySize() + r.valueSize();

@@ -20,8 +20,18 @@ public final class ReplayRecord {
     private final int partition;
     private final long offset;
     private final long timestamp;
-    private final ByteBuffer keyBuffer;
-    private final ByteBuffer valueBuffer;
+    /**
+     * What the key and value are read from: the buffers as given, or (read from the bucket) the
+     * record's batch, read-only, with each field where it lies in it. The views are made when a
+     * handler asks for them: a replay hands out hundreds of thousands of records a second, and
+     * making two views for each whether asked for or not was most of what it allocated.
+     */
+    private final ByteBuffer keySource;
+    private final ByteBuffer valueSource;
+    private final int keyAt;
+    private final int keyLength;
+    private final int valueAt;
+    private final int valueLength;
     private byte[] key;
     private byte[] value;
     private final List<Map.Entry<String, byte[]>> headers;
@@ -37,26 +47,33 @@ public final class ReplayRecord {
     /** A record over the bytes where they lie (the buffers are not copied; they must not change). */
     public ReplayRecord(String topic, int partition, long offset, long timestamp, ByteBuffer key, ByteBuffer value,
                         List<Map.Entry<String, byte[]>> headers) {
-        this(topic, partition, offset, timestamp, key == null ? null : key.asReadOnlyBuffer(),
-                value == null ? null : value.asReadOnlyBuffer(), headers, true);
+        this(topic, partition, offset, timestamp, key == null ? null : key.slice().asReadOnlyBuffer(), 0, key == null ? -1 : key.remaining(),
+                value == null ? null : value.slice().asReadOnlyBuffer(), 0, value == null ? -1 : value.remaining(), headers);
     }
 
-    /** {@code views}: marks the constructor that keeps the buffers as given. */
-    private ReplayRecord(String topic, int partition, long offset, long timestamp, ByteBuffer key, ByteBuffer value,
-                         List<Map.Entry<String, byte[]>> headers, boolean views) {
+    /** {@code keyLength}, {@code valueLength}: -1 for a field the record does not have. */
+    private ReplayRecord(String topic, int partition, long offset, long timestamp, ByteBuffer keySource, int keyAt, int keyLength,
+                         ByteBuffer valueSource, int valueAt, int valueLength, List<Map.Entry<String, byte[]>> headers) {
         this.topic = topic;
         this.partition = partition;
         this.offset = offset;
         this.timestamp = timestamp;
-        this.keyBuffer = key;
-        this.valueBuffer = value;
+        this.keySource = keySource;
+        this.keyAt = keyAt;
+        this.keyLength = keyLength;
+        this.valueSource = valueSource;
+        this.valueAt = valueAt;
+        this.valueLength = valueLength;
         this.headers = headers;
     }
 
-    /** The replay's own: read-only views made for this record alone, kept as they are (no view of them made again). */
-    static ReplayRecord overOwnViews(String topic, int partition, long offset, long timestamp, ByteBuffer key, ByteBuffer value,
-                                     List<Map.Entry<String, byte[]>> headers) {
-        return new ReplayRecord(topic, partition, offset, timestamp, key, value, headers, true);
+    /**
+     * The replay's own: a record of an uncompressed batch, its key and value where they lie in
+     * {@code batch} (read-only, never changed); a length of -1 for a field the record does not have.
+     */
+    static ReplayRecord inBatch(String topic, int partition, long offset, long timestamp, ByteBuffer batch, int keyAt, int keyLength,
+                                int valueAt, int valueLength, List<Map.Entry<String, byte[]>> headers) {
+        return new ReplayRecord(topic, partition, offset, timestamp, batch, keyAt, keyLength, batch, valueAt, valueLength, headers);
     }
 
     public String topic() {
@@ -77,37 +94,37 @@ public final class ReplayRecord {
 
     /** The key's bytes (copied once, on the first call); null when the record has no key. */
     public byte[] key() {
-        if (key == null && keyBuffer != null) {
-            key = copy(keyBuffer);
+        if (key == null && keyLength >= 0) {
+            key = copy(keySource, keyAt, keyLength);
         }
         return key;
     }
 
     /** The value's bytes (copied once, on the first call); null when the record has no value. */
     public byte[] value() {
-        if (value == null && valueBuffer != null) {
-            value = copy(valueBuffer);
+        if (value == null && valueLength >= 0) {
+            value = copy(valueSource, valueAt, valueLength);
         }
         return value;
     }
 
     /** The key where it lies, read-only, without a copy; null when the record has no key. */
     public ByteBuffer keyBuffer() {
-        return keyBuffer == null ? null : keyBuffer.duplicate();
+        return keyLength < 0 ? null : keySource.slice(keyAt, keyLength);
     }
 
     /** The value where it lies, read-only, without a copy; null when the record has no value. */
     public ByteBuffer valueBuffer() {
-        return valueBuffer == null ? null : valueBuffer.duplicate();
+        return valueLength < 0 ? null : valueSource.slice(valueAt, valueLength);
     }
 
     public List<Map.Entry<String, byte[]>> headers() {
         return headers;
     }
 
-    private static byte[] copy(ByteBuffer b) {
-        byte[] out = new byte[b.remaining()];
-        b.duplicate().get(out);
+    private static byte[] copy(ByteBuffer source, int at, int length) {
+        byte[] out = new byte[length];
+        source.get(at, out);
         return out;
     }
 
