@@ -270,12 +270,12 @@ class TieringIT {
             long failedWithBudget = 0;
             String budgetMessage = null;
             // Produce until the budget refuses (a bound of 30 s, should it never), then S3 comes back.
-            long outageEnds = System.currentTimeMillis() + 30_000;
+            long produceUntil = System.currentTimeMillis() + 30_000;
             try (KafkaProducer<byte[], byte[]> p = Clients.producer(node, Map.of(ProducerConfig.ACKS_CONFIG, "all",
                     ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false, ProducerConfig.RETRIES_CONFIG, 0,
                     ProducerConfig.LINGER_MS_CONFIG, 5))) {
                 long i = acked;
-                while (System.currentTimeMillis() < outageEnds) {
+                while (System.currentTimeMillis() < produceUntil) {
                     List<Future<RecordMetadata>> fs = new ArrayList<>();
                     for (int k = 0; k < 1000; k++, i++) {
                         fs.add(p.send(new ProducerRecord<>("steady", 0, t0 + i, ByteBuffer.allocate(8).putLong(i).array(), valueOf(i, size))));
@@ -322,6 +322,11 @@ class TieringIT {
             }
             assertThat(total).isEqualTo(acked);
             assertThat(node.log()).contains("tiering resumes");
+            // The budget is released with the lag: a produce is acknowledged again.
+            try (KafkaProducer<byte[], byte[]> p = Clients.producer(node, Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
+                assertThat(p.send(new ProducerRecord<>("steady", 0, t0 + acked, ByteBuffer.allocate(8).putLong(acked).array(),
+                        valueOf(acked, size))).get().offset()).isEqualTo(acked);
+            }
         }
     }
 

@@ -156,6 +156,8 @@ public final class RecordCursor {
     /**
      * The batch the cursor reads, read-only, from its first byte: {@link #keyAt}/{@link #valueAt}
      * are positions in it. For a reader that makes the key's and value's views later, or never.
+     * Shared with the cursor (and whatever keeps it): read it with absolute gets and slices only,
+     * never moving its position or limit.
      */
     public ByteBuffer batch() {
         return batch;

@@ -21,8 +21,9 @@ public final class ReplayRecord {
     private final long offset;
     private final long timestamp;
     /**
-     * What the key and value are read from: the buffers as given, or (read from the bucket) the
-     * record's batch, read-only, with each field where it lies in it. The views are made when a
+     * What the key and value are read from, read-only, each field where it lies in it: read-only
+     * views of the buffers given, or (read from the bucket) the record's batch. Only absolute gets
+     * and slices read them: their positions never move, so records may be read from any thread. The views are made when a
      * handler asks for them: a replay hands out hundreds of thousands of records a second, and
      * making two views for each whether asked for or not was most of what it allocated.
      */
@@ -47,8 +48,9 @@ public final class ReplayRecord {
     /** A record over the bytes where they lie (the buffers are not copied; they must not change). */
     public ReplayRecord(String topic, int partition, long offset, long timestamp, ByteBuffer key, ByteBuffer value,
                         List<Map.Entry<String, byte[]>> headers) {
-        this(topic, partition, offset, timestamp, key == null ? null : key.slice().asReadOnlyBuffer(), 0, key == null ? -1 : key.remaining(),
-                value == null ? null : value.slice().asReadOnlyBuffer(), 0, value == null ? -1 : value.remaining(), headers);
+        this(topic, partition, offset, timestamp, key == null ? null : key.asReadOnlyBuffer(), key == null ? 0 : key.position(),
+                key == null ? -1 : key.remaining(), value == null ? null : value.asReadOnlyBuffer(), value == null ? 0 : value.position(),
+                value == null ? -1 : value.remaining(), headers);
     }
 
     /** {@code keyLength}, {@code valueLength}: -1 for a field the record does not have. */
@@ -108,12 +110,12 @@ public final class ReplayRecord {
         return value;
     }
 
-    /** The key where it lies, read-only, without a copy; null when the record has no key. */
+    /** The key where it lies, read-only, without a copy, a view of its own from the key's first byte (position 0); null when the record has no key. */
     public ByteBuffer keyBuffer() {
         return keyLength < 0 ? null : keySource.slice(keyAt, keyLength);
     }
 
-    /** The value where it lies, read-only, without a copy; null when the record has no value. */
+    /** The value where it lies, read-only, without a copy, a view of its own from the value's first byte (position 0); null when the record has no value. */
     public ByteBuffer valueBuffer() {
         return valueLength < 0 ? null : valueSource.slice(valueAt, valueLength);
     }

@@ -67,6 +67,26 @@ class ReplayRecordTest {
     }
 
     @Test
+    void aBatchThatDoesNotStartItsBufferIsReadFromItsOwnStart() {
+        // As a replay reads them: one batch after another in a downloaded span, each from where it starts.
+        ByteBuffer first = MemoryRecords.withRecords(0L, Compression.NONE, new SimpleRecord(utf8("a"), utf8("first batch"))).buffer();
+        ByteBuffer second = MemoryRecords.withRecords(1L, Compression.NONE, new SimpleRecord(utf8("bb"), utf8("second batch"))).buffer();
+        ByteBuffer span = ByteBuffer.allocate(first.remaining() + second.remaining()).put(first.duplicate()).put(second.duplicate()).flip();
+        List<ReplayRecord> rs = read(MemoryRecords.readableRecords(span.duplicate().position(first.remaining()).slice()));
+        assertEquals(1, rs.size());
+        assertEquals(1L, rs.get(0).offset());
+        assertArrayEquals(utf8("bb"), rs.get(0).key());
+        assertEquals(ByteBuffer.wrap(utf8("second batch")), rs.get(0).valueBuffer());
+
+        ByteBuffer unsliced = span.duplicate().position(first.remaining());
+        RecordCursor cursor = new RecordCursor(unsliced);
+        cursor.next();
+        ReplayRecord r = ReplayRecord.inBatch("t", 0, cursor.offset(), cursor.timestamp(), cursor.batch(), cursor.keyAt(), cursor.keyLength(),
+                cursor.valueAt(), cursor.valueLength(), cursor.headers());
+        assertArrayEquals(utf8("second batch"), r.value());
+    }
+
+    @Test
     void eachViewIsItsOwnAndNoneCanWriteTheBatch() {
         List<ReplayRecord> rs = read(MemoryRecords.withRecords(0L, Compression.NONE, new SimpleRecord(utf8("key"), utf8("value"))));
         ReplayRecord r = rs.get(0);
@@ -89,6 +109,9 @@ class ReplayRecordTest {
         value.position(5);
         assertArrayEquals(utf8("value"), r.value());
         assertEquals(ByteBuffer.wrap(utf8("value")), r.valueBuffer());
+        assertEquals(0, r.valueBuffer().position(), "a view from the value's first byte");
+        assertEquals((byte) 'v', r.valueBuffer().get(0));
+        assertTrue(r.valueBuffer().isReadOnly());
         assertNull(r.keyBuffer());
     }
 }
