@@ -21,11 +21,11 @@ public final class ReplayRecord {
     private final long offset;
     private final long timestamp;
     /**
-     * What the key and value are read from, read-only, each field where it lies in it: read-only
-     * views of the buffers given, or (read from the bucket) the record's batch. Only absolute gets
-     * and slices read them: their positions never move, so records may be read from any thread. The views are made when a
-     * handler asks for them: a replay hands out hundreds of thousands of records a second, and
-     * making two views for each whether asked for or not was most of what it allocated.
+     * What the key and value are read from, each field where it lies in it: read-only views of the
+     * buffers given, or (read from the bucket) the record's batch. Only absolute gets and slices
+     * read them, so their positions never move and a record may be read from any thread. The views
+     * are made when a handler asks for them: a replay hands out hundreds of thousands of records a
+     * second, and making two views for each whether asked for or not was most of what it allocated.
      */
     private final ByteBuffer keySource;
     private final ByteBuffer valueSource;
