@@ -361,8 +361,10 @@ final class KafkaComparisonBench {
                 + " s (`--warmup-records " + rate * RATE_WARMUP_SECONDS + "`: the producer JVM's start and its throttler's catch-up left"
                 + " out), the whole run reported too, and a Strata node's produce requests by stage in the log;")
                 + " `ConsumerPerformance` with a new group (MiB/s from its first fetch: `fetch.MB.sec`); `ClientProbe` for a new group's"
-                + " first record and end-to-end latency at " + E2E_RATE + " records/s for " + E2E_SECONDS + " s (send() to poll()), also over"
-                + " the records sent after its first " + ClientProbe.STEADY_AFTER_SECONDS + " s (its fresh clients' cold start left out);"
+                + " first record and end-to-end latency at " + E2E_RATE + " records/s for " + E2E_SECONDS + " s (send() to poll(); its first"
+                + " record sent and received alone before the schedule starts, one sample, as Kafka's EndToEndLatency counts its first,"
+                + " so the clients' metadata and producer id are asked for once, not while 1 % of the records queue behind them), also over"
+                + " the records sent after the schedule's first " + ClientProbe.STEADY_AFTER_SECONDS + " s (its fresh clients' cold JIT left out);"
                 + " " + WIDE_RECORDS + " records on 1,000 partitions, timed after the same untimed produce to that topic and "
                 + WIDE_SETTLE_SECONDS + " s for it to settle (the log gives both runs). Each timed produce starts after a `sync`, so that"
                 + " it pays for no earlier run's deferred writes. \"Of which JIT compiler threads\": the CPU the broker's C1 and C2"
