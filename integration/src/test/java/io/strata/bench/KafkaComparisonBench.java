@@ -47,6 +47,14 @@ final class KafkaComparisonBench {
     static final int E2E_RATE = 1000;
     static final int E2E_SECONDS = Integer.getInteger("strata.bench.e2eSeconds", 20);
     /**
+     * An untimed probe of this many seconds on the same topic before the timed one, on every broker
+     * ({@code -Dstrata.bench.e2eWarmupSeconds=0} leaves it out). The warm-up produce runs large batches to a topic of
+     * six partitions; the probe's topic is created moments before it, and a consumer waiting at the log's end for produce
+     * requests of a few records each is a path the broker had not run: as every other row's broker has run its workload
+     * before it is timed, this one has too. The timed probe's own clients still start cold, as before.
+     */
+    static final int E2E_WARMUP_SECONDS = Integer.getInteger("strata.bench.e2eWarmupSeconds", 5);
+    /**
      * The fixed-rate run: its first seconds (ProducerPerformance's {@code --warmup-records}) are left
      * out of the steady-state figures. A producer JVM sends slowly while its JIT warms up, and its
      * throttler then sends flat out until it has caught up with the schedule: seconds of a full
@@ -216,6 +224,15 @@ final class KafkaComparisonBench {
         return o;
     }
 
+    /** The timed end-to-end probe on a topic of one partition, after {@link #E2E_WARMUP_SECONDS} of the same, untimed. */
+    private static ClientProcess.EndToEnd endToEnd(String bootstrap) throws Exception {
+        createTopic(bootstrap, "latency", 1);
+        if (E2E_WARMUP_SECONDS > 0) {
+            ClientProcess.endToEnd(bootstrap, "latency", E2E_RATE, E2E_WARMUP_SECONDS);
+        }
+        return ClientProcess.endToEnd(bootstrap, "latency", E2E_RATE, E2E_SECONDS);
+    }
+
     /** Runs phase 1's rows on {@code b}; returns what the page cache held during the timed produce, for the log. */
     private static String measure(BrokerProcess b, Map<String, List<Double>> r, int round) throws Exception {
         String bootstrap = b.bootstrap();
@@ -223,8 +240,7 @@ final class KafkaComparisonBench {
         createTopic(bootstrap, "warmup", 6);
         ClientProcess.produce(bootstrap, "warmup", WARMUP_RECORDS, -1);
         if (E2E_ONLY) {
-            createTopic(bootstrap, "latency", 1);
-            ClientProcess.EndToEnd e2e = ClientProcess.endToEnd(bootstrap, "latency", E2E_RATE, E2E_SECONDS);
+            ClientProcess.EndToEnd e2e = endToEnd(bootstrap);
             addEndToEnd(r, e2e);
             return e2e.summary();
         }
@@ -265,8 +281,7 @@ final class KafkaComparisonBench {
         ClientProcess.Consumed c = ClientProcess.consume(bootstrap, "bench", RECORDS, "perf-" + round);
         r.get("consume MiB/s from the first fetch").add(c.fetchMibPerSec());
         r.get("new group: join ms (ConsumerPerformance)").add(c.rebalanceMs());
-        createTopic(bootstrap, "latency", 1);
-        ClientProcess.EndToEnd e2e = ClientProcess.endToEnd(bootstrap, "latency", E2E_RATE, E2E_SECONDS);
+        ClientProcess.EndToEnd e2e = endToEnd(bootstrap);
         addEndToEnd(r, e2e);
         Wide wide = measureWide(bootstrap, r);
         r.get("failed records").add((double) (p.failed() + wide.failed()));
@@ -361,7 +376,8 @@ final class KafkaComparisonBench {
                 + " s (`--warmup-records " + rate * RATE_WARMUP_SECONDS + "`: the producer JVM's start and its throttler's catch-up left"
                 + " out), the whole run reported too, and a Strata node's produce requests by stage in the log;")
                 + " `ConsumerPerformance` with a new group (MiB/s from its first fetch: `fetch.MB.sec`); `ClientProbe` for a new group's"
-                + " first record and end-to-end latency at " + E2E_RATE + " records/s for " + E2E_SECONDS + " s (send() to poll(); its first"
+                + " first record and end-to-end latency at " + E2E_RATE + " records/s for " + E2E_SECONDS + " s (after " + E2E_WARMUP_SECONDS
+                + " s of the same, untimed, with clients of their own; send() to poll(); its first"
                 + " record sent and received alone before the schedule starts, one sample, as Kafka's EndToEndLatency counts its first,"
                 + " so the clients' metadata and producer id are asked for once, not while 1 % of the records queue behind them), also over"
                 + " the records sent after the schedule's first " + ClientProbe.STEADY_AFTER_SECONDS + " s (its fresh clients' cold JIT left out);"
