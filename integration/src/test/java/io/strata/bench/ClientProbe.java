@@ -88,18 +88,9 @@ public final class ClientProbe {
             byte[] first = new byte[Workloads.RECORD];
             ByteBuffer.wrap(first).putLong(start);
             producer.send(new ProducerRecord<>(topic, 0, null, first)).get();
-            int received = 0;
-            while (received == 0) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                    if (received == 0) {
-                        long t = ByteBuffer.wrap(r.value()).getLong();
-                        sentAt[0] = 0;
-                        latency[received++] = System.nanoTime() - t;
-                    }
-                }
-                if (System.nanoTime() - start > TimeUnit.SECONDS.toNanos(60)) {
-                    throw new IllegalStateException("the first record did not come back in 60 s");
-                }
+            int received = receive(consumer, 0, 1, start, start + TimeUnit.SECONDS.toNanos(60), latency, sentAt);
+            if (received == 0) {
+                throw new IllegalStateException("the first record did not come back in 60 s");
             }
             ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor();
             long periodNanos = 1_000_000_000L / rate;
@@ -114,16 +105,8 @@ public final class ClientProbe {
                     sent[0]++;
                 }
             }, 0, periodNanos, TimeUnit.NANOSECONDS);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds + 60L);
-            while (received < total && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                    if (received < total) {
-                        long t = ByteBuffer.wrap(r.value()).getLong();
-                        sentAt[received] = t - scheduleStart;
-                        latency[received++] = System.nanoTime() - t;
-                    }
-                }
-            }
+            received = receive(consumer, received, total, scheduleStart, System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds + 60L),
+                    latency, sentAt);
             sender.shutdownNow();
             // Where the slow records fell: the largest latency of each second of sending.
             long[] windowMax = new long[seconds + 1];
@@ -145,6 +128,24 @@ public final class ClientProbe {
                     received, pct(got, 0.50) / 1e6, pct(got, 0.99) / 1e6, got.length == 0 ? Double.NaN : got[got.length - 1] / 1e6,
                     STEADY_AFTER_SECONDS, steady.length, pct(steady, 0.50) / 1e6, pct(steady, 0.99) / 1e6, windows);
         }
+    }
+
+    /**
+     * Polls until {@code upTo} records are in or {@code deadline} passes, from {@code received} on: each record's latency
+     * (its value starts with its send time) and its send time after {@code origin}. Returns the records in by then.
+     */
+    private static int receive(KafkaConsumer<byte[], byte[]> consumer, int received, int upTo, long origin, long deadline,
+                               long[] latency, long[] sentAt) {
+        while (received < upTo && System.nanoTime() < deadline) {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                if (received < upTo) {
+                    long t = ByteBuffer.wrap(r.value()).getLong();
+                    sentAt[received] = t - origin;
+                    latency[received++] = System.nanoTime() - t;
+                }
+            }
+        }
+        return received;
     }
 
     private static void firstRecord(String bootstrap, String topic, String group) {
